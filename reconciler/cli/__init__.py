@@ -1,0 +1,25 @@
+"""The ``reconcile`` command: thin click commands over the engine."""
+
+from __future__ import annotations
+
+import click
+
+from reconciler import __version__
+
+from .compat_cmd import compat
+from .plan_cmd import apply, plan
+from .registry_cmd import registry
+from .validate_cmd import validate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconcile")
+def main() -> None:
+    """GitOps for Kafka schema registries: validate, plan and apply YAML specs."""
+
+
+main.add_command(validate)
+main.add_command(plan)
+main.add_command(apply)
+main.add_command(registry)
+main.add_command(compat)

@@ -1,0 +1,8 @@
+"""Placeholder until its owner lands the real command."""
+
+import click
+
+
+@click.command()
+def registry() -> None:
+    raise click.ClickException("not implemented yet")

@@ -1,0 +1,38 @@
+"""Schema parsing, canonical forms and compatibility rules for AVRO, JSON, PROTOBUF.
+
+This is the single compatibility engine of the product: the planner, the local
+registry, the CLI (`reconcile compat`) and the MCP server all call these
+functions, so a verdict computed offline is the verdict the registry gives.
+
+Public API:
+
+- ``parse(schema_type, text, references)`` -> ``ParsedSchema`` or raises
+  ``InvalidSchemaError``.
+- ``ParsedSchema.canonical``: the form the registry stores and uses for
+  identity (same canonical form -> same id); ``ParsedSchema.normalized``: the
+  ``normalize=true`` form, used by the planner for equality by meaning;
+  ``ParsedSchema.fingerprint``: sha256 of the normalized form.
+- ``check(schema_type, new, previous, level, references)`` -> ``Result``.
+"""
+
+from ._api import (
+    LEVELS,
+    SCHEMA_TYPES,
+    InvalidSchemaError,
+    Message,
+    ParsedSchema,
+    Result,
+    check,
+    parse,
+)
+
+__all__ = [
+    "LEVELS",
+    "SCHEMA_TYPES",
+    "InvalidSchemaError",
+    "Message",
+    "ParsedSchema",
+    "Result",
+    "check",
+    "parse",
+]

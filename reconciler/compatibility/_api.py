@@ -1,0 +1,116 @@
+"""Format-independent entry points; each format lives in its own module."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
+SCHEMA_TYPES: tuple[str, ...] = ("AVRO", "JSON", "PROTOBUF")
+LEVELS: tuple[str, ...] = (
+    "NONE",
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+)
+
+
+class InvalidSchemaError(ValueError):
+    """The schema text does not parse or is not a valid schema of its type."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One incompatibility: which rule, where, and against which earlier version."""
+
+    rule: str
+    location: str
+    message: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        against = f" (against version {self.version})" if self.version is not None else ""
+        return f"{self.rule}{where}: {self.message}{against}"
+
+
+@dataclass(frozen=True)
+class Result:
+    compatible: bool
+    messages: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedSchema:
+    """A validated schema with the forms used for identity and equality.
+
+    ``references`` maps the reference name (Avro full name, JSON ``$ref`` URL,
+    Protobuf import path) to the referenced schema text.
+    """
+
+    schema_type: str
+    text: str
+    canonical: str
+    normalized: str
+    references: Mapping[str, str] = field(default_factory=dict)
+    native: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.normalized.encode()).hexdigest()
+
+
+def _format(schema_type: str):  # noqa: ANN202 - returns a format module
+    if schema_type == "AVRO":
+        from . import _avro
+
+        return _avro
+    raise InvalidSchemaError(f"schema type {schema_type} is not supported yet")
+
+
+def parse(
+    schema_type: str, text: str, references: Mapping[str, str] | None = None
+) -> ParsedSchema:
+    """Parse and validate ``text``; raise ``InvalidSchemaError`` with a reason."""
+    if schema_type not in SCHEMA_TYPES:
+        raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
+    return _format(schema_type).parse(text, dict(references or {}))
+
+
+def check(
+    schema_type: str,
+    new: str | ParsedSchema,
+    previous: Sequence[str | ParsedSchema],
+    level: str,
+    references: Mapping[str, str] | None = None,
+) -> Result:
+    """Check ``new`` against ``previous`` (oldest first) under ``level``.
+
+    Non-transitive levels compare with the latest previous version only, as
+    Confluent does. Each message names the version it breaks (1-based index
+    into ``previous`` unless the caller maps it).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown compatibility level {level!r}")
+    fmt = _format(schema_type)
+    refs = dict(references or {})
+    new_p = new if isinstance(new, ParsedSchema) else fmt.parse(new, refs)
+    prev_p = [p if isinstance(p, ParsedSchema) else fmt.parse(p, refs) for p in previous]
+    if level == "NONE" or not prev_p:
+        return Result(True)
+    indexed = list(enumerate(prev_p, start=1))
+    if not level.endswith("_TRANSITIVE"):
+        indexed = indexed[-1:]
+    base = level.removesuffix("_TRANSITIVE")
+    messages: list[Message] = []
+    for number, old in reversed(indexed):
+        if base in ("BACKWARD", "FULL"):
+            messages += fmt.reader_writer(reader=new_p, writer=old, version=number)
+        if base in ("FORWARD", "FULL"):
+            messages += fmt.reader_writer(reader=old, writer=new_p, version=number)
+    return Result(not messages, tuple(messages))

@@ -1,0 +1,51 @@
+"""AVRO: parsing with the ``avro`` package and its reader/writer checker."""
+
+from __future__ import annotations
+
+import json
+
+import avro.errors
+import avro.schema
+from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
+
+from ._api import InvalidSchemaError, Message, ParsedSchema
+
+
+def _names_with_references(references: dict[str, str]) -> avro.schema.Names:
+    names = avro.schema.Names()
+    for name, text in references.items():
+        try:
+            avro.schema.make_avsc_object(json.loads(text), names)
+        except (ValueError, avro.errors.AvroException) as exc:
+            raise InvalidSchemaError(f"reference {name}: {exc}") from exc
+    return names
+
+
+def parse(text: str, references: dict[str, str]) -> ParsedSchema:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidSchemaError(f"not valid JSON: {exc}") from exc
+    names = _names_with_references(references)
+    try:
+        schema = avro.schema.make_avsc_object(doc, names)
+    except (avro.errors.AvroException, TypeError, ValueError) as exc:
+        raise InvalidSchemaError(f"invalid Avro schema: {exc}") from exc
+    # to_json() keeps doc, defaults, aliases, logicalType and custom props, so
+    # it changes exactly when the registry would assign a new id.
+    canonical = json.dumps(schema.to_json(avro.schema.Names()), separators=(",", ":"))
+    normalized = json.dumps(
+        schema.to_json(avro.schema.Names()), separators=(",", ":"), sort_keys=True
+    )
+    return ParsedSchema("AVRO", text, canonical, normalized, references, native=schema)
+
+
+def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:
+    result = ReaderWriterCompatibilityChecker().get_compatibility(reader.native, writer.native)
+    if result.compatibility is SchemaCompatibilityType.compatible:
+        return []
+    rules = [kind.name.upper() for kind in result.incompatibilities] or ["INCOMPATIBLE"]
+    return [
+        Message(rules[0], ",".join(sorted(result.locations)), msg, version)
+        for msg in sorted(result.messages) or ["incompatible"]
+    ]
