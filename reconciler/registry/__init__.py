@@ -1,0 +1,54 @@
+"""Async client for the Confluent Schema Registry REST API.
+
+``RegistryClient`` speaks to Confluent Platform/Cloud, Karapace, Redpanda,
+Apicurio (ccompat) and the embedded local registry (``local:PATH``). Results
+are typed (``SchemaVersion``, ...), failures are ``RegistryError`` subclasses
+that name the registry and never contain credentials, and requests are
+retried only where repeating them is safe. See docs/registry-client.md.
+"""
+
+from ._client import RegistryClient
+from ._errors import (
+    AuthenticationError,
+    AuthorizationError,
+    ErrorCode,
+    IncompatibleSchemaError,
+    InvalidSchemaError,
+    NotFoundError,
+    RateLimitedError,
+    RegistryConfigurationError,
+    RegistryError,
+    RegistryUnavailableError,
+    ServerError,
+    UnexpectedResponseError,
+    UnprocessableError,
+)
+from ._types import (
+    CompatibilityVerdict,
+    Reference,
+    SchemaById,
+    SchemaVersion,
+    SubjectVersion,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "AuthorizationError",
+    "CompatibilityVerdict",
+    "ErrorCode",
+    "IncompatibleSchemaError",
+    "InvalidSchemaError",
+    "NotFoundError",
+    "RateLimitedError",
+    "Reference",
+    "RegistryClient",
+    "RegistryConfigurationError",
+    "RegistryError",
+    "RegistryUnavailableError",
+    "SchemaById",
+    "SchemaVersion",
+    "ServerError",
+    "SubjectVersion",
+    "UnexpectedResponseError",
+    "UnprocessableError",
+]

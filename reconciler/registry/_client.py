@@ -1,0 +1,713 @@
+"""The async client for the Confluent Schema Registry REST API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from reconciler import __version__
+from reconciler.spec.model import RegistryConfig, TlsConfig
+
+from ._auth import Auth, Redactor, auth_kind, authorization_header, split_userinfo
+from ._errors import (
+    ErrorCode,
+    IncompatibleSchemaError,
+    InvalidSchemaError,
+    NotFoundError,
+    RegistryConfigurationError,
+    RegistryError,
+    RegistryUnavailableError,
+    UnexpectedResponseError,
+    UnprocessableError,
+    error_class,
+)
+from ._retry import RETRYABLE_STATUSES, Backoff, Safety, classify_transport_error, parse_retry_after
+from ._types import (
+    DEFAULT_SCHEMA_TYPE,
+    CompatibilityVerdict,
+    Reference,
+    SchemaById,
+    SchemaVersion,
+    SubjectVersion,
+    parse_schema_by_id,
+    parse_schema_version,
+)
+
+logger = logging.getLogger("reconciler.registry")
+
+LOCAL_SCHEME = "local:"
+# The ASGI transport ignores the host; this one only shows up in httpx's own objects.
+_LOCAL_BASE_URL = "http://local-registry"
+_CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+_ACCEPT = (
+    "application/vnd.schemaregistry.v1+json, "
+    "application/vnd.schemaregistry+json; q=0.9, application/json; q=0.5"
+)
+_MAX_MESSAGE = 500
+
+Version = int | Literal["latest"]
+Sleep = Callable[[float], Awaitable[None]]
+Settles = Callable[[RegistryError], bool]
+
+
+class _AppliedEarlier:
+    """``_call``'s answer when a retry's error shows that an earlier attempt did the work."""
+
+    def __init__(self, error: RegistryError) -> None:
+        self.error = error
+
+
+def _segment(value: str | int) -> str:
+    """One URL path segment, percent-encoded (``:.ctx:name`` -> ``%3A.ctx%3Aname``)."""
+    return quote(str(value), safe="")
+
+
+def _flag(value: bool) -> str | None:
+    """Query flags are sent only when set, as the registry's ``true``."""
+    return "true" if value else None
+
+
+def _params(**values: str | int | None) -> dict[str, str | int]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _codes(*codes: ErrorCode) -> Settles:
+    wanted = {int(c) for c in codes}
+    return lambda error: error.error_code in wanted
+
+
+def _schema_body(
+    schema: str,
+    schema_type: str,
+    references: Iterable[Reference],
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"schema": schema}
+    # Confluent omits schemaType for Avro, and registries that predate the field reject it.
+    if schema_type.upper() != DEFAULT_SCHEMA_TYPE:
+        body["schemaType"] = schema_type.upper()
+    refs = [r.to_json() for r in references]
+    if refs:
+        body["references"] = refs
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def _ssl_context(tls: TlsConfig | None, display: str) -> ssl.SSLContext | bool:
+    """The ``verify=`` argument for httpx: True (system CAs), or a context built from ``tls``."""
+    if tls is None:
+        return True
+    try:
+        context = ssl.create_default_context(
+            cafile=str(tls.ca_file) if tls.ca_file and tls.verify else None
+        )
+        if not tls.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if tls.cert_file:
+            context.load_cert_chain(str(tls.cert_file), str(tls.key_file) if tls.key_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        reason = f"cannot load TLS files: {exc.strerror or exc}"
+    else:
+        return context
+    raise RegistryConfigurationError(display, None, None, reason)
+
+
+class RegistryClient:
+    """Async client for one Confluent-compatible schema registry.
+
+    Use it as an async context manager (or call ``aclose()``). Requests share
+    one pool of keep-alive connections; at most ``max_concurrency`` run at once.
+    Failed requests are retried where repeating them is safe (see
+    docs/registry-client.md); ``requests_made`` counts every HTTP request,
+    retries included.
+
+    ``url`` is ``http(s)://...`` (userinfo in it is used as basic auth and
+    stripped), or ``local:PATH`` for the embedded registry in-process (PATH
+    relative to the working directory; ``from_config`` resolves it against the
+    project instead). ``transport`` replaces the network (tests inject faults
+    with it); TLS options then do not apply. ``sleep`` replaces
+    ``asyncio.sleep`` between retries.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        auth: Auth | None = None,
+        tls: TlsConfig | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        backoff: float = 0.25,
+        max_concurrency: int = 16,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_retry_delay: float = 30.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        is_local = url.startswith(LOCAL_SCHEME)
+        split = split_userinfo(url) if not is_local else None
+        self.name = name
+        self.url = split.url if split is not None else url
+        self.display = f"{name} ({self.url})" if name else self.url
+        self._auth: Auth | None = auth or (split.auth if split is not None else None)
+        raw_userinfo = urlsplit(url).netloc.rpartition("@")[0] if split and split.auth else ""
+        self._redactor = Redactor(self._auth, raw_userinfo.partition(":")[2])
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._backoff = Backoff(base=backoff, cap=max_retry_delay)
+        self._sleep = sleep
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._requests_made = 0
+
+        if is_local:
+            base_url = _LOCAL_BASE_URL
+            if transport is None:
+                transport = _local_transport(Path(url[len(LOCAL_SCHEME) :]))
+        else:
+            if urlsplit(self.url).scheme not in ("http", "https"):
+                raise RegistryConfigurationError(
+                    self.display, None, None, "URL must start with http://, https:// or local:"
+                )
+            base_url = self.url
+            if transport is None:
+                transport = httpx.AsyncHTTPTransport(
+                    verify=_ssl_context(tls, self.display),
+                    limits=httpx.Limits(
+                        max_connections=max_concurrency,
+                        max_keepalive_connections=max_concurrency,
+                    ),
+                )
+        headers = {"Accept": _ACCEPT, "User-Agent": f"reconciler/{__version__}"}
+        header = authorization_header(self._auth)
+        if header is not None:
+            headers["Authorization"] = header
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            transport=transport,
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        cfg: RegistryConfig,
+        base_dir: Path,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        max_concurrency: int = 16,
+    ) -> RegistryClient:
+        """A client for a project-file registry; ``local:PATH`` is resolved against ``base_dir``."""
+        if cfg.is_local and transport is None:
+            transport = _local_transport(base_dir / cfg.url[len(LOCAL_SCHEME) :])
+        return cls(
+            cfg.url,
+            name=cfg.name,
+            auth=cfg.auth,
+            tls=cfg.tls,
+            timeout=cfg.timeout,
+            max_concurrency=max_concurrency,
+            transport=transport,
+        )
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests sent so far, retries included (for benchmarks and request budgets)."""
+        return self._requests_made
+
+    def __repr__(self) -> str:
+        return f"RegistryClient({self.display!r}, auth={auth_kind(self._auth)!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- the request loop -------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        safety: Safety = Safety.IDEMPOTENT,
+        settles: Settles | None = None,
+    ) -> Any:
+        """Send a request with retries; return the decoded JSON body.
+
+        ``settles`` recognises an error that, on a retry after an attempt that
+        may have been applied, means that attempt did the work: ``_call`` then
+        returns ``_AppliedEarlier`` instead of raising.
+        """
+        label = f"{method} {path}"
+        content = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": _CONTENT_TYPE} if content is not None else None
+        maybe_applied = False
+        attempt = 0
+        while True:
+            attempt += 1
+            self._requests_made += 1
+            response: httpx.Response | None = None
+            async with self._semaphore:
+                try:
+                    response = await self._http.request(
+                        method, path, params=params, content=content, headers=headers
+                    )
+                except httpx.TransportError as exc:
+                    failure = classify_transport_error(exc, self._timeout)
+            last_attempt = attempt > self._max_retries
+
+            if response is None:
+                logger.debug("%s %s -> %s (attempt %d)", method, path, failure.reason, attempt)
+                maybe_applied = maybe_applied or failure.maybe_sent
+                may_retry = failure.retryable and (
+                    safety is Safety.IDEMPOTENT or not failure.maybe_sent
+                )
+                if not may_retry or last_attempt:
+                    reason = self._redactor.redact(failure.reason)
+                    if attempt > 1:
+                        reason += f" after {attempt} attempts"
+                    raise RegistryUnavailableError(self.display, None, None, reason, request=label)
+                await self._sleep(self._backoff.delay(attempt, None))
+                continue
+
+            status = response.status_code
+            logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
+            if 200 <= status < 300:
+                return self._decode(response, label)
+            error = self._error(response, label)
+            if maybe_applied and settles is not None and settles(error):
+                return _AppliedEarlier(error)
+            maybe_applied = maybe_applied or status >= 500
+            may_retry = status in RETRYABLE_STATUSES and (
+                safety is Safety.IDEMPOTENT or status == 429
+            )
+            if not may_retry or last_attempt:
+                raise error
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            await self._sleep(self._backoff.delay(attempt, retry_after))
+
+    def _decode(self, response: httpx.Response, label: str) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            pass
+        # Raised here, not in the except block: the JSON error (its ``doc`` is the
+        # whole body) must not ride along as ``__context__``.
+        raise UnexpectedResponseError(
+            self.display, response.status_code, None, "the response is not JSON", request=label
+        )
+
+    def _error(self, response: httpx.Response, label: str) -> RegistryError:
+        status = response.status_code
+        error_code, message = status, ""
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            raw_code = data.get("error_code")
+            if isinstance(raw_code, int):
+                error_code = raw_code
+            message = str(data.get("message") or "")
+        if not message:
+            message = response.text.strip() or response.reason_phrase or "request failed"
+        message = self._redactor.redact(message)
+        if len(message) > _MAX_MESSAGE:
+            message = message[:_MAX_MESSAGE] + "..."
+        return error_class(status, error_code)(
+            self.display, status, error_code, message, request=label
+        )
+
+    def _unexpected(self, label: str, what: str) -> UnexpectedResponseError:
+        return UnexpectedResponseError(self.display, None, None, what, request=label)
+
+    # -- subjects and versions ---------------------------------------------
+
+    async def get_subjects(self, prefix: str | None = None, deleted: bool = False) -> list[str]:
+        """Subject names; ``prefix`` can be a context (``:.ctx:``)."""
+
+        data = await self._call(
+            "GET", "/subjects", params=_params(subjectPrefix=prefix, deleted=_flag(deleted))
+        )
+        return [str(s) for s in data or []]
+
+    async def get_versions(self, subject: str, deleted: bool = False) -> list[int]:
+        data = await self._call(
+            "GET",
+            f"/subjects/{_segment(subject)}/versions",
+            params=_params(deleted=_flag(deleted)),
+        )
+        return [int(v) for v in data or []]
+
+    async def get_version(
+        self, subject: str, version: Version, deleted: bool = False
+    ) -> SchemaVersion:
+        data = await self._call(
+            "GET",
+            f"/subjects/{_segment(subject)}/versions/{_segment(version)}",
+            params=_params(deleted=_flag(deleted)),
+        )
+        return parse_schema_version(data, subject=subject)
+
+    async def list_schemas(
+        self,
+        subject_prefix: str | None = None,
+        deleted: bool = False,
+        latest_only: bool = False,
+        page_size: int = 1000,
+    ) -> list[SchemaVersion]:
+        """Every schema version (``GET /schemas``), paged with offset/limit until a short page.
+
+        N versions cost ceil((N + 1) / page_size) requests. A registry that
+        ignores ``limit`` answers with everything at once (one request); one that
+        ignores ``offset`` would repeat a page forever, so a page that adds
+        nothing new ends the listing.
+        """
+        result: list[SchemaVersion] = []
+        seen: set[tuple[str, int]] = set()
+        offset = 0
+        while True:
+            page = await self._call(
+                "GET",
+                "/schemas",
+                params=_params(
+                    subjectPrefix=subject_prefix,
+                    deleted=_flag(deleted),
+                    latestOnly=_flag(latest_only),
+                    offset=offset,
+                    limit=page_size,
+                ),
+            )
+            if not isinstance(page, list):
+                raise self._unexpected("GET /schemas", "the schema listing is not a JSON array")
+            fresh = 0
+            for item in page:
+                sv = parse_schema_version(item)
+                if (sv.subject, sv.version) not in seen:
+                    seen.add((sv.subject, sv.version))
+                    result.append(sv)
+                    fresh += 1
+            if len(page) != page_size or fresh == 0:
+                return result
+            offset += page_size
+
+    async def register(
+        self,
+        subject: str,
+        schema: str,
+        schema_type: str = DEFAULT_SCHEMA_TYPE,
+        references: Iterable[Reference] = (),
+        normalize: bool = False,
+        id: int | None = None,
+        version: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        rule_set: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Register ``schema`` under ``subject``; return its global id.
+
+        Retried: the registry answers a repeated registration of a schema the
+        subject already has with the existing id. With an explicit ``id`` or
+        ``version`` (IMPORT mode) a repeat may instead be refused (409/422) by
+        some implementations; after an attempt that may have been applied such
+        a refusal is checked with a lookup, and is a success when the subject
+        holds the schema under the requested id and version.
+        """
+        references = tuple(references)
+        body = _schema_body(
+            schema,
+            schema_type,
+            references,
+            id=id,
+            version=version,
+            metadata=None if metadata is None else dict(metadata),
+            ruleSet=None if rule_set is None else dict(rule_set),
+        )
+        pinned = id is not None or version is not None
+        data = await self._call(
+            "POST",
+            f"/subjects/{_segment(subject)}/versions",
+            params=_params(normalize=_flag(normalize)),
+            body=body,
+            settles=(
+                (
+                    lambda e: (
+                        isinstance(e, IncompatibleSchemaError | UnprocessableError)
+                        and not isinstance(e, InvalidSchemaError)
+                    )
+                )
+                if pinned
+                else None
+            ),
+        )
+        if isinstance(data, _AppliedEarlier):
+            found = await self.lookup(subject, schema, schema_type, references, normalize)
+            if (
+                found is None
+                or (id is not None and found.id != id)
+                or (version is not None and found.version != version)
+            ):
+                raise data.error
+            return found.id
+        if not isinstance(data, dict) or "id" not in data:
+            raise self._unexpected(f"POST /subjects/{subject}/versions", "no id in the response")
+        return int(data["id"])
+
+    async def lookup(
+        self,
+        subject: str,
+        schema: str,
+        schema_type: str = DEFAULT_SCHEMA_TYPE,
+        references: Iterable[Reference] = (),
+        normalize: bool = False,
+        deleted: bool = False,
+    ) -> SchemaVersion | None:
+        """The version of ``subject`` that holds ``schema``, or None (40401/40403)."""
+        try:
+            data = await self._call(
+                "POST",
+                f"/subjects/{_segment(subject)}",
+                params=_params(normalize=_flag(normalize), deleted=_flag(deleted)),
+                body=_schema_body(schema, schema_type, references),
+            )
+        except NotFoundError as exc:
+            if exc.error_code in (ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SCHEMA_NOT_FOUND):
+                return None
+            raise
+        return parse_schema_version(data, subject=subject)
+
+    async def delete_subject(self, subject: str, permanent: bool = False) -> list[int]:
+        """Soft delete ``subject`` (or hard delete a soft-deleted one); return the versions.
+
+        A retry that meets 40404 "already soft deleted" (soft) or 40401 "not
+        found" (permanent) after an attempt that may have been applied counts
+        as that attempt's success. The version list of the lost answer is then
+        rebuilt from ``GET versions?deleted=true`` (soft), or empty (permanent:
+        the subject is gone).
+        """
+        data = await self._call(
+            "DELETE",
+            f"/subjects/{_segment(subject)}",
+            params=_params(permanent=_flag(permanent)),
+            settles=_codes(
+                ErrorCode.SUBJECT_NOT_FOUND if permanent else ErrorCode.SUBJECT_SOFT_DELETED
+            ),
+        )
+        if isinstance(data, _AppliedEarlier):
+            return [] if permanent else await self.get_versions(subject, deleted=True)
+        return [int(v) for v in data or []]
+
+    async def delete_version(self, subject: str, version: Version, permanent: bool = False) -> int:
+        """Soft (or, after that, hard) delete one version; return its number.
+
+        ``"latest"`` is sent once and never repeated after an attempt that may
+        have been applied: a repeat would delete the next version.
+        """
+        data = await self._call(
+            "DELETE",
+            f"/subjects/{_segment(subject)}/versions/{_segment(version)}",
+            params=_params(permanent=_flag(permanent)),
+            safety=Safety.ONCE if version == "latest" else Safety.IDEMPOTENT,
+            settles=_codes(
+                ErrorCode.SUBJECT_NOT_FOUND,
+                ErrorCode.VERSION_NOT_FOUND,
+                *(() if permanent else (ErrorCode.VERSION_SOFT_DELETED,)),
+            ),
+        )
+        if isinstance(data, _AppliedEarlier):
+            return int(version)
+        return int(data)
+
+    async def referenced_by(self, subject: str, version: Version) -> list[int]:
+        """Ids of the schemas that reference this version."""
+        data = await self._call(
+            "GET", f"/subjects/{_segment(subject)}/versions/{_segment(version)}/referencedby"
+        )
+        return [int(i) for i in data or []]
+
+    # -- schemas by id -----------------------------------------------------
+
+    async def get_schema_by_id(self, id: int, subject: str | None = None) -> SchemaById:
+        """The schema with global ``id`` (``subject`` picks the context to look in)."""
+        data = await self._call("GET", f"/schemas/ids/{id}", params=_params(subject=subject))
+        return parse_schema_by_id(data, id)
+
+    async def get_subjects_for_id(self, id: int, deleted: bool = False) -> list[str]:
+        data = await self._call(
+            "GET", f"/schemas/ids/{id}/subjects", params=_params(deleted=_flag(deleted))
+        )
+        return [str(s) for s in data or []]
+
+    async def get_versions_for_id(self, id: int, deleted: bool = False) -> list[SubjectVersion]:
+        data = await self._call(
+            "GET", f"/schemas/ids/{id}/versions", params=_params(deleted=_flag(deleted))
+        )
+        return [SubjectVersion(str(d["subject"]), int(d["version"])) for d in data or []]
+
+    # -- compatibility -----------------------------------------------------
+
+    async def check_compatibility(
+        self,
+        subject: str,
+        schema: str,
+        schema_type: str = DEFAULT_SCHEMA_TYPE,
+        references: Iterable[Reference] = (),
+        version: Version | None = "latest",
+        verbose: bool = True,
+    ) -> CompatibilityVerdict:
+        """The registry's verdict on ``schema`` against ``version`` (None: all versions)."""
+        path = f"/compatibility/subjects/{_segment(subject)}/versions"
+        if version is not None:
+            path += f"/{_segment(version)}"
+        data = await self._call(
+            "POST",
+            path,
+            params=_params(verbose=_flag(verbose)),
+            body=_schema_body(schema, schema_type, references),
+        )
+        if not isinstance(data, dict) or "is_compatible" not in data:
+            raise self._unexpected(f"POST {path}", "no is_compatible in the response")
+        return CompatibilityVerdict(
+            compatible=bool(data["is_compatible"]),
+            messages=[str(m) for m in data.get("messages") or []],
+        )
+
+    # -- config and mode ---------------------------------------------------
+
+    @staticmethod
+    def _scoped(root: str, subject: str | None) -> str:
+        return root if subject is None else f"{root}/{_segment(subject)}"
+
+    async def get_config(
+        self, subject: str | None = None, default_to_global: bool = False
+    ) -> str | None:
+        """The compatibility level set at this level (global when ``subject`` is None).
+
+        None when the subject has none of its own (40401/40408).
+        """
+        try:
+            data = await self._call(
+                "GET",
+                self._scoped("/config", subject),
+                params=_params(defaultToGlobal=_flag(default_to_global)),
+            )
+        except NotFoundError as exc:
+            if exc.error_code in (
+                ErrorCode.SUBJECT_NOT_FOUND,
+                ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+            ):
+                return None
+            raise
+        level = (data or {}).get("compatibilityLevel") or (data or {}).get("compatibility")
+        return None if level is None else str(level)
+
+    async def set_config(self, level: str, subject: str | None = None) -> str:
+        data = await self._call(
+            "PUT", self._scoped("/config", subject), body={"compatibility": level}
+        )
+        return str((data or {}).get("compatibility") or level)
+
+    async def delete_config(self, subject: str | None = None) -> str | None:
+        """Remove the level set at this level; return the removed one (None if already gone)."""
+        data = await self._call(
+            "DELETE",
+            self._scoped("/config", subject),
+            settles=_codes(
+                ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED
+            ),
+        )
+        if isinstance(data, _AppliedEarlier) or not isinstance(data, dict):
+            return None
+        level = data.get("compatibilityLevel") or data.get("compatibility")
+        return None if level is None else str(level)
+
+    async def get_mode(
+        self, subject: str | None = None, default_to_global: bool = False
+    ) -> str | None:
+        """The mode set at this level; None when the subject has none of its own (40401/40409)."""
+        try:
+            data = await self._call(
+                "GET",
+                self._scoped("/mode", subject),
+                params=_params(defaultToGlobal=_flag(default_to_global)),
+            )
+        except NotFoundError as exc:
+            if exc.error_code in (
+                ErrorCode.SUBJECT_NOT_FOUND,
+                ErrorCode.SUBJECT_MODE_NOT_CONFIGURED,
+            ):
+                return None
+            raise
+        mode = (data or {}).get("mode")
+        return None if mode is None else str(mode)
+
+    async def set_mode(self, mode: str, subject: str | None = None, force: bool = False) -> str:
+        """Set the mode; ``force`` allows IMPORT on a subject or registry that has schemas."""
+        data = await self._call(
+            "PUT",
+            self._scoped("/mode", subject),
+            params=_params(force=_flag(force)),
+            body={"mode": mode},
+        )
+        return str((data or {}).get("mode") or mode)
+
+    async def delete_mode(self, subject: str | None = None) -> str | None:
+        """Remove the mode set at this level; return the removed one (None if already gone)."""
+        data = await self._call(
+            "DELETE",
+            self._scoped("/mode", subject),
+            settles=_codes(ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED),
+        )
+        if isinstance(data, _AppliedEarlier) or not isinstance(data, dict):
+            return None
+        mode = data.get("mode")
+        return None if mode is None else str(mode)
+
+    # -- contexts and server -----------------------------------------------
+
+    async def get_contexts(self) -> list[str]:
+        data = await self._call("GET", "/contexts")
+        return [str(c) for c in data or []]
+
+    async def ping(self) -> None:
+        """Raise unless the registry answers ``GET /`` with a success."""
+        await self._call("GET", "/")
+
+    async def server_info(self) -> dict[str, Any]:
+        """``GET /v1/metadata/version`` (version, commitId); empty where not implemented."""
+        try:
+            data = await self._call("GET", "/v1/metadata/version")
+        except NotFoundError:
+            return {}
+        return dict(data) if isinstance(data, dict) else {}
+
+
+def _local_transport(db_path: Path) -> httpx.AsyncBaseTransport:
+    """The embedded registry, in-process. Imported here: only ``local:`` URLs need it."""
+    from reconciler.localregistry import create_app
+
+    return httpx.ASGITransport(app=create_app(db_path))

@@ -1,0 +1,114 @@
+"""Typed results of the registry API: what the JSON bodies mean, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_SCHEMA_TYPE = "AVRO"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A schema reference: the ``name`` the schema imports, resolved to ``subject``/``version``."""
+
+    name: str
+    subject: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+@dataclass(frozen=True)
+class SchemaVersion:
+    """One version of a subject (``GET /subjects/{s}/versions/{v}``, ``GET /schemas``).
+
+    ``schema_type`` is ``AVRO`` when the registry leaves the field out (Confluent
+    omits it for Avro). ``deleted`` is true for a soft-deleted version, when the
+    registry says so (not every implementation reports it).
+    """
+
+    subject: str
+    version: int
+    id: int
+    schema: str
+    schema_type: str = DEFAULT_SCHEMA_TYPE
+    references: tuple[Reference, ...] = ()
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class SchemaById:
+    """A schema fetched by its global id (``GET /schemas/ids/{id}``).
+
+    The registry answers with the schema alone: ``subject`` and ``version`` are
+    filled only when the implementation includes them.
+    """
+
+    id: int
+    schema: str
+    schema_type: str = DEFAULT_SCHEMA_TYPE
+    references: tuple[Reference, ...] = ()
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
+    subject: str | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class SubjectVersion:
+    """One (subject, version) pair that uses a schema id (``GET /schemas/ids/{id}/versions``)."""
+
+    subject: str
+    version: int
+
+
+@dataclass(frozen=True)
+class CompatibilityVerdict:
+    """The registry's answer to ``POST /compatibility/...``: compatible or not, and why."""
+
+    compatible: bool
+    messages: list[str] = field(default_factory=list)
+
+
+def parse_references(raw: Any) -> tuple[Reference, ...]:
+    if not raw:
+        return ()
+    return tuple(
+        Reference(name=str(r["name"]), subject=str(r["subject"]), version=int(r["version"]))
+        for r in raw
+    )
+
+
+def parse_schema_version(data: Mapping[str, Any], *, subject: str | None = None) -> SchemaVersion:
+    """Build a ``SchemaVersion`` from a Confluent body; ``subject`` fills in a missing field."""
+    return SchemaVersion(
+        subject=str(data.get("subject", subject)),
+        version=int(data["version"]),
+        id=int(data["id"]),
+        schema=str(data["schema"]),
+        schema_type=str(data.get("schemaType") or DEFAULT_SCHEMA_TYPE),
+        references=parse_references(data.get("references")),
+        metadata=data.get("metadata"),
+        rule_set=data.get("ruleSet"),
+        deleted=bool(data.get("deleted", False)),
+    )
+
+
+def parse_schema_by_id(data: Mapping[str, Any], schema_id: int) -> SchemaById:
+    version = data.get("version")
+    subject = data.get("subject")
+    return SchemaById(
+        id=int(data.get("id", schema_id)),
+        schema=str(data["schema"]),
+        schema_type=str(data.get("schemaType") or DEFAULT_SCHEMA_TYPE),
+        references=parse_references(data.get("references")),
+        metadata=data.get("metadata"),
+        rule_set=data.get("ruleSet"),
+        subject=None if subject is None else str(subject),
+        version=None if version is None else int(version),
+    )

@@ -1,0 +1,237 @@
+"""Typed errors from Confluent bodies, and credentials kept out of every error and repr."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import pickle
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.registry import (
+    AuthenticationError,
+    AuthorizationError,
+    IncompatibleSchemaError,
+    InvalidSchemaError,
+    NotFoundError,
+    RegistryClient,
+    RegistryError,
+    RegistryUnavailableError,
+    ServerError,
+    UnexpectedResponseError,
+    UnprocessableError,
+)
+from reconciler.spec.model import BasicAuth, BearerAuth
+
+from .conftest import confluent_error
+
+Build = Callable[..., Any]
+
+PASSWORD = "hunter2-p@ss"
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.secret-token"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (401, 40101, AuthenticationError),
+        (403, 40301, AuthorizationError),
+        (404, 40401, NotFoundError),
+        (404, 40403, NotFoundError),
+        (409, 40901, IncompatibleSchemaError),
+        (422, 42201, InvalidSchemaError),
+        (422, 42203, UnprocessableError),
+        (500, 50001, ServerError),
+        (400, 400, RegistryError),
+    ],
+)
+async def test_error_typing_from_confluent_bodies(
+    scripted: Build, status: int, code: int, cls: type[RegistryError]
+) -> None:
+    client, _ = scripted([confluent_error(status, code, "what went wrong")], max_retries=0)
+    async with client:
+        with pytest.raises(cls) as info:
+            await client.get_versions("orders-value")
+    error = info.value
+    assert type(error) is cls
+    assert (error.status, error.error_code, error.message) == (status, code, "what went wrong")
+    assert error.registry == "dev (https://sr.example.com)"
+    assert str(error).startswith("registry dev (https://sr.example.com): ")
+    assert "GET /subjects/orders-value/versions" in str(error)
+
+
+async def test_invalid_schema_is_unprocessable(scripted: Build) -> None:
+    client, _ = scripted([confluent_error(422, 42201, "Invalid schema")])
+    async with client:
+        with pytest.raises(UnprocessableError):
+            await client.register("s", "{")
+
+
+async def test_non_json_error_body_falls_back_to_status_and_text(scripted: Build) -> None:
+    client, _ = scripted([httpx.Response(502, text="<html>Bad gateway</html>")], max_retries=0)
+    async with client:
+        with pytest.raises(ServerError) as info:
+            await client.get_subjects()
+    assert info.value.error_code == 502
+    assert info.value.message == "<html>Bad gateway</html>"
+
+
+async def test_non_json_success_body(scripted: Build) -> None:
+    client, _ = scripted([httpx.Response(200, text="not json")])
+    async with client:
+        with pytest.raises(UnexpectedResponseError):
+            await client.get_subjects()
+
+
+async def test_lookup_and_config_not_found_are_none(scripted: Build) -> None:
+    client, _ = scripted(
+        [
+            confluent_error(404, 40401, "Subject not found"),
+            confluent_error(404, 40403, "Schema not found"),
+            confluent_error(404, 40408, "not configured"),
+            confluent_error(404, 40409, "not configured"),
+            confluent_error(404, 40402, "Version not found"),
+        ]
+    )
+    async with client:
+        assert await client.lookup("s", "{}") is None
+        assert await client.lookup("s", "{}") is None
+        assert await client.get_config("s") is None
+        assert await client.get_mode("s") is None
+        with pytest.raises(NotFoundError):
+            await client.get_version("s", 9)
+
+
+# -- credentials ----------------------------------------------------------------
+
+
+def leaks(text: str) -> bool:
+    basic = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+    return any(secret in text for secret in (PASSWORD, TOKEN, basic, "hunter2"))
+
+
+def everything_about(error: BaseException) -> str:
+    """All the text an error can show: str, repr, traceback, chained exceptions, pickling."""
+    parts = [str(error), repr(error), "".join(traceback.format_exception(error))]
+    chained: BaseException | None = error
+    while chained is not None:
+        parts += [str(chained), repr(chained), repr(vars(chained))]
+        chained = chained.__cause__ or chained.__context__
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error)
+    parts.append(repr(copy))
+    return "\n".join(parts)
+
+
+CREDENTIALS = [
+    pytest.param({"auth": BasicAuth("alice", PASSWORD)}, id="basic"),
+    pytest.param({"auth": BearerAuth(TOKEN)}, id="bearer"),
+    pytest.param({"url": "https://alice:hunter2-p%40ss@sr.example.com"}, id="userinfo"),
+]
+
+
+def secret_of(request: httpx.Request) -> str:
+    """The raw password or token the client sent."""
+    scheme, _, value = request.headers["Authorization"].partition(" ")
+    if scheme == "Basic":
+        return base64.b64decode(value).decode().partition(":")[2]
+    return value
+
+
+# Responses that echo the credentials back, as a misbehaving proxy might.
+ECHOES: list[Callable[[httpx.Request], httpx.Response]] = [
+    lambda r: confluent_error(401, 40101, f"bad credentials {r.headers['Authorization']}"),
+    lambda r: confluent_error(403, 40301, f"user cannot {r.headers['Authorization']}"),
+    lambda r: confluent_error(404, 40401, f"no {r.headers['Authorization'].split()[1]}"),
+    lambda r: confluent_error(409, 40901, f"incompatible {secret_of(r)}"),
+    lambda r: confluent_error(422, 42201, f"invalid {secret_of(r)}"),
+    lambda r: httpx.Response(500, text=f"boom {r.headers['Authorization']}"),
+    lambda r: httpx.Response(200, text=f"not json {secret_of(r)}"),
+]
+
+
+@pytest.mark.parametrize("credentials", CREDENTIALS)
+@pytest.mark.parametrize("echo", range(len(ECHOES)))
+async def test_credentials_never_in_http_errors(
+    scripted: Build, credentials: dict[str, Any], echo: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="reconciler.registry")
+    client, script = scripted([ECHOES[echo]], max_retries=0, **credentials)
+    async with client:
+        with pytest.raises(RegistryError) as info:
+            await client.get_subjects()
+    assert script.requests[0].headers["Authorization"].split()[0] in ("Basic", "Bearer")
+    assert not leaks(everything_about(info.value))
+    assert not leaks(repr(client)) and not leaks(client.display)
+    assert not leaks(caplog.text)
+
+
+TRANSPORT_FAILURES: list[Callable[[httpx.Request], Exception]] = [
+    lambda r: httpx.ConnectError(f"refused {r.url} {r.headers['Authorization']}", request=r),
+    lambda r: httpx.ReadTimeout(f"timeout {r.headers['Authorization']}", request=r),
+    lambda r: httpx.RemoteProtocolError(f"closed {secret_of(r)}", request=r),
+]
+
+
+def raising(make: Callable[[httpx.Request], Exception]) -> Callable[[httpx.Request], Any]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise make(request)
+
+    return handler
+
+
+@pytest.mark.parametrize("credentials", CREDENTIALS)
+@pytest.mark.parametrize("failure", range(len(TRANSPORT_FAILURES)))
+async def test_credentials_never_in_transport_errors(
+    scripted: Build, credentials: dict[str, Any], failure: int
+) -> None:
+    client, _ = scripted([raising(TRANSPORT_FAILURES[failure])] * 2, max_retries=1, **credentials)
+    async with client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_subjects()
+    error = info.value
+    # Nothing of httpx is reachable from the error: its request holds the header.
+    assert error.__cause__ is None and error.__context__ is None
+    assert not leaks(everything_about(error))
+    assert str(error).startswith("registry dev (https://sr.example.com) is unreachable: ")
+
+
+async def test_connection_refused_message_names_registry() -> None:
+    client = RegistryClient(
+        "http://alice:hunter2@127.0.0.1:9",
+        name="dev",
+        max_retries=0,
+    )
+    async with client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_subjects()
+    assert str(info.value) == (
+        "registry dev (http://127.0.0.1:9) is unreachable: connection refused (GET /subjects)"
+    )
+    assert not leaks(everything_about(info.value))
+
+
+async def test_unresolvable_host(fake_sleep: Any) -> None:
+    client = RegistryClient(
+        "https://no-such-host.invalid", name="dev", max_retries=1, sleep=fake_sleep
+    )
+    async with client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_subjects()
+    assert "host name could not be resolved" in str(info.value)
+
+
+def test_repr_and_display_strip_userinfo() -> None:
+    client = RegistryClient("https://alice:hunter2@sr.example.com:8081/sr", name="dev")
+    assert client.display == "dev (https://sr.example.com:8081/sr)"
+    assert repr(client) == "RegistryClient('dev (https://sr.example.com:8081/sr)', auth='basic')"
+    assert not leaks(repr(vars(client)))
+
+
+def test_auth_reprs_hide_secrets() -> None:
+    assert PASSWORD not in repr(BasicAuth("alice", PASSWORD))
+    assert TOKEN not in repr(BearerAuth(TOKEN))
