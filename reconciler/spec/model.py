@@ -8,9 +8,13 @@ at a file and line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._errors import SpecError
 
 DEFAULT_CONTEXT = "."
 EMBEDDED_REGISTRY_NAME = "local"
@@ -83,6 +87,11 @@ class VersionSpec:
     references: tuple[ReferenceSpec, ...] = ()
     schema_path: Path | None = None
     location: Location | None = None
+    # Data contract (Confluent's ``metadata``/``ruleSet`` JSON objects, verbatim):
+    # part of the schema's identity, sent with the registration.
+    metadata: Mapping[str, Any] | None = None
+    rule_set: Mapping[str, Any] | None = None
+    delete: Literal["soft", "hard"] | None = None  # delete this version
 
 
 @dataclass(frozen=True)
@@ -98,11 +107,17 @@ class SubjectSpec:
     normalize: bool = False
     delete: Literal["soft", "hard"] | None = None
     location: Location | None = None
+    metadata: Mapping[str, Any] | None = None  # data contract of ``schema``
+    rule_set: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class ContextSpec:
-    """One spec file: one context of one or more registries."""
+    """One spec file: one context of one or more registries.
+
+    ``context`` is written the way the registry lists contexts: ``"."`` for the
+    default context, ``".name"`` otherwise (a spec's ``context: name`` gets the dot).
+    """
 
     path: Path
     registries: tuple[str, ...]
@@ -122,3 +137,7 @@ class Project:
     registries: dict[str, RegistryConfig]
     specs: tuple[ContextSpec, ...]
     uses_embedded_default: bool = False  # no registry configured: the embedded one
+    max_deletes: int = 10  # a plan deleting more subjects/versions than this is refused
+    # Problems that do not stop a load (e.g. a reference to a subject outside the
+    # specs, whose content could therefore not be validated).
+    warnings: tuple[SpecError, ...] = ()

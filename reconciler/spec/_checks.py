@@ -1,0 +1,160 @@
+"""Checks across spec files: duplicates, conflicting config, schema content.
+
+Schema content is validated here rather than per file because a reference
+needs the referenced subject's text, which may live in another spec file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler.compatibility import InvalidSchemaError, parse
+
+from ._errors import Collector, format_location
+from ._specfile import LoadedSpec, SchemaUse
+from .model import DEFAULT_CONTEXT, Location, ReferenceSpec, RegistryConfig, SubjectSpec
+
+SubjectKey = tuple[str, str, str]  # registry, context, subject
+
+
+def _subject_index(loaded: list[LoadedSpec], errors: Collector) -> dict[SubjectKey, SubjectSpec]:
+    """Every declared subject by (registry, context, name); a second declaration is an error."""
+    index: dict[SubjectKey, SubjectSpec] = {}
+    for item in loaded:
+        spec = item.spec
+        for subject in spec.subjects.values():
+            for registry in spec.registries:
+                key = (registry, spec.context, subject.name)
+                first = index.setdefault(key, subject)
+                if first is not subject and first.location and subject.location:
+                    errors.error(
+                        subject.location,
+                        f"subject {subject.name!r} (registry {registry!r}, context "
+                        f"{spec.context!r}) is already declared at "
+                        f"{format_location(first.location)}",
+                    )
+                    break
+    return index
+
+
+def _context_settings(
+    loaded: list[LoadedSpec], registries: Mapping[str, RegistryConfig] | None, errors: Collector
+) -> None:
+    """Context-level keys split over several files must agree, and with global config."""
+    first: dict[tuple[str, str, str], tuple[object, Location]] = {}
+    for item in loaded:
+        spec = item.spec
+        for key in ("compatibility", "mode", "prune"):
+            if key not in item.explicit:
+                continue
+            value, location = getattr(spec, key), item.doc.at((key,))
+            for registry in spec.registries:
+                earlier = first.setdefault((registry, spec.context, key), (value, location))
+                if earlier[0] != value:
+                    errors.error(
+                        location,
+                        f"{key} {value} conflicts with {key} {earlier[0]} for context "
+                        f"{spec.context!r} of registry {registry!r} at "
+                        f"{format_location(earlier[1])}",
+                    )
+                    break
+                config = registries.get(registry) if registries else None
+                global_value = getattr(config, key, None)
+                if spec.context == DEFAULT_CONTEXT and global_value not in (None, value):
+                    errors.error(
+                        location,
+                        f"{key} {value} conflicts with the global {key} {global_value} of "
+                        f"registry {registry!r}: in the default context both are the global config",
+                    )
+                    break
+
+
+def _target(context: str, subject: str) -> tuple[str, str]:
+    """Context and name of a reference's subject (``:.ctx:name`` is qualified)."""
+    if subject.startswith(":."):
+        context, _, subject = subject[1:].partition(":")
+    return context, subject
+
+
+def _version(
+    subject: SubjectSpec, version: int | str
+) -> tuple[str, tuple[ReferenceSpec, ...]] | None:
+    """Text and references of a subject's version, when the specs determine it."""
+    if subject.versions is not None:
+        if version == "latest":
+            kept = [v for v in subject.versions if v.delete is None]
+            return (kept[-1].schema, kept[-1].references) if kept else None
+        for pinned in subject.versions:
+            if pinned.version == version:
+                return pinned.schema, pinned.references
+        return None
+    if version == "latest" and subject.schema is not None:
+        return subject.schema, subject.references
+    return None  # an older version of a subject that pins only its latest
+
+
+class _References:
+    def __init__(self, index: dict[SubjectKey, SubjectSpec], errors: Collector) -> None:
+        self.index = index
+        self.errors = errors
+
+    def texts(
+        self,
+        registry: str,
+        context: str,
+        refs: tuple[ReferenceSpec, ...],
+        chain: tuple[SubjectKey, ...],
+    ) -> dict[str, str] | None:
+        """Name -> text of every schema ``refs`` need, dependencies first; None if unknown."""
+        result: dict[str, str] = {}
+        for ref in refs:
+            ref_context, name = _target(context, ref.subject)
+            key = (registry, ref_context, name)
+            subject = self.index.get(key)
+            if subject is None:
+                self.errors.warn(
+                    ref.location,
+                    f"reference {ref.name!r}: subject {ref.subject!r} is not in the specs of "
+                    f"registry {registry!r}; assumed to exist there, so the referring schema's "
+                    "content is not validated",
+                )
+                return None
+            if key in chain:
+                cycle = " -> ".join(k[2] for k in (*chain, key))
+                self.errors.error(ref.location, f"reference cycle: {cycle}")
+                return None
+            found = _version(subject, ref.version)
+            if found is None:
+                return None
+            nested = self.texts(registry, ref_context, found[1], (*chain, key))
+            if nested is None:
+                return None
+            result.update(nested)
+            result[ref.name] = found[0]
+        return result
+
+
+def _validate_schema(use: SchemaUse, references: _References, errors: Collector) -> None:
+    texts: dict[str, str] | None = {} if not use.references else None
+    for registry in use.registries:
+        found = references.texts(
+            registry, use.context, use.references, ((registry, use.context, use.subject),)
+        )
+        texts = texts if texts is not None else found
+    if texts is None:
+        return
+    try:
+        parse(use.schema_type, use.text, texts)
+    except InvalidSchemaError as exc:
+        errors.error(use.location, f"subject {use.subject!r}: {exc}")
+
+
+def check_all(
+    loaded: list[LoadedSpec], registries: Mapping[str, RegistryConfig] | None, errors: Collector
+) -> None:
+    index = _subject_index(loaded, errors)
+    _context_settings(loaded, registries, errors)
+    references = _References(index, errors)
+    for item in loaded:
+        for use in item.schemas:
+            _validate_schema(use, references, errors)

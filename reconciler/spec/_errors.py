@@ -1,0 +1,62 @@
+"""Errors of the desired state, each pointing at a file, line and column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Location
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when inside it, else as is."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def format_location(location: Location) -> str:
+    return f"{display_path(location.file)}:{location.line}:{location.column}"
+
+
+@dataclass(frozen=True)
+class SpecError:
+    """One problem in the desired state; ``str()`` gives ``FILE:LINE:COL: message``."""
+
+    location: Location | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        return f"{format_location(self.location)}: {self.message}"
+
+
+class SpecErrors(Exception):
+    """Every error of one load, raised together so that users fix them in one pass."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+class Collector:
+    """Accumulates errors and warnings across all files of one load."""
+
+    def __init__(self) -> None:
+        self.errors: list[SpecError] = []
+        self.warnings: list[SpecError] = []
+        self._broken: set[Location] = set()
+
+    def error(self, location: Location | None, message: str, *, broken: bool = False) -> None:
+        """Record an error; ``broken`` marks the value as unusable so that checks of
+        what it became (an empty URL after a missing variable) stay silent."""
+        if location in self._broken:
+            return
+        self.errors.append(SpecError(location, message))
+        if broken and location is not None:
+            self._broken.add(location)
+
+    def warn(self, location: Location | None, message: str) -> None:
+        self.warnings.append(SpecError(location, message))

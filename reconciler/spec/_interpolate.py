@@ -1,0 +1,37 @@
+"""``${VAR}`` interpolation of string values from the environment.
+
+``${VAR}`` is replaced by the variable's value, ``${VAR:-fallback}`` by the
+fallback when the variable is unset or empty, and ``$${`` is an escaped
+literal ``${``. Anything else containing ``$`` is left alone so that schema
+text and URLs with a dollar sign need no escaping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def interpolate(text: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Return the interpolated text and the problems found (one message each)."""
+    problems: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "${"
+        name, has_fallback, fallback = match.group(1).partition(":-")
+        if not _NAME.match(name):
+            problems.append(f"invalid variable reference ${{{match.group(1)}}}")
+            return ""
+        value = environ.get(name)
+        if has_fallback and not value:
+            return fallback
+        if value is None:
+            problems.append(f"environment variable {name} is not set")
+            return ""
+        return value
+
+    return _TOKEN.sub(substitute, text), problems

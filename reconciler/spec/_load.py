@@ -1,0 +1,76 @@
+"""``load_project``: read, validate and resolve the whole desired state.
+
+Nothing is contacted or written. Every problem of every file is collected and
+raised together as ``SpecErrors``; loading goes on after a broken file (and
+even after a broken project file, with the default spec globs and without
+registry-name checks) so that one run reports everything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ._checks import check_all
+from ._errors import Collector, SpecError, SpecErrors, display_path
+from ._project import registries, spec_files
+from ._raw import DEFAULT_MAX_DELETES, DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
+from ._specfile import LoadedSpec, resolve_spec
+from ._validate import validate
+from ._yaml import load_yaml
+from .model import Project, RegistryConfig
+
+
+def _sort_key(error: SpecError) -> tuple[str, int, int]:
+    location = error.location
+    return (str(location.file), location.line, location.column) if location else ("", 0, 0)
+
+
+def _unique_sorted(errors: list[SpecError]) -> list[SpecError]:
+    return sorted(dict.fromkeys(errors), key=_sort_key)
+
+
+def load_project(
+    root: Path, environ: Mapping[str, str] | None = None, project_file: str = "reconcile.yaml"
+) -> Project:
+    """Load the project in ``root``; raise ``SpecErrors`` listing every problem."""
+    environ = os.environ if environ is None else environ
+    root = Path(root).resolve()
+    path = root / project_file
+    if not path.is_file():
+        message = f"{display_path(path)}: project file not found"
+        raise SpecErrors([SpecError(None, message)])
+    errors = Collector()
+    doc = load_yaml(path, environ, errors)
+    raw = validate(ProjectRaw, doc, errors) if doc else None
+
+    configured: dict[str, RegistryConfig] | None = None
+    embedded = False
+    if raw is not None and doc is not None:
+        before = len(errors.errors)
+        configured, embedded = registries(raw, root, doc, errors)
+        if len(errors.errors) > before:
+            configured = None  # registry checks against a broken list mislead
+    patterns = raw.specs if raw is not None else DEFAULT_SPEC_GLOBS
+    known = set(configured) if configured is not None else None
+
+    loaded: list[LoadedSpec] = []
+    for spec_path in spec_files(patterns, root, path, doc if raw else None, errors):
+        spec_doc = load_yaml(spec_path, environ, errors)
+        spec_raw = validate(SpecRaw, spec_doc, errors) if spec_doc else None
+        if spec_raw is not None and spec_doc is not None:
+            loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors))
+    check_all(loaded, configured, errors)
+
+    if errors.errors or configured is None or raw is None:
+        raise SpecErrors(_unique_sorted(errors.errors))
+    return Project(
+        root=root,
+        path=path,
+        registries=configured,
+        specs=tuple(item.spec for item in loaded),
+        uses_embedded_default=embedded,
+        max_deletes=raw.max_deletes if raw else DEFAULT_MAX_DELETES,
+        warnings=tuple(_unique_sorted(errors.warnings)),
+    )

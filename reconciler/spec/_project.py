@@ -1,0 +1,120 @@
+"""The project file: registries, spec globs, and the spec files they match."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from ._errors import Collector, display_path
+from ._raw import ProjectRaw, RegistryRaw
+from ._yaml import Document, KeyPath
+from .model import (
+    EMBEDDED_REGISTRY_NAME,
+    EMBEDDED_REGISTRY_URL,
+    BasicAuth,
+    BearerAuth,
+    RegistryConfig,
+    TlsConfig,
+)
+
+
+def _auth(
+    raw: RegistryRaw, doc: Document, at: KeyPath, errors: Collector
+) -> BasicAuth | BearerAuth | None:
+    auth = raw.auth
+    if auth is None:
+        return None
+    where = ".".join(map(str, at))
+    if (auth.basic is None) == (auth.bearer is None):
+        errors.error(doc.at((*at, "auth")), f"{where}.auth: give exactly one of basic, bearer")
+        return None
+    # Messages name the key, never the value: these are credentials.
+    if auth.basic is not None:
+        if not auth.basic.username or not auth.basic.password:
+            errors.error(doc.at((*at, "auth", "basic")), f"{where}.auth.basic: empty credential")
+            return None
+        return BasicAuth(auth.basic.username, auth.basic.password)
+    if not auth.bearer:
+        errors.error(doc.at((*at, "auth", "bearer")), f"{where}.auth.bearer: empty token")
+        return None
+    return BearerAuth(auth.bearer)
+
+
+def _tls(
+    raw: RegistryRaw, root: Path, doc: Document, at: KeyPath, errors: Collector
+) -> TlsConfig | None:
+    if raw.tls is None:
+        return None
+    files: dict[str, Path | None] = {}
+    for key in ("ca_file", "cert_file", "key_file"):
+        value = getattr(raw.tls, key)
+        files[key] = None if value is None else (root / value).resolve()
+        if files[key] is not None and not files[key].is_file():  # type: ignore[union-attr]
+            errors.error(doc.at((*at, "tls", key)), f"tls.{key}: file not found: {value}")
+    if files["key_file"] is not None and files["cert_file"] is None:
+        errors.error(doc.at((*at, "tls", "key_file")), "tls.key_file needs tls.cert_file")
+    return TlsConfig(files["ca_file"], files["cert_file"], files["key_file"], raw.tls.verify)
+
+
+def _check_url(url: str, doc: Document, at: KeyPath, errors: Collector) -> None:
+    # Messages never quote the URL: it may come from a secret variable.
+    where = ".".join(map(str, at)) + ".url"
+    if url.startswith("local:"):
+        if url == "local:":
+            errors.error(doc.at((*at, "url")), f"{where}: local: needs a database path")
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        errors.error(doc.at((*at, "url")), f"{where}: expected http(s)://HOST[:PORT] or local:PATH")
+    elif parts.username or parts.password:
+        errors.error(doc.at((*at, "url")), f"{where}: put credentials in auth, not in the URL")
+
+
+def registries(
+    raw: ProjectRaw, root: Path, doc: Document, errors: Collector
+) -> tuple[dict[str, RegistryConfig], bool]:
+    """The configured registries, or the embedded default when there are none."""
+    if not raw.registries:
+        embedded = RegistryConfig(EMBEDDED_REGISTRY_NAME, EMBEDDED_REGISTRY_URL)
+        return {EMBEDDED_REGISTRY_NAME: embedded}, True
+    result = {}
+    for name, registry in raw.registries.items():
+        at: KeyPath = ("registries", name)
+        _check_url(registry.url, doc, at, errors)
+        result[name] = RegistryConfig(
+            name=name,
+            url=registry.url,
+            auth=_auth(registry, doc, at, errors),
+            tls=_tls(registry, root, doc, at, errors),
+            readonly=registry.readonly,
+            timeout=registry.timeout,
+            compatibility=registry.compatibility,
+            mode=registry.mode,
+            location=doc.key_at(at),
+        )
+    return result, False
+
+
+def spec_files(
+    patterns: list[str], root: Path, project_file: Path, doc: Document | None, errors: Collector
+) -> list[Path]:
+    """Files matched by the spec globs, sorted; globs must stay inside the project."""
+    found: set[Path] = set()
+    for index, pattern in enumerate(patterns):
+        location = doc.at(("specs", index)) if doc else None
+        pure = PurePosixPath(pattern)
+        if pure.is_absolute() or ".." in pure.parts:
+            errors.error(location, f"spec glob {pattern!r} leaves the project directory")
+            continue
+        for path in root.glob(pattern):
+            if not path.is_file() or path == project_file:
+                continue
+            if not path.resolve().is_relative_to(root):
+                errors.error(
+                    location,
+                    f"spec glob {pattern!r} matches {display_path(path)}, "
+                    "which resolves outside the project directory",
+                )
+                continue
+            found.add(path)
+    return sorted(found)

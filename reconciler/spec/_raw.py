@@ -1,0 +1,191 @@
+"""Pydantic models of the YAML as written: the source of the published JSON Schema.
+
+They check shape and vocabulary only (unknown keys, types, levels, modes).
+Rules that need a file system or other files (schema paths, registry names,
+mutually exclusive keys, reported at the offending key) live in ``_resolve``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+Level = Literal[
+    "NONE",
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+]
+Mode = Literal["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"]
+SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
+DeleteKind = Literal["soft", "hard"]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+
+DEFAULT_SPEC_GLOBS = ["specs/**/*.yaml", "specs/**/*.yml"]
+DEFAULT_MAX_DELETES = 10
+
+
+def _schema_value(value: Any) -> Any:
+    if isinstance(value, str | dict | list):
+        return value
+    raise ValueError("expected a file path, inline schema text or an inline JSON mapping")
+
+
+def _reference_version(value: Any) -> Any:
+    if value == "latest" or (type(value) is int and value >= 1):
+        return value
+    raise ValueError("expected a version number (1, 2, ...) or 'latest'")
+
+
+SchemaValue = Annotated[
+    Any,
+    BeforeValidator(_schema_value),
+    WithJsonSchema(
+        {
+            "description": "A file path relative to the spec file, inline schema text "
+            "(multi-line, or starting with '{', '[' or '\"'), or an inline JSON/Avro "
+            "schema written as YAML.",
+            "anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}, {"type": "array"}],
+        }
+    ),
+]
+ReferenceVersion = Annotated[
+    Any,
+    BeforeValidator(_reference_version),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "latest"}], "default": "latest"}
+    ),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- project file -----------------------------------------------------------------
+
+
+class BasicAuthRaw(_Model):
+    username: str
+    password: str
+
+
+class AuthRaw(_Model):
+    """Exactly one of ``basic`` or ``bearer``; values normally come from ``${VAR}``."""
+
+    basic: BasicAuthRaw | None = None
+    bearer: str | None = Field(None, description="Bearer token, e.g. ${SR_TOKEN}.")
+
+
+class TlsRaw(_Model):
+    ca_file: str | None = Field(None, description="PEM CA bundle (relative to the project).")
+    cert_file: str | None = Field(None, description="PEM client certificate.")
+    key_file: str | None = Field(None, description="PEM client key (with cert_file).")
+    verify: bool = True
+
+
+class RegistryRaw(_Model):
+    url: str = Field(description="http(s)://... or local:PATH (the embedded registry).")
+    auth: AuthRaw | None = None
+    tls: TlsRaw | None = None
+    readonly: bool = Field(False, description="Never write to this registry.")
+    timeout: float = Field(30.0, gt=0, description="Request timeout in seconds.")
+    compatibility: Level | None = Field(None, description="Global compatibility level.")
+    mode: Mode | None = Field(None, description="Global mode.")
+
+
+class ProjectRaw(_Model):
+    """``reconcile.yaml``: the registries and where the spec files are."""
+
+    version: Literal[1] = Field(description="Format version; always 1.")
+    registries: dict[Name, RegistryRaw] | None = Field(
+        None, description="Registries by name; none: the embedded local registry."
+    )
+    specs: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=lambda: list(DEFAULT_SPEC_GLOBS),
+        description="Glob patterns of spec files, relative to the project directory.",
+    )
+    max_deletes: int = Field(
+        DEFAULT_MAX_DELETES,
+        ge=0,
+        description="A plan deleting more subjects or versions than this is refused.",
+    )
+
+
+# --- spec file ----------------------------------------------------------------------
+
+
+class RuleRaw(_Model):
+    """A data-contract rule, with Confluent's own field names."""
+
+    name: str
+    kind: Literal["TRANSFORM", "CONDITION"]
+    mode: Literal["UPGRADE", "DOWNGRADE", "UPDOWN", "READ", "WRITE", "WRITEREAD"]
+    type: str
+    doc: str | None = None
+    tags: list[str] | None = None
+    params: dict[str, str] | None = None
+    expr: str | None = None
+    onSuccess: str | None = None
+    onFailure: str | None = None
+    disabled: bool | None = None
+
+
+class RuleSetRaw(_Model):
+    migrationRules: list[RuleRaw] | None = None
+    domainRules: list[RuleRaw] | None = None
+
+
+class MetadataRaw(_Model):
+    tags: dict[str, list[str]] | None = None
+    properties: dict[str, str] | None = None
+    sensitive: list[str] | None = None
+
+
+class ReferenceRaw(_Model):
+    name: str = Field(description="Avro full name, JSON $ref URL or Protobuf import path.")
+    subject: str = Field(description="Referenced subject (':.ctx:subject' for another context).")
+    version: ReferenceVersion = "latest"
+
+
+class _Contract(_Model):
+    metadata: MetadataRaw | None = Field(None, description="Data contract metadata.")
+    rule_set: RuleSetRaw | None = Field(None, description="Data contract rules (ruleSet).")
+
+
+class VersionRaw(_Contract):
+    version: int | None = Field(None, ge=1)
+    id: int | None = Field(None, ge=1, description="Pinned schema id (IMPORT mode).")
+    schema_: SchemaValue = Field(alias="schema")
+    references: list[ReferenceRaw] = Field(default_factory=list)
+    delete: DeleteKind | None = Field(None, description="Delete this version.")
+
+
+class SubjectRaw(_Contract):
+    type: SchemaType = "AVRO"
+    schema_: SchemaValue = Field(None, alias="schema", description="The desired latest version.")
+    versions: list[VersionRaw] | None = Field(None, description="The pinned history.")
+    references: list[ReferenceRaw] = Field(default_factory=list)
+    compatibility: Level | None = None
+    mode: Mode | None = None
+    normalize: bool = False
+    delete: DeleteKind | None = Field(None, description="Delete the whole subject.")
+
+
+class SpecRaw(_Model):
+    """A spec file: one context of one or more registries."""
+
+    registry: Name | None = None
+    registries: list[Name] | None = None
+    context: str = Field(".", description="'.' is the default context.")
+    compatibility: Level | None = Field(None, description="Context-level compatibility.")
+    mode: Mode | None = Field(None, description="Context-level mode.")
+    prune: bool = Field(False, description="Delete subjects of this context not listed here.")
+    protected: list[str] = Field(
+        default_factory=list, description="Subject glob patterns that are never deleted."
+    )
+    subjects: dict[str, SubjectRaw | None] = Field(default_factory=dict)

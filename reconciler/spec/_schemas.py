@@ -1,0 +1,61 @@
+"""Where a ``schema:`` value's text comes from: inline, or a file in the project.
+
+The rule, also in docs/spec-format.md: a YAML mapping or sequence is an
+inline JSON document (Avro or JSON Schema) and is dumped to JSON text; a
+string containing a line break, or starting with ``{``, ``[`` or ``"``, is
+inline schema text; any other string is a file path relative to the spec
+file, which must stay inside the project directory after resolving symlinks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import Collector, display_path
+from .model import Location
+
+
+@dataclass(frozen=True)
+class SchemaSource:
+    text: str
+    path: Path | None  # None when inline
+
+
+def is_inline(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    return "\n" in value or value.lstrip().startswith(("{", "[", '"'))
+
+
+def schema_source(
+    value: Any,
+    schema_type: str,
+    spec_dir: Path,
+    root: Path,
+    location: Location,
+    errors: Collector,
+) -> SchemaSource | None:
+    """Text of a ``schema:`` value, or None after reporting why there is none."""
+    if is_inline(value):
+        if isinstance(value, str):
+            return SchemaSource(value, None)
+        if schema_type == "PROTOBUF":
+            errors.error(location, "an inline PROTOBUF schema must be text (use a '|' block)")
+            return None
+        # default=str: YAML turns unquoted dates into date objects; keep their text.
+        return SchemaSource(json.dumps(value, indent=2, default=str), None)
+    path = (spec_dir / value).resolve()
+    if not path.is_relative_to(root):
+        errors.error(location, f"schema path {value!r} resolves outside the project directory")
+        return None
+    if not path.is_file():
+        errors.error(location, f"schema file not found: {display_path(path)}")
+        return None
+    try:
+        return SchemaSource(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.error(location, f"cannot read schema file {display_path(path)}: {exc}")
+        return None

@@ -1,0 +1,256 @@
+"""One spec file: from its validated raw model to a ``ContextSpec``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from ._errors import Collector
+from ._raw import ReferenceRaw, SpecRaw, SubjectRaw, VersionRaw
+from ._schemas import schema_source
+from ._yaml import Document, KeyPath
+from .model import DEFAULT_CONTEXT, ContextSpec, Location, ReferenceSpec, SubjectSpec, VersionSpec
+
+_CONTEXT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class SchemaUse:
+    """One schema text to validate once all spec files are known (for references)."""
+
+    registries: tuple[str, ...]
+    context: str
+    subject: str
+    schema_type: str
+    text: str
+    references: tuple[ReferenceSpec, ...]
+    location: Location  # of the ``schema:`` value
+
+
+@dataclass
+class LoadedSpec:
+    spec: ContextSpec
+    doc: Document
+    explicit: set[str]  # context-level keys written in the file (for conflict checks)
+    schemas: list[SchemaUse] = field(default_factory=list)
+
+
+class _SpecResolver:
+    def __init__(
+        self,
+        doc: Document,
+        root: Path,
+        known_registries: set[str] | None,
+        errors: Collector,
+    ) -> None:
+        self.doc = doc
+        self.root = root
+        self.known = known_registries
+        self.errors = errors
+        self.schemas: list[SchemaUse] = []
+
+    def error(self, at: KeyPath, message: str, *, on_key: bool = False) -> None:
+        self.errors.error(self.doc.key_at(at) if on_key else self.doc.at(at), message)
+
+    def targets(self, raw: SpecRaw) -> tuple[str, ...]:
+        if raw.registry is not None and raw.registries is not None:
+            self.error(("registries",), "give either registry or registries, not both", on_key=True)
+        if raw.registries == []:
+            self.error(("registries",), "registries: the list is empty")
+        written: list[tuple[KeyPath, str]] = (
+            [(("registry",), raw.registry)]
+            if raw.registry is not None
+            else [(("registries", i), name) for i, name in enumerate(raw.registries or [])]
+        )
+        if self.known is None:  # the project file is broken: nothing to check against
+            return tuple(name for _, name in written)
+        if not written:
+            if len(self.known) == 1:
+                return tuple(self.known)
+            self.error(
+                (),
+                f"no registry given and the project has {len(self.known)}: "
+                f"{', '.join(sorted(self.known))}; add 'registry: NAME'",
+            )
+            return ()
+        names: list[str] = []
+        for at, name in written:
+            if name not in self.known:
+                self.error(
+                    at,
+                    f"unknown registry {name!r}; the project file defines: "
+                    f"{', '.join(sorted(self.known))}",
+                )
+            elif name in names:
+                self.error(at, f"registry {name!r} is listed twice")
+            else:
+                names.append(name)
+        return tuple(names)
+
+    def context(self, value: str) -> str:
+        if value == DEFAULT_CONTEXT:
+            return value
+        name = value.removeprefix(".")
+        if not _CONTEXT_NAME.match(name):
+            self.error(
+                ("context",),
+                f"invalid context name {value!r}: use letters, digits, '_', '.', '-'",
+            )
+        return "." + name
+
+    def references(self, raws: list[ReferenceRaw], at: KeyPath) -> tuple[ReferenceSpec, ...]:
+        result: list[ReferenceSpec] = []
+        for i, ref in enumerate(raws):
+            if any(r.name == ref.name for r in result):
+                self.error((*at, i, "name"), f"reference name {ref.name!r} is listed twice")
+            result.append(ReferenceSpec(ref.name, ref.subject, ref.version, self.doc.at((*at, i))))
+        return tuple(result)
+
+    def schema(
+        self, value: Any, schema_type: str, at: KeyPath, refs: tuple[ReferenceSpec, ...], ctx: Use
+    ) -> tuple[str, Path | None] | None:
+        location = self.doc.at(at)
+        source = schema_source(
+            value, schema_type, self.doc.path.parent, self.root, location, self.errors
+        )
+        if source is None:
+            return None
+        self.schemas.append(
+            SchemaUse(
+                ctx.registries, ctx.context, ctx.subject, schema_type, source.text, refs, location
+            )
+        )
+        return source.text, source.path
+
+    def versions(
+        self, raws: list[VersionRaw], schema_type: str, at: KeyPath, ctx: Use
+    ) -> tuple[VersionSpec, ...]:
+        result: list[VersionSpec] = []
+        last_number, ids = 0, set()
+        for i, raw in enumerate(raws):
+            here = (*at, i)
+            if raw.version is not None:
+                if raw.version <= last_number:
+                    self.error((*here, "version"), "version numbers must increase down the list")
+                last_number = raw.version
+            if raw.id is not None:
+                if raw.id in ids:
+                    self.error((*here, "id"), f"id {raw.id} is pinned twice in this subject")
+                ids.add(raw.id)
+            refs = self.references(raw.references, (*here, "references"))
+            source = self.schema(raw.schema_, schema_type, (*here, "schema"), refs, ctx)
+            text, path = source or ("", None)
+            result.append(
+                VersionSpec(
+                    schema=text,
+                    version=raw.version,
+                    id=raw.id,
+                    references=refs,
+                    schema_path=path,
+                    location=self.doc.at(here),
+                    metadata=_contract(raw.metadata),
+                    rule_set=_contract(raw.rule_set),
+                    delete=raw.delete,
+                )
+            )
+        return tuple(result)
+
+    def subject(self, name: str, raw: SubjectRaw, spec: SpecRaw, ctx: Use) -> SubjectSpec:
+        at: KeyPath = ("subjects", name)
+        if not name or name.startswith(":") or _CONTROL.search(name):
+            self.error(
+                at,
+                f"invalid subject name {name!r}"
+                + ("; write the context in 'context:'" if name.startswith(":") else ""),
+                on_key=True,
+            )
+        present = {"schema": raw.schema_ is not None, "versions": raw.versions is not None}
+        if all(present.values()):
+            self.error((*at, "versions"), "schema and versions are mutually exclusive", on_key=True)
+        if raw.delete is not None:
+            for key in (key for key, given in present.items() if given):
+                self.error((*at, key), f"a subject marked delete has no {key}", on_key=True)
+            for pattern in spec.protected:
+                if fnmatchcase(name, pattern):
+                    self.error(
+                        (*at, "delete"),
+                        f"subject {name!r} matches protected pattern {pattern!r}: "
+                        "it cannot be deleted",
+                    )
+        if not present["schema"]:
+            for key in ("references", "metadata", "rule_set"):
+                if key in raw.model_fields_set:
+                    hint = (
+                        "give it on each version" if present["versions"] else "there is no schema"
+                    )
+                    self.error((*at, key), f"{key} describe(s) a schema: {hint}", on_key=True)
+        refs = self.references(raw.references, (*at, "references"))
+        text, path = None, None
+        if raw.schema_ is not None:
+            source = self.schema(raw.schema_, raw.type, (*at, "schema"), refs, ctx)
+            if source is not None:
+                text, path = source
+        versions = (
+            None
+            if raw.versions is None
+            else self.versions(raw.versions, raw.type, (*at, "versions"), ctx)
+        )
+        return SubjectSpec(
+            name=name,
+            type=raw.type,
+            schema=text,
+            schema_path=path,
+            versions=versions,
+            references=refs,
+            compatibility=raw.compatibility,
+            mode=raw.mode,
+            normalize=raw.normalize,
+            delete=raw.delete,
+            location=self.doc.key_at(at),
+            metadata=_contract(raw.metadata),
+            rule_set=_contract(raw.rule_set),
+        )
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where a schema is used: which registries, context and subject."""
+
+    registries: tuple[str, ...]
+    context: str
+    subject: str
+
+
+def _contract(value: Any) -> dict[str, Any] | None:
+    return None if value is None else value.model_dump(exclude_none=True)
+
+
+def resolve_spec(
+    raw: SpecRaw, doc: Document, root: Path, known_registries: set[str] | None, errors: Collector
+) -> LoadedSpec:
+    resolver = _SpecResolver(doc, root, known_registries, errors)
+    registries = resolver.targets(raw)
+    context = resolver.context(raw.context)
+    for i, pattern in enumerate(raw.protected):
+        if not pattern:
+            resolver.error(("protected", i), "protected: empty pattern")
+    subjects = {
+        name: resolver.subject(name, subject or SubjectRaw(), raw, Use(registries, context, name))
+        for name, subject in raw.subjects.items()
+    }
+    spec = ContextSpec(
+        path=doc.path,
+        registries=registries,
+        context=context,
+        compatibility=raw.compatibility,
+        mode=raw.mode,
+        prune=raw.prune,
+        protected=tuple(raw.protected),
+        subjects=subjects,
+        location=doc.at(()),
+    )
+    return LoadedSpec(spec, doc, set(raw.model_fields_set), resolver.schemas)

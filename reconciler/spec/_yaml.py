@@ -1,0 +1,135 @@
+"""YAML loading that remembers where every node came from.
+
+PyYAML's constructed Python objects forget their marks, so the document is
+composed into nodes and built by hand, recording the 1-based location of
+every value and every mapping key by its key path (``("subjects", "a",
+"schema")``). Validation errors (pydantic ``loc`` tuples) are then mapped
+back to the exact node. Interpolation happens here too, because only here is
+the location of each string still known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._errors import Collector
+from ._interpolate import interpolate
+from .model import Location
+
+KeyPath = tuple[str | int, ...]
+
+
+def to_location(path: Path, mark: yaml.Mark) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain Python data plus the location of every node."""
+
+    path: Path
+    data: Any
+    values: dict[KeyPath, Location] = field(default_factory=dict)
+    keys: dict[KeyPath, Location] = field(default_factory=dict)
+
+    def at(self, key_path: KeyPath) -> Location:
+        """Location of the value at ``key_path`` (or of its nearest ancestor)."""
+        while key_path not in self.values:
+            key_path = key_path[:-1]
+        return self.values[key_path]
+
+    def key_at(self, key_path: KeyPath) -> Location:
+        """Location of the mapping key naming ``key_path`` (its value's if none)."""
+        return self.keys.get(key_path) or self.at(key_path)
+
+    def existing_path(self, loc: tuple[Any, ...]) -> KeyPath:
+        """The longest real path in ``loc``, skipping parts that are not data keys.
+
+        Pydantic's ``loc`` mixes data keys with union member tags
+        (``"function-after[...]"``); a part that is not in the data is skipped.
+        """
+        node, found = self.data, []
+        for part in loc:
+            if isinstance(node, dict):
+                present = part in node
+            else:
+                present = isinstance(node, list) and isinstance(part, int) and part < len(node)
+            if present:
+                node = node[part]
+                found.append(part)
+        return tuple(found)
+
+
+class _Builder:
+    def __init__(
+        self, path: Path, loader: yaml.SafeLoader, environ: Mapping[str, str], errors: Collector
+    ) -> None:
+        self.doc = Document(path, None)
+        self.loader = loader
+        self.environ = environ
+        self.errors = errors
+
+    def build(self, node: yaml.Node, key_path: KeyPath) -> Any:
+        location = to_location(self.doc.path, node.start_mark)
+        self.doc.values[key_path] = location
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, key_path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*key_path, i)) for i, item in enumerate(node.value)]
+        value = self.loader.construct_object(node)
+        if isinstance(value, str):
+            value, problems = interpolate(value, self.environ)
+            for problem in problems:
+                self.errors.error(location, problem, broken=True)
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, key_path: KeyPath) -> dict[str, Any]:
+        self.loader.flatten_mapping(node)  # resolves "<<" merge keys
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_location = to_location(self.doc.path, key_node.start_mark)
+            key = self.loader.construct_object(key_node)
+            if not isinstance(key, str):
+                self.errors.error(key_location, f"key {key!r} must be a string (quote it)")
+                continue
+            if key in result:
+                first = self.doc.keys[(*key_path, key)]
+                self.errors.error(
+                    key_location,
+                    f"duplicate key {key!r} (first at line {first.line}, column {first.column})",
+                )
+                continue
+            self.doc.keys[(*key_path, key)] = key_location
+            result[key] = self.build(value_node, (*key_path, key))
+        return result
+
+
+def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Document | None:
+    """Parse one YAML file; report syntax errors at their mark and return None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.error(Location(path, 1, 1), f"cannot read file: {exc}")
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            errors.error(Location(path, 1, 1), "file is empty: expected a mapping")
+            return None
+        builder = _Builder(path, loader, environ, errors)
+        builder.doc.data = builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        location = to_location(path, mark) if mark else Location(path, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        errors.error(location, f"YAML syntax error: {problem}")
+        return None
+    finally:
+        loader.dispose()
+    return builder.doc
