@@ -220,7 +220,7 @@ def test_reference_outside_specs_is_a_warning(write: Write) -> None:
         }
     )
     [warning] = load(root).warnings
-    assert str(warning).startswith("specs/a.yaml:4:18: reference 'Ext': subject 'ext-value' is not")
+    assert str(warning).startswith("specs/a.yaml:5:18: reference 'Ext': subject 'ext-value' is not")
 
 
 def test_nothing_written(write: Write) -> None:
