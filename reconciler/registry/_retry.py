@@ -49,11 +49,17 @@ def classify_transport_error(exc: httpx.TransportError, timeout: float) -> Trans
     chain = _exception_chain(exc)
     tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
     if tls is not None:
-        detail = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or "failed"
+        if isinstance(tls, ssl.SSLCertVerificationError):
+            detail = f"certificate verify failed: {tls.verify_message}"
+        else:
+            detail = tls.reason or "handshake failed"
         return TransportFailure(f"TLS error: {detail}", retryable=False, maybe_sent=False)
     not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         reason = "connection refused"
+    elif any(isinstance(e, ConnectionResetError) for e in chain):
+        # Also how a TLS 1.3 server that wants a client certificate says no.
+        reason = "connection reset by the server"
     elif any(isinstance(e, socket.gaierror) for e in chain):
         reason = "host name could not be resolved"
     elif isinstance(exc, httpx.ConnectTimeout):

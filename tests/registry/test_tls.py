@@ -1,0 +1,197 @@
+"""TLS options reach the wire: a real HTTPS server on 127.0.0.1 demanding a client cert."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from reconciler.registry import (
+    RegistryClient,
+    RegistryConfigurationError,
+    RegistryUnavailableError,
+)
+from reconciler.spec.model import RegistryConfig, TlsConfig
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+
+
+def _issue(
+    name: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
+    *,
+    ca: bool = False,
+    ip: str | None = None,
+) -> x509.Certificate:
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    issuer_name, issuer_key = issuer or (subject, key)
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        ).add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    else:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    if ip:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
+            critical=False,
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _write(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> Path:
+    path.with_suffix(".key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    root = tmp_path_factory.mktemp("pki")
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = _issue("test CA", ca_key, None, ca=True)
+    issuer = (ca_cert.subject, ca_key)
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    client_key = ec.generate_private_key(ec.SECP256R1())
+    _write(root / "ca.pem", ca_cert, ca_key)
+    _write(root / "server.pem", _issue("127.0.0.1", server_key, issuer, ip="127.0.0.1"), server_key)
+    _write(root / "client.pem", _issue("reconciler", client_key, issuer), client_key)
+    return Pki(
+        ca=root / "ca.pem",
+        server_cert=root / "server.pem",
+        server_key=root / "server.key",
+        client_cert=root / "client.pem",
+        client_key=root / "client.key",
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Answers every GET like ``GET /subjects``, naming the client certificate it saw."""
+
+    def do_GET(self) -> None:
+        peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+        subject = dict(item[0] for item in peer["subject"]) if peer else {}
+        body = json.dumps([subject.get("commonName", "anonymous")]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test output is not the place for access logs."""
+
+
+@pytest.fixture(scope="module")
+def https_url(pki: Pki) -> Iterator[str]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(pki.ca))
+    context.load_cert_chain(str(pki.server_cert), str(pki.server_key))
+    context.verify_mode = ssl.CERT_REQUIRED
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_ca_file_and_client_certificate(pki: Pki, https_url: str) -> None:
+    tls = TlsConfig(ca_file=pki.ca, cert_file=pki.client_cert, key_file=pki.client_key)
+    async with RegistryClient(https_url, name="secure", tls=tls) as client:
+        assert await client.get_subjects() == ["reconciler"]
+        assert await client.get_subjects() == ["reconciler"]
+
+
+async def test_from_config_passes_tls(pki: Pki, https_url: str, tmp_path: Path) -> None:
+    cfg = RegistryConfig(
+        name="secure",
+        url=https_url,
+        tls=TlsConfig(ca_file=pki.ca, cert_file=pki.client_cert, key_file=pki.client_key),
+    )
+    async with RegistryClient.from_config(cfg, tmp_path) as client:
+        assert await client.get_subjects() == ["reconciler"]
+
+
+async def test_unknown_ca_fails_without_retry(https_url: str) -> None:
+    async with RegistryClient(https_url, name="secure", max_retries=3) as client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_subjects()
+        assert client.requests_made == 1  # a bad certificate does not heal with retries
+    assert "TLS error: certificate verify failed" in str(info.value)
+    assert str(info.value).startswith(f"registry secure ({https_url}) is unreachable: ")
+
+
+async def test_verify_false_skips_server_verification(pki: Pki, https_url: str) -> None:
+    tls = TlsConfig(verify=False, cert_file=pki.client_cert, key_file=pki.client_key)
+    async with RegistryClient(https_url, tls=tls) as client:
+        assert await client.get_subjects() == ["reconciler"]
+
+
+async def test_missing_client_certificate_is_refused(pki: Pki, https_url: str) -> None:
+    async with RegistryClient(https_url, tls=TlsConfig(ca_file=pki.ca), max_retries=0) as client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_subjects()
+    # TLS 1.3 servers refuse a missing client certificate by resetting the connection.
+    assert "is unreachable: connection reset by the server" in str(info.value)
+
+
+def test_unreadable_tls_files_are_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(RegistryConfigurationError) as info:
+        RegistryClient(
+            "https://sr.example.com", name="dev", tls=TlsConfig(ca_file=tmp_path / "none.pem")
+        )
+    assert str(info.value).startswith("registry dev (https://sr.example.com): cannot load TLS")
