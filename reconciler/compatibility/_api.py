@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Literal
 
 SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
@@ -40,6 +41,22 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Difference:
+    """One change between two versions, named and located as Confluent's registry does.
+
+    ``compatible`` says whether this change alone keeps the update BACKWARD
+    compatible with the original (Confluent's ``COMPATIBLE_CHANGES`` sets).
+    """
+
+    rule: str
+    location: str
+    compatible: bool
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.location}"
+
+
+@dataclass(frozen=True)
 class Result:
     compatible: bool
     messages: tuple[Message, ...] = ()
@@ -65,21 +82,50 @@ class ParsedSchema:
         return hashlib.sha256(self.normalized.encode()).hexdigest()
 
 
-def _format(schema_type: str):  # noqa: ANN202 - returns a format module
+def _format(schema_type: str) -> ModuleType:
+    """The module implementing ``schema_type``, imported on first use (protoc is heavy)."""
     if schema_type == "AVRO":
         from . import _avro
 
         return _avro
-    raise InvalidSchemaError(f"schema type {schema_type} is not supported yet")
+    if schema_type == "JSON":
+        from . import _jsonschema
+
+        return _jsonschema
+    if schema_type == "PROTOBUF":
+        from . import _protobuf
+
+        return _protobuf
+    raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
 
 
-def parse(
-    schema_type: str, text: str, references: Mapping[str, str] | None = None
-) -> ParsedSchema:
+def parse(schema_type: str, text: str, references: Mapping[str, str] | None = None) -> ParsedSchema:
     """Parse and validate ``text``; raise ``InvalidSchemaError`` with a reason."""
     if schema_type not in SCHEMA_TYPES:
         raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
     return _format(schema_type).parse(text, dict(references or {}))
+
+
+def diff(
+    schema_type: str,
+    old: str | ParsedSchema,
+    new: str | ParsedSchema,
+    references: Mapping[str, str] | None = None,
+) -> list[Difference]:
+    """Every change from ``old`` to ``new``, compatible or not, in Confluent's terms.
+
+    JSON Schema and Protobuf give Confluent's difference names and locations
+    (``TYPE_CHANGED #/properties/x``, ``FIELD_REMOVED #/Order/3``); Avro, which
+    has no such list in Confluent, gives the reader/writer incompatibilities of
+    ``new`` reading data written with ``old``.
+    """
+    if schema_type not in SCHEMA_TYPES:
+        raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
+    fmt = _format(schema_type)
+    refs = dict(references or {})
+    old_p = old if isinstance(old, ParsedSchema) else fmt.parse(old, refs)
+    new_p = new if isinstance(new, ParsedSchema) else fmt.parse(new, refs)
+    return fmt.diff(old_p, new_p)
 
 
 def check(

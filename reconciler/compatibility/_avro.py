@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import avro.errors
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from ._api import InvalidSchemaError, Message, ParsedSchema
+from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
 
 
 def _names_with_references(references: dict[str, str]) -> avro.schema.Names:
@@ -22,6 +23,12 @@ def _names_with_references(references: dict[str, str]) -> avro.schema.Names:
 
 
 def parse(text: str, references: dict[str, str]) -> ParsedSchema:
+    return _parse_cached(text, tuple(sorted(references.items())))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> ParsedSchema:
+    references = dict(reference_items)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -48,4 +55,15 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     return [
         Message(rules[0], ",".join(sorted(result.locations)), msg, version)
         for msg in sorted(result.messages) or ["incompatible"]
+    ]
+
+
+def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
+    """What stops ``update`` reading data written with ``original``.
+
+    Confluent keeps no difference list for Avro; these are the checker's findings.
+    """
+    return [
+        Difference(m.rule, m.location, compatible=False)
+        for m in reader_writer(reader=update, writer=original, version=0)
     ]

@@ -1,0 +1,604 @@
+"""PROTOBUF: parsing with protoc (grpcio-tools) and Confluent's difference rules.
+
+protoc is the reference parser of the language, so every valid file parses and
+every invalid one is refused with protoc's own message. It runs in-process on
+files written to a scratch directory (imports are the references, plus the
+bundled ``confluent/*.proto`` and Google's well-known types) and hands back a
+``FileDescriptorSet``; results are cached by (text, references).
+
+The walk mirrors Confluent's protobuf ``SchemaDiff``: messages and enums by
+name, fields by number, oneofs by name; a difference is located as
+``#/<Message>/<Nested>/<field number>`` (package left out) and is compatible
+when its name is in ``COMPATIBLE_CHANGES``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import grpc_tools
+from google.protobuf import descriptor_pb2, text_format
+from google.protobuf.message import Message as ProtoMessage
+from grpc_tools import _protoc_compiler
+
+from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
+
+COMPATIBLE_CHANGES: frozenset[str] = frozenset(
+    {
+        "MESSAGE_ADDED",
+        "MESSAGE_MOVED",
+        "ENUM_ADDED",
+        "ENUM_REMOVED",
+        "ENUM_CONST_ADDED",
+        "ENUM_CONST_CHANGED",
+        "ENUM_CONST_REMOVED",
+        "FIELD_ADDED",
+        "FIELD_REMOVED",
+        "FIELD_NAME_CHANGED",
+        "FIELD_STRING_OR_BYTES_LABEL_CHANGED",
+        "ONEOF_ADDED",
+        "ONEOF_REMOVED",
+        "ONEOF_FIELD_ADDED",
+        "ONEOF_FIELD_MOVED_TO_TOP_LEVEL",
+    }
+)
+
+_MAIN = "__schema__.proto"
+_BUNDLED = Path(__file__).parent / "proto"
+_WELL_KNOWN = Path(grpc_tools.__file__).parent / "_proto"
+_LOCK = threading.Lock()  # protoc keeps global state; one compilation at a time
+
+_FDP = descriptor_pb2.FieldDescriptorProto
+_Field = descriptor_pb2.FieldDescriptorProto
+_Msg = descriptor_pb2.DescriptorProto
+_Enum = descriptor_pb2.EnumDescriptorProto
+_K = TypeVar("_K")
+
+
+class _Numbered(Protocol):
+    number: int
+
+
+_T = TypeVar("_T", bound=_Numbered)
+_SCALARS: dict[int, str] = {
+    _FDP.TYPE_DOUBLE: "double",
+    _FDP.TYPE_FLOAT: "float",
+    _FDP.TYPE_INT64: "int64",
+    _FDP.TYPE_UINT64: "uint64",
+    _FDP.TYPE_INT32: "int32",
+    _FDP.TYPE_FIXED64: "fixed64",
+    _FDP.TYPE_FIXED32: "fixed32",
+    _FDP.TYPE_BOOL: "bool",
+    _FDP.TYPE_STRING: "string",
+    _FDP.TYPE_BYTES: "bytes",
+    _FDP.TYPE_UINT32: "uint32",
+    _FDP.TYPE_SFIXED32: "sfixed32",
+    _FDP.TYPE_SFIXED64: "sfixed64",
+    _FDP.TYPE_SINT32: "sint32",
+    _FDP.TYPE_SINT64: "sint64",
+}
+# Groups of scalars that share a wire encoding (protobuf's "updating a message" rules).
+_SCALAR_KIND: dict[str, str] = {
+    **dict.fromkeys(("int32", "int64", "uint32", "uint64", "bool", "enum"), "GENERAL_NUMBER"),
+    **dict.fromkeys(("sint32", "sint64"), "SIGNED_NUMBER"),
+    **dict.fromkeys(("string", "bytes"), "STRING_OR_BYTES"),
+    **dict.fromkeys(("fixed32", "sfixed32"), "FIXED32"),
+    **dict.fromkeys(("fixed64", "sfixed64"), "FIXED64"),
+    "float": "FLOAT",
+    "double": "DOUBLE",
+}
+
+
+@dataclass(frozen=True)
+class _TypeInfo:
+    descriptor: descriptor_pb2.DescriptorProto | descriptor_pb2.EnumDescriptorProto
+    file: str
+    package: str
+
+    @property
+    def is_enum(self) -> bool:
+        return isinstance(self.descriptor, descriptor_pb2.EnumDescriptorProto)
+
+    @property
+    def is_map_entry(self) -> bool:
+        return not self.is_enum and self.descriptor.options.map_entry  # type: ignore[union-attr]
+
+    def local_name(self, full_name: str) -> str:
+        prefix = f"{self.package}." if self.package else ""
+        return full_name[len(prefix) :] if full_name.startswith(prefix) else full_name
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The parsed file, every type it can see by full name, and its imports' texts."""
+
+    file: descriptor_pb2.FileDescriptorProto
+    types: dict[str, _TypeInfo]
+    sources: dict[str, str]
+
+
+def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _TypeInfo]:
+    types: dict[str, _TypeInfo] = {}
+
+    def visit(
+        scope: str,
+        messages: Iterable[_Msg],
+        enums: Iterable[_Enum],
+        fdp: descriptor_pb2.FileDescriptorProto,
+    ) -> None:
+        for enum in enums:
+            types[f"{scope}{enum.name}"] = _TypeInfo(enum, fdp.name, fdp.package)
+        for message in messages:
+            name = f"{scope}{message.name}"
+            types[name] = _TypeInfo(message, fdp.name, fdp.package)
+            visit(f"{name}.", message.nested_type, message.enum_type, fdp)
+
+    for fdp in files:
+        visit(f"{fdp.package}." if fdp.package else "", fdp.message_type, fdp.enum_type, fdp)
+    return types
+
+
+def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
+    scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        root = Path(tmp) / "src"
+        for name, source in ((_MAIN, text), *references):
+            target = root / name
+            if not target.resolve().is_relative_to(root.resolve()):
+                raise InvalidSchemaError(f"reference name {name!r} leaves the import tree")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(source, encoding="utf-8")
+        out = Path(tmp) / "out.pb"
+        args = [
+            "protoc",
+            f"-I{root}",
+            f"-I{_BUNDLED}",
+            f"-I{_WELL_KNOWN}",
+            "--include_imports",
+            f"--descriptor_set_out={out}",
+            _MAIN,
+        ]
+        status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
+        if status != 0:
+            lines = [
+                line.replace(f"{root}/", "").replace(_MAIN, "<schema>")
+                for line in errors.splitlines()
+                if line.strip()
+            ]
+            raise InvalidSchemaError(
+                "invalid Protobuf schema: " + ("; ".join(lines) or "protoc refused it")
+            )
+        return out.read_bytes()
+
+
+def _run_protoc(args: list[str], errors: Path) -> tuple[int, str]:
+    """Run protoc in-process, catching what it writes to file descriptor 2.
+
+    protoc reports errors on the process's stderr, below Python's ``sys.stderr``,
+    so the descriptor is pointed at a file for the (millisecond) duration of the
+    run; the lock keeps two runs from interleaving.
+    """
+    with _LOCK, errors.open("w+b") as sink:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            status = _protoc_compiler.run_main([a.encode() for a in args])
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        sink.seek(0)
+        return status, sink.read().decode("utf-8", "replace")
+
+
+@lru_cache(maxsize=2048)
+def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedSchema:
+    fds = descriptor_pb2.FileDescriptorSet.FromString(_compile(text, references))
+    main = next(f for f in fds.file if f.name == _MAIN)
+    model = _Model(main, _index(fds.file), dict(references))
+    canonical = _Printer(main, normalize=False).render()
+    normalized = _Printer(main, normalize=True).render()
+    return ParsedSchema("PROTOBUF", text, canonical, normalized, dict(references), native=model)
+
+
+def parse(text: str, references: dict[str, str]) -> ParsedSchema:
+    return _parse_cached(text, tuple(sorted(references.items())))
+
+
+def _one_line(options: ProtoMessage) -> str:
+    """Options as one line of text format; custom options (extensions) print by number."""
+    return text_format.MessageToString(options, as_one_line=True, print_unknown_fields=True)
+
+
+class _Printer:
+    """Prints a file descriptor back as .proto text: the canonical / normalized form.
+
+    Comments and formatting are gone and type names are fully qualified, so
+    the text changes exactly when the schema does. ``normalize`` also sorts
+    imports, fields and enum values by number (order that carries no meaning
+    on the wire); messages keep their order, which message indexes depend on.
+    """
+
+    def __init__(self, fdp: descriptor_pb2.FileDescriptorProto, *, normalize: bool) -> None:
+        self.fdp = fdp
+        self.normalize = normalize
+        self.proto3 = fdp.syntax == "proto3"
+        self.lines: list[str] = []
+
+    def render(self) -> str:
+        fdp = self.fdp
+        self.lines.append(f'syntax = "{fdp.syntax or "proto2"}";')
+        if fdp.package:
+            self.lines.append(f"package {fdp.package};")
+        imports = list(fdp.dependency)
+        for name in sorted(imports) if self.normalize else imports:
+            public = " public" if imports.index(name) in fdp.public_dependency else ""
+            self.lines.append(f'import{public} "{name}";')
+        self._options(fdp.options, "")
+        for message in fdp.message_type:
+            self._message(message, "")
+        for enum in fdp.enum_type:
+            self._enum(enum, "")
+        for extend in fdp.extension:
+            self.lines.append(f"extend {extend.extendee} {{ {self._field(extend)} }}")
+        for service in fdp.service:
+            self.lines.append(f"service {service.name} {{")
+            self._options(service.options, "  ")
+            for rpc in service.method:
+                into = "stream " if rpc.client_streaming else ""
+                back = "stream " if rpc.server_streaming else ""
+                self.lines.append(
+                    f"  rpc {rpc.name} ({into}{rpc.input_type}) returns ({back}{rpc.output_type});"
+                )
+            self.lines.append("}")
+        return "\n".join(self.lines) + "\n"
+
+    def _options(self, options: ProtoMessage, indent: str) -> None:
+        printed = _one_line(options)
+        if printed:
+            self.lines.append(f"{indent}option {printed};")
+
+    def _by_number(self, items: Iterable[_T]) -> list[_T]:
+        items = list(items)
+        return sorted(items, key=lambda item: item.number) if self.normalize else items
+
+    def _message(self, message: descriptor_pb2.DescriptorProto, indent: str) -> None:
+        self.lines.append(f"{indent}message {message.name} {{")
+        inner = indent + "  "
+        self._options(message.options, inner)
+        entries = {n.name: n for n in message.nested_type if n.options.map_entry}
+        for field in self._by_number(message.field):
+            if field.HasField("oneof_index") and not field.proto3_optional:
+                continue
+            self.lines.append(f"{inner}{self._field(field, entries)}")
+        for index, oneof in enumerate(message.oneof_decl):
+            members = [
+                f
+                for f in message.field
+                if f.HasField("oneof_index") and f.oneof_index == index and not f.proto3_optional
+            ]
+            if not members:
+                continue
+            self.lines.append(f"{inner}oneof {oneof.name} {{")
+            self._options(oneof.options, inner + "  ")
+            for field in self._by_number(members):
+                self.lines.append(f"{inner}  {self._field(field, entries)}")
+            self.lines.append(f"{inner}}}")
+        for reserved in message.reserved_range:
+            last = reserved.end - 1  # exclusive in descriptors
+            span = f"{reserved.start} to {last}" if last > reserved.start else f"{reserved.start}"
+            self.lines.append(f"{inner}reserved {span};")
+        for name in message.reserved_name:
+            self.lines.append(f'{inner}reserved "{name}";')
+        for nested in message.nested_type:
+            if not nested.options.map_entry:
+                self._message(nested, inner)
+        for enum in message.enum_type:
+            self._enum(enum, inner)
+        self.lines.append(f"{indent}}}")
+
+    def _field(
+        self,
+        field: descriptor_pb2.FieldDescriptorProto,
+        entries: dict[str, descriptor_pb2.DescriptorProto] | None = None,
+    ) -> str:
+        entry = (entries or {}).get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
+        if entry is not None and field.label == _FDP.LABEL_REPEATED:
+            key, value = entry.field[0], entry.field[1]
+            kind = f"map<{self._type(key)}, {self._type(value)}>"
+        else:
+            label = {_FDP.LABEL_REPEATED: "repeated ", _FDP.LABEL_REQUIRED: "required "}.get(
+                field.label, ""
+            )
+            if field.label == _FDP.LABEL_OPTIONAL and (not self.proto3 or field.proto3_optional):
+                label = "optional "
+            kind = label + self._type(field)
+        extras = []
+        if field.HasField("default_value"):
+            extras.append(f"default = {field.default_value}")
+        printed = _one_line(field.options)
+        if printed:
+            extras.append(printed)
+        suffix = f" [{', '.join(extras)}]" if extras else ""
+        return f"{kind} {field.name} = {field.number}{suffix};"
+
+    @staticmethod
+    def _type(field: descriptor_pb2.FieldDescriptorProto) -> str:
+        return _SCALARS.get(field.type) or field.type_name
+
+    def _enum(self, enum: descriptor_pb2.EnumDescriptorProto, indent: str) -> None:
+        self.lines.append(f"{indent}enum {enum.name} {{")
+        self._options(enum.options, indent + "  ")
+        for value in self._by_number(enum.value):
+            printed = _one_line(value.options)
+            suffix = f" [{printed}]" if printed else ""
+            self.lines.append(f"{indent}  {value.name} = {value.number}{suffix};")
+        for reserved in enum.reserved_range:
+            self.lines.append(f"{indent}  reserved {reserved.start} to {reserved.end};")
+        for name in enum.reserved_name:
+            self.lines.append(f'{indent}  reserved "{name}";')
+        self.lines.append(f"{indent}}}")
+
+
+_Path = tuple[str, ...]
+
+
+class _Differ:
+    """Confluent's protobuf walk over two parsed files."""
+
+    def __init__(self, original: _Model, update: _Model) -> None:
+        self.o, self.u = original, update
+        self.out: list[tuple[str, _Path]] = []
+        self.visited: set[tuple[str, str]] = set()
+
+    def run(self) -> list[tuple[str, _Path]]:
+        if self.o.file.package != self.u.file.package:
+            self.out.append(("PACKAGE_CHANGED", ()))
+        o_scope = f"{self.o.file.package}." if self.o.file.package else ""
+        u_scope = f"{self.u.file.package}." if self.u.file.package else ""
+        o_file, u_file = self.o.file, self.u.file
+        self._types(
+            (o_file.message_type, o_file.enum_type),
+            (u_file.message_type, u_file.enum_type),
+            (),
+            o_scope,
+            u_scope,
+        )
+        return self.out
+
+    def _types(
+        self,
+        o_types: tuple[Iterable[_Msg], Iterable[_Enum]],
+        u_types: tuple[Iterable[_Msg], Iterable[_Enum]],
+        path: _Path,
+        o_scope: str,
+        u_scope: str,
+    ) -> None:
+        """Messages and enums declared side by side, matched by name."""
+        o_msgs = [m for m in o_types[0] if not m.options.map_entry]
+        u_msgs = [m for m in u_types[0] if not m.options.map_entry]
+        o_index = {m.name: (i, m) for i, m in enumerate(o_msgs)}
+        u_index = {m.name: (i, m) for i, m in enumerate(u_msgs)}
+        for name in _union(o_index, u_index):
+            where = (*path, name)
+            if name not in u_index:
+                self.out.append(("MESSAGE_REMOVED", where))
+            elif name not in o_index:
+                self.out.append(("MESSAGE_ADDED", where))
+            else:
+                (o_i, o_msg), (u_i, u_msg) = o_index[name], u_index[name]
+                self._message(o_msg, u_msg, where, f"{o_scope}{name}", f"{u_scope}{name}")
+                if o_i != u_i:
+                    # Safe: message indexes in serialized data refer to the writer's schema.
+                    self.out.append(("MESSAGE_MOVED", where))
+        o_enums = {e.name: e for e in o_types[1]}
+        u_enums = {e.name: e for e in u_types[1]}
+        for name in _union(o_enums, u_enums):
+            where = (*path, name)
+            if name not in u_enums:
+                self.out.append(("ENUM_REMOVED", where))
+            elif name not in o_enums:
+                self.out.append(("ENUM_ADDED", where))
+            else:
+                self._enum(o_enums[name], u_enums[name], where)
+
+    def _enum(self, o_enum: _Enum, u_enum: _Enum, path: _Path) -> None:
+        o_values = {v.number: v.name for v in o_enum.value}
+        u_values = {v.number: v.name for v in u_enum.value}
+        for number in _union(o_values, u_values):
+            where = (*path, str(number))
+            if number not in u_values:
+                self.out.append(("ENUM_CONST_REMOVED", where))
+            elif number not in o_values:
+                self.out.append(("ENUM_CONST_ADDED", where))
+            elif o_values[number] != u_values[number]:
+                self.out.append(("ENUM_CONST_CHANGED", where))
+
+    def _message(self, o_msg: _Msg, u_msg: _Msg, path: _Path, o_full: str, u_full: str) -> None:
+        key = (o_full, u_full)
+        if key not in self.visited:
+            self.visited.add(key)
+            self._fields(o_msg, u_msg, path)
+        self._types(
+            (o_msg.nested_type, o_msg.enum_type),
+            (u_msg.nested_type, u_msg.enum_type),
+            path,
+            f"{o_full}.",
+            f"{u_full}.",
+        )
+
+    def _fields(self, o_msg: _Msg, u_msg: _Msg, path: _Path) -> None:
+        """Fields by number, oneofs by name, and moves between top level and oneofs."""
+        o_top, o_oneof_of, o_all, o_oneofs = _layout(o_msg)
+        u_top, u_oneof_of, u_all, u_oneofs = _layout(u_msg)
+        # A oneof may only gather fields that were never set together before.
+        for name, members in u_oneofs.items():
+            from_top = [n for n in members if n in o_top]
+            sources = {("top", n) for n in from_top}
+            sources |= {("oneof", o_oneof_of[n]) for n in members if n in o_oneof_of}
+            if len(from_top) > 1:
+                self.out.append(("MULTIPLE_FIELDS_MOVED_TO_ONEOF", (*path, name)))
+            elif len(sources) > 1:
+                self.out.append(("FIELD_MOVED_TO_EXISTING_ONEOF", (*path, name)))
+        for name in _union(o_oneofs, u_oneofs):
+            where = (*path, name)
+            o_members, u_members = o_oneofs.get(name), u_oneofs.get(name)
+            if u_members is None:
+                self.out.append(("ONEOF_REMOVED", where))
+            elif o_members is None:
+                self.out.append(("ONEOF_ADDED", where))
+            o_members, u_members = o_members or {}, u_members or {}
+            for number in _union(o_members, u_members):
+                if number in o_members and number in u_members:
+                    self._field(o_members[number], u_members[number], (*where, str(number)))
+                elif number not in u_all:
+                    self.out.append(("ONEOF_FIELD_REMOVED", (*where, str(number))))
+                elif number not in o_all:
+                    self.out.append(("ONEOF_FIELD_ADDED", (*where, str(number))))
+        for number in _union(o_top, u_top):
+            where = (*path, str(number))
+            if number not in u_top:
+                if number not in u_oneof_of:
+                    required = o_top[number].label == _FDP.LABEL_REQUIRED
+                    self.out.append((f"{'REQUIRED_' if required else ''}FIELD_REMOVED", where))
+            elif number not in o_top:
+                if number in o_oneof_of:
+                    self.out.append(("ONEOF_FIELD_MOVED_TO_TOP_LEVEL", where))
+                else:
+                    required = u_top[number].label == _FDP.LABEL_REQUIRED
+                    self.out.append((f"{'REQUIRED_' if required else ''}FIELD_ADDED", where))
+            else:
+                self._field(o_top[number], u_top[number], where)
+        # Fields that changed oneof membership are compared where the update holds them.
+        for number in sorted(set(o_all) & set(u_all)):
+            o_home, u_home = o_oneof_of.get(number), u_oneof_of.get(number)
+            if o_home == u_home:
+                continue
+            where = (*path, *((u_home,) if u_home else ()), str(number))
+            self._field(o_all[number], u_all[number], where)
+
+    def _field(self, o_field: _Field, u_field: _Field, path: _Path) -> None:
+        if o_field.name != u_field.name:
+            self.out.append(("FIELD_NAME_CHANGED", path))
+        self._compare_types(o_field, u_field, path)
+        # Singular <-> repeated: fine for strings and bytes (same encoding), not for
+        # numbers (packed encoding); messages are unaffected.
+        both_scalar = self._kind(o_field, self.o) == self._kind(u_field, self.u) == "SCALAR"
+        repeated = (o_field.label == _FDP.LABEL_REPEATED, u_field.label == _FDP.LABEL_REPEATED)
+        if both_scalar and repeated[0] != repeated[1]:
+            textual = _scalar_kind(o_field) == "STRING_OR_BYTES"
+            kind = "STRING_OR_BYTES" if textual else "NUMERIC"
+            self.out.append((f"FIELD_{kind}_LABEL_CHANGED", path))
+
+    def _compare_types(self, o_field: _Field, u_field: _Field, path: _Path) -> None:
+        o_kind, u_kind = self._kind(o_field, self.o), self._kind(u_field, self.u)
+        if o_kind != u_kind:
+            self.out.append(("FIELD_KIND_CHANGED", path))
+        elif o_kind == "SCALAR":
+            if _scalar_kind(o_field) != _scalar_kind(u_field):
+                self.out.append(("FIELD_SCALAR_KIND_CHANGED", path))
+        elif o_kind == "MAP":
+            o_entry = self.o.types[o_field.type_name[1:]].descriptor
+            u_entry = self.u.types[u_field.type_name[1:]].descriptor
+            for o_part, u_part in zip(o_entry.field, u_entry.field, strict=True):  # type: ignore[union-attr]
+                self._compare_types(o_part, u_part, path)
+        else:
+            self._named_types(o_field.type_name[1:], u_field.type_name[1:], path)
+
+    def _named_types(self, o_name: str, u_name: str, path: _Path) -> None:
+        o_info, u_info = self.o.types.get(o_name), self.u.types.get(u_name)
+        if o_info is None or u_info is None:
+            if o_name != u_name:
+                self.out.append(("FIELD_NAMED_TYPE_CHANGED", path))
+            return
+        o_local, u_local = o_info.local_name(o_name), u_info.local_name(u_name)
+        if o_local != u_local:
+            self.out.append(("FIELD_NAMED_TYPE_CHANGED", path))
+            return
+        both_local = o_info.file == _MAIN and u_info.file == _MAIN
+        same_import = (
+            o_info.file == u_info.file
+            and o_info.file != _MAIN
+            and self.o.sources.get(o_info.file) == self.u.sources.get(u_info.file)
+        )
+        if both_local or same_import or (o_name, u_name) in self.visited:
+            return  # compared by the walk over the file, or identical by construction
+        # A message from an import (or moved to/from one): compare its contents there.
+        nested = _Differ(self.o, self.u)
+        nested.visited = self.visited
+        where = tuple(o_local.split("."))
+        nested._message(o_info.descriptor, u_info.descriptor, where, o_name, u_name)  # type: ignore[arg-type]
+        self.out.extend(nested.out)
+        if not all(rule in COMPATIBLE_CHANGES for rule, _ in nested.out):
+            self.out.append(("FIELD_NAMED_TYPE_CHANGED", path))
+
+    @staticmethod
+    def _kind(field: _Field, model: _Model) -> str:
+        """Confluent's field kinds: enums count as scalars, map fields as maps."""
+        if field.type in _SCALARS or field.type == _FDP.TYPE_ENUM:
+            return "SCALAR"
+        info = model.types.get(field.type_name[1:])
+        return "MAP" if info is not None and info.is_map_entry else "MESSAGE"
+
+
+def _scalar_kind(field: _Field) -> str:
+    return _SCALAR_KIND["enum" if field.type == _FDP.TYPE_ENUM else _SCALARS[field.type]]
+
+
+def _layout(
+    message: _Msg,
+) -> tuple[dict[int, _Field], dict[int, str], dict[int, _Field], dict[str, dict[int, _Field]]]:
+    """Fields by number: top level, each oneof member's oneof, all, and each oneof's members.
+
+    proto3 ``optional`` fields sit in a synthetic oneof of their own; they count
+    as top-level fields, as they are in the source.
+    """
+    top: dict[int, _Field] = {}
+    oneof_of: dict[int, str] = {}
+    every: dict[int, _Field] = {}
+    oneofs: dict[str, dict[int, _Field]] = {}
+    for field in message.field:
+        every[field.number] = field
+        if field.HasField("oneof_index") and not field.proto3_optional:
+            name = message.oneof_decl[field.oneof_index].name
+            oneof_of[field.number] = name
+            oneofs.setdefault(name, {})[field.number] = field
+        else:
+            top[field.number] = field
+    return top, oneof_of, every, oneofs
+
+
+def _union(first: Iterable[_K], second: Iterable[_K]) -> list[_K]:
+    """Keys of both, first's order first (the order differences are reported in)."""
+    seen = list(first)
+    known = set(seen)
+    return seen + [k for k in second if k not in known]
+
+
+def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
+    """Confluent's differences from ``original`` to ``update``."""
+    found = _Differ(original.native, update.native).run()  # type: ignore[arg-type]
+    return [
+        Difference(rule, "#/" + "/".join(path), rule in COMPATIBLE_CHANGES) for rule, path in found
+    ]
+
+
+def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:
+    """Can consumers using ``reader`` decode what producers using ``writer`` wrote?"""
+    return [
+        Message(d.rule, d.location, _describe(d.rule), version)
+        for d in diff(writer, reader)
+        if not d.compatible
+    ]
+
+
+def _describe(rule: str) -> str:
+    return rule.lower().replace("_", " ")
