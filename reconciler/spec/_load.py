@@ -58,7 +58,7 @@ def load_project(
     loaded: list[LoadedSpec] = []
     for spec_path in spec_files(patterns, root, path, doc if raw else None, errors):
         spec_doc = load_yaml(spec_path, environ, errors)
-        spec_raw = validate(SpecRaw, spec_doc, errors) if spec_doc else None
+        spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
         if spec_raw is not None and spec_doc is not None:
             loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors))
     check_all(loaded, configured, errors)

@@ -77,8 +77,15 @@ def _message(model: type[BaseModel], error: Any, key_path: KeyPath) -> str:
     return f"{where}: {message}"
 
 
-def validate(model: type[M], doc: Document, errors: Collector) -> M | None:
-    """Validate ``doc.data``; report every error at its node and return None on failure."""
+def validate(
+    model: type[M], doc: Document, errors: Collector, *, salvage: str | None = None
+) -> M | None:
+    """Validate ``doc.data``; report every error at its node and return None on failure.
+
+    With ``salvage="subjects"``, when every error lies inside entries of that
+    mapping, those entries are dropped and the rest is returned, so that the
+    file's other subjects are still resolved and checked in the same run.
+    """
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
@@ -94,4 +101,12 @@ def validate(model: type[M], doc: Document, errors: Collector) -> M | None:
             on_key = error["type"] == "extra_forbidden" or "[key]" in loc
             location = doc.key_at(key_path) if on_key else doc.at(key_path)
             errors.error(location, _message(model, error, key_path))
+    if salvage is None or any(len(path) < 2 or path[0] != salvage for path in reported):
+        return None
+    broken = {path[1] for path in reported}
+    data = dict(doc.data)
+    data[salvage] = {k: v for k, v in data[salvage].items() if k not in broken}
+    try:
+        return model.model_validate(data)
+    except ValidationError:
         return None

@@ -296,3 +296,22 @@ def test_many_errors_reported_together(write: Write) -> None:
         "expected 'AVRO', 'JSON' or 'PROTOBUF'",
         "specs/c.yaml:2:1: YAML syntax error: expected the node content, but found '<stream end>'",
     ]
+
+
+def test_other_subjects_still_checked_after_a_broken_one(write: Write) -> None:
+    root = write(
+        {
+            **PROJECT,
+            "specs/a.yaml": """
+                subjects:
+                  a: {typ: AVRO, mode: RW}
+                  b: {schema: nope.avsc}
+            """,
+        }
+    )
+    messages = errors(root)
+    assert [m.split(": ")[0] for m in messages] == [
+        "specs/a.yaml:2:7",
+        "specs/a.yaml:2:24",
+        "specs/a.yaml:3:15",
+    ]
