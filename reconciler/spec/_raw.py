@@ -63,7 +63,9 @@ ReferenceVersion = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", model_title_generator=lambda cls: cls.__name__.removesuffix("Raw")
+    )
 
 
 # --- project file -----------------------------------------------------------------
@@ -76,6 +78,11 @@ class BasicAuthRaw(_Model):
 
 class AuthRaw(_Model):
     """Exactly one of ``basic`` or ``bearer``; values normally come from ``${VAR}``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["basic"]}, {"required": ["bearer"]}]},
+    )
 
     basic: BasicAuthRaw | None = None
     bearer: str | None = Field(None, description="Bearer token, e.g. ${SR_TOKEN}.")
@@ -166,6 +173,22 @@ class VersionRaw(_Contract):
 
 
 class SubjectRaw(_Contract):
+    # The loader checks these at the offending key; the JSON Schema says them for editors.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {"not": {"required": ["schema", "versions"]}},
+                {
+                    "if": {"required": ["delete"]},
+                    "then": {
+                        "not": {"anyOf": [{"required": ["schema"]}, {"required": ["versions"]}]}
+                    },
+                },
+            ]
+        },
+    )
+
     type: SchemaType = "AVRO"
     schema_: SchemaValue = Field(None, alias="schema", description="The desired latest version.")
     versions: list[VersionRaw] | None = Field(None, description="The pinned history.")
@@ -178,6 +201,10 @@ class SubjectRaw(_Contract):
 
 class SpecRaw(_Model):
     """A spec file: one context of one or more registries."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"not": {"required": ["registry", "registries"]}}
+    )
 
     registry: Name | None = None
     registries: list[Name] | None = None
