@@ -13,26 +13,32 @@ Public API:
   ``normalize=true`` form, used by the planner for equality by meaning;
   ``ParsedSchema.fingerprint``: sha256 of the normalized form.
 - ``check(schema_type, new, previous, level, references)`` -> ``Result``.
+- ``diff(schema_type, old, new, references)`` -> ``list[Difference]``: every
+  change, compatible or not, named and located as Confluent's registry does.
 """
 
 from ._api import (
     LEVELS,
     SCHEMA_TYPES,
+    Difference,
     InvalidSchemaError,
     Message,
     ParsedSchema,
     Result,
     check,
+    diff,
     parse,
 )
 
 __all__ = [
     "LEVELS",
     "SCHEMA_TYPES",
+    "Difference",
     "InvalidSchemaError",
     "Message",
     "ParsedSchema",
     "Result",
     "check",
+    "diff",
     "parse",
 ]

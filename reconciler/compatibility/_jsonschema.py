@@ -760,4 +760,4 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
 
 def _describe(rule: str, location: str) -> str:
     words = rule.lower().replace("_", " ")
-    return f"{words} at {location}: the new schema rejects documents the old one accepted"
+    return f"{words} at {location}: the reader rejects documents the writer's schema allows"

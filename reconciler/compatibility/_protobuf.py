@@ -601,4 +601,5 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
 
 
 def _describe(rule: str) -> str:
-    return rule.lower().replace("_", " ")
+    words = rule.lower().replace("_", " ")
+    return f"{words}: the reader cannot decode all the writer's data as the writer meant it"

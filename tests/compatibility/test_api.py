@@ -1,0 +1,162 @@
+"""The public API: levels, versions in messages, references, errors, forms."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reconciler.compatibility import (
+    LEVELS,
+    InvalidSchemaError,
+    check,
+    diff,
+    parse,
+)
+
+RECORD_V1 = json.dumps({"type": "record", "name": "r", "fields": [{"name": "a", "type": "int"}]})
+RECORD_V2 = json.dumps(
+    {
+        "type": "record",
+        "name": "r",
+        "fields": [{"name": "a", "type": "int"}, {"name": "b", "type": "string"}],
+    }
+)
+RECORD_V3 = json.dumps(
+    {
+        "type": "record",
+        "name": "r",
+        "fields": [
+            {"name": "a", "type": "int"},
+            {"name": "b", "type": "string", "default": ""},
+        ],
+    }
+)
+
+
+def test_non_transitive_levels_only_look_at_the_latest_version() -> None:
+    # v2 reads what v3 wrote (b is always there) but not what v1 wrote (no b, no default).
+    assert check("AVRO", RECORD_V2, [RECORD_V1, RECORD_V3], "BACKWARD").compatible
+    result = check("AVRO", RECORD_V2, [RECORD_V1, RECORD_V3], "BACKWARD_TRANSITIVE")
+    assert not result.compatible
+    assert {m.version for m in result.messages} == {1}
+    assert result.messages[0].rule == "READER_FIELD_MISSING_DEFAULT_VALUE"
+
+
+def test_forward_and_full_swap_reader_and_writer() -> None:
+    old = '{"type": "object", "properties": {"a": {"type": "string"}}}'
+    new = '{"type": "object", "properties": {"a": {"type": "string", "maxLength": 3}}}'
+    assert not check("JSON", new, [old], "BACKWARD").compatible
+    assert check("JSON", new, [old], "FORWARD").compatible
+    full = check("JSON", new, [old], "FULL")
+    assert [(m.rule, m.location, m.version) for m in full.messages] == [
+        ("MAX_LENGTH_ADDED", "#/properties/a/maxLength", 1)
+    ]
+    assert check("JSON", new, [old], "NONE").compatible
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_no_previous_version_is_always_compatible(level: str) -> None:
+    assert check("PROTOBUF", 'syntax = "proto3"; message M {}', [], level).compatible
+
+
+def test_unknown_level_and_type_are_refused() -> None:
+    with pytest.raises(ValueError, match="level"):
+        check("AVRO", RECORD_V1, [RECORD_V1], "SIDEWAYS")
+    with pytest.raises(InvalidSchemaError, match="XML"):
+        parse("XML", "<a/>")
+
+
+@pytest.mark.parametrize(
+    ("schema_type", "text", "reason"),
+    [
+        ("AVRO", '{"type": "record"}', "invalid Avro"),
+        ("JSON", "{", "not valid JSON"),
+        ("JSON", '{"type": 12}', "invalid JSON Schema"),
+        ("JSON", '{"$ref": "#/definitions/missing"}', "unresolved"),
+        ("PROTOBUF", "syntax = 'proto3'; message {", "<schema>:1"),
+        ("PROTOBUF", 'syntax = "proto3"; import "nope.proto";', "nope.proto"),
+    ],
+)
+def test_invalid_schemas_say_why(schema_type: str, text: str, reason: str) -> None:
+    with pytest.raises(InvalidSchemaError, match=reason):
+        parse(schema_type, text)
+
+
+def test_json_schema_references_resolve_by_name() -> None:
+    address = '{"type": "object", "properties": {"zip": {"type": "string"}}}'
+    address2 = '{"type": "object", "properties": {"zip": {"type": "integer"}}}'
+    order = '{"type": "object", "properties": {"ship_to": {"$ref": "address.json"}}}'
+    old = parse("JSON", order, {"address.json": address})
+    new = parse("JSON", order, {"address.json": address2})
+    assert [str(d) for d in diff("JSON", old, new)] == [
+        "TYPE_CHANGED #/properties/ship_to/properties/zip"
+    ]
+
+
+def test_recursive_json_schema_terminates() -> None:
+    tree = {
+        "$ref": "#/definitions/node",
+        "definitions": {
+            "node": {
+                "type": "object",
+                "properties": {
+                    "children": {"type": "array", "items": {"$ref": "#/definitions/node"}}
+                },
+            }
+        },
+    }
+    text = json.dumps(tree)
+    assert check("JSON", text, [text], "FULL_TRANSITIVE").compatible
+
+
+def test_protobuf_confluent_and_google_imports_need_no_references() -> None:
+    text = """
+        syntax = "proto3";
+        import "confluent/meta.proto";
+        import "confluent/type/decimal.proto";
+        import "google/protobuf/timestamp.proto";
+        message Payment {
+          confluent.type.Decimal amount = 1 [(confluent.field_meta).doc = "money"];
+          google.protobuf.Timestamp at = 2;
+        }
+    """
+    parsed = parse("PROTOBUF", text)
+    assert ".confluent.type.Decimal amount = 1" in parsed.canonical
+
+
+def test_protobuf_imports_are_references() -> None:
+    common = 'syntax = "proto3"; package acme; message Money { int64 cents = 1; }'
+    changed = 'syntax = "proto3"; package acme; message Money { string cents = 1; }'
+    order = 'syntax = "proto3"; import "acme/money.proto"; message Order { acme.Money total = 1; }'
+    old = parse("PROTOBUF", order, {"acme/money.proto": common})
+    new = parse("PROTOBUF", order, {"acme/money.proto": changed})
+    assert {str(d) for d in diff("PROTOBUF", old, new)} == {
+        "FIELD_SCALAR_KIND_CHANGED #/Money/1",
+        "FIELD_NAMED_TYPE_CHANGED #/Order/1",
+    }
+
+
+def test_forms_ignore_formatting_but_not_meaning() -> None:
+    a = parse("JSON", '{"type": "string", "title": "t"}')
+    b = parse("JSON", '{ "title":"t",\n  "type":"string" }')
+    c = parse("JSON", '{"type": "string", "title": "u"}')
+    assert a.canonical != b.canonical  # key order is kept, as the registry does
+    assert a.normalized == b.normalized and a.fingerprint == b.fingerprint
+    assert a.normalized != c.normalized
+
+    p1 = parse("PROTOBUF", 'syntax = "proto3";\nmessage M { int32 a = 1; string b = 2; }')
+    p2 = parse(
+        "PROTOBUF", 'syntax="proto3"; // comment\nmessage M {\n string b = 2;\n int32 a = 1;\n}'
+    )
+    assert p1.canonical != p2.canonical and p1.normalized == p2.normalized
+
+    x = parse("AVRO", RECORD_V3)
+    y = parse("AVRO", RECORD_V3.replace('"default": ""', '"default": "x"'))
+    assert x.normalized != y.normalized
+
+
+def test_avro_diff_lists_reader_problems() -> None:
+    assert diff("AVRO", RECORD_V1, RECORD_V3) == []
+    (problem,) = diff("AVRO", RECORD_V1, RECORD_V2)
+    assert (problem.rule, problem.compatible) == ("READER_FIELD_MISSING_DEFAULT_VALUE", False)

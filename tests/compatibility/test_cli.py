@@ -1,0 +1,124 @@
+"""``reconcile compat`` through click's runner: exit codes, text and JSON output."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from .conftest import REPO
+
+
+def _command() -> tuple[click.Command, list[str]]:
+    """``reconcile compat`` as registered; alone if a sibling command is mid-change."""
+    try:
+        from reconciler.cli import main
+    except ImportError:
+        spec = importlib.util.spec_from_file_location(
+            "_compat_cmd", REPO / "reconciler" / "cli" / "compat_cmd.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.compat, []
+    return main, ["compat"]
+
+
+COMMAND, PREFIX = _command()
+
+V1 = '{"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": false}'
+V2 = '{"type": "object", "properties": {"a": {"type": "number"}}, "additionalProperties": false}'
+PROTO_V1 = 'syntax = "proto3";\nmessage Order { int32 id = 1; }\n'
+PROTO_V2 = 'syntax = "proto3";\nmessage Order { string id = 1; }\n'
+AVRO_V1 = '{"type": "record", "name": "r", "fields": [{"name": "a", "type": "int"}]}'
+AVRO_V2 = '{"type": "record", "name": "r", "fields": [{"name": "a", "type": "long"}]}'
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    contents = {
+        "v1.json": V1,
+        "v2.json": V2,
+        "v1.proto": PROTO_V1,
+        "v2.proto": PROTO_V2,
+        "v1.avsc": AVRO_V1,
+        "v2.avsc": AVRO_V2,
+        "broken.json": '{"type": ',
+    }
+    for name, text in contents.items():
+        (tmp_path / name).write_text(text)
+    return {name: tmp_path / name for name in contents}
+
+
+def run(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(COMMAND, [*PREFIX, *map(str, args)])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("schema_type", "old", "new"),
+    [("JSON", "v1.json", "v2.json"), ("PROTOBUF", "v1.proto", "v2.proto")],
+)
+def test_incompatible_exits_1_and_names_the_rule(
+    files: dict[str, Path], schema_type: str, old: str, new: str
+) -> None:
+    code, out = run("--type", schema_type, "--level", "BACKWARD", files[old], files[new])
+    assert code == 1
+    assert "incompatible" in out
+    assert (
+        "TYPE_CHANGED #/properties/a" if schema_type == "JSON" else "FIELD_SCALAR_KIND_CHANGED"
+    ) in out
+
+
+def test_compatible_exits_0(files: dict[str, Path]) -> None:
+    code, out = run("--type", "AVRO", "--level", "BACKWARD", files["v1.avsc"], files["v2.avsc"])
+    assert (code, "compatible" in out) == (0, True)
+    # int -> long is not readable the other way round.
+    code, _ = run("--type", "AVRO", "--level", "FULL", files["v1.avsc"], files["v2.avsc"])
+    assert code == 1
+
+
+def test_json_output(files: dict[str, Path]) -> None:
+    code, out = run(
+        "--level", "FULL_TRANSITIVE", "--output", "json", files["v1.json"], files["v2.json"]
+    )
+    report = json.loads(out)
+    assert code == 1 and report["compatible"] is False and report["type"] == "JSON"
+    assert {(m["rule"], m["location"], m["file"]) for m in report["messages"]} == {
+        ("TYPE_CHANGED", "#/properties/a", str(files["v1.json"]))
+    }
+
+
+def test_invalid_schema_names_the_file(files: dict[str, Path]) -> None:
+    code, out = run("--type", "JSON", files["broken.json"], files["v2.json"])
+    assert code == 1
+    assert str(files["broken.json"]) in out and "not valid JSON" in out
+
+
+def test_missing_file_names_the_file(files: dict[str, Path], tmp_path: Path) -> None:
+    code, out = run("--type", "JSON", tmp_path / "gone.json", files["v2.json"])
+    assert code == 1 and "gone.json" in out
+
+
+def test_type_is_guessed_from_suffix_or_asked_for(files: dict[str, Path]) -> None:
+    code, out = run(files["v1.json"], files["v1.proto"])
+    assert code == 2 and "--type" in out
+
+
+def test_references(files: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "money.proto").write_text(
+        'syntax = "proto3"; package m; message Money { int64 c = 1; }'
+    )
+    order = 'syntax = "proto3"; import "money.proto"; message Order { m.Money total = 1; }'
+    (tmp_path / "order.proto").write_text(order)
+    code, _ = run(
+        "--reference",
+        f"money.proto={tmp_path / 'money.proto'}",
+        tmp_path / "order.proto",
+        tmp_path / "order.proto",
+    )
+    assert code == 0
