@@ -1,8 +1,39 @@
-"""Placeholder until its owner lands the real command."""
+"""``reconcile registry serve``: run the embedded local registry over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
+from reconciler.localregistry import serve as serve_registry
 
-@click.command()
+
+@click.group()
 def registry() -> None:
-    raise click.ClickException("not implemented yet")
+    """The embedded Confluent-compatible schema registry (SQLite file)."""
+
+
+@registry.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8081, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--data",
+    default=".reconcile/registry.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file holding the registry (created if missing).",
+)
+@click.option(
+    "--request-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per request (method, path, query, status).",
+)
+def serve(host: str, port: int, data: Path, request_log: Path | None) -> None:
+    """Serve the local registry until SIGINT/SIGTERM."""
+
+    def ready(url: str) -> None:
+        click.echo(f"local registry listening on {url} (data: {data})")
+        click.get_text_stream("stdout").flush()
+
+    serve_registry(data, host=host, port=port, request_log=request_log, on_ready=ready)

@@ -1,0 +1,122 @@
+"""Qualified subject names: ``:.ctx:subject`` names a subject in context ``.ctx``.
+
+Confluent keeps every context in one flat namespace of subject strings; the
+default context is ``.`` and its subjects are written without a prefix.  The
+store keeps ``(context, name)`` pairs instead, so IDs, versions and configs are
+naturally scoped per context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_CONTEXT = "."
+WILDCARD = ":*:"
+
+
+@dataclass(frozen=True, order=True)
+class Subject:
+    """A subject inside a context; ``name == ""`` is the context itself."""
+
+    context: str
+    name: str
+
+    @property
+    def qualified(self) -> str:
+        if self.context == DEFAULT_CONTEXT:
+            return self.name
+        return f":{self.context}:{self.name}"
+
+    @property
+    def is_context(self) -> bool:
+        return self.name == ""
+
+
+def parse_subject(text: str) -> Subject:
+    """Split ``:.ctx:name`` into context and name; anything else is in ``.``.
+
+    ``:.:name`` is the default context spelled out and equals ``name``.
+    """
+    if text.startswith(":.") and text.count(":") >= 2:
+        context, _, name = text[1:].partition(":")
+        return Subject(context, name)
+    return Subject(DEFAULT_CONTEXT, text)
+
+
+def context_of_prefix(prefix: str) -> tuple[str | None, str]:
+    """Split a ``subjectPrefix`` into (context or None for all contexts, name prefix).
+
+    ``:*:`` (Confluent's default) matches every context; a plain prefix only
+    the default context, as in Confluent.
+    """
+    if prefix.startswith(WILDCARD):
+        return None, prefix[len(WILDCARD) :]
+    subject = parse_subject(prefix)
+    return subject.context, subject.name
+
+
+def valid_context_name(context: str) -> bool:
+    """Context names start with a dot and contain no colon, slash or control character."""
+    return (
+        context.startswith(".")
+        and ":" not in context
+        and "/" not in context
+        and all(ch.isprintable() for ch in context)
+    )
+
+
+def context_prefix(context: str) -> str:
+    """Confluent's ``normalizeContext``: ``ctx``, ``.ctx`` and ``:.ctx:`` all give ``:.ctx:``."""
+    if context.startswith(":."):
+        context = context[1:]
+    context = context.removesuffix(":")
+    if not context:
+        return ""
+    if not context.startswith("."):
+        context = "." + context
+    return f":{context}:"
+
+
+def _qualified(text: str) -> bool:
+    return text.startswith((":.", WILDCARD))
+
+
+def rewrite_context_path(
+    segments: list[str], query: dict[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """Turn ``/contexts/{ctx}/...`` into the plain route with qualified subjects.
+
+    This is Confluent's ContextFilter: the segment after ``subjects`` (and the
+    subject of a root ``config``/``mode``) gets the context prefix; ``/schemas``
+    and ``/subjects`` get it as ``subjectPrefix``, ``/schemas/ids`` as ``subject``.
+    """
+    if len(segments) < 2 or segments[0] != "contexts":
+        return segments, query
+    prefix = context_prefix(segments[1])
+    rest = segments[2:]
+    if not rest:
+        return ["contexts", prefix], query
+    out: list[str] = []
+    subject_next = root_config_or_mode = False
+    for index, segment in enumerate(rest):
+        if subject_next:
+            out.append(segment if _qualified(segment) else prefix + segment)
+            subject_next = False
+            continue
+        if segment == "subjects" or (index == 0 and segment in ("config", "mode")):
+            subject_next = True
+            root_config_or_mode = index == 0 and segment != "subjects"
+        out.append(segment)
+    if root_config_or_mode and subject_next and prefix:
+        out.append(prefix)
+    query = dict(query)
+    path = "/".join(out)
+    if path.startswith("schemas/ids"):
+        subject = query.get("subject", "")
+        if not _qualified(subject):
+            query["subject"] = prefix + subject
+    elif path in ("schemas", "subjects"):
+        subject_prefix = query.get("subjectPrefix", "")
+        if not _qualified(subject_prefix):
+            query["subjectPrefix"] = prefix + subject_prefix
+    return out, query

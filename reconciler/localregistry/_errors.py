@@ -1,0 +1,159 @@
+"""Confluent error bodies: ``{"error_code": N, "message": "..."}`` with its HTTP status.
+
+Messages follow Confluent's ``Errors`` class so that clients matching on text
+(some do) see the same strings.
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """An error answered to the client as a Confluent error body."""
+
+    def __init__(self, status: int, error_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+
+    def body(self) -> dict[str, object]:
+        return {"error_code": self.error_code, "message": self.message}
+
+
+def subject_not_found(subject: str) -> RegistryError:
+    return RegistryError(404, 40401, f"Subject '{subject}' not found.")
+
+
+def version_not_found(version: int) -> RegistryError:
+    return RegistryError(404, 40402, f"Version {version} not found.")
+
+
+def schema_not_found(schema_id: int | None = None) -> RegistryError:
+    if schema_id is None:
+        return RegistryError(404, 40403, "Schema not found")
+    return RegistryError(404, 40403, f"Schema {schema_id} not found")
+
+
+def subject_soft_deleted(subject: str) -> RegistryError:
+    return RegistryError(
+        404,
+        40404,
+        f"Subject '{subject}' was soft deleted.Set permanent=true to delete permanently",
+    )
+
+
+def subject_not_soft_deleted(subject: str) -> RegistryError:
+    return RegistryError(
+        404,
+        40405,
+        f"Subject '{subject}' was not deleted first before being permanently deleted",
+    )
+
+
+def version_soft_deleted(subject: str, version: int | str) -> RegistryError:
+    return RegistryError(
+        404,
+        40406,
+        f"Subject '{subject}' Version {version} was soft deleted."
+        "Set permanent=true to delete permanently",
+    )
+
+
+def version_not_soft_deleted(subject: str, version: int | str) -> RegistryError:
+    return RegistryError(
+        404,
+        40407,
+        f"Subject '{subject}' Version {version} was not deleted "
+        "first before being permanently deleted",
+    )
+
+
+def compatibility_not_configured(subject: str) -> RegistryError:
+    return RegistryError(
+        404, 40408, f"Subject '{subject}' does not have subject-level compatibility configured"
+    )
+
+
+def mode_not_configured(subject: str) -> RegistryError:
+    return RegistryError(
+        404, 40409, f"Subject '{subject}' does not have subject-level mode configured"
+    )
+
+
+def incompatible(subject: str, details: list[str]) -> RegistryError:
+    # Confluent answers 409 with error_code 409 (RestIncompatibleSchemaException's
+    # historical default); clients key on the HTTP status.
+    return RegistryError(
+        409,
+        409,
+        "Schema being registered is incompatible with an earlier schema for subject "
+        f'"{subject}", details: [{", ".join(details)}]',
+    )
+
+
+def invalid_schema(message: str) -> RegistryError:
+    return RegistryError(422, 42201, message)
+
+
+def invalid_version(version: str) -> RegistryError:
+    return RegistryError(
+        422,
+        42202,
+        f"The specified version '{version}' is not a valid version id. "
+        'Allowed values are between [1, 2^31-1] and the string "latest"',
+    )
+
+
+def invalid_compatibility(level: object) -> RegistryError:
+    return RegistryError(
+        422,
+        42203,
+        "Invalid compatibility level. Valid values are none, backward, forward, full, "
+        "backward_transitive, forward_transitive, and full_transitive",
+    )
+
+
+def invalid_mode(mode: object) -> RegistryError:
+    return RegistryError(
+        422,
+        42204,
+        "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT.",
+    )
+
+
+def not_permitted(message: str) -> RegistryError:
+    return RegistryError(422, 42205, message)
+
+
+def reference_exists(message: str) -> RegistryError:
+    return RegistryError(422, 42206, message)
+
+
+def id_does_not_match(message: str) -> RegistryError:
+    return RegistryError(422, 42207, message)
+
+
+def invalid_subject(subject: str) -> RegistryError:
+    return RegistryError(422, 42208, f"The specified subject '{subject}' is not a valid.")
+
+
+def store_error(message: str) -> RegistryError:
+    return RegistryError(500, 50001, message)
+
+
+def bad_request(message: str) -> RegistryError:
+    """Malformed JSON: Jersey's parse-error mapper answers 400 with error_code 400."""
+    return RegistryError(400, 400, message)
+
+
+def unprocessable(message: str) -> RegistryError:
+    """JSON of the wrong shape: Jersey's mapping-error mapper answers 422/422."""
+    return RegistryError(422, 422, message)
+
+
+def not_found() -> RegistryError:
+    return RegistryError(404, 404, "HTTP 404 Not Found")
+
+
+def method_not_allowed() -> RegistryError:
+    return RegistryError(405, 405, "HTTP 405 Method Not Allowed")

@@ -1,0 +1,623 @@
+"""The registry's semantics, as Confluent's KafkaSchemaRegistry implements them.
+
+Each public method is one request: it runs in one SQLite transaction and
+either returns the JSON-ready answer or raises a ``RegistryError``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from reconciler.compatibility import LEVELS, ParsedSchema, check
+
+from . import _errors as errors
+from . import _store as store
+from ._contexts import DEFAULT_CONTEXT, Subject, context_of_prefix
+from ._requests import LATEST, Reference, SchemaRequest
+from ._schemas import identity, parse_schema, parse_stored, reference_from_json, reference_target
+
+DEFAULT_COMPATIBILITY = "BACKWARD"
+DEFAULT_MODE = "READWRITE"
+MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
+READONLY_MODES = ("READONLY", "READONLY_OVERRIDE")
+
+
+def config_scope(subject: Subject) -> Subject:
+    """The key config and mode are stored under; the default context's level is global."""
+    if subject.is_context and subject.context == DEFAULT_CONTEXT:
+        return store.GLOBAL
+    return subject
+
+
+def _scopes(subject: Subject) -> list[Subject]:
+    """Where config and mode are looked up: subject, then its context, then global."""
+    chain = [config_scope(subject)]
+    if subject.context not in (DEFAULT_CONTEXT, "") and not subject.is_context:
+        chain.append(Subject(subject.context, ""))
+    if chain[-1] != store.GLOBAL:
+        chain.append(store.GLOBAL)
+    return chain
+
+
+def schema_json(version: store.StoredVersion, schema: store.StoredSchema) -> dict[str, object]:
+    """Confluent's Schema entity; schemaType and references are left out when default/empty."""
+    out: dict[str, object] = {
+        "subject": version.subject.qualified,
+        "version": version.version,
+        "id": schema.id,
+    }
+    if schema.schema_type != "AVRO":
+        out["schemaType"] = schema.schema_type
+    if schema.references:
+        out["references"] = schema.references
+    out["schema"] = schema.schema
+    return out
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A request's schema in its stored form."""
+
+    parsed: ParsedSchema
+    text: str
+    schema_type: str
+    references: list[Reference]
+    identity: str
+
+
+class Registry:
+    def __init__(self, db: store.Store) -> None:
+        self.store = db
+
+    # -- helpers --------------------------------------------------------------
+
+    @staticmethod
+    def effective_config(conn: sqlite3.Connection, subject: Subject) -> dict[str, object]:
+        for scope in _scopes(subject):
+            found = store.get_config(conn, scope)
+            if found is not None:
+                return found
+        return {"compatibilityLevel": DEFAULT_COMPATIBILITY}
+
+    @staticmethod
+    def effective_mode(conn: sqlite3.Connection, subject: Subject) -> str:
+        global_mode = store.get_mode(conn, store.GLOBAL)
+        if global_mode == "READONLY_OVERRIDE":
+            return global_mode
+        for scope in _scopes(subject):
+            found = store.get_mode(conn, scope)
+            if found is not None:
+                return found
+        return DEFAULT_MODE
+
+    def _require_writable(self, conn: sqlite3.Connection, subject: Subject) -> None:
+        if self.effective_mode(conn, subject) in READONLY_MODES:
+            raise errors.not_permitted(f"Subject {subject.qualified} is in read-only mode")
+
+    @staticmethod
+    def _candidate(
+        conn: sqlite3.Connection, subject: Subject, req: SchemaRequest, normalize: bool
+    ) -> _Candidate:
+        if not req.schema or not req.schema.strip():
+            raise errors.invalid_schema("Empty schema")
+        refs = list(req.references)
+        parsed = parse_schema(conn, subject, req.schema_type, req.schema, refs)
+        text = parsed.normalized if normalize else parsed.canonical
+        return _Candidate(
+            parsed, text, req.schema_type, refs, identity(req.schema_type, text, refs)
+        )
+
+    @staticmethod
+    def _resolve(
+        conn: sqlite3.Connection, subject: Subject, version: int, *, deleted: bool
+    ) -> store.StoredVersion:
+        """A version of a subject, or Confluent's 40401/40402."""
+        if version == LATEST:
+            candidates = store.versions_of(conn, subject, deleted=False)
+            found = candidates[-1] if candidates else None
+        else:
+            found = store.get_version(conn, subject, version)
+            if found is not None and found.deleted and not deleted:
+                found = None
+        if found is None:
+            if not store.versions_of(conn, subject, deleted=deleted):
+                raise errors.subject_not_found(subject.qualified)
+            raise errors.version_not_found(version)
+        return found
+
+    @staticmethod
+    def _schema_of(conn: sqlite3.Connection, version: store.StoredVersion) -> store.StoredSchema:
+        schema = store.get_schema(conn, version.subject.context, version.schema_id)
+        if schema is None:
+            raise errors.store_error(f"Schema {version.schema_id} is missing from the store")
+        return schema
+
+    # -- subjects and versions ------------------------------------------------
+
+    def list_subjects(self, prefix: str, *, deleted: bool, deleted_only: bool) -> list[str]:
+        context, name_prefix = context_of_prefix(prefix)
+        with self.store.read() as conn:
+            live = set(store.subjects(conn, context))
+            every = store.subjects(conn, context, deleted=True) if deleted or deleted_only else []
+        if deleted_only:
+            chosen = [s for s in every if s not in live]
+        elif deleted:
+            chosen = every
+        else:
+            chosen = sorted(live)
+        return sorted(s.qualified for s in chosen if s.name.startswith(name_prefix))
+
+    def list_versions(self, subject: Subject, *, deleted: bool, deleted_only: bool) -> list[int]:
+        with self.store.read() as conn:
+            every = store.versions_of(conn, subject, deleted=True)
+        if deleted_only:
+            chosen = [v for v in every if v.deleted]
+        elif deleted:
+            chosen = every
+        else:
+            chosen = [v for v in every if not v.deleted]
+        if not chosen and not (every and (deleted or deleted_only)):
+            raise errors.subject_not_found(subject.qualified)
+        return [v.version for v in chosen]
+
+    def get_version(self, subject: Subject, version: int, *, deleted: bool) -> dict[str, object]:
+        with self.store.read() as conn:
+            found = self._resolve(conn, subject, version, deleted=deleted)
+            return schema_json(found, self._schema_of(conn, found))
+
+    def referenced_by(self, subject: Subject, version: int) -> list[int]:
+        with self.store.read() as conn:
+            found = self._resolve(conn, subject, version, deleted=True)
+            return store.referrers(conn, subject, found.version)
+
+    def lookup(
+        self, subject: Subject, req: SchemaRequest, *, normalize: bool, deleted: bool
+    ) -> dict[str, object]:
+        with self.store.read() as conn:
+            if not store.versions_of(conn, subject, deleted=deleted):
+                raise errors.subject_not_found(subject.qualified)
+            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
+            candidate = self._candidate(conn, subject, req, normalize)
+            found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
+            if found is None and not normalize:
+                # Confluent retries a failed plain lookup with normalize=true.
+                candidate = self._candidate(conn, subject, req, True)
+                found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
+            if found is None:
+                raise errors.schema_not_found()
+            return schema_json(found, self._schema_of(conn, found))
+
+    @staticmethod
+    def _find_in_subject(
+        conn: sqlite3.Connection, subject: Subject, candidate: _Candidate, *, deleted: bool
+    ) -> store.StoredVersion | None:
+        """The latest version of ``subject`` holding the candidate's schema."""
+        matches = []
+        for version in store.versions_of(conn, subject, deleted=deleted):
+            schema = store.get_schema(conn, subject.context, version.schema_id)
+            if schema is not None and schema.schema_type == candidate.schema_type:
+                stored_identity = identity(
+                    schema.schema_type,
+                    schema.schema,
+                    [reference_from_json(r) for r in schema.references],
+                )
+                if stored_identity == candidate.identity:
+                    matches.append(version)
+        return matches[-1] if matches else None
+
+    # -- registration ---------------------------------------------------------
+
+    def register(self, subject: Subject, req: SchemaRequest, *, normalize: bool) -> dict[str, int]:
+        if subject.is_context:
+            raise errors.invalid_subject(subject.qualified)
+        with self.store.write() as conn:
+            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
+            mode = self.effective_mode(conn, subject)
+            # Confluent answers an already registered schema before looking at the
+            # mode, so re-registering is idempotent even in READONLY mode.
+            if req.version is None and req.schema and req.schema.strip():
+                candidate = self._candidate(conn, subject, req, normalize)
+                existing = self._find_in_subject(conn, subject, candidate, deleted=False)
+                if existing is not None and req.id in (None, existing.schema_id):
+                    return {"id": existing.schema_id}
+            if mode in READONLY_MODES:
+                raise errors.not_permitted(f"Subject {subject.qualified} is in read-only mode")
+            if req.id is not None and mode != "IMPORT":
+                raise errors.not_permitted(f"Subject {subject.qualified} is not in import mode")
+            if req.id is None and mode != "READWRITE":
+                raise errors.not_permitted(f"Subject {subject.qualified} is not in read-write mode")
+            return {"id": self._register(conn, subject, req, normalize, mode)}
+
+    def _register(
+        self,
+        conn: sqlite3.Connection,
+        subject: Subject,
+        req: SchemaRequest,
+        normalize: bool,
+        mode: str,
+    ) -> int:
+        every = store.versions_of(conn, subject, deleted=True)
+        live = [v for v in every if not v.deleted]
+        new_version = store.next_version(conn, subject)
+        if (not req.schema or not req.schema.strip()) and live and mode != "IMPORT":
+            # An empty schema re-registers the latest one (Confluent uses this to
+            # attach new metadata); without a previous version it is invalid.
+            latest = self._schema_of(conn, live[-1])
+            req = SchemaRequest(
+                latest.schema,
+                latest.schema_type,
+                tuple(reference_from_json(r) for r in latest.references),
+                req.id,
+                req.version,
+            )
+        candidate = self._candidate(conn, subject, req, normalize)
+        schema_id = req.id
+        existing_id = store.find_schema_id(conn, subject.context, candidate.identity)
+        if existing_id is not None and schema_id in (None, existing_id):
+            if req.version is None and any(v.schema_id == existing_id for v in live):
+                return existing_id
+            schema_id = existing_id
+        if mode != "IMPORT":
+            messages = self._incompatibilities(conn, subject, candidate, live)
+            if messages:
+                raise errors.incompatible(subject.qualified, messages)
+        version = req.version or new_version
+        if req.version is not None and req.version != new_version and mode != "IMPORT":
+            raise errors.invalid_schema("Version is not one more than previous version")
+        if schema_id is None:
+            schema_id = store.next_id(conn, subject.context)
+            while store.get_schema(conn, subject.context, schema_id) is not None:
+                schema_id += 1
+        self._store_schema(conn, subject, schema_id, candidate)
+        for old in every:
+            # Re-registering a soft-deleted schema replaces its old version.
+            if old.deleted and old.schema_id == schema_id and old.version < version:
+                store.hard_delete_version(conn, subject, old.version)
+        store.insert_version(conn, subject, version, schema_id)
+        for ref in candidate.references:
+            target = reference_target(subject, ref.subject)
+            resolved = ref.version
+            if resolved == LATEST:
+                resolved = store.versions_of(conn, target)[-1].version
+            store.insert_reference(conn, subject, version, target, resolved)
+        return schema_id
+
+    @staticmethod
+    def _store_schema(
+        conn: sqlite3.Connection, subject: Subject, schema_id: int, candidate: _Candidate
+    ) -> None:
+        current = store.get_schema(conn, subject.context, schema_id)
+        if current is None:
+            store.insert_schema(
+                conn,
+                subject.context,
+                schema_id,
+                candidate.schema_type,
+                candidate.text,
+                [r.as_json() for r in candidate.references],
+                candidate.identity,
+            )
+            return
+        current_identity = identity(
+            current.schema_type,
+            current.schema,
+            [reference_from_json(r) for r in current.references],
+        )
+        if current_identity != candidate.identity:
+            raise errors.not_permitted(
+                f"Overwrite new schema with id {schema_id} is not permitted."
+            )
+
+    def _incompatibilities(
+        self,
+        conn: sqlite3.Connection,
+        subject: Subject,
+        candidate: _Candidate,
+        previous: list[store.StoredVersion],
+    ) -> list[str]:
+        """Confluent's error list: one line per broken rule, then the config used."""
+        level = str(self.effective_config(conn, subject).get("compatibilityLevel"))
+        if level == "NONE" or not previous:
+            return []
+        if not level.endswith("_TRANSITIVE"):
+            previous = previous[-1:]
+        parsed_previous: list[ParsedSchema] = []
+        messages: list[str] = []
+        for version in previous:
+            stored = self._schema_of(conn, version)
+            if stored.schema_type != candidate.schema_type:
+                messages.append("Incompatible because of different schema type")
+                continue
+            parsed_previous.append(parse_stored(conn, subject, stored))
+        if not messages:
+            result = check(
+                candidate.schema_type,
+                candidate.parsed,
+                parsed_previous,
+                level,
+                {},
+            )
+            messages += [
+                f"{{errorType:'{m.rule}', description:'{m.message}', "
+                f"additionalInfo:'{m.location}'}}"
+                for m in result.messages
+            ]
+        if messages:
+            messages.append(f"{{validateFields: 'false', compatibility: '{level}'}}")
+        return messages
+
+    # -- compatibility endpoints ---------------------------------------------
+
+    def check_compatibility(
+        self,
+        subject: Subject,
+        version: int | None,
+        req: SchemaRequest,
+        *,
+        normalize: bool,
+        verbose: bool,
+    ) -> dict[str, object]:
+        """``version`` None: against all live versions the level asks for."""
+        with self.store.read() as conn:
+            if version is None:
+                previous = store.versions_of(conn, subject)
+            else:
+                try:
+                    previous = [self._resolve(conn, subject, version, deleted=False)]
+                except errors.RegistryError:
+                    if version != LATEST or store.versions_of(conn, subject, deleted=True):
+                        raise
+                    previous = []
+            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
+            candidate = self._candidate(conn, subject, req, normalize)
+            messages = self._incompatibilities(conn, subject, candidate, previous)
+        out: dict[str, object] = {"is_compatible": not messages}
+        if verbose:
+            out["messages"] = messages
+        return out
+
+    # -- deletes --------------------------------------------------------------
+
+    def delete_version(self, subject: Subject, version: int, *, permanent: bool) -> int:
+        """Soft delete, or permanent delete of an already soft-deleted version.
+
+        ``latest`` is the latest live version, as in Confluent.
+        """
+        with self.store.write() as conn:
+            if version == LATEST:
+                live = store.versions_of(conn, subject)
+                found = live[-1] if live else None
+            else:
+                found = store.get_version(conn, subject, version)
+            if found is not None and found.deleted and not permanent:
+                raise errors.version_soft_deleted(subject.qualified, found.version)
+            if found is None:
+                if not store.versions_of(conn, subject, deleted=True):
+                    raise errors.subject_not_found(subject.qualified)
+                raise errors.version_not_found(version)
+            self._require_writable(conn, subject)
+            if store.referrers(conn, subject, found.version):
+                raise errors.reference_exists(_key_text(subject, found.version))
+            if permanent:
+                if not found.deleted:
+                    raise errors.version_not_soft_deleted(subject.qualified, found.version)
+                store.hard_delete_version(conn, subject, found.version)
+            else:
+                store.soft_delete_version(conn, subject, found.version)
+                if not store.versions_of(conn, subject):
+                    store.delete_mode(conn, subject)
+                    store.delete_config(conn, subject)
+            return found.version
+
+    def delete_subject(self, subject: Subject, *, permanent: bool) -> list[int]:
+        with self.store.write() as conn:
+            every = store.versions_of(conn, subject, deleted=True)
+            if not every:
+                raise errors.subject_not_found(subject.qualified)
+            live = [v for v in every if not v.deleted]
+            if not permanent and not live:
+                raise errors.subject_soft_deleted(subject.qualified)
+            self._require_writable(conn, subject)
+            targets = every if permanent else live
+            for version in targets:
+                if store.referrers(conn, subject, version.version):
+                    raise errors.reference_exists(_key_text(subject, version.version))
+                if permanent and not version.deleted:
+                    raise errors.subject_not_soft_deleted(subject.qualified)
+            for version in targets:
+                if permanent:
+                    store.hard_delete_version(conn, subject, version.version)
+                else:
+                    store.soft_delete_version(conn, subject, version.version)
+            if not permanent:
+                store.delete_mode(conn, subject)
+                store.delete_config(conn, subject)
+            return [v.version for v in targets]
+
+    # -- schemas by id --------------------------------------------------------
+
+    def _schema_by_id(
+        self, conn: sqlite3.Connection, schema_id: int, subject: Subject | None
+    ) -> store.StoredSchema:
+        context = subject.context if subject is not None else DEFAULT_CONTEXT
+        found = store.get_schema(conn, context, schema_id)
+        if found is None:
+            raise errors.schema_not_found(schema_id)
+        return found
+
+    def schema_by_id(
+        self, schema_id: int, subject: Subject | None, *, fetch_max_id: bool
+    ) -> dict[str, object]:
+        with self.store.read() as conn:
+            schema = self._schema_by_id(conn, schema_id, subject)
+            out: dict[str, object] = {}
+            if schema.schema_type != "AVRO":
+                out["schemaType"] = schema.schema_type
+            out["schema"] = schema.schema
+            if schema.references:
+                out["references"] = schema.references
+            if fetch_max_id:
+                out["maxId"] = store.max_schema_id(conn, schema.context)
+            return out
+
+    def schema_text_by_id(self, schema_id: int, subject: Subject | None) -> str:
+        with self.store.read() as conn:
+            return self._schema_by_id(conn, schema_id, subject).schema
+
+    def versions_by_id(
+        self, schema_id: int, subject: Subject | None, *, deleted: bool
+    ) -> list[dict[str, object]]:
+        with self.store.read() as conn:
+            schema = self._schema_by_id(conn, schema_id, subject)
+            found = store.versions_with_id(conn, schema.context, schema_id, deleted=deleted)
+        return [{"subject": v.subject.qualified, "version": v.version} for v in found]
+
+    def subjects_by_id(
+        self, schema_id: int, subject: Subject | None, *, deleted: bool
+    ) -> list[str]:
+        names: list[str] = []
+        for item in self.versions_by_id(schema_id, subject, deleted=deleted):
+            if item["subject"] not in names:
+                names.append(str(item["subject"]))
+        return names
+
+    def list_schemas(
+        self, prefix: str, *, deleted: bool, latest_only: bool, offset: int, limit: int
+    ) -> list[dict[str, object]]:
+        """Every schema version, ordered by context, ID, subject and version."""
+        context, name_prefix = context_of_prefix(prefix)
+        with self.store.read() as conn:
+            versions = [
+                v
+                for v in store.all_versions(conn, context, deleted=deleted)
+                if v.subject.name.startswith(name_prefix)
+            ]
+            if latest_only:
+                latest: dict[Subject, store.StoredVersion] = {}
+                for v in versions:
+                    if v.subject not in latest or v.version > latest[v.subject].version:
+                        latest[v.subject] = v
+                versions = [v for v in versions if latest[v.subject] is v]
+            page = versions[offset:] if limit < 0 else versions[offset : offset + limit]
+            return [schema_json(v, self._schema_of(conn, v)) for v in page]
+
+    def contexts(self) -> list[str]:
+        with self.store.read() as conn:
+            found = store.contexts(conn)
+        return [DEFAULT_CONTEXT, *sorted(c for c in found if c != DEFAULT_CONTEXT)]
+
+    # -- config ---------------------------------------------------------------
+
+    def get_config(self, scope: Subject, *, default_to_global: bool) -> dict[str, object]:
+        with self.store.read() as conn:
+            key = config_scope(scope)
+            found = store.get_config(conn, key)
+            if found is not None:
+                return found
+            if key == store.GLOBAL or default_to_global:
+                return self.effective_config(conn, scope)
+            raise errors.compatibility_not_configured(scope.qualified)
+
+    def set_config(self, scope: Subject, body: dict[str, object]) -> dict[str, object]:
+        level = body.get("compatibility")
+        if level is not None and (not isinstance(level, str) or level.upper() not in LEVELS):
+            raise errors.invalid_compatibility(level)
+        with self.store.write() as conn:
+            self._require_writable(conn, scope)
+            key = config_scope(scope)
+            current = store.get_config(conn, key) or {}
+            updated = dict(current)
+            if isinstance(level, str):
+                updated["compatibilityLevel"] = level.upper()
+            if body.get("normalize") is not None:
+                updated["normalize"] = body["normalize"]
+            if "compatibilityLevel" not in updated:
+                updated["compatibilityLevel"] = self.effective_config(conn, scope)[
+                    "compatibilityLevel"
+                ]
+            store.set_config(conn, key, updated)
+        answer: dict[str, object] = {}
+        if isinstance(level, str):
+            answer["compatibility"] = level.upper()
+        if body.get("normalize") is not None:
+            answer["normalize"] = body["normalize"]
+        return answer
+
+    def delete_config(self, scope: Subject) -> dict[str, object]:
+        with self.store.write() as conn:
+            self._require_writable(conn, scope)
+            key = config_scope(scope)
+            previous = store.get_config(conn, key)
+            if previous is None:
+                previous = self.effective_config(conn, scope)
+                if key != store.GLOBAL and not store.versions_of(conn, scope, deleted=True):
+                    raise errors.subject_not_found(scope.qualified)
+            store.delete_config(conn, key)
+            return previous
+
+    # -- mode -----------------------------------------------------------------
+
+    @staticmethod
+    def _own_mode(conn: sqlite3.Connection, key: Subject) -> str | None:
+        """Confluent's getMode: a global READONLY_OVERRIDE, else the scope's own mode."""
+        global_mode = store.get_mode(conn, store.GLOBAL)
+        if global_mode == "READONLY_OVERRIDE" or key == store.GLOBAL:
+            return global_mode or DEFAULT_MODE
+        return store.get_mode(conn, key)
+
+    def get_mode(self, scope: Subject, *, default_to_global: bool) -> dict[str, str]:
+        with self.store.read() as conn:
+            if default_to_global:
+                return {"mode": self.effective_mode(conn, scope)}
+            found = self._own_mode(conn, config_scope(scope))
+            if found is None:
+                raise errors.mode_not_configured(scope.qualified)
+            return {"mode": found}
+
+    def set_mode(self, scope: Subject, mode: object, *, force: bool) -> dict[str, str]:
+        if not isinstance(mode, str) or mode.upper() not in MODES:
+            raise errors.invalid_mode(mode)
+        with self.store.write() as conn:
+            key = config_scope(scope)
+            new = mode.upper()
+            if new == "IMPORT" and self.effective_mode(conn, scope) != "IMPORT" and not force:
+                self._prepare_import(conn, key)
+            store.set_mode(conn, key, new)
+        # Confluent answers with the request itself.
+        return {"mode": mode}
+
+    @staticmethod
+    def _prepare_import(conn: sqlite3.Connection, key: Subject) -> None:
+        """IMPORT needs an empty scope; leftover soft-deleted versions are purged."""
+        if key == store.GLOBAL:
+            scope_subjects = store.subjects(conn, None, deleted=True)
+        elif key.is_context:
+            scope_subjects = store.subjects(conn, key.context, deleted=True)
+        else:
+            scope_subjects = [key]
+        doomed: list[store.StoredVersion] = []
+        for subject in scope_subjects:
+            versions = store.versions_of(conn, subject, deleted=True)
+            if any(not v.deleted for v in versions):
+                raise errors.not_permitted("Cannot import since found existing subjects")
+            doomed += versions
+        for version in doomed:
+            if store.referrers(conn, version.subject, version.version):
+                raise errors.reference_exists(_key_text(version.subject, version.version))
+        for version in doomed:
+            store.hard_delete_version(conn, version.subject, version.version)
+
+    def delete_mode(self, scope: Subject) -> dict[str, str]:
+        with self.store.write() as conn:
+            key = config_scope(scope)
+            previous = self._own_mode(conn, key)
+            if previous is None:
+                raise errors.subject_not_found(scope.qualified)
+            store.delete_mode(conn, key)
+            return {"mode": previous}
+
+
+def _key_text(subject: Subject, version: int) -> str:
+    """Confluent's SchemaKey.toString(), which its 42206 message carries."""
+    return f"{{magic=1,keytype=SCHEMA,subject={subject.qualified},version={version}}}"

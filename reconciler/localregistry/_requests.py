@@ -1,0 +1,136 @@
+"""Request bodies and parameters, checked the way Confluent's Jackson/Jersey layer does.
+
+Anything malformed becomes a 4xx ``RegistryError``; nothing here may raise
+anything else, so a bad request can never turn into a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from . import _errors as errors
+
+MAX_VERSION = 2**31 - 1
+LATEST = -1
+
+
+@dataclass(frozen=True)
+class Reference:
+    name: str
+    subject: str
+    version: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+@dataclass(frozen=True)
+class SchemaRequest:
+    """The body of register, lookup and compatibility requests."""
+
+    schema: str | None
+    schema_type: str = "AVRO"
+    references: tuple[Reference, ...] = field(default_factory=tuple)
+    id: int | None = None
+    version: int | None = None
+
+
+def parse_json(raw: bytes) -> object:
+    if not raw.strip():
+        raise errors.bad_request("Request body is empty")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.bad_request(f"Unrecognized JSON: {exc}") from exc
+
+
+def _object(doc: object) -> dict[str, object]:
+    if not isinstance(doc, dict):
+        raise errors.unprocessable("Request body must be a JSON object")
+    return doc
+
+
+def _int_field(doc: dict[str, object], key: str) -> int | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.unprocessable(f"Field '{key}' must be an integer")
+    if not -(2**31) <= value <= MAX_VERSION:
+        raise errors.unprocessable(f"Field '{key}' is out of range")
+    return value
+
+
+def _str_field(doc: dict[str, object], key: str) -> str | None:
+    value = doc.get(key)
+    if value is not None and not isinstance(value, str):
+        raise errors.unprocessable(f"Field '{key}' must be a string")
+    return value
+
+
+def parse_schema_request(raw: bytes) -> SchemaRequest:
+    doc = _object(parse_json(raw))
+    schema = _str_field(doc, "schema")
+    schema_type = _str_field(doc, "schemaType") or "AVRO"
+    refs_doc = doc.get("references") or []
+    if not isinstance(refs_doc, list):
+        raise errors.unprocessable("Field 'references' must be an array")
+    references = []
+    for item in refs_doc:
+        ref = _object(item)
+        name, subject = _str_field(ref, "name"), _str_field(ref, "subject")
+        version = _int_field(ref, "version")
+        if not name or not subject or version is None:
+            raise errors.invalid_schema("Invalid reference: name, subject and version are required")
+        references.append(Reference(name, subject, version))
+    schema_id = _int_field(doc, "id")
+    version = _int_field(doc, "version")
+    return SchemaRequest(
+        schema=schema,
+        schema_type=schema_type,
+        references=tuple(references),
+        id=schema_id if schema_id is not None and schema_id >= 0 else None,
+        version=version if version else None,
+    )
+
+
+def parse_field(raw: bytes, key: str) -> object:
+    """The one field of a config or mode update body."""
+    return _object(parse_json(raw)).get(key)
+
+
+def parse_config_request(raw: bytes) -> dict[str, object]:
+    doc = _object(parse_json(raw))
+    normalize = doc.get("normalize")
+    if normalize is not None and not isinstance(normalize, bool):
+        raise errors.unprocessable("Field 'normalize' must be a boolean")
+    return doc
+
+
+def parse_version(text: str) -> int:
+    """Confluent's VersionId: ``latest``/-1 or an integer in [1, 2^31-1]."""
+    if text == "latest":
+        return LATEST
+    try:
+        value = int(text)
+    except ValueError:
+        raise errors.invalid_version(text) from None
+    if value == LATEST or 1 <= value <= MAX_VERSION:
+        return value
+    raise errors.invalid_version(text)
+
+
+def parse_bool(value: str | None) -> bool:
+    """JAX-RS boolean query params: ``true`` (any case) is true, anything else false."""
+    return value is not None and value.lower() == "true"
+
+
+def parse_int(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        # JAX-RS answers an unconvertible query parameter with 404.
+        raise errors.RegistryError(404, 404, "HTTP 404 Not Found") from None

@@ -1,0 +1,107 @@
+"""Schema parsing with references, through the product's compatibility engine."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
+
+from . import _errors as errors
+from . import _store as store
+from ._contexts import Subject, parse_subject
+from ._requests import LATEST, Reference
+
+
+def reference_target(referrer: Subject, ref_subject: str) -> Subject:
+    """A reference's subject lives in the referrer's context unless it is qualified."""
+    target = parse_subject(ref_subject)
+    if ref_subject.startswith(":."):
+        return target
+    return Subject(referrer.context, target.name)
+
+
+def resolve_version(
+    conn: sqlite3.Connection, target: Subject, version: int
+) -> store.StoredVersion | None:
+    """The referenced version, soft-deleted ones included (as Confluent resolves them)."""
+    if version == LATEST:
+        live = store.versions_of(conn, target)
+        return live[-1] if live else None
+    return store.get_version(conn, target, version)
+
+
+def referenced_texts(
+    conn: sqlite3.Connection, referrer: Subject, references: list[Reference]
+) -> dict[str, str]:
+    """Name -> schema text of every reference, transitively, dependencies first.
+
+    Avro resolves names in definition order, so a referenced schema's own
+    references must come before it.
+    """
+    out: dict[str, str] = {}
+
+    def visit(owner: Subject, refs: list[Reference], seen: tuple[tuple[str, int], ...]) -> None:
+        for ref in refs:
+            target = reference_target(owner, ref.subject)
+            found = resolve_version(conn, target, ref.version)
+            if found is None:
+                raise errors.invalid_schema(
+                    f"Invalid schema: no schema reference found for subject "
+                    f'"{ref.subject}" and version {ref.version}'
+                )
+            key = (target.qualified, found.version)
+            if key in seen:
+                continue
+            stored = store.get_schema(conn, target.context, found.schema_id)
+            if stored is None:
+                raise errors.store_error(f"Schema {found.schema_id} is missing from the store")
+            visit(target, [reference_from_json(r) for r in stored.references], (*seen, key))
+            out.setdefault(ref.name, stored.schema)
+
+    visit(referrer, references, ())
+    return out
+
+
+def reference_from_json(doc: dict[str, object]) -> Reference:
+    return Reference(str(doc["name"]), str(doc["subject"]), int(doc["version"]))  # type: ignore[call-overload]
+
+
+def parse_schema(
+    conn: sqlite3.Connection,
+    subject: Subject,
+    schema_type: str,
+    text: str,
+    references: list[Reference],
+) -> ParsedSchema:
+    texts = referenced_texts(conn, subject, references)
+    try:
+        return parse(schema_type, text, texts)
+    except InvalidSchemaError as exc:
+        raise errors.invalid_schema(
+            f"Invalid schema {text} with refs {[r.as_json() for r in references]} "
+            f"of type {schema_type}, details: {exc}"
+        ) from exc
+    except Exception as exc:  # a parser bug must still be the client's 422, not a 500
+        raise errors.invalid_schema(
+            f"Invalid schema of type {schema_type}, details: {exc}"
+        ) from exc
+
+
+def parse_stored(
+    conn: sqlite3.Connection, subject: Subject, stored: store.StoredSchema
+) -> ParsedSchema:
+    return parse_schema(
+        conn,
+        subject,
+        stored.schema_type,
+        stored.schema,
+        [reference_from_json(r) for r in stored.references],
+    )
+
+
+def identity(schema_type: str, text: str, references: list[Reference]) -> str:
+    """Same type, stored text and references -> same ID within a context."""
+    payload = json.dumps([schema_type, text, [r.as_json() for r in references]])
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,365 @@
+"""SQLite persistence: tables, transactions and the queries the registry needs.
+
+Every operation runs in its own short transaction on its own connection, so
+several apps on one file (threads or processes) are safe: writes take the
+database lock up front with ``BEGIN IMMEDIATE`` and therefore see the latest
+committed state when they pick the next ID or version.  WAL mode lets readers
+run while a writer holds the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._contexts import Subject
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS schemas (
+    context     TEXT    NOT NULL,
+    id          INTEGER NOT NULL,
+    schema_type TEXT    NOT NULL,
+    schema      TEXT    NOT NULL,
+    refs        TEXT    NOT NULL,
+    identity    TEXT    NOT NULL,
+    PRIMARY KEY (context, id)
+);
+CREATE INDEX IF NOT EXISTS schemas_identity ON schemas (context, identity);
+CREATE TABLE IF NOT EXISTS versions (
+    context   TEXT    NOT NULL,
+    subject   TEXT    NOT NULL,
+    version   INTEGER NOT NULL,
+    schema_id INTEGER NOT NULL,
+    deleted   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (context, subject, version)
+);
+CREATE INDEX IF NOT EXISTS versions_id ON versions (context, schema_id);
+CREATE TABLE IF NOT EXISTS references_ (
+    context     TEXT    NOT NULL,
+    subject     TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    ref_subject TEXT    NOT NULL,
+    ref_version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS references_target
+    ON references_ (context, ref_subject, ref_version);
+CREATE TABLE IF NOT EXISTS id_counters (
+    context TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS config (
+    context TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body    TEXT NOT NULL,
+    PRIMARY KEY (context, subject)
+);
+CREATE TABLE IF NOT EXISTS mode (
+    context TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    mode    TEXT NOT NULL,
+    PRIMARY KEY (context, subject)
+);
+"""
+
+# The global scope of config and mode (``/config``, ``/mode``) is stored under
+# this context, which no qualified subject can name (context names start with
+# a dot).
+GLOBAL = Subject("", "")
+
+
+@dataclass(frozen=True)
+class StoredSchema:
+    context: str
+    id: int
+    schema_type: str
+    schema: str
+    references: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    subject: Subject
+    version: int
+    schema_id: int
+    deleted: bool
+
+
+class Store:
+    """Opens short-lived connections on one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+        with self.write() as conn:
+            for statement in _DDL.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=30000")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for a group of reads."""
+        with self._connect() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction holding the database lock from its start."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+
+# -- schemas -------------------------------------------------------------------
+
+
+def _schema_row(row: tuple[str, int, str, str, str]) -> StoredSchema:
+    return StoredSchema(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+
+def get_schema(conn: sqlite3.Connection, context: str, schema_id: int) -> StoredSchema | None:
+    row = conn.execute(
+        "SELECT context, id, schema_type, schema, refs FROM schemas WHERE context=? AND id=?",
+        (context, schema_id),
+    ).fetchone()
+    return _schema_row(row) if row else None
+
+
+def find_schema_id(conn: sqlite3.Connection, context: str, identity: str) -> int | None:
+    row = conn.execute(
+        "SELECT min(id) FROM schemas WHERE context=? AND identity=?", (context, identity)
+    ).fetchone()
+    return row[0]
+
+
+def insert_schema(
+    conn: sqlite3.Connection,
+    context: str,
+    schema_id: int,
+    schema_type: str,
+    schema: str,
+    references: list[dict[str, object]],
+    identity: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO schemas (context, id, schema_type, schema, refs, identity) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (context, schema_id, schema_type, schema, json.dumps(references), identity),
+    )
+    bump_id_counter(conn, context, schema_id)
+
+
+def next_id(conn: sqlite3.Connection, context: str) -> int:
+    row = conn.execute("SELECT last_id FROM id_counters WHERE context=?", (context,)).fetchone()
+    return (row[0] if row else 0) + 1
+
+
+def bump_id_counter(conn: sqlite3.Connection, context: str, schema_id: int) -> None:
+    """IDs are never handed out twice, even after an imported higher ID."""
+    conn.execute(
+        "INSERT INTO id_counters (context, last_id) VALUES (?, ?) "
+        "ON CONFLICT (context) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
+        (context, schema_id),
+    )
+
+
+def max_schema_id(conn: sqlite3.Connection, context: str) -> int:
+    row = conn.execute("SELECT max(id) FROM schemas WHERE context=?", (context,)).fetchone()
+    return row[0] or 0
+
+
+# -- versions ------------------------------------------------------------------
+
+
+def _version_row(row: tuple[str, str, int, int, int]) -> StoredVersion:
+    return StoredVersion(Subject(row[0], row[1]), row[2], row[3], bool(row[4]))
+
+
+_VERSION_COLUMNS = "context, subject, version, schema_id, deleted"
+
+
+def versions_of(
+    conn: sqlite3.Connection, subject: Subject, *, deleted: bool = False
+) -> list[StoredVersion]:
+    """Versions of a subject, oldest first; soft-deleted ones only when asked."""
+    rows = conn.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE context=? AND subject=? "
+        "AND (? OR deleted=0) ORDER BY version",
+        (subject.context, subject.name, deleted),
+    ).fetchall()
+    return [_version_row(r) for r in rows]
+
+
+def get_version(conn: sqlite3.Connection, subject: Subject, version: int) -> StoredVersion | None:
+    row = conn.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE context=? AND subject=? AND version=?",
+        (subject.context, subject.name, version),
+    ).fetchone()
+    return _version_row(row) if row else None
+
+
+def versions_with_id(
+    conn: sqlite3.Connection, context: str, schema_id: int, *, deleted: bool = False
+) -> list[StoredVersion]:
+    rows = conn.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE context=? AND schema_id=? "
+        "AND (? OR deleted=0) ORDER BY subject, version",
+        (context, schema_id, deleted),
+    ).fetchall()
+    return [_version_row(r) for r in rows]
+
+
+def all_versions(
+    conn: sqlite3.Connection, context: str | None, *, deleted: bool = False
+) -> list[StoredVersion]:
+    """Every version of one context (or all when None), by ID then subject and version."""
+    rows = conn.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE (? IS NULL OR context=?) "
+        "AND (? OR deleted=0) ORDER BY context, schema_id, subject, version",
+        (context, context, deleted),
+    ).fetchall()
+    return [_version_row(r) for r in rows]
+
+
+def subjects(
+    conn: sqlite3.Connection, context: str | None, *, deleted: bool = False
+) -> list[Subject]:
+    rows = conn.execute(
+        "SELECT DISTINCT context, subject FROM versions WHERE (? IS NULL OR context=?) "
+        "AND (? OR deleted=0) ORDER BY context, subject",
+        (context, context, deleted),
+    ).fetchall()
+    return [Subject(r[0], r[1]) for r in rows]
+
+
+def contexts(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("SELECT DISTINCT context FROM versions ORDER BY context").fetchall()
+    return [r[0] for r in rows]
+
+
+def next_version(conn: sqlite3.Connection, subject: Subject) -> int:
+    """One more than the highest version, soft-deleted ones included (as Confluent)."""
+    row = conn.execute(
+        "SELECT max(version) FROM versions WHERE context=? AND subject=?",
+        (subject.context, subject.name),
+    ).fetchone()
+    return (row[0] or 0) + 1
+
+
+def insert_version(
+    conn: sqlite3.Connection, subject: Subject, version: int, schema_id: int
+) -> None:
+    """Insert or (IMPORT mode only) overwrite a version, as Confluent's store does."""
+    hard_delete_version(conn, subject, version)
+    conn.execute(
+        "INSERT INTO versions (context, subject, version, schema_id) VALUES (?, ?, ?, ?)",
+        (subject.context, subject.name, version, schema_id),
+    )
+
+
+def soft_delete_version(conn: sqlite3.Connection, subject: Subject, version: int) -> None:
+    conn.execute(
+        "UPDATE versions SET deleted=1 WHERE context=? AND subject=? AND version=?",
+        (subject.context, subject.name, version),
+    )
+
+
+def hard_delete_version(conn: sqlite3.Connection, subject: Subject, version: int) -> None:
+    conn.execute(
+        "DELETE FROM versions WHERE context=? AND subject=? AND version=?",
+        (subject.context, subject.name, version),
+    )
+    conn.execute(
+        "DELETE FROM references_ WHERE context=? AND subject=? AND version=?",
+        (subject.context, subject.name, version),
+    )
+
+
+# -- references ----------------------------------------------------------------
+
+
+def insert_reference(
+    conn: sqlite3.Connection, referrer: Subject, version: int, target: Subject, target_version: int
+) -> None:
+    conn.execute(
+        "INSERT INTO references_ (context, subject, version, ref_subject, ref_version) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (referrer.context, referrer.name, version, target.name, target_version),
+    )
+
+
+def referrers(conn: sqlite3.Connection, target: Subject, version: int) -> list[int]:
+    """IDs of live (not soft-deleted) schema versions that reference ``target``."""
+    rows = conn.execute(
+        "SELECT DISTINCT v.schema_id FROM references_ r JOIN versions v "
+        "ON v.context=r.context AND v.subject=r.subject AND v.version=r.version "
+        "WHERE r.context=? AND r.ref_subject=? AND r.ref_version=? AND v.deleted=0 "
+        "ORDER BY v.schema_id",
+        (target.context, target.name, version),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+# -- config and mode -----------------------------------------------------------
+
+
+def get_config(conn: sqlite3.Connection, scope: Subject) -> dict[str, object] | None:
+    row = conn.execute(
+        "SELECT body FROM config WHERE context=? AND subject=?", (scope.context, scope.name)
+    ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def set_config(conn: sqlite3.Connection, scope: Subject, body: dict[str, object]) -> None:
+    conn.execute(
+        "INSERT INTO config (context, subject, body) VALUES (?, ?, ?) "
+        "ON CONFLICT (context, subject) DO UPDATE SET body=excluded.body",
+        (scope.context, scope.name, json.dumps(body)),
+    )
+
+
+def delete_config(conn: sqlite3.Connection, scope: Subject) -> None:
+    conn.execute("DELETE FROM config WHERE context=? AND subject=?", (scope.context, scope.name))
+
+
+def get_mode(conn: sqlite3.Connection, scope: Subject) -> str | None:
+    row = conn.execute(
+        "SELECT mode FROM mode WHERE context=? AND subject=?", (scope.context, scope.name)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_mode(conn: sqlite3.Connection, scope: Subject, mode: str) -> None:
+    conn.execute(
+        "INSERT INTO mode (context, subject, mode) VALUES (?, ?, ?) "
+        "ON CONFLICT (context, subject) DO UPDATE SET mode=excluded.mode",
+        (scope.context, scope.name, mode),
+    )
+
+
+def delete_mode(conn: sqlite3.Connection, scope: Subject) -> None:
+    conn.execute("DELETE FROM mode WHERE context=? AND subject=?", (scope.context, scope.name))
