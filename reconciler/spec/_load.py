@@ -56,7 +56,8 @@ def load_project(
     known = set(configured) if configured is not None else None
 
     loaded: list[LoadedSpec] = []
-    for spec_path in spec_files(patterns, root, path, doc if raw else None, errors):
+    listed = doc if raw is not None and "specs" in raw.model_fields_set else None
+    for spec_path in spec_files(patterns, root, path, listed, errors):
         spec_doc = load_yaml(spec_path, environ, errors)
         spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
         if spec_raw is not None and spec_doc is not None:

@@ -98,10 +98,15 @@ def registries(
 def spec_files(
     patterns: list[str], root: Path, project_file: Path, doc: Document | None, errors: Collector
 ) -> list[Path]:
-    """Files matched by the spec globs, sorted; globs must stay inside the project."""
+    """Files matched by the spec globs, sorted; globs must stay inside the project.
+
+    ``doc`` is the project file when it lists the globs itself (and then a glob
+    matching nothing is worth a warning), None for the default globs.
+    """
     found: set[Path] = set()
     for index, pattern in enumerate(patterns):
         location = doc.at(("specs", index)) if doc else None
+        matched = False
         pure = PurePosixPath(pattern)
         if pure.is_absolute() or ".." in pure.parts:
             errors.error(location, f"spec glob {pattern!r} leaves the project directory")
@@ -117,4 +122,7 @@ def spec_files(
                 )
                 continue
             found.add(path)
+            matched = True
+        if not matched and doc is not None:
+            errors.warn(location, f"spec glob {pattern!r} matches no file")
     return sorted(found)

@@ -69,12 +69,15 @@ def _message(model: type[BaseModel], error: Any, key_path: KeyPath) -> str:
         )
     if kind == "missing":
         return f"{where}: required key is missing"
+    prefix = f"{where}: " if where else ""
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{prefix}expected a mapping"
     message = error["msg"].removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":  # only names have a pattern
         return f"{where}: invalid name {error['input']!r}: use letters, digits, '_', '.', '-'"
     if kind in ("literal_error", "enum") and not _SECRET_KEYS.intersection(map(str, key_path)):
         return f"{where}: invalid value {error['input']!r}; expected {error['ctx']['expected']}"
-    return f"{where}: {message}"
+    return f"{prefix}{message}"
 
 
 def validate(
