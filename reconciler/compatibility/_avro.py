@@ -39,11 +39,13 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
     except (avro.errors.AvroException, TypeError, ValueError) as exc:
         raise InvalidSchemaError(f"invalid Avro schema: {exc}") from exc
     # to_json() keeps doc, defaults, aliases, logicalType and custom props, so
-    # it changes exactly when the registry would assign a new id.
-    canonical = json.dumps(schema.to_json(avro.schema.Names()), separators=(",", ":"))
-    normalized = json.dumps(
-        schema.to_json(avro.schema.Names()), separators=(",", ":"), sort_keys=True
-    )
+    # it changes exactly when the registry would assign a new id. Referenced
+    # named types are written by name, not inlined (as Confluent's
+    # canonicalString does with Schema.toString(referencedSchemas, ...)): a
+    # stored canonical form must parse again with the same references.
+    as_json = schema.to_json(_names_with_references(references))
+    canonical = json.dumps(as_json, separators=(",", ":"))
+    normalized = json.dumps(as_json, separators=(",", ":"), sort_keys=True)
     return ParsedSchema("AVRO", text, canonical, normalized, references, native=schema)
 
 
