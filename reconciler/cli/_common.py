@@ -1,0 +1,70 @@
+"""What every command shares: loading the project, the console, error reporting."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+
+from reconciler.registry import RegistryError
+from reconciler.spec import SpecErrors, load_project
+from reconciler.spec.model import Project
+
+T = TypeVar("T")
+
+
+def console(stderr: bool = False) -> Console:
+    """Colour on a terminal (NO_COLOR respected), plain text in pipes and CI."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    console(stderr=True).print(f"[red]error[/]: {message}", markup=True)
+    sys.exit(1)
+
+
+def load(directory: str) -> Project:
+    """Load and validate the project, or print every error and exit 1."""
+    try:
+        project = load_project(Path(directory))
+    except SpecErrors as exc:
+        err = console(stderr=True)
+        for error in exc.errors:
+            err.print(str(error), markup=False)
+        err.print(f"{len(exc.errors)} error(s); nothing was contacted or changed.", markup=False)
+        sys.exit(1)
+    if project.uses_embedded_default:
+        reg = next(iter(project.registries.values()))
+        console(stderr=True).print(
+            f"No registry configured: using the embedded local registry ({reg.url}).",
+            markup=False,
+        )
+    return project
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run an engine coroutine; registry failures become one clear error, exit 1."""
+    try:
+        return asyncio.run(coro)
+    except RegistryError as exc:
+        fail(str(exc))
+    except KeyError as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc))
+
+
+directory_argument = click.argument(
+    "directory", default=".", type=click.Path(exists=True, file_okay=False)
+)
+registry_option = click.option(
+    "--registry",
+    "-r",
+    "registries",
+    multiple=True,
+    metavar="NAME",
+    help="Only this registry (repeatable). Default: every registry the specs target.",
+)

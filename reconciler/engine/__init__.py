@@ -1,0 +1,23 @@
+"""The engine: snapshot -> diff -> plan -> apply, one room per stage."""
+
+from .apply import ApplyRefused, StepResult, apply_plan, refusal
+from .connections import open_clients
+from .plan import FORMAT_VERSION, Action, Kind, Plan, Problem, Scope
+from .planner import PlanOptions, make_plan, targeted_registries
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Action",
+    "ApplyRefused",
+    "Kind",
+    "Plan",
+    "PlanOptions",
+    "Problem",
+    "Scope",
+    "StepResult",
+    "apply_plan",
+    "make_plan",
+    "open_clients",
+    "refusal",
+    "targeted_registries",
+]

@@ -1,0 +1,30 @@
+"""Open one registry client per registry a command touches, and close them all."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+
+from reconciler.registry import RegistryClient
+from reconciler.spec.model import Project, RegistryConfig
+
+# Tests and benchmarks inject transports (fault injection, request counting).
+TransportFactory = Callable[[RegistryConfig], httpx.AsyncBaseTransport | None]
+
+
+@asynccontextmanager
+async def open_clients(
+    project: Project,
+    names: Iterable[str],
+    transport_factory: TransportFactory | None = None,
+) -> AsyncIterator[dict[str, RegistryClient]]:
+    async with AsyncExitStack() as stack:
+        clients: dict[str, RegistryClient] = {}
+        for name in names:
+            config = project.registries[name]
+            transport = transport_factory(config) if transport_factory else None
+            client = RegistryClient.from_config(config, base_dir=project.root, transport=transport)
+            clients[name] = await stack.enter_async_context(client)
+        yield clients

@@ -1,0 +1,190 @@
+"""Plan deletes, which never happen by accident.
+
+Only what a spec marks (``delete: soft|hard`` on a subject or a pinned
+version) or what a ``prune: true`` context does not list is deleted; subjects
+matching a ``protected`` pattern never are; a hard delete is a soft delete
+followed by a permanent one; nothing that another schema still references is
+deleted (the plan names the referrers); and the plan's total is checked
+against the project's ``max_deletes`` budget by the planner.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import graphlib
+
+from reconciler.spec.model import ContextSpec
+
+from .contexts import normalize_context, qualify, unqualify
+from .diff import RegistryDiff, source_of
+from .plan import Action, Kind, Scope
+
+
+def _protected(spec: ContextSpec, subject: str) -> str | None:
+    name = unqualify(subject)
+    return next((p for p in spec.protected if fnmatch.fnmatchcase(name, p)), None)
+
+
+def _referrers(
+    diff: RegistryDiff, context: str, subject: str, version: int | None, leaving: set[str]
+) -> list[str]:
+    """Who references ``subject`` (a given version, or any), other than what is deleted too."""
+    ctx = diff.live.contexts[context]
+    found = []
+    for versions in ctx.versions.values():
+        for v in versions:
+            if v.subject in leaving:
+                continue
+            for _, ref_subject, ref_version in v.references:
+                if qualify(context, ref_subject) == subject and version in (None, ref_version):
+                    found.append(f"{v.subject} version {v.version}")
+    for action in diff.registrations:
+        reg = action.registration
+        if reg and any(
+            qualify(context, r.subject) == subject and version in (None, r.version)
+            for r in reg.references
+        ):
+            found.append(f"{action.target} (registered by this plan)")
+    return found
+
+
+def plan_deletes(diff: RegistryDiff) -> None:
+    subject_deletes: dict[str, list[Action]] = {}
+    version_deletes: list[Action] = []
+    name = diff.registry.name
+    for spec in diff.specs:
+        context = normalize_context(spec.context)
+        ctx = diff.live.contexts[context]
+        wanted: dict[str, tuple[str, str | None]] = {}  # subject -> (soft|hard, source)
+        for subject_spec in spec.subjects.values():
+            subject = qualify(context, subject_spec.name)
+            if subject_spec.delete:
+                wanted[subject] = (subject_spec.delete, source_of(subject_spec))
+        if spec.prune:
+            listed = {qualify(context, s) for s in spec.subjects}
+            for subject in ctx.versions:
+                if subject not in listed:
+                    wanted[subject] = ("soft", source_of(spec))
+        leaving = set(wanted)
+        listed = {qualify(context, s) for s in spec.subjects}
+        for subject, (how, source) in sorted(wanted.items()):
+            pattern = _protected(spec, subject)
+            if pattern:
+                if subject in listed:
+                    diff.error(
+                        subject,
+                        f"the subject is protected (pattern {pattern!r}) and cannot be deleted",
+                        source,
+                    )
+                else:
+                    diff.warning(
+                        subject,
+                        f"kept although the context is pruned: protected (pattern {pattern!r})",
+                        source,
+                    )
+                leaving.discard(subject)
+                continue
+            referrers = _referrers(diff, context, subject, None, leaving)
+            if referrers:
+                diff.error(
+                    subject, "cannot delete: still referenced by " + ", ".join(referrers), source
+                )
+                continue
+            live = ctx.versions.get(subject, [])
+            actions = []
+            why = "the spec deletes it" if subject in listed else "not listed in a pruned context"
+            if live:
+                actions.append(
+                    Action(
+                        Kind.DELETE_SUBJECT,
+                        name,
+                        context,
+                        Scope.SUBJECT,
+                        subject,
+                        f"{why} (soft)",
+                        before=f"{len(live)} version(s)",
+                        source=source,
+                    )
+                )
+            if how == "hard" and (live or ctx.soft_deleted.get(subject)):
+                actions.append(
+                    Action(
+                        Kind.DELETE_SUBJECT,
+                        name,
+                        context,
+                        Scope.SUBJECT,
+                        subject,
+                        f"{why} (permanently)",
+                        source=source,
+                        permanent=True,
+                    )
+                )
+            if actions:
+                subject_deletes[subject] = actions
+        for subject_spec in spec.subjects.values():
+            subject = qualify(context, subject_spec.name)
+            if subject in leaving:
+                continue
+            number = 0
+            for entry in subject_spec.versions or ():
+                number = entry.version if entry.version is not None else number + 1
+                if not entry.delete:
+                    continue
+                source = str(entry.location) if entry.location else source_of(subject_spec)
+                is_live = any(v.version == number for v in ctx.versions.get(subject, []))
+                is_soft = number in ctx.soft_deleted.get(subject, [])
+                if not is_live and not (is_soft and entry.delete == "hard"):
+                    continue
+                referrers = _referrers(diff, context, subject, number, leaving)
+                if referrers:
+                    diff.error(
+                        subject,
+                        f"cannot delete version {number}: still referenced by "
+                        + ", ".join(referrers),
+                        source,
+                    )
+                    continue
+                if is_live:
+                    version_deletes.append(
+                        Action(
+                            Kind.DELETE_VERSION,
+                            name,
+                            context,
+                            Scope.SUBJECT,
+                            subject,
+                            "the spec deletes this version (soft)",
+                            source=source,
+                            version=number,
+                        )
+                    )
+                if entry.delete == "hard":
+                    version_deletes.append(
+                        Action(
+                            Kind.DELETE_VERSION,
+                            name,
+                            context,
+                            Scope.SUBJECT,
+                            subject,
+                            "the spec deletes this version (permanently)",
+                            source=source,
+                            version=number,
+                            permanent=True,
+                        )
+                    )
+    diff.deletes = version_deletes + _referrers_first(diff, subject_deletes)
+
+
+def _referrers_first(diff: RegistryDiff, deletes: dict[str, list[Action]]) -> list[Action]:
+    """Subject deletes ordered so that a referrer goes before what it references."""
+    graph: dict[str, set[str]] = {}
+    for subject in deletes:
+        context = deletes[subject][0].context
+        refs = {
+            qualify(context, s)
+            for v in diff.live.contexts[context].versions.get(subject, [])
+            for _, s, _ in v.references
+        }
+        graph[subject] = refs & set(deletes)
+    # static_order puts dependencies (the referenced) first; referrers must go first.
+    order = list(graphlib.TopologicalSorter(graph).static_order())[::-1]
+    return [action for subject in order for action in deletes[subject]]

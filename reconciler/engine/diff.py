@@ -1,0 +1,351 @@
+"""Compare the desired state of one registry with its live state: ordered actions.
+
+``RegistryDiff`` holds what the comparison of one registry needs and builds:
+config and mode changes (here), registrations (``registrations.py``) and
+deletes (``deletes.py``). Ordering is decided here because it depends on the
+comparison: a compatibility level is set *before* the registrations that need
+it (it loosens) or *after* them (it tightens), decided per registration by
+checking it offline under both levels; modes that allow writes are set before
+the writes, modes that forbid them after; temporary IMPORT modes wrap exactly
+the registrations that pin ids; deletes come last, referrers first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, SubjectSpec
+
+from .contexts import DEFAULT, context_prefix, normalize_context, qualify
+from .plan import Action, Kind, Problem, ReferenceRef, Scope
+from .schemas import SchemaCache
+from .snapshot import LiveState, LiveVersion
+
+DEFAULT_LEVEL = "BACKWARD"  # what a Confluent registry uses when nothing is configured
+DEFAULT_MODE = "READWRITE"
+WRITE_BLOCKING_MODES = frozenset({"READONLY", "READONLY_OVERRIDE"})
+
+
+def source_of(spec: SubjectSpec | ContextSpec | RegistryConfig) -> str | None:
+    return str(spec.location) if spec.location else None
+
+
+class RegistryDiff:
+    """The state of one registry's comparison. Use ``diff_registry``."""
+
+    def __init__(
+        self,
+        registry: RegistryConfig,
+        specs: list[ContextSpec],
+        live: LiveState,
+        cache: SchemaCache,
+        *,
+        allow_force_import: bool = False,
+    ) -> None:
+        self.registry = registry
+        self.specs = specs
+        self.live = live
+        self.cache = cache
+        self.allow_force_import = allow_force_import
+        self.problems: list[Problem] = []
+        # Config and mode actions, keyed by (kind, target) so one change is planned once.
+        self.config_actions: dict[tuple[Kind, str], Action] = {}
+        self.config_placement: dict[tuple[Kind, str], set[str]] = {}
+        self.registrations: list[Action] = []
+        self.import_setup: list[Action] = []
+        self.import_restore: list[Action] = []
+        self.deletes: list[Action] = []
+        # qualified subject -> {version number -> (schema text, reference texts)} the plan
+        # registers; used to resolve references to versions the plan itself creates.
+        self.planned: dict[str, dict[int, tuple[str, dict[str, str]]]] = {}
+
+    # -- problems -------------------------------------------------------------
+
+    def error(self, target: str, message: str, source: str | None = None) -> None:
+        self.problems.append(Problem("error", self.registry.name, target, message, source))
+
+    def warning(self, target: str, message: str, source: str | None = None) -> None:
+        self.problems.append(Problem("warning", self.registry.name, target, message, source))
+
+    # -- config and mode ------------------------------------------------------
+
+    def _config_action(
+        self,
+        kind: Kind,
+        scope: Scope,
+        context: str,
+        target: str,
+        before: str | None,
+        after: str | None,
+        source: str | None,
+    ) -> None:
+        if after is None or after == before:
+            return
+        what = "compatibility" if kind is Kind.SET_COMPATIBILITY else "mode"
+        where = {
+            Scope.GLOBAL: "global",
+            Scope.CONTEXT: f"context {context}",
+            Scope.SUBJECT: "subject",
+        }[scope]
+        reason = f"{where} {what} is {before or 'not set'}, the spec wants {after}"
+        self.config_actions.setdefault(
+            (kind, target),
+            Action(
+                kind,
+                self.registry.name,
+                context,
+                scope,
+                target,
+                reason,
+                before,
+                after,
+                source=source,
+            ),
+        )
+
+    def plan_config(self) -> None:
+        reg, live = self.registry, self.live
+        level, mode, source = reg.compatibility, reg.mode, source_of(reg)
+        for spec in self.specs:
+            if normalize_context(spec.context) == DEFAULT and (spec.compatibility or spec.mode):
+                # The default context's level is the global one.
+                level = spec.compatibility or level
+                mode = spec.mode or mode
+                source = source_of(spec)
+        self._config_action(
+            Kind.SET_COMPATIBILITY,
+            Scope.GLOBAL,
+            DEFAULT,
+            "",
+            live.global_compatibility,
+            level,
+            source,
+        )
+        self._config_action(
+            Kind.SET_MODE, Scope.GLOBAL, DEFAULT, "", live.global_mode, mode, source
+        )
+        for spec in self.specs:
+            context = normalize_context(spec.context)
+            ctx = live.contexts[context]
+            if context != DEFAULT:
+                prefix = context_prefix(context)
+                self._config_action(
+                    Kind.SET_COMPATIBILITY,
+                    Scope.CONTEXT,
+                    context,
+                    prefix,
+                    ctx.compatibility,
+                    spec.compatibility,
+                    source_of(spec),
+                )
+                self._config_action(
+                    Kind.SET_MODE,
+                    Scope.CONTEXT,
+                    context,
+                    prefix,
+                    ctx.mode,
+                    spec.mode,
+                    source_of(spec),
+                )
+            for subject_spec in spec.subjects.values():
+                if subject_spec.delete:
+                    continue
+                subject = qualify(context, subject_spec.name)
+                self._config_action(
+                    Kind.SET_COMPATIBILITY,
+                    Scope.SUBJECT,
+                    context,
+                    subject,
+                    ctx.subject_compatibility.get(subject),
+                    subject_spec.compatibility,
+                    source_of(subject_spec),
+                )
+                self._config_action(
+                    Kind.SET_MODE,
+                    Scope.SUBJECT,
+                    context,
+                    subject,
+                    ctx.subject_mode.get(subject),
+                    subject_spec.mode,
+                    source_of(subject_spec),
+                )
+
+    def effective(
+        self, kind: Kind, context: str, subject: str, *, desired: bool
+    ) -> tuple[str, tuple[Kind, str] | None]:
+        """The level or mode in force for ``subject``, and the key of the action setting it.
+
+        With ``desired=False`` the live value; with ``desired=True`` the value
+        once every planned config action has run.
+        """
+        ctx = self.live.contexts[context]
+        if kind is Kind.SET_COMPATIBILITY:
+            chain = [(subject, ctx.subject_compatibility.get(subject))]
+            if context != DEFAULT:
+                chain.append((context_prefix(context), ctx.compatibility))
+            chain.append(("", self.live.global_compatibility))
+            fallback = DEFAULT_LEVEL
+        else:
+            chain = [(subject, ctx.subject_mode.get(subject))]
+            if context != DEFAULT:
+                chain.append((context_prefix(context), ctx.mode))
+            chain.append(("", self.live.global_mode))
+            fallback = DEFAULT_MODE
+        for target, live_value in chain:
+            action = self.config_actions.get((kind, target))
+            if desired and action is not None:
+                return action.after or fallback, (kind, target)
+            if live_value is not None:
+                return live_value, None
+        return fallback, None
+
+    def mode_at_write(self, context: str, subject: str) -> str:
+        """The mode a registration into ``subject`` meets when it runs."""
+        mode, key = self.effective(Kind.SET_MODE, context, subject, desired=True)
+        if key is not None and mode in WRITE_BLOCKING_MODES:
+            # A mode that forbids writes is set after them.
+            mode, _ = self.effective(Kind.SET_MODE, context, subject, desired=False)
+        return mode
+
+    def use_import_mode(self, context: str, subject: str, source: str | None) -> bool:
+        """Wrap ``subject``'s registrations in a temporary subject-level IMPORT mode.
+
+        The restore action sets the mode the spec wants, or the one the subject
+        had, or removes the subject-level mode when it had none, and runs even
+        when a registration fails.
+        """
+        if any(a.target == subject for a in self.import_setup):
+            return True
+        ctx = self.live.contexts[context]
+        live_mode = ctx.subject_mode.get(subject)
+        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
+        non_empty = bool(ctx.versions.get(subject)) or bool(ctx.soft_deleted.get(subject))
+        if live_mode == "IMPORT" and wanted is None:
+            return True
+        if non_empty and live_mode != "IMPORT" and not self.allow_force_import:
+            self.error(
+                subject,
+                "registering pinned ids into a subject that already has "
+                "versions needs IMPORT mode with force; re-run with --force-import "
+                "if the ids are free",
+                source,
+            )
+            return False
+        name = self.registry.name
+        if live_mode != "IMPORT":
+            self.import_setup.append(
+                Action(
+                    Kind.SET_MODE,
+                    name,
+                    context,
+                    Scope.SUBJECT,
+                    subject,
+                    "temporary IMPORT mode for registrations with pinned ids",
+                    live_mode,
+                    "IMPORT",
+                    source=source,
+                    force=non_empty,
+                )
+            )
+        restore_to = wanted.after if wanted is not None else live_mode
+        if restore_to == "IMPORT":
+            return True
+        if restore_to is None:
+            restore = Action(
+                Kind.DELETE_MODE,
+                name,
+                context,
+                Scope.SUBJECT,
+                subject,
+                "end of the temporary IMPORT mode",
+                "IMPORT",
+                None,
+                source=source,
+                restore=True,
+            )
+        else:
+            restore = Action(
+                Kind.SET_MODE,
+                name,
+                context,
+                Scope.SUBJECT,
+                subject,
+                "end of the temporary IMPORT mode",
+                "IMPORT",
+                restore_to,
+                source=source,
+                restore=True,
+            )
+        self.import_restore.append(restore)
+        return True
+
+    # -- references -------------------------------------------------------------
+
+    def resolve_references(
+        self, context: str, refs: Iterable[ReferenceSpec], owner: str, source: str | None
+    ) -> tuple[tuple[ReferenceRef, ...], dict[str, str]] | None:
+        """Reference specs -> (pinned references, name -> referenced schema text)."""
+        ctx = self.live.contexts[context]
+        resolved: list[ReferenceRef] = []
+        texts: dict[str, str] = {}
+        for ref in refs:
+            subject = qualify(context, ref.subject)
+            planned = self.planned.get(subject, {})
+            live_versions = {v.version: v.schema for v in ctx.versions.get(subject, [])}
+            known = {**live_versions, **{n: t for n, (t, _) in planned.items()}}
+            if not known:
+                self.error(
+                    owner,
+                    f"reference {ref.name} points to subject {ref.subject}, "
+                    "which neither the specs nor the registry have",
+                    source,
+                )
+                return None
+            version = max(known) if ref.version == "latest" else ref.version
+            if version not in known:
+                self.error(
+                    owner,
+                    f"reference {ref.name} points to {ref.subject} version "
+                    f"{version}, which neither the specs nor the registry have",
+                    source,
+                )
+                return None
+            resolved.append(ReferenceRef(ref.name, ref.subject, version))
+            texts[ref.name] = known[version]
+        return tuple(resolved), texts
+
+    def live_reference_texts(self, context: str, version: LiveVersion) -> dict[str, str]:
+        ctx = self.live.contexts[context]
+        texts = {}
+        for name, subject, number in version.references:
+            for candidate in ctx.versions.get(qualify(context, subject), []):
+                if candidate.version == number:
+                    texts[name] = candidate.schema
+        return texts
+
+    # -- result ----------------------------------------------------------------
+
+    def ordered(self) -> list[Action]:
+        pre: list[Action] = []
+        post: list[Action] = []
+        for key, action in self.config_actions.items():
+            placements = self.config_placement.get(key, set())
+            if action.kind is Kind.SET_MODE:
+                later = action.after in WRITE_BLOCKING_MODES
+            elif placements == {"pre", "post"}:
+                self.error(
+                    action.label,
+                    "some registrations need this compatibility change "
+                    "before them and others after; split the change into two plans",
+                    action.source,
+                )
+                later = False
+            else:
+                later = placements == {"post"}
+            (post if later else pre).append(action)
+        rank = {Scope.GLOBAL: 0, Scope.CONTEXT: 1, Scope.SUBJECT: 2}
+        pre.sort(key=lambda a: rank[a.scope])
+        post.sort(key=lambda a: -rank[a.scope])
+        return (
+            pre + self.import_setup + self.registrations + self.import_restore + post + self.deletes
+        )

@@ -1,0 +1,218 @@
+"""The plan: an ordered list of typed actions, and its versioned JSON form.
+
+A plan is data. The text, markdown and JSON views in ``reconciler.render``
+are renderings of it; ``Plan.to_dict``/``Plan.from_dict`` give the stable
+JSON form (``format_version``) that is saved to files and read back by
+``apply``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+class Kind(StrEnum):
+    """What an action does. The value is the stable name in the JSON form."""
+
+    REGISTER = "register"
+    SET_COMPATIBILITY = "set_compatibility"
+    SET_MODE = "set_mode"
+    DELETE_MODE = "delete_mode"  # only to restore a subject after an IMPORT
+    DELETE_SUBJECT = "delete_subject"
+    DELETE_VERSION = "delete_version"
+
+
+DELETES = frozenset({Kind.DELETE_SUBJECT, Kind.DELETE_VERSION})
+
+
+class Scope(StrEnum):
+    """Which level of the registry an action touches."""
+
+    GLOBAL = "global"
+    CONTEXT = "context"
+    SUBJECT = "subject"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The offline compatibility verdict of a registration."""
+
+    level: str
+    compatible: bool
+    checked_versions: tuple[int, ...] = ()
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReferenceRef:
+    name: str
+    subject: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a ``register`` action sends, and how it differs from what is there."""
+
+    schema_type: str
+    schema: str
+    references: tuple[ReferenceRef, ...] = ()
+    normalize: bool = False
+    previous_version: int | None = None
+    previous_schema: str | None = None
+    verdict: Verdict | None = None
+    id: int | None = None  # explicit id and version: an IMPORT registration
+    version: int | None = None
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: Kind
+    registry: str
+    context: str
+    scope: Scope
+    target: str  # qualified subject name, ":.ctx:" for a context, "" for global
+    reason: str
+    before: str | None = None
+    after: str | None = None
+    registration: Registration | None = None
+    source: str | None = None  # "file:line:col" of the spec that asked for it
+    version: int | None = None  # delete_version: which version
+    permanent: bool = False  # deletes: hard (after soft) rather than soft
+    force: bool = False  # set_mode IMPORT on a non-empty subject
+    restore: bool = False  # undoes a temporary mode switch; runs even after a failure
+
+    @property
+    def label(self) -> str:
+        """How the target is shown to people."""
+        if self.scope is Scope.GLOBAL:
+            return "(global)"
+        if self.scope is Scope.CONTEXT:
+            return f"(context {self.context})"
+        return self.target
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        data["scope"] = self.scope.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Action:
+        reg = data.get("registration")
+        registration = None
+        if reg is not None:
+            verdict = reg.get("verdict")
+            registration = Registration(
+                schema_type=reg["schema_type"],
+                schema=reg["schema"],
+                references=tuple(ReferenceRef(**r) for r in reg.get("references", ())),
+                normalize=reg.get("normalize", False),
+                previous_version=reg.get("previous_version"),
+                previous_schema=reg.get("previous_schema"),
+                verdict=None
+                if verdict is None
+                else Verdict(
+                    level=verdict["level"],
+                    compatible=verdict["compatible"],
+                    checked_versions=tuple(verdict.get("checked_versions", ())),
+                    messages=tuple(verdict.get("messages", ())),
+                ),
+                id=reg.get("id"),
+                version=reg.get("version"),
+                metadata=reg.get("metadata"),
+                rule_set=reg.get("rule_set"),
+            )
+        return cls(
+            kind=Kind(data["kind"]),
+            registry=data["registry"],
+            context=data["context"],
+            scope=Scope(data["scope"]),
+            target=data["target"],
+            reason=data["reason"],
+            before=data.get("before"),
+            after=data.get("after"),
+            registration=registration,
+            source=data.get("source"),
+            version=data.get("version"),
+            permanent=data.get("permanent", False),
+            force=data.get("force", False),
+            restore=data.get("restore", False),
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that makes the plan unappliable (an error) or worth a look."""
+
+    severity: str  # "error" | "warning"
+    registry: str
+    target: str
+    message: str
+    source: str | None = None
+
+
+@dataclass
+class RegistryState:
+    """Which registry a plan was made against, and a fingerprint of what it held."""
+
+    name: str
+    display: str
+    fingerprint: str
+    readonly: bool = False
+    contexts: tuple[str, ...] = ()
+
+
+@dataclass
+class Plan:
+    registries: list[RegistryState] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def counts(self) -> dict[str, int]:
+        register = sum(1 for a in self.actions if a.kind is Kind.REGISTER)
+        delete = sum(1 for a in self.actions if a.kind in DELETES)
+        return {
+            "register": register,
+            "change": len(self.actions) - register - delete,
+            "delete": delete,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "registries": [asdict(r) for r in self.registries],
+            "actions": [a.to_dict() for a in self.actions],
+            "problems": [asdict(p) for p in self.problems],
+            "summary": self.counts(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ValueError(
+                f"plan format_version {version!r} is not supported (expected {FORMAT_VERSION})"
+            )
+        return cls(
+            registries=[
+                RegistryState(**{**r, "contexts": tuple(r.get("contexts", ()))})
+                for r in data["registries"]
+            ],
+            actions=[Action.from_dict(a) for a in data["actions"]],
+            problems=[Problem(**p) for p in data.get("problems", ())],
+        )

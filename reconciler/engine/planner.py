@@ -1,0 +1,129 @@
+"""Make a plan: snapshot every registry the specs target, diff, order, check budgets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+
+from reconciler.registry import RegistryClient
+from reconciler.spec.model import ContextSpec, Project
+
+from .contexts import normalize_context, qualify
+from .deletes import plan_deletes
+from .diff import RegistryDiff
+from .plan import DELETES, Action, Plan, Problem, RegistryState
+from .registrations import plan_registrations
+from .schemas import SchemaCache
+from .snapshot import snapshot
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What a user can ask of a plan beyond the specs."""
+
+    max_deletes: int | None = None  # None: the project's max_deletes
+    allow_force_import: bool = False  # IMPORT into subjects that already have versions
+
+
+def targeted_registries(project: Project, only: tuple[str, ...] = ()) -> list[str]:
+    """Registries that specs (or global config in the project file) target."""
+    names: list[str] = []
+    for spec in project.specs:
+        names += [n for n in spec.registries if n not in names]
+    for name, config in project.registries.items():
+        if (config.compatibility or config.mode) and name not in names:
+            names.append(name)
+    if only:
+        unknown = [n for n in only if n not in project.registries]
+        if unknown:
+            raise KeyError(
+                f"unknown registry {', '.join(unknown)}; the project file names "
+                f"{', '.join(project.registries) or 'none'}"
+            )
+        names = [n for n in names if n in only]
+    return names
+
+
+def specs_for(project: Project, registry: str) -> list[ContextSpec]:
+    return [s for s in project.specs if registry in s.registries]
+
+
+def managed_subjects(specs: list[ContextSpec]) -> dict[str, list[str]]:
+    """Normalized context -> qualified subjects whose config and mode are read."""
+    managed: dict[str, list[str]] = defaultdict(list)
+    for spec in specs:
+        context = normalize_context(spec.context)
+        managed[context] += [qualify(context, name) for name in spec.subjects]
+    return dict(managed) or {".": []}
+
+
+def _needs_deleted_listing(specs: list[ContextSpec]) -> set[str]:
+    """Contexts where soft-deleted versions matter: hard deletes and pinned histories."""
+    contexts = set()
+    for spec in specs:
+        for subject in spec.subjects.values():
+            if subject.delete == "hard" or subject.versions:
+                contexts.add(normalize_context(spec.context))
+    return contexts
+
+
+async def _plan_one(
+    project: Project,
+    name: str,
+    client: RegistryClient,
+    cache: SchemaCache,
+    options: PlanOptions,
+) -> tuple[RegistryState, list[Action], list[Problem]]:
+    config = project.registries[name]
+    specs = specs_for(project, name)
+    managed = managed_subjects(specs)
+    live = await snapshot(client, name, managed, _needs_deleted_listing(specs))
+    diff = RegistryDiff(config, specs, live, cache, allow_force_import=options.allow_force_import)
+    diff.plan_config()
+    plan_registrations(diff)
+    plan_deletes(diff)
+    actions = diff.ordered()
+    problems = diff.problems
+    if config.readonly and actions:
+        problems.append(
+            Problem(
+                "warning",
+                name,
+                "",
+                f"registry {name} is readonly (project "
+                "file): it differs from the specs, and apply will not write",
+            )
+        )
+    state = RegistryState(
+        name, client.display, live.fingerprint(), config.readonly, tuple(sorted(managed))
+    )
+    return state, actions, problems
+
+
+async def make_plan(
+    project: Project, clients: dict[str, RegistryClient], options: PlanOptions | None = None
+) -> Plan:
+    options = options or PlanOptions()
+    cache = SchemaCache()
+    results = await asyncio.gather(
+        *(_plan_one(project, name, client, cache, options) for name, client in clients.items())
+    )
+    plan = Plan()
+    for state, actions, problems in results:
+        plan.registries.append(state)
+        plan.actions += actions
+        plan.problems += problems
+    budget = project.max_deletes if options.max_deletes is None else options.max_deletes
+    deletes = len({(a.registry, a.target, a.version) for a in plan.actions if a.kind in DELETES})
+    if deletes > budget:
+        plan.problems.append(
+            Problem(
+                "error",
+                ", ".join(s.name for s in plan.registries),
+                "",
+                f"the plan deletes {deletes} subjects or versions, more than max_deletes "
+                f"({budget}); check them, then raise the budget with --max-deletes {deletes}",
+            )
+        )
+    return plan

@@ -1,0 +1,380 @@
+"""Plan the registrations of each subject: desired latest, or a pinned history.
+
+``schema:`` asks for one desired latest version. ``versions:`` asks for a
+whole history: entries are matched to live versions by number (an entry
+without ``version`` is numbered after the previous one, starting at 1), live
+history is never rewritten, and missing entries are registered oldest first;
+an entry that pins an ``id`` is registered with that id and version under a
+temporary IMPORT mode, after a preflight against the ids the context holds.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check
+from reconciler.spec.model import ReferenceSpec, SubjectSpec
+
+from .contexts import normalize_context, qualify
+from .diff import RegistryDiff, source_of
+from .plan import Action, Kind, ReferenceRef, Registration, Scope, Verdict
+from .snapshot import LiveVersion
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """One desired version of a subject, parsed and with its references resolved."""
+
+    text: str
+    parsed: ParsedSchema
+    references: tuple[ReferenceRef, ...]
+    reference_texts: dict[str, str]
+    metadata: dict[str, Any] | None
+    rule_set: dict[str, Any] | None
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        return (self.parsed.normalized, self.references, self.metadata, self.rule_set)
+
+
+def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[object, ...]:
+    texts = diff.live_reference_texts(context, version)
+    refs = tuple(ReferenceRef(n, s, v) for n, s, v in version.references)
+    normalized = diff.cache.identity(version.schema_type, version.schema, texts)
+    return (normalized, refs, version.metadata or None, version.rule_set or None)
+
+
+def _wanted(
+    diff: RegistryDiff,
+    context: str,
+    subject: str,
+    spec: SubjectSpec,
+    text: str,
+    refs: tuple[ReferenceSpec, ...],
+    metadata: Any,
+    rule_set: Any,
+) -> _Wanted | None:
+    source = source_of(spec)
+    resolved = diff.resolve_references(context, refs, subject, source)
+    if resolved is None:
+        return None
+    references, texts = resolved
+    try:
+        parsed = diff.cache.parse(spec.type, text, texts)
+    except InvalidSchemaError as exc:
+        diff.error(subject, f"invalid {spec.type} schema: {exc}", source)
+        return None
+    return _Wanted(
+        text,
+        parsed,
+        references,
+        texts,
+        dict(metadata) if metadata else None,
+        dict(rule_set) if rule_set else None,
+    )
+
+
+def _order(diff: RegistryDiff) -> list[tuple[str, SubjectSpec]]:
+    """(context, spec) of every subject with a desired schema, referenced ones first."""
+    by_name: dict[str, tuple[str, SubjectSpec]] = {}
+    graph: dict[str, set[str]] = {}
+    for spec in diff.specs:
+        context = normalize_context(spec.context)
+        for subject_spec in spec.subjects.values():
+            if subject_spec.delete or (subject_spec.schema is None and not subject_spec.versions):
+                continue
+            subject = qualify(context, subject_spec.name)
+            by_name[subject] = (context, subject_spec)
+            refs = list(subject_spec.references)
+            for version in subject_spec.versions or ():
+                refs += version.references
+            graph[subject] = {qualify(context, r.subject) for r in refs}
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        diff.error(cycle, f"schema references form a cycle: {cycle}")
+        return []
+    return [by_name[s] for s in order if s in by_name]
+
+
+def plan_registrations(diff: RegistryDiff) -> None:
+    for context, spec in _order(diff):
+        if spec.versions:
+            _plan_history(diff, context, spec)
+        else:
+            _plan_latest(diff, context, spec)
+
+
+def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
+    subject = qualify(context, spec.name)
+    source = source_of(spec)
+    assert spec.schema is not None
+    wanted = _wanted(
+        diff, context, subject, spec, spec.schema, spec.references, spec.metadata, spec.rule_set
+    )
+    if wanted is None:
+        return
+    live_versions = diff.live.contexts[context].versions.get(subject, [])
+    latest = live_versions[-1] if live_versions else None
+    if (
+        latest is not None
+        and latest.schema_type == spec.type
+        and (_identity(diff, context, latest) == wanted.identity)
+    ):
+        return
+    for older in live_versions[:-1]:
+        if older.schema_type == spec.type and _identity(diff, context, older) == wanted.identity:
+            diff.error(
+                subject,
+                f"the desired schema is version {older.version}, not the latest "
+                f"({live_versions[-1].version}); a registry does not register a schema "
+                "a subject already has, so it cannot become latest again: delete the "
+                "newer versions or change the schema",
+                source,
+            )
+            return
+    if latest is None:
+        reason = "new subject"
+    elif latest.schema_type != spec.type:
+        reason = f"schema type changes from {latest.schema_type} to {spec.type}"
+    elif _identity(diff, context, latest)[0] == wanted.parsed.normalized:
+        reason = "references, metadata or rules change"
+    else:
+        reason = f"schema differs from the latest version ({latest.version})"
+    _register(diff, context, subject, spec, wanted, reason)
+
+
+def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
+    subject = qualify(context, spec.name)
+    source = source_of(spec)
+    ctx = diff.live.contexts[context]
+    live = {v.version: v for v in ctx.versions.get(subject, [])}
+    soft_deleted = set(ctx.soft_deleted.get(subject, []))
+    ids_in_context = {
+        v.id: (v.subject, v.version, _identity(diff, context, v))
+        for versions in ctx.versions.values()
+        for v in versions
+    }
+    number = 0
+    for entry in spec.versions or ():
+        number = entry.version if entry.version is not None else number + 1
+        if entry.delete:
+            continue  # deletes.py
+        wanted = _wanted(
+            diff,
+            context,
+            subject,
+            spec,
+            entry.schema,
+            entry.references,
+            entry.metadata,
+            entry.rule_set,
+        )
+        if wanted is None:
+            return
+        if number in live:
+            version = live[number]
+            if _identity(diff, context, version) != wanted.identity:
+                diff.error(
+                    subject,
+                    f"the registry's version {number} differs from the pinned "
+                    "history; history is never rewritten",
+                    source,
+                )
+                return
+            if entry.id is not None and version.id != entry.id:
+                diff.error(
+                    subject,
+                    f"version {number} has id {version.id} in the registry, the "
+                    f"spec pins id {entry.id}; an id cannot be changed",
+                    source,
+                )
+                return
+            diff.planned.setdefault(subject, {})[number] = (entry.schema, wanted.reference_texts)
+            continue
+        if number in soft_deleted:
+            diff.error(
+                subject,
+                f"version {number} is soft-deleted in the registry and cannot "
+                "be registered again; delete it permanently first (delete: hard)",
+                source,
+            )
+            return
+        if entry.id is not None:
+            holder = ids_in_context.get(entry.id)
+            if holder is not None and holder[2] != wanted.identity:
+                diff.error(
+                    subject,
+                    f"id {entry.id} is already used in context {context} by "
+                    f"{holder[0]} version {holder[1]} with another schema; it cannot be "
+                    "imported with this id",
+                    source,
+                )
+                return
+            if not diff.use_import_mode(context, subject, source):
+                return
+            _register(
+                diff,
+                context,
+                subject,
+                spec,
+                wanted,
+                "pinned id and version (IMPORT)",
+                pinned=(entry.id, number),
+            )
+            continue
+        natural = max([*live, *soft_deleted, *diff.planned.get(subject, {})], default=0) + 1
+        if entry.version is not None and number != natural:
+            diff.error(
+                subject,
+                f"version {number} would be registered as version {natural}; "
+                "pin its id as well to import it with its number",
+                source,
+            )
+            return
+        if not _register(
+            diff, context, subject, spec, wanted, "next version of the pinned history"
+        ):
+            return
+
+
+def _register(
+    diff: RegistryDiff,
+    context: str,
+    subject: str,
+    spec: SubjectSpec,
+    wanted: _Wanted,
+    reason: str,
+    pinned: tuple[int, int] | None = None,
+) -> bool:
+    """Plan one registration after whatever the plan already registers in ``subject``."""
+    source = source_of(spec)
+    ctx = diff.live.contexts[context]
+    live_versions = ctx.versions.get(subject, [])
+    planned = diff.planned.setdefault(subject, {})
+    earlier = [a for a in diff.registrations if a.target == subject and a.registration]
+    previous: list[tuple[int, ParsedSchema]] = []
+    for version in live_versions:
+        try:
+            texts = diff.live_reference_texts(context, version)
+            previous.append(
+                (version.version, diff.cache.parse(version.schema_type, version.schema, texts))
+            )
+        except InvalidSchemaError:
+            continue  # a version the registry accepted but we cannot read: not checked
+    for action in earlier:
+        number = int(action.after or 0)
+        text, texts = planned[number]
+        previous.append((number, diff.cache.parse(spec.type, text, texts)))
+    numbers = [v.version for v in live_versions] + [int(a.after or 0) for a in earlier]
+    latest_number = max(numbers, default=None)
+    latest_text = (
+        earlier[-1].registration.schema
+        if earlier and earlier[-1].registration
+        else live_versions[-1].schema
+        if live_versions
+        else None
+    )
+    if pinned is not None:
+        schema_id, new_version = pinned
+        verdict = None  # a registry does not check compatibility for an IMPORT
+    else:
+        schema_id = None
+        new_version = max([*numbers, *ctx.soft_deleted.get(subject, [])], default=0) + 1
+        verdict = _verdict(diff, context, subject, spec, wanted.parsed, previous)
+        mode = diff.mode_at_write(context, subject)
+        if mode != "READWRITE":
+            diff.error(
+                subject,
+                f"the subject is in {mode} mode when this registration runs, "
+                "which refuses it; set its mode to READWRITE in the spec",
+                source,
+            )
+            return False
+    planned[new_version] = (wanted.text, wanted.reference_texts)
+    diff.registrations.append(
+        Action(
+            Kind.REGISTER,
+            diff.registry.name,
+            context,
+            Scope.SUBJECT,
+            subject,
+            reason,
+            before=str(latest_number) if latest_number else None,
+            after=str(new_version),
+            registration=Registration(
+                schema_type=spec.type,
+                schema=wanted.text,
+                references=wanted.references,
+                normalize=spec.normalize,
+                previous_version=latest_number,
+                previous_schema=latest_text,
+                verdict=verdict,
+                id=schema_id,
+                version=new_version if pinned else None,
+                metadata=wanted.metadata,
+                rule_set=wanted.rule_set,
+            ),
+            source=source,
+        )
+    )
+    return verdict is None or verdict.compatible
+
+
+def _verdict(
+    diff: RegistryDiff,
+    context: str,
+    subject: str,
+    spec: SubjectSpec,
+    desired: ParsedSchema,
+    previous: list[tuple[int, ParsedSchema]],
+) -> Verdict:
+    """Check offline under the level in force when the registration runs.
+
+    When the level changes, the check under the new level decides whether the
+    change goes first (compatible: it loosens or is neutral); failing that,
+    the check under the old level lets the change go after (it tightens).
+    Compatible under neither: the plan fails here, before anything is written.
+    """
+    pairs = [(n, p) for n, p in previous if p.schema_type == spec.type]
+    numbers = tuple(n for n, _ in pairs)
+    schemas = [p for _, p in pairs]
+    old_level, _ = diff.effective(Kind.SET_COMPATIBILITY, context, subject, desired=False)
+    new_level, key = diff.effective(Kind.SET_COMPATIBILITY, context, subject, desired=True)
+
+    def run(level: str) -> Verdict:
+        result = check(spec.type, desired, schemas, level)
+        checked = numbers if level.endswith("_TRANSITIVE") else numbers[-1:]
+        messages = tuple(
+            str(replace(m, version=numbers[m.version - 1]))
+            if m.version is not None and 0 < m.version <= len(numbers)
+            else str(m)
+            for m in result.messages
+        )
+        return Verdict(level, result.compatible, () if level == "NONE" else checked, messages)
+
+    new = run(new_level)
+    placement: str | None = None
+    verdict = new
+    if key is not None and old_level != new_level:
+        if new.compatible:
+            placement = "pre"
+        else:
+            old = run(old_level)
+            if old.compatible:
+                placement, verdict = "post", old
+    if key is not None and placement is not None:
+        diff.config_placement.setdefault(key, set()).add(placement)
+    if not verdict.compatible:
+        details = "; ".join(verdict.messages) or "incompatible"
+        versions = ", ".join(map(str, verdict.checked_versions))
+        diff.error(
+            subject,
+            f"the new schema is not {verdict.level} compatible with version(s) "
+            f"{versions}: {details}",
+            source_of(spec),
+        )
+    return verdict

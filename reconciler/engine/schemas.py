@@ -1,0 +1,45 @@
+"""Schema identity by meaning, through the compatibility engine's forms.
+
+The planner compares the *normalized* form of a desired schema with that of
+the live version (plus their resolved references), so formatting and key
+order never produce a diff while a change of doc, default, alias or
+logicalType always does. Parsing is cached: the same live schema is parsed
+once per plan however many times it is compared or checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
+
+
+class SchemaCache:
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, str, tuple[tuple[str, str], ...]], ParsedSchema] = {}
+
+    def parse(self, schema_type: str, text: str, references: Mapping[str, str]) -> ParsedSchema:
+        key = (schema_type, text, tuple(sorted(references.items())))
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = parse(schema_type, text, references)
+            self._parsed[key] = parsed
+        return parsed
+
+    def identity(self, schema_type: str, text: str, references: Mapping[str, str]) -> str:
+        """The form two schemas are compared by; the stripped text when unparseable."""
+        try:
+            return self.parse(schema_type, text, references).normalized
+        except InvalidSchemaError:
+            return text.strip()
+
+
+def pretty(schema_type: str, text: str) -> str:
+    """A readable multi-line rendering of a schema for diffs."""
+    if schema_type in ("AVRO", "JSON"):
+        try:
+            return json.dumps(json.loads(text), indent=2)
+        except json.JSONDecodeError:
+            return text
+    return text.strip()

@@ -1,0 +1,124 @@
+"""Read the live state of the contexts a project manages, in few requests.
+
+Schemas come from the paged ``GET /schemas`` listing (one request per page,
+never one per version). Subject-level config and mode are read concurrently,
+one request each per managed subject, bounded by the client's pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from reconciler.registry import RegistryClient, SchemaVersion
+
+from .contexts import DEFAULT, context_of, context_prefix
+
+
+@dataclass(frozen=True)
+class LiveVersion:
+    subject: str
+    version: int
+    id: int
+    schema_type: str
+    schema: str
+    references: tuple[tuple[str, str, int], ...] = ()  # (name, subject, version)
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
+
+
+@dataclass
+class ContextState:
+    context: str
+    compatibility: str | None = None  # context level; for "." this is the global config
+    mode: str | None = None
+    versions: dict[str, list[LiveVersion]] = field(default_factory=dict)  # oldest first
+    # subject -> numbers of its soft-deleted versions (what a hard delete can still remove)
+    soft_deleted: dict[str, list[int]] = field(default_factory=dict)
+    subject_compatibility: dict[str, str | None] = field(default_factory=dict)
+    subject_mode: dict[str, str | None] = field(default_factory=dict)
+
+    def latest(self, subject: str) -> LiveVersion | None:
+        versions = self.versions.get(subject)
+        return versions[-1] if versions else None
+
+
+@dataclass
+class LiveState:
+    registry: str
+    global_compatibility: str | None = None
+    global_mode: str | None = None
+    contexts: dict[str, ContextState] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """A digest of everything the plan was computed from."""
+        data = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _live(version: SchemaVersion) -> LiveVersion:
+    return LiveVersion(
+        subject=version.subject,
+        version=version.version,
+        id=version.id,
+        schema_type=version.schema_type or "AVRO",
+        schema=version.schema,
+        references=tuple((r.name, r.subject, r.version) for r in version.references),
+        metadata=dict(version.metadata) if version.metadata else None,
+        rule_set=dict(version.rule_set) if version.rule_set else None,
+    )
+
+
+async def snapshot(
+    client: RegistryClient,
+    registry: str,
+    managed: dict[str, Iterable[str]],
+    with_deleted: Iterable[str] = (),
+) -> LiveState:
+    """Read global config/mode, and for each managed context its schemas and config.
+
+    ``managed`` maps a normalized context name to the qualified subjects whose
+    subject-level config and mode the specs manage. For the contexts in
+    ``with_deleted`` (those where the specs ask for hard deletes) soft-deleted
+    versions are listed too: one more paged listing, only where needed.
+    """
+    with_deleted = set(with_deleted)
+    state = LiveState(registry)
+    state.global_compatibility, state.global_mode = await asyncio.gather(
+        client.get_config(), client.get_mode()
+    )
+
+    async def read_context(context: str, subjects: Iterable[str]) -> ContextState:
+        ctx = ContextState(context)
+        prefix = context_prefix(context)
+        listing = await client.list_schemas(subject_prefix=prefix or None)
+        for version in sorted(listing, key=lambda v: (v.subject, v.version)):
+            if context_of(version.subject) != context:
+                continue
+            ctx.versions.setdefault(version.subject, []).append(_live(version))
+        if context in with_deleted:
+            everything = await client.list_schemas(subject_prefix=prefix or None, deleted=True)
+            for version in sorted(everything, key=lambda v: (v.subject, v.version)):
+                live = {v.version for v in ctx.versions.get(version.subject, [])}
+                if context_of(version.subject) == context and version.version not in live:
+                    ctx.soft_deleted.setdefault(version.subject, []).append(version.version)
+        if context == DEFAULT:
+            ctx.compatibility, ctx.mode = state.global_compatibility, state.global_mode
+        else:
+            ctx.compatibility, ctx.mode = await asyncio.gather(
+                client.get_config(prefix), client.get_mode(prefix)
+            )
+        names = sorted(set(subjects))
+        configs = await asyncio.gather(*(client.get_config(s) for s in names))
+        modes = await asyncio.gather(*(client.get_mode(s) for s in names))
+        ctx.subject_compatibility = dict(zip(names, configs, strict=True))
+        ctx.subject_mode = dict(zip(names, modes, strict=True))
+        return ctx
+
+    results = await asyncio.gather(*(read_context(c, s) for c, s in managed.items()))
+    state.contexts = {ctx.context: ctx for ctx in results}
+    return state

@@ -1,0 +1,7 @@
+"""Views of a plan: text for terminals, markdown for PR comments, JSON for machines."""
+
+from .json import render_json
+from .markdown import render_markdown
+from .text import render_text
+
+__all__ = ["render_json", "render_markdown", "render_text"]

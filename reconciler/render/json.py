@@ -1,0 +1,11 @@
+"""JSON view: the plan's versioned data form."""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.engine.plan import Plan
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_dict(), indent=2)
