@@ -15,7 +15,7 @@ from pathlib import Path
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._project import registries, spec_files
-from ._raw import DEFAULT_MAX_DELETES, DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
+from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
 from ._specfile import LoadedSpec, resolve_spec
 from ._validate import validate
 from ._yaml import load_yaml
@@ -45,13 +45,10 @@ def load_project(
     doc = load_yaml(path, environ, errors)
     raw = validate(ProjectRaw, doc, errors) if doc else None
 
-    configured: dict[str, RegistryConfig] | None = None
+    configured: dict[str, RegistryConfig] | None = None  # None: names unknown, not checked
     embedded = False
     if raw is not None and doc is not None:
-        before = len(errors.errors)
         configured, embedded = registries(raw, root, doc, errors)
-        if len(errors.errors) > before:
-            configured = None  # registry checks against a broken list mislead
     patterns = raw.specs if raw is not None else DEFAULT_SPEC_GLOBS
     known = set(configured) if configured is not None else None
 
@@ -72,6 +69,6 @@ def load_project(
         registries=configured,
         specs=tuple(item.spec for item in loaded),
         uses_embedded_default=embedded,
-        max_deletes=raw.max_deletes if raw else DEFAULT_MAX_DELETES,
+        max_deletes=raw.max_deletes,
         warnings=tuple(_unique_sorted(errors.warnings)),
     )

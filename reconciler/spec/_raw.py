@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from .model import DEFAULT_MAX_DELETES
+
 Level = Literal[
     "NONE",
     "BACKWARD",
@@ -26,7 +28,6 @@ DeleteKind = Literal["soft", "hard"]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
 
 DEFAULT_SPEC_GLOBS = ["specs/**/*.yaml", "specs/**/*.yml"]
-DEFAULT_MAX_DELETES = 10
 
 
 def _schema_value(value: Any) -> Any:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 DEFAULT_CONTEXT = "."
 EMBEDDED_REGISTRY_NAME = "local"
 EMBEDDED_REGISTRY_URL = "local:.reconcile/registry.db"
+DEFAULT_MAX_DELETES = 10
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,12 @@ class ContextSpec:
 @dataclass(frozen=True)
 class Project:
     root: Path
-    path: Path | None  # the reconcile.yaml; None when the project file is absent
+    path: Path | None  # the reconcile.yaml (load_project refuses a project without one)
     registries: dict[str, RegistryConfig]
     specs: tuple[ContextSpec, ...]
     uses_embedded_default: bool = False  # no registry configured: the embedded one
-    max_deletes: int = 10  # a plan deleting more subjects/versions than this is refused
+    # A plan deleting more subjects or versions than this is refused.
+    max_deletes: int = DEFAULT_MAX_DELETES
     # Problems that do not stop a load (e.g. a reference to a subject outside the
     # specs, whose content could therefore not be validated).
     warnings: tuple[SpecError, ...] = ()
