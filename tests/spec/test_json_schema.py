@@ -104,3 +104,13 @@ def test_spec_schema_rejects(spec: dict[str, Any]) -> None:
 )
 def test_project_schema_rejects(project: dict[str, Any]) -> None:
     assert not valid("reconcile.schema.json", project)
+
+
+def test_documented_examples_validate() -> None:
+    text = (REPO / "docs" / "spec-format.md").read_text()
+    blocks = [yaml.safe_load(b.split("```")[0]) for b in text.split("```yaml\n")[1:]]
+    documents = [b for b in blocks if isinstance(b, dict) and len(b) > 1]
+    assert len(documents) == 2
+    for document in documents:
+        name = "reconcile.schema.json" if "version" in document else "spec.schema.json"
+        assert valid(name, document), document
