@@ -119,6 +119,12 @@ class _References:
                     "content is not validated",
                 )
                 return None
+            if subject.delete is not None:
+                self.errors.error(
+                    ref.location,
+                    f"reference {ref.name!r}: subject {ref.subject!r} is marked delete",
+                )
+                return None
             if key in chain:
                 cycle = " -> ".join(k[2] for k in (*chain, key))
                 self.errors.error(ref.location, f"reference cycle: {cycle}")
@@ -135,18 +141,23 @@ class _References:
 
 
 def _validate_schema(use: SchemaUse, references: _References, errors: Collector) -> None:
+    """Parse one schema, with its references' texts from the first registry that has them all.
+
+    Every target registry is looked at so that each one missing a referenced
+    subject gets its warning.
+    """
+    target = use.target
     texts: dict[str, str] | None = {} if not use.references else None
-    for registry in use.registries:
-        found = references.texts(
-            registry, use.context, use.references, ((registry, use.context, use.subject),)
-        )
+    for registry in target.registries:
+        chain = ((registry, target.context, target.subject),)
+        found = references.texts(registry, target.context, use.references, chain)
         texts = texts if texts is not None else found
     if texts is None:
         return
     try:
         parse(use.schema_type, use.text, texts)
     except InvalidSchemaError as exc:
-        errors.error(use.location, f"subject {use.subject!r}: {exc}")
+        errors.error(use.location, f"subject {target.subject!r}: {exc}")
 
 
 def check_all(

@@ -19,12 +19,19 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
-class SchemaUse:
-    """One schema text to validate once all spec files are known (for references)."""
+class Use:
+    """Where a schema is used: which registries, context and subject."""
 
     registries: tuple[str, ...]
     context: str
     subject: str
+
+
+@dataclass(frozen=True)
+class SchemaUse:
+    """One schema text to validate once all spec files are known (for references)."""
+
+    target: Use
     schema_type: str
     text: str
     references: tuple[ReferenceSpec, ...]
@@ -119,11 +126,7 @@ class _SpecResolver:
         )
         if source is None:
             return None
-        self.schemas.append(
-            SchemaUse(
-                ctx.registries, ctx.context, ctx.subject, schema_type, source.text, refs, location
-            )
-        )
+        self.schemas.append(SchemaUse(ctx, schema_type, source.text, refs, location))
         return source.text, source.path
 
     def versions(
@@ -184,10 +187,8 @@ class _SpecResolver:
         if not present["schema"]:
             for key in ("references", "metadata", "rule_set"):
                 if key in raw.model_fields_set:
-                    hint = (
-                        "give it on each version" if present["versions"] else "there is no schema"
-                    )
-                    self.error((*at, key), f"{key} describe(s) a schema: {hint}", on_key=True)
+                    hint = "give it on each version" if present["versions"] else "there is none"
+                    self.error((*at, key), f"{key} applies to a schema: {hint}", on_key=True)
         refs = self.references(raw.references, (*at, "references"))
         text, path = None, None
         if raw.schema_ is not None:
@@ -214,15 +215,6 @@ class _SpecResolver:
             metadata=_contract(raw.metadata),
             rule_set=_contract(raw.rule_set),
         )
-
-
-@dataclass(frozen=True)
-class Use:
-    """Where a schema is used: which registries, context and subject."""
-
-    registries: tuple[str, ...]
-    context: str
-    subject: str
 
 
 def _contract(value: Any) -> dict[str, Any] | None:

@@ -134,7 +134,7 @@ def test_version_history_rules(write: Write) -> None:
         }
     )
     assert errors(root) == [
-        "specs/a.yaml:3:5: references describe(s) a schema: give it on each version",
+        "specs/a.yaml:3:5: references applies to a schema: give it on each version",
         "specs/a.yaml:6:19: version numbers must increase down the list",
         "specs/a.yaml:6:26: id 5 is pinned twice in this subject",
         "specs/a.yaml:7:19: version numbers must increase down the list",
@@ -276,3 +276,17 @@ def test_broken_project_file_still_checks_spec_files(write: Write) -> None:
     )
     messages = errors(root)
     assert [m.split(": ")[0] for m in messages] == ["reconcile.yaml:1:10", "specs/a.yaml:1:16"]
+
+
+def test_reference_to_a_subject_marked_delete(write: Write) -> None:
+    root = write(
+        {
+            **PROJECT,
+            "specs/a.yaml": """
+                subjects:
+                  old: {delete: soft}
+                  new: {schema: '"string"', references: [{name: Old, subject: old}]}
+            """,
+        }
+    )
+    assert errors(root) == ["specs/a.yaml:3:42: reference 'Old': subject 'old' is marked delete"]
