@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from .conftest import Project, Server
@@ -30,12 +32,23 @@ def test_apply_then_plan_is_empty(quickstart: Project, server: Server) -> None:
 def test_first_plan_lists_every_registration_in_order(quickstart: Project) -> None:
     planned = quickstart.run("plan", "--detailed-exitcode")
     assert planned.returncode == 2, planned.stdout + planned.stderr
-    out = planned.stdout
-    assert "Plan: 10 to register" in out
+    assert "Plan: 10 to register, 3 to change, 0 to delete." in planned.stdout
+
+    as_json = quickstart.run("plan", "--output", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    plan = json.loads(as_json.stdout)
+    assert plan["format_version"] == 1
+    steps = [(a["kind"], a["target"], a["after"]) for a in plan["actions"]]
     # The referenced subject is registered before its referrer.
-    assert out.index("money-value") < out.index("payments-value")
-    # A level set for a new subject goes before its registrations.
-    assert out.index("compatibility  orders-value") < out.index("register      orders-value")
+    assert steps.index(("register", "money-value", "1")) < steps.index(
+        ("register", "payments-value", "1")
+    )
+    # A level set for a new subject goes before its registrations, history in order.
+    assert steps.index(("set_compatibility", "orders-value", "FULL_TRANSITIVE")) < steps.index(
+        ("register", "orders-value", "1")
+    )
+    orders = [s for s in steps if s[:2] == ("register", "orders-value")]
+    assert [s[2] for s in orders] == ["1", "2", "3"]
 
 
 def test_schema_edit_gives_one_registration(quickstart: Project, server: Server) -> None:
