@@ -134,7 +134,7 @@ def id_does_not_match(message: str) -> RegistryError:
 
 
 def invalid_subject(subject: str) -> RegistryError:
-    return RegistryError(422, 42208, f"The specified subject '{subject}' is not a valid.")
+    return RegistryError(422, 42208, f"The specified subject '{subject}' is not valid.")
 
 
 def store_error(message: str) -> RegistryError:

@@ -31,13 +31,18 @@ def config_scope(subject: Subject) -> Subject:
 
 
 def _scopes(subject: Subject) -> list[Subject]:
-    """Where config and mode are looked up: subject, then its context, then global."""
-    chain = [config_scope(subject)]
-    if subject.context not in (DEFAULT_CONTEXT, "") and not subject.is_context:
-        chain.append(Subject(subject.context, ""))
-    if chain[-1] != store.GLOBAL:
-        chain.append(store.GLOBAL)
-    return chain
+    """Where config and mode are looked up, as Confluent's lookup cache does.
+
+    A subject's own setting, then its context's: the global one (``/config``,
+    ``/mode``) for the default context, the context-level one (``:.ctx:``)
+    for any other.  There is no fallback from a context to global: Confluent
+    documents that there is no "global" compatibility across contexts.
+    """
+    own = config_scope(subject)
+    if own == store.GLOBAL:
+        return [own]
+    parent = store.GLOBAL if subject.context == DEFAULT_CONTEXT else Subject(subject.context, "")
+    return [own] if parent == own else [own, parent]
 
 
 def schema_json(version: store.StoredVersion, schema: store.StoredSchema) -> dict[str, object]:
@@ -161,32 +166,61 @@ class Registry:
             raise errors.subject_not_found(subject.qualified)
         return [v.version for v in chosen]
 
+    @staticmethod
+    def _other_contexts(conn: sqlite3.Connection, subject: Subject) -> list[Subject]:
+        """Confluent's "using contexts" fallback for an unqualified subject.
+
+        Reads of a default-context subject that finds nothing retry the same
+        name in every other context, in context order.
+        """
+        if subject.context != DEFAULT_CONTEXT:
+            return []
+        return [Subject(c, subject.name) for c in store.contexts(conn) if c != DEFAULT_CONTEXT]
+
+    def _resolve_using_contexts(
+        self, conn: sqlite3.Connection, subject: Subject, version: int, *, deleted: bool
+    ) -> store.StoredVersion:
+        try:
+            return self._resolve(conn, subject, version, deleted=deleted)
+        except errors.RegistryError as original:
+            for other in self._other_contexts(conn, subject):
+                try:
+                    return self._resolve(conn, other, version, deleted=deleted)
+                except errors.RegistryError:
+                    continue
+            raise original from None
+
     def get_version(self, subject: Subject, version: int, *, deleted: bool) -> dict[str, object]:
         with self.store.read() as conn:
-            found = self._resolve(conn, subject, version, deleted=deleted)
+            found = self._resolve_using_contexts(conn, subject, version, deleted=deleted)
             return schema_json(found, self._schema_of(conn, found))
 
     def referenced_by(self, subject: Subject, version: int) -> list[int]:
         with self.store.read() as conn:
-            found = self._resolve(conn, subject, version, deleted=True)
-            return store.referrers(conn, subject, found.version)
+            found = self._resolve_using_contexts(conn, subject, version, deleted=True)
+            return store.referrers(conn, found.subject, found.version)
 
     def lookup(
         self, subject: Subject, req: SchemaRequest, *, normalize: bool, deleted: bool
     ) -> dict[str, object]:
+        """The version of ``subject`` holding this schema.
+
+        A plain lookup that fails is retried with normalize=true, and an
+        unqualified subject in every other context, as Confluent does.
+        """
         with self.store.read() as conn:
+            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
+            for candidate_subject in [subject, *self._other_contexts(conn, subject)]:
+                for norm in dict.fromkeys([normalize, True]):
+                    candidate = self._candidate(conn, candidate_subject, req, norm)
+                    found = self._find_in_subject(
+                        conn, candidate_subject, candidate, deleted=deleted
+                    )
+                    if found is not None:
+                        return schema_json(found, self._schema_of(conn, found))
             if not store.versions_of(conn, subject, deleted=deleted):
                 raise errors.subject_not_found(subject.qualified)
-            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
-            candidate = self._candidate(conn, subject, req, normalize)
-            found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
-            if found is None and not normalize:
-                # Confluent retries a failed plain lookup with normalize=true.
-                candidate = self._candidate(conn, subject, req, True)
-                found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
-            if found is None:
-                raise errors.schema_not_found()
-            return schema_json(found, self._schema_of(conn, found))
+            raise errors.schema_not_found()
 
     @staticmethod
     def _find_in_subject(
@@ -211,6 +245,7 @@ class Registry:
     def register(self, subject: Subject, req: SchemaRequest, *, normalize: bool) -> dict[str, int]:
         if subject.is_context:
             raise errors.invalid_subject(subject.qualified)
+        _check_name(subject)
         with self.store.write() as conn:
             normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
             mode = self.effective_mode(conn, subject)
@@ -358,19 +393,30 @@ class Registry:
         normalize: bool,
         verbose: bool,
     ) -> dict[str, object]:
-        """``version`` None: against all live versions the level asks for."""
+        """``version`` None: against every live version, as the level asks.
+
+        As in Confluent, a missing version is 40402 whether or not the subject
+        exists, ``latest`` of a missing subject is compatible, and with
+        ``verbose`` an invalid schema is reported as a message, not a 422.
+        """
         with self.store.read() as conn:
+            live = store.versions_of(conn, subject)
             if version is None:
-                previous = store.versions_of(conn, subject)
+                previous = live
+            elif version == LATEST:
+                previous = live[-1:]
             else:
-                try:
-                    previous = [self._resolve(conn, subject, version, deleted=False)]
-                except errors.RegistryError:
-                    if version != LATEST or store.versions_of(conn, subject, deleted=True):
-                        raise
-                    previous = []
+                found = store.get_version(conn, subject, version)
+                if found is None or found.deleted:
+                    raise errors.version_not_found(version)
+                previous = [found]
             normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
-            candidate = self._candidate(conn, subject, req, normalize)
+            try:
+                candidate = self._candidate(conn, subject, req, normalize)
+            except errors.RegistryError as exc:
+                if not verbose or exc.error_code != 42201:
+                    raise
+                return {"is_compatible": False, "messages": [exc.message]}
             messages = self._incompatibilities(conn, subject, candidate, previous)
         out: dict[str, object] = {"is_compatible": not messages}
         if verbose:
@@ -513,48 +559,46 @@ class Registry:
         with self.store.read() as conn:
             key = config_scope(scope)
             found = store.get_config(conn, key)
-            if found is not None:
-                return found
-            if key == store.GLOBAL or default_to_global:
-                return self.effective_config(conn, scope)
-            raise errors.compatibility_not_configured(scope.qualified)
+            if found is None and (key == store.GLOBAL or default_to_global):
+                found = self.effective_config(conn, scope)
+            if found is None:
+                raise errors.compatibility_not_configured(scope.qualified)
+            return found
 
     def set_config(self, scope: Subject, body: dict[str, object]) -> dict[str, object]:
+        """Store the level (and ``normalize``); the answer is the request, as Confluent's."""
         level = body.get("compatibility")
         if level is not None and (not isinstance(level, str) or level.upper() not in LEVELS):
             raise errors.invalid_compatibility(level)
+        normalize = body.get("normalize")
+        if level is None and normalize is None:
+            raise errors.invalid_compatibility(level)
+        _check_name(scope)
         with self.store.write() as conn:
             self._require_writable(conn, scope)
             key = config_scope(scope)
-            current = store.get_config(conn, key) or {}
-            updated = dict(current)
+            updated = dict(store.get_config(conn, key) or {})
             if isinstance(level, str):
                 updated["compatibilityLevel"] = level.upper()
-            if body.get("normalize") is not None:
-                updated["normalize"] = body["normalize"]
-            if "compatibilityLevel" not in updated:
-                updated["compatibilityLevel"] = self.effective_config(conn, scope)[
-                    "compatibilityLevel"
-                ]
+            updated.setdefault(
+                "compatibilityLevel", self.effective_config(conn, scope)["compatibilityLevel"]
+            )
+            if normalize is not None:
+                updated["normalize"] = normalize
             store.set_config(conn, key, updated)
-        answer: dict[str, object] = {}
-        if isinstance(level, str):
-            answer["compatibility"] = level.upper()
-        if body.get("normalize") is not None:
-            answer["normalize"] = body["normalize"]
-        return answer
+        return {k: body[k] for k in ("compatibility", "normalize") if body.get(k) is not None}
 
     def delete_config(self, scope: Subject) -> dict[str, object]:
         with self.store.write() as conn:
-            self._require_writable(conn, scope)
             key = config_scope(scope)
             previous = store.get_config(conn, key)
             if previous is None:
-                previous = self.effective_config(conn, scope)
-                if key != store.GLOBAL and not store.versions_of(conn, scope, deleted=True):
+                if key != store.GLOBAL:
                     raise errors.subject_not_found(scope.qualified)
+                previous = {"compatibilityLevel": DEFAULT_COMPATIBILITY}
+            self._require_writable(conn, scope)
             store.delete_config(conn, key)
-            return previous
+            return {"compatibilityLevel": previous["compatibilityLevel"]}
 
     # -- mode -----------------------------------------------------------------
 
@@ -578,6 +622,7 @@ class Registry:
     def set_mode(self, scope: Subject, mode: object, *, force: bool) -> dict[str, str]:
         if not isinstance(mode, str) or mode.upper() not in MODES:
             raise errors.invalid_mode(mode)
+        _check_name(scope)
         with self.store.write() as conn:
             key = config_scope(scope)
             new = mode.upper()
@@ -616,6 +661,12 @@ class Registry:
                 raise errors.subject_not_found(scope.qualified)
             store.delete_mode(conn, key)
             return {"mode": previous}
+
+
+def _check_name(subject: Subject) -> None:
+    """Confluent refuses subject names with ISO control characters (42208)."""
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in subject.qualified):
+        raise errors.invalid_subject(subject.qualified)
 
 
 def _key_text(subject: Subject, version: int) -> str:

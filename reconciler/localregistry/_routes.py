@@ -44,10 +44,7 @@ class Call:
         return parse_bool(self.query(name))
 
     def subject(self) -> Subject:
-        text = self.params["subject"]
-        if any(not ch.isprintable() for ch in text):
-            raise errors.invalid_subject(text)
-        return parse_subject(text)
+        return parse_subject(self.params["subject"])
 
     def version(self) -> int:
         return parse_version(self.params["version"])
@@ -82,9 +79,11 @@ async def metadata_id(registry: Registry, call: Call) -> Response:
         {
             "scope": {
                 "path": [],
-                "clusters": {"kafka-cluster": "local", "schema-registry-cluster": "local"},
-            },
-            "id": "local",
+                "clusters": {
+                    "kafka-cluster": "local",
+                    "schema-registry-cluster": "schema-registry",
+                },
+            }
         }
     )
 

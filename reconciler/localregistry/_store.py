@@ -274,11 +274,18 @@ def insert_version(
     conn: sqlite3.Connection, subject: Subject, version: int, schema_id: int
 ) -> None:
     """Insert or (IMPORT mode only) overwrite a version, as Confluent's store does."""
-    hard_delete_version(conn, subject, version)
+    previous = get_version(conn, subject, version)
     conn.execute(
-        "INSERT INTO versions (context, subject, version, schema_id) VALUES (?, ?, ?, ?)",
+        "DELETE FROM references_ WHERE context=? AND subject=? AND version=?",
+        (subject.context, subject.name, version),
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO versions (context, subject, version, schema_id) "
+        "VALUES (?, ?, ?, ?)",
         (subject.context, subject.name, version, schema_id),
     )
+    if previous is not None:
+        _drop_if_unused(conn, subject.context, previous.schema_id)
 
 
 def soft_delete_version(conn: sqlite3.Connection, subject: Subject, version: int) -> None:
@@ -289,6 +296,11 @@ def soft_delete_version(conn: sqlite3.Connection, subject: Subject, version: int
 
 
 def hard_delete_version(conn: sqlite3.Connection, subject: Subject, version: int) -> None:
+    """Remove a version; its schema goes too once no version uses it (the ID is not reused)."""
+    row = conn.execute(
+        "SELECT schema_id FROM versions WHERE context=? AND subject=? AND version=?",
+        (subject.context, subject.name, version),
+    ).fetchone()
     conn.execute(
         "DELETE FROM versions WHERE context=? AND subject=? AND version=?",
         (subject.context, subject.name, version),
@@ -296,6 +308,16 @@ def hard_delete_version(conn: sqlite3.Connection, subject: Subject, version: int
     conn.execute(
         "DELETE FROM references_ WHERE context=? AND subject=? AND version=?",
         (subject.context, subject.name, version),
+    )
+    if row is not None:
+        _drop_if_unused(conn, subject.context, row[0])
+
+
+def _drop_if_unused(conn: sqlite3.Connection, context: str, schema_id: int) -> None:
+    conn.execute(
+        "DELETE FROM schemas WHERE context=? AND id=? AND NOT EXISTS "
+        "(SELECT 1 FROM versions WHERE context=? AND schema_id=?)",
+        (context, schema_id, context, schema_id),
     )
 
 

@@ -54,14 +54,42 @@ def test_against_all_versions_uses_the_level(sr: httpx.Client) -> None:
     assert response.json() == {"is_compatible": False}
 
 
-def test_unknown_subject_or_version(sr: httpx.Client) -> None:
+def test_missing_version_is_40402_even_without_the_subject(sr: httpx.Client) -> None:
+    # Confluent's CompatibilityResource looks the version up directly, so an
+    # unknown subject answers 40402 (its docs list 40401 too; the code never does).
     response = sr.post("/compatibility/subjects/nope/versions/1", json={"schema": V1})
     assert response.status_code == 404
-    assert error_code(response) == 40401
+    assert error_code(response) == 40402
     register(sr, "users-value", V1)
     response = sr.post("/compatibility/subjects/users-value/versions/9", json={"schema": V1})
-    assert response.status_code == 404
     assert error_code(response) == 40402
+
+
+def test_latest_of_a_missing_subject_is_compatible(sr: httpx.Client) -> None:
+    for path in ("/versions/latest", "/versions"):
+        response = sr.post(f"/compatibility/subjects/nope{path}", json={"schema": V1})
+        assert response.json() == {"is_compatible": True}
+
+
+def test_soft_deleted_versions_are_not_checked(sr: httpx.Client) -> None:
+    register(sr, "users-value", V1)
+    register(sr, "users-value", V2_OK)
+    sr.delete("/subjects/users-value/versions/1")
+    response = sr.post("/compatibility/subjects/users-value/versions/1", json={"schema": V1})
+    assert error_code(response) == 40402
+
+
+def test_verbose_reports_an_invalid_schema_as_a_message(sr: httpx.Client) -> None:
+    register(sr, "users-value", V1)
+    response = sr.post(
+        "/compatibility/subjects/users-value/versions/latest",
+        params={"verbose": "true"},
+        json={"schema": "{oops"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["is_compatible"] is False
+    assert len(body["messages"]) == 1
 
 
 def test_invalid_version_and_schema(sr: httpx.Client) -> None:

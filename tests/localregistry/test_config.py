@@ -35,7 +35,8 @@ def test_put_global_config_echoes_the_request(sr: httpx.Client, level: str) -> N
 
 
 def test_level_names_are_case_insensitive(sr: httpx.Client) -> None:
-    assert sr.put("/config", json={"compatibility": "full"}).json() == {"compatibility": "FULL"}
+    # the answer is the request itself, as Confluent's ConfigResource returns it
+    assert sr.put("/config", json={"compatibility": "full"}).json() == {"compatibility": "full"}
     assert sr.get("/config").json() == {"compatibilityLevel": "FULL"}
 
 
@@ -74,6 +75,12 @@ def test_subject_config_overrides_global(sr: httpx.Client) -> None:
 def test_config_can_be_set_before_the_subject_exists(sr: httpx.Client) -> None:
     sr.put("/config/future-value", json={"compatibility": "FULL"})
     assert sr.get("/config/future-value").json() == {"compatibilityLevel": "FULL"}
+
+
+def test_delete_config_never_set_is_40401(sr: httpx.Client) -> None:
+    # Confluent answers "subject not found" when the subject has no own config
+    register(sr, "users-value", V1)
+    assert error_code(sr.delete("/config/users-value")) == 40401
 
 
 def test_delete_subject_config_returns_previous_and_reverts(sr: httpx.Client) -> None:
