@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from ._errors import Collector, display_path
 from ._raw import ProjectRaw, RegistryRaw
+from ._validate import dotted
 from ._yaml import Document, KeyPath
 from .model import (
     EMBEDDED_REGISTRY_NAME,
@@ -24,7 +25,7 @@ def _auth(
     auth = raw.auth
     if auth is None:
         return None
-    where = ".".join(map(str, at))
+    where = dotted(at)
     if (auth.basic is None) == (auth.bearer is None):
         errors.error(doc.at((*at, "auth")), f"{where}.auth: give exactly one of basic, bearer")
         return None
@@ -48,9 +49,10 @@ def _tls(
     files: dict[str, Path | None] = {}
     for key in ("ca_file", "cert_file", "key_file"):
         value = getattr(raw.tls, key)
-        files[key] = None if value is None else (root / value).resolve()
-        if files[key] is not None and not files[key].is_file():  # type: ignore[union-attr]
+        path = None if value is None else (root / value).resolve()
+        if path is not None and not path.is_file():
             errors.error(doc.at((*at, "tls", key)), f"tls.{key}: file not found: {value}")
+        files[key] = path
     if files["key_file"] is not None and files["cert_file"] is None:
         errors.error(doc.at((*at, "tls", "key_file")), "tls.key_file needs tls.cert_file")
     return TlsConfig(files["ca_file"], files["cert_file"], files["key_file"], raw.tls.verify)
@@ -58,7 +60,7 @@ def _tls(
 
 def _check_url(url: str, doc: Document, at: KeyPath, errors: Collector) -> None:
     # Messages never quote the URL: it may come from a secret variable.
-    where = ".".join(map(str, at)) + ".url"
+    where = dotted((*at, "url"))
     if url.startswith("local:"):
         if url == "local:":
             errors.error(doc.at((*at, "url")), f"{where}: local: needs a database path")

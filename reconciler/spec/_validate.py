@@ -60,13 +60,11 @@ def _allowed_keys(model: type[BaseModel], key_path: KeyPath) -> list[str]:
 def _message(model: type[BaseModel], error: Any, key_path: KeyPath) -> str:
     kind, where = error["type"], dotted(key_path)
     if kind == "extra_forbidden":
-        key = key_path[-1]
+        key, parent = key_path[-1], dotted(key_path[:-1])
         allowed = _allowed_keys(model, key_path)
         close = difflib.get_close_matches(str(key), allowed, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"unknown key {key!r} in {dotted(key_path[:-1]) or 'top level'}{hint}" + (
-            f" (allowed: {', '.join(allowed)})" if allowed and not close else ""
-        )
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+        return f"unknown key {key!r}" + (f" in {parent}" if parent else "") + f"; {hint}"
     if kind == "missing":
         return f"{where}: required key is missing"
     prefix = f"{where}: " if where else ""

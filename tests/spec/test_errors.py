@@ -27,8 +27,14 @@ def test_yaml_syntax_error_in_spec_file(write: Write) -> None:
 
 def test_unknown_key_at_top_level(write: Write) -> None:
     root = write({**PROJECT, "specs/a.yaml": "subjects: {}\nregistyr: local\n"})
+    assert errors(root) == ["specs/a.yaml:2:1: unknown key 'registyr'; did you mean 'registry'?"]
+
+
+def test_unknown_key_lists_the_allowed_ones(write: Write) -> None:
+    root = write({"reconcile.yaml": "version: 1\nregistries:\n  dev: {url: 'http://h', zzz: 1}\n"})
     assert errors(root) == [
-        "specs/a.yaml:2:1: unknown key 'registyr' in top level; did you mean 'registry'?"
+        "reconcile.yaml:3:26: unknown key 'zzz' in registries.dev; allowed: auth, compatibility, "
+        "mode, readonly, timeout, tls, url"
     ]
 
 
