@@ -49,14 +49,14 @@ class Collector:
         self.warnings: list[SpecError] = []
         self._broken: set[Location] = set()
 
-    def error(self, location: Location | None, message: str, *, broken: bool = False) -> None:
-        """Record an error; ``broken`` marks the value as unusable so that checks of
-        what it became (an empty URL after a missing variable) stay silent."""
-        if location in self._broken:
-            return
-        self.errors.append(SpecError(location, message))
-        if broken and location is not None:
-            self._broken.add(location)
+    def error(self, location: Location | None, message: str) -> None:
+        if location not in self._broken:
+            self.errors.append(SpecError(location, message))
+
+    def mark_broken(self, location: Location) -> None:
+        """Silence later errors at ``location``: they would be about what a value
+        became after its own error (an empty URL after a missing variable)."""
+        self._broken.add(location)
 
     def warn(self, location: Location | None, message: str) -> None:
         self.warnings.append(SpecError(location, message))

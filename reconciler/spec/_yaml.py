@@ -85,7 +85,9 @@ class _Builder:
         if isinstance(value, str):
             value, problems = interpolate(value, self.environ)
             for problem in problems:
-                self.errors.error(location, problem, broken=True)
+                self.errors.error(location, problem)
+            if problems:
+                self.errors.mark_broken(location)
         return value
 
     def _mapping(self, node: yaml.MappingNode, key_path: KeyPath) -> dict[str, Any]:

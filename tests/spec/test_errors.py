@@ -127,6 +127,14 @@ def test_missing_environment_variable(write: Write) -> None:
     assert errors(root) == ["reconcile.yaml:4:10: environment variable SR_DEV_URL is not set"]
 
 
+def test_every_missing_variable_of_a_value(write: Write) -> None:
+    root = write({"reconcile.yaml": "version: 1\nregistries:\n  dev: {url: 'http://${H}:${P}'}\n"})
+    assert errors(root) == [
+        "reconcile.yaml:3:14: environment variable H is not set",
+        "reconcile.yaml:3:14: environment variable P is not set",
+    ]
+
+
 def test_invalid_avro(write: Write) -> None:
     bad = '{"type": "record", "name": "A", "fields": [{"name": "x", "type": "strin"}]}'
     root = write({**PROJECT, "specs/a.yaml": f"subjects:\n  a-value:\n    schema: '{bad}'\n"})
