@@ -275,7 +275,7 @@ class RegistryClient:
                     response = await self._http.request(
                         method, path, params=params, content=content, headers=headers
                     )
-                except httpx.TransportError as exc:
+                except (httpx.TransportError, OSError) as exc:
                     failure = classify_transport_error(exc, self._timeout)
             last_attempt = attempt > self._max_retries
 

@@ -44,15 +44,22 @@ class TransportFailure:
     maybe_sent: bool
 
 
-def classify_transport_error(exc: httpx.TransportError, timeout: float) -> TransportFailure:
-    """Describe an httpx transport failure without quoting the exception (which may hold a URL)."""
+def classify_transport_error(
+    exc: httpx.TransportError | OSError, timeout: float
+) -> TransportFailure:
+    """Describe a transport failure without quoting the exception (which may hold a URL).
+
+    ``OSError`` covers what httpcore lets through unwrapped, such as a TLS alert
+    read after the handshake (a server refusing a missing client certificate).
+    """
     chain = _exception_chain(exc)
     tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
     if tls is not None:
         if isinstance(tls, ssl.SSLCertVerificationError):
             detail = f"certificate verify failed: {tls.verify_message}"
         else:
-            detail = tls.reason or "handshake failed"
+            # ``reason`` is OpenSSL's constant, e.g. TLSV13_ALERT_CERTIFICATE_REQUIRED.
+            detail = (tls.reason or "handshake failed").lower().replace("_", " ")
         return TransportFailure(f"TLS error: {detail}", retryable=False, maybe_sent=False)
     not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     if any(isinstance(e, ConnectionRefusedError) for e in chain):

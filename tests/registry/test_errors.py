@@ -174,6 +174,7 @@ TRANSPORT_FAILURES: list[Callable[[httpx.Request], Exception]] = [
     lambda r: httpx.ConnectError(f"refused {r.url} {r.headers['Authorization']}", request=r),
     lambda r: httpx.ReadTimeout(f"timeout {r.headers['Authorization']}", request=r),
     lambda r: httpx.RemoteProtocolError(f"closed {secret_of(r)}", request=r),
+    lambda r: OSError(f"unwrapped by httpcore {secret_of(r)}"),
 ]
 
 
