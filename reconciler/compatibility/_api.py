@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Literal
 
@@ -156,7 +157,32 @@ def check(
     messages: list[Message] = []
     for number, old in reversed(indexed):
         if base in ("BACKWARD", "FULL"):
-            messages += fmt.reader_writer(reader=new_p, writer=old, version=number)
+            messages += _reader_writer(fmt, reader=new_p, writer=old, version=number)
         if base in ("FORWARD", "FULL"):
-            messages += fmt.reader_writer(reader=old, writer=new_p, version=number)
+            messages += _reader_writer(fmt, reader=old, writer=new_p, version=number)
     return Result(not messages, tuple(messages))
+
+
+_PAIRS: OrderedDict[tuple[str, str, str, str], list[Message]] = OrderedDict()
+_PAIRS_MAX = 4096
+
+
+def _reader_writer(
+    fmt: ModuleType, reader: ParsedSchema, writer: ParsedSchema, version: int
+) -> list[Message]:
+    """The format's verdict for one pair, remembered by canonical forms.
+
+    A plan checks the same pairs again and again (every subject, every run of
+    the local registry); the verdict depends only on the two schemas.
+    """
+    refs = repr(sorted({**reader.references, **writer.references}.items()))
+    key = (reader.schema_type, reader.canonical, writer.canonical, refs)
+    found = _PAIRS.get(key)
+    if found is None:
+        found = fmt.reader_writer(reader=reader, writer=writer, version=0)
+        _PAIRS[key] = found
+        if len(_PAIRS) > _PAIRS_MAX:
+            _PAIRS.popitem(last=False)
+    else:
+        _PAIRS.move_to_end(key)
+    return [replace(m, version=version) for m in found]
