@@ -6,8 +6,9 @@ import click
 
 from reconciler import __version__
 
+from .apply_cmd import apply
 from .compat_cmd import compat
-from .plan_cmd import apply, plan
+from .plan_cmd import plan
 from .registry_cmd import registry
 from .validate_cmd import validate
 

@@ -1,28 +1,26 @@
-"""``reconcile plan`` and ``reconcile apply``."""
+"""``reconcile plan``."""
 
 from __future__ import annotations
 
-import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from reconciler.engine import (
-    ApplyRefused,
+    JOURNAL_DIR,
     Plan,
     PlanOptions,
-    StepResult,
-    apply_plan,
+    find_interrupted,
     make_plan,
     open_clients,
-    refusal,
     targeted_registries,
 )
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec.model import Project
 
-from ._common import console, directory_argument, fail, load, registry_option, run
+from ._common import console, directory_argument, load, registry_option, run
 
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -40,6 +38,15 @@ async def _plan(project: Project, registries: tuple[str, ...], options: PlanOpti
     names = targeted_registries(project, registries)
     async with open_clients(project, names) as clients:
         return await make_plan(project, clients, options)
+
+
+def recovery_options(project: Project, options: PlanOptions) -> PlanOptions:
+    """Report interrupted applies and plan the restores of the modes they left behind."""
+    interrupted = [i for i in find_interrupted(project.root / JOURNAL_DIR) if not i.running]
+    for item in interrupted:
+        console(stderr=True).print(f"warning: {item.describe()}", markup=False)
+    restores = {k: v for i in interrupted for k, v in i.pending_restores.items()}
+    return replace(options, recovered_modes={**restores, **options.recovered_modes})
 
 
 def plan_options(function):
@@ -93,7 +100,8 @@ def plan(
 ) -> None:
     """Show what apply would change to make the registries match the specs."""
     project = load(directory)
-    result = run(_plan(project, registries, PlanOptions(max_deletes, force_import)))
+    options = recovery_options(project, PlanOptions(max_deletes, force_import))
+    result = run(_plan(project, registries, options))
     _show(result, output)
     if out_file:
         Path(out_file).write_text(render_json(result) + "\n")
@@ -102,112 +110,3 @@ def plan(
         sys.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
-
-
-def _progress(result: StepResult, index: int, total: int) -> None:
-    action = result.action
-    mark = "[green]ok[/]" if result.ok else "[red]FAILED[/]"
-    console().print(
-        f"  [{index}/{total}] {mark} {action.kind.value} {action.label} "
-        f"({action.registry}): {result.detail}"
-    )
-
-
-async def _apply(
-    project: Project,
-    registries: tuple[str, ...],
-    saved: Plan | None,
-    auto_approve: bool,
-    options: PlanOptions,
-) -> int:
-    if saved is not None and not registries:
-        registries = tuple(r.name for r in saved.registries)
-    names = targeted_registries(project, registries)
-    async with open_clients(project, names) as clients:
-        current = await make_plan(project, clients, options)
-        if saved is not None:
-            stale = {r.name for r in saved.registries} - {
-                r.name
-                for r in current.registries
-                if r.fingerprint in {s.fingerprint for s in saved.registries}
-            }
-            if stale:
-                fail(
-                    f"the live state of registry {', '.join(sorted(stale))} changed since the "
-                    "plan was saved; nothing was applied. Run `reconcile plan` again."
-                )
-            todo = saved
-        else:
-            todo = current
-        console().print(render_text(todo))
-        if not todo.has_changes:
-            return EXIT_NO_CHANGES
-        reason = refusal(todo)
-        if reason:
-            fail(reason)
-        if not auto_approve:
-            if not sys.stdin.isatty():
-                fail(
-                    "refusing to apply without confirmation: no terminal to ask on. "
-                    "Pass --auto-approve."
-                )
-            if not click.confirm("\nApply these changes?", default=False):
-                console().print("Apply cancelled; nothing was changed.")
-                return EXIT_ERROR
-        console().print("\nApplying:")
-        try:
-            results = await apply_plan(todo, clients, _progress)
-        except ApplyRefused as exc:
-            fail(str(exc))
-        if not all(r.ok for r in results):
-            fail(f"apply stopped after {len(results)} of {len(todo.actions)} step(s).")
-        after = await make_plan(project, clients, options)
-        if after.has_changes or after.errors:
-            console().print("\n[red]Apply finished, but the registries still differ:[/]")
-            console().print(render_text(after))
-            return EXIT_ERROR
-        console().print(
-            f"\n[green]Apply complete[/]: {len(results)} change(s). The registries match the specs."
-        )
-        return EXIT_NO_CHANGES
-
-
-@click.command()
-@click.argument("target", default=".", type=click.Path(exists=True))
-@click.option(
-    "--dir",
-    "-C",
-    "directory",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="The project directory when TARGET is a saved plan (default: current).",
-)
-@registry_option
-@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-@plan_options
-def apply(
-    target: str,
-    directory: str | None,
-    registries: tuple[str, ...],
-    auto_approve: bool,
-    max_deletes: int | None,
-    force_import: bool,
-) -> None:
-    """Apply the plan for the project in TARGET, or a plan saved by `plan --out`.
-
-    A saved plan is applied only if the live state is still the one it was
-    made from. Apply ends by planning again and succeeds only if that plan is
-    empty.
-    """
-    saved = None
-    if Path(target).is_file():
-        try:
-            saved = Plan.from_dict(json.loads(Path(target).read_text()))
-        except (ValueError, KeyError, TypeError) as exc:
-            fail(f"{target} is not a saved plan: {exc}")
-        project_dir = directory or "."
-    else:
-        project_dir = target
-    project = load(project_dir)
-    options = PlanOptions(max_deletes, force_import)
-    sys.exit(run(_apply(project, registries, saved, auto_approve, options)))

@@ -2,13 +2,17 @@
 
 from .apply import ApplyRefused, StepResult, apply_plan, refusal
 from .connections import open_clients
+from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
 from .plan import FORMAT_VERSION, Action, Kind, Plan, Problem, Scope
 from .planner import PlanOptions, make_plan, targeted_registries
 
 __all__ = [
     "FORMAT_VERSION",
+    "JOURNAL_DIR",
     "Action",
     "ApplyRefused",
+    "Interrupted",
+    "Journal",
     "Kind",
     "Plan",
     "PlanOptions",
@@ -16,6 +20,7 @@ __all__ = [
     "Scope",
     "StepResult",
     "apply_plan",
+    "find_interrupted",
     "make_plan",
     "open_clients",
     "refusal",

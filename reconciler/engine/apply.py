@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from reconciler.registry import Reference, RegistryClient, RegistryError
 
+from .journal import Journal
 from .plan import Action, Kind, Plan, Scope
 
 
@@ -80,9 +81,12 @@ async def run_action(action: Action, client: RegistryClient) -> str:
 
 
 async def apply_plan(
-    plan: Plan, clients: dict[str, RegistryClient], progress: Progress | None = None
+    plan: Plan,
+    clients: dict[str, RegistryClient],
+    progress: Progress | None = None,
+    journal: Journal | None = None,
 ) -> list[StepResult]:
-    """Run every action in order.
+    """Run every action in order, recording each step in the journal.
 
     At the first failure the remaining actions are skipped (they may depend
     on it), except ``restore`` actions, which end temporary IMPORT modes: no
@@ -94,16 +98,22 @@ async def apply_plan(
     results: list[StepResult] = []
     total = len(plan.actions)
     failed = False
-    for index, action in enumerate(plan.actions, start=1):
+    for index, action in enumerate(plan.actions):
         if failed and not action.restore:
             continue
+        if journal:
+            journal.step(index, "started")
         try:
             detail = await run_action(action, clients[action.registry])
             result = StepResult(action, True, detail)
         except (RegistryError, ApplyRefused) as exc:
             result = StepResult(action, False, str(exc))
             failed = True
+        if journal:
+            journal.step(index, "done" if result.ok else "failed", result.detail)
         results.append(result)
         if progress:
-            progress(result, index, total)
+            progress(result, index + 1, total)
+    if journal:
+        journal.end("failed" if failed else "ok")
     return results

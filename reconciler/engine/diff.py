@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, SubjectSpec
 
-from .contexts import DEFAULT, context_prefix, normalize_context, qualify
+from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
 from .plan import Action, Kind, Problem, ReferenceRef, Scope
 from .schemas import SchemaCache
 from .snapshot import LiveState, LiveVersion
@@ -41,12 +41,15 @@ class RegistryDiff:
         cache: SchemaCache,
         *,
         allow_force_import: bool = False,
+        recovered_modes: dict[str, str | None] | None = None,
     ) -> None:
         self.registry = registry
         self.specs = specs
         self.live = live
         self.cache = cache
         self.allow_force_import = allow_force_import
+        # subject -> the mode it had before an interrupted apply switched it to IMPORT
+        self.recovered_modes = recovered_modes or {}
         self.problems: list[Problem] = []
         # Config and mode actions, keyed by (kind, target) so one change is planned once.
         self.config_actions: dict[tuple[Kind, str], Action] = {}
@@ -55,6 +58,7 @@ class RegistryDiff:
         self.import_setup: list[Action] = []
         self.import_restore: list[Action] = []
         self.deletes: list[Action] = []
+        self.importing: set[str] = set()  # subjects wrapped in a temporary IMPORT mode
         # qualified subject -> {version number -> (schema text, reference texts)} the plan
         # registers; used to resolve references to versions the plan itself creates.
         self.planned: dict[str, dict[int, tuple[str, dict[str, str]]]] = {}
@@ -211,32 +215,33 @@ class RegistryDiff:
         """Wrap ``subject``'s registrations in a temporary subject-level IMPORT mode.
 
         The restore action sets the mode the spec wants, or the one the subject
-        had, or removes the subject-level mode when it had none, and runs even
-        when a registration fails.
+        had (before an interrupted apply, if one left it in IMPORT), or removes
+        the subject-level mode when it had none; it runs even when a
+        registration fails.
         """
-        if any(a.target == subject for a in self.import_setup):
+        if subject in self.importing:
             return True
         ctx = self.live.contexts[context]
         live_mode = ctx.subject_mode.get(subject)
-        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
+        original = live_mode
+        if live_mode == "IMPORT" and subject in self.recovered_modes:
+            original = self.recovered_modes[subject]
         non_empty = bool(ctx.versions.get(subject)) or bool(ctx.soft_deleted.get(subject))
-        if live_mode == "IMPORT" and wanted is None:
-            return True
         if non_empty and live_mode != "IMPORT" and not self.allow_force_import:
             self.error(
                 subject,
-                "registering pinned ids into a subject that already has "
-                "versions needs IMPORT mode with force; re-run with --force-import "
-                "if the ids are free",
+                "registering pinned ids into a subject that already has versions needs "
+                "IMPORT mode with force; re-run with --force-import if the ids are free",
                 source,
             )
             return False
-        name = self.registry.name
+        self.importing.add(subject)
+        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
         if live_mode != "IMPORT":
             self.import_setup.append(
                 Action(
                     Kind.SET_MODE,
-                    name,
+                    self.registry.name,
                     context,
                     Scope.SUBJECT,
                     subject,
@@ -247,37 +252,42 @@ class RegistryDiff:
                     force=non_empty,
                 )
             )
-        restore_to = wanted.after if wanted is not None else live_mode
-        if restore_to == "IMPORT":
-            return True
-        if restore_to is None:
-            restore = Action(
-                Kind.DELETE_MODE,
-                name,
-                context,
-                Scope.SUBJECT,
-                subject,
-                "end of the temporary IMPORT mode",
-                "IMPORT",
-                None,
-                source=source,
-                restore=True,
-            )
-        else:
-            restore = Action(
-                Kind.SET_MODE,
-                name,
-                context,
-                Scope.SUBJECT,
-                subject,
-                "end of the temporary IMPORT mode",
-                "IMPORT",
-                restore_to,
-                source=source,
-                restore=True,
-            )
-        self.import_restore.append(restore)
+        restore_to = wanted.after if wanted is not None else original
+        if restore_to != "IMPORT":
+            self._restore(context, subject, restore_to, "end of the temporary IMPORT mode", source)
         return True
+
+    def _restore(
+        self, context: str, subject: str, mode: str | None, reason: str, source: str | None
+    ) -> None:
+        kind = Kind.DELETE_MODE if mode is None else Kind.SET_MODE
+        self.import_restore.append(
+            Action(
+                kind,
+                self.registry.name,
+                context,
+                Scope.SUBJECT,
+                subject,
+                reason,
+                "IMPORT",
+                mode,
+                source=source,
+                restore=True,
+            )
+        )
+
+    def plan_recovery(self) -> None:
+        """Restore the modes an interrupted apply left in IMPORT, if nothing else does."""
+        for subject, original in self.recovered_modes.items():
+            context = context_of(subject)
+            ctx = self.live.contexts.get(context)
+            if ctx is None or ctx.subject_mode.get(subject) != "IMPORT":
+                continue
+            if subject in self.importing or (Kind.SET_MODE, subject) in self.config_actions:
+                continue
+            self._restore(
+                context, subject, original, "an interrupted apply left it in IMPORT mode", None
+            )
 
     # -- references -------------------------------------------------------------
 

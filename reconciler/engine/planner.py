@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import ContextSpec, Project
 
-from .contexts import normalize_context, qualify
+from .contexts import context_of, normalize_context, qualify
 from .deletes import plan_deletes
 from .diff import RegistryDiff
 from .plan import DELETES, Action, Plan, Problem, RegistryState
@@ -24,6 +24,8 @@ class PlanOptions:
 
     max_deletes: int | None = None  # None: the project's max_deletes
     allow_force_import: bool = False  # IMPORT into subjects that already have versions
+    # (registry, subject) -> mode to restore, from interrupted applies' journals
+    recovered_modes: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
 
 def targeted_registries(project: Project, only: tuple[str, ...] = ()) -> list[str]:
@@ -78,10 +80,21 @@ async def _plan_one(
     config = project.registries[name]
     specs = specs_for(project, name)
     managed = managed_subjects(specs)
+    recovered = {s: m for (r, s), m in options.recovered_modes.items() if r == name}
+    for subject in recovered:
+        managed.setdefault(context_of(subject), []).append(subject)
     live = await snapshot(client, name, managed, _needs_deleted_listing(specs))
-    diff = RegistryDiff(config, specs, live, cache, allow_force_import=options.allow_force_import)
+    diff = RegistryDiff(
+        config,
+        specs,
+        live,
+        cache,
+        allow_force_import=options.allow_force_import,
+        recovered_modes=recovered,
+    )
     diff.plan_config()
     plan_registrations(diff)
+    diff.plan_recovery()
     plan_deletes(diff)
     actions = diff.ordered()
     problems = diff.problems

@@ -75,7 +75,9 @@ def render_text(plan: Plan) -> str:
         )
     if plan.problems:
         lines.append("")
-    if not plan.has_changes:
+    if plan.errors:
+        lines.append(f"Plan failed: {len(plan.errors)} error(s). Nothing can be applied.")
+    elif not plan.has_changes:
         lines.append("No changes. The registries match the specs.")
     else:
         lines.append(summary_line(plan.counts()))
