@@ -142,13 +142,13 @@ def store_error(message: str) -> RegistryError:
 
 
 def bad_request(message: str) -> RegistryError:
-    """Malformed JSON: Jersey's parse-error mapper answers 400 with error_code 400."""
+    """Malformed JSON, or JSON of the wrong shape: rest-utils answers 400 with error_code 400."""
     return RegistryError(400, 400, message)
 
 
-def unprocessable(message: str) -> RegistryError:
-    """JSON of the wrong shape: Jersey's mapping-error mapper answers 422/422."""
-    return RegistryError(422, 422, message)
+def missing_body() -> RegistryError:
+    """A required body left out: a constraint violation, 422 with error_code 422."""
+    return RegistryError(422, 422, "request may not be null")
 
 
 def not_found() -> RegistryError:

@@ -38,16 +38,19 @@ class SchemaRequest:
 
 def parse_json(raw: bytes) -> object:
     if not raw.strip():
-        raise errors.bad_request("Request body is empty")
+        raise errors.missing_body()
     try:
-        return json.loads(raw)
+        doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.bad_request(f"Unrecognized JSON: {exc}") from exc
+    if doc is None:
+        raise errors.missing_body()
+    return doc
 
 
 def _object(doc: object) -> dict[str, object]:
     if not isinstance(doc, dict):
-        raise errors.unprocessable("Request body must be a JSON object")
+        raise errors.bad_request("Request body must be a JSON object")
     return doc
 
 
@@ -56,16 +59,16 @@ def _int_field(doc: dict[str, object], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.unprocessable(f"Field '{key}' must be an integer")
+        raise errors.bad_request(f"Field '{key}' must be an integer")
     if not -(2**31) <= value <= MAX_VERSION:
-        raise errors.unprocessable(f"Field '{key}' is out of range")
+        raise errors.bad_request(f"Field '{key}' is out of range")
     return value
 
 
 def _str_field(doc: dict[str, object], key: str) -> str | None:
     value = doc.get(key)
     if value is not None and not isinstance(value, str):
-        raise errors.unprocessable(f"Field '{key}' must be a string")
+        raise errors.bad_request(f"Field '{key}' must be a string")
     return value
 
 
@@ -75,7 +78,7 @@ def parse_schema_request(raw: bytes) -> SchemaRequest:
     schema_type = _str_field(doc, "schemaType") or "AVRO"
     refs_doc = doc.get("references") or []
     if not isinstance(refs_doc, list):
-        raise errors.unprocessable("Field 'references' must be an array")
+        raise errors.bad_request("Field 'references' must be an array")
     references = []
     for item in refs_doc:
         ref = _object(item)
@@ -104,7 +107,7 @@ def parse_config_request(raw: bytes) -> dict[str, object]:
     doc = _object(parse_json(raw))
     normalize = doc.get("normalize")
     if normalize is not None and not isinstance(normalize, bool):
-        raise errors.unprocessable("Field 'normalize' must be a boolean")
+        raise errors.bad_request("Field 'normalize' must be a boolean")
     return doc
 
 
@@ -127,10 +130,13 @@ def parse_bool(value: str | None) -> bool:
 
 
 def parse_int(value: str | None, default: int) -> int:
+    """A Java ``int`` parameter; JAX-RS answers 404 when it does not convert."""
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        # JAX-RS answers an unconvertible query parameter with 404.
-        raise errors.RegistryError(404, 404, "HTTP 404 Not Found") from None
+        raise errors.not_found() from None
+    if not -(2**31) <= number <= MAX_VERSION:
+        raise errors.not_found()
+    return number

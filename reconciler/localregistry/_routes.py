@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import _errors as errors
 from ._contexts import DEFAULT_CONTEXT, WILDCARD, Subject, parse_subject
 from ._registry import Registry
 from ._requests import (
@@ -50,10 +49,7 @@ class Call:
         return parse_version(self.params["version"])
 
     def schema_id(self) -> int:
-        try:
-            return int(self.params["id"])
-        except ValueError:
-            raise errors.not_found() from None
+        return parse_int(self.params["id"], 0)
 
     def id_subject(self) -> Subject | None:
         text = self.query("subject")
