@@ -15,22 +15,22 @@ _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def interpolate(text: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Return the interpolated text and the problems found (one message each)."""
-    problems: list[str] = []
+def interpolate(text: str, environ: Mapping[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    """Return the interpolated text and the problems found, as (token, message)."""
+    problems: list[tuple[str, str]] = []
 
     def substitute(match: re.Match[str]) -> str:
         if match.group(1) is None:
             return "${"
         name, has_fallback, fallback = match.group(1).partition(":-")
         if not _NAME.match(name):
-            problems.append(f"invalid variable reference ${{{match.group(1)}}}")
+            problems.append((match.group(0), f"invalid variable reference {match.group(0)}"))
             return ""
         value = environ.get(name)
         if has_fallback and not value:
             return fallback
         if value is None:
-            problems.append(f"environment variable {name} is not set")
+            problems.append((match.group(0), f"environment variable {name} is not set"))
             return ""
         return value
 

@@ -67,9 +67,15 @@ class Document:
 
 class _Builder:
     def __init__(
-        self, path: Path, loader: yaml.SafeLoader, environ: Mapping[str, str], errors: Collector
+        self,
+        path: Path,
+        text: str,
+        loader: yaml.SafeLoader,
+        environ: Mapping[str, str],
+        errors: Collector,
     ) -> None:
         self.doc = Document(path, None)
+        self.text = text
         self.loader = loader
         self.environ = environ
         self.errors = errors
@@ -84,11 +90,25 @@ class _Builder:
         value = self.loader.construct_object(node)
         if isinstance(value, str):
             value, problems = interpolate(value, self.environ)
-            for problem in problems:
-                self.errors.error(location, problem)
+            start = node.start_mark.index
+            for token, problem in problems:
+                token_location, start = self._token_location(token, start, node.end_mark.index)
+                self.errors.error(token_location or location, problem)
             if problems:
                 self.errors.mark_broken(location)
         return value
+
+    def _token_location(self, token: str, start: int, end: int) -> tuple[Location | None, int]:
+        """Where ``token`` (a ``${...}``) is written in the source, searching from ``start``.
+
+        None when the scalar's escapes hide it; the scalar's own location is used then.
+        """
+        index = self.text.find(token, start, end)
+        if index < 0:
+            return None, start
+        line_start = self.text.rfind("\n", 0, index) + 1
+        line = self.text.count("\n", 0, index) + 1
+        return Location(self.doc.path, line, index - line_start + 1), index + len(token)
 
     def _mapping(self, node: yaml.MappingNode, key_path: KeyPath) -> dict[str, Any]:
         self.loader.flatten_mapping(node)  # resolves "<<" merge keys
@@ -124,7 +144,7 @@ def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Docu
         if node is None:
             errors.error(Location(path, 1, 1), "file is empty: expected a mapping")
             return None
-        builder = _Builder(path, loader, environ, errors)
+        builder = _Builder(path, text, loader, environ, errors)
         builder.doc.data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -195,7 +195,7 @@ def test_interpolation_forms(write: Write) -> None:
         }
     )
     assert errors(root, {"T": "5"}) == [
-        "reconcile.yaml:4:14: invalid variable reference ${not-a-name}",
+        "reconcile.yaml:4:22: invalid variable reference ${not-a-name}",
     ]
 
 

@@ -130,8 +130,8 @@ def test_missing_environment_variable(write: Write) -> None:
 def test_every_missing_variable_of_a_value(write: Write) -> None:
     root = write({"reconcile.yaml": "version: 1\nregistries:\n  dev: {url: 'http://${H}:${P}'}\n"})
     assert errors(root) == [
-        "reconcile.yaml:3:14: environment variable H is not set",
-        "reconcile.yaml:3:14: environment variable P is not set",
+        "reconcile.yaml:3:22: environment variable H is not set",
+        "reconcile.yaml:3:27: environment variable P is not set",
     ]
 
 
@@ -304,7 +304,7 @@ def test_many_errors_reported_together(write: Write) -> None:
         }
     )
     assert errors(root) == [
-        "reconcile.yaml:3:14: environment variable URL is not set",
+        "reconcile.yaml:3:15: environment variable URL is not set",
         "specs/a.yaml:2:15: schema file not found: specs/missing.avsc",
         "specs/b.yaml:2:13: subjects.b.type: invalid value 'XML'; "
         "expected 'AVRO', 'JSON' or 'PROTOBUF'",
@@ -329,3 +329,19 @@ def test_other_subjects_still_checked_after_a_broken_one(write: Write) -> None:
         "specs/a.yaml:2:24",
         "specs/a.yaml:3:15",
     ]
+
+
+def test_missing_variable_inside_a_block_scalar(write: Write) -> None:
+    root = write(
+        {
+            **PROJECT,
+            "specs/a.yaml": """
+                subjects:
+                  a:
+                    schema: |
+                      {"type": "record", "name": "A",
+                       "doc": "${DOC}", "fields": []}
+            """,
+        }
+    )
+    assert errors(root) == ["specs/a.yaml:5:16: environment variable DOC is not set"]
