@@ -710,6 +710,74 @@ def _draft(doc: Any) -> str:
     return "draft-07"
 
 
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
+_SCHEMA_VALUES = (
+    "additionalProperties",
+    "additionalItems",
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
+
+
+def _check_against_metaschema(validator: Any, schema: Any, where: tuple[str, ...]) -> None:
+    """Validate ``schema`` against its metaschema, one subschema at a time.
+
+    The metaschemas are recursive and context-free (a subschema is valid on its
+    own), so each nested schema is checked separately and cached: a new version
+    of a large schema re-validates only the parts that changed, which is most of
+    the cost of parsing a JSON Schema.
+    """
+    if not isinstance(schema, dict):
+        _check_piece(validator, _key(schema), where)
+        return
+    shell = dict(schema)
+    nested: list[tuple[Any, tuple[str, ...]]] = []
+    for keyword in _SCHEMA_MAPS:
+        value = schema.get(keyword)
+        if isinstance(value, dict) and all(isinstance(v, dict | bool) for v in value.values()):
+            shell[keyword] = {k: {} for k in value}
+            nested += [(v, (*where, keyword, k)) for k, v in value.items()]
+    for keyword in _SCHEMA_LISTS:
+        value = schema.get(keyword)
+        if isinstance(value, list) and all(isinstance(v, dict | bool) for v in value):
+            shell[keyword] = [{} for _ in value]
+            nested += [(v, (*where, keyword, str(i))) for i, v in enumerate(value)]
+    for keyword in _SCHEMA_VALUES:
+        value = schema.get(keyword)
+        if isinstance(value, dict):
+            shell[keyword] = {}
+            nested.append((value, (*where, keyword)))
+    _check_piece(validator, _key(shell), where)
+    for value, path in nested:
+        _check_against_metaschema(validator, value, path)
+
+
+def _check_piece(validator: Any, piece: str, where: tuple[str, ...]) -> None:
+    error = _metaschema_error(validator, piece)
+    if error is not None:
+        location, message = error
+        raise InvalidSchemaError(
+            f"invalid JSON Schema at #/{'/'.join(where + location)}: {message}"
+        )
+
+
+@lru_cache(maxsize=16384)
+def _metaschema_error(validator: Any, piece: str) -> tuple[tuple[str, ...], str] | None:
+    try:
+        validator.check_schema(json.loads(piece))
+    except jsonschema.exceptions.SchemaError as exc:
+        return tuple(str(p) for p in exc.path), exc.message
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedSchema:
     try:
@@ -719,11 +787,7 @@ def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedS
     if not isinstance(doc, dict | bool):
         raise InvalidSchemaError("a JSON Schema must be an object or a boolean")
     validator = jsonschema.validators.validator_for(doc, default=jsonschema.Draft7Validator)
-    try:
-        validator.check_schema(doc)
-    except jsonschema.exceptions.SchemaError as exc:
-        where = "/".join(str(p) for p in exc.path)
-        raise InvalidSchemaError(f"invalid JSON Schema at #/{where}: {exc.message}") from exc
+    _check_against_metaschema(validator, doc, ())
     ref_docs: dict[str, Any] = {}
     for name, ref_text in references:
         try:
