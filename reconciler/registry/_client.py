@@ -102,6 +102,67 @@ def _schema_body(
     return body
 
 
+# -- reading response bodies: each raises KeyError/TypeError/ValueError on a body
+# -- of the wrong shape, which ``_call`` turns into UnexpectedResponseError.
+
+
+def _list(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise TypeError("expected a JSON array")
+    return data
+
+
+def _int(data: Any) -> int:
+    if isinstance(data, bool) or not isinstance(data, int):
+        raise TypeError("expected an integer")
+    return data
+
+
+def _ints(data: Any) -> list[int]:
+    return [_int(v) for v in _list(data)]
+
+
+def _strings(data: Any) -> list[str]:
+    if not all(isinstance(s, str) for s in _list(data)):
+        raise TypeError("expected strings")
+    return list(data)
+
+
+def _optional_str(data: Mapping[str, Any], *keys: str) -> str | None:
+    value = next((data[k] for k in keys if data.get(k) is not None), None)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"expected a string in {keys}")
+    return value
+
+
+def _level(data: Any) -> str | None:
+    """``compatibilityLevel`` (GET/DELETE answers) or ``compatibility`` (PUT answers)."""
+    return _optional_str(data, "compatibilityLevel", "compatibility")
+
+
+def _mode(data: Any) -> str | None:
+    return _optional_str(data, "mode")
+
+
+def _verdict(data: Any) -> CompatibilityVerdict:
+    compatible = data["is_compatible"]
+    if not isinstance(compatible, bool):
+        raise TypeError("is_compatible is not a boolean")
+    return CompatibilityVerdict(compatible, [str(m) for m in data.get("messages") or []])
+
+
+def _refused_repeat(error: RegistryError) -> bool:
+    """How a registry may refuse a repeated pinned (IMPORT) registration it already applied."""
+    return isinstance(error, IncompatibleSchemaError | UnprocessableError) and not isinstance(
+        error, InvalidSchemaError
+    )
+
+
+def _scoped(root: str, subject: str | None) -> str:
+    """``/config`` or ``/mode``: global without a subject, else the subject's (or context's)."""
+    return root if subject is None else f"{root}/{_segment(subject)}"
+
+
 def _ssl_context(tls: TlsConfig | None, display: str) -> ssl.SSLContext | bool:
     """The ``verify=`` argument for httpx: True (system CAs), or a context built from ``tls``."""
     if tls is None:
@@ -254,8 +315,12 @@ class RegistryClient:
         body: Any = None,
         safety: Safety = Safety.IDEMPOTENT,
         settles: Settles | None = None,
+        parse: Callable[[Any], Any] = lambda data: data,
     ) -> Any:
-        """Send a request with retries; return the decoded JSON body.
+        """Send a request with retries; return ``parse`` of the decoded JSON body.
+
+        A body ``parse`` cannot read (a missing field, a wrong type) is an
+        ``UnexpectedResponseError``.
 
         ``settles`` recognises an error that, on a retry after an attempt that
         may have been applied, means that attempt did the work: ``_call`` then
@@ -296,7 +361,7 @@ class RegistryClient:
             status = response.status_code
             logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
             if 200 <= status < 300:
-                return self._decode(response, label)
+                return self._parse(parse, self._decode(response, label), status, label)
             error = self._error(response, label)
             if maybe_applied and settles is not None and settles(error):
                 return _AppliedEarlier(error)
@@ -322,6 +387,20 @@ class RegistryClient:
             self.display, response.status_code, None, "the response is not JSON", request=label
         )
 
+    def _parse(self, parse: Callable[[Any], Any], data: Any, status: int, label: str) -> Any:
+        try:
+            return parse(data)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            pass
+        # Outside the except block, as in ``_decode``: the parse error may quote the body.
+        raise UnexpectedResponseError(
+            self.display,
+            status,
+            None,
+            "the response body is not what the API documents",
+            request=label,
+        )
+
     def _error(self, response: httpx.Response, label: str) -> RegistryError:
         status = response.status_code
         error_code, message = status, ""
@@ -343,36 +422,34 @@ class RegistryClient:
             self.display, status, error_code, message, request=label
         )
 
-    def _unexpected(self, label: str, what: str) -> UnexpectedResponseError:
-        return UnexpectedResponseError(self.display, None, None, what, request=label)
-
     # -- subjects and versions ---------------------------------------------
 
     async def get_subjects(self, prefix: str | None = None, deleted: bool = False) -> list[str]:
         """Subject names; ``prefix`` can be a context (``:.ctx:``)."""
-
-        data = await self._call(
-            "GET", "/subjects", params=_params(subjectPrefix=prefix, deleted=_flag(deleted))
+        return await self._call(
+            "GET",
+            "/subjects",
+            params=_params(subjectPrefix=prefix, deleted=_flag(deleted)),
+            parse=_strings,
         )
-        return [str(s) for s in data or []]
 
     async def get_versions(self, subject: str, deleted: bool = False) -> list[int]:
-        data = await self._call(
+        return await self._call(
             "GET",
             f"/subjects/{_segment(subject)}/versions",
             params=_params(deleted=_flag(deleted)),
+            parse=_ints,
         )
-        return [int(v) for v in data or []]
 
     async def get_version(
         self, subject: str, version: Version, deleted: bool = False
     ) -> SchemaVersion:
-        data = await self._call(
+        return await self._call(
             "GET",
             f"/subjects/{_segment(subject)}/versions/{_segment(version)}",
             params=_params(deleted=_flag(deleted)),
+            parse=lambda data: parse_schema_version(data, subject=subject),
         )
-        return parse_schema_version(data, subject=subject)
 
     async def list_schemas(
         self,
@@ -392,7 +469,7 @@ class RegistryClient:
         seen: set[tuple[str, int]] = set()
         offset = 0
         while True:
-            page = await self._call(
+            page: list[SchemaVersion] = await self._call(
                 "GET",
                 "/schemas",
                 params=_params(
@@ -402,17 +479,12 @@ class RegistryClient:
                     offset=offset,
                     limit=page_size,
                 ),
+                parse=lambda data: [parse_schema_version(item) for item in _list(data)],
             )
-            if not isinstance(page, list):
-                raise self._unexpected("GET /schemas", "the schema listing is not a JSON array")
-            fresh = 0
-            for item in page:
-                sv = parse_schema_version(item)
-                if (sv.subject, sv.version) not in seen:
-                    seen.add((sv.subject, sv.version))
-                    result.append(sv)
-                    fresh += 1
-            if len(page) != page_size or fresh == 0:
+            fresh = [sv for sv in page if (sv.subject, sv.version) not in seen]
+            seen.update((sv.subject, sv.version) for sv in fresh)
+            result.extend(fresh)
+            if len(page) != page_size or not fresh:
                 return result
             offset += page_size
 
@@ -448,34 +520,24 @@ class RegistryClient:
             ruleSet=None if rule_set is None else dict(rule_set),
         )
         pinned = id is not None or version is not None
-        data = await self._call(
+        result = await self._call(
             "POST",
             f"/subjects/{_segment(subject)}/versions",
             params=_params(normalize=_flag(normalize)),
             body=body,
-            settles=(
-                (
-                    lambda e: (
-                        isinstance(e, IncompatibleSchemaError | UnprocessableError)
-                        and not isinstance(e, InvalidSchemaError)
-                    )
-                )
-                if pinned
-                else None
-            ),
+            settles=_refused_repeat if pinned else None,
+            parse=lambda data: int(data["id"]),
         )
-        if isinstance(data, _AppliedEarlier):
-            found = await self.lookup(subject, schema, schema_type, references, normalize)
-            if (
-                found is None
-                or (id is not None and found.id != id)
-                or (version is not None and found.version != version)
-            ):
-                raise data.error
-            return found.id
-        if not isinstance(data, dict) or "id" not in data:
-            raise self._unexpected(f"POST /subjects/{subject}/versions", "no id in the response")
-        return int(data["id"])
+        if not isinstance(result, _AppliedEarlier):
+            return int(result)
+        found = await self.lookup(subject, schema, schema_type, references, normalize)
+        if (
+            found is None
+            or (id is not None and found.id != id)
+            or (version is not None and found.version != version)
+        ):
+            raise result.error
+        return found.id
 
     async def lookup(
         self,
@@ -488,17 +550,17 @@ class RegistryClient:
     ) -> SchemaVersion | None:
         """The version of ``subject`` that holds ``schema``, or None (40401/40403)."""
         try:
-            data = await self._call(
+            return await self._call(
                 "POST",
                 f"/subjects/{_segment(subject)}",
                 params=_params(normalize=_flag(normalize), deleted=_flag(deleted)),
                 body=_schema_body(schema, schema_type, references),
+                parse=lambda data: parse_schema_version(data, subject=subject),
             )
         except NotFoundError as exc:
             if exc.error_code in (ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SCHEMA_NOT_FOUND):
                 return None
             raise
-        return parse_schema_version(data, subject=subject)
 
     async def delete_subject(self, subject: str, permanent: bool = False) -> list[int]:
         """Soft delete ``subject`` (or hard delete a soft-deleted one); return the versions.
@@ -509,17 +571,18 @@ class RegistryClient:
         rebuilt from ``GET versions?deleted=true`` (soft), or empty (permanent:
         the subject is gone).
         """
-        data = await self._call(
+        result = await self._call(
             "DELETE",
             f"/subjects/{_segment(subject)}",
             params=_params(permanent=_flag(permanent)),
             settles=_codes(
                 ErrorCode.SUBJECT_NOT_FOUND if permanent else ErrorCode.SUBJECT_SOFT_DELETED
             ),
+            parse=_ints,
         )
-        if isinstance(data, _AppliedEarlier):
+        if isinstance(result, _AppliedEarlier):
             return [] if permanent else await self.get_versions(subject, deleted=True)
-        return [int(v) for v in data or []]
+        return result
 
     async def delete_version(self, subject: str, version: Version, permanent: bool = False) -> int:
         """Soft (or, after that, hard) delete one version; return its number.
@@ -527,7 +590,7 @@ class RegistryClient:
         ``"latest"`` is sent once and never repeated after an attempt that may
         have been applied: a repeat would delete the next version.
         """
-        data = await self._call(
+        result = await self._call(
             "DELETE",
             f"/subjects/{_segment(subject)}/versions/{_segment(version)}",
             params=_params(permanent=_flag(permanent)),
@@ -537,36 +600,46 @@ class RegistryClient:
                 ErrorCode.VERSION_NOT_FOUND,
                 *(() if permanent else (ErrorCode.VERSION_SOFT_DELETED,)),
             ),
+            parse=_int,
         )
-        if isinstance(data, _AppliedEarlier):
-            return int(version)
-        return int(data)
+        return int(version) if isinstance(result, _AppliedEarlier) else result
 
     async def referenced_by(self, subject: str, version: Version) -> list[int]:
         """Ids of the schemas that reference this version."""
-        data = await self._call(
-            "GET", f"/subjects/{_segment(subject)}/versions/{_segment(version)}/referencedby"
+        return await self._call(
+            "GET",
+            f"/subjects/{_segment(subject)}/versions/{_segment(version)}/referencedby",
+            parse=_ints,
         )
-        return [int(i) for i in data or []]
 
     # -- schemas by id -----------------------------------------------------
 
     async def get_schema_by_id(self, id: int, subject: str | None = None) -> SchemaById:
         """The schema with global ``id`` (``subject`` picks the context to look in)."""
-        data = await self._call("GET", f"/schemas/ids/{id}", params=_params(subject=subject))
-        return parse_schema_by_id(data, id)
+        return await self._call(
+            "GET",
+            f"/schemas/ids/{id}",
+            params=_params(subject=subject),
+            parse=lambda data: parse_schema_by_id(data, id),
+        )
 
     async def get_subjects_for_id(self, id: int, deleted: bool = False) -> list[str]:
-        data = await self._call(
-            "GET", f"/schemas/ids/{id}/subjects", params=_params(deleted=_flag(deleted))
+        return await self._call(
+            "GET",
+            f"/schemas/ids/{id}/subjects",
+            params=_params(deleted=_flag(deleted)),
+            parse=_strings,
         )
-        return [str(s) for s in data or []]
 
     async def get_versions_for_id(self, id: int, deleted: bool = False) -> list[SubjectVersion]:
-        data = await self._call(
-            "GET", f"/schemas/ids/{id}/versions", params=_params(deleted=_flag(deleted))
+        return await self._call(
+            "GET",
+            f"/schemas/ids/{id}/versions",
+            params=_params(deleted=_flag(deleted)),
+            parse=lambda data: [
+                SubjectVersion(str(d["subject"]), int(d["version"])) for d in _list(data)
+            ],
         )
-        return [SubjectVersion(str(d["subject"]), int(d["version"])) for d in data or []]
 
     # -- compatibility -----------------------------------------------------
 
@@ -583,24 +656,15 @@ class RegistryClient:
         path = f"/compatibility/subjects/{_segment(subject)}/versions"
         if version is not None:
             path += f"/{_segment(version)}"
-        data = await self._call(
+        return await self._call(
             "POST",
             path,
             params=_params(verbose=_flag(verbose)),
             body=_schema_body(schema, schema_type, references),
-        )
-        if not isinstance(data, dict) or "is_compatible" not in data:
-            raise self._unexpected(f"POST {path}", "no is_compatible in the response")
-        return CompatibilityVerdict(
-            compatible=bool(data["is_compatible"]),
-            messages=[str(m) for m in data.get("messages") or []],
+            parse=_verdict,
         )
 
     # -- config and mode ---------------------------------------------------
-
-    @staticmethod
-    def _scoped(root: str, subject: str | None) -> str:
-        return root if subject is None else f"{root}/{_segment(subject)}"
 
     async def get_config(
         self, subject: str | None = None, default_to_global: bool = False
@@ -610,10 +674,11 @@ class RegistryClient:
         None when the subject has none of its own (40401/40408).
         """
         try:
-            data = await self._call(
+            return await self._call(
                 "GET",
-                self._scoped("/config", subject),
+                _scoped("/config", subject),
                 params=_params(defaultToGlobal=_flag(default_to_global)),
+                parse=_level,
             )
         except NotFoundError as exc:
             if exc.error_code in (
@@ -622,38 +687,37 @@ class RegistryClient:
             ):
                 return None
             raise
-        level = (data or {}).get("compatibilityLevel") or (data or {}).get("compatibility")
-        return None if level is None else str(level)
 
     async def set_config(self, level: str, subject: str | None = None) -> str:
-        data = await self._call(
-            "PUT", self._scoped("/config", subject), body={"compatibility": level}
+        return await self._call(
+            "PUT",
+            _scoped("/config", subject),
+            body={"compatibility": level},
+            parse=lambda data: _level(data or {}) or level,
         )
-        return str((data or {}).get("compatibility") or level)
 
     async def delete_config(self, subject: str | None = None) -> str | None:
         """Remove the level set at this level; return the removed one (None if already gone)."""
-        data = await self._call(
+        result = await self._call(
             "DELETE",
-            self._scoped("/config", subject),
+            _scoped("/config", subject),
             settles=_codes(
                 ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED
             ),
+            parse=lambda data: _level(data or {}),
         )
-        if isinstance(data, _AppliedEarlier) or not isinstance(data, dict):
-            return None
-        level = data.get("compatibilityLevel") or data.get("compatibility")
-        return None if level is None else str(level)
+        return None if isinstance(result, _AppliedEarlier) else result
 
     async def get_mode(
         self, subject: str | None = None, default_to_global: bool = False
     ) -> str | None:
         """The mode set at this level; None when the subject has none of its own (40401/40409)."""
         try:
-            data = await self._call(
+            return await self._call(
                 "GET",
-                self._scoped("/mode", subject),
+                _scoped("/mode", subject),
                 params=_params(defaultToGlobal=_flag(default_to_global)),
+                parse=_mode,
             )
         except NotFoundError as exc:
             if exc.error_code in (
@@ -662,36 +726,31 @@ class RegistryClient:
             ):
                 return None
             raise
-        mode = (data or {}).get("mode")
-        return None if mode is None else str(mode)
 
     async def set_mode(self, mode: str, subject: str | None = None, force: bool = False) -> str:
         """Set the mode; ``force`` allows IMPORT on a subject or registry that has schemas."""
-        data = await self._call(
+        return await self._call(
             "PUT",
-            self._scoped("/mode", subject),
+            _scoped("/mode", subject),
             params=_params(force=_flag(force)),
             body={"mode": mode},
+            parse=lambda data: _mode(data or {}) or mode,
         )
-        return str((data or {}).get("mode") or mode)
 
     async def delete_mode(self, subject: str | None = None) -> str | None:
         """Remove the mode set at this level; return the removed one (None if already gone)."""
-        data = await self._call(
+        result = await self._call(
             "DELETE",
-            self._scoped("/mode", subject),
+            _scoped("/mode", subject),
             settles=_codes(ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED),
+            parse=lambda data: _mode(data or {}),
         )
-        if isinstance(data, _AppliedEarlier) or not isinstance(data, dict):
-            return None
-        mode = data.get("mode")
-        return None if mode is None else str(mode)
+        return None if isinstance(result, _AppliedEarlier) else result
 
     # -- contexts and server -----------------------------------------------
 
     async def get_contexts(self) -> list[str]:
-        data = await self._call("GET", "/contexts")
-        return [str(c) for c in data or []]
+        return await self._call("GET", "/contexts", parse=_strings)
 
     async def ping(self) -> None:
         """Raise unless the registry answers ``GET /`` with a success."""
@@ -700,10 +759,9 @@ class RegistryClient:
     async def server_info(self) -> dict[str, Any]:
         """``GET /v1/metadata/version`` (version, commitId); empty where not implemented."""
         try:
-            data = await self._call("GET", "/v1/metadata/version")
+            return await self._call("GET", "/v1/metadata/version", parse=lambda data: dict(data))
         except NotFoundError:
             return {}
-        return dict(data) if isinstance(data, dict) else {}
 
 
 def _local_transport(db_path: Path) -> httpx.AsyncBaseTransport:

@@ -87,6 +87,38 @@ async def test_non_json_success_body(scripted: Build) -> None:
             await client.get_subjects()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [{"subjects": []}, ["a", 1], None, "text"],
+)
+async def test_success_with_the_wrong_shape(scripted: Build, body: object) -> None:
+    client, _ = scripted([httpx.Response(200, json=body)])
+    async with client:
+        with pytest.raises(UnexpectedResponseError) as info:
+            await client.get_subjects()
+    assert info.value.__context__ is None
+
+
+async def test_wrong_shapes_of_other_answers(scripted: Build) -> None:
+    client, _ = scripted(
+        [
+            httpx.Response(200, json={"version": 1}),
+            httpx.Response(200, json={"is_compatible": "false"}),
+            httpx.Response(200, json=[{"subject": "s"}]),
+            httpx.Response(200, json={"id": "seven"}),
+        ]
+    )
+    async with client:
+        with pytest.raises(UnexpectedResponseError):
+            await client.get_version("s", 1)
+        with pytest.raises(UnexpectedResponseError):
+            await client.check_compatibility("s", "{}")
+        with pytest.raises(UnexpectedResponseError):
+            await client.list_schemas()
+        with pytest.raises(UnexpectedResponseError):
+            await client.register("s", "{}")
+
+
 async def test_lookup_and_config_not_found_are_none(scripted: Build) -> None:
     client, _ = scripted(
         [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -299,3 +300,17 @@ async def test_pinned_register_refused_on_retry_with_other_id_raises(scripted: B
         with pytest.raises(UnprocessableError) as info:
             await client.register("s", AVRO, id=101, version=4)
     assert info.value.error_code == 42207
+
+
+async def test_attempts_are_logged_at_debug(
+    scripted: Build, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="reconciler.registry")
+    client, _ = scripted([httpx.Response(503), httpx.ConnectError("refused"), ok([])])
+    async with client:
+        await client.get_subjects(prefix=":.ctx:")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.DEBUG, "GET /subjects -> 503 (attempt 1)"),
+        (logging.DEBUG, "GET /subjects -> cannot connect (attempt 2)"),
+        (logging.DEBUG, "GET /subjects -> 200 (attempt 3)"),
+    ]

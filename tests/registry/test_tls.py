@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
 import json
@@ -116,10 +117,21 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     )
 
 
+@dataclass
+class Seen:
+    """What the server saw: one (client port, path) per request."""
+
+    requests: list[tuple[int, str]]
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Answers every GET like ``GET /subjects``, naming the client certificate it saw."""
 
+    protocol_version = "HTTP/1.1"  # keep-alive, so that connection reuse shows
+    seen = Seen([])
+
     def do_GET(self) -> None:
+        self.seen.requests.append((self.client_address[1], self.path))
         peer = self.connection.getpeercert()  # type: ignore[attr-defined]
         subject = dict(item[0] for item in peer["subject"]) if peer else {}
         body = json.dumps([subject.get("commonName", "anonymous")]).encode()
@@ -154,6 +166,23 @@ async def test_ca_file_and_client_certificate(pki: Pki, https_url: str) -> None:
     async with RegistryClient(https_url, name="secure", tls=tls) as client:
         assert await client.get_subjects() == ["reconciler"]
         assert await client.get_subjects() == ["reconciler"]
+
+
+async def test_connections_are_kept_alive_and_bounded(pki: Pki, https_url: str) -> None:
+    tls = TlsConfig(ca_file=pki.ca, cert_file=pki.client_cert, key_file=pki.client_key)
+    seen = _Handler.seen.requests
+    async with RegistryClient(https_url + "/prefix", tls=tls, max_concurrency=3) as client:
+        start = len(seen)
+        for _ in range(5):
+            await client.get_subjects()
+        assert len({port for port, _ in seen[start:]}) == 1
+        assert {path for _, path in seen[start:]} == {"/prefix/subjects"}
+
+        start = len(seen)
+        await asyncio.gather(*(client.get_subjects() for _ in range(30)))
+        assert len(seen) - start == 30
+        assert len({port for port, _ in seen[start:]}) <= 3
+        assert client.requests_made == 35
 
 
 async def test_from_config_passes_tls(pki: Pki, https_url: str, tmp_path: Path) -> None:
