@@ -215,6 +215,8 @@ def parse(text: str, references: dict[str, str]) -> ParsedSchema:
 
 def _one_line(options: ProtoMessage) -> str:
     """Options as one line of text format; custom options (extensions) print by number."""
+    if not options.ByteSize():
+        return ""
     return text_format.MessageToString(options, as_one_line=True, print_unknown_fields=True)
 
 
