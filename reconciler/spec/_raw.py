@@ -48,8 +48,8 @@ SchemaValue = Annotated[
     WithJsonSchema(
         {
             "description": "A file path relative to the spec file, inline schema text "
-            "(multi-line, or starting with '{', '[' or '\"'), or an inline JSON/Avro "
-            "schema written as YAML.",
+            "(multi-line, containing '{', or starting with '[' or '\"'), or an inline "
+            "JSON/Avro schema written as YAML.",
             "anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}, {"type": "array"}],
         }
     ),

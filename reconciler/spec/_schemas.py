@@ -2,9 +2,11 @@
 
 The rule, also in docs/spec-format.md: a YAML mapping or sequence is an
 inline JSON document (Avro or JSON Schema) and is dumped to JSON text; a
-string containing a line break, or starting with ``{``, ``[`` or ``"``, is
-inline schema text; any other string is a file path relative to the spec
-file, which must stay inside the project directory after resolving symlinks.
+string containing a line break or a ``{``, or starting with ``[`` or ``"``,
+is inline schema text (a file path has none of these; every JSON object and
+every .proto with a message or enum has a brace); any other string is a file
+path relative to the spec file, which must stay inside the project directory
+after resolving symlinks.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class SchemaSource:
 def is_inline(value: Any) -> bool:
     if not isinstance(value, str):
         return True
-    return "\n" in value or value.lstrip().startswith(("{", "[", '"'))
+    return "\n" in value or "{" in value or value.lstrip().startswith(("[", '"'))
 
 
 def schema_source(

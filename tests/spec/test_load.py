@@ -74,6 +74,9 @@ def test_inline_schemas(write: Write) -> None:
                     schema: '{"type": "string"}'
                   primitive-value:
                     schema: '"string"'
+                  proto-value:
+                    type: PROTOBUF
+                    schema: 'syntax = "proto3"; message Id { string id = 1; }'
             """,
         }
     )
@@ -86,6 +89,7 @@ def test_inline_schemas(write: Write) -> None:
     assert subjects["block-value"].schema.startswith('{"type": "record", "name": "B",\n')
     assert subjects["line-value"].schema == '{"type": "string"}'
     assert subjects["primitive-value"].schema == '"string"'
+    assert subjects["proto-value"].schema == 'syntax = "proto3"; message Id { string id = 1; }'
     assert all(s.schema_path is None for s in subjects.values())
 
 
