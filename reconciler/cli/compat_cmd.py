@@ -2,12 +2,18 @@
 
 Exit status 0 when compatible, 1 when not (like ``buf breaking``), and 1 with
 an error naming the file when a file cannot be read or is not a valid schema.
+With ``--subject``/``--registry`` the earlier versions (and the schemas they
+reference) come from a registry; the registry client is imported only then.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +26,9 @@ from reconciler.compatibility import (
     check,
     parse,
 )
+
+if TYPE_CHECKING:
+    from reconciler.registry import Reference, RegistryClient
 
 _SUFFIXES = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
 
@@ -57,24 +66,101 @@ def _parse(schema_type: str, path: Path, references: dict[str, str]) -> ParsedSc
         raise click.ClickException(f"{path}: {exc}") from exc
 
 
-def _report(result: Result, files: list[Path], new: Path, level: str, schema_type: str) -> dict:
+def _report(result: Result, labels: list[str], new: Path, level: str, schema_type: str) -> dict:
+    """``labels`` names each previous version: its file, or subject and version number."""
     return {
         "compatible": result.compatible,
         "type": schema_type,
         "level": level,
         "new": str(new),
-        "previous": [str(f) for f in files],
+        "previous": labels,
         "messages": [
             {
                 "rule": m.rule,
                 "location": m.location,
                 "message": m.message,
                 "version": m.version,
-                "file": str(files[m.version - 1]) if m.version else None,
+                "against": labels[m.version - 1] if m.version else None,
             }
             for m in result.messages
         ],
     }
+
+
+@dataclass(frozen=True)
+class _Stored:
+    version: int
+    schema_type: str
+    schema: str
+    references: dict[str, str]
+
+
+def _client(registry: str, project_dir: str) -> RegistryClient:
+    """A URL (``http(s)://``, ``local:PATH``) or a registry named in the project file."""
+    from reconciler.registry import RegistryClient
+
+    if "://" in registry or registry.startswith("local:"):
+        return RegistryClient(registry)
+    from reconciler.spec import SpecErrors, load_project
+
+    try:
+        project = load_project(Path(project_dir))
+    except SpecErrors as exc:
+        raise click.ClickException("\n".join(str(e) for e in exc.errors)) from exc
+    config = project.registries.get(registry)
+    if config is None:
+        known = ", ".join(sorted(project.registries)) or "none"
+        raise click.BadParameter(
+            f"no registry {registry!r} in the project file (known: {known})",
+            param_hint="--registry",
+        )
+    return RegistryClient.from_config(config, project.root)
+
+
+async def _reference_texts(client: RegistryClient, references: Iterable[Reference]) -> dict:
+    """Reference name -> text, following references of references (Protobuf imports)."""
+    texts: dict[str, str] = {}
+    for ref in references:
+        if ref.name not in texts:
+            stored = await client.get_version(ref.subject, ref.version)
+            texts[ref.name] = stored.schema
+            nested = await _reference_texts(client, stored.references)
+            texts.update({k: v for k, v in nested.items() if k not in texts})
+    return texts
+
+
+async def _history(
+    registry: str, project_dir: str, subject: str, level: str | None
+) -> tuple[str, list[_Stored]]:
+    """The subject's level (unless given) and the versions that level compares with."""
+    from reconciler.registry import NotFoundError
+
+    async with _client(registry, project_dir) as client:
+        if level is None:
+            level = await client.get_config(subject, default_to_global=True) or "BACKWARD"
+        try:
+            versions = await client.get_versions(subject)
+        except NotFoundError:
+            return level, []  # a new subject: its first version is always accepted
+        if not level.endswith("_TRANSITIVE"):
+            versions = versions[-1:]
+        stored = []
+        for number in versions:
+            found = await client.get_version(subject, number)
+            texts = await _reference_texts(client, found.references)
+            stored.append(_Stored(number, found.schema_type, found.schema, texts))
+        return level, stored
+
+
+def _fetch(
+    registry: str, project_dir: str, subject: str, level: str | None
+) -> tuple[str, list[_Stored]]:
+    from reconciler.registry import RegistryError
+
+    try:
+        return asyncio.run(_history(registry, project_dir, subject, level))
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command()
@@ -88,44 +174,87 @@ def _report(result: Result, files: list[Path], new: Path, level: str, schema_typ
 @click.option(
     "--level",
     type=click.Choice(LEVELS, case_sensitive=False),
-    default="BACKWARD",
-    show_default=True,
-    help="Compatibility level, with Confluent's semantics.",
+    default=None,
+    help="Compatibility level, with Confluent's semantics. Default: BACKWARD, or the "
+    "subject's level with --subject.",
 )
 @click.option(
     "--reference",
     "reference_pairs",
     multiple=True,
     metavar="NAME=FILE",
-    help="A referenced schema: Avro full name, JSON $ref URL or Protobuf import path.",
+    help="A schema NEW references: Avro full name, JSON $ref URL or Protobuf import path.",
+)
+@click.option("--subject", help="Check NEW against the versions this subject holds.")
+@click.option(
+    "--registry",
+    metavar="NAME|URL",
+    help="With --subject: a registry of the project file, or a URL (http(s)://, local:PATH).",
+)
+@click.option(
+    "--project",
+    "project_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory of reconcile.yaml, for --registry NAME.",
 )
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def compat(
     schemas: tuple[Path, ...],
     schema_type: str | None,
-    level: str,
+    level: str | None,
     reference_pairs: tuple[str, ...],
+    subject: str | None,
+    registry: str | None,
+    project_dir: str,
     output: str,
 ) -> None:
-    """Check NEW against PREVIOUS versions (oldest first): PREVIOUS... NEW.
+    """Check NEW against earlier versions: PREVIOUS... NEW, or --subject S --registry R NEW.
 
-    Non-transitive levels compare with the last PREVIOUS only, transitive
-    levels with all of them. Exits 0 when compatible, 1 when not.
+    PREVIOUS files are oldest first. Non-transitive levels compare with the
+    latest earlier version only, transitive levels with all of them. Exits 0
+    when compatible, 1 when not.
     """
+    if (subject is None) != (registry is None):
+        raise click.UsageError("--subject and --registry go together")
     *previous_files, new_file = schemas
-    kind = _schema_type(schema_type and schema_type.upper(), list(schemas))
+    if subject is not None and previous_files:
+        raise click.UsageError("with --subject, give only the NEW schema file")
     references = _references(reference_pairs)
+    if subject is not None and registry is not None:
+        level, stored = _fetch(registry, project_dir, subject, level and level.upper())
+        kind = schema_type or (stored[-1].schema_type if stored else None)
+        kind = _schema_type(kind and kind.upper(), [new_file])
+        previous = [_parse_stored(kind, s, subject) for s in stored]
+        labels = [f"{subject} version {s.version}" for s in stored]
+    else:
+        level = level or "BACKWARD"
+        kind = _schema_type(schema_type and schema_type.upper(), list(schemas))
+        previous = [_parse(kind, f, references) for f in previous_files]
+        labels = [str(f) for f in previous_files]
     new = _parse(kind, new_file, references)
-    previous = [_parse(kind, f, references) for f in previous_files]
-    result = check(kind, new, previous, level.upper(), references)
-    report = _report(result, previous_files, new_file, level.upper(), kind)
+    level = level.upper()
+    result = check(kind, new, previous, level)
+    report = _report(result, labels, new_file, level, kind)
     if output == "json":
         click.echo(json.dumps(report, indent=2))
     else:
         verdict = "compatible" if result.compatible else "incompatible"
-        click.echo(f"{new_file}: {verdict} ({kind}, {level.upper()})")
+        click.echo(f"{new_file}: {verdict} ({kind}, {level})")
         for message in report["messages"]:
-            click.echo(f"  {message['rule']} {message['location']} (vs {message['file']})")
+            click.echo(f"  {message['rule']} {message['location']} (vs {message['against']})")
             click.echo(f"    {message['message']}")
     if not result.compatible:
         raise SystemExit(1)
+
+
+def _parse_stored(kind: str, stored: _Stored, subject: str) -> ParsedSchema:
+    if stored.schema_type != kind:
+        raise click.ClickException(
+            f"{subject} version {stored.version} is {stored.schema_type}, not {kind}"
+        )
+    try:
+        return parse(kind, stored.schema, stored.references)
+    except InvalidSchemaError as exc:
+        raise click.ClickException(f"{subject} version {stored.version}: {exc}") from exc

@@ -88,7 +88,7 @@ def test_json_output(files: dict[str, Path]) -> None:
     )
     report = json.loads(out)
     assert code == 1 and report["compatible"] is False and report["type"] == "JSON"
-    assert {(m["rule"], m["location"], m["file"]) for m in report["messages"]} == {
+    assert {(m["rule"], m["location"], m["against"]) for m in report["messages"]} == {
         ("TYPE_CHANGED", "#/properties/a", str(files["v1.json"]))
     }
 
@@ -122,3 +122,74 @@ def test_references(files: dict[str, Path], tmp_path: Path) -> None:
         tmp_path / "order.proto",
     )
     assert code == 0
+
+
+async def _register(url: str, subject: str, versions: list[str], schema_type: str) -> None:
+    from reconciler.registry import RegistryClient
+
+    async with RegistryClient(url) as client:
+        await client.set_config("NONE", subject)
+        for text in versions:
+            await client.register(subject, text, schema_type)
+        await client.set_config("FULL_TRANSITIVE", subject)
+
+
+def test_against_a_registry_subject(files: dict[str, Path], tmp_path: Path) -> None:
+    import asyncio
+
+    url = f"local:{tmp_path / 'registry.db'}"
+    asyncio.run(_register(url, "orders-value", [V1, V2], "JSON"))
+    # The subject's own level (FULL_TRANSITIVE) applies: v1 -> v2 broke it.
+    code, out = run(
+        "--subject", "orders-value", "--registry", url, "--output", "json", files["v2.json"]
+    )
+    report = json.loads(out)
+    assert code == 1 and report["level"] == "FULL_TRANSITIVE"
+    assert report["previous"] == ["orders-value version 1", "orders-value version 2"]
+    assert {m["against"] for m in report["messages"]} == {"orders-value version 1"}
+    # An explicit non-transitive level looks at the latest version only.
+    code, out = run(
+        "--subject", "orders-value", "--registry", url, "--level", "FULL", files["v2.json"]
+    )
+    assert code == 0, out
+    # A subject the registry does not hold yet accepts anything.
+    code, _ = run("--subject", "payments-value", "--registry", url, files["v1.json"])
+    assert code == 0
+
+
+def test_subject_and_registry_go_together(files: dict[str, Path]) -> None:
+    code, out = run("--subject", "orders-value", files["v1.json"])
+    assert code == 2 and "--registry" in out
+
+
+async def _register_with_import(url: str) -> None:
+    from reconciler.registry import Reference, RegistryClient
+
+    money = 'syntax = "proto3"; package m; message Money { int64 cents = 1; }'
+    order = 'syntax = "proto3"; import "m/money.proto"; message Order { m.Money total = 1; }'
+    async with RegistryClient(url) as client:
+        await client.register("money", money, "PROTOBUF")
+        refs = [Reference("m/money.proto", "money", 1)]
+        await client.register("orders-value", order, "PROTOBUF", references=refs)
+
+
+def test_registry_references_are_fetched(tmp_path: Path) -> None:
+    import asyncio
+
+    asyncio.run(_register_with_import(f"local:{tmp_path / 'registry.db'}"))
+    (tmp_path / "reconcile.yaml").write_text(
+        "version: 1\nregistries:\n  dev: {url: 'local:registry.db'}\n"
+    )
+    (tmp_path / "money.proto").write_text(
+        'syntax = "proto3"; package m; message Money { int64 cents = 1; string currency = 2; }'
+    )
+    new = tmp_path / "order.proto"
+    new.write_text(
+        'syntax = "proto3"; import "m/money.proto";\n'
+        "message Order { m.Money total = 1; string note = 2; }"
+    )
+    args = ["--subject", "orders-value", "--registry", "dev", "--project", tmp_path]
+    code, out = run(*args, "--reference", f"m/money.proto={tmp_path / 'money.proto'}", new)
+    assert code == 0, out
+    code, out = run(*args, "--registry", "prod", new)
+    assert code == 2 and "known: dev" in out
