@@ -9,7 +9,7 @@ import ssl
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -57,6 +57,7 @@ _MAX_MESSAGE = 500
 Version = int | Literal["latest"]
 Sleep = Callable[[float], Awaitable[None]]
 Settles = Callable[[RegistryError], bool]
+T = TypeVar("T")
 
 
 class _AppliedEarlier:
@@ -311,20 +312,39 @@ class RegistryClient:
         method: str,
         path: str,
         *,
+        parse: Callable[[Any], T],
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         safety: Safety = Safety.IDEMPOTENT,
-        settles: Settles | None = None,
-        parse: Callable[[Any], Any] = lambda data: data,
-    ) -> Any:
+    ) -> T:
         """Send a request with retries; return ``parse`` of the decoded JSON body.
 
         A body ``parse`` cannot read (a missing field, a wrong type) is an
         ``UnexpectedResponseError``.
+        """
+        result = await self._call_settling(
+            method, path, parse=parse, params=params, body=body, safety=safety, settles=None
+        )
+        if isinstance(result, _AppliedEarlier):  # only with ``settles``: never here
+            raise result.error
+        return result
+
+    async def _call_settling(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Callable[[Any], T],
+        settles: Settles | None,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        safety: Safety = Safety.IDEMPOTENT,
+    ) -> T | _AppliedEarlier:
+        """``_call``, where an error can also mean success.
 
         ``settles`` recognises an error that, on a retry after an attempt that
-        may have been applied, means that attempt did the work: ``_call`` then
-        returns ``_AppliedEarlier`` instead of raising.
+        may have been applied, means that attempt did the work: the answer is
+        then ``_AppliedEarlier`` instead of the error.
         """
         label = f"{method} {path}"
         content = None if body is None else json.dumps(body).encode()
@@ -387,7 +407,7 @@ class RegistryClient:
             self.display, response.status_code, None, "the response is not JSON", request=label
         )
 
-    def _parse(self, parse: Callable[[Any], Any], data: Any, status: int, label: str) -> Any:
+    def _parse(self, parse: Callable[[Any], T], data: Any, status: int, label: str) -> T:
         try:
             return parse(data)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):
@@ -520,7 +540,7 @@ class RegistryClient:
             ruleSet=None if rule_set is None else dict(rule_set),
         )
         pinned = id is not None or version is not None
-        result = await self._call(
+        result = await self._call_settling(
             "POST",
             f"/subjects/{_segment(subject)}/versions",
             params=_params(normalize=_flag(normalize)),
@@ -571,7 +591,7 @@ class RegistryClient:
         rebuilt from ``GET versions?deleted=true`` (soft), or empty (permanent:
         the subject is gone).
         """
-        result = await self._call(
+        result = await self._call_settling(
             "DELETE",
             f"/subjects/{_segment(subject)}",
             params=_params(permanent=_flag(permanent)),
@@ -590,7 +610,7 @@ class RegistryClient:
         ``"latest"`` is sent once and never repeated after an attempt that may
         have been applied: a repeat would delete the next version.
         """
-        result = await self._call(
+        result = await self._call_settling(
             "DELETE",
             f"/subjects/{_segment(subject)}/versions/{_segment(version)}",
             params=_params(permanent=_flag(permanent)),
@@ -698,7 +718,7 @@ class RegistryClient:
 
     async def delete_config(self, subject: str | None = None) -> str | None:
         """Remove the level set at this level; return the removed one (None if already gone)."""
-        result = await self._call(
+        result = await self._call_settling(
             "DELETE",
             _scoped("/config", subject),
             settles=_codes(
@@ -739,7 +759,7 @@ class RegistryClient:
 
     async def delete_mode(self, subject: str | None = None) -> str | None:
         """Remove the mode set at this level; return the removed one (None if already gone)."""
-        result = await self._call(
+        result = await self._call_settling(
             "DELETE",
             _scoped("/mode", subject),
             settles=_codes(ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED),
@@ -754,7 +774,7 @@ class RegistryClient:
 
     async def ping(self) -> None:
         """Raise unless the registry answers ``GET /`` with a success."""
-        await self._call("GET", "/")
+        await self._call("GET", "/", parse=lambda data: None)
 
     async def server_info(self) -> dict[str, Any]:
         """``GET /v1/metadata/version`` (version, commitId); empty where not implemented."""

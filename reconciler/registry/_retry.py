@@ -123,7 +123,7 @@ class Backoff:
         """Seconds before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
         if retry_after is not None:
             return min(retry_after, self.cap)
-        exponential = min(self.cap, self.base * 2 ** (attempt - 1))
+        exponential = min(self.cap, self.base * 2.0 ** (attempt - 1))
         # "Equal jitter": at least half the exponential delay, so that retries
         # still back off, and a random other half so that clients spread out.
         return exponential / 2 + random.uniform(0, exponential / 2)

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.localregistry import create_app, serve_in_thread
 from reconciler.registry import (
     IncompatibleSchemaError,
     InvalidSchemaError,
@@ -23,17 +24,6 @@ from reconciler.registry import (
     SubjectVersion,
 )
 from reconciler.spec.model import RegistryConfig
-
-try:
-    from reconciler.localregistry import create_app, serve_in_thread
-except ImportError:  # the embedded registry is written in parallel with this client
-    create_app = serve_in_thread = None  # type: ignore[assignment]
-
-pytestmark = pytest.mark.xfail(
-    create_app is None,
-    reason="reconciler.localregistry.create_app/serve_in_thread have not landed yet",
-    strict=False,
-)
 
 
 def record(name: str, *fields: tuple[str, str]) -> str:

@@ -132,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.seen.requests.append((self.client_address[1], self.path))
-        peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+        peer = self.connection.getpeercert()
         subject = dict(item[0] for item in peer["subject"]) if peer else {}
         body = json.dumps([subject.get("commonName", "anonymous")]).encode()
         self.send_response(200)
