@@ -23,6 +23,11 @@ from .model import Location
 
 KeyPath = tuple[str | int, ...]
 
+# Aliases let a small file expand to a huge (or, with a recursive anchor, an
+# endless) document; spec files come from pull requests, so both are refused
+# before anything is expanded.
+MAX_NODES = 1_000_000
+
 
 def to_location(path: Path, mark: yaml.Mark) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
@@ -63,6 +68,30 @@ class Document:
                 node = node[part]
                 found.append(part)
         return tuple(found)
+
+
+class _TooLarge(Exception):
+    def __init__(self, location: Location, message: str) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+def _expanded_size(path: Path, node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """Node count once aliases are expanded, computed once per distinct node."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        raise _TooLarge(to_location(path, node.start_mark), "recursive alias")
+    open_nodes.add(key)
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    else:
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+    size = 1 + sum(_expanded_size(path, child, sizes, open_nodes) for child in children)
+    open_nodes.discard(key)
+    sizes[key] = size
+    return size
 
 
 class _Builder:
@@ -144,6 +173,8 @@ def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Docu
         if node is None:
             errors.error(Location(path, 1, 1), "file is empty: expected a mapping")
             return None
+        if _expanded_size(path, node, {}, set()) > MAX_NODES:
+            raise _TooLarge(Location(path, 1, 1), f"document expands to over {MAX_NODES} nodes")
         builder = _Builder(path, text, loader, environ, errors)
         builder.doc.data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
@@ -151,6 +182,12 @@ def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Docu
         location = to_location(path, mark) if mark else Location(path, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         errors.error(location, f"YAML syntax error: {problem}")
+        return None
+    except _TooLarge as exc:
+        errors.error(exc.location, str(exc))
+        return None
+    except RecursionError:
+        errors.error(Location(path, 1, 1), "document nests too deeply")
         return None
     finally:
         loader.dispose()

@@ -345,3 +345,21 @@ def test_missing_variable_inside_a_block_scalar(write: Write) -> None:
         }
     )
     assert errors(root) == ["specs/a.yaml:5:16: environment variable DOC is not set"]
+
+
+def test_alias_bombs_are_refused(write: Write) -> None:
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]
+    root = write(
+        {
+            **PROJECT,
+            "specs/bomb.yaml": "subjects:\n  " + "\n  ".join(laughs) + "\n",
+            "specs/loop.yaml": "subjects: &s\n  a: *s\n",
+            "specs/deep.yaml": "subjects: " + "[" * 1200 + "]" * 1200 + "\n",
+        }
+    )
+    assert errors(root) == [
+        "specs/bomb.yaml:1:1: document expands to over 1000000 nodes",
+        "specs/deep.yaml:1:1: document nests too deeply",
+        "specs/loop.yaml:1:11: recursive alias",
+    ]
