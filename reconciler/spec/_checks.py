@@ -59,7 +59,7 @@ def _context_settings(
                     )
                     break
                 config = registries.get(registry) if registries else None
-                global_value = getattr(config, key, None)
+                global_value = getattr(config, key, None)  # prune has no global counterpart
                 if spec.context == DEFAULT_CONTEXT and global_value not in (None, value):
                     errors.error(
                         location,
