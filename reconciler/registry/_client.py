@@ -23,6 +23,7 @@ from ._errors import (
     IncompatibleSchemaError,
     InvalidSchemaError,
     NotFoundError,
+    ReadOnlyRegistryError,
     RegistryConfigurationError,
     RegistryError,
     RegistryUnavailableError,
@@ -197,8 +198,10 @@ class RegistryClient:
     stripped), or ``local:PATH`` for the embedded registry in-process (PATH
     relative to the working directory; ``from_config`` resolves it against the
     project instead). ``transport`` replaces the network (tests inject faults
-    with it); TLS options then do not apply. ``sleep`` replaces
-    ``asyncio.sleep`` between retries.
+    with it); TLS options then do not apply. ``readonly`` refuses every write
+    before it is sent (``ReadOnlyRegistryError``): the engine never plans one for
+    a readonly registry, and this is the last line behind it. ``sleep``
+    replaces ``asyncio.sleep`` between retries.
     """
 
     def __init__(
@@ -213,6 +216,7 @@ class RegistryClient:
         backoff: float = 0.25,
         max_concurrency: int = 16,
         transport: httpx.AsyncBaseTransport | None = None,
+        readonly: bool = False,
         max_retry_delay: float = 30.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -224,6 +228,7 @@ class RegistryClient:
         self._auth: Auth | None = auth or (split.auth if split is not None else None)
         raw_userinfo = urlsplit(url).netloc.rpartition("@")[0] if split and split.auth else ""
         self._redactor = Redactor(self._auth, raw_userinfo.partition(":")[2])
+        self.readonly = readonly
         self._timeout = timeout
         self._max_retries = max_retries
         self._backoff = Backoff(base=backoff, cap=max_retry_delay)
@@ -281,6 +286,7 @@ class RegistryClient:
             timeout=cfg.timeout,
             max_concurrency=max_concurrency,
             transport=transport,
+            readonly=cfg.readonly,
         )
 
     @property
@@ -316,14 +322,24 @@ class RegistryClient:
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         safety: Safety = Safety.IDEMPOTENT,
+        reads_only: bool = False,
     ) -> T:
         """Send a request with retries; return ``parse`` of the decoded JSON body.
 
         A body ``parse`` cannot read (a missing field, a wrong type) is an
-        ``UnexpectedResponseError``.
+        ``UnexpectedResponseError``. Every method but GET counts as a write
+        (refused by a readonly client) unless ``reads_only`` says otherwise, so
+        that a forgotten flag errs on the safe side.
         """
         result = await self._call_settling(
-            method, path, parse=parse, params=params, body=body, safety=safety, settles=None
+            method,
+            path,
+            parse=parse,
+            params=params,
+            body=body,
+            safety=safety,
+            reads_only=reads_only,
+            settles=None,
         )
         if isinstance(result, _AppliedEarlier):  # only with ``settles``: never here
             raise result.error
@@ -339,6 +355,7 @@ class RegistryClient:
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
         safety: Safety = Safety.IDEMPOTENT,
+        reads_only: bool = False,
     ) -> T | _AppliedEarlier:
         """``_call``, where an error can also mean success.
 
@@ -347,6 +364,14 @@ class RegistryClient:
         then ``_AppliedEarlier`` instead of the error.
         """
         label = f"{method} {path}"
+        if self.readonly and method != "GET" and not reads_only:
+            raise ReadOnlyRegistryError(
+                self.display,
+                None,
+                None,
+                "refused: the registry is readonly (project file); nothing was sent",
+                request=label,
+            )
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": _CONTENT_TYPE} if content is not None else None
         maybe_applied = False
@@ -575,6 +600,7 @@ class RegistryClient:
                 f"/subjects/{_segment(subject)}",
                 params=_params(normalize=_flag(normalize), deleted=_flag(deleted)),
                 body=_schema_body(schema, schema_type, references),
+                reads_only=True,
                 parse=lambda data: parse_schema_version(data, subject=subject),
             )
         except NotFoundError as exc:
@@ -681,6 +707,7 @@ class RegistryClient:
             path,
             params=_params(verbose=_flag(verbose)),
             body=_schema_body(schema, schema_type, references),
+            reads_only=True,
             parse=_verdict,
         )
 

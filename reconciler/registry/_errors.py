@@ -130,6 +130,10 @@ class RegistryUnavailableError(RegistryError):
         return f"registry {self.registry} is unreachable: {self.message}{where}"
 
 
+class ReadOnlyRegistryError(RegistryError):
+    """A write to a registry marked ``readonly`` in the project file; nothing was sent."""
+
+
 class RegistryConfigurationError(RegistryError):
     """The client cannot be built from its configuration (unreadable TLS files, bad URL)."""
 

@@ -18,6 +18,7 @@ from reconciler.registry import (
     IncompatibleSchemaError,
     InvalidSchemaError,
     NotFoundError,
+    ReadOnlyRegistryError,
     Reference,
     RegistryClient,
     SchemaVersion,
@@ -265,3 +266,37 @@ async def test_lost_delete_of_latest_is_not_retried(lossy: LoseResponses) -> Non
             await client.delete_version("orders-value", "latest")
         # The registry deleted version 2 once; a retry would have deleted version 1 too.
         assert await client.get_versions("orders-value") == [1]
+
+
+async def test_readonly_registry_never_receives_a_write(tmp_path: Path) -> None:
+    db, log = tmp_path / "registry.db", tmp_path / "requests.jsonl"
+    async with RegistryClient("local:unused", transport=httpx.ASGITransport(create_app(db))) as rw:
+        await rw.register("orders-value", ORDER_V1)
+    cfg = RegistryConfig(name="prod", url="local:registry.db", readonly=True)
+    app = create_app(db, request_log=log)
+    async with RegistryClient.from_config(cfg, tmp_path, httpx.ASGITransport(app)) as client:
+        assert await client.get_subjects() == ["orders-value"]
+        assert await client.lookup("orders-value", ORDER_V1) is not None
+        assert (await client.check_compatibility("orders-value", ORDER_V2)).compatible
+        reads = client.requests_made
+        writes = [
+            client.register("orders-value", ORDER_V2),
+            client.set_config("NONE"),
+            client.delete_config("orders-value"),
+            client.set_mode("IMPORT", force=True),
+            client.delete_mode("orders-value"),
+            client.delete_version("orders-value", 1),
+            client.delete_subject("orders-value"),
+        ]
+        for write in writes:
+            with pytest.raises(
+                ReadOnlyRegistryError, match=r"^registry prod \(local:registry.db\): .* readonly"
+            ):
+                await write
+        assert client.requests_made == reads
+    logged = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["method"], r["path"]) for r in logged] == [
+        ("GET", "/subjects"),
+        ("POST", "/subjects/orders-value"),
+        ("POST", "/compatibility/subjects/orders-value/versions/latest"),
+    ]
