@@ -31,10 +31,10 @@ def _auth(
         return None
     # Messages name the key, never the value: these are credentials.
     if auth.basic is not None:
-        if not auth.basic.username or not auth.basic.password:
-            errors.error(doc.at((*at, "auth", "basic")), f"{where}.auth.basic: empty credential")
-            return None
-        return BasicAuth(auth.basic.username, auth.basic.password)
+        empty = [key for key in ("username", "password") if not getattr(auth.basic, key)]
+        for key in empty:  # at the value: silent when a missing variable emptied it
+            errors.error(doc.at((*at, "auth", "basic", key)), f"{where}.auth.basic.{key}: empty")
+        return None if empty else BasicAuth(auth.basic.username, auth.basic.password)
     if not auth.bearer:
         errors.error(doc.at((*at, "auth", "bearer")), f"{where}.auth.bearer: empty token")
         return None

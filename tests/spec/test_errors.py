@@ -363,3 +363,21 @@ def test_alias_bombs_are_refused(write: Write) -> None:
         "specs/deep.yaml:1:1: document nests too deeply",
         "specs/loop.yaml:1:11: recursive alias",
     ]
+
+
+def test_empty_credentials(write: Write) -> None:
+    root = write(
+        {
+            "reconcile.yaml": """
+                version: 1
+                registries:
+                  a: {url: "http://h", auth: {basic: {username: "${U}", password: ""}}}
+                  b: {url: "http://h", auth: {bearer: "${T:-}"}}
+            """
+        }
+    )
+    assert errors(root) == [
+        "reconcile.yaml:3:50: environment variable U is not set",
+        "reconcile.yaml:3:67: registries.a.auth.basic.password: empty",
+        "reconcile.yaml:4:39: registries.b.auth.bearer: empty token",
+    ]
