@@ -29,18 +29,30 @@ def avro(serial: int) -> str:
     fields: list[dict[str, object]] = [
         {"name": f"f{i}", "type": scalar[i % 5], "doc": f"field {i}"} for i in range(FIELDS)
     ]
-    fields.append({"name": "status", "type": {"type": "enum", "name": "Status",
-                                              "symbols": ["NEW", "PAID", "SHIPPED"]}})  # fmt: skip
-    address = {"type": "record", "name": "Address", "fields": [
-        {"name": n, "type": "string"} for n in ("street", "city", "zip", "country")]}  # fmt: skip
+    fields.append(
+        {
+            "name": "status",
+            "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID", "SHIPPED"]},
+        }
+    )
+    address = {
+        "type": "record",
+        "name": "Address",
+        "fields": [{"name": n, "type": "string"} for n in ("street", "city", "zip", "country")],
+    }
     fields.append({"name": "ship_to", "type": ["null", address], "default": None})
     fields.append({"name": f"added_{serial}", "type": "string", "default": ""})
     return json.dumps({"type": "record", "name": "Order", "namespace": "acme", "fields": fields})
 
 
 def jsonschema(serial: int) -> str:
-    kinds = [{"type": "string", "maxLength": 64}, {"type": "integer", "minimum": 0},
-             {"type": "number"}, {"type": "boolean"}, {"enum": ["a", "b", "c"]}]  # fmt: skip
+    kinds = [
+        {"type": "string", "maxLength": 64},
+        {"type": "integer", "minimum": 0},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"enum": ["a", "b", "c"]},
+    ]
     properties: dict[str, object] = {f"f{i}": kinds[i % 5] for i in range(FIELDS)}
     properties["ship_to"] = {
         "type": "object",

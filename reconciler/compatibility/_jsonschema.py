@@ -60,6 +60,8 @@ COMPATIBLE_CHANGES: frozenset[str] = frozenset(
         "MIN_PROPERTIES_REMOVED",
         "ADDITIONAL_PROPERTIES_ADDED",
         "ADDITIONAL_PROPERTIES_EXTENDED",
+        "UNEVALUATED_PROPERTIES_ADDED",
+        "UNEVALUATED_PROPERTIES_EXTENDED",
         "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
         "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
         "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
@@ -74,6 +76,8 @@ COMPATIBLE_CHANGES: frozenset[str] = frozenset(
         "UNIQUE_ITEMS_REMOVED",
         "ADDITIONAL_ITEMS_ADDED",
         "ADDITIONAL_ITEMS_EXTENDED",
+        "UNEVALUATED_ITEMS_ADDED",
+        "UNEVALUATED_ITEMS_EXTENDED",
         "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
         "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
         "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
@@ -304,6 +308,7 @@ class _Loader:
             },
             "maxProperties": raw.get("maxProperties"),
             "minProperties": raw.get("minProperties"),
+            "unevaluated": self._unevaluated(raw, "unevaluatedProperties", doc),
         }
         return _Node("object", raw, attrs=attrs)
 
@@ -324,8 +329,15 @@ class _Loader:
             "maxItems": raw.get("maxItems"),
             "minItems": raw.get("minItems"),
             "uniqueItems": bool(raw.get("uniqueItems", False)),
+            "unevaluated": self._unevaluated(raw, "unevaluatedItems", doc),
         }
         return _Node("array", raw, attrs=attrs)
+
+    def _unevaluated(self, raw: dict[str, Any], keyword: str, doc: str) -> _Node | None:
+        """``unevaluated*`` is a schema from 2019-09 on; before, everit keeps it as raw data."""
+        if not self.draft2019 or keyword not in raw:
+            return None
+        return self.load(raw[keyword], doc)
 
 
 _Diffs = list[tuple[str, tuple[str, ...]]]
@@ -557,6 +569,8 @@ class _Differ:
             out.append(("ADDITIONAL_PROPERTIES_EXTENDED", where))
         else:
             self._nested(out, where, self.compare(a["additional"], b["additional"]))
+        where = ("unevaluatedProperties",)
+        _compare_unevaluated(self, out, where[0], a["unevaluated"], b["unevaluated"])
         _bounds(out, "maxProperties", "MAX_PROPERTIES", a["maxProperties"], b["maxProperties"])
         _bounds(out, "minProperties", "MIN_PROPERTIES", a["minProperties"], b["minProperties"])
 
@@ -572,8 +586,9 @@ class _Differ:
                 sub = self.compare(old, partial)
                 self._nested(out, where, sub)
                 covered = "IS" if self.compatible(sub) else "NOT"
-                out.append((f"PROPERTY_REMOVED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-                            where))  # fmt: skip
+                out.append(
+                    (f"PROPERTY_REMOVED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", where)
+                )
             elif old is not None and old.deref().kind == "false":
                 out.append(("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", where))
             else:
@@ -598,8 +613,9 @@ class _Differ:
                 sub = self.compare(partial, new)
                 self._nested(out, where, sub)
                 covered = "IS" if self.compatible(sub) else "NOT"
-                out.append((f"PROPERTY_ADDED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-                            where))  # fmt: skip
+                out.append(
+                    (f"PROPERTY_ADDED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", where)
+                )
             out.append((f"{qualifier}_ADDED_TO_UNOPEN_CONTENT_MODEL", where))
         else:
             self._nested(out, where, self.compare(old, new))
@@ -616,12 +632,13 @@ class _Differ:
                 old = olds[index]
                 if _is_open(u):
                     out.append(("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL", where))
-                elif (partial := b["additional"]) is not None:
+                elif (partial := _partial_items(u)) is not None:
                     sub = self.compare(old, partial)
                     self._nested(out, where, sub)
                     covered = "IS" if self.compatible(sub) else "NOT"
-                    out.append((f"ITEM_REMOVED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-                                where))  # fmt: skip
+                    out.append(
+                        (f"ITEM_REMOVED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", where)
+                    )
                 elif old.deref().kind == "false":
                     out.append(("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", where))
                 else:
@@ -635,12 +652,13 @@ class _Differ:
                         else "ITEM_ADDED_TO_OPEN_CONTENT_MODEL"
                     )
                     out.append((rule, where))
-                elif (partial := a["additional"]) is not None:
+                elif (partial := _partial_items(o)) is not None:
                     sub = self.compare(partial, new)
                     self._nested(out, where, sub)
                     covered = "IS" if self.compatible(sub) else "NOT"
-                    out.append((f"ITEM_ADDED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-                                where))  # fmt: skip
+                    out.append(
+                        (f"ITEM_ADDED_{covered}_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", where)
+                    )
                 else:
                     out.append(("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", where))
         where = ("additionalItems",)
@@ -653,6 +671,7 @@ class _Differ:
             out.append(("ADDITIONAL_ITEMS_EXTENDED", where))
         else:
             self._nested(out, where, self.compare(a["additional"], b["additional"]))
+        _compare_unevaluated(self, out, "unevaluatedItems", a["unevaluated"], b["unevaluated"])
         _bounds(out, "maxItems", "MAX_ITEMS", a["maxItems"], b["maxItems"])
         _bounds(out, "minItems", "MIN_ITEMS", a["minItems"], b["minItems"])
         if a["uniqueItems"] != b["uniqueItems"]:
@@ -665,12 +684,57 @@ def _union(first: Mapping[str, Any], second: Mapping[str, Any]) -> Iterator[str]
     yield from (k for k in second if k not in first)
 
 
+def _kind_of(node: _Node | None) -> str | None:
+    return None if node is None else node.deref().kind
+
+
+def _compare_unevaluated(
+    differ: _Differ, out: _Diffs, keyword: str, old: _Node | None, new: _Node | None
+) -> None:
+    """``unevaluatedProperties`` / ``unevaluatedItems``: false closes, a schema narrows."""
+    if old is None and new is None:
+        return
+    prefix = "UNEVALUATED_PROPERTIES" if keyword == "unevaluatedProperties" else "UNEVALUATED_ITEMS"
+    before, after = _kind_of(old), _kind_of(new)
+    if before is None:
+        rule = "REMOVED" if after == "false" else "NARROWED"
+    elif after is None:
+        rule = "ADDED" if before == "false" else "EXTENDED"
+    elif before == "false" and after != "false":
+        rule = "ADDED"
+    elif before != "false" and after == "false":
+        rule = "REMOVED"
+    elif before == "empty" and after != "empty":
+        rule = "NARROWED"
+    elif before != "empty" and after == "empty":
+        rule = "EXTENDED"
+    else:
+        differ._nested(out, (keyword,), differ.compare(old, new))
+        return
+    out.append((f"{prefix}_{rule}", (keyword,)))
+
+
 def _is_open(node: _Node) -> bool:
     """Open content model: anything not listed is allowed, with any value."""
     a = node.attrs
+    unevaluated_open = _kind_of(a["unevaluated"]) in (None, "empty")
     if node.kind == "array":
-        return a["permits_additional"] and a["additional"] is None
-    return not a["patterns"] and a["additional"] is None and a["permits_additional"]
+        return a["permits_additional"] and a["additional"] is None and unevaluated_open
+    return (
+        not a["patterns"]
+        and a["additional"] is None
+        and a["permits_additional"]
+        and unevaluated_open
+    )
+
+
+def _unevaluated_schema(node: _Node) -> _Node | None:
+    """``unevaluated*`` when it is what constrains unlisted members (no additional*)."""
+    a = node.attrs
+    constrains = _kind_of(a["unevaluated"]) not in (None, "false", "empty")
+    if a["permits_additional"] and a["additional"] is None and constrains:
+        return a["unevaluated"]
+    return None
 
 
 def _partial_schema(node: _Node, name: str) -> _Node | None:
@@ -678,15 +742,21 @@ def _partial_schema(node: _Node, name: str) -> _Node | None:
     for pattern, schema in node.attrs["patterns"]:
         if pattern.search(name):
             return schema
-    return node.attrs["additional"]
+    return node.attrs["additional"] or _unevaluated_schema(node)
+
+
+def _partial_items(node: _Node) -> _Node | None:
+    """The schema a partially open array applies to items past its tuple."""
+    return node.attrs["additional"] or _unevaluated_schema(node)
 
 
 def _max_matching(
     left: int, right: int, edges: Mapping[tuple[int, int], object]
 ) -> list[tuple[int, int]]:
     """Maximum bipartite matching (augmenting paths) between old and new subschemas."""
-    adjacent: dict[int, list[int]] = {i: [j for j in range(right) if (i, j) in edges]
-                                      for i in range(left)}  # fmt: skip
+    adjacent: dict[int, list[int]] = {
+        i: [j for j in range(right) if (i, j) in edges] for i in range(left)
+    }
     owner: dict[int, int] = {}
 
     def augment(i: int, seen: set[int]) -> bool:

@@ -160,3 +160,42 @@ def test_avro_diff_lists_reader_problems() -> None:
     assert diff("AVRO", RECORD_V1, RECORD_V3) == []
     (problem,) = diff("AVRO", RECORD_V1, RECORD_V2)
     assert (problem.rule, problem.compatible) == ("READER_FIELD_MISSING_DEFAULT_VALUE", False)
+
+
+DRAFT_2020 = "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_unevaluated_properties_close_the_content_model() -> None:
+    def obj(*names: str, closed: bool = True) -> str:
+        schema: dict[str, object] = {
+            "$schema": DRAFT_2020,
+            "type": "object",
+            "properties": {n: {"type": "string"} for n in names},
+        }
+        if closed:
+            schema["unevaluatedProperties"] = False
+        return json.dumps(schema)
+
+    assert check("JSON", obj("a", "b"), [obj("a")], "BACKWARD").compatible
+    assert not check(
+        "JSON", obj("a", "b", closed=False), [obj("a", closed=False)], "BACKWARD"
+    ).compatible
+    assert [str(d) for d in diff("JSON", obj("a", closed=False), obj("a"))] == [
+        "UNEVALUATED_PROPERTIES_REMOVED #/unevaluatedProperties"
+    ]
+
+
+def test_prefix_items_are_the_tuple_of_2020_12() -> None:
+    def arr(*types: str) -> str:
+        return json.dumps(
+            {
+                "$schema": DRAFT_2020,
+                "type": "array",
+                "prefixItems": [{"type": t} for t in types],
+                "items": False,
+            }
+        )
+
+    assert [str(d) for d in diff("JSON", arr("string"), arr("string", "integer"))] == [
+        "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL #/items/1"
+    ]

@@ -103,8 +103,9 @@ def _reformat_proto(text: str, rng: random.Random) -> str:
     body: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped.startswith(("int", "string", "bytes", "bool", "double", "sint", "repeated",
-                                "optional", "map")):  # fmt: skip
+        if stripped.startswith(
+            ("int", "string", "bytes", "bool", "double", "sint", "repeated", "optional", "map")
+        ):
             body.append("      " + stripped + "  // field")
             continue
         rng.shuffle(body)
