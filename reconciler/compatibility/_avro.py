@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import avro.errors
@@ -54,10 +56,55 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     if result.compatibility is SchemaCompatibilityType.compatible:
         return []
     rules = [kind.name.upper() for kind in result.incompatibilities] or ["INCOMPATIBLE"]
-    return [
-        Message(rules[0], ",".join(sorted(result.locations)), msg, version)
-        for msg in sorted(result.messages) or ["incompatible"]
-    ]
+    messages = sorted(result.messages) or ["incompatible"]
+    if len(messages) == 1:
+        return [Message(rules[0], ",".join(sorted(result.locations)), messages[0], version)]
+    locations = sorted(result.locations)
+    found = [(text, _rule_of(text, rules)) for text in messages]
+    # Locations a specific kind claims (…/name, …/size, …/symbols, …/fields/N)
+    # are not the place of the kinds that have no suffix of their own.
+    claimed = {
+        loc
+        for _, rule in found
+        if rule in _LOCATION_OF
+        for loc in locations
+        if _LOCATION_OF[rule](loc)
+    }
+    out = []
+    for text, rule in found:
+        if rule in _LOCATION_OF:
+            places = [loc for loc in locations if _LOCATION_OF[rule](loc)]
+        else:
+            places = [loc for loc in locations if loc not in claimed]
+        out.append(Message(rule, ",".join(places or locations), text, version))
+    return out
+
+
+# The checker returns its findings' kinds as a list but their messages and
+# locations as unordered sets; each message format and location suffix belongs
+# to one kind, which pairs them up again.
+_MESSAGE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^reader type: .* not compatible with writer type: "), "TYPE_MISMATCH"),
+    (re.compile(r"^reader union lacking writer type"), "MISSING_UNION_BRANCH"),
+    (re.compile(r"^expected: \d+, found: \d+$"), "FIXED_SIZE_MISMATCH"),
+    (re.compile(r"^expected: "), "NAME_MISMATCH"),
+    (re.compile(r"^\{.*\}$"), "MISSING_ENUM_SYMBOLS"),
+)
+_LOCATION_OF: dict[str, Callable[[str], bool]] = {
+    "NAME_MISMATCH": lambda loc: loc.endswith("name"),
+    "FIXED_SIZE_MISMATCH": lambda loc: loc.endswith("size"),
+    "MISSING_ENUM_SYMBOLS": lambda loc: loc.endswith("symbols"),
+    "READER_FIELD_MISSING_DEFAULT_VALUE": lambda loc: re.search(r"fields/\d+$", loc) is not None,
+}
+
+
+def _rule_of(message: str, rules: list[str]) -> str:
+    for pattern, rule in _MESSAGE_RULES:
+        if pattern.search(message) and rule in rules:
+            return rule
+    if "READER_FIELD_MISSING_DEFAULT_VALUE" in rules:
+        return "READER_FIELD_MISSING_DEFAULT_VALUE"  # its message is the bare field name
+    return rules[0]
 
 
 def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:

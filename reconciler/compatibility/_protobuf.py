@@ -56,34 +56,25 @@ _BUNDLED = Path(__file__).parent / "proto"
 _WELL_KNOWN = Path(grpc_tools.__file__).parent / "_proto"
 _LOCK = threading.Lock()  # protoc keeps global state; one compilation at a time
 
-_FDP = descriptor_pb2.FieldDescriptorProto
 _Field = descriptor_pb2.FieldDescriptorProto
 _Msg = descriptor_pb2.DescriptorProto
 _Enum = descriptor_pb2.EnumDescriptorProto
-_K = TypeVar("_K")
-
-
-class _Numbered(Protocol):
-    number: int
-
-
-_T = TypeVar("_T", bound=_Numbered)
 _SCALARS: dict[int, str] = {
-    _FDP.TYPE_DOUBLE: "double",
-    _FDP.TYPE_FLOAT: "float",
-    _FDP.TYPE_INT64: "int64",
-    _FDP.TYPE_UINT64: "uint64",
-    _FDP.TYPE_INT32: "int32",
-    _FDP.TYPE_FIXED64: "fixed64",
-    _FDP.TYPE_FIXED32: "fixed32",
-    _FDP.TYPE_BOOL: "bool",
-    _FDP.TYPE_STRING: "string",
-    _FDP.TYPE_BYTES: "bytes",
-    _FDP.TYPE_UINT32: "uint32",
-    _FDP.TYPE_SFIXED32: "sfixed32",
-    _FDP.TYPE_SFIXED64: "sfixed64",
-    _FDP.TYPE_SINT32: "sint32",
-    _FDP.TYPE_SINT64: "sint64",
+    _Field.TYPE_DOUBLE: "double",
+    _Field.TYPE_FLOAT: "float",
+    _Field.TYPE_INT64: "int64",
+    _Field.TYPE_UINT64: "uint64",
+    _Field.TYPE_INT32: "int32",
+    _Field.TYPE_FIXED64: "fixed64",
+    _Field.TYPE_FIXED32: "fixed32",
+    _Field.TYPE_BOOL: "bool",
+    _Field.TYPE_STRING: "string",
+    _Field.TYPE_BYTES: "bytes",
+    _Field.TYPE_UINT32: "uint32",
+    _Field.TYPE_SFIXED32: "sfixed32",
+    _Field.TYPE_SFIXED64: "sfixed64",
+    _Field.TYPE_SINT32: "sint32",
+    _Field.TYPE_SINT64: "sint64",
 }
 # Groups of scalars that share a wire encoding (protobuf's "updating a message" rules).
 _SCALAR_KIND: dict[str, str] = {
@@ -97,8 +88,20 @@ _SCALAR_KIND: dict[str, str] = {
 }
 
 
+_K = TypeVar("_K")
+
+
+class _Numbered(Protocol):
+    number: int
+
+
+_T = TypeVar("_T", bound=_Numbered)
+
+
 @dataclass(frozen=True)
 class _TypeInfo:
+    """A message or enum by full name: where it is declared, for local names and imports."""
+
     descriptor: descriptor_pb2.DescriptorProto | descriptor_pb2.EnumDescriptorProto
     file: str
     package: str
@@ -126,6 +129,7 @@ class _Model:
 
 
 def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _TypeInfo]:
+    """Every message and enum of the file and its imports, by full name (no leading dot)."""
     types: dict[str, _TypeInfo] = {}
 
     def visit(
@@ -147,6 +151,7 @@ def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _Ty
 
 
 def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
+    """The serialized ``FileDescriptorSet`` of ``text`` and everything it imports."""
     scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         root = Path(tmp) / "src"
@@ -313,14 +318,14 @@ class _Printer:
         entries: dict[str, descriptor_pb2.DescriptorProto] | None = None,
     ) -> str:
         entry = (entries or {}).get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
-        if entry is not None and field.label == _FDP.LABEL_REPEATED:
+        if entry is not None and field.label == _Field.LABEL_REPEATED:
             key, value = entry.field[0], entry.field[1]
             kind = f"map<{self._type(key)}, {self._type(value)}>"
         else:
-            label = {_FDP.LABEL_REPEATED: "repeated ", _FDP.LABEL_REQUIRED: "required "}.get(
+            label = {_Field.LABEL_REPEATED: "repeated ", _Field.LABEL_REQUIRED: "required "}.get(
                 field.label, ""
             )
-            if field.label == _FDP.LABEL_OPTIONAL and (not self.proto3 or field.proto3_optional):
+            if field.label == _Field.LABEL_OPTIONAL and (not self.proto3 or field.proto3_optional):
                 label = "optional "
             kind = label + self._type(field)
         extras = []
@@ -469,13 +474,13 @@ class _Differ:
             where = (*path, str(number))
             if number not in u_top:
                 if number not in u_oneof_of:
-                    required = o_top[number].label == _FDP.LABEL_REQUIRED
+                    required = o_top[number].label == _Field.LABEL_REQUIRED
                     self.out.append((f"{'REQUIRED_' if required else ''}FIELD_REMOVED", where))
             elif number not in o_top:
                 if number in o_oneof_of:
                     self.out.append(("ONEOF_FIELD_MOVED_TO_TOP_LEVEL", where))
                 else:
-                    required = u_top[number].label == _FDP.LABEL_REQUIRED
+                    required = u_top[number].label == _Field.LABEL_REQUIRED
                     self.out.append((f"{'REQUIRED_' if required else ''}FIELD_ADDED", where))
             else:
                 self._field(o_top[number], u_top[number], where)
@@ -494,7 +499,7 @@ class _Differ:
         # Singular <-> repeated: fine for strings and bytes (same encoding), not for
         # numbers (packed encoding); messages are unaffected.
         both_scalar = self._kind(o_field, self.o) == self._kind(u_field, self.u) == "SCALAR"
-        repeated = (o_field.label == _FDP.LABEL_REPEATED, u_field.label == _FDP.LABEL_REPEATED)
+        repeated = (o_field.label == _Field.LABEL_REPEATED, u_field.label == _Field.LABEL_REPEATED)
         if both_scalar and repeated[0] != repeated[1]:
             textual = _scalar_kind(o_field) == "STRING_OR_BYTES"
             kind = "STRING_OR_BYTES" if textual else "NUMERIC"
@@ -545,14 +550,14 @@ class _Differ:
     @staticmethod
     def _kind(field: _Field, model: _Model) -> str:
         """Confluent's field kinds: enums count as scalars, map fields as maps."""
-        if field.type in _SCALARS or field.type == _FDP.TYPE_ENUM:
+        if field.type in _SCALARS or field.type == _Field.TYPE_ENUM:
             return "SCALAR"
         info = model.types.get(field.type_name[1:])
         return "MAP" if info is not None and info.is_map_entry else "MESSAGE"
 
 
 def _scalar_kind(field: _Field) -> str:
-    return _SCALAR_KIND["enum" if field.type == _FDP.TYPE_ENUM else _SCALARS[field.type]]
+    return _SCALAR_KIND["enum" if field.type == _Field.TYPE_ENUM else _SCALARS[field.type]]
 
 
 def _layout(

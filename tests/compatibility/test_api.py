@@ -199,3 +199,27 @@ def test_prefix_items_are_the_tuple_of_2020_12() -> None:
     assert [str(d) for d in diff("JSON", arr("string"), arr("string", "integer"))] == [
         "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL #/items/1"
     ]
+
+
+def test_avro_messages_each_carry_their_own_rule_and_place() -> None:
+    enum = {"type": "enum", "name": "E", "symbols": ["A", "B"]}
+    writer = {
+        "type": "record",
+        "name": "r",
+        "fields": [{"name": "a", "type": "int"}, {"name": "e", "type": enum}],
+    }
+    reader = {
+        "type": "record",
+        "name": "r",
+        "fields": [
+            {"name": "a", "type": "string"},
+            {"name": "e", "type": {**enum, "symbols": ["A"]}},
+            {"name": "n", "type": "int"},
+        ],
+    }
+    result = check("AVRO", json.dumps(reader), [json.dumps(writer)], "BACKWARD")
+    assert {(m.rule, m.location) for m in result.messages} == {
+        ("TYPE_MISMATCH", "/fields/0/type"),
+        ("MISSING_ENUM_SYMBOLS", "/fields/1/type/symbols"),
+        ("READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/2"),
+    }
