@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
+import certifi
 import httpx
 
 from reconciler import __version__
@@ -165,14 +166,19 @@ def _scoped(root: str, subject: str | None) -> str:
     return root if subject is None else f"{root}/{_segment(subject)}"
 
 
-def _ssl_context(tls: TlsConfig | None, display: str) -> ssl.SSLContext | bool:
-    """The ``verify=`` argument for httpx: True (system CAs), or a context built from ``tls``."""
-    if tls is None:
-        return True
+def _ssl_context(tls: TlsConfig | None, display: str) -> ssl.SSLContext:
+    """The TLS context: ``tls.ca_file`` alone when given, else the system CAs plus certifi's.
+
+    Both default stores, because slim containers lack the system one and
+    corporate roots live only there.
+    """
+    tls = tls or TlsConfig()
     try:
-        context = ssl.create_default_context(
-            cafile=str(tls.ca_file) if tls.ca_file and tls.verify else None
-        )
+        if tls.ca_file and tls.verify:
+            context = ssl.create_default_context(cafile=str(tls.ca_file))
+        else:
+            context = ssl.create_default_context()
+            context.load_verify_locations(certifi.where())
         if not tls.verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
