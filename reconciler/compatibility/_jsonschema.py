@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urljoin
 
 import jsonschema
 import jsonschema.exceptions
@@ -148,7 +149,6 @@ class _Node:
     attrs: dict[str, Any] = field(default_factory=dict)
     subschemas: list[_Node] = field(default_factory=list)
     criterion: str = ""
-    synthetic: bool = False
     target: _Node | None = None  # for kind "reference", set once resolved
 
     def deref(self) -> _Node:
@@ -166,23 +166,45 @@ class _Loader:
         self.documents: dict[str, Any] = {"": root, **references}
         self.draft2019 = draft2019
         self.by_pointer: dict[tuple[str, str], _Node] = {}
-        self.pending: list[tuple[_Node, str, str]] = []
+        self.pending: list[tuple[_Node, str, str, str]] = []
+        # Each document's own $id, against which its relative $refs resolve.
+        self.ids = {
+            name: doc.get("$id", doc.get("id")).rstrip("#")
+            for name, doc in self.documents.items()
+            if isinstance(doc, dict) and isinstance(doc.get("$id", doc.get("id")), str)
+        }
 
     def load_root(self) -> _Node:
         node = self.load(self.documents[""], "")
         while self.pending:
-            ref_node, doc, pointer = self.pending.pop()
-            ref_node.target = self._resolve(doc, pointer)
+            ref_node, target, pointer, origin = self.pending.pop()
+            ref_node.target = self._resolve(self._document(target, origin), pointer)
         return node
+
+    def _document(self, target: str, origin: str) -> str:
+        """The document a ``$ref`` names: a reference by its name, or by its $id."""
+        if not target:
+            return origin
+        if target in self.documents:
+            return target
+        absolute = urljoin(self.ids.get(origin, ""), target)
+        for name, ident in self.ids.items():
+            if ident in (target, absolute):
+                return name
+        if absolute in self.documents:
+            return absolute
+        raise InvalidSchemaError(f"unresolved $ref {target}: no such reference")
 
     def _resolve(self, doc: str, pointer: str) -> _Node:
         cached = self.by_pointer.get((doc, pointer))
         if cached is not None:
             return cached
-        if doc not in self.documents:
-            raise InvalidSchemaError(f"unresolved $ref {doc}#{pointer}: no such reference")
         value = self.documents[doc]
-        for part in [p for p in pointer.split("/") if p]:
+        if pointer and not pointer.startswith("/"):
+            value = _anchor(value, pointer)
+            if value is None:
+                raise InvalidSchemaError(f"unresolved $ref #{pointer}: no such anchor")
+        for part in [p for p in pointer.split("/") if p] if pointer.startswith("/") else ():
             part = part.replace("~1", "/").replace("~0", "~")
             try:
                 value = value[int(part)] if isinstance(value, list) else value[part]
@@ -201,9 +223,9 @@ class _Loader:
         if not isinstance(raw, dict):
             raise InvalidSchemaError(f"a schema must be an object or a boolean, not {raw!r}")
         if "$ref" in raw and isinstance(raw["$ref"], str):
-            target_doc, _, pointer = raw["$ref"].partition("#")
+            target, _, pointer = raw["$ref"].partition("#")
             node = _Node("reference", raw)
-            self.pending.append((node, target_doc or doc, pointer))
+            self.pending.append((node, target, pointer, doc))
             return node
         parts = self._extract(raw, doc)
         if not parts:
@@ -211,7 +233,8 @@ class _Loader:
         elif len(parts) == 1:
             node = parts[0]
         else:
-            node = _Node("combined", raw, criterion="allOf", subschemas=parts, synthetic=True)
+            # Several keywords at once (type + enum, ...): everit's synthetic allOf.
+            node = _Node("combined", raw, criterion="allOf", subschemas=parts)
         node.raw = raw
         ident = raw.get("$id", raw.get("id"))
         node.id = ident if isinstance(ident, str) else None
@@ -338,6 +361,20 @@ class _Loader:
         if not self.draft2019 or keyword not in raw:
             return None
         return self.load(raw[keyword], doc)
+
+
+def _anchor(document: Any, name: str) -> Any:
+    """The subschema named ``name`` by ``$anchor`` (2019+) or ``$id: "#name"`` (drafts 6, 7)."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if value.get("$anchor") == name or value.get("$id") == f"#{name}":
+                return value
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return None
 
 
 _Diffs = list[tuple[str, tuple[str, ...]]]

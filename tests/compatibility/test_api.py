@@ -223,3 +223,27 @@ def test_avro_messages_each_carry_their_own_rule_and_place() -> None:
         ("MISSING_ENUM_SYMBOLS", "/fields/1/type/symbols"),
         ("READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/2"),
     }
+
+
+def test_json_schema_refs_by_id_and_anchor() -> None:
+    address = {
+        "$id": "https://acme.example/schemas/address.json",
+        "type": "object",
+        "properties": {"zip": {"$ref": "#zip"}},
+        "$defs": {"zip": {"$anchor": "zip", "type": "string"}},
+    }
+    order = {
+        "$schema": DRAFT_2020,
+        "$id": "https://acme.example/schemas/order.json",
+        "type": "object",
+        "properties": {"ship_to": {"$ref": "address.json"}},
+    }
+    refs = {"acme-address": json.dumps(address)}
+    changed = {**address, "$defs": {"zip": {"$anchor": "zip", "type": "integer"}}}
+    old = parse("JSON", json.dumps(order), refs)
+    new = parse("JSON", json.dumps(order), {"acme-address": json.dumps(changed)})
+    assert [str(d) for d in diff("JSON", old, new)] == [
+        "TYPE_CHANGED #/properties/ship_to/properties/zip"
+    ]
+    with pytest.raises(InvalidSchemaError, match="no such anchor"):
+        parse("JSON", '{"$ref": "#nowhere"}')
