@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _errors as errors
@@ -21,8 +21,6 @@ from ._contexts import rewrite_context_path
 from ._registry import Registry
 from ._routes import MEDIA_TYPE, ROUTES, Call, Handler, json_response
 from ._store import Store
-
-_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
 def _split(raw_path: str) -> list[str]:
@@ -137,8 +135,9 @@ def create_app(
     """
     dispatcher = _Dispatcher(Registry(Store(db_path)))
     middleware = [Middleware(RequestLog, path=request_log)] if request_log is not None else []
-    return Starlette(
-        routes=[Route("/{path:path}", dispatcher.handle, methods=_METHODS)],
-        middleware=middleware,
-        exception_handlers={Exception: _internal_error},
-    )
+    app = Starlette(middleware=middleware, exception_handlers={Exception: _internal_error})
+    # Every request goes to the dispatcher, which routes on raw path segments:
+    # Starlette's path patterns would neither keep %2F inside a subject nor
+    # match paths holding an encoded newline.
+    app.router.default = request_response(dispatcher.handle)
+    return app

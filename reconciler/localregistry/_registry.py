@@ -486,11 +486,20 @@ class Registry:
     def _schema_by_id(
         self, conn: sqlite3.Connection, schema_id: int, subject: Subject | None
     ) -> store.StoredSchema:
-        context = subject.context if subject is not None else DEFAULT_CONTEXT
-        found = store.get_schema(conn, context, schema_id)
-        if found is None:
-            raise errors.schema_not_found(schema_id)
-        return found
+        """The schema with this ID in the context of ``subject`` (default context if None).
+
+        As Confluent's getSchemaKeyUsingContexts, an unqualified, non-empty
+        subject also searches the other contexts when the default one lacks the ID.
+        """
+        scope = subject or Subject(DEFAULT_CONTEXT, "")
+        candidates = [scope]
+        if subject is not None and subject.name:
+            candidates += self._other_contexts(conn, subject)
+        for candidate in candidates:
+            found = store.get_schema(conn, candidate.context, schema_id)
+            if found is not None:
+                return found
+        raise errors.schema_not_found(schema_id)
 
     def schema_by_id(
         self, schema_id: int, subject: Subject | None, *, fetch_max_id: bool

@@ -107,6 +107,10 @@ class Store:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout=30000")
+            # In WAL mode, NORMAL syncs at checkpoints instead of every commit:
+            # a crashed process loses nothing, a power cut may lose the last
+            # commits, which is the right trade for a development registry.
+            conn.execute("PRAGMA synchronous=NORMAL")
             yield conn
         finally:
             conn.close()

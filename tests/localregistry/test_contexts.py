@@ -128,3 +128,10 @@ def test_ids_of_a_context_listing(sr: httpx.Client) -> None:
         ":.staging:a-value",
         ":.staging:b-value",
     ]
+
+
+def test_id_lookup_with_an_unqualified_subject_searches_contexts(sr: httpx.Client) -> None:
+    register(sr, ":.staging:users-value", USER)
+    assert error_code(sr.get("/schemas/ids/1")) == 40403
+    found = sr.get("/schemas/ids/1", params={"subject": "users-value"})
+    assert found.status_code == 200

@@ -1,0 +1,110 @@
+"""Parallel writers never produce duplicate IDs or versions.
+
+Writers run in threads against one server, and against two servers in two
+processes sharing the SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from reconciler.localregistry import serve_in_thread
+
+SUBJECTS = [f"s{i}-value" for i in range(6)]
+
+
+def _schema(n: int) -> str:
+    """Schema number n; fields only grow, so every level accepts the next one."""
+    fields = [{"name": f"f{i}", "type": "int", "default": 0} for i in range(n % 5)]
+    return json.dumps({"type": "record", "name": f"R{n // 5}", "fields": fields})
+
+
+def _register_all(url: str, jobs: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    with httpx.Client(base_url=url, timeout=60) as client:
+        out = []
+        for subject, n in jobs:
+            response = client.post(f"/subjects/{subject}/versions", json={"schema": _schema(n)})
+            assert response.status_code == 200, response.text
+            out.append((subject, n, response.json()["id"]))
+        return out
+
+
+def _check(url: str, results: list[tuple[str, int, int]]) -> None:
+    ids_by_schema: dict[int, set[int]] = defaultdict(set)
+    for _, n, schema_id in results:
+        ids_by_schema[n].add(schema_id)
+    # the same schema always got one ID, and different schemas different IDs
+    assert all(len(ids) == 1 for ids in ids_by_schema.values())
+    assert len({min(ids) for ids in ids_by_schema.values()}) == len(ids_by_schema)
+    with httpx.Client(base_url=url) as client:
+        client.put("/config", json={"compatibility": "NONE"})
+        for subject in SUBJECTS:
+            versions = client.get(f"/subjects/{subject}/versions").json()
+            assert versions == list(range(1, len(versions) + 1))
+            seen = [client.get(f"/subjects/{subject}/versions/{v}").json() for v in versions]
+            # one version per distinct schema: a repeat returned the existing id
+            assert len({s["id"] for s in seen}) == len(seen)
+        listed = client.get("/schemas").json()
+        pairs = [(s["subject"], s["version"]) for s in listed]
+        assert len(pairs) == len(set(pairs))
+
+
+def test_parallel_registrations_in_threads(tmp_path: Path) -> None:
+    db = tmp_path / "registry.db"
+    jobs = [(SUBJECTS[i % len(SUBJECTS)], i % 15) for i in range(160)]
+    with serve_in_thread(db) as url:
+        with httpx.Client(base_url=url) as client:
+            client.put("/config", json={"compatibility": "NONE"})
+        chunks = [jobs[i::12] for i in range(12)]
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            results = [
+                r for part in pool.map(lambda c: _register_all(url, c), chunks) for r in part
+            ]
+        _check(url, results)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_two_processes_on_one_file(tmp_path: Path) -> None:
+    db = tmp_path / "registry.db"
+    port = _free_port()
+    code = (
+        "import sys; from reconciler.localregistry import serve; "
+        "serve(sys.argv[1], port=int(sys.argv[2]))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(port)])
+    other = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{other}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "subprocess registry did not start"
+                time.sleep(0.05)
+        jobs = [(SUBJECTS[i % len(SUBJECTS)], i % 12) for i in range(80)]
+        with serve_in_thread(db) as mine:
+            with httpx.Client(base_url=mine) as client:
+                client.put("/config", json={"compatibility": "NONE"})
+            chunks = [(mine if i % 2 else other, jobs[i::8]) for i in range(8)]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                parts = pool.map(lambda c: _register_all(c[0], c[1]), chunks)
+                results = [r for part in parts for r in part]
+            _check(mine, results)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
