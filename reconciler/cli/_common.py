@@ -11,6 +11,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from rich.console import Console
 
+from reconciler.engine import UnknownRegistryError
 from reconciler.registry import RegistryError
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
@@ -53,8 +54,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     except RegistryError as exc:
         fail(str(exc))
-    except KeyError as exc:
-        fail(str(exc.args[0]) if exc.args else str(exc))
+    except UnknownRegistryError as exc:
+        fail(str(exc))
 
 
 directory_argument = click.argument(

@@ -4,7 +4,7 @@ from .apply import ApplyRefused, StepResult, apply_plan, refusal
 from .connections import open_clients
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
 from .plan import FORMAT_VERSION, Action, Kind, Plan, Problem, Scope
-from .planner import PlanOptions, make_plan, targeted_registries
+from .planner import PlanOptions, UnknownRegistryError, make_plan, targeted_registries
 
 __all__ = [
     "FORMAT_VERSION",
@@ -19,6 +19,7 @@ __all__ = [
     "Problem",
     "Scope",
     "StepResult",
+    "UnknownRegistryError",
     "apply_plan",
     "find_interrupted",
     "make_plan",

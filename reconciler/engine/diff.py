@@ -59,6 +59,8 @@ class RegistryDiff:
         self.import_restore: list[Action] = []
         self.deletes: list[Action] = []
         self.importing: set[str] = set()  # subjects wrapped in a temporary IMPORT mode
+        # (context, pinned id) -> (subject, version, identity) registered by this plan
+        self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
         # qualified subject -> {version number -> (schema text, reference texts)} the plan
         # registers; used to resolve references to versions the plan itself creates.
         self.planned: dict[str, dict[int, tuple[str, dict[str, str]]]] = {}

@@ -18,6 +18,10 @@ from .schemas import SchemaCache
 from .snapshot import snapshot
 
 
+class UnknownRegistryError(ValueError):
+    """A registry name given on the command line is not in the project file."""
+
+
 @dataclass(frozen=True)
 class PlanOptions:
     """What a user can ask of a plan beyond the specs."""
@@ -39,7 +43,7 @@ def targeted_registries(project: Project, only: tuple[str, ...] = ()) -> list[st
     if only:
         unknown = [n for n in only if n not in project.registries]
         if unknown:
-            raise KeyError(
+            raise UnknownRegistryError(
                 f"unknown registry {', '.join(unknown)}; the project file names "
                 f"{', '.join(project.registries) or 'none'}"
             )

@@ -204,7 +204,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
             )
             return
         if entry.id is not None:
-            holder = ids_in_context.get(entry.id)
+            holder = ids_in_context.get(entry.id) or diff.pinned_ids.get((context, entry.id))
             if holder is not None and holder[2] != wanted.identity:
                 diff.error(
                     subject,
@@ -216,6 +216,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
                 return
             if not diff.use_import_mode(context, subject, source):
                 return
+            diff.pinned_ids[(context, entry.id)] = (subject, number, wanted.identity)
             _register(
                 diff,
                 context,

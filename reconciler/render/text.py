@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rich.markup import escape
 
 from reconciler.engine.plan import Action, Kind, Plan
@@ -12,8 +14,18 @@ SYMBOL = {
     Kind.REGISTER: ("+", "green"),
     Kind.SET_COMPATIBILITY: ("~", "yellow"),
     Kind.SET_MODE: ("~", "yellow"),
+    Kind.DELETE_MODE: ("~", "yellow"),
+    Kind.DELETE_SUBJECT: ("-", "red"),
+    Kind.DELETE_VERSION: ("-", "red"),
 }
-VERB = {Kind.REGISTER: "register", Kind.SET_COMPATIBILITY: "compatibility", Kind.SET_MODE: "mode"}
+VERB = {
+    Kind.REGISTER: "register",
+    Kind.SET_COMPATIBILITY: "compatibility",
+    Kind.SET_MODE: "mode",
+    Kind.DELETE_MODE: "mode",
+    Kind.DELETE_SUBJECT: "delete",
+    Kind.DELETE_VERSION: "delete",
+}
 DIFF_STYLE = {"+": "green", "-": "red", "@": "cyan"}
 
 
@@ -36,6 +48,10 @@ def _action_lines(action: Action) -> list[str]:
             lines.append(
                 f"      reference {escape(ref.name)} -> {escape(ref.subject)} version {ref.version}"
             )
+        if reg.metadata:
+            lines.append(f"      metadata {escape(json.dumps(reg.metadata, sort_keys=True))}")
+        if reg.rule_set:
+            lines.append(f"      ruleSet {escape(json.dumps(reg.rule_set, sort_keys=True))}")
         for line in schema_diff(action):
             style = DIFF_STYLE.get(line[0])
             text = escape(line)

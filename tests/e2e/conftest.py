@@ -47,9 +47,22 @@ def server(tmp_path: Path) -> Iterator[Server]:
     port = free_port()
     log = tmp_path / "requests.jsonl"
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "registry", "serve", "--port", str(port),
-         "--data", str(tmp_path / "registry.db"), "--request-log", str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "registry",
+            "serve",
+            "--port",
+            str(port),
+            "--data",
+            str(tmp_path / "registry.db"),
+            "--request-log",
+            str(log),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -82,7 +95,11 @@ class Project:
     def run(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "reconciler", *args],
-            cwd=self.root, env=self.env, capture_output=True, text=True, input=input,
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            input=input,
             timeout=120,
         )
 
@@ -101,6 +118,18 @@ def quickstart(tmp_path: Path, server: Server) -> Project:
     project_file = root / "reconcile.yaml"
     project_file.write_text(
         project_file.read_text() + '\nregistries:\n  test: {url: "${SR_URL}"}\n'
+    )
+    env = {**os.environ, "SR_URL": server.url, "NO_COLOR": "1", "COLUMNS": "200"}
+    return Project(root, env)
+
+
+@pytest.fixture
+def blank(tmp_path: Path, server: Server) -> Project:
+    """An empty project whose project file targets the test server."""
+    root = tmp_path / "blank"
+    (root / "specs").mkdir(parents=True)
+    (root / "reconcile.yaml").write_text(
+        'version: 1\nregistries:\n  test: {url: "${SR_URL}"}\nspecs: [specs/*.yaml]\n'
     )
     env = {**os.environ, "SR_URL": server.url, "NO_COLOR": "1", "COLUMNS": "200"}
     return Project(root, env)

@@ -20,7 +20,11 @@ def test_apply_then_plan_is_empty(quickstart: Project, server: Server) -> None:
 
     subjects = httpx.get(server.url + "/subjects").json()
     assert sorted(subjects) == [
-        "customers-value", "money-value", "orders-key", "orders-value", "payments-value",
+        "customers-value",
+        "money-value",
+        "orders-key",
+        "orders-value",
+        "payments-value",
         "refunds-value",
     ]
     assert httpx.get(server.url + "/subjects/orders-value/versions").json() == [1, 2, 3]
@@ -93,14 +97,17 @@ def test_reformatted_schema_is_no_change(quickstart: Project) -> None:
 
 def test_doc_change_is_a_registration(quickstart: Project) -> None:
     assert quickstart.run("apply", "--auto-approve").returncode == 0
-    quickstart.edit("schemas/money.avsc", '"name": "Money",', '"name": "Money", "doc": "An amount.",')
+    quickstart.edit(
+        "schemas/money.avsc", '"name": "Money",', '"name": "Money", "doc": "An amount.",'
+    )
     planned = quickstart.run("plan", "--detailed-exitcode")
     assert planned.returncode == 2, planned.stdout + planned.stderr
     assert "Plan: 1 to register" in planned.stdout
 
 
-def test_apply_without_approval_and_no_terminal_refuses(quickstart: Project, server: Server
-                                                        ) -> None:
+def test_apply_without_approval_and_no_terminal_refuses(
+    quickstart: Project, server: Server
+) -> None:
     result = quickstart.run("apply")
     assert result.returncode == 1
     assert "--auto-approve" in result.stderr

@@ -1,0 +1,176 @@
+"""Deletes never happen by accident."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from reconciler.engine import PlanOptions
+from reconciler.spec import SpecErrors
+
+from .conftest import Workspace, avro_record, steps
+
+A = avro_record("A", '{"name": "a", "type": "string"}')
+B = avro_record("B", '{"name": "b", "type": "string"}')
+USES_A = avro_record("UsesA", '{"name": "a", "type": "com.acme.A"}')
+
+
+def _seed(ws: Workspace, *subjects: str) -> None:
+    for subject in subjects:
+        assert ws.registry.post(f"/subjects/{subject}/versions", {"schema": A}).status_code == 200
+
+
+def test_subjects_not_in_the_spec_are_left_alone_without_prune(ws: Workspace) -> None:
+    _seed(ws, "stray-value")
+    ws.write("schemas/b.avsc", B)
+    ws.write("specs/main.yaml", "subjects:\n  b-value: {schema: ../schemas/b.avsc}\n")
+    assert steps(ws.plan()) == [("register", "b-value", "1")]
+
+
+def test_prune_soft_deletes_unlisted_subjects_except_protected(ws: Workspace) -> None:
+    _seed(ws, "stray-value", "audit-log")
+    ws.write("schemas/b.avsc", B)
+    ws.write(
+        "specs/main.yaml",
+        """
+        prune: true
+        protected: ["audit-*"]
+        subjects:
+          b-value: {schema: ../schemas/b.avsc}
+        """,
+    )
+    first, results, after = ws.apply()
+    assert steps(first) == [("register", "b-value", "1"), ("delete_subject", "stray-value", None)]
+    assert not first.actions[1].permanent
+    assert [w.message for w in first.problems] == [
+        "kept although the context is pruned: protected (pattern 'audit-*')"
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert sorted(ws.registry.get("/subjects").json()) == ["audit-log", "b-value"]
+    assert "stray-value" in ws.registry.get("/subjects?deleted=true").json()
+
+
+def test_an_explicit_delete_of_a_protected_subject_is_refused(ws: Workspace) -> None:
+    _seed(ws, "audit-log")
+    ws.write(
+        "specs/main.yaml",
+        """
+        protected: ["audit-*"]
+        subjects:
+          audit-log: {delete: soft}
+        """,
+    )
+    with pytest.raises(
+        SpecErrors,
+        match=r"main.yaml:3:\d+: subject 'audit-log' matches "
+        "protected pattern 'audit-\\*': it cannot be deleted",
+    ):
+        ws.plan()
+    assert {w["path"] for w in ws.registry.writes()} == {"/subjects/audit-log/versions"}
+
+
+def test_hard_delete_is_soft_then_permanent(ws: Workspace) -> None:
+    _seed(ws, "old-value")
+    ws.write("specs/main.yaml", "subjects:\n  old-value: {delete: hard}\n")
+    first, results, after = ws.apply()
+    assert [(a.kind.value, a.target, a.permanent) for a in first.actions] == [
+        ("delete_subject", "old-value", False),
+        ("delete_subject", "old-value", True),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert "old-value" not in ws.registry.get("/subjects?deleted=true").json()
+
+
+def test_hard_delete_of_an_already_soft_deleted_subject(ws: Workspace) -> None:
+    _seed(ws, "old-value")
+    httpx.delete(ws.registry.url + "/subjects/old-value")
+    ws.write("specs/main.yaml", "subjects:\n  old-value: {delete: hard}\n")
+    first, results, after = ws.apply()
+    assert [(a.kind.value, a.permanent) for a in first.actions] == [("delete_subject", True)]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes
+
+
+def test_a_referenced_subject_is_not_deleted(ws: Workspace) -> None:
+    _seed(ws, "a-value")
+    body = {
+        "schema": USES_A,
+        "references": [{"name": "com.acme.A", "subject": "a-value", "version": 1}],
+    }
+    assert ws.registry.post("/subjects/uses-a-value/versions", body).status_code == 200
+    ws.write("specs/main.yaml", "subjects:\n  a-value: {delete: soft}\n")
+    plan = ws.plan()
+    assert [e.message for e in plan.errors] == [
+        "cannot delete: still referenced by uses-a-value version 1"
+    ]
+
+
+def test_deleting_referrer_and_referenced_together_goes_referrer_first(ws: Workspace) -> None:
+    _seed(ws, "a-value")
+    body = {
+        "schema": USES_A,
+        "references": [{"name": "com.acme.A", "subject": "a-value", "version": 1}],
+    }
+    ws.registry.post("/subjects/uses-a-value/versions", body)
+    ws.write(
+        "specs/main.yaml", "subjects:\n  a-value: {delete: soft}\n  uses-a-value: {delete: soft}\n"
+    )
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("delete_subject", "uses-a-value", None),
+        ("delete_subject", "a-value", None),
+    ]
+    assert all(r.ok for r in results), results
+
+
+def test_the_delete_budget_refuses_mass_deletes(ws: Workspace) -> None:
+    ws.project("max_deletes: 2")
+    _seed(ws, "s1", "s2", "s3")
+    ws.write("specs/main.yaml", "prune: true\nsubjects: {}\n")
+    plan = ws.plan()
+    assert [e.message for e in plan.errors] == [
+        "the plan deletes 3 subjects or versions, more than max_deletes (2); check them, then "
+        "raise the budget with --max-deletes 3"
+    ]
+    assert not ws.plan(PlanOptions(max_deletes=3)).errors
+
+
+def test_a_pinned_version_can_be_deleted(ws: Workspace) -> None:
+    v2 = avro_record(
+        "A",
+        '{"name": "a", "type": "string"}',
+        '{"name": "b", "type": ["null", "string"], "default": null}',
+    )
+    ws.write("schemas/a1.avsc", A)
+    ws.write("schemas/a2.avsc", v2)
+    ws.write(
+        "specs/main.yaml",
+        """
+        subjects:
+          a-value:
+            versions:
+              - {schema: ../schemas/a1.avsc}
+              - {schema: ../schemas/a2.avsc}
+        """,
+    )
+    ws.apply()
+    ws.write(
+        "specs/main.yaml",
+        """
+        subjects:
+          a-value:
+            versions:
+              - {schema: ../schemas/a1.avsc, delete: hard}
+              - {schema: ../schemas/a2.avsc}
+        """,
+    )
+    first, results, after = ws.apply()
+    assert [(a.kind.value, a.version, a.permanent) for a in first.actions] == [
+        ("delete_version", 1, False),
+        ("delete_version", 1, True),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert ws.registry.get("/subjects/a-value/versions").json() == [2]

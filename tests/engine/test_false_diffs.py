@@ -1,0 +1,130 @@
+"""Equality by meaning: reformatting is never a change, a change of meaning always is."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import Workspace, steps
+
+AVRO = {
+    "type": "record",
+    "name": "Order",
+    "namespace": "com.acme",
+    "doc": "An order.",
+    "fields": [
+        {"name": "id", "type": "string"},
+        {
+            "name": "total",
+            "type": {"type": "bytes", "logicalType": "decimal", "precision": 9, "scale": 2},
+        },
+        {"name": "tags", "type": {"type": "array", "items": "string"}, "default": []},
+    ],
+}
+JSON_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "qty": {"type": "integer", "minimum": 0}},
+    "required": ["id"],
+    "additionalProperties": False,
+}
+PROTO = """syntax = "proto3";
+package acme.orders;
+
+import "google/protobuf/timestamp.proto";
+
+message Order {
+  string id = 1;
+  int64 total_cents = 2;
+  google.protobuf.Timestamp placed_at = 3;
+  repeated string tags = 4;
+}
+"""
+PROTO_REFORMATTED = """
+syntax="proto3";
+package   acme.orders;
+import "google/protobuf/timestamp.proto";
+message Order { string id=1;  int64 total_cents = 2;
+   google.protobuf.Timestamp placed_at = 3; repeated string tags = 4; }
+"""
+
+
+def _reordered(value: object) -> object:
+    """The same JSON with every object's keys in reverse order."""
+    if isinstance(value, dict):
+        return {k: _reordered(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reordered(v) for v in value]
+    return value
+
+
+CASES = {
+    "AVRO": ("avsc", json.dumps(AVRO), json.dumps(_reordered(AVRO), indent=7)),
+    "JSON": ("json", json.dumps(JSON_SCHEMA), json.dumps(_reordered(JSON_SCHEMA), indent=3)),
+    "PROTOBUF": ("proto", PROTO, PROTO_REFORMATTED),
+}
+
+
+def _spec(ws: Workspace, schema_type: str, extension: str, text: str) -> None:
+    ws.write(f"schemas/s.{extension}", text)
+    ws.write(
+        "specs/main.yaml",
+        f"""
+        subjects:
+          s-value:
+            type: {schema_type}
+            schema: ../schemas/s.{extension}
+        """,
+    )
+
+
+@pytest.mark.parametrize("schema_type", CASES)
+def test_reformatted_schema_gives_an_empty_plan(ws: Workspace, schema_type: str) -> None:
+    extension, original, reformatted = CASES[schema_type]
+    _spec(ws, schema_type, extension, original)
+    first, results, after = ws.apply()
+    assert steps(first) == [("register", "s-value", "1")]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    _spec(ws, schema_type, extension, reformatted)
+    plan = ws.plan()
+    assert not plan.has_changes and not plan.errors, plan.to_dict()
+
+
+CHANGES = {
+    "doc": lambda s: {**s, "doc": "An order, as placed."},
+    "default": lambda s: {**s, "fields": [*s["fields"][:2], {**s["fields"][2], "default": ["x"]}]},
+    "alias": lambda s: {**s, "aliases": ["com.acme.Purchase"]},
+    "logicalType": lambda s: {
+        **s,
+        "fields": [
+            {"name": "id", "type": {"type": "string", "logicalType": "uuid"}},
+            *s["fields"][1:],
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_of_meaning_is_a_registration(ws: Workspace, change: str) -> None:
+    _spec(ws, "AVRO", "avsc", json.dumps(AVRO))
+    ws.apply()
+    _spec(ws, "AVRO", "avsc", json.dumps(CHANGES[change](AVRO)))
+    plan = ws.plan()
+    assert steps(plan) == [("register", "s-value", "2")], plan.to_dict()
+    assert plan.actions[0].reason == "schema differs from the latest version (1)"
+
+
+def test_a_json_schema_description_change_is_a_registration(ws: Workspace) -> None:
+    _spec(ws, "JSON", "json", json.dumps(JSON_SCHEMA))
+    ws.apply()
+    _spec(ws, "JSON", "json", json.dumps({**JSON_SCHEMA, "description": "An order."}))
+    assert steps(ws.plan()) == [("register", "s-value", "2")]
+
+
+def test_a_protobuf_field_rename_is_a_registration(ws: Workspace) -> None:
+    _spec(ws, "PROTOBUF", "proto", PROTO)
+    ws.apply()
+    _spec(ws, "PROTOBUF", "proto", PROTO.replace("repeated string tags", "repeated string labels"))
+    assert steps(ws.plan()) == [("register", "s-value", "2")]

@@ -1,0 +1,90 @@
+"""Compatibility changes around registrations: loosen before, tighten after."""
+
+from __future__ import annotations
+
+from .conftest import Workspace, avro_record, steps
+
+V1 = avro_record("Order", '{"name": "id", "type": "string"}')
+# A new field without a default: not BACKWARD compatible (a new reader cannot read old data).
+V2 = avro_record("Order", '{"name": "id", "type": "string"}', '{"name": "qty", "type": "int"}')
+
+
+def _spec(ws: Workspace, schema: str, level: str) -> None:
+    ws.write("schemas/order.avsc", schema)
+    ws.write(
+        "specs/main.yaml",
+        f"""
+        subjects:
+          orders-value:
+            schema: ../schemas/order.avsc
+            compatibility: {level}
+        """,
+    )
+
+
+def test_a_loosening_level_is_set_before_the_registration(ws: Workspace) -> None:
+    _spec(ws, V1, "BACKWARD")
+    ws.apply()
+    _spec(ws, V2, "NONE")
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_compatibility", "orders-value", "NONE"),
+        ("register", "orders-value", "2"),
+    ]
+    verdict = first.actions[1].registration.verdict
+    assert verdict is not None and verdict.level == "NONE" and verdict.compatible
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+
+
+def test_a_tightening_level_is_set_after_the_registration(ws: Workspace) -> None:
+    _spec(ws, V1, "NONE")
+    ws.apply()
+    _spec(ws, V2, "FULL")
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("register", "orders-value", "2"),
+        ("set_compatibility", "orders-value", "FULL"),
+    ]
+    verdict = first.actions[0].registration.verdict
+    assert verdict is not None and verdict.level == "NONE"
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert ws.registry.get("/config/orders-value").json() == {"compatibilityLevel": "FULL"}
+
+
+def test_an_incompatible_registration_fails_the_plan_before_any_write(ws: Workspace) -> None:
+    _spec(ws, V1, "BACKWARD")
+    ws.apply()
+    writes_before = len(ws.registry.writes())
+    _spec(ws, V2, "BACKWARD")
+    plan = ws.plan()
+    assert len(plan.errors) == 1
+    message = plan.errors[0].message
+    assert message.startswith("the new schema is not BACKWARD compatible with version(s) 1:")
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE" in message
+    assert plan.errors[0].source is not None and "main.yaml" in plan.errors[0].source
+    assert len(ws.registry.writes()) == writes_before
+
+
+def test_a_readonly_subject_is_opened_before_and_closed_after(ws: Workspace) -> None:
+    _spec(ws, V1, "NONE")
+    ws.apply()
+    ws.registry.put("/mode/orders-value", {"mode": "READONLY"})
+    ws.write("schemas/order.avsc", V2)
+    ws.write(
+        "specs/main.yaml",
+        """
+        subjects:
+          orders-value:
+            schema: ../schemas/order.avsc
+            mode: READWRITE
+        """,
+    )
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_mode", "orders-value", "READWRITE"),
+        ("register", "orders-value", "2"),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
