@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 import grpc_tools
-from google.protobuf import descriptor_pb2, text_format
-from google.protobuf.message import Message as ProtoMessage
+from google.protobuf import descriptor_pb2
 from grpc_tools import _protoc_compiler
 
 from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
+from ._protoprint import SCALARS, Printer
 
 COMPATIBLE_CHANGES: frozenset[str] = frozenset(
     {
@@ -59,23 +59,6 @@ _LOCK = threading.Lock()  # protoc keeps global state; one compilation at a time
 _Field = descriptor_pb2.FieldDescriptorProto
 _Msg = descriptor_pb2.DescriptorProto
 _Enum = descriptor_pb2.EnumDescriptorProto
-_SCALARS: dict[int, str] = {
-    _Field.TYPE_DOUBLE: "double",
-    _Field.TYPE_FLOAT: "float",
-    _Field.TYPE_INT64: "int64",
-    _Field.TYPE_UINT64: "uint64",
-    _Field.TYPE_INT32: "int32",
-    _Field.TYPE_FIXED64: "fixed64",
-    _Field.TYPE_FIXED32: "fixed32",
-    _Field.TYPE_BOOL: "bool",
-    _Field.TYPE_STRING: "string",
-    _Field.TYPE_BYTES: "bytes",
-    _Field.TYPE_UINT32: "uint32",
-    _Field.TYPE_SFIXED32: "sfixed32",
-    _Field.TYPE_SFIXED64: "sfixed64",
-    _Field.TYPE_SINT32: "sint32",
-    _Field.TYPE_SINT64: "sint64",
-}
 # Groups of scalars that share a wire encoding (protobuf's "updating a message" rules).
 _SCALAR_KIND: dict[str, str] = {
     **dict.fromkeys(("int32", "int64", "uint32", "uint64", "bool", "enum"), "GENERAL_NUMBER"),
@@ -209,150 +192,14 @@ def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedS
     fds = descriptor_pb2.FileDescriptorSet.FromString(_compile(text, references))
     main = next(f for f in fds.file if f.name == _MAIN)
     model = _Model(main, _index(fds.file), dict(references))
-    canonical = _Printer(main, normalize=False).render()
-    normalized = _Printer(main, normalize=True).render()
+    files = [*(f for f in fds.file if f.name != _MAIN), main]
+    canonical = Printer(files, normalize=False).render()
+    normalized = Printer(files, normalize=True).render()
     return ParsedSchema("PROTOBUF", text, canonical, normalized, dict(references), native=model)
 
 
 def parse(text: str, references: dict[str, str]) -> ParsedSchema:
     return _parse_cached(text, tuple(sorted(references.items())))
-
-
-def _one_line(options: ProtoMessage) -> str:
-    """Options as one line of text format; custom options (extensions) print by number."""
-    if not options.ByteSize():
-        return ""
-    return text_format.MessageToString(options, as_one_line=True, print_unknown_fields=True)
-
-
-class _Printer:
-    """Prints a file descriptor back as .proto text: the canonical / normalized form.
-
-    Comments and formatting are gone and type names are fully qualified, so
-    the text changes exactly when the schema does. ``normalize`` also sorts
-    imports, fields and enum values by number (order that carries no meaning
-    on the wire); messages keep their order, which message indexes depend on.
-    """
-
-    def __init__(self, fdp: descriptor_pb2.FileDescriptorProto, *, normalize: bool) -> None:
-        self.fdp = fdp
-        self.normalize = normalize
-        self.proto3 = fdp.syntax == "proto3"
-        self.lines: list[str] = []
-
-    def render(self) -> str:
-        fdp = self.fdp
-        self.lines.append(f'syntax = "{fdp.syntax or "proto2"}";')
-        if fdp.package:
-            self.lines.append(f"package {fdp.package};")
-        imports = list(fdp.dependency)
-        for name in sorted(imports) if self.normalize else imports:
-            public = " public" if imports.index(name) in fdp.public_dependency else ""
-            self.lines.append(f'import{public} "{name}";')
-        self._options(fdp.options, "")
-        for message in fdp.message_type:
-            self._message(message, "")
-        for enum in fdp.enum_type:
-            self._enum(enum, "")
-        for extend in fdp.extension:
-            self.lines.append(f"extend {extend.extendee} {{ {self._field(extend)} }}")
-        for service in fdp.service:
-            self.lines.append(f"service {service.name} {{")
-            self._options(service.options, "  ")
-            for rpc in service.method:
-                into = "stream " if rpc.client_streaming else ""
-                back = "stream " if rpc.server_streaming else ""
-                self.lines.append(
-                    f"  rpc {rpc.name} ({into}{rpc.input_type}) returns ({back}{rpc.output_type});"
-                )
-            self.lines.append("}")
-        return "\n".join(self.lines) + "\n"
-
-    def _options(self, options: ProtoMessage, indent: str) -> None:
-        printed = _one_line(options)
-        if printed:
-            self.lines.append(f"{indent}option {printed};")
-
-    def _by_number(self, items: Iterable[_T]) -> list[_T]:
-        items = list(items)
-        return sorted(items, key=lambda item: item.number) if self.normalize else items
-
-    def _message(self, message: descriptor_pb2.DescriptorProto, indent: str) -> None:
-        self.lines.append(f"{indent}message {message.name} {{")
-        inner = indent + "  "
-        self._options(message.options, inner)
-        entries = {n.name: n for n in message.nested_type if n.options.map_entry}
-        for field in self._by_number(message.field):
-            if field.HasField("oneof_index") and not field.proto3_optional:
-                continue
-            self.lines.append(f"{inner}{self._field(field, entries)}")
-        for index, oneof in enumerate(message.oneof_decl):
-            members = [
-                f
-                for f in message.field
-                if f.HasField("oneof_index") and f.oneof_index == index and not f.proto3_optional
-            ]
-            if not members:
-                continue
-            self.lines.append(f"{inner}oneof {oneof.name} {{")
-            self._options(oneof.options, inner + "  ")
-            for field in self._by_number(members):
-                self.lines.append(f"{inner}  {self._field(field, entries)}")
-            self.lines.append(f"{inner}}}")
-        for reserved in message.reserved_range:
-            last = reserved.end - 1  # exclusive in descriptors
-            span = f"{reserved.start} to {last}" if last > reserved.start else f"{reserved.start}"
-            self.lines.append(f"{inner}reserved {span};")
-        for name in message.reserved_name:
-            self.lines.append(f'{inner}reserved "{name}";')
-        for nested in message.nested_type:
-            if not nested.options.map_entry:
-                self._message(nested, inner)
-        for enum in message.enum_type:
-            self._enum(enum, inner)
-        self.lines.append(f"{indent}}}")
-
-    def _field(
-        self,
-        field: descriptor_pb2.FieldDescriptorProto,
-        entries: dict[str, descriptor_pb2.DescriptorProto] | None = None,
-    ) -> str:
-        entry = (entries or {}).get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
-        if entry is not None and field.label == _Field.LABEL_REPEATED:
-            key, value = entry.field[0], entry.field[1]
-            kind = f"map<{self._type(key)}, {self._type(value)}>"
-        else:
-            label = {_Field.LABEL_REPEATED: "repeated ", _Field.LABEL_REQUIRED: "required "}.get(
-                field.label, ""
-            )
-            if field.label == _Field.LABEL_OPTIONAL and (not self.proto3 or field.proto3_optional):
-                label = "optional "
-            kind = label + self._type(field)
-        extras = []
-        if field.HasField("default_value"):
-            extras.append(f"default = {field.default_value}")
-        printed = _one_line(field.options)
-        if printed:
-            extras.append(printed)
-        suffix = f" [{', '.join(extras)}]" if extras else ""
-        return f"{kind} {field.name} = {field.number}{suffix};"
-
-    @staticmethod
-    def _type(field: descriptor_pb2.FieldDescriptorProto) -> str:
-        return _SCALARS.get(field.type) or field.type_name
-
-    def _enum(self, enum: descriptor_pb2.EnumDescriptorProto, indent: str) -> None:
-        self.lines.append(f"{indent}enum {enum.name} {{")
-        self._options(enum.options, indent + "  ")
-        for value in self._by_number(enum.value):
-            printed = _one_line(value.options)
-            suffix = f" [{printed}]" if printed else ""
-            self.lines.append(f"{indent}  {value.name} = {value.number}{suffix};")
-        for reserved in enum.reserved_range:
-            self.lines.append(f"{indent}  reserved {reserved.start} to {reserved.end};")
-        for name in enum.reserved_name:
-            self.lines.append(f'{indent}  reserved "{name}";')
-        self.lines.append(f"{indent}}}")
 
 
 _Path = tuple[str, ...]
@@ -550,14 +397,14 @@ class _Differ:
     @staticmethod
     def _kind(field: _Field, model: _Model) -> str:
         """Confluent's field kinds: enums count as scalars, map fields as maps."""
-        if field.type in _SCALARS or field.type == _Field.TYPE_ENUM:
+        if field.type in SCALARS or field.type == _Field.TYPE_ENUM:
             return "SCALAR"
         info = model.types.get(field.type_name[1:])
         return "MAP" if info is not None and info.is_map_entry else "MESSAGE"
 
 
 def _scalar_kind(field: _Field) -> str:
-    return _SCALAR_KIND["enum" if field.type == _Field.TYPE_ENUM else _SCALARS[field.type]]
+    return _SCALAR_KIND["enum" if field.type == _Field.TYPE_ENUM else SCALARS[field.type]]
 
 
 def _layout(

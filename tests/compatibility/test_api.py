@@ -247,3 +247,44 @@ def test_json_schema_refs_by_id_and_anchor() -> None:
     ]
     with pytest.raises(InvalidSchemaError, match="no such anchor"):
         parse("JSON", '{"$ref": "#nowhere"}')
+
+
+RICH_PROTO = r"""
+syntax = "proto2";
+package x;
+import "google/protobuf/descriptor.proto";
+extend google.protobuf.FieldOptions { optional string tag = 50000; }
+message M {
+  optional string s = 1 [default = "a\"b", (tag) = "t", deprecated = true, json_name = "ess"];
+  required int32 r = 2;
+  optional bytes by = 12 [default = "\001\377"];
+  optional double d = 13 [default = inf];
+  oneof o { int32 a = 3; }
+  extensions 100 to 199;
+  optional group G = 4 { optional int32 g = 1; }
+  map<string, int32> mm = 5;
+  reserved 7, 9 to 11;
+  reserved "old";
+}
+extend M { optional int32 ext = 100; }
+enum E { option allow_alias = true; A = 0; B = 0; reserved 5 to 6; }
+service S { rpc Call (M) returns (stream M) { option deprecated = true; } }
+"""
+
+
+@pytest.mark.parametrize("form", ["canonical", "normalized"])
+def test_protobuf_forms_are_valid_proto_files(form: str) -> None:
+    """The local registry stores and serves these forms: they must compile again."""
+    parsed = parse("PROTOBUF", RICH_PROTO)
+    text = getattr(parsed, form)
+    again = parse("PROTOBUF", text)
+    assert getattr(again, form) == text
+    assert diff("PROTOBUF", parsed, again) == []
+    assert '(x.tag) = "t"' in text and "optional group G = 4 {" in text
+
+
+def test_json_and_avro_forms_parse_again() -> None:
+    for schema_type, text in (("AVRO", RECORD_V3), ("JSON", '{"type": "string", "title": "t"}')):
+        parsed = parse(schema_type, text)
+        for form in (parsed.canonical, parsed.normalized):
+            assert parse(schema_type, form).normalized == parsed.normalized

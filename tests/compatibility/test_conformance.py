@@ -81,6 +81,11 @@ def test_protobuf(confluent: Path, case_id: str, case: dict[str, Any]) -> None:
     assert check("PROTOBUF", update, [original], "BACKWARD").compatible is case["compatible"]
     got = {str(d) for d in diff("PROTOBUF", original, update)}
     _assert_changes(case_id, got, set(case["changes"]))
+    # What the local registry would store compiles again to the same schema.
+    for parsed in (original, update):
+        again = parse("PROTOBUF", parsed.canonical, parsed.references)
+        assert again.canonical == parsed.canonical
+        assert diff("PROTOBUF", parsed, again) == []
 
 
 def _avro_cases() -> list[Any]:

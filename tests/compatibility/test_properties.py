@@ -164,3 +164,4 @@ def test_protobuf_normalized_form_ignores_layout(text: str, rng: random.Random) 
     original = parse("PROTOBUF", text)
     reformatted = parse("PROTOBUF", _reformat_proto(text, rng))
     assert original.normalized == reformatted.normalized
+    assert parse("PROTOBUF", original.canonical).canonical == original.canonical

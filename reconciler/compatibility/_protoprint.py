@@ -1,0 +1,277 @@
+"""Prints a compiled .proto file back as .proto source: its canonical and normalized forms.
+
+The printed text is what the local registry stores and serves, so it must be
+a valid file that compiles again, with the same imports, to the same
+descriptors (oneof members come after the other fields, as in Confluent's
+printer; declaration order within a message carries no meaning). Comments
+and layout are gone and type names are fully qualified, so the text changes
+exactly when the schema does. The normalized form also
+sorts imports, fields and enum values by number (order that carries no meaning
+on the wire); messages keep their order, which message indexes depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message as ProtoMessage
+from google.protobuf.text_encoding import CEscape
+
+_Field = descriptor_pb2.FieldDescriptorProto
+_DESCRIPTOR_PROTO = "google/protobuf/descriptor.proto"
+
+SCALARS: dict[int, str] = {
+    _Field.TYPE_DOUBLE: "double",
+    _Field.TYPE_FLOAT: "float",
+    _Field.TYPE_INT64: "int64",
+    _Field.TYPE_UINT64: "uint64",
+    _Field.TYPE_INT32: "int32",
+    _Field.TYPE_FIXED64: "fixed64",
+    _Field.TYPE_FIXED32: "fixed32",
+    _Field.TYPE_BOOL: "bool",
+    _Field.TYPE_STRING: "string",
+    _Field.TYPE_BYTES: "bytes",
+    _Field.TYPE_UINT32: "uint32",
+    _Field.TYPE_SFIXED32: "sfixed32",
+    _Field.TYPE_SFIXED64: "sfixed64",
+    _Field.TYPE_SINT32: "sint32",
+    _Field.TYPE_SINT64: "sint64",
+}
+
+
+class _Numbered(Protocol):
+    number: int
+
+
+_T = TypeVar("_T", bound=_Numbered)
+
+
+def _json_name(name: str) -> str:
+    """protoc's default ``json_name``: lowerCamelCase of the field name."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _range(start: int, last: int) -> str:
+    return f"{start} to {last}" if last > start else str(start)
+
+
+def _value(field: FieldDescriptor, value: Any) -> str:
+    """One option value in .proto syntax."""
+    if field.type in (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP):
+        body = text_format.MessageToString(value, as_one_line=True)
+        return f"{{ {body} }}" if body else "{}"
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        known = field.enum_type.values_by_number.get(value)
+        return known.name if known is not None else str(value)
+    if field.type == FieldDescriptor.TYPE_STRING:
+        return f'"{CEscape(value, as_utf8=True)}"'
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return f'"{CEscape(value, as_utf8=False)}"'
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+class Printer:
+    """Prints ``files[-1]`` (the schema; the others are its imports)."""
+
+    def __init__(
+        self, files: Sequence[descriptor_pb2.FileDescriptorProto], *, normalize: bool
+    ) -> None:
+        self.fdp = files[-1]
+        self.normalize = normalize
+        self.proto2 = self.fdp.syntax in ("", "proto2")
+        self.lines: list[str] = []
+        # Custom options are extensions of descriptor.proto's option messages:
+        # only a pool that knows the imports can name them.
+        self.pool: descriptor_pool.DescriptorPool | None = None
+        if any(f.name == _DESCRIPTOR_PROTO for f in files):
+            self.pool = descriptor_pool.DescriptorPool()
+            for fdp in files:
+                self.pool.Add(fdp)
+
+    def render(self) -> str:
+        fdp = self.fdp
+        if fdp.syntax == "editions":
+            edition = descriptor_pb2.Edition.Name(fdp.edition).removeprefix("EDITION_")
+            self.lines.append(f'edition = "{edition}";')
+        else:
+            self.lines.append(f'syntax = "{fdp.syntax or "proto2"}";')
+        if fdp.package:
+            self.lines.append(f"package {fdp.package};")
+        imports = list(fdp.dependency)
+        for name in sorted(imports) if self.normalize else imports:
+            index = imports.index(name)
+            kind = (
+                " public"
+                if index in fdp.public_dependency
+                else " weak"
+                if index in fdp.weak_dependency
+                else ""
+            )
+            self.lines.append(f'import{kind} "{name}";')
+        self._statements(fdp.options, "")
+        for message in fdp.message_type:
+            self._message(message, "")
+        for enum in fdp.enum_type:
+            self._enum(enum, "")
+        self._extensions(fdp.extension, "")
+        for service in fdp.service:
+            self.lines.append(f"service {service.name} {{")
+            self._statements(service.options, "  ")
+            for rpc in service.method:
+                into = "stream " if rpc.client_streaming else ""
+                back = "stream " if rpc.server_streaming else ""
+                head = (
+                    f"  rpc {rpc.name} ({into}{rpc.input_type}) returns ({back}{rpc.output_type})"
+                )
+                options = self._options(rpc.options)
+                if options:
+                    self.lines.append(f"{head} {{")
+                    self.lines.extend(f"    option {o};" for o in options)
+                    self.lines.append("  }")
+                else:
+                    self.lines.append(f"{head};")
+            self.lines.append("}")
+        return "\n".join(self.lines) + "\n"
+
+    def _options(self, options: ProtoMessage) -> list[str]:
+        """``name = value`` for every option set, custom ones as ``(full.name)``."""
+        if not options.ByteSize():
+            return []
+        if self.pool is not None:
+            descriptor = self.pool.FindMessageTypeByName(options.DESCRIPTOR.full_name)
+            cls = message_factory.GetMessageClass(descriptor)
+            options = cls.FromString(options.SerializeToString())
+        out = []
+        for field, value in options.ListFields():
+            name = f"({field.full_name})" if field.is_extension else field.name
+            items = value if field.is_repeated else [value]
+            out += [f"{name} = {_value(field, item)}" for item in items]
+        return out
+
+    def _statements(self, options: ProtoMessage, indent: str) -> None:
+        self.lines.extend(f"{indent}option {o};" for o in self._options(options))
+
+    def _by_number(self, items: Iterable[_T]) -> list[_T]:
+        listed = list(items)
+        return sorted(listed, key=lambda item: item.number) if self.normalize else listed
+
+    def _message(
+        self, message: descriptor_pb2.DescriptorProto, indent: str, head: str = ""
+    ) -> None:
+        """A message, or with ``head`` the body of a proto2 group declared by a field."""
+        self.lines.append(f"{indent}{head or f'message {message.name}'} {{")
+        inner = indent + "  "
+        self._statements(message.options, inner)
+        entries = {n.name: n for n in message.nested_type if n.options.map_entry}
+        groups = {
+            f.type_name.rsplit(".", 1)[-1]: f for f in message.field if f.type == _Field.TYPE_GROUP
+        }
+        nested_by_name = {n.name: n for n in message.nested_type}
+        for field in self._by_number(message.field):
+            if field.HasField("oneof_index") and not field.proto3_optional:
+                continue
+            if field.type == _Field.TYPE_GROUP:
+                group = nested_by_name[field.type_name.rsplit(".", 1)[-1]]
+                label = self._label(field)
+                self._message(group, inner, f"{label}group {group.name} = {field.number}")
+            else:
+                self.lines.append(f"{inner}{self._field(field, entries)}")
+        for index, oneof in enumerate(message.oneof_decl):
+            members = [
+                f
+                for f in message.field
+                if f.HasField("oneof_index") and f.oneof_index == index and not f.proto3_optional
+            ]
+            if not members:
+                continue  # the synthetic oneof of a proto3 optional field
+            self.lines.append(f"{inner}oneof {oneof.name} {{")
+            self._statements(oneof.options, inner + "  ")
+            for field in self._by_number(members):
+                self.lines.append(f"{inner}  {self._field(field, entries)}")
+            self.lines.append(f"{inner}}}")
+        for extension_range in message.extension_range:
+            span = _range(extension_range.start, extension_range.end - 1)
+            self.lines.append(f"{inner}extensions {span};")
+        for reserved in message.reserved_range:
+            self.lines.append(f"{inner}reserved {_range(reserved.start, reserved.end - 1)};")
+        for name in message.reserved_name:
+            self.lines.append(f'{inner}reserved "{name}";')
+        for nested in message.nested_type:
+            if not nested.options.map_entry and nested.name not in groups:
+                self._message(nested, inner)
+        for enum in message.enum_type:
+            self._enum(enum, inner)
+        self._extensions(message.extension, inner)
+        self.lines.append(f"{indent}}}")
+
+    def _extensions(
+        self, extensions: Iterable[descriptor_pb2.FieldDescriptorProto], indent: str
+    ) -> None:
+        by_extendee: dict[str, list[descriptor_pb2.FieldDescriptorProto]] = {}
+        for extension in extensions:
+            by_extendee.setdefault(extension.extendee, []).append(extension)
+        for extendee, fields in by_extendee.items():
+            self.lines.append(f"{indent}extend {extendee} {{")
+            self.lines.extend(f"{indent}  {self._field(f, {})}" for f in self._by_number(fields))
+            self.lines.append(f"{indent}}}")
+
+    def _field(
+        self,
+        field: descriptor_pb2.FieldDescriptorProto,
+        entries: dict[str, descriptor_pb2.DescriptorProto],
+    ) -> str:
+        entry = entries.get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
+        if entry is not None and field.label == _Field.LABEL_REPEATED:
+            key, value = entry.field[0], entry.field[1]
+            kind = f"map<{self._type(key)}, {self._type(value)}>"
+        else:
+            kind = self._label(field) + self._type(field)
+        extras = []
+        if field.HasField("default_value"):
+            extras.append(f"default = {self._default(field)}")
+        if field.json_name and field.json_name != _json_name(field.name):
+            extras.append(f'json_name = "{CEscape(field.json_name, as_utf8=True)}"')
+        extras += self._options(field.options)
+        suffix = f" [{', '.join(extras)}]" if extras else ""
+        return f"{kind} {field.name} = {field.number}{suffix};"
+
+    def _label(self, field: descriptor_pb2.FieldDescriptorProto) -> str:
+        if field.label == _Field.LABEL_REPEATED:
+            return "repeated "
+        if field.label == _Field.LABEL_REQUIRED:
+            return "required "
+        if field.proto3_optional or (self.proto2 and not field.HasField("oneof_index")):
+            return "optional "
+        return ""  # proto3 and editions singular fields, and oneof members
+
+    @staticmethod
+    def _default(field: descriptor_pb2.FieldDescriptorProto) -> str:
+        if field.type == _Field.TYPE_STRING:
+            return f'"{CEscape(field.default_value, as_utf8=True)}"'
+        if field.type == _Field.TYPE_BYTES:
+            return f'"{field.default_value}"'  # descriptors keep bytes defaults C-escaped
+        return field.default_value
+
+    @staticmethod
+    def _type(field: descriptor_pb2.FieldDescriptorProto) -> str:
+        return SCALARS.get(field.type) or field.type_name
+
+    def _enum(self, enum: descriptor_pb2.EnumDescriptorProto, indent: str) -> None:
+        self.lines.append(f"{indent}enum {enum.name} {{")
+        self._statements(enum.options, indent + "  ")
+        for value in self._by_number(enum.value):
+            options = self._options(value.options)
+            suffix = f" [{', '.join(options)}]" if options else ""
+            self.lines.append(f"{indent}  {value.name} = {value.number}{suffix};")
+        for reserved in enum.reserved_range:
+            # Enum reserved ranges are inclusive, unlike message ones.
+            self.lines.append(f"{indent}  reserved {_range(reserved.start, reserved.end)};")
+        for name in enum.reserved_name:
+            self.lines.append(f'{indent}  reserved "{name}";')
+        self.lines.append(f"{indent}}}")
