@@ -12,8 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.engine import Plan, PlanOptions, StepResult, apply_plan, make_plan, open_clients
-from reconciler.engine import targeted_registries
+from reconciler.engine import (
+    Plan,
+    PlanOptions,
+    StepResult,
+    apply_plan,
+    make_plan,
+    open_clients,
+    targeted_registries,
+)
 from reconciler.localregistry import serve_in_thread
 from reconciler.spec import load_project
 

@@ -123,6 +123,7 @@ def test_deleting_referrer_and_referenced_together_goes_referrer_first(ws: Works
         ("delete_subject", "a-value", None),
     ]
     assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
 
 
 def test_the_delete_budget_refuses_mass_deletes(ws: Workspace) -> None:

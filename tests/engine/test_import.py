@@ -95,7 +95,7 @@ def test_a_colliding_id_is_refused_with_its_holder(ws: Workspace) -> None:
 def test_the_same_schema_may_keep_its_id_in_a_second_subject(ws: Workspace) -> None:
     _history(ws, [(1, 100, V1)])
     _history(ws, [(1, 100, V1)], subject="payments-copy-value")
-    first, results, after = ws.apply()
+    _first, results, after = ws.apply()
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
     assert ws.registry.get("/subjects/payments-copy-value/versions/1").json()["id"] == 100
@@ -103,7 +103,7 @@ def test_the_same_schema_may_keep_its_id_in_a_second_subject(ws: Workspace) -> N
 
 def test_pinned_history_into_a_context(ws: Workspace) -> None:
     _history(ws, [(1, 5, V1), (2, 6, V2)], context="billing")
-    first, results, after = ws.apply()
+    _first, results, after = ws.apply()
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
     live = ws.registry.get("/subjects/:.billing:payments-value/versions/2").json()
