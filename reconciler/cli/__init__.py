@@ -8,6 +8,7 @@ from reconciler import __version__
 
 from .apply_cmd import apply
 from .compat_cmd import compat
+from .export_cmd import export
 from .plan_cmd import plan
 from .registry_cmd import registry
 from .validate_cmd import validate
@@ -24,3 +25,4 @@ main.add_command(plan)
 main.add_command(apply)
 main.add_command(registry)
 main.add_command(compat)
+main.add_command(export)

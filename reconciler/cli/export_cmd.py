@@ -1,0 +1,139 @@
+"""``reconcile export``: write what a registry holds as specs and schema files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from reconciler.registry import RegistryClient
+from reconciler.spec import SpecErrors, load_project
+from reconciler.workflows import context_specs, read_registry, write_project_file, write_specs
+from reconciler.workflows.avro_idl import write_idl
+from reconciler.workflows.export import PROJECT_FILE, bundle, relocate
+from reconciler.workflows.live import RegistryContents
+from reconciler.workflows.progress import progress
+from reconciler.workflows.source import Source, from_project, from_url, raw_entry
+
+from ._common import console, fail, load, run
+
+
+def resolve_source(directory: str, registry: str | None, url: str | None) -> Source:
+    """``--url`` (a bare registry), else ``--registry`` from the project file in DIRECTORY."""
+    if url:
+        return from_url(url, registry or "default", Path.cwd())
+    project = load(directory)
+    try:
+        return from_project(project.registries, project.root, project.path, registry)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+
+
+async def read(source: Source, contexts: tuple[str, ...]) -> tuple[RegistryContents, int]:
+    """Read the registry with a progress bar; return the contents and the requests made."""
+    async with RegistryClient.from_config(source.config, base_dir=source.base_dir) as client:
+        with progress(f"Reading {source.name}") as report:
+            contents = await read_registry(client, source.name, contexts, report)
+        return contents, client.requests_made
+
+
+def _check_target_project(out: Path, name: str) -> None:
+    path = out / PROJECT_FILE
+    if path.is_file() and not raw_entry(path, name):
+        fail(
+            f"{path} does not name registry {name}; add it there, or export to another "
+            "directory with --out"
+        )
+
+
+def _write_specs(source: Source, contents: RegistryContents, out: Path, history: bool) -> None:
+    _check_target_project(out, source.name)
+    specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
+    written = write_specs(specs, out)
+    project_file = write_project_file(
+        out, source.name, relocate(source.entry, source.base_dir, out)
+    )
+    out_console = console()
+    for path in written:
+        out_console.print(f"wrote {path}", markup=False)
+    if project_file is not None:
+        out_console.print(f"wrote {project_file}", markup=False)
+    try:
+        load_project(out)
+    except SpecErrors as exc:
+        for error in exc.errors:
+            console(stderr=True).print(str(error), markup=False)
+        fail(f"the exported project in {out} does not load ({len(exc.errors)} error(s))")
+
+
+@click.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--registry", "-r", metavar="NAME", help="The registry (project file name).")
+@click.option(
+    "--url",
+    metavar="URL",
+    help="A registry not in any project file (http(s)://... or local:PATH); "
+    "--registry then names it in the written project file (default: 'default').",
+)
+@click.option(
+    "--context",
+    "-c",
+    "contexts",
+    multiple=True,
+    metavar="CONTEXT",
+    help="Only this context (repeatable). Default: every context.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(),
+    help="Where to write (default: DIRECTORY). For --format bundle, a .json file or a directory.",
+)
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Every version with its number and id pinned, not only the latest.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["specs", "bundle", "avro-idl"]),
+    default="specs",
+    show_default=True,
+    help="specs: a loadable project; bundle: one JSON file; avro-idl: Avro schemas as Avro IDL.",
+)
+def export(
+    directory: str,
+    registry: str | None,
+    url: str | None,
+    contexts: tuple[str, ...],
+    out: str | None,
+    history: bool,
+    fmt: str,
+) -> None:
+    """Write what a registry holds as specs and schema files (adopt a registry).
+
+    A plan against the same registry right after an export has no changes.
+    Config and mode are written only where the registry sets them at that
+    level; inherited values are never pinned.
+    """
+    source = resolve_source(directory, registry, url)
+    contents, requests = run(read(source, contexts))
+    versions = sum(1 for _ in contents.versions())
+    console(stderr=True).print(
+        f"Read {contents.subject_count} subjects, {versions} versions in "
+        f"{len(contents.contexts)} context(s) from {source.name} ({requests} requests).",
+        markup=False,
+    )
+    target = Path(out or directory)
+    if fmt == "bundle":
+        path = target if target.suffix == ".json" else target / "bundle.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(bundle(contents, history=history), indent=2) + "\n")
+        console().print(f"wrote {path}", markup=False)
+    elif fmt == "avro-idl":
+        for path in write_idl(contents, target, history=history):
+            console().print(f"wrote {path}", markup=False)
+    else:
+        _write_specs(source, contents, target, history)

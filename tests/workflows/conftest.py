@@ -1,0 +1,85 @@
+"""Workflow fixtures: local registries served over HTTP on 127.0.0.1, projects, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reconciler.cli import main
+from reconciler.localregistry import serve_in_thread
+
+from .generate import populate
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if (p / "reconcile.yaml").is_file())
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    """Run ``reconcile`` in process (CliRunner): stdout and stderr kept apart."""
+    runner = CliRunner()
+    return runner.invoke(
+        main,
+        [str(a) for a in args],
+        env={"NO_COLOR": "1", "COLUMNS": "200", **(env or {})},
+        input=input,
+        catch_exceptions=False,
+    )
+
+
+def output(result: Result) -> str:
+    return result.stdout + result.stderr
+
+
+@dataclass
+class Registries:
+    """Start local registries (one SQLite file each) served over HTTP."""
+
+    tmp: Path
+    stack: ExitStack
+
+    def start(self, name: str, db: Path | None = None) -> str:
+        path = self.tmp / f"{name}.db"
+        if db is not None:
+            shutil.copy(db, path)
+        return self.stack.enter_context(serve_in_thread(path))
+
+
+@pytest.fixture
+def registries(tmp_path: Path) -> Iterator[Registries]:
+    with ExitStack() as stack:
+        yield Registries(tmp_path, stack)
+
+
+@pytest.fixture(scope="session")
+def generated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 500-subject registry in three contexts, with references (made once, copied per test)."""
+    folder = tmp_path_factory.mktemp("generated")
+    db = folder / "generated.db"
+    with serve_in_thread(db) as url:
+        asyncio.run(populate(url, subjects=500))
+    return db
+
+
+def with_registry(root: Path, name: str, variable: str) -> None:
+    """Make the project in ``root`` target registry ``name`` at ``${variable}``."""
+    project_file = root / "reconcile.yaml"
+    project_file.write_text(
+        project_file.read_text() + f'\nregistries:\n  {name}: {{url: "${{{variable}}}"}}\n'
+    )
+
+
+@pytest.fixture
+def copy_example(tmp_path: Path) -> Callable[[Path], Path]:
+    def copy(example: Path) -> Path:
+        root = tmp_path / example.name
+        shutil.copytree(example, root, ignore=shutil.ignore_patterns(".reconcile"))
+        return root
+
+    return copy

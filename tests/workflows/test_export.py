@@ -1,0 +1,143 @@
+"""export: a loadable project whose plan against the same registry is empty."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from reconciler.spec import load_project
+
+from .conftest import EXAMPLES, Registries, cli, output, with_registry
+
+
+@pytest.mark.parametrize("history", [False, True], ids=["latest", "history"])
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_export_of_an_applied_example_plans_empty(
+    example: Path,
+    history: bool,
+    registries: Registries,
+    copy_example: Callable[[Path], Path],
+    tmp_path: Path,
+) -> None:
+    env = {"SR_URL": registries.start("source")}
+    root = copy_example(example)
+    with_registry(root, "test", "SR_URL")
+    applied = cli("apply", root, "--auto-approve", env=env)
+    assert applied.exit_code == 0, output(applied)
+
+    out = tmp_path / "exported"
+    args = ["export", root, "--registry", "test", "--out", out]
+    exported = cli(*args, *(["--history"] if history else []), env=env)
+    assert exported.exit_code == 0, output(exported)
+
+    planned = cli("plan", out, "--detailed-exitcode", env=env)
+    assert planned.exit_code == 0, output(planned)
+    assert "No changes" in planned.stdout
+    # The registry entry is copied as written: the variable, not its value.
+    assert yaml.safe_load((out / "reconcile.yaml").read_text())["registries"] == {
+        "test": {"url": "${SR_URL}"}
+    }
+
+
+def test_export_of_a_generated_500_subject_registry_plans_empty(
+    registries: Registries, generated_db: Path, tmp_path: Path
+) -> None:
+    """The whole history with ids pinned: the strictest comparison the engine makes."""
+    url = registries.start("generated", generated_db)
+    out = tmp_path / "exported"
+    exported = cli("export", "--url", url, "--registry", "big", "--out", out, "--history")
+    assert exported.exit_code == 0, output(exported)
+    assert "Read 500 subjects" in exported.stderr
+
+    project = load_project(out)
+    assert sorted(s.context for s in project.specs) == [".", ".billing", ".sales"]
+    assert sum(len(s.subjects) for s in project.specs) == 500
+
+    planned = cli("plan", out, "--detailed-exitcode")
+    assert planned.exit_code == 0, output(planned)
+    assert "No changes" in planned.stdout
+
+
+def test_export_pins_only_levels_set_at_that_level(registries: Registries, tmp_path: Path) -> None:
+    url = registries.start("source")
+    httpx.put(url + "/config", json={"compatibility": "FULL"}).raise_for_status()
+    for subject in ("a-value", "b-value", ":.ctx:c-value", ":.ctx:d-value"):
+        schema = json.dumps({"type": "record", "name": "R", "fields": []})
+        httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": schema}).raise_for_status()
+    httpx.put(url + "/config/a-value", json={"compatibility": "NONE"}).raise_for_status()
+    httpx.put(url + "/mode/:.ctx:d-value", json={"mode": "READONLY"}).raise_for_status()
+    httpx.put(url + "/config/:.ctx:", json={"compatibility": "FORWARD"}).raise_for_status()
+
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    default = yaml.safe_load((out / "specs" / "default.yaml").read_text())
+    ctx = yaml.safe_load((out / "specs" / "ctx.yaml").read_text())
+    assert default["compatibility"] == "FULL"
+    assert default["subjects"]["a-value"]["compatibility"] == "NONE"
+    assert "compatibility" not in default["subjects"]["b-value"]
+    assert ctx["context"] == ".ctx"
+    assert ctx["compatibility"] == "FORWARD"
+    assert "mode" not in ctx
+    assert ctx["subjects"]["d-value"]["mode"] == "READONLY"
+    assert ctx["subjects"]["c-value"] == {"type": "AVRO", "schema": "../schemas/ctx/c-value.avsc"}
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+def test_export_history_pins_versions_and_ids_one_file_each(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    for n in (1, 2):
+        fields = [{"name": f"f{i}", "type": "int", "default": 0} for i in range(n)]
+        schema = json.dumps({"type": "record", "name": "R", "fields": fields})
+        httpx.post(f"{url}/subjects/r-value/versions", json={"schema": schema}).raise_for_status()
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out, "--history").exit_code == 0
+    spec = yaml.safe_load((out / "specs" / "default.yaml").read_text())
+    versions = spec["subjects"]["r-value"]["versions"]
+    assert [(v["version"], v["id"]) for v in versions] == [(1, 1), (2, 2)]
+    assert [v["schema"] for v in versions] == [
+        "../schemas/default/r-value.v1.avsc",
+        "../schemas/default/r-value.v2.avsc",
+    ]
+    assert json.loads((out / "schemas/default/r-value.v2.avsc").read_text())["name"] == "R"
+
+
+def test_export_never_writes_credentials(registries: Registries, tmp_path: Path) -> None:
+    url = registries.start("source")
+    with_secret = url.replace("http://", "http://alice:s3cret@")
+    out = tmp_path / "exported"
+    result = cli("export", "--url", with_secret, "--out", out)
+    assert result.exit_code == 0, output(result)
+    assert "s3cret" not in output(result)
+    assert "s3cret" not in (out / "reconcile.yaml").read_text()
+
+
+def test_export_bundle_is_one_json_file(registries: Registries, tmp_path: Path) -> None:
+    url = registries.start("source")
+    schema = json.dumps({"type": "string"})
+    httpx.post(f"{url}/subjects/s-value/versions", json={"schema": schema}).raise_for_status()
+    target = tmp_path / "registry.json"
+    result = cli("export", "--url", url, "--format", "bundle", "--out", target)
+    assert result.exit_code == 0, output(result)
+    bundle = json.loads(target.read_text())
+    assert bundle["format"] == "reconciler-bundle"
+    (context,) = bundle["contexts"]
+    assert context["subjects"][0]["versions"][0]["schema"] == '"string"'
+
+
+def test_export_refuses_a_project_file_naming_other_registries(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    out = tmp_path / "exported"
+    out.mkdir()
+    (out / "reconcile.yaml").write_text("version: 1\nregistries:\n  other: {url: local:x.db}\n")
+    result = cli("export", "--url", url, "--registry", "prod", "--out", out)
+    assert result.exit_code == 1
+    assert "does not name registry prod" in result.stderr
