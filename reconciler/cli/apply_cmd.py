@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -150,8 +151,7 @@ def apply(
     registries: tuple[str, ...],
     auto_approve: bool,
     journal_dir: str | None,
-    max_deletes: int | None,
-    force_import: bool,
+    options: PlanOptions,
 ) -> None:
     """Apply the plan for the project in TARGET, or a plan saved by `plan --out`.
 
@@ -170,6 +170,8 @@ def apply(
     else:
         project_dir = target
     project = load(project_dir)
-    options = recovery_options(project, PlanOptions(max_deletes, force_import))
+    if saved is not None and saved.targets and not options.targets:
+        options = replace(options, targets=saved.targets)
+    options = recovery_options(project, options)
     journal_path = Path(journal_dir) if journal_dir else project.root / JOURNAL_DIR
     sys.exit(run(_apply(project, registries, saved, auto_approve, options, journal_path)))

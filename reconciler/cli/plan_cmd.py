@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,21 +51,50 @@ def recovery_options(project: Project, options: PlanOptions) -> PlanOptions:
     return replace(options, recovered_modes={**restores, **options.recovered_modes})
 
 
-def plan_options(function):
-    """Options that change what a plan may contain; shared by plan and apply."""
-    function = click.option(
-        "--max-deletes",
-        type=click.IntRange(min=0),
-        default=None,
-        metavar="N",
-        help="Allow up to N deletes in this plan (default: max_deletes of the project file).",
-    )(function)
-    return click.option(
-        "--force-import",
-        is_flag=True,
-        help="Allow IMPORT mode (with force) on subjects that already have versions, to "
-        "register pinned ids into them.",
-    )(function)
+def plan_options(function: Callable[..., None]) -> Callable[..., None]:
+    """Options that change what a plan may contain, shared by plan and apply.
+
+    They reach the command as one ``options: PlanOptions`` argument.
+    """
+
+    @functools.wraps(function)
+    def wrapper(
+        *args: object,
+        max_deletes: int | None,
+        force_import: bool,
+        targets: tuple[str, ...],
+        **kwargs: object,
+    ) -> None:
+        options = PlanOptions(max_deletes, force_import, targets=targets)
+        function(*args, options=options, **kwargs)
+
+    decorators = [
+        click.option(
+            "--target",
+            "-t",
+            "targets",
+            multiple=True,
+            metavar="SUBJECT|.CONTEXT",
+            help="Limit the plan to a subject (and what it references) or a context "
+            "(written with its dot: '.', '.billing'). Repeatable.",
+        ),
+        click.option(
+            "--max-deletes",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="N",
+            help="Allow up to N deletes in this plan (default: max_deletes of the project file).",
+        ),
+        click.option(
+            "--force-import",
+            is_flag=True,
+            help="Allow IMPORT mode (with force) on subjects that already have versions, to "
+            "register pinned ids into them.",
+        ),
+    ]
+    for decorator in decorators:
+        wrapper = decorator(wrapper)
+    return wrapper
 
 
 @click.command()
@@ -95,12 +126,11 @@ def plan(
     output: str,
     out_file: str | None,
     detailed_exitcode: bool,
-    max_deletes: int | None,
-    force_import: bool,
+    options: PlanOptions,
 ) -> None:
     """Show what apply would change to make the registries match the specs."""
     project = load(directory)
-    options = recovery_options(project, PlanOptions(max_deletes, force_import))
+    options = recovery_options(project, options)
     result = run(_plan(project, registries, options))
     _show(result, output)
     if out_file:

@@ -58,7 +58,7 @@ class RegistryDiff:
         self.import_setup: list[Action] = []
         self.import_restore: list[Action] = []
         self.deletes: list[Action] = []
-        self.importing: set[str] = set()  # subjects wrapped in a temporary IMPORT mode
+        self.importing: set[str] = set()  # subjects wrapped in a temporary mode
         # (context, pinned id) -> (subject, version, identity) registered by this plan
         self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
         # qualified subject -> {version number -> (schema text, reference texts)} the plan
@@ -259,8 +259,67 @@ class RegistryDiff:
             self._restore(context, subject, restore_to, "end of the temporary IMPORT mode", source)
         return True
 
+    def open_for_writes(self, context: str, subject: str, mode: str, source: str | None) -> bool:
+        """Registrations into a subject whose ``mode`` refuses them: a temporary READWRITE.
+
+        Set at subject level before the registrations and restored after them
+        (to the spec's mode, the subject's own, or the inherited one), like
+        IMPORT. A READONLY_OVERRIDE inherited from the context or the global
+        level cannot be lifted for one subject: that is a plan error.
+        """
+        if subject in self.importing:
+            return True
+        ctx = self.live.contexts[context]
+        own = ctx.subject_mode.get(subject)
+        if own is None and mode == "READONLY_OVERRIDE":
+            self.error(
+                subject,
+                "the context or global mode READONLY_OVERRIDE refuses "
+                "registrations and cannot be lifted for one subject; change that mode "
+                "in the spec first",
+                source,
+            )
+            return False
+        self.importing.add(subject)
+        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
+        restore_to = wanted.after if wanted is not None else own
+        self.import_setup.append(
+            Action(
+                Kind.SET_MODE,
+                self.registry.name,
+                context,
+                Scope.SUBJECT,
+                subject,
+                f"temporary READWRITE: {mode} refuses registrations",
+                own,
+                "READWRITE",
+                source=source,
+            )
+        )
+        self._restore(
+            context,
+            subject,
+            restore_to,
+            f"back to {restore_to or 'the inherited mode'} after the registrations",
+            source,
+            before="READWRITE",
+        )
+        self.warning(
+            subject,
+            f"the subject is {mode}: it is switched to READWRITE for its "
+            "registrations and back after them",
+            source,
+        )
+        return True
+
     def _restore(
-        self, context: str, subject: str, mode: str | None, reason: str, source: str | None
+        self,
+        context: str,
+        subject: str,
+        mode: str | None,
+        reason: str,
+        source: str | None,
+        before: str = "IMPORT",
     ) -> None:
         kind = Kind.DELETE_MODE if mode is None else Kind.SET_MODE
         self.import_restore.append(
@@ -271,7 +330,7 @@ class RegistryDiff:
                 Scope.SUBJECT,
                 subject,
                 reason,
-                "IMPORT",
+                before,
                 mode,
                 source=source,
                 restore=True,

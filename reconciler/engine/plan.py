@@ -174,6 +174,7 @@ class Plan:
     registries: list[RegistryState] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    targets: tuple[str, ...] = ()  # --target: the plan covers only these
 
     @property
     def has_changes(self) -> bool:
@@ -198,6 +199,7 @@ class Plan:
             "registries": [asdict(r) for r in self.registries],
             "actions": [a.to_dict() for a in self.actions],
             "problems": [asdict(p) for p in self.problems],
+            "targets": list(self.targets),
             "summary": self.counts(),
         }
 
@@ -215,4 +217,5 @@ class Plan:
             ],
             actions=[Action.from_dict(a) for a in data["actions"]],
             problems=[Problem(**p) for p in data.get("problems", ())],
+            targets=tuple(data.get("targets", ())),
         )

@@ -16,6 +16,7 @@ from .plan import DELETES, Action, Plan, Problem, RegistryState
 from .registrations import plan_registrations
 from .schemas import SchemaCache
 from .snapshot import snapshot
+from .targets import select
 
 
 class UnknownRegistryError(ValueError):
@@ -30,6 +31,7 @@ class PlanOptions:
     allow_force_import: bool = False  # IMPORT into subjects that already have versions
     # (registry, subject) -> mode to restore, from interrupted applies' journals
     recovered_modes: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    targets: tuple[str, ...] = ()  # limit the plan (see targets.py)
 
 
 def targeted_registries(project: Project, only: tuple[str, ...] = ()) -> list[str]:
@@ -131,6 +133,8 @@ async def make_plan(
         plan.registries.append(state)
         plan.actions += actions
         plan.problems += problems
+    if options.targets:
+        plan = select(plan, options.targets)
     budget = project.max_deletes if options.max_deletes is None else options.max_deletes
     deletes = len({(a.registry, a.target, a.version) for a in plan.actions if a.kind in DELETES})
     if deletes > budget:

@@ -18,7 +18,7 @@ from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
 from .contexts import normalize_context, qualify
-from .diff import RegistryDiff, source_of
+from .diff import WRITE_BLOCKING_MODES, RegistryDiff, source_of
 from .plan import Action, Kind, ReferenceRef, Registration, Scope, Verdict
 from .snapshot import LiveVersion
 
@@ -287,7 +287,10 @@ def _register(
         new_version = max([*numbers, *ctx.soft_deleted.get(subject, [])], default=0) + 1
         verdict = _verdict(diff, context, subject, spec, wanted.parsed, previous)
         mode = diff.mode_at_write(context, subject)
-        if mode != "READWRITE":
+        if mode in WRITE_BLOCKING_MODES:
+            if not diff.open_for_writes(context, subject, mode, source):
+                return False
+        elif mode != "READWRITE" and subject not in diff.importing:
             diff.error(
                 subject,
                 f"the subject is in {mode} mode when this registration runs, "

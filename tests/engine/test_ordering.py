@@ -88,3 +88,42 @@ def test_a_readonly_subject_is_opened_before_and_closed_after(ws: Workspace) -> 
     ]
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
+
+
+def test_a_readonly_subject_is_opened_for_its_registration_and_closed_again(
+    ws: Workspace,
+) -> None:
+    _spec(ws, V1, "NONE")
+    ws.apply()
+    ws.registry.put("/mode/orders-value", {"mode": "READONLY"})
+    _spec(ws, V2, "NONE")
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_mode", "orders-value", "READWRITE"),
+        ("register", "orders-value", "2"),
+        ("set_mode", "orders-value", "READONLY"),
+    ]
+    assert first.actions[2].restore
+    assert [p.message for p in first.problems] == [
+        "the subject is READONLY: it is switched to READWRITE for its registrations and back "
+        "after them"
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert ws.registry.get("/mode/orders-value").json() == {"mode": "READONLY"}
+
+
+def test_an_inherited_readonly_is_lifted_at_subject_level_only(ws: Workspace) -> None:
+    _spec(ws, V1, "NONE")
+    ws.apply()
+    ws.registry.put("/mode", {"mode": "READONLY"})
+    _spec(ws, V2, "NONE")
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_mode", "orders-value", "READWRITE"),
+        ("register", "orders-value", "2"),
+        ("delete_mode", "orders-value", None),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert ws.registry.get("/mode").json() == {"mode": "READONLY"}

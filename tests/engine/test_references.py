@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from reconciler.engine import PlanOptions
+
 from .conftest import Workspace, avro_record, steps
 
 ADDRESS_V1 = avro_record("Address", '{"name": "street", "type": "string"}')
@@ -85,3 +87,19 @@ def test_reference_to_a_missing_subject_fails_the_plan(ws: Workspace) -> None:
         "nor the registry have"
     ]
     assert ws.registry.writes() == []
+
+
+def test_a_target_keeps_its_subject_and_what_it_references(ws: Workspace) -> None:
+    _specs(ws, ADDRESS_V1)
+    ws.write("schemas/other.avsc", avro_record("Other", '{"name": "o", "type": "int"}'))
+    ws.write("specs/other.yaml", "subjects:\n  other-value: {schema: ../schemas/other.avsc}\n")
+    targeted = ws.plan(PlanOptions(targets=("customer-value",)))
+    assert steps(targeted) == [
+        ("register", "address-value", "1"),
+        ("register", "customer-value", "1"),
+    ]
+    assert targeted.targets == ("customer-value",)
+    assert steps(ws.plan(PlanOptions(targets=("other-value",)))) == [
+        ("register", "other-value", "1")
+    ]
+    assert len(ws.plan(PlanOptions(targets=(".",))).actions) == 3

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import jsonschema
 from rich.console import Console
 
 from reconciler.engine.plan import (
@@ -149,3 +151,11 @@ def test_an_empty_plan_says_so() -> None:
     empty = Plan([RegistryState("dev", "dev", "abc")], [], [])
     assert "No changes. The registries match the specs." in _plain(render_text(empty))
     assert "**No changes.**" in render_markdown(empty)
+
+
+def test_json_view_follows_the_published_schema() -> None:
+    schema = json.loads((Path(__file__).parents[2] / "specs/plan.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(json.loads(render_json(_plan())), schema)
+    empty = Plan([RegistryState("dev", "dev", "abc")], [], [])
+    jsonschema.validate(json.loads(render_json(empty)), schema)
