@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -165,6 +166,7 @@ def check(
 
 _PAIRS: OrderedDict[tuple[str, str, str, str], list[Message]] = OrderedDict()
 _PAIRS_MAX = 4096
+_PAIRS_LOCK = threading.Lock()  # the local registry may check from several threads
 
 
 def _reader_writer(
@@ -177,12 +179,14 @@ def _reader_writer(
     """
     refs = repr(sorted({**reader.references, **writer.references}.items()))
     key = (reader.schema_type, reader.canonical, writer.canonical, refs)
-    found = _PAIRS.get(key)
+    with _PAIRS_LOCK:
+        found = _PAIRS.get(key)
+        if found is not None:
+            _PAIRS.move_to_end(key)
     if found is None:
         found = fmt.reader_writer(reader=reader, writer=writer, version=0)
-        _PAIRS[key] = found
-        if len(_PAIRS) > _PAIRS_MAX:
-            _PAIRS.popitem(last=False)
-    else:
-        _PAIRS.move_to_end(key)
+        with _PAIRS_LOCK:
+            _PAIRS[key] = found
+            if len(_PAIRS) > _PAIRS_MAX:
+                _PAIRS.popitem(last=False)
     return [replace(m, version=version) for m in found]

@@ -193,3 +193,21 @@ def test_registry_references_are_fetched(tmp_path: Path) -> None:
     assert code == 0, out
     code, out = run(*args, "--registry", "prod", new)
     assert code == 2 and "known: dev" in out
+
+
+def test_installed_command_as_a_subprocess(files: dict[str, Path]) -> None:
+    import subprocess
+    import sys
+
+    reconcile = Path(sys.executable).with_name("reconcile")
+    done = subprocess.run(
+        [reconcile, "compat", "--output", "json", files["v1.proto"], files["v2.proto"]],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    (message,) = json.loads(done.stdout)["messages"]
+    assert (message["rule"], message["location"]) == ("FIELD_SCALAR_KIND_CHANGED", "#/Order/1")
+    assert done.stderr == ""  # protoc's own output never leaks
