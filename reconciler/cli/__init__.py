@@ -8,6 +8,7 @@ from reconciler import __version__
 
 from .apply_cmd import apply
 from .compat_cmd import compat
+from .drift_cmd import drift
 from .export_cmd import export
 from .plan_cmd import plan
 from .registry_cmd import registry
@@ -26,3 +27,4 @@ main.add_command(apply)
 main.add_command(registry)
 main.add_command(compat)
 main.add_command(export)
+main.add_command(drift)
