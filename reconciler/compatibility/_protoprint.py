@@ -13,12 +13,14 @@ on the wire); messages keep their order, which message indexes depend on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message as ProtoMessage
 from google.protobuf.text_encoding import CEscape
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 _Field = descriptor_pb2.FieldDescriptorProto
 _DESCRIPTOR_PROTO = "google/protobuf/descriptor.proto"
@@ -76,6 +78,35 @@ def _value(field: FieldDescriptor, value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def _option_pool(
+    files: Sequence[descriptor_pb2.FileDescriptorProto],
+) -> descriptor_pool.DescriptorPool | None:
+    """A pool that can name custom options: extensions of descriptor.proto's messages.
+
+    Without descriptor.proto among the imports there are no custom options. The
+    pool of the imports alone is shared between schemas; a schema that declares
+    extensions itself gets its own.
+    """
+    if not any(f.name == _DESCRIPTOR_PROTO for f in files):
+        return None
+    main = files[-1]
+    if main.extension or any(_declares_extensions(m) for m in main.message_type):
+        return _pool_of(tuple(f.SerializeToString() for f in files))
+    return _pool_of(tuple(f.SerializeToString() for f in files[:-1]))
+
+
+def _declares_extensions(message: descriptor_pb2.DescriptorProto) -> bool:
+    return bool(message.extension) or any(_declares_extensions(n) for n in message.nested_type)
+
+
+@lru_cache(maxsize=32)
+def _pool_of(serialized_files: tuple[bytes, ...]) -> descriptor_pool.DescriptorPool:
+    pool = descriptor_pool.DescriptorPool()
+    for data in serialized_files:
+        pool.Add(descriptor_pb2.FileDescriptorProto.FromString(data))
+    return pool
+
+
 class Printer:
     """Prints ``files[-1]`` (the schema; the others are its imports)."""
 
@@ -86,13 +117,7 @@ class Printer:
         self.normalize = normalize
         self.proto2 = self.fdp.syntax in ("", "proto2")
         self.lines: list[str] = []
-        # Custom options are extensions of descriptor.proto's option messages:
-        # only a pool that knows the imports can name them.
-        self.pool: descriptor_pool.DescriptorPool | None = None
-        if any(f.name == _DESCRIPTOR_PROTO for f in files):
-            self.pool = descriptor_pool.DescriptorPool()
-            for fdp in files:
-                self.pool.Add(fdp)
+        self.pool = _option_pool(files)
 
     def render(self) -> str:
         fdp = self.fdp
@@ -143,7 +168,7 @@ class Printer:
         """``name = value`` for every option set, custom ones as ``(full.name)``."""
         if not options.ByteSize():
             return []
-        if self.pool is not None:
+        if self.pool is not None and len(UnknownFieldSet(options)):
             descriptor = self.pool.FindMessageTypeByName(options.DESCRIPTOR.full_name)
             cls = message_factory.GetMessageClass(descriptor)
             options = cls.FromString(options.SerializeToString())
