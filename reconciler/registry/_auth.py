@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from reconciler.spec.model import BasicAuth, BearerAuth
 
@@ -64,10 +64,14 @@ class Redactor:
         header = authorization_header(auth)
         if header:
             secrets.add(header.split(" ", 1)[1])
-        if isinstance(auth, BasicAuth) and auth.password:
-            secrets.add(auth.password)
-        if isinstance(auth, BearerAuth) and auth.token:
-            secrets.add(auth.token)
+        raw = ""
+        if isinstance(auth, BasicAuth):
+            raw = auth.password
+        elif isinstance(auth, BearerAuth):
+            raw = auth.token
+        if raw:
+            # As written, and as it would appear percent-encoded in an echoed URL.
+            secrets.update({raw, quote(raw, safe=""), quote_plus(raw)})
         # Longest first, so that a secret containing another is replaced whole.
         self._secrets = sorted(secrets, key=len, reverse=True)
 

@@ -25,6 +25,7 @@ from reconciler.registry import (
     UnexpectedResponseError,
     UnprocessableError,
 )
+from reconciler.registry._auth import Redactor
 from reconciler.spec.model import BasicAuth, BearerAuth
 
 from .conftest import confluent_error
@@ -268,3 +269,12 @@ def test_repr_and_display_strip_userinfo() -> None:
 def test_auth_reprs_hide_secrets() -> None:
     assert PASSWORD not in repr(BasicAuth("alice", PASSWORD))
     assert TOKEN not in repr(BearerAuth(TOKEN))
+
+
+def test_redactor_covers_encodings() -> None:
+    redactor = Redactor(BasicAuth("alice", "p@ss word/1"))
+    text = (
+        "p@ss word/1 p%40ss%20word%2F1 p%40ss+word%2F1 "
+        + base64.b64encode(b"alice:p@ss word/1").decode()
+    )
+    assert redactor.redact(text) == "*** *** *** ***"

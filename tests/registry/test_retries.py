@@ -314,3 +314,28 @@ async def test_attempts_are_logged_at_debug(
         (logging.DEBUG, "GET /subjects -> cannot connect (attempt 2)"),
         (logging.DEBUG, "GET /subjects -> 200 (attempt 3)"),
     ]
+
+
+# -- misbehaving listings ---------------------------------------------------------------
+
+
+def schemas(*keys: tuple[str, int]) -> list[dict[str, object]]:
+    return [{"subject": s, "version": v, "id": i, "schema": AVRO} for i, (s, v) in enumerate(keys)]
+
+
+async def test_list_schemas_when_the_registry_ignores_limit(scripted: Build) -> None:
+    client, script = scripted([ok(schemas(("a", 1), ("a", 2), ("b", 1)))])
+    async with client:
+        listed = await client.list_schemas(page_size=2)
+    assert [(s.subject, s.version) for s in listed] == [("a", 1), ("a", 2), ("b", 1)]
+    assert len(script.requests) == 1
+
+
+async def test_list_schemas_when_the_registry_ignores_offset(scripted: Build) -> None:
+    """The same full page twice: the second adds nothing, so the listing ends."""
+    page = schemas(("a", 1), ("a", 2))
+    client, script = scripted([ok(page), ok(page)])
+    async with client:
+        listed = await client.list_schemas(page_size=2)
+    assert len(listed) == 2
+    assert [r.url.params["offset"] for r in script.requests] == ["0", "2"]
