@@ -300,3 +300,9 @@ async def test_readonly_registry_never_receives_a_write(tmp_path: Path) -> None:
         ("POST", "/subjects/orders-value"),
         ("POST", "/compatibility/subjects/orders-value/versions/latest"),
     ]
+
+
+async def test_ping_and_server_info(client: RegistryClient) -> None:
+    await client.ping()
+    assert isinstance(await client.server_info(), dict)
+    assert client.requests_made == 2
