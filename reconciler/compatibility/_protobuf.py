@@ -15,6 +15,7 @@ when its name is in ``COMPATIBLE_CHANGES``.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -133,6 +134,9 @@ def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _Ty
     return types
 
 
+_IMPORT = re.compile(r'\bimport\s+(?:public\s+|weak\s+)?"([^"]+)"')
+
+
 def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
     """The serialized ``FileDescriptorSet`` of ``text`` and everything it imports."""
     scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -145,16 +149,23 @@ def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(source, encoding="utf-8")
         out = Path(tmp) / "out.pb"
-        args = [
-            "protoc",
-            f"-I{root}",
-            f"-I{_BUNDLED}",
-            f"-I{_WELL_KNOWN}",
-            "--include_imports",
-            f"--descriptor_set_out={out}",
-            _MAIN,
-        ]
-        status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
+        common = ["protoc", f"-I{root}", "--include_imports", f"--descriptor_set_out={out}"]
+        # Shipped imports come precompiled, so protoc does not re-read their
+        # sources (descriptor.proto, under Confluent's meta.proto, is large);
+        # the schema's own references under src/ are found first. If the quick
+        # scan of import statements missed one, the plain run decides.
+        provided = {name for name, _ in references}
+        imported = {m for t in (text, *(s for _, s in references)) for m in _IMPORT.findall(t)}
+        shipped = frozenset((imported - provided) & _shipped().keys())
+        status, errors = 1, ""
+        if shipped:
+            precompiled = Path(tmp) / "shipped.pb"
+            precompiled.write_bytes(_shipped_closure(shipped))
+            args = [*common, f"--descriptor_set_in={precompiled}", _MAIN]
+            status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
+        if status != 0:
+            args = [*common, f"-I{_BUNDLED}", f"-I{_WELL_KNOWN}", _MAIN]
+            status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
         if status != 0:
             lines = [
                 line.replace(f"{root}/", "").replace(_MAIN, "<schema>")
@@ -165,6 +176,42 @@ def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
                 "invalid Protobuf schema: " + ("; ".join(lines) or "protoc refused it")
             )
         return out.read_bytes()
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, descriptor_pb2.FileDescriptorProto]:
+    """Google's well-known types and Confluent's meta/decimal, compiled once per process."""
+    names = sorted(
+        str(path.relative_to(base))
+        for base in (_WELL_KNOWN, _BUNDLED)
+        for path in base.rglob("*.proto")
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "shipped.pb"
+        args = ["protoc", f"-I{_BUNDLED}", f"-I{_WELL_KNOWN}", "--include_imports"]
+        args += [f"--descriptor_set_out={out}", *names]
+        status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
+        if status != 0:
+            raise RuntimeError(f"the shipped .proto files do not compile: {errors}")
+        files = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()).file
+        return {f.name: f for f in files}
+
+
+@lru_cache(maxsize=256)
+def _shipped_closure(names: frozenset[str]) -> bytes:
+    """A ``FileDescriptorSet`` of the shipped files ``names`` and what they import."""
+    files = _shipped()
+    wanted: list[str] = []
+
+    def visit(name: str) -> None:
+        if name not in wanted:
+            for dependency in files[name].dependency:
+                visit(dependency)
+            wanted.append(name)
+
+    for name in sorted(names):
+        visit(name)
+    return descriptor_pb2.FileDescriptorSet(file=[files[n] for n in wanted]).SerializeToString()
 
 
 def _run_protoc(args: list[str], errors: Path) -> tuple[int, str]:

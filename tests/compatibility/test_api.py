@@ -288,3 +288,19 @@ def test_json_and_avro_forms_parse_again() -> None:
         parsed = parse(schema_type, text)
         for form in (parsed.canonical, parsed.normalized):
             assert parse(schema_type, form).normalized == parsed.normalized
+
+
+def test_protobuf_imports_found_however_they_are_written() -> None:
+    # A comment inside the statement hides it from the quick import scan; protoc still finds it.
+    text = 'syntax = "proto3"; import /* wkt */ "google/protobuf/timestamp.proto";\n'
+    text += "message M { google.protobuf.Timestamp at = 1; }"
+    assert ".google.protobuf.Timestamp at = 1;" in parse("PROTOBUF", text).canonical
+
+
+def test_protobuf_references_override_shipped_files() -> None:
+    own_meta = 'syntax = "proto3"; package confluent; message Tag { string name = 1; }'
+    text = 'syntax = "proto3"; import "confluent/meta.proto"; message M { confluent.Tag t = 1; }'
+    parsed = parse("PROTOBUF", text, {"confluent/meta.proto": own_meta})
+    assert ".confluent.Tag t = 1;" in parsed.canonical
+    with pytest.raises(InvalidSchemaError, match="Tag"):
+        parse("PROTOBUF", text)  # the shipped meta.proto has no Tag
