@@ -8,6 +8,7 @@ naturally scoped per context.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_CONTEXT = "."
@@ -43,16 +44,17 @@ def parse_subject(text: str) -> Subject:
     return Subject(DEFAULT_CONTEXT, text)
 
 
-def context_of_prefix(prefix: str) -> tuple[str | None, str]:
-    """Split a ``subjectPrefix`` into (context or None for all contexts, name prefix).
+def prefix_matcher(prefix: str) -> Callable[[Subject], bool]:
+    """Confluent's ``subjectPrefix``: a string prefix over qualified subject names.
 
-    ``:*:`` (Confluent's default) matches every context; a plain prefix only
-    the default context, as in Confluent.
+    ``:*:name`` matches ``name...`` in every context; anything else is a plain
+    prefix of the qualified name, so ``abc`` stays in the default context,
+    ``:.ctx:`` selects one context and the empty prefix matches everything.
     """
     if prefix.startswith(WILDCARD):
-        return None, prefix[len(WILDCARD) :]
-    subject = parse_subject(prefix)
-    return subject.context, subject.name
+        name_prefix = prefix[len(WILDCARD) :]
+        return lambda subject: subject.name.startswith(name_prefix)
+    return lambda subject: subject.qualified.startswith(prefix)
 
 
 def valid_context_name(context: str) -> bool:

@@ -13,7 +13,7 @@ from reconciler.compatibility import LEVELS, ParsedSchema, check
 
 from . import _errors as errors
 from . import _store as store
-from ._contexts import DEFAULT_CONTEXT, Subject, context_of_prefix
+from ._contexts import DEFAULT_CONTEXT, Subject, prefix_matcher
 from ._requests import LATEST, Reference, SchemaRequest
 from ._schemas import identity, parse_schema, parse_stored, reference_from_json, reference_target
 
@@ -141,17 +141,17 @@ class Registry:
     # -- subjects and versions ------------------------------------------------
 
     def list_subjects(self, prefix: str, *, deleted: bool, deleted_only: bool) -> list[str]:
-        context, name_prefix = context_of_prefix(prefix)
+        matches = prefix_matcher(prefix)
         with self.store.read() as conn:
-            live = set(store.subjects(conn, context))
-            every = store.subjects(conn, context, deleted=True) if deleted or deleted_only else []
+            live = set(store.subjects(conn, None))
+            every = store.subjects(conn, None, deleted=True) if deleted or deleted_only else []
         if deleted_only:
             chosen = [s for s in every if s not in live]
         elif deleted:
             chosen = every
         else:
-            chosen = sorted(live)
-        return sorted(s.qualified for s in chosen if s.name.startswith(name_prefix))
+            chosen = list(live)
+        return sorted(s.qualified for s in chosen if matches(s))
 
     def list_versions(self, subject: Subject, *, deleted: bool, deleted_only: bool) -> list[int]:
         with self.store.read() as conn:
@@ -513,7 +513,8 @@ class Registry:
             if schema.references:
                 out["references"] = schema.references
             if fetch_max_id:
-                out["maxId"] = store.max_schema_id(conn, schema.context)
+                # the highest ID ever handed out in the context, as Confluent's ID generator
+                out["maxId"] = store.next_id(conn, schema.context) - 1
             return out
 
     def schema_text_by_id(self, schema_id: int, subject: Subject | None) -> str:
@@ -541,13 +542,9 @@ class Registry:
         self, prefix: str, *, deleted: bool, latest_only: bool, offset: int, limit: int
     ) -> list[dict[str, object]]:
         """Every schema version, ordered by context, ID, subject and version."""
-        context, name_prefix = context_of_prefix(prefix)
+        matches = prefix_matcher(prefix)
         with self.store.read() as conn:
-            versions = [
-                v
-                for v in store.all_versions(conn, context, deleted=deleted)
-                if v.subject.name.startswith(name_prefix)
-            ]
+            versions = [v for v in store.all_versions(conn, deleted=deleted) if matches(v.subject)]
             if latest_only:
                 latest: dict[Subject, store.StoredVersion] = {}
                 for v in versions:

@@ -191,11 +191,6 @@ def bump_id_counter(conn: sqlite3.Connection, context: str, schema_id: int) -> N
     )
 
 
-def max_schema_id(conn: sqlite3.Connection, context: str) -> int:
-    row = conn.execute("SELECT max(id) FROM schemas WHERE context=?", (context,)).fetchone()
-    return row[0] or 0
-
-
 # -- versions ------------------------------------------------------------------
 
 
@@ -237,14 +232,12 @@ def versions_with_id(
     return [_version_row(r) for r in rows]
 
 
-def all_versions(
-    conn: sqlite3.Connection, context: str | None, *, deleted: bool = False
-) -> list[StoredVersion]:
-    """Every version of one context (or all when None), by ID then subject and version."""
+def all_versions(conn: sqlite3.Connection, *, deleted: bool = False) -> list[StoredVersion]:
+    """Every version, by context, ID, subject and version."""
     rows = conn.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE (? IS NULL OR context=?) "
-        "AND (? OR deleted=0) ORDER BY context, schema_id, subject, version",
-        (context, context, deleted),
+        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE (? OR deleted=0) "
+        "ORDER BY context, schema_id, subject, version",
+        (deleted,),
     ).fetchall()
     return [_version_row(r) for r in rows]
 

@@ -135,3 +135,14 @@ def test_id_lookup_with_an_unqualified_subject_searches_contexts(sr: httpx.Clien
     assert error_code(sr.get("/schemas/ids/1")) == 40403
     found = sr.get("/schemas/ids/1", params={"subject": "users-value"})
     assert found.status_code == 200
+
+
+def test_subject_prefix_is_a_prefix_of_qualified_names(sr: httpx.Client) -> None:
+    register(sr, "users-value", USER)
+    register(sr, ":.staging:users-value", USER)
+    register(sr, ":.stage2:users-value", USER)
+    everything = [":.stage2:users-value", ":.staging:users-value", "users-value"]
+    assert sr.get("/subjects", params={"subjectPrefix": ""}).json() == everything
+    assert sr.get("/subjects", params={"subjectPrefix": ":.stag"}).json() == everything[:2]
+    listed = sr.get("/schemas", params={"subjectPrefix": ""}).json()
+    assert sorted(s["subject"] for s in listed) == everything

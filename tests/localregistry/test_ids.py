@@ -115,3 +115,11 @@ def test_list_schemas_deleted(sr: httpx.Client) -> None:
     assert [s["subject"] for s in sr.get("/schemas").json()] == ["b-value"]
     with_deleted = sr.get("/schemas", params={"deleted": "true"}).json()
     assert [s["subject"] for s in with_deleted] == ["a-value", "b-value"]
+
+
+def test_fetch_max_id_counts_ids_that_were_deleted(sr: httpx.Client) -> None:
+    register(sr, "a-value", USER)
+    register(sr, "b-value", ORDER)
+    sr.delete("/subjects/b-value")
+    sr.delete("/subjects/b-value", params={"permanent": "true"})
+    assert sr.get("/schemas/ids/1", params={"fetchMaxId": "true"}).json()["maxId"] == 2

@@ -80,8 +80,13 @@ def _load() -> Any:
     if SPEC_PATH is None:
         return None
     spec = _corrected(json.loads(SPEC_PATH.read_text()))
+    # Only the explicit-example and generation phases run (see the settings
+    # below); building the coverage phase alone would cost seconds per operation.
+    config = schemathesis.Config.from_dict(
+        {"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}
+    )
     return (
-        schemathesis.openapi.from_dict(spec)
+        schemathesis.openapi.from_dict(spec, config=config)
         # Not part of the schema API (exporters are Schema Linking), Apicurio-only
         # (POST on a version), or not implemented here (metadata lookup).
         .exclude(path_regex="^/exporters")
