@@ -932,6 +932,65 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     ]
 
 
+# Why each incompatible JSON Schema change breaks readers, in the reader's terms.
+_WHY: dict[str, str] = {
+    "TYPE_CHANGED": "the type differs from the writer's",
+    "TYPE_NARROWED": "the reader accepts only integers where the writer allowed any number",
+    "SCHEMA_ADDED": "the reader constrains a value the writer left unconstrained",
+    "PATTERN_CHANGED": "the pattern differs from the writer's",
+    "MULTIPLE_OF_CHANGED": "multipleOf is not a divisor of the writer's",
+    "MULTIPLE_OF_EXPANDED": "multipleOf is a multiple of the writer's",
+    "REQUIRED_ATTRIBUTE_ADDED": "the reader requires a property the writer made optional",
+    "DEPENDENCY_ARRAY_CHANGED": "the property dependencies differ from the writer's",
+    "DEPENDENCY_ARRAY_EXTENDED": "a property depends on more properties than the writer required",
+    "ADDITIONAL_PROPERTIES_REMOVED": "the reader forbids properties the writer allowed",
+    "ADDITIONAL_PROPERTIES_NARROWED": "unlisted properties must match a schema now",
+    "ADDITIONAL_ITEMS_REMOVED": "the reader forbids items the writer allowed",
+    "ADDITIONAL_ITEMS_NARROWED": "extra items must match a schema now",
+    "UNEVALUATED_PROPERTIES_REMOVED": "the reader forbids unevaluated properties",
+    "UNEVALUATED_PROPERTIES_NARROWED": "unevaluated properties must match a schema now",
+    "UNEVALUATED_ITEMS_REMOVED": "the reader forbids unevaluated items",
+    "UNEVALUATED_ITEMS_NARROWED": "unevaluated items must match a schema now",
+    "ENUM_ARRAY_NARROWED": "the reader allows fewer values than the writer",
+    "ENUM_ARRAY_CHANGED": "the allowed values differ from the writer's",
+    "COMBINED_TYPE_CHANGED": "the combination (allOf/anyOf/oneOf) is stricter than the writer's",
+    "COMBINED_TYPE_SUBSCHEMAS_CHANGED": "not every subschema of the writer's combination has a "
+    "compatible counterpart",
+    "PRODUCT_TYPE_EXTENDED": "allOf has more subschemas than the writer's: more constraints",
+    "SUM_TYPE_NARROWED": "oneOf/anyOf has fewer alternatives than the writer's",
+    "NOT_TYPE_EXTENDED": "'not' excludes values the writer allowed",
+    "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": "a property is added where the writer's open content "
+    "model allowed it with any value",
+    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": "a property is added where the writer's open "
+    "content model allowed it with any value; close the model (additionalProperties: false) "
+    "to add properties",
+    "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": "a required property is added where the "
+    "writer's open content model allowed it with any value, or not at all",
+    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL": "a property is added where the "
+    "writer's open content model allowed it with any value",
+    "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL": "a required property without a default is "
+    "added; the writer's documents do not have it",
+    "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL": "a property is removed from a closed content "
+    "model; the writer's documents that have it are rejected",
+    "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "a removed property's values "
+    "are not accepted by the reader's patternProperties/additionalProperties",
+    "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "an added property rejects "
+    "values the writer's patternProperties/additionalProperties allowed",
+    "ITEM_ADDED_TO_OPEN_CONTENT_MODEL": "a tuple item is added where the writer allowed any item",
+    "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL": "a tuple item is removed from a closed array; the "
+    "writer's arrays that have it are rejected",
+    "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "a removed tuple item's values are "
+    "not accepted by the reader's additionalItems",
+    "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "an added tuple item rejects values "
+    "the writer's additionalItems allowed",
+}
+
+
 def _describe(rule: str, location: str) -> str:
-    words = rule.lower().replace("_", " ")
-    return f"{words} at {location}: the reader rejects documents the writer's schema allows"
+    """A sentence for an incompatible difference; bounds are worded from their names."""
+    why = _WHY.get(rule)
+    if why is None:
+        keyword = location.rsplit("/", 1)[-1]
+        change = rule.rsplit("_", 1)[-1].lower()  # ADDED, INCREASED, DECREASED...
+        why = f"'{keyword}' is {change}: the reader accepts less than the writer"
+    return f"{why} (at {location})"

@@ -501,6 +501,23 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     ]
 
 
+# Why each incompatible Protobuf change breaks readers of the writer's data.
+_WHY: dict[str, str] = {
+    "PACKAGE_CHANGED": "the package changed, so every message type has a new full name",
+    "MESSAGE_REMOVED": "a message type the writer's data may use was removed",
+    "FIELD_KIND_CHANGED": "the field changed between scalar, message and map",
+    "FIELD_SCALAR_KIND_CHANGED": "the field's type has another wire encoding than the writer's",
+    "FIELD_NAMED_TYPE_CHANGED": "the field's message type is another type, or changed incompatibly",
+    "FIELD_NUMERIC_LABEL_CHANGED": "a numeric field changed between singular and repeated "
+    "(packed encoding differs)",
+    "REQUIRED_FIELD_ADDED": "a required field was added; the writer's data does not have it",
+    "REQUIRED_FIELD_REMOVED": "a required field was removed",
+    "ONEOF_FIELD_REMOVED": "a oneof member was removed; data that set it loses its value",
+    "MULTIPLE_FIELDS_MOVED_TO_ONEOF": "several existing fields were moved into one oneof, but "
+    "the writer may set them together",
+    "FIELD_MOVED_TO_EXISTING_ONEOF": "fields the writer may set together are now in one oneof",
+}
+
+
 def _describe(rule: str) -> str:
-    words = rule.lower().replace("_", " ")
-    return f"{words}: the reader cannot decode all the writer's data as the writer meant it"
+    return _WHY.get(rule, rule.lower().replace("_", " "))
