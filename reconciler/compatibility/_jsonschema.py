@@ -152,6 +152,7 @@ class _Node:
     target: _Node | None = None  # for kind "reference", set once resolved
 
     def deref(self) -> _Node:
+        """The schema a ``$ref`` chain ends at (a chain that loops, ``{"$ref": "#"}``, stops)."""
         node = self
         seen = 0
         while node.kind == "reference" and node.target is not None and seen < 64:
