@@ -158,9 +158,19 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
         for versions in ctx.versions.values()
         for v in versions
     }
-    number = 0
+    numbers: list[int] = []
     for entry in spec.versions or ():
-        number = entry.version if entry.version is not None else number + 1
+        numbers.append(entry.version if entry.version is not None else (numbers or [0])[-1] + 1)
+    unlisted = sorted(set(live) - set(numbers))
+    if unlisted:
+        diff.error(
+            subject,
+            f"the registry has version(s) {', '.join(map(str, unlisted))} that the pinned "
+            "history does not list; add them to `versions:` (reconcile export --history "
+            "writes them) or list them with `delete:`",
+            source,
+        )
+    for number, entry in zip(numbers, spec.versions or (), strict=True):
         if entry.delete:
             continue  # deletes.py
         wanted = _wanted(

@@ -120,3 +120,18 @@ def test_two_subjects_pinning_one_id_with_different_schemas_fail_the_plan(ws: Wo
         "id 100 is already used in context . by other-value version 1 with another schema; "
         "it cannot be imported with this id"
     ]
+
+
+def test_a_live_version_the_pinned_history_does_not_list_fails_the_plan(ws: Workspace) -> None:
+    ws.write("schemas/v1.avsc", V1)
+    ws.write(
+        "specs/main.yaml",
+        "subjects:\n  p-value:\n    versions:\n      - {schema: ../schemas/v1.avsc}\n",
+    )
+    ws.apply()
+    ws.registry.post("/subjects/p-value/versions", {"schema": V2})
+    plan = ws.plan()
+    assert [e.message for e in plan.errors] == [
+        "the registry has version(s) 2 that the pinned history does not list; add them to "
+        "`versions:` (reconcile export --history writes them) or list them with `delete:`"
+    ]

@@ -105,12 +105,6 @@ def test_newer_version_registered_by_hand_fails_the_check(
     assert "not the latest" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a live version beyond a pinned `versions:` history is ignored by "
-    "the plan (registrations.py _plan_history only looks at the spec's entries), so a "
-    "version registered by hand is neither reported nor repaired",
-)
 def test_version_beyond_a_pinned_history_is_drift(
     applied: tuple[Path, dict[str, str]],
 ) -> None:
@@ -120,7 +114,9 @@ def test_version_beyond_a_pinned_history_is_drift(
     httpx.post(
         f"{env['SR_URL']}/subjects/customers-value/versions", json={"schema": json.dumps(schema)}
     ).raise_for_status()
-    assert cli("drift", root, env=env).exit_code != 0
+    result = cli("drift", root, env=env)
+    assert result.exit_code == 1, output(result)
+    assert "the registry has version(s) 3 that the pinned history does not list" in result.stdout
 
 
 def test_unreachable_registry_is_an_error(
