@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Literal
@@ -101,11 +102,21 @@ def _format(schema_type: str) -> ModuleType:
     raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
 
 
+@contextmanager
+def _bounded_depth() -> Iterator[None]:
+    """Schemas nested deeper than Python's recursion limit are refused, not crashed on."""
+    try:
+        yield
+    except RecursionError as exc:
+        raise InvalidSchemaError("the schema is nested too deeply to process") from exc
+
+
 def parse(schema_type: str, text: str, references: Mapping[str, str] | None = None) -> ParsedSchema:
     """Parse and validate ``text``; raise ``InvalidSchemaError`` with a reason."""
     if schema_type not in SCHEMA_TYPES:
         raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
-    return _format(schema_type).parse(text, dict(references or {}))
+    with _bounded_depth():
+        return _format(schema_type).parse(text, dict(references or {}))
 
 
 def diff(
@@ -125,9 +136,10 @@ def diff(
         raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
     fmt = _format(schema_type)
     refs = dict(references or {})
-    old_p = old if isinstance(old, ParsedSchema) else fmt.parse(old, refs)
-    new_p = new if isinstance(new, ParsedSchema) else fmt.parse(new, refs)
-    return fmt.diff(old_p, new_p)
+    with _bounded_depth():
+        old_p = old if isinstance(old, ParsedSchema) else fmt.parse(old, refs)
+        new_p = new if isinstance(new, ParsedSchema) else fmt.parse(new, refs)
+        return fmt.diff(old_p, new_p)
 
 
 def check(
@@ -145,8 +157,17 @@ def check(
     """
     if level not in LEVELS:
         raise ValueError(f"unknown compatibility level {level!r}")
-    fmt = _format(schema_type)
-    refs = dict(references or {})
+    with _bounded_depth():
+        return _check(_format(schema_type), new, previous, level, dict(references or {}))
+
+
+def _check(
+    fmt: ModuleType,
+    new: str | ParsedSchema,
+    previous: Sequence[str | ParsedSchema],
+    level: str,
+    refs: dict[str, str],
+) -> Result:
     new_p = new if isinstance(new, ParsedSchema) else fmt.parse(new, refs)
     prev_p = [p if isinstance(p, ParsedSchema) else fmt.parse(p, refs) for p in previous]
     if level == "NONE" or not prev_p:

@@ -304,3 +304,13 @@ def test_protobuf_references_override_shipped_files() -> None:
     assert ".confluent.Tag t = 1;" in parsed.canonical
     with pytest.raises(InvalidSchemaError, match="Tag"):
         parse("PROTOBUF", text)  # the shipped meta.proto has no Tag
+
+
+@pytest.mark.parametrize("schema_type", ["JSON", "AVRO"])
+def test_absurdly_deep_schemas_are_refused_not_crashed_on(schema_type: str) -> None:
+    if schema_type == "JSON":
+        text = '{"type": "array", "items": ' * 900 + '{"type": "string"}' + "}" * 900
+    else:
+        text = '{"type": "array", "items": ' * 900 + '"int"' + "}" * 900
+    with pytest.raises(InvalidSchemaError, match="nested too deeply"):
+        check(schema_type, text, [text], "FULL")
