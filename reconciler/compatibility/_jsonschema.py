@@ -248,7 +248,8 @@ class _Loader:
         """Everit's extractors, in its order: enum, combiners, not, const, type, sniffing."""
         parts: list[_Node] = []
         if "enum" in raw:
-            parts.append(_Node("enum", {"enum": raw["enum"]}, attrs={"values": list(raw["enum"])}))
+            values = frozenset(_key(v) for v in raw["enum"])
+            parts.append(_Node("enum", {"enum": raw["enum"]}, attrs={"values": values}))
         for criterion in _COMBINERS:
             if criterion in raw:
                 subs = [self.load(s, doc) for s in raw[criterion]]
@@ -508,8 +509,7 @@ class _Differ:
             out.append(("TYPE_EXTENDED" if a["integer"] else "TYPE_NARROWED", ()))
 
     def _enum(self, out: _Diffs, o: _Node, u: _Node) -> None:
-        old = {_key(v) for v in o.attrs["values"]}
-        new = {_key(v) for v in u.attrs["values"]}
+        old, new = o.attrs["values"], u.attrs["values"]
         if old != new:
             rule = (
                 "ENUM_ARRAY_EXTENDED"
@@ -845,7 +845,7 @@ def _check_against_metaschema(validator: Any, schema: Any, where: tuple[str, ...
     the cost of parsing a JSON Schema.
     """
     if not isinstance(schema, dict):
-        _check_piece(validator, _key(schema), where)
+        _check_piece(validator, json.dumps(schema), where)
         return
     shell = dict(schema)
     nested: list[tuple[Any, tuple[str, ...]]] = []
@@ -866,7 +866,7 @@ def _check_against_metaschema(validator: Any, schema: Any, where: tuple[str, ...
         if isinstance(value, dict):
             shell[keyword] = {}
             nested.append((value, (*where, keyword)))
-    _check_piece(validator, _key(shell), where)
+    _check_piece(validator, json.dumps(shell), where)
     for value, path in nested:
         _check_against_metaschema(validator, value, path)
 
