@@ -10,6 +10,7 @@ from .apply_cmd import apply
 from .compat_cmd import compat
 from .drift_cmd import drift
 from .export_cmd import export
+from .migrate_cmd import migrate
 from .plan_cmd import plan
 from .registry_cmd import registry
 from .validate_cmd import validate
@@ -28,3 +29,4 @@ main.add_command(registry)
 main.add_command(compat)
 main.add_command(export)
 main.add_command(drift)
+main.add_command(migrate)

@@ -57,14 +57,23 @@ def registries(tmp_path: Path) -> Iterator[Registries]:
         yield Registries(tmp_path, stack)
 
 
+def _generated(factory: pytest.TempPathFactory, subjects: int) -> Path:
+    db = factory.mktemp("generated") / f"generated-{subjects}.db"
+    with serve_in_thread(db) as url:
+        asyncio.run(populate(url, subjects=subjects))
+    return db
+
+
 @pytest.fixture(scope="session")
 def generated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 500-subject registry in three contexts, with references (made once, copied per test)."""
-    folder = tmp_path_factory.mktemp("generated")
-    db = folder / "generated.db"
-    with serve_in_thread(db) as url:
-        asyncio.run(populate(url, subjects=500))
-    return db
+    return _generated(tmp_path_factory, 500)
+
+
+@pytest.fixture(scope="session")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same shape with 33 subjects."""
+    return _generated(tmp_path_factory, 33)
 
 
 def with_registry(root: Path, name: str, variable: str) -> None:

@@ -1,0 +1,200 @@
+"""``reconcile migrate``: copy a registry (or some contexts) into another, verified."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from reconciler.engine import (
+    JOURNAL_DIR,
+    ApplyRefused,
+    Journal,
+    Plan,
+    PlanOptions,
+    StepResult,
+    apply_plan,
+    make_plan,
+)
+from reconciler.engine.apply import Progress
+from reconciler.registry import RegistryClient
+from reconciler.render import render_text
+from reconciler.spec.model import Project
+from reconciler.workflows.live import read_registry
+from reconciler.workflows.migrate import MigrationRefused, check_target, desired_project
+from reconciler.workflows.progress import Report, progress
+from reconciler.workflows.source import Source, from_project, from_url, is_url
+from reconciler.workflows.verify import Row, compare
+
+from ._common import console, fail, load, run
+from .export_cmd import read
+
+EXIT_OK, EXIT_ERROR = 0, 1
+FULL_TABLE_ROWS = 200  # above this, the table lists only the rows that are not ok
+
+
+def _sources(directory: str, source: str, target: str) -> tuple[Source, Source]:
+    if is_url(source) and is_url(target):
+        return from_url(source, "source", Path.cwd()), from_url(target, "target", Path.cwd())
+    project = load(directory)
+
+    def one(value: str, default_name: str) -> Source:
+        if is_url(value):
+            return from_url(value, default_name, Path.cwd())
+        return from_project(project.registries, project.root, project.path, value)
+
+    try:
+        return one(source, "source"), one(target, "target")
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+
+
+def _table(rows: list[Row], ids: bool) -> Table:
+    table = Table(title="Verification: source -> target")
+    for column in ("subject", "version", "source id", "target id", "schema", "status"):
+        table.add_column(column)
+    shown = rows if len(rows) <= FULL_TABLE_ROWS else [r for r in rows if not r.ok(ids)]
+    for row in shown:
+        status = row.status(ids)
+        table.add_row(
+            row.subject,
+            str(row.version),
+            str(row.source_id),
+            "-" if row.target_id is None else str(row.target_id),
+            "same" if row.same_schema else "differs",
+            status if status != "ok" else "[green]ok[/]",
+        )
+    return table
+
+
+def _apply_progress(report: Report) -> Progress:
+    def step(result: StepResult, index: int, total: int) -> None:
+        if not result.ok:
+            console(stderr=True).print(
+                f"FAILED {result.action.kind.value} {result.action.label}: {result.detail}",
+                markup=False,
+            )
+        report(index, total)
+
+    return step
+
+
+async def _migrate(
+    project_root: Path,
+    source: Source,
+    target: Source,
+    contexts: tuple[str, ...],
+    preserve_ids: bool,
+    dry_run: bool,
+    auto_approve: bool,
+    force_import: bool,
+) -> int:
+    contents, _ = await read(source, contexts)
+    out = console()
+    versions = sum(1 for _ in contents.versions())
+    out.print(
+        f"Source {source.name}: {contents.subject_count} subjects, {versions} versions in "
+        f"context(s) {', '.join(contents.contexts)}.",
+        markup=False,
+    )
+    project: Project = desired_project(contents, target, project_root, preserve_ids=preserve_ids)
+    async with RegistryClient.from_config(target.config, base_dir=target.base_dir) as client:
+        clients = {target.name: client}
+        plan: Plan = await make_plan(project, clients, PlanOptions(allow_force_import=force_import))
+        out.print(render_text(plan))
+        if plan.errors:
+            fail(f"the migration plan has {len(plan.errors)} error(s); nothing was applied")
+        if dry_run:
+            out.print("Dry run: nothing was applied.", markup=False)
+            return EXIT_OK
+        if plan.has_changes:
+            if not auto_approve:
+                if not sys.stdin.isatty():
+                    fail(
+                        "refusing to migrate without confirmation: no terminal to ask on. "
+                        "Pass --auto-approve."
+                    )
+                if not click.confirm(f"\nMigrate into {target.name}?", default=False):
+                    out.print("Migration cancelled; nothing was changed.", markup=False)
+                    return EXIT_ERROR
+            journal = Journal.create(project_root / JOURNAL_DIR)
+            journal.start(plan, [])
+            with progress(f"Migrating into {target.name}") as report:
+                try:
+                    results = await apply_plan(plan, clients, _apply_progress(report), journal)
+                except ApplyRefused as exc:
+                    fail(str(exc))
+            if not all(r.ok for r in results):
+                fail(
+                    f"the migration failed at step {len(results)} of {len(plan.actions)}; "
+                    f"temporary modes were restored (journal {journal.path})"
+                )
+            out.print(f"Applied {len(results)} step(s) (journal {journal.path}).", markup=False)
+            again = await make_plan(project, clients, PlanOptions(allow_force_import=force_import))
+            if again.has_changes or again.errors:
+                out.print(render_text(again))
+                fail(f"{target.name} still differs from {source.name} after the migration")
+        after = await read_registry(client, target.name, list(contents.contexts))
+    rows = compare(contents, after)
+    out.print(_table(rows, preserve_ids))
+    bad = [r for r in rows if not r.ok(preserve_ids)]
+    what = "subject, version, id and schema" if preserve_ids else "subject, version and schema"
+    if bad:
+        out.print(f"[red]Verification failed[/]: {len(bad)} of {len(rows)} version(s) differ.")
+        return EXIT_ERROR
+    out.print(f"[green]Verified[/]: {len(rows)} version(s) have the same {what} in {target.name}.")
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--from", "source", required=True, metavar="R1", help="Registry name or URL.")
+@click.option("--to", "target", required=True, metavar="R2", help="Registry name or URL.")
+@click.option(
+    "--context",
+    "-c",
+    "contexts",
+    multiple=True,
+    metavar="CONTEXT",
+    help="Only this context (repeatable). Default: every context.",
+)
+@click.option(
+    "--preserve-ids",
+    is_flag=True,
+    help="Keep schema ids and version numbers (IMPORT registrations), so consumers keep decoding.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+@click.option("--auto-approve", is_flag=True, help="Migrate without asking for confirmation.")
+@click.option(
+    "--force-import",
+    is_flag=True,
+    help="Allow IMPORT mode (with force) on target subjects that already have versions.",
+)
+def migrate(
+    directory: str,
+    source: str,
+    target: str,
+    contexts: tuple[str, ...],
+    preserve_ids: bool,
+    dry_run: bool,
+    auto_approve: bool,
+    force_import: bool,
+) -> None:
+    """Copy every subject and version of R1 (or of some contexts) into R2, then verify.
+
+    R1 and R2 are registry names of the project file in DIRECTORY, or URLs.
+    The plan is shown and applied after confirmation; a final table compares
+    every (subject, version, id, schema) of both. Readonly targets are refused.
+    """
+    src, dst = _sources(directory, source, target)
+    try:
+        check_target(src, dst)
+    except MigrationRefused as exc:
+        fail(str(exc))
+    root = Path(directory).resolve()
+    code = run(
+        _migrate(root, src, dst, contexts, preserve_ids, dry_run, auto_approve, force_import)
+    )
+    sys.exit(code)
