@@ -57,16 +57,6 @@ def prefix_matcher(prefix: str) -> Callable[[Subject], bool]:
     return lambda subject: subject.qualified.startswith(prefix)
 
 
-def valid_context_name(context: str) -> bool:
-    """Context names start with a dot and contain no colon, slash or control character."""
-    return (
-        context.startswith(".")
-        and ":" not in context
-        and "/" not in context
-        and all(ch.isprintable() for ch in context)
-    )
-
-
 def context_prefix(context: str) -> str:
     """Confluent's ``normalizeContext``: ``ctx``, ``.ctx`` and ``:.ctx:`` all give ``:.ctx:``."""
     if context.startswith(":."):

@@ -125,12 +125,11 @@ def not_permitted(message: str) -> RegistryError:
     return RegistryError(422, 42205, message)
 
 
-def reference_exists(message: str) -> RegistryError:
-    return RegistryError(422, 42206, message)
-
-
-def id_does_not_match(message: str) -> RegistryError:
-    return RegistryError(422, 42207, message)
+def reference_exists(subject: str, version: int) -> RegistryError:
+    """42206 carries Confluent's SchemaKey.toString() of the referenced version."""
+    return RegistryError(
+        422, 42206, f"{{magic=1,keytype=SCHEMA,subject={subject},version={version}}}"
+    )
 
 
 def invalid_subject(subject: str) -> RegistryError:

@@ -9,40 +9,21 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from reconciler.compatibility import LEVELS, ParsedSchema, check
+from reconciler.compatibility import ParsedSchema, check
 
 from . import _errors as errors
 from . import _store as store
 from ._contexts import DEFAULT_CONTEXT, Subject, prefix_matcher
 from ._requests import LATEST, Reference, SchemaRequest
 from ._schemas import identity, parse_schema, parse_stored, reference_from_json, reference_target
-
-DEFAULT_COMPATIBILITY = "BACKWARD"
-DEFAULT_MODE = "READWRITE"
-MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
-READONLY_MODES = ("READONLY", "READONLY_OVERRIDE")
-
-
-def config_scope(subject: Subject) -> Subject:
-    """The key config and mode are stored under; the default context's level is global."""
-    if subject.is_context and subject.context == DEFAULT_CONTEXT:
-        return store.GLOBAL
-    return subject
-
-
-def _scopes(subject: Subject) -> list[Subject]:
-    """Where config and mode are looked up, as Confluent's lookup cache does.
-
-    A subject's own setting, then its context's: the global one (``/config``,
-    ``/mode``) for the default context, the context-level one (``:.ctx:``)
-    for any other.  There is no fallback from a context to global: Confluent
-    documents that there is no "global" compatibility across contexts.
-    """
-    own = config_scope(subject)
-    if own == store.GLOBAL:
-        return [own]
-    parent = store.GLOBAL if subject.context == DEFAULT_CONTEXT else Subject(subject.context, "")
-    return [own] if parent == own else [own, parent]
+from ._settings import (
+    READONLY_MODES,
+    Settings,
+    check_name,
+    effective_config,
+    effective_mode,
+    require_writable,
+)
 
 
 def schema_json(version: store.StoredVersion, schema: store.StoredSchema) -> dict[str, object]:
@@ -72,33 +53,13 @@ class _Candidate:
 
 
 class Registry:
+    """Subjects, versions, schemas and compatibility checks; ``settings`` has config and mode."""
+
     def __init__(self, db: store.Store) -> None:
         self.store = db
+        self.settings = Settings(db)
 
     # -- helpers --------------------------------------------------------------
-
-    @staticmethod
-    def effective_config(conn: sqlite3.Connection, subject: Subject) -> dict[str, object]:
-        for scope in _scopes(subject):
-            found = store.get_config(conn, scope)
-            if found is not None:
-                return found
-        return {"compatibilityLevel": DEFAULT_COMPATIBILITY}
-
-    @staticmethod
-    def effective_mode(conn: sqlite3.Connection, subject: Subject) -> str:
-        global_mode = store.get_mode(conn, store.GLOBAL)
-        if global_mode == "READONLY_OVERRIDE":
-            return global_mode
-        for scope in _scopes(subject):
-            found = store.get_mode(conn, scope)
-            if found is not None:
-                return found
-        return DEFAULT_MODE
-
-    def _require_writable(self, conn: sqlite3.Connection, subject: Subject) -> None:
-        if self.effective_mode(conn, subject) in READONLY_MODES:
-            raise errors.not_permitted(f"Subject {subject.qualified} is in read-only mode")
 
     @staticmethod
     def _candidate(
@@ -209,7 +170,7 @@ class Registry:
         unqualified subject in every other context, as Confluent does.
         """
         with self.store.read() as conn:
-            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
+            normalize = normalize or bool(effective_config(conn, subject).get("normalize"))
             for candidate_subject in [subject, *self._other_contexts(conn, subject)]:
                 for norm in dict.fromkeys([normalize, True]):
                     candidate = self._candidate(conn, candidate_subject, req, norm)
@@ -245,10 +206,10 @@ class Registry:
     def register(self, subject: Subject, req: SchemaRequest, *, normalize: bool) -> dict[str, int]:
         if subject.is_context:
             raise errors.invalid_subject(subject.qualified)
-        _check_name(subject)
+        check_name(subject)
         with self.store.write() as conn:
-            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
-            mode = self.effective_mode(conn, subject)
+            normalize = normalize or bool(effective_config(conn, subject).get("normalize"))
+            mode = effective_mode(conn, subject)
             # Confluent answers an already registered schema before looking at the
             # mode, so re-registering is idempotent even in READONLY mode.
             if req.version is None and req.schema and req.schema.strip():
@@ -352,7 +313,7 @@ class Registry:
         previous: list[store.StoredVersion],
     ) -> list[str]:
         """Confluent's error list: one line per broken rule, then the config used."""
-        level = str(self.effective_config(conn, subject).get("compatibilityLevel"))
+        level = str(effective_config(conn, subject).get("compatibilityLevel"))
         if level == "NONE" or not previous:
             return []
         if not level.endswith("_TRANSITIVE"):
@@ -410,7 +371,7 @@ class Registry:
                 if found is None or found.deleted:
                     raise errors.version_not_found(version)
                 previous = [found]
-            normalize = normalize or bool(self.effective_config(conn, subject).get("normalize"))
+            normalize = normalize or bool(effective_config(conn, subject).get("normalize"))
             try:
                 candidate = self._candidate(conn, subject, req, normalize)
             except errors.RegistryError as exc:
@@ -442,9 +403,9 @@ class Registry:
                 if not store.versions_of(conn, subject, deleted=True):
                     raise errors.subject_not_found(subject.qualified)
                 raise errors.version_not_found(version)
-            self._require_writable(conn, subject)
+            require_writable(conn, subject)
             if store.referrers(conn, subject, found.version):
-                raise errors.reference_exists(_key_text(subject, found.version))
+                raise errors.reference_exists(subject.qualified, found.version)
             if permanent:
                 if not found.deleted:
                     raise errors.version_not_soft_deleted(subject.qualified, found.version)
@@ -464,11 +425,11 @@ class Registry:
             live = [v for v in every if not v.deleted]
             if not permanent and not live:
                 raise errors.subject_soft_deleted(subject.qualified)
-            self._require_writable(conn, subject)
+            require_writable(conn, subject)
             targets = every if permanent else live
             for version in targets:
                 if store.referrers(conn, subject, version.version):
-                    raise errors.reference_exists(_key_text(subject, version.version))
+                    raise errors.reference_exists(subject.qualified, version.version)
                 if permanent and not version.deleted:
                     raise errors.subject_not_soft_deleted(subject.qualified)
             for version in targets:
@@ -558,123 +519,3 @@ class Registry:
         with self.store.read() as conn:
             found = store.contexts(conn)
         return [DEFAULT_CONTEXT, *sorted(c for c in found if c != DEFAULT_CONTEXT)]
-
-    # -- config ---------------------------------------------------------------
-
-    def get_config(self, scope: Subject, *, default_to_global: bool) -> dict[str, object]:
-        with self.store.read() as conn:
-            key = config_scope(scope)
-            found = store.get_config(conn, key)
-            if found is None and (key == store.GLOBAL or default_to_global):
-                found = self.effective_config(conn, scope)
-            if found is None:
-                raise errors.compatibility_not_configured(scope.qualified)
-            return found
-
-    def set_config(self, scope: Subject, body: dict[str, object]) -> dict[str, object]:
-        """Store the level (and ``normalize``); the answer is the request, as Confluent's."""
-        level = body.get("compatibility")
-        if level is not None and (not isinstance(level, str) or level.upper() not in LEVELS):
-            raise errors.invalid_compatibility(level)
-        normalize = body.get("normalize")
-        if level is None and normalize is None:
-            raise errors.invalid_compatibility(level)
-        _check_name(scope)
-        with self.store.write() as conn:
-            self._require_writable(conn, scope)
-            key = config_scope(scope)
-            updated = dict(store.get_config(conn, key) or {})
-            if isinstance(level, str):
-                updated["compatibilityLevel"] = level.upper()
-            updated.setdefault(
-                "compatibilityLevel", self.effective_config(conn, scope)["compatibilityLevel"]
-            )
-            if normalize is not None:
-                updated["normalize"] = normalize
-            store.set_config(conn, key, updated)
-        return {k: body[k] for k in ("compatibility", "normalize") if body.get(k) is not None}
-
-    def delete_config(self, scope: Subject) -> dict[str, object]:
-        with self.store.write() as conn:
-            key = config_scope(scope)
-            previous = store.get_config(conn, key)
-            if previous is None:
-                if key != store.GLOBAL:
-                    raise errors.subject_not_found(scope.qualified)
-                previous = {"compatibilityLevel": DEFAULT_COMPATIBILITY}
-            self._require_writable(conn, scope)
-            store.delete_config(conn, key)
-            return {"compatibilityLevel": previous["compatibilityLevel"]}
-
-    # -- mode -----------------------------------------------------------------
-
-    @staticmethod
-    def _own_mode(conn: sqlite3.Connection, key: Subject) -> str | None:
-        """Confluent's getMode: a global READONLY_OVERRIDE, else the scope's own mode."""
-        global_mode = store.get_mode(conn, store.GLOBAL)
-        if global_mode == "READONLY_OVERRIDE" or key == store.GLOBAL:
-            return global_mode or DEFAULT_MODE
-        return store.get_mode(conn, key)
-
-    def get_mode(self, scope: Subject, *, default_to_global: bool) -> dict[str, str]:
-        with self.store.read() as conn:
-            if default_to_global:
-                return {"mode": self.effective_mode(conn, scope)}
-            found = self._own_mode(conn, config_scope(scope))
-            if found is None:
-                raise errors.mode_not_configured(scope.qualified)
-            return {"mode": found}
-
-    def set_mode(self, scope: Subject, mode: object, *, force: bool) -> dict[str, str]:
-        if not isinstance(mode, str) or mode.upper() not in MODES:
-            raise errors.invalid_mode(mode)
-        _check_name(scope)
-        with self.store.write() as conn:
-            key = config_scope(scope)
-            new = mode.upper()
-            if new == "IMPORT" and self.effective_mode(conn, scope) != "IMPORT" and not force:
-                self._prepare_import(conn, key)
-            store.set_mode(conn, key, new)
-        # Confluent answers with the request itself.
-        return {"mode": mode}
-
-    @staticmethod
-    def _prepare_import(conn: sqlite3.Connection, key: Subject) -> None:
-        """IMPORT needs an empty scope; leftover soft-deleted versions are purged."""
-        if key == store.GLOBAL:
-            scope_subjects = store.subjects(conn, None, deleted=True)
-        elif key.is_context:
-            scope_subjects = store.subjects(conn, key.context, deleted=True)
-        else:
-            scope_subjects = [key]
-        doomed: list[store.StoredVersion] = []
-        for subject in scope_subjects:
-            versions = store.versions_of(conn, subject, deleted=True)
-            if any(not v.deleted for v in versions):
-                raise errors.not_permitted("Cannot import since found existing subjects")
-            doomed += versions
-        for version in doomed:
-            if store.referrers(conn, version.subject, version.version):
-                raise errors.reference_exists(_key_text(version.subject, version.version))
-        for version in doomed:
-            store.hard_delete_version(conn, version.subject, version.version)
-
-    def delete_mode(self, scope: Subject) -> dict[str, str]:
-        with self.store.write() as conn:
-            key = config_scope(scope)
-            previous = self._own_mode(conn, key)
-            if previous is None:
-                raise errors.subject_not_found(scope.qualified)
-            store.delete_mode(conn, key)
-            return {"mode": previous}
-
-
-def _check_name(subject: Subject) -> None:
-    """Confluent refuses subject names with ISO control characters (42208)."""
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in subject.qualified):
-        raise errors.invalid_subject(subject.qualified)
-
-
-def _key_text(subject: Subject, version: int) -> str:
-    """Confluent's SchemaKey.toString(), which its 42206 message carries."""
-    return f"{{magic=1,keytype=SCHEMA,subject={subject.qualified},version={version}}}"

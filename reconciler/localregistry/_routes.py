@@ -248,7 +248,9 @@ def _scope(call: Call) -> Subject:
 async def get_config(registry: Registry, call: Call) -> Response:
     return json_response(
         await run_in_threadpool(
-            registry.get_config, _scope(call), default_to_global=call.flag("defaultToGlobal")
+            registry.settings.get_config,
+            _scope(call),
+            default_to_global=call.flag("defaultToGlobal"),
         )
     )
 
@@ -256,17 +258,17 @@ async def get_config(registry: Registry, call: Call) -> Response:
 async def put_config(registry: Registry, call: Call) -> Response:
     scope = _scope(call)
     body = parse_config_request(await call.body())
-    return json_response(await run_in_threadpool(registry.set_config, scope, body))
+    return json_response(await run_in_threadpool(registry.settings.set_config, scope, body))
 
 
 async def delete_config(registry: Registry, call: Call) -> Response:
-    return json_response(await run_in_threadpool(registry.delete_config, _scope(call)))
+    return json_response(await run_in_threadpool(registry.settings.delete_config, _scope(call)))
 
 
 async def get_mode(registry: Registry, call: Call) -> Response:
     return json_response(
         await run_in_threadpool(
-            registry.get_mode, _scope(call), default_to_global=call.flag("defaultToGlobal")
+            registry.settings.get_mode, _scope(call), default_to_global=call.flag("defaultToGlobal")
         )
     )
 
@@ -275,12 +277,12 @@ async def put_mode(registry: Registry, call: Call) -> Response:
     scope = _scope(call)
     mode = parse_field(await call.body(), "mode")
     return json_response(
-        await run_in_threadpool(registry.set_mode, scope, mode, force=call.flag("force"))
+        await run_in_threadpool(registry.settings.set_mode, scope, mode, force=call.flag("force"))
     )
 
 
 async def delete_mode(registry: Registry, call: Call) -> Response:
-    return json_response(await run_in_threadpool(registry.delete_mode, _scope(call)))
+    return json_response(await run_in_threadpool(registry.settings.delete_mode, _scope(call)))
 
 
 # -- compatibility ------------------------------------------------------------

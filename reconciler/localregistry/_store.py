@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS id_counters (
     context TEXT PRIMARY KEY,
     last_id INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS contexts (
+    context TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS config (
     context TEXT NOT NULL,
     subject TEXT NOT NULL,
@@ -101,6 +104,8 @@ class Store:
             for statement in _DDL.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            # files written before the contexts table existed
+            conn.execute("INSERT OR IGNORE INTO contexts SELECT DISTINCT context FROM versions")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -254,7 +259,8 @@ def subjects(
 
 
 def contexts(conn: sqlite3.Connection) -> list[str]:
-    rows = conn.execute("SELECT DISTINCT context FROM versions ORDER BY context").fetchall()
+    """Every context that ever held a subject; like Confluent's, they are never removed."""
+    rows = conn.execute("SELECT context FROM contexts ORDER BY context").fetchall()
     return [r[0] for r in rows]
 
 
@@ -272,6 +278,7 @@ def insert_version(
 ) -> None:
     """Insert or (IMPORT mode only) overwrite a version, as Confluent's store does."""
     previous = get_version(conn, subject, version)
+    conn.execute("INSERT OR IGNORE INTO contexts (context) VALUES (?)", (subject.context,))
     conn.execute(
         "DELETE FROM references_ WHERE context=? AND subject=? AND version=?",
         (subject.context, subject.name, version),

@@ -146,3 +146,10 @@ def test_subject_prefix_is_a_prefix_of_qualified_names(sr: httpx.Client) -> None
     assert sr.get("/subjects", params={"subjectPrefix": ":.stag"}).json() == everything[:2]
     listed = sr.get("/schemas", params={"subjectPrefix": ""}).json()
     assert sorted(s["subject"] for s in listed) == everything
+
+
+def test_contexts_stay_listed_after_their_subjects_are_gone(sr: httpx.Client) -> None:
+    register(sr, ":.staging:users-value", USER)
+    sr.delete("/subjects/:.staging:users-value")
+    sr.delete("/subjects/:.staging:users-value", params={"permanent": "true"})
+    assert sr.get("/contexts").json() == [".", ".staging"]

@@ -1,0 +1,188 @@
+"""Compatibility config and modes: where they are stored, looked up and changed.
+
+Confluent keeps both per subject, per context (``:.ctx:``) and globally
+(``/config``, ``/mode``, which is also the default context's level).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from reconciler.compatibility import LEVELS
+
+from . import _errors as errors
+from . import _store as store
+from ._contexts import DEFAULT_CONTEXT, Subject
+
+DEFAULT_COMPATIBILITY = "BACKWARD"
+DEFAULT_MODE = "READWRITE"
+MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
+READONLY_MODES = ("READONLY", "READONLY_OVERRIDE")
+
+
+def config_scope(subject: Subject) -> Subject:
+    """The key config and mode are stored under; the default context's level is global."""
+    if subject.is_context and subject.context == DEFAULT_CONTEXT:
+        return store.GLOBAL
+    return subject
+
+
+def _scopes(subject: Subject) -> list[Subject]:
+    """Where config and mode are looked up, as Confluent's lookup cache does.
+
+    A subject's own setting, then its context's: the global one (``/config``,
+    ``/mode``) for the default context, the context-level one (``:.ctx:``)
+    for any other.  There is no fallback from a context to global: Confluent
+    documents that there is no "global" compatibility across contexts.
+    """
+    own = config_scope(subject)
+    if own == store.GLOBAL:
+        return [own]
+    parent = store.GLOBAL if subject.context == DEFAULT_CONTEXT else Subject(subject.context, "")
+    return [own] if parent == own else [own, parent]
+
+
+def effective_config(conn: sqlite3.Connection, subject: Subject) -> dict[str, object]:
+    """The config in force for ``subject`` (Confluent's getConfigInScope)."""
+    for scope in _scopes(subject):
+        found = store.get_config(conn, scope)
+        if found is not None:
+            return found
+    return {"compatibilityLevel": DEFAULT_COMPATIBILITY}
+
+
+def effective_mode(conn: sqlite3.Connection, subject: Subject) -> str:
+    """The mode in force (getModeInScope): a global READONLY_OVERRIDE beats everything."""
+    global_mode = store.get_mode(conn, store.GLOBAL)
+    if global_mode == "READONLY_OVERRIDE":
+        return global_mode
+    for scope in _scopes(subject):
+        found = store.get_mode(conn, scope)
+        if found is not None:
+            return found
+    return DEFAULT_MODE
+
+
+def require_writable(conn: sqlite3.Connection, subject: Subject) -> None:
+    if effective_mode(conn, subject) in READONLY_MODES:
+        raise errors.not_permitted(f"Subject {subject.qualified} is in read-only mode")
+
+
+def check_name(subject: Subject) -> None:
+    """Confluent refuses subject names with ISO control characters (42208)."""
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in subject.qualified):
+        raise errors.invalid_subject(subject.qualified)
+
+
+class Settings:
+    """The /config and /mode endpoints."""
+
+    def __init__(self, db: store.Store) -> None:
+        self.store = db
+
+    def get_config(self, scope: Subject, *, default_to_global: bool) -> dict[str, object]:
+        with self.store.read() as conn:
+            key = config_scope(scope)
+            found = store.get_config(conn, key)
+            if found is None and (key == store.GLOBAL or default_to_global):
+                found = effective_config(conn, scope)
+            if found is None:
+                raise errors.compatibility_not_configured(scope.qualified)
+            return found
+
+    def set_config(self, scope: Subject, body: dict[str, object]) -> dict[str, object]:
+        """Store the level (and ``normalize``); the answer is the request, as Confluent's."""
+        level = body.get("compatibility")
+        if level is not None and (not isinstance(level, str) or level.upper() not in LEVELS):
+            raise errors.invalid_compatibility(level)
+        normalize = body.get("normalize")
+        if level is None and normalize is None:
+            raise errors.invalid_compatibility(level)
+        check_name(scope)
+        with self.store.write() as conn:
+            require_writable(conn, scope)
+            key = config_scope(scope)
+            updated = dict(store.get_config(conn, key) or {})
+            if isinstance(level, str):
+                updated["compatibilityLevel"] = level.upper()
+            updated.setdefault(
+                "compatibilityLevel", effective_config(conn, scope)["compatibilityLevel"]
+            )
+            if normalize is not None:
+                updated["normalize"] = normalize
+            store.set_config(conn, key, updated)
+        return {k: body[k] for k in ("compatibility", "normalize") if body.get(k) is not None}
+
+    def delete_config(self, scope: Subject) -> dict[str, object]:
+        with self.store.write() as conn:
+            key = config_scope(scope)
+            previous = store.get_config(conn, key)
+            if previous is None:
+                if key != store.GLOBAL:
+                    raise errors.subject_not_found(scope.qualified)
+                previous = {"compatibilityLevel": DEFAULT_COMPATIBILITY}
+            require_writable(conn, scope)
+            store.delete_config(conn, key)
+            return {"compatibilityLevel": previous["compatibilityLevel"]}
+
+    # -- mode -----------------------------------------------------------------
+
+    @staticmethod
+    def _own_mode(conn: sqlite3.Connection, key: Subject) -> str | None:
+        """Confluent's getMode: a global READONLY_OVERRIDE, else the scope's own mode."""
+        global_mode = store.get_mode(conn, store.GLOBAL)
+        if global_mode == "READONLY_OVERRIDE" or key == store.GLOBAL:
+            return global_mode or DEFAULT_MODE
+        return store.get_mode(conn, key)
+
+    def get_mode(self, scope: Subject, *, default_to_global: bool) -> dict[str, str]:
+        with self.store.read() as conn:
+            if default_to_global:
+                return {"mode": effective_mode(conn, scope)}
+            found = self._own_mode(conn, config_scope(scope))
+            if found is None:
+                raise errors.mode_not_configured(scope.qualified)
+            return {"mode": found}
+
+    def set_mode(self, scope: Subject, mode: object, *, force: bool) -> dict[str, str]:
+        if not isinstance(mode, str) or mode.upper() not in MODES:
+            raise errors.invalid_mode(mode)
+        check_name(scope)
+        with self.store.write() as conn:
+            key = config_scope(scope)
+            new = mode.upper()
+            if new == "IMPORT" and effective_mode(conn, scope) != "IMPORT" and not force:
+                self._prepare_import(conn, key)
+            store.set_mode(conn, key, new)
+        # Confluent answers with the request itself.
+        return {"mode": mode}
+
+    @staticmethod
+    def _prepare_import(conn: sqlite3.Connection, key: Subject) -> None:
+        """IMPORT needs an empty scope; leftover soft-deleted versions are purged."""
+        if key == store.GLOBAL:
+            scope_subjects = store.subjects(conn, None, deleted=True)
+        elif key.is_context:
+            scope_subjects = store.subjects(conn, key.context, deleted=True)
+        else:
+            scope_subjects = [key]
+        doomed: list[store.StoredVersion] = []
+        for subject in scope_subjects:
+            versions = store.versions_of(conn, subject, deleted=True)
+            if any(not v.deleted for v in versions):
+                raise errors.not_permitted("Cannot import since found existing subjects")
+            doomed += versions
+        for version in doomed:
+            if store.referrers(conn, version.subject, version.version):
+                raise errors.reference_exists(version.subject.qualified, version.version)
+        for version in doomed:
+            store.hard_delete_version(conn, version.subject, version.version)
+
+    def delete_mode(self, scope: Subject) -> dict[str, str]:
+        with self.store.write() as conn:
+            key = config_scope(scope)
+            previous = self._own_mode(conn, key)
+            if previous is None:
+                raise errors.subject_not_found(scope.qualified)
+            store.delete_mode(conn, key)
+            return {"mode": previous}
