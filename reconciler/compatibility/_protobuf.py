@@ -53,6 +53,7 @@ COMPATIBLE_CHANGES: frozenset[str] = frozenset(
 )
 
 _MAIN = "__schema__.proto"
+_DESCRIPTOR_PROTO = "google/protobuf/descriptor.proto"
 _BUNDLED = Path(__file__).parent / "proto"
 _WELL_KNOWN = Path(grpc_tools.__file__).parent / "_proto"
 _LOCK = threading.Lock()  # protoc keeps global state; one compilation at a time
@@ -150,17 +151,18 @@ def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
             target.write_text(source, encoding="utf-8")
         out = Path(tmp) / "out.pb"
         common = ["protoc", f"-I{root}", "--include_imports", f"--descriptor_set_out={out}"]
-        # Shipped imports come precompiled, so protoc does not re-read their
-        # sources (descriptor.proto, under Confluent's meta.proto, is large);
-        # the schema's own references under src/ are found first. If the quick
-        # scan of import statements missed one, the plain run decides.
+        # descriptor.proto (under Confluent's meta.proto) is large: when it is
+        # imported, the shipped imports come precompiled so protoc does not
+        # re-read it; small imports are quicker to read from source. The
+        # schema's own references under src/ are found first. If the quick scan
+        # of import statements missed one, the plain run decides.
         provided = {name for name, _ in references}
         imported = {m for t in (text, *(s for _, s in references)) for m in _IMPORT.findall(t)}
-        shipped = frozenset((imported - provided) & _shipped().keys())
+        shipped = _shipped_closure(frozenset((imported - provided) & _shipped().keys()))
         status, errors = 1, ""
-        if shipped:
+        if _DESCRIPTOR_PROTO in shipped:
             precompiled = Path(tmp) / "shipped.pb"
-            precompiled.write_bytes(_shipped_closure(shipped))
+            precompiled.write_bytes(_shipped_set(shipped))
             args = [*common, f"--descriptor_set_in={precompiled}", _MAIN]
             status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
         if status != 0:
@@ -198,8 +200,8 @@ def _shipped() -> dict[str, descriptor_pb2.FileDescriptorProto]:
 
 
 @lru_cache(maxsize=256)
-def _shipped_closure(names: frozenset[str]) -> bytes:
-    """A ``FileDescriptorSet`` of the shipped files ``names`` and what they import."""
+def _shipped_closure(names: frozenset[str]) -> tuple[str, ...]:
+    """The shipped files ``names`` and what they import, dependencies first."""
     files = _shipped()
     wanted: list[str] = []
 
@@ -211,7 +213,13 @@ def _shipped_closure(names: frozenset[str]) -> bytes:
 
     for name in sorted(names):
         visit(name)
-    return descriptor_pb2.FileDescriptorSet(file=[files[n] for n in wanted]).SerializeToString()
+    return tuple(wanted)
+
+
+@lru_cache(maxsize=256)
+def _shipped_set(names: tuple[str, ...]) -> bytes:
+    files = _shipped()
+    return descriptor_pb2.FileDescriptorSet(file=[files[n] for n in names]).SerializeToString()
 
 
 def _run_protoc(args: list[str], errors: Path) -> tuple[int, str]:
