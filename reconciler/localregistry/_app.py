@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -19,8 +20,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import _errors as errors
 from ._contexts import rewrite_context_path
 from ._registry import Registry
-from ._routes import MEDIA_TYPE, ROUTES, Call, Handler, json_response
+from ._routes import ROUTES, Call, Handler, json_response
 from ._store import Store
+
+_log = logging.getLogger(__name__)
 
 
 def _split(raw_path: str) -> list[str]:
@@ -63,14 +66,20 @@ class _Dispatcher:
             query = dict(request.query_params)
             rewritten, new_query = rewrite_context_path(segments, query)
             if new_query != query:
-                request.scope["query_string"] = urlencode(new_query).encode()
-                request = Request(request.scope, request.receive)
+                scope = {**request.scope, "query_string": urlencode(new_query).encode()}
+                request = Request(scope, request.receive)
             handler, params = self.resolve(request.method, rewritten)
             return await handler(self.registry, Call(request, params))
         except errors.RegistryError as exc:
             return json_response(exc.body(), exc.status)
         except sqlite3.Error as exc:
+            _log.exception("store error")
             return json_response(errors.store_error(f"Store error: {exc}").body(), 500)
+        except Exception:
+            # A bug, not a client error.  Answered here rather than by Starlette's
+            # error middleware, which re-raises into in-process (ASGITransport) callers.
+            _log.exception("internal error")
+            return json_response({"error_code": 500, "message": "Internal Server Error"}, 500)
 
 
 class RequestLog:
@@ -88,18 +97,14 @@ class RequestLog:
             return
         status = 500
         logged = False
+        # taken now: the request's path and query as the client sent them
+        method, path = scope["method"], scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
 
         def write() -> None:
             nonlocal logged
             logged = True
-            line = json.dumps(
-                {
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "status": status,
-                }
-            )
+            line = json.dumps({"method": method, "path": path, "query": query, "status": status})
             with self.lock, self.path.open("a", encoding="utf-8") as log:
                 log.write(line + "\n")
 
@@ -120,11 +125,6 @@ class RequestLog:
                 write()
 
 
-def _internal_error(request: Request, exc: Exception) -> Response:
-    body = {"error_code": 500, "message": "Internal Server Error"}
-    return Response(json.dumps(body), status_code=500, media_type=MEDIA_TYPE)
-
-
 def create_app(
     db_path: str | os.PathLike[str], *, request_log: str | os.PathLike[str] | None = None
 ) -> Starlette:
@@ -135,7 +135,7 @@ def create_app(
     """
     dispatcher = _Dispatcher(Registry(Store(db_path)))
     middleware = [Middleware(RequestLog, path=request_log)] if request_log is not None else []
-    app = Starlette(middleware=middleware, exception_handlers={Exception: _internal_error})
+    app = Starlette(middleware=middleware)
     # Every request goes to the dispatcher, which routes on raw path segments:
     # Starlette's path patterns would neither keep %2F inside a subject nor
     # match paths holding an encoded newline.

@@ -132,3 +132,30 @@ def test_default_bind_is_loopback() -> None:
 
     host = next(p for p in serve.params if p.name == "host")
     assert host.default == "127.0.0.1"
+
+
+def test_request_log_keeps_the_path_and_query_as_sent(sr: httpx.Client, request_log: Path) -> None:
+    sr.get("/contexts/.staging/subjects", params={"deleted": "true"})
+    entry = json.loads(request_log.read_text().splitlines()[-1])
+    assert entry == {
+        "method": "GET",
+        "path": "/contexts/.staging/subjects",
+        "query": "deleted=true",
+        "status": 200,
+    }
+
+
+async def test_a_bug_is_a_json_500_even_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.localregistry._registry import Registry
+
+    def broken(self: Registry) -> list[str]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Registry, "contexts", broken)
+    transport = httpx.ASGITransport(app=create_app(tmp_path / "registry.db"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://local") as client:
+        response = await client.get("/contexts")
+    assert response.status_code == 500
+    assert response.json() == {"error_code": 500, "message": "Internal Server Error"}
