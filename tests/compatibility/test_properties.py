@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from reconciler.compatibility import LEVELS, check, parse
 
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+# protoc refuses fields whose default JSON names collide ("a" and "a_"): no underscores.
+PROTO_NAMES = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --- generators -------------------------------------------------------------
@@ -69,7 +71,7 @@ PROTO_SCALARS = st.sampled_from(["int32", "int64", "string", "bytes", "bool", "d
 def proto_files(draw: st.DrawFn) -> str:
     lines = ['syntax = "proto3";', "package p;"]
     for m in range(draw(st.integers(1, 3))):
-        names = draw(st.lists(NAMES, min_size=1, max_size=6, unique=True))
+        names = draw(st.lists(PROTO_NAMES, min_size=1, max_size=6, unique=True))
         lines.append(f"message M{m} {{")
         for number, name in enumerate(names, start=1):
             label = draw(st.sampled_from(["", "repeated ", "optional "]))
@@ -78,7 +80,7 @@ def proto_files(draw: st.DrawFn) -> str:
                 label = ""
             lines.append(f"  {label}{kind} {name} = {number};")
         if draw(st.booleans()):
-            lines.append(f"  oneof choice {{ string alt_{m} = 100; int32 other_{m} = 101; }}")
+            lines.append(f"  oneof choice_of {{ string alt_a{m} = 100; int32 other_a{m} = 101; }}")
         lines.append("  enum Kind { KIND_UNSET = 0; KIND_A = 1; }")
         lines.append("}")
     return "\n".join(lines) + "\n"
