@@ -19,7 +19,7 @@ from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, Su
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
 from .plan import Action, Kind, Problem, ReferenceRef, Scope
 from .schemas import SchemaCache
-from .snapshot import LiveState, LiveVersion
+from .snapshot import ContextState, LiveState, LiveVersion
 
 DEFAULT_LEVEL = "BACKWARD"  # what a Confluent registry uses when nothing is configured
 DEFAULT_MODE = "READWRITE"
@@ -51,6 +51,7 @@ class RegistryDiff:
         # subject -> the mode it had before an interrupted apply switched it to IMPORT
         self.recovered_modes = recovered_modes or {}
         self.problems: list[Problem] = []
+        self.unread: set[tuple[str, str]] = set()  # (context, subject) settings not yet read
         # Config and mode actions, keyed by (kind, target) so one change is planned once.
         self.config_actions: dict[tuple[Kind, str], Action] = {}
         self.config_placement: dict[tuple[Kind, str], set[str]] = {}
@@ -64,6 +65,19 @@ class RegistryDiff:
         # qualified subject -> {version number -> (schema text, reference texts)} the plan
         # registers; used to resolve references to versions the plan itself creates.
         self.planned: dict[str, dict[int, tuple[str, dict[str, str]]]] = {}
+
+    def subject_setting(self, ctx: ContextState, what: str, subject: str) -> str | None:
+        """A subject's own compatibility or mode, as read; None when not set.
+
+        The snapshot reads these only for subjects whose spec sets them; any
+        other subject the diff asks about is noted in ``unread``, and the
+        planner reads those and diffs again (a no-change plan reads none).
+        """
+        values = ctx.subject_compatibility if what == "compatibility" else ctx.subject_mode
+        if subject not in values:
+            self.unread.add((ctx.context, subject))
+            return None
+        return values[subject]
 
     # -- problems -------------------------------------------------------------
 
@@ -157,24 +171,26 @@ class RegistryDiff:
                 if subject_spec.delete:
                     continue
                 subject = qualify(context, subject_spec.name)
-                self._config_action(
-                    Kind.SET_COMPATIBILITY,
-                    Scope.SUBJECT,
-                    context,
-                    subject,
-                    ctx.subject_compatibility.get(subject),
-                    subject_spec.compatibility,
-                    source_of(subject_spec),
-                )
-                self._config_action(
-                    Kind.SET_MODE,
-                    Scope.SUBJECT,
-                    context,
-                    subject,
-                    ctx.subject_mode.get(subject),
-                    subject_spec.mode,
-                    source_of(subject_spec),
-                )
+                if subject_spec.compatibility:
+                    self._config_action(
+                        Kind.SET_COMPATIBILITY,
+                        Scope.SUBJECT,
+                        context,
+                        subject,
+                        self.subject_setting(ctx, "compatibility", subject),
+                        subject_spec.compatibility,
+                        source_of(subject_spec),
+                    )
+                if subject_spec.mode:
+                    self._config_action(
+                        Kind.SET_MODE,
+                        Scope.SUBJECT,
+                        context,
+                        subject,
+                        self.subject_setting(ctx, "mode", subject),
+                        subject_spec.mode,
+                        source_of(subject_spec),
+                    )
 
     def effective(
         self, kind: Kind, context: str, subject: str, *, desired: bool
@@ -186,13 +202,13 @@ class RegistryDiff:
         """
         ctx = self.live.contexts[context]
         if kind is Kind.SET_COMPATIBILITY:
-            chain = [(subject, ctx.subject_compatibility.get(subject))]
+            chain = [(subject, self.subject_setting(ctx, "compatibility", subject))]
             if context != DEFAULT:
                 chain.append((context_prefix(context), ctx.compatibility))
             chain.append(("", self.live.global_compatibility))
             fallback = DEFAULT_LEVEL
         else:
-            chain = [(subject, ctx.subject_mode.get(subject))]
+            chain = [(subject, self.subject_setting(ctx, "mode", subject))]
             if context != DEFAULT:
                 chain.append((context_prefix(context), ctx.mode))
             chain.append(("", self.live.global_mode))
@@ -224,7 +240,7 @@ class RegistryDiff:
         if subject in self.importing:
             return True
         ctx = self.live.contexts[context]
-        live_mode = ctx.subject_mode.get(subject)
+        live_mode = self.subject_setting(ctx, "mode", subject)
         original = live_mode
         if live_mode == "IMPORT" and subject in self.recovered_modes:
             original = self.recovered_modes[subject]
@@ -270,7 +286,7 @@ class RegistryDiff:
         if subject in self.importing:
             return True
         ctx = self.live.contexts[context]
-        own = ctx.subject_mode.get(subject)
+        own = self.subject_setting(ctx, "mode", subject)
         if own is None and mode == "READONLY_OVERRIDE":
             self.error(
                 subject,
@@ -342,7 +358,7 @@ class RegistryDiff:
         for subject, original in self.recovered_modes.items():
             context = context_of(subject)
             ctx = self.live.contexts.get(context)
-            if ctx is None or ctx.subject_mode.get(subject) != "IMPORT":
+            if ctx is None or self.subject_setting(ctx, "mode", subject) != "IMPORT":
                 continue
             if subject in self.importing or (Kind.SET_MODE, subject) in self.config_actions:
                 continue

@@ -15,7 +15,7 @@ from .diff import RegistryDiff
 from .plan import DELETES, Action, Plan, Problem, RegistryState
 from .registrations import plan_registrations
 from .schemas import SchemaCache
-from .snapshot import snapshot
+from .snapshot import read_subject_settings, snapshot
 from .targets import select
 
 
@@ -58,11 +58,21 @@ def specs_for(project: Project, registry: str) -> list[ContextSpec]:
 
 
 def managed_subjects(specs: list[ContextSpec]) -> dict[str, list[str]]:
-    """Normalized context -> qualified subjects whose config and mode are read."""
+    """Normalized context -> qualified subjects whose own config and mode are read first.
+
+    Those whose spec sets a compatibility or mode: the diff compares them. The
+    settings of other subjects matter only to a registration into them (the
+    level it is checked under, the mode it meets), so they are read when the
+    diff asks, and a plan with no changes reads none.
+    """
     managed: dict[str, list[str]] = defaultdict(list)
     for spec in specs:
         context = normalize_context(spec.context)
-        managed[context] += [qualify(context, name) for name in spec.subjects]
+        managed[context] += [
+            qualify(context, name)
+            for name, subject in spec.subjects.items()
+            if subject.compatibility or subject.mode
+        ]
     return dict(managed) or {".": []}
 
 
@@ -90,18 +100,32 @@ async def _plan_one(
     for subject in recovered:
         managed.setdefault(context_of(subject), []).append(subject)
     live = await snapshot(client, name, managed, _needs_deleted_listing(specs))
-    diff = RegistryDiff(
-        config,
-        specs,
-        live,
-        cache,
-        allow_force_import=options.allow_force_import,
-        recovered_modes=recovered,
-    )
-    diff.plan_config()
-    plan_registrations(diff)
-    diff.plan_recovery()
-    plan_deletes(diff)
+
+    def run_diff() -> RegistryDiff:
+        diff = RegistryDiff(
+            config,
+            specs,
+            live,
+            cache,
+            allow_force_import=options.allow_force_import,
+            recovered_modes=recovered,
+        )
+        diff.plan_config()
+        plan_registrations(diff)
+        diff.plan_recovery()
+        plan_deletes(diff)
+        return diff
+
+    diff = run_diff()
+    if diff.unread:
+        # Settings the diff needed and the snapshot had not read: read, diff again.
+        unread: dict[str, list[str]] = defaultdict(list)
+        for context, subject in diff.unread:
+            unread[context].append(subject)
+        await asyncio.gather(
+            *(read_subject_settings(client, live.contexts[c], s) for c, s in unread.items())
+        )
+        diff = run_diff()
     actions = diff.ordered()
     problems = diff.problems
     if config.readonly and actions:

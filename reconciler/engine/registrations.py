@@ -20,6 +20,7 @@ from reconciler.spec.model import ReferenceSpec, SubjectSpec
 from .contexts import normalize_context, qualify
 from .diff import WRITE_BLOCKING_MODES, RegistryDiff, source_of
 from .plan import Action, Kind, ReferenceRef, Registration, Scope, Verdict
+from .schemas import same_document
 from .snapshot import LiveVersion
 
 
@@ -76,6 +77,42 @@ def _wanted(
     )
 
 
+def _unchanged(
+    diff: RegistryDiff,
+    context: str,
+    subject: str,
+    spec: SubjectSpec,
+    live: LiveVersion | None,
+    text: str,
+    refs: tuple[ReferenceSpec, ...],
+    metadata: Any,
+    rule_set: Any,
+) -> bool:
+    """The fast path: the live version is the same document, without parsing either.
+
+    Equal JSON documents (or equal Protobuf text) with equal references,
+    metadata and rules are the same schema; anything else goes through the
+    normalized forms. Parsing dominates a no-change plan, and most live
+    versions are byte-for-byte or document-for-document what the spec holds.
+    """
+    if (
+        live is None
+        or live.schema_type != spec.type
+        or not same_document(spec.type, live.schema, text)
+    ):
+        return False
+    if (dict(metadata) if metadata else None) != live.metadata or (
+        dict(rule_set) if rule_set else None
+    ) != live.rule_set:
+        return False
+    if not refs and not live.references:
+        return True
+    resolved = diff.resolve_references(context, refs, subject, source_of(spec))
+    return resolved is not None and [(r.name, r.subject, r.version) for r in resolved[0]] == list(
+        live.references
+    )
+
+
 def _order(diff: RegistryDiff) -> list[tuple[str, SubjectSpec]]:
     """(context, spec) of every subject with a desired schema, referenced ones first."""
     by_name: dict[str, tuple[str, SubjectSpec]] = {}
@@ -112,13 +149,25 @@ def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     subject = qualify(context, spec.name)
     source = source_of(spec)
     assert spec.schema is not None
+    live_versions = diff.live.contexts[context].versions.get(subject, [])
+    latest = live_versions[-1] if live_versions else None
+    if _unchanged(
+        diff,
+        context,
+        subject,
+        spec,
+        latest,
+        spec.schema,
+        spec.references,
+        spec.metadata,
+        spec.rule_set,
+    ):
+        return
     wanted = _wanted(
         diff, context, subject, spec, spec.schema, spec.references, spec.metadata, spec.rule_set
     )
     if wanted is None:
         return
-    live_versions = diff.live.contexts[context].versions.get(subject, [])
-    latest = live_versions[-1] if live_versions else None
     if (
         latest is not None
         and latest.schema_type == spec.type
@@ -173,6 +222,27 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     for number, entry in zip(numbers, spec.versions or (), strict=True):
         if entry.delete:
             continue  # deletes.py
+        version = live.get(number)
+        if version is not None and entry.id is not None and version.id != entry.id:
+            diff.error(
+                subject,
+                f"version {number} has id {version.id} in the registry, the "
+                f"spec pins id {entry.id}; an id cannot be changed",
+                source,
+            )
+            return
+        if _unchanged(
+            diff,
+            context,
+            subject,
+            spec,
+            version,
+            entry.schema,
+            entry.references,
+            entry.metadata,
+            entry.rule_set,
+        ):
+            continue
         wanted = _wanted(
             diff,
             context,
@@ -185,8 +255,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
         )
         if wanted is None:
             return
-        if number in live:
-            version = live[number]
+        if version is not None:
             if _identity(diff, context, version) != wanted.identity:
                 diff.error(
                     subject,
@@ -195,15 +264,6 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
                     source,
                 )
                 return
-            if entry.id is not None and version.id != entry.id:
-                diff.error(
-                    subject,
-                    f"version {number} has id {version.id} in the registry, the "
-                    f"spec pins id {entry.id}; an id cannot be changed",
-                    source,
-                )
-                return
-            diff.planned.setdefault(subject, {})[number] = (entry.schema, wanted.reference_texts)
             continue
         if number in soft_deleted:
             diff.error(

@@ -43,3 +43,24 @@ def pretty(schema_type: str, text: str) -> str:
         except json.JSONDecodeError:
             return text
     return text.strip()
+
+
+def same_document(schema_type: str, a: str, b: str) -> bool:
+    """Whether two schema texts are the same document: equal JSON, or equal Protobuf text.
+
+    True means the same schema for certain; False means "parse and compare".
+    """
+    if a == b:
+        return True
+    if schema_type == "PROTOBUF":
+        return a.strip() == b.strip()
+    try:
+        # Compared as re-serialized text, not as Python values: 1 == 1.0 == True there,
+        # but a default of 1 and one of true are different schemas.
+        return _canonical_json(a) == _canonical_json(b)
+    except json.JSONDecodeError:
+        return False
+
+
+def _canonical_json(text: str) -> str:
+    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))

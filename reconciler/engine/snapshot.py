@@ -82,7 +82,8 @@ async def snapshot(
     """Read global config/mode, and for each managed context its schemas and config.
 
     ``managed`` maps a normalized context name to the qualified subjects whose
-    subject-level config and mode the specs manage. For the contexts in
+    subject-level config and mode are read now (those the specs set); the
+    planner reads others when the diff turns out to need them. For the contexts in
     ``with_deleted`` (those where the specs ask for hard deletes) soft-deleted
     versions are listed too: one more paged listing, only where needed.
     """
@@ -112,13 +113,20 @@ async def snapshot(
             ctx.compatibility, ctx.mode = await asyncio.gather(
                 client.get_config(prefix), client.get_mode(prefix)
             )
-        names = sorted(set(subjects))
-        configs = await asyncio.gather(*(client.get_config(s) for s in names))
-        modes = await asyncio.gather(*(client.get_mode(s) for s in names))
-        ctx.subject_compatibility = dict(zip(names, configs, strict=True))
-        ctx.subject_mode = dict(zip(names, modes, strict=True))
+        await read_subject_settings(client, ctx, subjects)
         return ctx
 
     results = await asyncio.gather(*(read_context(c, s) for c, s in managed.items()))
     state.contexts = {ctx.context: ctx for ctx in results}
     return state
+
+
+async def read_subject_settings(
+    client: RegistryClient, ctx: ContextState, subjects: Iterable[str]
+) -> None:
+    """Read the subject-level compatibility and mode of ``subjects`` (one request each)."""
+    names = sorted(set(subjects))
+    configs = await asyncio.gather(*(client.get_config(s) for s in names))
+    modes = await asyncio.gather(*(client.get_mode(s) for s in names))
+    ctx.subject_compatibility.update(zip(names, configs, strict=True))
+    ctx.subject_mode.update(zip(names, modes, strict=True))

@@ -128,3 +128,28 @@ def test_a_protobuf_field_rename_is_a_registration(ws: Workspace) -> None:
     ws.apply()
     _spec(ws, "PROTOBUF", "proto", PROTO.replace("repeated string tags", "repeated string labels"))
     assert steps(ws.plan()) == [("register", "s-value", "2")]
+
+
+def test_a_default_of_true_is_not_a_default_of_one(ws: Workspace) -> None:
+    """The fast path compares documents strictly: 1 == True in Python, not in a schema."""
+    schema = {
+        "type": "record",
+        "name": "F",
+        "fields": [{"name": "n", "type": ["int", "boolean"], "default": 1}],
+    }
+    _spec(ws, "AVRO", "avsc", json.dumps(schema))
+    ws.apply()
+    schema["fields"][0]["type"] = ["boolean", "int"]
+    schema["fields"][0]["default"] = True
+    _spec(ws, "AVRO", "avsc", json.dumps(schema))
+    assert steps(ws.plan()) == [("register", "s-value", "2")]
+
+
+def test_a_no_change_plan_reads_no_subject_settings(ws: Workspace) -> None:
+    _spec(ws, "AVRO", "avsc", json.dumps(AVRO))
+    ws.apply()
+    log = ws.registry.request_log
+    log.write_text("")
+    assert not ws.plan().has_changes
+    paths = [json.loads(line)["path"] for line in log.read_text().splitlines()]
+    assert sorted(paths) == ["/config", "/mode", "/schemas"]
