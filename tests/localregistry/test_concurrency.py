@@ -60,7 +60,7 @@ def _check(url: str, results: list[tuple[str, int, int]]) -> None:
 
 def test_parallel_registrations_in_threads(tmp_path: Path) -> None:
     db = tmp_path / "registry.db"
-    jobs = [(SUBJECTS[i % len(SUBJECTS)], i % 15) for i in range(160)]
+    jobs = [(SUBJECTS[i % len(SUBJECTS)], i % 15) for i in range(240)]
     with serve_in_thread(db) as url:
         with httpx.Client(base_url=url) as client:
             client.put("/config", json={"compatibility": "NONE"})
@@ -96,7 +96,7 @@ def test_two_processes_on_one_file(tmp_path: Path) -> None:
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "subprocess registry did not start"
                 time.sleep(0.05)
-        jobs = [(SUBJECTS[i % len(SUBJECTS)], i % 12) for i in range(80)]
+        jobs = [(SUBJECTS[i % len(SUBJECTS)], i % 12) for i in range(120)]
         with serve_in_thread(db) as mine:
             with httpx.Client(base_url=mine) as client:
                 client.put("/config", json={"compatibility": "NONE"})

@@ -117,7 +117,7 @@ def seeded(base_url: str) -> str:
 
 @SCHEMA.parametrize()
 @settings(
-    max_examples=6,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],
