@@ -10,9 +10,11 @@ from .apply_cmd import apply
 from .compat_cmd import compat
 from .drift_cmd import drift
 from .export_cmd import export
+from .mcp_cmd import mcp
 from .migrate_cmd import migrate
 from .plan_cmd import plan
 from .registry_cmd import registry
+from .show_cmd import show
 from .validate_cmd import validate
 
 
@@ -25,8 +27,10 @@ def main() -> None:
 main.add_command(validate)
 main.add_command(plan)
 main.add_command(apply)
+main.add_command(show)
 main.add_command(registry)
 main.add_command(compat)
 main.add_command(export)
 main.add_command(drift)
 main.add_command(migrate)
+main.add_command(mcp)

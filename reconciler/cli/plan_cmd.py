@@ -27,7 +27,7 @@ from ._common import console, directory_argument, load, registry_option, run
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
-def _show(plan: Plan, output: str) -> None:
+def show_plan(plan: Plan, output: str) -> None:
     if output == "json":
         click.echo(render_json(plan))
     elif output == "markdown":
@@ -132,7 +132,7 @@ def plan(
     project = load(directory)
     options = recovery_options(project, options)
     result = run(_plan(project, registries, options))
-    _show(result, output)
+    show_plan(result, output)
     if out_file:
         Path(out_file).write_text(render_json(result) + "\n")
         console(stderr=True).print(f"Plan saved to {out_file}.", markup=False)

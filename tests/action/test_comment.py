@@ -1,0 +1,57 @@
+"""The PR comment: one per pull request, updated in place, the token never shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.action import CommentError, upsert_comment
+from reconciler.action.comment import MAX_BODY
+from reconciler.render.markdown import MARKER
+
+from .fake_github import fake_github
+
+TOKEN = "ghs_secret_token_value"
+
+
+def test_first_call_creates_then_updates_in_place() -> None:
+    with fake_github(TOKEN) as github:
+        github.comments.append({"id": 1, "body": "LGTM"})
+        kwargs = {"repository": "acme/specs", "number": 7, "token": TOKEN, "api_url": github.url}
+        assert upsert_comment(f"{MARKER}\nplan one", **kwargs) == "created"
+        assert upsert_comment(f"{MARKER}\nplan two", **kwargs) == "updated"
+        assert [c["body"] for c in github.comments] == ["LGTM", f"{MARKER}\nplan two"]
+
+
+def test_the_marker_is_added_when_missing_and_pages_are_followed() -> None:
+    with fake_github(TOKEN) as github:
+        github.comments += [{"id": n, "body": f"comment {n}"} for n in range(150)]
+        kwargs = {"repository": "acme/specs", "number": 7, "token": TOKEN, "api_url": github.url}
+        assert upsert_comment("plan", **kwargs) == "created"
+        assert upsert_comment("plan again", **kwargs) == "updated"
+        assert github.comments[-1]["body"] == f"{MARKER}\nplan again"
+        assert sum(1 for call in github.calls if call.startswith("GET")) == 4
+
+
+def test_an_oversized_plan_is_cut_with_a_note() -> None:
+    with fake_github(TOKEN) as github:
+        upsert_comment(
+            MARKER + "x" * (MAX_BODY * 2),
+            repository="a/b",
+            number=1,
+            token=TOKEN,
+            api_url=github.url,
+        )
+        body = github.comments[0]["body"]
+        assert len(body) <= MAX_BODY and body.endswith("the full plan is in the job log._\n")
+
+
+def test_errors_name_the_call_and_never_the_token() -> None:
+    with fake_github("another-token") as github, pytest.raises(CommentError) as caught:
+        upsert_comment("plan", repository="acme/specs", number=7, token=TOKEN, api_url=github.url)
+    assert str(caught.value) == "GET /repos/acme/specs/issues/7/comments: HTTP 401"
+    assert TOKEN not in repr(caught.value)
+    with pytest.raises(CommentError) as unreachable:
+        upsert_comment(
+            "plan", repository="a/b", number=1, token=TOKEN, api_url="http://127.0.0.1:9"
+        )
+    assert TOKEN not in str(unreachable.value) and unreachable.value.__cause__ is None
