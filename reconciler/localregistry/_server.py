@@ -13,13 +13,29 @@ import uvicorn
 from ._app import create_app
 
 
-def _config(
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling ``on_ready`` its URL once the socket listens."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[str], None] | None) -> None:
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_ready is not None:
+            self.on_ready(f"http://{self.config.host}:{self.config.port}")
+
+
+def _server(
     db_path: str | os.PathLike[str],
     host: str,
     port: int,
     request_log: str | os.PathLike[str] | None,
-) -> uvicorn.Config:
-    return uvicorn.Config(
+    on_ready: Callable[[str], None] | None = None,
+) -> _Server:
+    if port == 0:
+        port = _free_port(host)
+    config = uvicorn.Config(
         create_app(db_path, request_log=request_log),
         host=host,
         port=port,
@@ -27,6 +43,7 @@ def _config(
         access_log=False,
         lifespan="off",
     )
+    return _Server(config, on_ready)
 
 
 def _free_port(host: str) -> int:
@@ -43,20 +60,11 @@ def serve(
     request_log: str | os.PathLike[str] | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM; ``on_ready(url)`` runs once the socket listens."""
-    if port == 0:
-        port = _free_port(host)
-    server = uvicorn.Server(_config(db_path, host, port, request_log))
-    if on_ready is not None:
-        original_startup = server.startup
+    """Serve until SIGINT/SIGTERM; ``on_ready(url)`` runs once the socket listens.
 
-        async def startup(sockets: list[socket.socket] | None = None) -> None:
-            await original_startup(sockets)
-            if server.started:
-                on_ready(f"http://{host}:{port}")
-
-        server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    ``port=0`` picks a free port.
+    """
+    _server(db_path, host, port, request_log, on_ready).run()
 
 
 @contextmanager
@@ -69,20 +77,23 @@ def serve_in_thread(
     """Yield the base URL of a uvicorn server running in a daemon thread.
 
     ``port=0`` picks a free port.  The server stops when the block exits.
+    (uvicorn installs no signal handlers outside the main thread.)
     """
-    if port == 0:
-        port = _free_port(host)
-    server = uvicorn.Server(_config(db_path, host, port, request_log))
-    # Signal handlers can only be installed from the main thread.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    thread = threading.Thread(target=server.run, name=f"localregistry:{port}", daemon=True)
+    ready = threading.Event()
+    urls: list[str] = []
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    server = _server(db_path, host, port, request_log, on_ready)
+    thread = threading.Thread(target=server.run, name="localregistry", daemon=True)
     thread.start()
     try:
-        while not server.started:
+        while not ready.wait(0.01):
             if not thread.is_alive():
                 raise RuntimeError(f"local registry failed to start on {host}:{port}")
-            threading.Event().wait(0.01)
-        yield f"http://{host}:{port}"
+        yield urls[0]
     finally:
         server.should_exit = True
         thread.join(timeout=10)

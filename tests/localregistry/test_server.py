@@ -159,3 +159,15 @@ async def test_a_bug_is_a_json_500_even_in_process(
         response = await client.get("/contexts")
     assert response.status_code == 500
     assert response.json() == {"error_code": 500, "message": "Internal Server Error"}
+
+
+def test_serve_in_thread_reports_a_port_in_use(db_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with (
+            pytest.raises(RuntimeError, match="failed to start"),
+            serve_in_thread(db_path, port=port),
+        ):
+            pass
