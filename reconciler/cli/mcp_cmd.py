@@ -1,0 +1,92 @@
+"""``reconcile mcp``: serve the project to AI assistants over MCP (stdio or streamable HTTP)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import fail
+
+LOOPBACK = "127.0.0.1"
+
+
+@click.command()
+@click.argument(
+    "directory", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--transport",
+    type=click.Choice(["stdio", "http"]),
+    default="stdio",
+    show_default=True,
+    help="stdio for a local client that starts the server; http for streamable HTTP.",
+)
+@click.option("--host", default=LOOPBACK, show_default=True, help="HTTP: address to bind.")
+@click.option("--port", default=8000, show_default=True, type=int, help="HTTP: port to bind.")
+@click.option(
+    "--issuer",
+    metavar="URL",
+    help="HTTP: the OAuth authorization server whose JWT access tokens are accepted.",
+)
+@click.option(
+    "--jwks",
+    metavar="FILE|URL",
+    help="HTTP: the issuer's signing keys (JWKS), a file or an https URL.",
+)
+@click.option(
+    "--audience",
+    metavar="AUD",
+    help="HTTP: the audience tokens must carry (default: --resource-url).",
+)
+@click.option(
+    "--resource-url",
+    metavar="URL",
+    help="HTTP: this server's public URL, published as OAuth protected resource metadata "
+    "(default: http://HOST:PORT/mcp).",
+)
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="HTTP without tokens: only on 127.0.0.1, where whoever reaches the port is trusted.",
+)
+def mcp(
+    directory: Path,
+    transport: str,
+    host: str,
+    port: int,
+    issuer: str | None,
+    jwks: str | None,
+    audience: str | None,
+    resource_url: str | None,
+    no_auth: bool,
+) -> None:
+    """Serve the project in DIRECTORY over MCP: tools to inspect registries, validate,
+    plan and (after the user confirms) apply; see docs/mcp.md."""
+    from reconciler.mcp import build_server
+
+    if transport == "stdio":
+        if issuer or jwks or no_auth:
+            fail("--issuer, --jwks and --no-auth apply to --transport http only")
+        build_server(directory).run("stdio")
+        return
+    resource_url = resource_url or f"http://{host}:{port}/mcp"
+    if issuer is None:
+        if not no_auth or host != LOOPBACK:
+            fail(
+                "refusing to serve HTTP without authentication: give --issuer and --jwks "
+                f"(OAuth 2.1 bearer tokens), or bind to {LOOPBACK} with --no-auth"
+            )
+        server = build_server(directory)
+    else:
+        if no_auth:
+            fail("--no-auth and --issuer exclude each other")
+        if not jwks:
+            fail("--issuer needs --jwks (a JWKS file or URL with the issuer's signing keys)")
+        from reconciler.mcp.auth import JwtVerifier
+
+        verifier = JwtVerifier(issuer, audience or resource_url, jwks)
+        server = build_server(
+            directory, verifier=verifier, resource_url=resource_url, enforce_scopes=True
+        )
+    server.run("streamable-http", host=host, port=port)

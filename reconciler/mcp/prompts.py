@@ -1,0 +1,89 @@
+"""Prompts: reviewing a plan for risk, and evolving a schema compatibly."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from reconciler.render import render_markdown
+
+from .auth import READ, Access
+from .state import ServerState
+
+REVIEW_CHECKLIST = """\
+Review this schema registry plan for risk before anyone applies it. Go through:
+
+1. Deletes (delete_subject, delete_version): which subjects or versions, soft or
+   permanent (hard), and whether producers or consumers may still use them.
+   A permanent delete cannot be undone.
+2. Compatibility: every registration's verdict (level, versions checked,
+   messages). Flag any level that is loosened (set_compatibility to NONE or to a
+   non-transitive level), and registrations that only pass because of it.
+3. IMPORT mode (set_mode IMPORT, registrations with a pinned id/version): the
+   ids must not clash with ids consumers already cache; each IMPORT must be
+   restored afterwards (restore actions).
+4. Mode changes (READONLY, READONLY_OVERRIDE, temporary READWRITE) and
+   readonly registries (apply will refuse them).
+5. Problems: errors make the plan unappliable; warnings deserve a sentence.
+
+Answer with a short verdict (safe / needs attention / do not apply), then the
+findings ordered by risk, each naming the subject and registry. Do not apply
+anything: the user decides, and `apply` asks them to confirm.
+"""
+
+EVOLVE_GUIDE = """\
+Help me evolve the schema of subject {subject!r}{where}: {change}
+
+Work through these steps with the reconciler tools, showing me each result:
+
+1. Find the subject in the specs (resource reconciler://specs lists the project's
+   files) and read its schema file and compatibility level. If it is live, read
+   the latest version with get_schema.
+2. Draft the new schema so that it stays compatible under that level:
+   - AVRO: a new field needs a default (a union with null first and default
+     null for an optional field); never rename or retype a field in place (use
+     aliases for a rename).
+   - JSON Schema: add optional properties; under BACKWARD do not add new
+     required properties, and mind additionalProperties (a closed content model
+     makes an added property incompatible under FORWARD).
+   - PROTOBUF: add fields with new field numbers; never reuse or renumber a
+     field number, reserve removed numbers and names.
+3. Run check_compatibility with the new text against the registry subject (or
+   the previous versions from the spec's history). If it is incompatible, fix
+   the draft; do not lower the compatibility level to make it pass unless I
+   ask for it explicitly.
+4. Show me the edit to the schema file (the spec's `schema:` file, or a new
+   entry under `versions:`) for me to make, then run validate_specs and plan
+   and review the plan with me.
+"""
+
+
+def register_prompts(server: MCPServer, state: ServerState, access: Access) -> None:
+    @server.prompt(title="Review a plan for risk")
+    def review_plan(
+        plan_id: Annotated[str, Field(description="A plan_id returned by the plan tool.")],
+    ) -> str:
+        """Review a plan for risk: deletes, compatibility verdicts, IMPORT mode, modes."""
+        access.require(READ, ValueError)
+        stored = state.plans.get(plan_id)
+        if stored is None:
+            raise ValueError(f"no plan {plan_id!r} on this server; call the plan tool first")
+        plan = stored.plan
+        return (
+            f"{REVIEW_CHECKLIST}\n## The plan ({plan_id})\n\n{render_markdown(plan)}\n\n"
+            f"## The same plan as JSON\n\n```json\n{json.dumps(plan.to_dict(), indent=1)}\n```\n"
+        )
+
+    @server.prompt(title="Evolve a schema compatibly")
+    def evolve_schema(
+        subject: Annotated[str, Field(description="The subject whose schema changes.")],
+        change: Annotated[str, Field(description="What to change, e.g. 'add a currency field'.")],
+        registry: Annotated[str | None, Field(description="The registry to check against.")] = None,
+    ) -> str:
+        """Guide adding a field (or another change) to a schema without breaking readers."""
+        access.require(READ, ValueError)
+        where = f" in registry {registry!r}" if registry else ""
+        return EVOLVE_GUIDE.format(subject=subject, where=where, change=change)

@@ -1,0 +1,73 @@
+"""``drift`` and ``export``: the workflows' reports, returned instead of printed or written."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from reconciler.engine import PlanOptions
+from reconciler.workflows import context_specs, read_registry, write_specs
+from reconciler.workflows.drift import DriftReport
+
+from .auth import READ, Access
+from .models import DriftResult, ExportedFile, ExportResult
+from .planning import make
+from .state import ServerState
+from .tools import READ_ONLY, RegistryName, registry_client
+
+
+def register_report_tools(server: MCPServer, state: ServerState, access: Access) -> None:
+    @server.tool(annotations=READ_ONLY)
+    async def drift(
+        registries: Annotated[
+            list[str] | None,
+            Field(description="Only these registries. Default: every registry the specs target."),
+        ] = None,
+    ) -> DriftResult:
+        """Report how the live registries differ from the specs (`reconcile drift`): each
+        difference with what the registry holds and what the specs want. Changes nothing."""
+        access.require(READ)
+        project = state.load()
+        made, _, _ = await make(state, project, tuple(registries or ()), PlanOptions())
+        report = DriftReport.of(made)
+        return DriftResult(
+            status=report.status.name.lower(),  # type: ignore[arg-type]
+            report=report.to_dict(),
+            text="\n".join(report.to_text()),
+        )
+
+    @server.tool(annotations=READ_ONLY)
+    async def export(
+        registry: RegistryName,
+        contexts: Annotated[
+            list[str] | None, Field(description="Only these contexts. Default: every context.")
+        ] = None,
+        history: Annotated[
+            bool, Field(description="Every version with its number and id pinned.")
+        ] = False,
+    ) -> ExportResult:
+        """What a registry holds, as the spec and schema files `reconcile export` would write
+        (paths relative to the project root). Returns their contents; writes nothing."""
+        access.require(READ)
+        project = state.load()
+        async with registry_client(project, registry) as client:
+            contents = await read_registry(client, registry, tuple(contexts or ()))
+        with tempfile.TemporaryDirectory(prefix="reconcile-export-") as tmp:
+            root = Path(tmp)
+            specs = context_specs(contents, registry, root, history=history, keep_ids=history)
+            write_specs(specs, root)
+            files = [
+                ExportedFile(path=path.relative_to(root).as_posix(), content=path.read_text())
+                for path in sorted(root.rglob("*"))
+                if path.is_file()
+            ]
+        return ExportResult(
+            registry=registry,
+            subjects=contents.subject_count,
+            versions=sum(1 for _ in contents.versions()),
+            files=files,
+        )

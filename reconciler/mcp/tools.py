@@ -1,0 +1,242 @@
+"""Read-only tools: registries, subjects, schemas, compatibility checks, spec validation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from reconciler.compatibility import LEVELS, check, parse
+from reconciler.engine import open_clients, targeted_registries
+from reconciler.engine.contexts import context_prefix, qualify
+from reconciler.registry import NotFoundError, Reference, RegistryClient
+from reconciler.spec import SpecErrors, load_project
+from reconciler.spec.model import Project
+
+from .auth import READ, Access
+from .errors import engine_errors
+from .models import (
+    CompatibilityResult,
+    Incompatibility,
+    Registries,
+    RegistryInfo,
+    SchemaReference,
+    SchemaVersionResult,
+    Subjects,
+    ValidationResult,
+)
+from .state import ServerState
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
+SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
+Level = Literal[
+    "NONE",
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+]
+RegistryName = Annotated[str, Field(description="A registry name from the project file.")]
+Context = Annotated[
+    str | None,
+    Field(description="A context: '.' (the default one) or '.name'. Default: every context."),
+]
+
+
+def public_url(client: RegistryClient) -> str:
+    """The registry's URL as shown to clients: no credentials, no query string."""
+    parts = urlsplit(client.url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+@asynccontextmanager
+async def registry_client(project: Project, name: str) -> AsyncIterator[RegistryClient]:
+    """A client for one registry of the project, with engine failures as tool errors."""
+    if name not in project.registries:
+        known = ", ".join(project.registries) or "none"
+        raise ToolError(f"no registry {name!r} in the project file (it names {known})")
+    async with engine_errors(), open_clients(project, [name]) as clients:
+        yield clients[name]
+
+
+async def _reference_texts(client: RegistryClient, refs: tuple[Reference, ...]) -> dict[str, str]:
+    """Reference name -> schema text, following references of references."""
+    texts: dict[str, str] = {}
+    for ref in refs:
+        if ref.name not in texts:
+            stored = await client.get_version(ref.subject, ref.version)
+            texts[ref.name] = stored.schema
+            nested = await _reference_texts(client, stored.references)
+            texts.update({k: v for k, v in nested.items() if k not in texts})
+    return texts
+
+
+def register_read_tools(server: MCPServer, state: ServerState, access: Access) -> None:
+    @server.tool(annotations=READ_ONLY)
+    async def list_registries() -> Registries:
+        """List the registries of the project file: URL (without credentials), whether
+        they are readonly, and whether the specs target them."""
+        access.require(READ)
+        project = state.load()
+        targeted = set(targeted_registries(project))
+        async with engine_errors(), open_clients(project, project.registries) as clients:
+            infos = [
+                RegistryInfo(
+                    name=name,
+                    url=public_url(client),
+                    readonly=project.registries[name].readonly,
+                    targeted=name in targeted,
+                )
+                for name, client in clients.items()
+            ]
+        return Registries(registries=infos, embedded_default=project.uses_embedded_default)
+
+    @server.tool(annotations=READ_ONLY)
+    async def list_subjects(
+        registry: RegistryName,
+        context: Context = None,
+        prefix: Annotated[
+            str | None, Field(description="Only subjects whose name starts with this.")
+        ] = None,
+        deleted: Annotated[bool, Field(description="Include soft-deleted subjects.")] = False,
+    ) -> Subjects:
+        """List the live subjects of a registry, optionally of one context or with a prefix.
+        Subjects of a non-default context are qualified (':.ctx:name')."""
+        access.require(READ)
+        project = state.load()
+        wanted = (context_prefix(context) if context else "") + (prefix or "")
+        async with registry_client(project, registry) as client:
+            names = await client.get_subjects(prefix=wanted or None, deleted=deleted)
+        return Subjects(registry=registry, subjects=sorted(names))
+
+    @server.tool(annotations=READ_ONLY)
+    async def get_schema(
+        registry: RegistryName,
+        subject: Annotated[str, Field(description="The subject name (qualified or not).")],
+        version: Annotated[
+            int | Literal["latest"], Field(description="A version number, or 'latest'.")
+        ] = "latest",
+        context: Annotated[
+            str | None, Field(description="The subject's context when its name is unqualified.")
+        ] = None,
+    ) -> SchemaVersionResult:
+        """Read one version of a subject's schema from a registry, with its id and references."""
+        access.require(READ)
+        project = state.load()
+        name = qualify(context or ".", subject)
+        async with registry_client(project, registry) as client:
+            found = await client.get_version(name, version)
+        return SchemaVersionResult(
+            registry=registry,
+            subject=found.subject,
+            version=found.version,
+            id=found.id,
+            schema_type=found.schema_type,
+            schema_text=found.schema,
+            references=[SchemaReference(**r.to_json()) for r in found.references],
+            metadata=found.metadata,
+            rule_set=found.rule_set,
+        )
+
+    @server.tool(annotations=READ_ONLY)
+    async def check_compatibility(
+        schema_type: SchemaType,
+        new_schema: Annotated[str, Field(description="The text of the new schema.")],
+        level: Annotated[
+            Level | None,
+            Field(description="Default: BACKWARD, or the subject's level with registry+subject."),
+        ] = None,
+        previous_schemas: Annotated[
+            list[str] | None,
+            Field(description="Texts of the earlier versions, oldest first."),
+        ] = None,
+        registry: Annotated[
+            str | None, Field(description="With subject: check against what it holds.")
+        ] = None,
+        subject: Annotated[str | None, Field(description="With registry.")] = None,
+        references: Annotated[
+            dict[str, str] | None,
+            Field(description="Schemas the new one references: name -> text."),
+        ] = None,
+    ) -> CompatibilityResult:
+        """Check a schema against earlier versions offline, with the same engine the planner
+        and registries use: either previous_schemas, or the versions a registry's subject
+        holds (as many as its level demands). Nothing is registered."""
+        access.require(READ)
+        if (registry is None) != (subject is None):
+            raise ToolError("registry and subject go together")
+        if registry is not None and previous_schemas:
+            raise ToolError("give previous_schemas or registry+subject, not both")
+        refs = dict(references or {})
+        previous_texts: list[tuple[str, dict[str, str]]] = []
+        labels: list[str] = []
+        if registry is not None and subject is not None:
+            project = state.load()
+            async with registry_client(project, registry) as client:
+                if level is None:
+                    level = await client.get_config(subject, default_to_global=True) or "BACKWARD"
+                try:
+                    numbers = await client.get_versions(subject)
+                except NotFoundError:
+                    numbers = []
+                if not level.endswith("_TRANSITIVE"):
+                    numbers = numbers[-1:]
+                for number in numbers:
+                    stored = await client.get_version(subject, number)
+                    if stored.schema_type != schema_type:
+                        raise ToolError(
+                            f"{subject} version {number} is {stored.schema_type}, not {schema_type}"
+                        )
+                    texts = await _reference_texts(client, stored.references)
+                    previous_texts.append((stored.schema, texts))
+                    labels.append(f"{subject} version {number}")
+        else:
+            previous_texts = [(text, refs) for text in previous_schemas or []]
+            labels = [f"previous_schemas[{i}]" for i in range(len(previous_texts))]
+        level = level or "BACKWARD"
+        if level not in LEVELS:
+            raise ToolError(f"unknown level {level!r}")
+        async with engine_errors():
+            previous = [parse(schema_type, text, r) for text, r in previous_texts]
+            result = check(schema_type, parse(schema_type, new_schema, refs), previous, level)
+        return CompatibilityResult(
+            compatible=result.compatible,
+            schema_type=schema_type,
+            level=level,
+            previous=labels,
+            messages=[
+                Incompatibility(
+                    rule=m.rule,
+                    location=m.location,
+                    message=m.message,
+                    against=labels[m.version - 1] if m.version else None,
+                )
+                for m in result.messages
+            ],
+        )
+
+    @server.tool(annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False))
+    def validate_specs() -> ValidationResult:
+        """Load and check the project file and spec files without contacting any registry:
+        every error with FILE:LINE:COL."""
+        access.require(READ)
+        try:
+            project = load_project(state.project_dir)
+        except SpecErrors as exc:
+            return ValidationResult(ok=False, errors=[str(e) for e in exc.errors])
+        return ValidationResult(
+            ok=True,
+            errors=[],
+            warnings=[str(w) for w in project.warnings],
+            spec_files=len(project.specs),
+            subjects=sum(len(spec.subjects) for spec in project.specs),
+            registries=list(project.registries),
+        )

@@ -1,0 +1,19 @@
+"""MCP server fixtures: a quickstart project on the embedded registry, with a secret.
+
+The project's registry is sent a bearer token taken from ``SR_TOKEN``; the
+registry ignores it, and the tests check that it never reaches a client.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mcp_testkit import SECRET, Project, make_project
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setenv("SR_TOKEN", SECRET)  # for servers built in this process
+    return make_project(tmp_path / "project")
+
