@@ -235,7 +235,10 @@ def compat(
         labels = [str(f) for f in previous_files]
     new = _parse(kind, new_file, references)
     level = level.upper()
-    result = check(kind, new, previous, level)
+    try:
+        result = check(kind, new, previous, level)
+    except InvalidSchemaError as exc:
+        raise click.ClickException(f"{new_file}: {exc}") from exc
     report = _report(result, labels, new_file, level, kind)
     if output == "json":
         click.echo(json.dumps(report, indent=2))
