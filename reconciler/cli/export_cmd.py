@@ -11,6 +11,7 @@ from reconciler.registry import RegistryClient
 from reconciler.spec import SpecErrors, load_project
 from reconciler.workflows import context_specs, read_registry, write_project_file, write_specs
 from reconciler.workflows.avro_idl import write_idl
+from reconciler.workflows.desired import spec_stem
 from reconciler.workflows.export import PROJECT_FILE, bundle, relocate
 from reconciler.workflows.live import RegistryContents
 from reconciler.workflows.progress import progress
@@ -38,17 +39,31 @@ async def read(source: Source, contexts: tuple[str, ...]) -> tuple[RegistryConte
         return contents, client.requests_made
 
 
-def _check_target_project(out: Path, name: str) -> None:
+def _check_target_project(out: Path, name: str, contexts: list[str]) -> None:
+    """Refuse, before writing, a directory whose project could not take the export."""
     path = out / PROJECT_FILE
-    if path.is_file() and not raw_entry(path, name):
+    if not path.is_file():
+        return
+    if not raw_entry(path, name):
         fail(
             f"{path} does not name registry {name}; add it there, or export to another "
             "directory with --out"
         )
+    try:
+        existing = load_project(out)
+    except SpecErrors:
+        return  # broken already: the load after writing reports it
+    ours = {(out / "specs" / f"{spec_stem(c)}.yaml").resolve() for c in contexts}
+    for spec in existing.specs:
+        if name in spec.registries and spec.context in contexts and spec.path.resolve() not in ours:
+            fail(
+                f"{spec.path} already declares context {spec.context} of registry {name}; "
+                "export to another directory with --out"
+            )
 
 
 def _write_specs(source: Source, contents: RegistryContents, out: Path, history: bool) -> None:
-    _check_target_project(out, source.name)
+    _check_target_project(out, source.name, list(contents.contexts))
     specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
     written = write_specs(specs, out)
     project_file = write_project_file(

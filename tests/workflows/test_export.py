@@ -141,3 +141,27 @@ def test_export_refuses_a_project_file_naming_other_registries(
     result = cli("export", "--url", url, "--registry", "prod", "--out", out)
     assert result.exit_code == 1
     assert "does not name registry prod" in result.stderr
+
+
+def test_export_into_a_project_that_declares_the_context_is_refused(
+    registries: Registries, copy_example: Callable[[Path], Path]
+) -> None:
+    env = {"SR_URL": registries.start("source")}
+    root = copy_example(EXAMPLES[0])
+    with_registry(root, "test", "SR_URL")
+    assert cli("apply", root, "--auto-approve", env=env).exit_code == 0
+    result = cli("export", root, "--registry", "test", env=env)
+    assert result.exit_code == 1
+    assert "already declares context . of registry test" in result.stderr
+    assert not (root / "specs" / "default.yaml").exists()
+
+
+def test_export_one_context(registries: Registries, tmp_path: Path) -> None:
+    url = registries.start("source")
+    schema = json.dumps({"type": "string"})
+    for subject in ("a-value", ":.sales:b-value"):
+        httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": schema}).raise_for_status()
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--context", "sales", "--out", out).exit_code == 0
+    assert sorted(p.name for p in (out / "specs").iterdir()) == ["sales.yaml"]
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
