@@ -6,7 +6,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import uvicorn
 
@@ -87,7 +87,14 @@ def serve_in_thread(
         ready.set()
 
     server = _server(db_path, host, port, request_log, on_ready)
-    thread = threading.Thread(target=server.run, name="localregistry", daemon=True)
+
+    def run() -> None:
+        # uvicorn reports a failed startup (e.g. port in use) with sys.exit,
+        # which in a thread would only end the thread noisily.
+        with suppress(SystemExit):
+            server.run()
+
+    thread = threading.Thread(target=run, name="localregistry", daemon=True)
     thread.start()
     try:
         while not ready.wait(0.01):
