@@ -16,4 +16,3 @@ from mcp_testkit import SECRET, Project, make_project
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.setenv("SR_TOKEN", SECRET)  # for servers built in this process
     return make_project(tmp_path / "project")
-

@@ -1,0 +1,186 @@
+"""Streamable HTTP as an OAuth 2.1 resource server: JWTs signed by a test issuer's key.
+
+One server process (`reconcile mcp --transport http --issuer ... --jwks FILE`)
+serves every test of this module; tokens are minted here with an RSA key whose
+public half is the JWKS file.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import httpx2
+import jwt
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import rsa
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp_testkit import (
+    SECRET,
+    Project,
+    assert_no_secret,
+    make_project,
+    server_command,
+    server_env,
+    structured,
+    text_of,
+)
+
+from reconciler.cli import main
+
+ISSUER = "https://issuer.test"
+AUDIENCE = "reconciler-test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class HttpServer:
+    url: str
+    key: rsa.RSAPrivateKey
+    log: Path
+    project: Project
+
+    def token(
+        self,
+        scope: str,
+        *,
+        audience: str = AUDIENCE,
+        expires_in: int = 300,
+        key: rsa.RSAPrivateKey | None = None,
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": "user-1",
+            "client_id": "test-client",
+            "scope": scope,
+            "iat": now,
+            "exp": now + expires_in,
+        }
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test"})
+
+    def client(self, token: str, **options: object) -> Client:
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        return Client(streamable_http_client(self.url, http_client=http), **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    tmp = tmp_path_factory.mktemp("http")
+    project = make_project(tmp / "project")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = tmp / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "test", "use": "sig", "alg": "RS256"}]}))
+    port = free_port()
+    log = tmp / "server.log"
+    options = ["--transport", "http", "--port", str(port), "--issuer", ISSUER]
+    options += ["--jwks", str(jwks), "--audience", AUDIENCE]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            server_command(project, *options),
+            env=server_env(project),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(base + "/.well-known/oauth-protected-resource/mcp", timeout=1)
+            break
+        except httpx.HTTPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the MCP server did not start: {log.read_text()}")
+            time.sleep(0.1)
+    try:
+        yield HttpServer(base + "/mcp", key, log, project)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert SECRET not in log.read_text()
+
+
+def test_no_token_or_a_bad_one_is_401(http_server: HttpServer) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {"Accept": "application/json, text/event-stream"}
+    answer = httpx.post(http_server.url, json=body, headers=headers)
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith("Bearer ")
+    assert "resource_metadata=" in answer.headers["www-authenticate"]
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for bad in (
+        http_server.token("read", key=other_key),
+        http_server.token("read", audience="someone-else"),
+        http_server.token("read", expires_in=-60),
+        "not-a-jwt",
+    ):
+        answer = httpx.post(
+            http_server.url, json=body, headers={**headers, "Authorization": f"Bearer {bad}"}
+        )
+        assert answer.status_code == 401, bad
+    metadata = httpx.get(
+        http_server.url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp")
+    ).json()
+    assert metadata["authorization_servers"] == [ISSUER]
+
+
+async def test_read_scope_plans_but_cannot_apply(http_server: HttpServer) -> None:
+    async with http_server.client(http_server.token("read")) as client:
+        assert {t.name for t in (await client.list_tools()).tools} >= {"plan", "apply"}
+        planned = await client.call_tool("plan", {})
+        plan = structured(planned)
+        assert plan["has_changes"]
+        refused = await client.call_tool("apply", {"plan_id": plan["plan_id"], "confirm": True})
+        assert refused.is_error and "needs the 'write' scope" in text_of(refused)
+        status = await client.read_resource("reconciler://registries/dev")
+        assert json.loads(status.contents[0].text)["subjects"] == 0  # type: ignore[union-attr]
+        assert_no_secret(planned, refused, status)
+    async with http_server.client(http_server.token("write")) as client:
+        denied = await client.call_tool("plan", {})
+        assert denied.is_error and "needs the 'read' scope" in text_of(denied)
+
+
+async def test_read_and_write_scopes_apply(http_server: HttpServer) -> None:
+    progress: list[float] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append(done)
+
+    async with http_server.client(http_server.token("read write")) as client:
+        plan = structured(await client.call_tool("plan", {}))
+        applied = await client.call_tool(
+            "apply", {"plan_id": plan["plan_id"], "confirm": True}, progress_callback=on_progress
+        )
+        result = structured(applied)
+        assert result["status"] == "applied" and result["replan_empty"]
+        assert len(progress) == len(plan["plan"]["actions"])
+        assert not structured(await client.call_tool("plan", {}))["has_changes"]
+        assert_no_secret(applied)
+
+
+def test_http_without_an_issuer_needs_no_auth_on_loopback(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    runner = CliRunner()
+    for options in (
+        ["--transport", "http"],
+        ["--transport", "http", "--no-auth", "--host", "0.0.0.0"],
+    ):
+        result = runner.invoke(main, ["mcp", str(project.root), *options])
+        assert result.exit_code == 1
+        assert "refusing to serve HTTP without authentication" in result.output
