@@ -30,7 +30,7 @@ from google.protobuf import descriptor_pb2
 from grpc_tools import _protoc_compiler
 
 from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
-from ._protoprint import SCALARS, Printer
+from ._protoprint import SCALARS, Printer, in_normal_order
 
 COMPATIBLE_CHANGES: frozenset[str] = frozenset(
     {
@@ -249,7 +249,7 @@ def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedS
     model = _Model(main, _index(fds.file), dict(references))
     files = [*(f for f in fds.file if f.name != _MAIN), main]
     canonical = Printer(files, normalize=False).render()
-    normalized = Printer(files, normalize=True).render()
+    normalized = canonical if in_normal_order(main) else Printer(files, normalize=True).render()
     return ParsedSchema("PROTOBUF", text, canonical, normalized, dict(references), native=model)
 
 

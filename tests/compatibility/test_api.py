@@ -314,3 +314,10 @@ def test_absurdly_deep_schemas_are_refused_not_crashed_on(schema_type: str) -> N
         text = '{"type": "array", "items": ' * 900 + '"int"' + "}" * 900
     with pytest.raises(InvalidSchemaError, match="nested too deeply"):
         check(schema_type, text, [text], "FULL")
+
+
+def test_protobuf_normalized_form_equals_canonical_only_when_declared_in_order() -> None:
+    ordered = parse("PROTOBUF", 'syntax = "proto3"; message M { int32 a = 1; int32 b = 2; }')
+    assert ordered.normalized == ordered.canonical
+    shuffled = parse("PROTOBUF", 'syntax = "proto3"; message M { int32 b = 2; int32 a = 1; }')
+    assert shuffled.normalized == ordered.normalized != shuffled.canonical
