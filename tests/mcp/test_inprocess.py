@@ -1,0 +1,88 @@
+"""Refusals, resources and prompts, with the SDK's client connected in process."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from mcp.client import Client
+from mcp.shared.exceptions import MCPError
+from mcp_testkit import SECRET, Project, assert_no_secret, structured, text_of
+
+from reconciler.mcp import build_server
+
+
+async def test_a_readonly_registry_refuses_apply(project: Project) -> None:
+    project.edit("reconcile.yaml", "specs:", "    readonly: true\nspecs:")
+    async with Client(build_server(project.root)) as client:
+        plan = structured(await client.call_tool("plan", {}))
+        assert plan["has_changes"]
+        refused = await client.call_tool("apply", {"plan_id": plan["plan_id"], "confirm": True})
+        assert refused.is_error and "readonly" in text_of(refused)
+        assert (
+            structured(await client.call_tool("list_subjects", {"registry": "dev"}))["subjects"]
+            == []
+        )
+        assert_no_secret(refused)
+
+
+async def test_spec_errors_name_file_and_line(project: Project) -> None:
+    project.edit("specs/orders.yaml", "type: AVRO", "type: AVROX")
+    async with Client(build_server(project.root)) as client:
+        valid = structured(await client.call_tool("validate_specs", {}))
+        assert not valid["ok"]
+        assert any("specs/orders.yaml:" in e for e in valid["errors"])
+        planned = await client.call_tool("plan", {})
+        assert planned.is_error and "specs/orders.yaml:" in text_of(planned)
+        assert "nothing was contacted" in text_of(planned)
+
+
+async def test_resources_and_prompts(project: Project) -> None:
+    async with Client(build_server(project.root)) as client:
+        templates = {
+            t.uri_template for t in (await client.list_resource_templates()).resource_templates
+        }
+        assert templates == {"reconciler://registries/{name}", "reconciler://specs/{+path}"}
+        status = json.loads(
+            (await client.read_resource("reconciler://registries/dev")).contents[0].text
+        )  # type: ignore[union-attr]
+        assert status == {
+            "name": "dev",
+            "url": "local:.reconcile/registry.db",
+            "readonly": False,
+            "targeted": True,
+            "compatibility": "BACKWARD",
+            "mode": "READWRITE",
+            "subjects": 0,
+        }
+        index = json.loads((await client.read_resource("reconciler://specs")).contents[0].text)  # type: ignore[union-attr]
+        assert "reconciler://specs/specs/orders.yaml" in index
+        assert "reconciler://specs/schemas/order.v3.avsc" in index
+        spec = await client.read_resource("reconciler://specs/specs/orders.yaml")
+        assert "orders-value" in spec.contents[0].text  # type: ignore[union-attr]
+        (project.root / ".env").write_text(f"SR_TOKEN={SECRET}\n")
+        for private in (".env", "../project/.env", "%2Fetc%2Fpasswd"):
+            with pytest.raises(MCPError):
+                await client.read_resource(f"reconciler://specs/{private}")
+
+        plan = structured(await client.call_tool("plan", {}))
+        review = await client.get_prompt("review_plan", {"plan_id": plan["plan_id"]})
+        text = review.messages[0].content.text  # type: ignore[union-attr]
+        assert "Deletes" in text and "IMPORT" in text and "orders-value" in text
+        evolve = await client.get_prompt(
+            "evolve_schema", {"subject": "orders-value", "change": "add a currency field"}
+        )
+        assert "check_compatibility" in evolve.messages[0].content.text  # type: ignore[union-attr]
+        assert_no_secret(status, index, spec, review, evolve)
+
+
+async def test_unreachable_registry_errors_carry_no_secret(project: Project) -> None:
+    project.edit("reconcile.yaml", '"local:.reconcile/registry.db"', '"http://127.0.0.1:9"')
+    project.edit("reconcile.yaml", "specs:", "    timeout: 1\nspecs:")
+    started = time.monotonic()
+    async with Client(build_server(project.root)) as client:
+        failed = await client.call_tool("list_subjects", {"registry": "dev"})
+        assert failed.is_error and "127.0.0.1:9" in text_of(failed)
+        assert_no_secret(failed)
+    assert time.monotonic() - started < 20
