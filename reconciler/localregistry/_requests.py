@@ -45,6 +45,12 @@ def parse_json(raw: bytes) -> object:
         raise errors.bad_request(f"Unrecognized JSON: {exc}") from exc
     if doc is None:
         raise errors.missing_body()
+    try:
+        # JSON allows escaped lone surrogates; they are not text and SQLite
+        # (UTF-8) cannot store them.
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise errors.bad_request(f"Invalid Unicode in JSON: {exc.reason}") from exc
     return doc
 
 

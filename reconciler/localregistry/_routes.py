@@ -26,7 +26,9 @@ SCHEMA_TYPES = ["JSON", "PROTOBUF", "AVRO"]
 
 
 def json_response(body: object, status: int = 200) -> Response:
-    return Response(json.dumps(body), status_code=status, media_type=MEDIA_TYPE)
+    # compact UTF-8, as Jackson writes it
+    body_text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(body_text, status_code=status, media_type=MEDIA_TYPE)
 
 
 @dataclass

@@ -108,3 +108,17 @@ def test_huge_and_odd_values_do_not_crash(sr: httpx.Client) -> None:
         "/schemas?offset=99999999&limit=0",
     ):
         assert sr.get(path).status_code < 500, path
+
+
+def test_lone_surrogates_in_json_are_400(sr: httpx.Client) -> None:
+    for path, body in [
+        ("/subjects/a/versions", b'{"schema": "\\udb18x"}'),
+        (
+            "/subjects/a/versions",
+            b'{"schema": "\\"string\\"", "references": '
+            b'[{"name": "n", "subject": "\\udb18", "version": 1}]}',
+        ),
+    ]:
+        response = sr.post(path, content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400
+        assert error_code(response) == 400
