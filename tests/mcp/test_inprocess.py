@@ -86,3 +86,18 @@ async def test_unreachable_registry_errors_carry_no_secret(project: Project) -> 
         assert failed.is_error and "127.0.0.1:9" in text_of(failed)
         assert_no_secret(failed)
     assert time.monotonic() - started < 20
+
+
+async def test_a_stale_plan_is_refused(project: Project) -> None:
+    async with Client(build_server(project.root)) as client:
+        older = structured(await client.call_tool("plan", {"targets": ["orders-value"]}))
+        newer = structured(await client.call_tool("plan", {"targets": ["money-value"]}))
+        applied = structured(
+            await client.call_tool("apply", {"plan_id": newer["plan_id"], "confirm": True})
+        )
+        assert applied["status"] == "applied"
+        stale = await client.call_tool("apply", {"plan_id": older["plan_id"], "confirm": True})
+        assert stale.is_error
+        assert "changed since plan" in text_of(stale) and "nothing was applied" in text_of(stale)
+        subjects = structured(await client.call_tool("list_subjects", {"registry": "dev"}))
+        assert subjects["subjects"] == ["money-value"]
