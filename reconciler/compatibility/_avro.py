@@ -28,7 +28,7 @@ def parse(text: str, references: dict[str, str]) -> ParsedSchema:
     return _parse_cached(text, tuple(sorted(references.items())))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> ParsedSchema:
     references = dict(reference_items)
     try:

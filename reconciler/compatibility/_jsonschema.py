@@ -889,7 +889,7 @@ def _metaschema_error(validator: Any, piece: str) -> tuple[tuple[str, ...], str]
     return None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedSchema:
     try:
         doc = json.loads(text)

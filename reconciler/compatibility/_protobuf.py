@@ -242,7 +242,7 @@ def _run_protoc(args: list[str], errors: Path) -> tuple[int, str]:
         return status, sink.read().decode("utf-8", "replace")
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedSchema:
     fds = descriptor_pb2.FileDescriptorSet.FromString(_compile(text, references))
     main = next(f for f in fds.file if f.name == _MAIN)
