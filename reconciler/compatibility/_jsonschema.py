@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
@@ -396,6 +397,11 @@ def _bounds(out: _Diffs, name: str, prefix: str, old: float | None, new: float |
         out.append((f"{prefix}_DECREASED", (name,)))
 
 
+def _divides(divisor: float, number: float) -> bool:
+    """Exact for decimals (0.1 divides 0.3), unlike float or integer arithmetic."""
+    return Decimal(str(number)) % Decimal(str(divisor)) == 0
+
+
 class _Differ:
     """Walks two typed trees; results are memoised per pair of nodes (relative paths)."""
 
@@ -499,9 +505,9 @@ class _Differ:
                 out.append(("MULTIPLE_OF_ADDED", ("multipleOf",)))
             elif new is None:
                 out.append(("MULTIPLE_OF_REMOVED", ("multipleOf",)))
-            elif int(old) and int(new) % int(old) == 0:
+            elif _divides(old, new):
                 out.append(("MULTIPLE_OF_EXPANDED", ("multipleOf",)))
-            elif int(new) and int(old) % int(new) == 0:
+            elif _divides(new, old):
                 out.append(("MULTIPLE_OF_REDUCED", ("multipleOf",)))
             else:
                 out.append(("MULTIPLE_OF_CHANGED", ("multipleOf",)))

@@ -321,3 +321,11 @@ def test_protobuf_normalized_form_equals_canonical_only_when_declared_in_order()
     assert ordered.normalized == ordered.canonical
     shuffled = parse("PROTOBUF", 'syntax = "proto3"; message M { int32 b = 2; int32 a = 1; }')
     assert shuffled.normalized == ordered.normalized != shuffled.canonical
+
+
+def test_decimal_multiple_of() -> None:
+    def num(step: float) -> str:
+        return json.dumps({"type": "number", "multipleOf": step})
+
+    assert check("JSON", num(0.1), [num(0.3)], "BACKWARD").compatible  # 0.1 divides 0.3
+    assert not check("JSON", num(0.3), [num(0.1)], "BACKWARD").compatible
