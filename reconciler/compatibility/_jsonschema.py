@@ -296,12 +296,11 @@ class _Loader:
         if type_name in ("number", "integer"):
             attrs = {k: raw.get(k) for k in _NUMBER_KEYWORDS}
             attrs["integer"] = type_name == "integer"
-            # Draft 4 spells exclusive bounds as booleans next to minimum/maximum.
-            for bound, limit in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
+            # Draft 4 spells exclusive bounds as booleans qualifying minimum/maximum;
+            # like everit, keep the limit in minimum/maximum and no exclusive limit.
+            for bound in ("exclusiveMaximum", "exclusiveMinimum"):
                 if isinstance(attrs[bound], bool):
-                    attrs[bound] = attrs[limit] if attrs[bound] else None
-                    if attrs[bound] is not None:
-                        attrs[limit] = None
+                    attrs[bound] = None
             return _Node("number", raw, attrs=attrs)
         if type_name == "object":
             return self._object(raw, doc)

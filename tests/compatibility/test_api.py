@@ -329,3 +329,17 @@ def test_decimal_multiple_of() -> None:
 
     assert check("JSON", num(0.1), [num(0.3)], "BACKWARD").compatible  # 0.1 divides 0.3
     assert not check("JSON", num(0.3), [num(0.1)], "BACKWARD").compatible
+
+
+def test_draft_4_exclusive_bounds_qualify_the_limit() -> None:
+    def d4(maximum: int) -> str:
+        return json.dumps(
+            {
+                "$schema": "http://json-schema.org/draft-04/schema#",
+                "type": "number",
+                "maximum": maximum,
+                "exclusiveMaximum": True,
+            }
+        )
+
+    assert [str(d) for d in diff("JSON", d4(10), d4(5))] == ["MAXIMUM_DECREASED #/maximum"]
