@@ -49,15 +49,15 @@ class _Dispatcher:
         self.registry = registry
 
     def resolve(self, method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
-        allowed = False
+        allowed: list[str] = []
         for route_method, pattern, handler in ROUTES:
             params = _match(pattern, segments)
             if params is None:
                 continue
             if route_method == method or (method == "HEAD" and route_method == "GET"):
                 return handler, params
-            allowed = True
-        raise errors.method_not_allowed() if allowed else errors.not_found()
+            allowed += [route_method, "HEAD"] if route_method == "GET" else [route_method]
+        raise errors.method_not_allowed(allowed) if allowed else errors.not_found()
 
     async def handle(self, request: Request) -> Response:
         try:
@@ -71,7 +71,7 @@ class _Dispatcher:
             handler, params = self.resolve(request.method, rewritten)
             return await handler(self.registry, Call(request, params))
         except errors.RegistryError as exc:
-            return json_response(exc.body(), exc.status)
+            return json_response(exc.body(), exc.status, exc.headers)
         except sqlite3.Error as exc:
             _log.exception("store error")
             return json_response(errors.store_error(f"Store error: {exc}").body(), 500)

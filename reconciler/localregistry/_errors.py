@@ -10,11 +10,14 @@ from __future__ import annotations
 class RegistryError(Exception):
     """An error answered to the client as a Confluent error body."""
 
-    def __init__(self, status: int, error_code: int, message: str) -> None:
+    def __init__(
+        self, status: int, error_code: int, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.error_code = error_code
         self.message = message
+        self.headers = headers or {}
 
     def body(self) -> dict[str, object]:
         return {"error_code": self.error_code, "message": self.message}
@@ -154,5 +157,8 @@ def not_found() -> RegistryError:
     return RegistryError(404, 404, "HTTP 404 Not Found")
 
 
-def method_not_allowed() -> RegistryError:
-    return RegistryError(405, 405, "HTTP 405 Method Not Allowed")
+def method_not_allowed(allowed: list[str]) -> RegistryError:
+    """405 with the ``Allow`` header, as Jersey sends it."""
+    return RegistryError(
+        405, 405, "HTTP 405 Method Not Allowed", {"Allow": ", ".join(sorted(set(allowed)))}
+    )

@@ -25,10 +25,12 @@ MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
 SCHEMA_TYPES = ["JSON", "PROTOBUF", "AVRO"]
 
 
-def json_response(body: object, status: int = 200) -> Response:
+def json_response(
+    body: object, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     # compact UTF-8, as Jackson writes it
     body_text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(body_text, status_code=status, media_type=MEDIA_TYPE)
+    return Response(body_text, status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 
 @dataclass

@@ -65,6 +65,7 @@ def test_wrong_method_is_405(sr: httpx.Client) -> None:
     response = sr.put("/subjects/a/versions", json={})
     assert response.status_code == 405
     assert response.json() == {"error_code": 405, "message": "HTTP 405 Method Not Allowed"}
+    assert response.headers["allow"] == "GET, HEAD, POST"
 
 
 @pytest.mark.parametrize(
