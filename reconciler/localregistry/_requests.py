@@ -41,7 +41,7 @@ def parse_json(raw: bytes) -> object:
         raise errors.missing_body()
     try:
         doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise errors.bad_request(f"Unrecognized JSON: {exc}") from exc
     if doc is None:
         raise errors.missing_body()

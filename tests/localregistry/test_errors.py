@@ -123,3 +123,17 @@ def test_lone_surrogates_in_json_are_400(sr: httpx.Client) -> None:
         response = sr.post(path, content=body, headers={"Content-Type": "application/json"})
         assert response.status_code == 400
         assert error_code(response) == 400
+
+
+def test_absurdly_nested_json_is_400(sr: httpx.Client) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = sr.post("/subjects/a/versions", content=body)
+    assert response.status_code == 400
+    assert error_code(response) == 400
+
+
+def test_absurdly_nested_schema_is_42201(sr: httpx.Client) -> None:
+    schema = '{"type": "array", "items": ' * 5000 + '"int"' + "}" * 5000
+    response = sr.post("/subjects/a/versions", json={"schema": schema})
+    assert response.status_code == 422
+    assert error_code(response) == 42201
