@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import httpx
 import pytest
+
+from reconciler.localregistry import create_app
 
 from .helpers import avro_record, error_code, register
 
@@ -137,3 +142,19 @@ def test_absurdly_nested_schema_is_42201(sr: httpx.Client) -> None:
     response = sr.post("/subjects/a/versions", json={"schema": schema})
     assert response.status_code == 422
     assert error_code(response) == 42201
+
+
+async def test_a_store_failure_is_50001(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.localregistry import _store
+
+    app = create_app(tmp_path / "registry.db")
+
+    def failing(*args: object, **kwargs: object) -> list[object]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(_store, "subjects", failing)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://local") as client:
+        response = await client.get("/subjects")
+    assert response.status_code == 500
+    assert error_code(response) == 50001
