@@ -38,7 +38,6 @@ class StoredPlan:
 @dataclass
 class ServerState:
     project_dir: Path
-    journal_dir: Path | None = None  # default: PROJECT/.reconcile/journal
     plans: OrderedDict[str, StoredPlan] = field(default_factory=OrderedDict)
     # One apply at a time in this process; other processes are seen through the journal.
     apply_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -51,7 +50,9 @@ class ServerState:
             raise spec_failure(exc) from None
 
     def journal_path(self, project: Project) -> Path:
-        return self.journal_dir or project.root / JOURNAL_DIR
+        """Where applies are journaled: the project's, as for the CLI, so that each sees
+        the other's interrupted or running applies."""
+        return project.root / JOURNAL_DIR
 
     def interrupted(self, project: Project) -> list[Interrupted]:
         return find_interrupted(self.journal_path(project))
