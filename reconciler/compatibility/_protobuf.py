@@ -30,7 +30,7 @@ from google.protobuf import descriptor_pb2
 from grpc_tools import _protoc_compiler
 
 from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
-from ._protoprint import SCALARS, Printer, in_normal_order
+from ._protoprint import SCALARS, Printer, in_normal_order, written_types
 
 COMPATIBLE_CHANGES: frozenset[str] = frozenset(
     {
@@ -150,7 +150,8 @@ def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(source, encoding="utf-8")
         out = Path(tmp) / "out.pb"
-        common = ["protoc", f"-I{root}", "--include_imports", f"--descriptor_set_out={out}"]
+        common = ["protoc", f"-I{root}", "--include_imports", "--include_source_info"]
+        common.append(f"--descriptor_set_out={out}")
         # descriptor.proto (under Confluent's meta.proto) is large: when it is
         # imported, the shipped imports come precompiled so protoc does not
         # re-read it; small imports are quicker to read from source. The
@@ -248,8 +249,13 @@ def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedS
     main = next(f for f in fds.file if f.name == _MAIN)
     model = _Model(main, _index(fds.file), dict(references))
     files = [*(f for f in fds.file if f.name != _MAIN), main]
-    canonical = Printer(files, normalize=False).render()
-    normalized = canonical if in_normal_order(main) else Printer(files, normalize=True).render()
+    written = written_types(main, text)
+    for fdp in files:
+        fdp.ClearField("source_code_info")  # only needed for the line above
+    canonical = Printer(files, normalize=False, written=written).render()
+    # Both forms are the same text when nothing needs sorting or qualifying.
+    same = not written and in_normal_order(main)
+    normalized = canonical if same else Printer(files, normalize=True).render()
     return ParsedSchema("PROTOBUF", text, canonical, normalized, dict(references), native=model)
 
 

@@ -4,14 +4,16 @@ The printed text is what the local registry stores and serves, so it must be
 a valid file that compiles again, with the same imports, to the same
 descriptors (oneof members come after the other fields, as in Confluent's
 printer; declaration order within a message carries no meaning). Comments
-and layout are gone and type names are fully qualified, so the text changes
-exactly when the schema does. The normalized form also
-sorts imports, fields and enum values by number (order that carries no meaning
-on the wire); messages keep their order, which message indexes depend on.
+and layout are gone, so the text changes when the schema does. The canonical
+form keeps type names as the source spells them (as Confluent's does); the
+normalized form qualifies them fully and sorts imports, fields and enum
+values by number (order that carries no meaning on the wire); messages keep
+their order, which message indexes depend on.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
@@ -130,14 +132,58 @@ def in_normal_order(fdp: descriptor_pb2.FileDescriptorProto) -> bool:
     )
 
 
+_Path = tuple[int, ...]
+# Field numbers of the descriptor messages, as SourceCodeInfo paths use them.
+_MESSAGE_TYPE, _SERVICE, _FILE_EXTENSION = 4, 6, 7
+_FIELD, _NESTED_TYPE, _MESSAGE_EXTENSION = 2, 3, 6
+_TYPE_NAME, _EXTENDEE, _METHOD, _INPUT, _OUTPUT = 6, 2, 2, 2, 3
+
+
+def written_types(fdp: descriptor_pb2.FileDescriptorProto, source: str) -> dict[_Path, str]:
+    """Type names as the source spells them, by SourceCodeInfo path.
+
+    Confluent's canonical form keeps ``Status`` and ``.foo.Msg.Status`` apart
+    (two ids for the two texts); the canonical form here does the same.
+    """
+    lines = source.splitlines()
+    written: dict[_Path, str] = {}
+    for location in fdp.source_code_info.location:
+        path = tuple(location.path)
+        if path[-1:] not in ((_TYPE_NAME,), (_EXTENDEE,), (_INPUT,), (_OUTPUT,)):
+            continue
+        span = list(location.span)
+        first, start = span[0], span[1]
+        last, end = (first, span[2]) if len(span) == 3 else (span[2], span[3])
+        if last >= len(lines):
+            continue
+        text = " ".join(
+            lines[i][start if i == first else 0 : end if i == last else None]
+            for i in range(first, last + 1)
+        )
+        written[path] = _MAP_SPACING.sub(r"\1", " ".join(text.split())).replace(",", ", ")
+    return written
+
+
+_MAP_SPACING = re.compile(r"\s*([<>,])\s*")
+
+
 class Printer:
-    """Prints ``files[-1]`` (the schema; the others are its imports)."""
+    """Prints ``files[-1]`` (the schema; the others are its imports).
+
+    ``written`` (canonical form only) gives type names as the source spells
+    them; without it every type name is fully qualified.
+    """
 
     def __init__(
-        self, files: Sequence[descriptor_pb2.FileDescriptorProto], *, normalize: bool
+        self,
+        files: Sequence[descriptor_pb2.FileDescriptorProto],
+        *,
+        normalize: bool,
+        written: dict[_Path, str] | None = None,
     ) -> None:
         self.fdp = files[-1]
         self.normalize = normalize
+        self.written = written or {}
         self.proto2 = self.fdp.syntax in ("", "proto2")
         self.lines: list[str] = []
         self.pool = _option_pool(files)
@@ -163,20 +209,21 @@ class Printer:
             )
             self.lines.append(f'import{kind} "{name}";')
         self._statements(fdp.options, "")
-        for message in fdp.message_type:
-            self._message(message, "")
+        for index, message in enumerate(fdp.message_type):
+            self._message(message, "", (_MESSAGE_TYPE, index))
         for enum in fdp.enum_type:
             self._enum(enum, "")
-        self._extensions(fdp.extension, "")
-        for service in fdp.service:
+        self._extensions(fdp.extension, "", (_FILE_EXTENSION,))
+        for s_index, service in enumerate(fdp.service):
             self.lines.append(f"service {service.name} {{")
             self._statements(service.options, "  ")
-            for rpc in service.method:
+            for m_index, rpc in enumerate(service.method):
+                at = (_SERVICE, s_index, _METHOD, m_index)
                 into = "stream " if rpc.client_streaming else ""
                 back = "stream " if rpc.server_streaming else ""
-                head = (
-                    f"  rpc {rpc.name} ({into}{rpc.input_type}) returns ({back}{rpc.output_type})"
-                )
+                given = self.written.get((*at, _INPUT), rpc.input_type)
+                wanted = self.written.get((*at, _OUTPUT), rpc.output_type)
+                head = f"  rpc {rpc.name} ({into}{given}) returns ({back}{wanted})"
                 options = self._options(rpc.options)
                 if options:
                     self.lines.append(f"{head} {{")
@@ -210,7 +257,7 @@ class Printer:
         return sorted(listed, key=lambda item: item.number) if self.normalize else listed
 
     def _message(
-        self, message: descriptor_pb2.DescriptorProto, indent: str, head: str = ""
+        self, message: descriptor_pb2.DescriptorProto, indent: str, path: _Path, head: str = ""
     ) -> None:
         """A message, or with ``head`` the body of a proto2 group declared by a field."""
         self.lines.append(f"{indent}{head or f'message {message.name}'} {{")
@@ -220,16 +267,19 @@ class Printer:
         groups = {
             f.type_name.rsplit(".", 1)[-1]: f for f in message.field if f.type == _Field.TYPE_GROUP
         }
-        nested_by_name = {n.name: n for n in message.nested_type}
+        nested_index = {n.name: i for i, n in enumerate(message.nested_type)}
+        field_path = {f.number: (*path, _FIELD, i) for i, f in enumerate(message.field)}
         for field in self._by_number(message.field):
             if field.HasField("oneof_index") and not field.proto3_optional:
                 continue
             if field.type == _Field.TYPE_GROUP:
-                group = nested_by_name[field.type_name.rsplit(".", 1)[-1]]
-                label = self._label(field)
-                self._message(group, inner, f"{label}group {group.name} = {field.number}")
+                index = nested_index[field.type_name.rsplit(".", 1)[-1]]
+                group = message.nested_type[index]
+                head = f"{self._label(field)}group {group.name} = {field.number}"
+                self._message(group, inner, (*path, _NESTED_TYPE, index), head)
             else:
-                self.lines.append(f"{inner}{self._field(field, entries)}")
+                line = self._field(field, entries, field_path[field.number])
+                self.lines.append(f"{inner}{line}")
         for index, oneof in enumerate(message.oneof_decl):
             members = [
                 f
@@ -241,7 +291,8 @@ class Printer:
             self.lines.append(f"{inner}oneof {oneof.name} {{")
             self._statements(oneof.options, inner + "  ")
             for field in self._by_number(members):
-                self.lines.append(f"{inner}  {self._field(field, entries)}")
+                line = self._field(field, entries, field_path[field.number])
+                self.lines.append(f"{inner}  {line}")
             self.lines.append(f"{inner}}}")
         for extension_range in message.extension_range:
             span = _range(extension_range.start, extension_range.end - 1)
@@ -250,36 +301,43 @@ class Printer:
             self.lines.append(f"{inner}reserved {_range(reserved.start, reserved.end - 1)};")
         for name in message.reserved_name:
             self.lines.append(f'{inner}reserved "{name}";')
-        for nested in message.nested_type:
+        for index, nested in enumerate(message.nested_type):
             if not nested.options.map_entry and nested.name not in groups:
-                self._message(nested, inner)
+                self._message(nested, inner, (*path, _NESTED_TYPE, index))
         for enum in message.enum_type:
             self._enum(enum, inner)
-        self._extensions(message.extension, inner)
+        self._extensions(message.extension, inner, (*path, _MESSAGE_EXTENSION))
         self.lines.append(f"{indent}}}")
 
     def _extensions(
-        self, extensions: Iterable[descriptor_pb2.FieldDescriptorProto], indent: str
+        self, extensions: Iterable[descriptor_pb2.FieldDescriptorProto], indent: str, path: _Path
     ) -> None:
-        by_extendee: dict[str, list[descriptor_pb2.FieldDescriptorProto]] = {}
-        for extension in extensions:
-            by_extendee.setdefault(extension.extendee, []).append(extension)
+        by_extendee: dict[str, list[tuple[_Path, descriptor_pb2.FieldDescriptorProto]]] = {}
+        for index, extension in enumerate(extensions):
+            by_extendee.setdefault(extension.extendee, []).append(((*path, index), extension))
         for extendee, fields in by_extendee.items():
-            self.lines.append(f"{indent}extend {extendee} {{")
-            self.lines.extend(f"{indent}  {self._field(f, {})}" for f in self._by_number(fields))
+            first = fields[0][0]
+            self.lines.append(
+                f"{indent}extend {self.written.get((*first, _EXTENDEE), extendee)} {{"
+            )
+            if self.normalize:
+                fields.sort(key=lambda item: item[1].number)
+            self.lines.extend(f"{indent}  {self._field(f, {}, at)}" for at, f in fields)
             self.lines.append(f"{indent}}}")
 
     def _field(
         self,
         field: descriptor_pb2.FieldDescriptorProto,
         entries: dict[str, descriptor_pb2.DescriptorProto],
+        path: _Path,
     ) -> str:
         entry = entries.get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
+        written = self.written.get((*path, _TYPE_NAME))
         if entry is not None and field.label == _Field.LABEL_REPEATED:
             key, value = entry.field[0], entry.field[1]
-            kind = f"map<{self._type(key)}, {self._type(value)}>"
+            kind = written or f"map<{self._type(key)}, {self._type(value)}>"
         else:
-            kind = self._label(field) + self._type(field)
+            kind = self._label(field) + (written or self._type(field))
         extras = []
         if field.HasField("default_value"):
             extras.append(f"default = {self._default(field)}")

@@ -122,7 +122,7 @@ def test_protobuf_confluent_and_google_imports_need_no_references() -> None:
         }
     """
     parsed = parse("PROTOBUF", text)
-    assert ".confluent.type.Decimal amount = 1" in parsed.canonical
+    assert ".confluent.type.Decimal amount = 1" in parsed.normalized
 
 
 def test_protobuf_imports_are_references() -> None:
@@ -294,14 +294,14 @@ def test_protobuf_imports_found_however_they_are_written() -> None:
     # A comment inside the statement hides it from the quick import scan; protoc still finds it.
     text = 'syntax = "proto3"; import /* wkt */ "google/protobuf/timestamp.proto";\n'
     text += "message M { google.protobuf.Timestamp at = 1; }"
-    assert ".google.protobuf.Timestamp at = 1;" in parse("PROTOBUF", text).canonical
+    assert ".google.protobuf.Timestamp at = 1;" in parse("PROTOBUF", text).normalized
 
 
 def test_protobuf_references_override_shipped_files() -> None:
     own_meta = 'syntax = "proto3"; package confluent; message Tag { string name = 1; }'
     text = 'syntax = "proto3"; import "confluent/meta.proto"; message M { confluent.Tag t = 1; }'
     parsed = parse("PROTOBUF", text, {"confluent/meta.proto": own_meta})
-    assert ".confluent.Tag t = 1;" in parsed.canonical
+    assert ".confluent.Tag t = 1;" in parsed.normalized
     with pytest.raises(InvalidSchemaError, match="Tag"):
         parse("PROTOBUF", text)  # the shipped meta.proto has no Tag
 
@@ -343,3 +343,16 @@ def test_draft_4_exclusive_bounds_qualify_the_limit() -> None:
         )
 
     assert [str(d) for d in diff("JSON", d4(10), d4(5))] == ["MAXIMUM_DECREASED #/maximum"]
+
+
+def test_protobuf_canonical_keeps_type_names_as_written() -> None:
+    """Confluent gives ``Status`` and ``.foo.M.Status`` two ids; normalize=true one."""
+    body = "message M {{ {} status = 1; map<string, {}> by_key = 2; message Status {{}} }}"
+    short = parse("PROTOBUF", 'syntax = "proto3"; package foo; ' + body.format("Status", "Status"))
+    full = ".foo.M.Status"
+    long = parse("PROTOBUF", 'syntax = "proto3"; package foo; ' + body.format(full, full))
+    assert "  Status status = 1;" in short.canonical
+    assert "map<string, Status> by_key = 2;" in short.canonical
+    assert short.canonical != long.canonical
+    assert short.normalized == long.normalized
+    assert diff("PROTOBUF", short, long) == []
