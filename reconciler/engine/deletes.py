@@ -48,93 +48,134 @@ def _referrers(
     return found
 
 
-def plan_deletes(diff: RegistryDiff) -> None:
-    subject_deletes: dict[str, list[Action]] = {}
-    version_deletes: list[Action] = []
+def _soft_then_hard(
+    diff: RegistryDiff,
+    kind: Kind,
+    context: str,
+    subject: str,
+    how: str,
+    reason: str,
+    source: str | None,
+    *,
+    live: bool,
+    soft_deleted: bool,
+    before: str | None = None,
+    version: int | None = None,
+) -> list[Action]:
+    """A soft delete of what is live, then, for ``hard``, the permanent one."""
     name = diff.registry.name
-    for spec in diff.specs:
-        context = normalize_context(spec.context)
-        ctx = diff.live.contexts[context]
-        wanted: dict[str, tuple[str, str | None]] = {}  # subject -> (soft|hard, source)
-        for subject_spec in spec.subjects.values():
-            subject = qualify(context, subject_spec.name)
-            if subject_spec.delete:
-                wanted[subject] = (subject_spec.delete, source_of(subject_spec))
-        if spec.prune:
-            listed = {qualify(context, s) for s in spec.subjects}
-            for subject in ctx.versions:
-                if subject not in listed:
-                    wanted[subject] = ("soft", source_of(spec))
-        leaving = set(wanted)
-        listed = {qualify(context, s) for s in spec.subjects}
-        for subject, (how, source) in sorted(wanted.items()):
-            pattern = _protected(spec, subject)
-            if pattern:
-                if subject in listed:
-                    diff.error(
-                        subject,
-                        f"the subject is protected (pattern {pattern!r}) and cannot be deleted",
-                        source,
-                    )
-                else:
-                    diff.warning(
-                        subject,
-                        f"kept although the context is pruned: protected (pattern {pattern!r})",
-                        source,
-                    )
-                leaving.discard(subject)
-                continue
-            referrers = _referrers(diff, context, subject, None, leaving)
-            if referrers:
+    actions = []
+    if live:
+        actions.append(
+            Action(
+                kind,
+                name,
+                context,
+                Scope.SUBJECT,
+                subject,
+                f"{reason} (soft)",
+                before=before,
+                source=source,
+                version=version,
+            )
+        )
+    if how == "hard" and (live or soft_deleted):
+        actions.append(
+            Action(
+                kind,
+                name,
+                context,
+                Scope.SUBJECT,
+                subject,
+                f"{reason} (permanently)",
+                source=source,
+                version=version,
+                permanent=True,
+            )
+        )
+    return actions
+
+
+def _subject_deletes(
+    diff: RegistryDiff, spec: ContextSpec
+) -> tuple[dict[str, list[Action]], set[str]]:
+    """The subjects a context spec deletes or prunes; and which subjects leave."""
+    context = normalize_context(spec.context)
+    ctx = diff.live.contexts[context]
+    listed = {qualify(context, s) for s in spec.subjects}
+    wanted: dict[str, tuple[str, str | None]] = {}  # subject -> (soft|hard, source)
+    for subject_spec in spec.subjects.values():
+        if subject_spec.delete:
+            wanted[qualify(context, subject_spec.name)] = (
+                subject_spec.delete,
+                source_of(subject_spec),
+            )
+    if spec.prune:
+        for subject in ctx.versions:
+            if subject not in listed:
+                wanted[subject] = ("soft", source_of(spec))
+    leaving = set(wanted)
+    deletes: dict[str, list[Action]] = {}
+    for subject, (how, source) in sorted(wanted.items()):
+        pattern = _protected(spec, subject)
+        if pattern:
+            if subject in listed:
                 diff.error(
-                    subject, "cannot delete: still referenced by " + ", ".join(referrers), source
+                    subject,
+                    f"the subject is protected (pattern {pattern!r}) and cannot be deleted",
+                    source,
                 )
+            else:
+                diff.warning(
+                    subject,
+                    f"kept although the context is pruned: protected (pattern {pattern!r})",
+                    source,
+                )
+            leaving.discard(subject)
+            continue
+        referrers = _referrers(diff, context, subject, None, leaving)
+        if referrers:
+            diff.error(
+                subject, "cannot delete: still referenced by " + ", ".join(referrers), source
+            )
+            continue
+        live = ctx.versions.get(subject, [])
+        why = "the spec deletes it" if subject in listed else "not listed in a pruned context"
+        actions = _soft_then_hard(
+            diff,
+            Kind.DELETE_SUBJECT,
+            context,
+            subject,
+            how,
+            why,
+            source,
+            live=bool(live),
+            soft_deleted=bool(ctx.soft_deleted.get(subject)),
+            before=f"{len(live)} version(s)",
+        )
+        if actions:
+            deletes[subject] = actions
+    return deletes, leaving
+
+
+def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -> list[Action]:
+    """The pinned versions a context spec marks ``delete``."""
+    context = normalize_context(spec.context)
+    ctx = diff.live.contexts[context]
+    deletes: list[Action] = []
+    for subject_spec in spec.subjects.values():
+        subject = qualify(context, subject_spec.name)
+        if subject in leaving:
+            continue
+        number = 0
+        for entry in subject_spec.versions or ():
+            number = entry.version if entry.version is not None else number + 1
+            if not entry.delete:
                 continue
-            live = ctx.versions.get(subject, [])
-            actions = []
-            why = "the spec deletes it" if subject in listed else "not listed in a pruned context"
-            if live:
-                actions.append(
-                    Action(
-                        Kind.DELETE_SUBJECT,
-                        name,
-                        context,
-                        Scope.SUBJECT,
-                        subject,
-                        f"{why} (soft)",
-                        before=f"{len(live)} version(s)",
-                        source=source,
-                    )
-                )
-            if how == "hard" and (live or ctx.soft_deleted.get(subject)):
-                actions.append(
-                    Action(
-                        Kind.DELETE_SUBJECT,
-                        name,
-                        context,
-                        Scope.SUBJECT,
-                        subject,
-                        f"{why} (permanently)",
-                        source=source,
-                        permanent=True,
-                    )
-                )
-            if actions:
-                subject_deletes[subject] = actions
-        for subject_spec in spec.subjects.values():
-            subject = qualify(context, subject_spec.name)
-            if subject in leaving:
-                continue
-            number = 0
-            for entry in subject_spec.versions or ():
-                number = entry.version if entry.version is not None else number + 1
-                if not entry.delete:
-                    continue
-                source = str(entry.location) if entry.location else source_of(subject_spec)
-                is_live = any(v.version == number for v in ctx.versions.get(subject, []))
-                is_soft = number in ctx.soft_deleted.get(subject, [])
-                if not is_live and not (is_soft and entry.delete == "hard"):
-                    continue
+            source = str(entry.location) if entry.location else source_of(subject_spec)
+            is_live = any(v.version == number for v in ctx.versions.get(subject, []))
+            is_soft = number in ctx.soft_deleted.get(subject, [])
+            if is_live or is_soft:
                 referrers = _referrers(diff, context, subject, number, leaving)
                 if referrers:
                     diff.error(
@@ -144,33 +185,28 @@ def plan_deletes(diff: RegistryDiff) -> None:
                         source,
                     )
                     continue
-                if is_live:
-                    version_deletes.append(
-                        Action(
-                            Kind.DELETE_VERSION,
-                            name,
-                            context,
-                            Scope.SUBJECT,
-                            subject,
-                            "the spec deletes this version (soft)",
-                            source=source,
-                            version=number,
-                        )
-                    )
-                if entry.delete == "hard":
-                    version_deletes.append(
-                        Action(
-                            Kind.DELETE_VERSION,
-                            name,
-                            context,
-                            Scope.SUBJECT,
-                            subject,
-                            "the spec deletes this version (permanently)",
-                            source=source,
-                            version=number,
-                            permanent=True,
-                        )
-                    )
+            deletes += _soft_then_hard(
+                diff,
+                Kind.DELETE_VERSION,
+                context,
+                subject,
+                entry.delete,
+                "the spec deletes this version",
+                source,
+                live=is_live,
+                soft_deleted=is_soft,
+                version=number,
+            )
+    return deletes
+
+
+def plan_deletes(diff: RegistryDiff) -> None:
+    subject_deletes: dict[str, list[Action]] = {}
+    version_deletes: list[Action] = []
+    for spec in diff.specs:
+        deletes, leaving = _subject_deletes(diff, spec)
+        subject_deletes.update(deletes)
+        version_deletes += _version_deletes(diff, spec, leaving)
     diff.deletes = version_deletes + _referrers_first(diff, subject_deletes)
 
 

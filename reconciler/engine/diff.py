@@ -253,9 +253,41 @@ class RegistryDiff:
                 source,
             )
             return False
-        self.importing.add(subject)
         wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
-        if live_mode != "IMPORT":
+        restore_to = wanted.after if wanted is not None else original
+        self._switch_temporarily(
+            context,
+            subject,
+            live_mode,
+            "IMPORT",
+            "temporary IMPORT mode for registrations with pinned ids",
+            restore_to,
+            "end of the temporary IMPORT mode",
+            source,
+            force=non_empty,
+        )
+        return True
+
+    def _switch_temporarily(
+        self,
+        context: str,
+        subject: str,
+        before: str | None,
+        mode: str,
+        reason: str,
+        restore_to: str | None,
+        restore_reason: str,
+        source: str | None,
+        force: bool = False,
+    ) -> None:
+        """Set ``subject``'s own mode to ``mode`` before its registrations, restore it after.
+
+        No setup when it already has that mode; no restore when ``restore_to``
+        is that mode too. Otherwise the restore sets ``restore_to``, or removes
+        the subject-level mode when it is None.
+        """
+        self.importing.add(subject)
+        if before != mode:
             self.import_setup.append(
                 Action(
                     Kind.SET_MODE,
@@ -263,17 +295,15 @@ class RegistryDiff:
                     context,
                     Scope.SUBJECT,
                     subject,
-                    "temporary IMPORT mode for registrations with pinned ids",
-                    live_mode,
-                    "IMPORT",
+                    reason,
+                    before,
+                    mode,
                     source=source,
-                    force=non_empty,
+                    force=force,
                 )
             )
-        restore_to = wanted.after if wanted is not None else original
-        if restore_to != "IMPORT":
-            self._restore(context, subject, restore_to, "end of the temporary IMPORT mode", source)
-        return True
+        if restore_to != mode:
+            self._restore(context, subject, restore_to, restore_reason, source, before=mode)
 
     def open_for_writes(self, context: str, subject: str, mode: str, source: str | None) -> bool:
         """Registrations into a subject whose ``mode`` refuses them: a temporary READWRITE.
@@ -296,29 +326,17 @@ class RegistryDiff:
                 source,
             )
             return False
-        self.importing.add(subject)
         wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
         restore_to = wanted.after if wanted is not None else own
-        self.import_setup.append(
-            Action(
-                Kind.SET_MODE,
-                self.registry.name,
-                context,
-                Scope.SUBJECT,
-                subject,
-                f"temporary READWRITE: {mode} refuses registrations",
-                own,
-                "READWRITE",
-                source=source,
-            )
-        )
-        self._restore(
+        self._switch_temporarily(
             context,
             subject,
+            own,
+            "READWRITE",
+            f"temporary READWRITE: {mode} refuses registrations",
             restore_to,
             f"back to {restore_to or 'the inherited mode'} after the registrations",
             source,
-            before="READWRITE",
         )
         self.warning(
             subject,
