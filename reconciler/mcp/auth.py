@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.provider import AccessToken, principal_components
 from mcp.server.mcpserver.exceptions import ToolError
 
 if TYPE_CHECKING:
@@ -52,6 +52,12 @@ class Access:
                 f"this needs the '{scope}' scope; the access token grants "
                 f"{', '.join(repr(s) for s in granted) or 'none'}"
             )
+
+
+def principal() -> tuple[str, str | None, str | None] | None:
+    """Who is calling over HTTP (client id, issuer, subject); None without a token."""
+    token = get_access_token()
+    return None if token is None else principal_components(token)
 
 
 def _scopes(claims: dict[str, Any]) -> list[str]:

@@ -112,7 +112,7 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         Checked here first, so that nobody is asked about a plan that would be refused.
         """
         access.require(WRITE)
-        stored = state.plans.get(plan_id)
+        stored = state.recall(plan_id)
         if stored is None or refusal(stored.plan) or not stored.plan.has_changes:
             return Confirmation(apply=True)  # nothing to ask: apply reports why
         if not can_elicit(ctx):
@@ -137,7 +137,7 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         registries changed since, journals every step, reports progress, and plans again at
         the end: success only if that plan is empty."""
         access.require(WRITE)
-        stored = state.plans.get(plan_id)
+        stored = state.recall(plan_id)
         if stored is None:
             raise ToolError(f"no plan {plan_id!r} on this server (or it ran already); call plan")
         if not isinstance(confirmation, AcceptedElicitation):

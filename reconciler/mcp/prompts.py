@@ -68,7 +68,7 @@ def register_prompts(server: MCPServer, state: ServerState, access: Access) -> N
     ) -> str:
         """Review a plan for risk: deletes, compatibility verdicts, IMPORT mode, modes."""
         access.require(READ, ValueError)
-        stored = state.plans.get(plan_id)
+        stored = state.recall(plan_id)
         if stored is None:
             raise ValueError(f"no plan {plan_id!r} on this server; call the plan tool first")
         plan = stored.plan

@@ -19,6 +19,7 @@ from pathlib import Path
 from reconciler.engine import JOURNAL_DIR, Interrupted, Plan, PlanOptions, find_interrupted
 from reconciler.spec import Project, SpecErrors, load_project
 
+from .auth import principal
 from .errors import spec_failure
 
 MAX_PLANS = 64  # older plans are forgotten; apply then asks for a new plan
@@ -33,6 +34,7 @@ class StoredPlan:
     registries: tuple[str, ...]
     options: PlanOptions
     created: str
+    owner: tuple[str, str | None, str | None] | None  # the token's principal, over HTTP
 
 
 @dataclass
@@ -76,8 +78,14 @@ class ServerState:
             registries=registries,
             options=options,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
+            owner=principal(),
         )
         self.plans[stored.plan_id] = stored
         while len(self.plans) > MAX_PLANS:
             self.plans.popitem(last=False)
         return stored
+
+    def recall(self, plan_id: str) -> StoredPlan | None:
+        """A plan made by the caller: over HTTP, plans are private to the token's principal."""
+        stored = self.plans.get(plan_id)
+        return stored if stored is not None and stored.owner == principal() else None

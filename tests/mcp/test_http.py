@@ -58,6 +58,7 @@ class HttpServer:
         scope: str,
         *,
         audience: str = AUDIENCE,
+        subject: str = "user-1",
         expires_in: int = 300,
         key: rsa.RSAPrivateKey | None = None,
     ) -> str:
@@ -65,7 +66,7 @@ class HttpServer:
         claims = {
             "iss": ISSUER,
             "aud": audience,
-            "sub": "user-1",
+            "sub": subject,
             "client_id": "test-client",
             "scope": scope,
             "iat": now,
@@ -164,6 +165,11 @@ async def test_read_and_write_scopes_apply(http_server: HttpServer) -> None:
 
     async with http_server.client(http_server.token("read write")) as client:
         plan = structured(await client.call_tool("plan", {}))
+    # Plans are private to the principal that made them.
+    async with http_server.client(http_server.token("read write", subject="user-2")) as other:
+        foreign = await other.call_tool("apply", {"plan_id": plan["plan_id"], "confirm": True})
+        assert foreign.is_error and "no plan" in text_of(foreign)
+    async with http_server.client(http_server.token("read write")) as client:
         applied = await client.call_tool(
             "apply", {"plan_id": plan["plan_id"], "confirm": True}, progress_callback=on_progress
         )
