@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from mcp.client import Client, ClientRequestContext
@@ -38,7 +40,10 @@ async def test_plan_then_apply_with_confirm(project: Project) -> None:
         assert result["status"] == "applied", result
         assert result["replan_empty"] is True
         assert len(result["steps"]) == len(actions) and all(s["ok"] for s in result["steps"])
-        assert result["journal"].endswith(".jsonl")
+        journal = [json.loads(line) for line in Path(result["journal"]).read_text().splitlines()]
+        assert journal[0]["event"] == "start" and journal[-1]["event"] == "end"
+        assert journal[-1]["result"] == "ok"
+        assert Path(result["journal"]).parent == project.root / ".reconcile" / "journal"
         assert [p[0] for p in progress] == list(range(1, len(actions) + 1))
         assert all(p[1] == len(actions) and p[2] and p[2].startswith("ok ") for p in progress)
 
