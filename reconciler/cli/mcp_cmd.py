@@ -85,7 +85,10 @@ def mcp(
             fail("--issuer needs --jwks (a JWKS file or URL with the issuer's signing keys)")
         from reconciler.mcp.auth import JwtVerifier
 
-        verifier = JwtVerifier(issuer, audience or resource_url, jwks)
+        try:
+            verifier = JwtVerifier(issuer, audience or resource_url, jwks)
+        except ValueError as exc:
+            fail(str(exc))
         server = build_server(
             directory, verifier=verifier, resource_url=resource_url, enforce_scopes=True
         )

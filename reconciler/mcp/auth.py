@@ -70,8 +70,13 @@ class JwtVerifier:
     """Verify JWT access tokens against the issuer's keys (the SDK's ``TokenVerifier``)."""
 
     def __init__(self, issuer: str, audience: str, jwks: str) -> None:
+        """Raise ``ValueError`` (with a message for the user) when the keys cannot be used."""
         import jwt
 
+        if not jwt.algorithms.has_crypto:
+            raise ValueError(
+                "verifying JWT signatures needs PyJWT[crypto] (the cryptography package)"
+            )
         self._jwt = jwt
         self.issuer = issuer
         self.audience = audience
@@ -79,8 +84,11 @@ class JwtVerifier:
         self._client: jwt.PyJWKClient | None = None
         if jwks.startswith(("https://", "http://")):
             self._client = jwt.PyJWKClient(jwks, cache_keys=True, lifespan=600)
-        else:
+            return
+        try:
             self._keys = jwt.PyJWKSet.from_dict(json.loads(Path(jwks).read_text()))
+        except (OSError, ValueError, jwt.PyJWTError) as exc:
+            raise ValueError(f"--jwks {jwks}: not a usable JWKS file ({exc})") from None
 
     def _key(self, token: str) -> jwt.PyJWK:
         if self._client is not None:

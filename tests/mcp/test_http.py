@@ -20,7 +20,6 @@ import httpx2
 import jwt
 import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_testkit import (
@@ -35,6 +34,12 @@ from mcp_testkit import (
 )
 
 from reconciler.cli import main
+
+# Until PyJWT[crypto] is a declared dependency, a bare install may lack cryptography.
+rsa = pytest.importorskip(
+    "cryptography.hazmat.primitives.asymmetric.rsa",
+    reason="JWT signatures need PyJWT[crypto] (the cryptography package)",
+)
 
 ISSUER = "https://issuer.test"
 AUDIENCE = "reconciler-test"
