@@ -147,10 +147,11 @@ def written_types(fdp: descriptor_pb2.FileDescriptorProto, source: str) -> dict[
     """
     lines = source.splitlines()
     written: dict[_Path, str] = {}
+    ends = {_TYPE_NAME, _EXTENDEE, _INPUT, _OUTPUT}
     for location in fdp.source_code_info.location:
-        path = tuple(location.path)
-        if path[-1:] not in ((_TYPE_NAME,), (_EXTENDEE,), (_INPUT,), (_OUTPUT,)):
+        if not location.path or location.path[-1] not in ends:
             continue
+        path = tuple(location.path)
         span = list(location.span)
         first, start = span[0], span[1]
         last, end = (first, span[2]) if len(span) == 3 else (span[2], span[3])
