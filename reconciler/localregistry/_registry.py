@@ -266,11 +266,12 @@ class Registry:
             while store.get_schema(conn, subject.context, schema_id) is not None:
                 schema_id += 1
         self._store_schema(conn, subject, schema_id, candidate)
+        store.insert_version(conn, subject, version, schema_id)
         for old in every:
-            # Re-registering a soft-deleted schema replaces its old version.
+            # Re-registering a soft-deleted schema replaces its old version (after
+            # the new one exists, so that the schema is never left unused).
             if old.deleted and old.schema_id == schema_id and old.version < version:
                 store.hard_delete_version(conn, subject, old.version)
-        store.insert_version(conn, subject, version, schema_id)
         for ref in candidate.references:
             target = reference_target(subject, ref.subject)
             resolved = ref.version

@@ -147,3 +147,12 @@ def test_ids_are_not_reused_after_a_permanent_delete(sr: httpx.Client) -> None:
     sr.delete("/subjects/a-value", params={"permanent": "true"})
     other = avro_record("Other", ("x", "int"))
     assert register(sr, "b-value", other)["id"] == 2
+
+
+def test_reregistering_the_only_soft_deleted_version(sr: httpx.Client) -> None:
+    schema_id = register(sr, "users-value", V1)["id"]
+    sr.delete("/subjects/users-value")
+    assert register(sr, "users-value", V1)["id"] == schema_id
+    assert sr.get("/subjects/users-value/versions", params={"deleted": "true"}).json() == [2]
+    assert sr.get(f"/schemas/ids/{schema_id}").status_code == 200
+    assert [s["version"] for s in sr.get("/schemas").json()] == [2]
