@@ -342,7 +342,7 @@ class Printer:
         extras = []
         if field.HasField("default_value"):
             extras.append(f"default = {self._default(field)}")
-        if field.json_name and field.json_name != _json_name(field.name):
+        if field.json_name not in ("", field.name) and field.json_name != _json_name(field.name):
             extras.append(f'json_name = "{CEscape(field.json_name, as_utf8=True)}"')
         extras += self._options(field.options)
         suffix = f" [{', '.join(extras)}]" if extras else ""
