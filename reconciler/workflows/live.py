@@ -124,9 +124,11 @@ async def read_registry(
         )
         return compatibility, mode
 
-    for context, ctx in contents.contexts.items():
-        target = None if context == DEFAULT else context_prefix(context)
-        ctx.compatibility, ctx.mode = await level(target)
+    context_levels = await asyncio.gather(
+        *(level(None if c == DEFAULT else context_prefix(c)) for c in contents.contexts)
+    )
+    for ctx, (compatibility, mode) in zip(contents.contexts.values(), context_levels, strict=True):
+        ctx.compatibility, ctx.mode = compatibility, mode
 
     done = 0
 

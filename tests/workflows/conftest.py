@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +48,9 @@ class Registries:
     def start(self, name: str, db: Path | None = None) -> str:
         path = self.tmp / f"{name}.db"
         if db is not None:
-            shutil.copy(db, path)
+            # The backup API reads through the WAL, which a plain file copy would miss.
+            with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(path)) as copy:
+                source.backup(copy)
         return self.stack.enter_context(serve_in_thread(path))
 
 
