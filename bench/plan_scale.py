@@ -1,0 +1,235 @@
+"""Export and plan at scale: requests, wall seconds and peak memory.
+
+For each size (default 1,000 and 10,000 subjects x 5 versions) it:
+
+1. builds a local registry's SQLite file directly, through the registry's own
+   store functions and the compatibility engine's canonical form (what
+   registering each version would store, minus 50,000 HTTP round trips):
+   Avro records that gain one optional field per version, every tenth one
+   referencing a shared ``Money`` record, every fifth with a subject-level
+   compatibility;
+2. serves it with ``reconcile registry serve`` in another process (a registry
+   is another process in real life, and the client's memory is then its own);
+3. runs each phase in a fresh Python process, so that its peak RSS is its own:
+
+   - ``export``: read the whole registry and write specs + schema files;
+   - ``plan``: load the exported project and plan it (no changes expected);
+   - ``plan 1%``: change 1 % of the schema files (a new optional field), plan
+     (one registration each expected).
+
+Run: ``.venv/bin/python bench/plan_scale.py [--sizes 1000 10000] [--versions 5]``.
+Each phase prints one line; ``--json`` prints them as JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+MONEY = json.dumps(
+    {
+        "type": "record",
+        "name": "Money",
+        "namespace": "bench",
+        "fields": [{"name": "cents", "type": "long"}, {"name": "currency", "type": "string"}],
+    }
+)
+
+
+def avro(n: int, version: int) -> str:
+    fields: list[dict[str, object]] = [{"name": "id", "type": "string"}]
+    fields += [{"name": f"f{i}", "type": ["null", "long"], "default": None} for i in range(version)]
+    if n % 10 == 0:
+        fields.append({"name": "price", "type": "bench.Money"})
+    return json.dumps({"type": "record", "name": f"Rec{n}", "namespace": "bench", "fields": fields})
+
+
+def build(db: Path, subjects: int, versions: int) -> int:
+    """Write the registry file; return the number of versions stored."""
+    from reconciler.compatibility import parse
+    from reconciler.localregistry import _store as store
+    from reconciler.localregistry._contexts import Subject
+    from reconciler.localregistry._requests import Reference
+    from reconciler.localregistry._schemas import identity
+
+    money_ref = Reference("bench.Money", "money-value", 1)
+    db_store = store.Store(db)
+    next_id = 1
+    with db_store.write() as conn:
+        money = parse("AVRO", MONEY, {}).canonical
+        store.insert_schema(conn, ".", next_id, "AVRO", money, [], identity("AVRO", money, []))
+        store.insert_version(conn, Subject(".", "money-value"), 1, next_id)
+        count = 1
+        for n in range(1, subjects):
+            subject = Subject(".", f"topic{n}-value")
+            refs = [money_ref] if n % 10 == 0 else []
+            texts = {"bench.Money": MONEY} if refs else {}
+            for version in range(1, versions + 1):
+                next_id += 1
+                text = parse("AVRO", avro(n, version), texts).canonical
+                as_json = [r.as_json() for r in refs]
+                store.insert_schema(
+                    conn, ".", next_id, "AVRO", text, as_json, identity("AVRO", text, refs)
+                )
+                store.insert_version(conn, subject, version, next_id)
+                for ref in refs:
+                    store.insert_reference(conn, subject, version, Subject(".", ref.subject), 1)
+                count += 1
+            if n % 5 == 0:
+                store.set_config(conn, subject, {"compatibilityLevel": "FULL"})
+    return count
+
+
+SERVE = (sys.executable, "-m", "reconciler", "registry", "serve")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*SERVE, "--port", str(port), "--data", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(url + "/", timeout=1).raise_for_status()
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the registry did not start")
+
+
+# -- phases, each in its own process ------------------------------------------------
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _export(url: str, out: Path) -> dict[str, object]:
+    from reconciler.registry import RegistryClient
+    from reconciler.workflows import context_specs, read_registry, write_project_file, write_specs
+
+    async with RegistryClient(url) as client:
+        contents = await read_registry(client, "bench")
+        requests = client.requests_made
+    write_specs(context_specs(contents, "bench", out, history=False, keep_ids=False), out)
+    write_project_file(out, "bench", {"url": url})
+    return {"requests": requests, "subjects": contents.subject_count}
+
+
+async def _plan(out: Path) -> dict[str, object]:
+    from reconciler.engine import make_plan, open_clients
+    from reconciler.spec import load_project
+
+    project = load_project(out)
+    async with open_clients(project, ["bench"]) as clients:
+        plan = await make_plan(project, clients)
+        requests = clients["bench"].requests_made
+    return {
+        "requests": requests,
+        "actions": len(plan.actions),
+        "errors": [p.message for p in plan.errors][:3],
+    }
+
+
+def run_phase(phase: str, url: str, out: Path) -> None:
+    started = time.perf_counter()
+    result = asyncio.run(_export(url, out) if phase == "export" else _plan(out))
+    result.update(seconds=round(time.perf_counter() - started, 2), peak_mib=round(_peak_mib()))
+    print(json.dumps(result))
+
+
+def phase(name: str, url: str, out: Path) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--url", url, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def change_one_percent(out: Path, subjects: int) -> int:
+    """Add an optional field to 1 % of the schema files; return how many changed."""
+    changed = 0
+    for n in range(1, subjects, 100):
+        path = out / "schemas" / "default" / f"topic{n}-value.avsc"
+        schema = json.loads(path.read_text())
+        schema["fields"].append(
+            {"name": "bench_extra", "type": ["null", "string"], "default": None}
+        )
+        path.write_text(json.dumps(schema, indent=2))
+        changed += 1
+    return changed
+
+
+def bench(subjects: int, versions: int, as_json: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        db, out = Path(folder) / "registry.db", Path(folder) / "project"
+        started = time.perf_counter()
+        stored = build(db, subjects, versions)
+        built = time.perf_counter() - started
+        process, url = serve(db)
+        try:
+            rows = [("export", phase("export", url, out))]
+            rows.append(("plan (no changes)", phase("plan", url, out)))
+            changed = change_one_percent(out, subjects)
+            rows.append((f"plan (1% = {changed} changed)", phase("plan", url, out)))
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    header = f"{subjects} subjects x {versions} versions ({stored} stored in {built:.1f} s)"
+    if not as_json:
+        print(header)
+    for label, row in rows:
+        if as_json:
+            print(json.dumps({"subjects": subjects, "versions": versions, "phase": label, **row}))
+            continue
+        extra = f", {row['actions']} actions" if "actions" in row else ""
+        errors = f", errors: {row['errors']}" if row.get("errors") else ""
+        print(
+            f"  {label:<28} {row['requests']:>7} requests {row['seconds']:>8.2f} s "
+            f"{row['peak_mib']:>6} MiB peak{extra}{errors}",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--versions", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="One JSON line per phase.")
+    parser.add_argument("--phase", choices=["export", "plan"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        run_phase(args.phase, args.url, args.out)
+        return
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    for size in args.sizes:
+        bench(size, args.versions, args.json)
+
+
+if __name__ == "__main__":
+    main()
