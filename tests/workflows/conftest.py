@@ -61,9 +61,9 @@ def registries(tmp_path: Path) -> Iterator[Registries]:
 
 
 def _generated(factory: pytest.TempPathFactory, subjects: int) -> Path:
+    """Registered through the registry's own app in process (the tests then use HTTP)."""
     db = factory.mktemp("generated") / f"generated-{subjects}.db"
-    with serve_in_thread(db) as url:
-        asyncio.run(populate(url, subjects=subjects))
+    asyncio.run(populate(f"local:{db}", subjects=subjects))
     return db
 
 

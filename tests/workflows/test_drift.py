@@ -65,12 +65,6 @@ def test_config_and_mode_edits_are_reported_and_apply_brings_them_back(
     assert cli("drift", root, env=env).exit_code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local registry bug: re-registering a schema whose only version is soft-deleted "
-    "hard-deletes that version first, which drops the schema row before the new version "
-    "points at it; the next GET /schemas answers 500 'Schema N is missing from the store'",
-)
 def test_soft_deleted_subject_is_reported_and_apply_brings_it_back(
     applied: tuple[Path, dict[str, str]],
 ) -> None:
