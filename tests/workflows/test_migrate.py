@@ -105,3 +105,14 @@ def test_readonly_target_is_refused(registries: Registries, tmp_path: Path) -> N
     result = cli("migrate", tmp_path, "--from", "dev", "--to", "prod", "--auto-approve")
     assert result.exit_code == 1, output(result)
     assert "registry prod is readonly" in result.stderr
+
+
+def test_credentials_never_appear_in_the_output(
+    source: str, registries: Registries, tmp_path: Path
+) -> None:
+    target = registries.start("target").replace("http://", "http://bob:t0ps3cret@")
+    with_secret = source.replace("http://", "http://alice:s3cret@")
+    result = cli("migrate", tmp_path, "--from", with_secret, "--to", target, "--dry-run")
+    assert result.exit_code == 0, output(result)
+    assert "s3cret" not in output(result)
+    assert "t0ps3cret" not in output(result)
