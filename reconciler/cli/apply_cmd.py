@@ -21,7 +21,9 @@ from reconciler.engine import (
     make_plan,
     open_clients,
     refusal,
+    stale_registries,
     targeted_registries,
+    what_changed,
 )
 from reconciler.render import render_text
 from reconciler.spec.model import Project
@@ -37,23 +39,6 @@ def _progress(result: StepResult, index: int, total: int) -> None:
         f"  [{index}/{total}] {mark} {action.kind.value} {action.label} "
         f"({action.registry}): {result.detail}"
     )
-
-
-def _summary(action_dict: dict) -> str:
-    target = action_dict["target"] or "(global)"
-    detail = action_dict.get("after") or action_dict.get("version") or ""
-    return f"{action_dict['kind']} {target} {detail}".strip()
-
-
-def _what_changed(saved: Plan, current: Plan) -> str:
-    """How the plan made now differs from the saved one, in a few lines."""
-    before = [_summary(a.to_dict()) for a in saved.actions]
-    now = [_summary(a.to_dict()) for a in current.actions]
-    lines = [f"  no longer needed: {s}" for s in before if s not in now]
-    lines += [f"  now also needed: {s}" for s in now if s not in before]
-    if not lines:
-        lines = ["  the actions would be the same, but the state they start from differs"]
-    return "\n".join(lines[:20])
 
 
 async def _apply(
@@ -75,14 +60,12 @@ async def _apply(
         current = await make_plan(project, clients, options)
         todo = current
         if saved is not None:
-            fingerprints = {r.name: r.fingerprint for r in current.registries}
-            stale = sorted(
-                r.name for r in saved.registries if fingerprints.get(r.name) != r.fingerprint
-            )
+            stale = stale_registries(saved, current)
             if stale:
+                changes = "\n".join(f"  {line}" for line in what_changed(saved, current))
                 fail(
                     f"the live state of registry {', '.join(stale)} changed since the plan was "
-                    f"saved; nothing was applied. Since then:\n{_what_changed(saved, current)}\n"
+                    f"saved; nothing was applied. Since then:\n{changes}\n"
                     "Run `reconcile plan` again."
                 )
             todo = saved

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -26,9 +23,9 @@ from reconciler.compatibility import (
     check,
     parse,
 )
-
-if TYPE_CHECKING:
-    from reconciler.registry import Reference, RegistryClient
+from reconciler.engine import StoredVersion, versions_to_check
+from reconciler.registry import RegistryClient, RegistryError
+from reconciler.spec import SpecErrors, load_project
 
 _SUFFIXES = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
 
@@ -87,22 +84,10 @@ def _report(result: Result, labels: list[str], new: Path, level: str, schema_typ
     }
 
 
-@dataclass(frozen=True)
-class _Stored:
-    version: int
-    schema_type: str
-    schema: str
-    references: dict[str, str]
-
-
 def _client(registry: str, project_dir: str) -> RegistryClient:
     """A URL (``http(s)://``, ``local:PATH``) or a registry named in the project file."""
-    from reconciler.registry import RegistryClient
-
     if "://" in registry or registry.startswith("local:"):
         return RegistryClient(registry)
-    from reconciler.spec import SpecErrors, load_project
-
     try:
         project = load_project(Path(project_dir))
     except SpecErrors as exc:
@@ -117,46 +102,16 @@ def _client(registry: str, project_dir: str) -> RegistryClient:
     return RegistryClient.from_config(config, project.root)
 
 
-async def _reference_texts(client: RegistryClient, references: Iterable[Reference]) -> dict:
-    """Reference name -> text, following references of references (Protobuf imports)."""
-    texts: dict[str, str] = {}
-    for ref in references:
-        if ref.name not in texts:
-            stored = await client.get_version(ref.subject, ref.version)
-            texts[ref.name] = stored.schema
-            nested = await _reference_texts(client, stored.references)
-            texts.update({k: v for k, v in nested.items() if k not in texts})
-    return texts
-
-
 async def _history(
     registry: str, project_dir: str, subject: str, level: str | None
-) -> tuple[str, list[_Stored]]:
-    """The subject's level (unless given) and the versions that level compares with."""
-    from reconciler.registry import NotFoundError
-
+) -> tuple[str, list[StoredVersion]]:
     async with _client(registry, project_dir) as client:
-        if level is None:
-            level = await client.get_config(subject, default_to_global=True) or "BACKWARD"
-        try:
-            versions = await client.get_versions(subject)
-        except NotFoundError:
-            return level, []  # a new subject: its first version is always accepted
-        if not level.endswith("_TRANSITIVE"):
-            versions = versions[-1:]
-        stored = []
-        for number in versions:
-            found = await client.get_version(subject, number)
-            texts = await _reference_texts(client, found.references)
-            stored.append(_Stored(number, found.schema_type, found.schema, texts))
-        return level, stored
+        return await versions_to_check(client, subject, level)
 
 
 def _fetch(
     registry: str, project_dir: str, subject: str, level: str | None
-) -> tuple[str, list[_Stored]]:
-    from reconciler.registry import RegistryError
-
+) -> tuple[str, list[StoredVersion]]:
     try:
         return asyncio.run(_history(registry, project_dir, subject, level))
     except RegistryError as exc:
@@ -252,7 +207,7 @@ def compat(
         raise SystemExit(1)
 
 
-def _parse_stored(kind: str, stored: _Stored, subject: str) -> ParsedSchema:
+def _parse_stored(kind: str, stored: StoredVersion, subject: str) -> ParsedSchema:
     if stored.schema_type != kind:
         raise click.ClickException(
             f"{subject} version {stored.version} is {stored.schema_type}, not {kind}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -18,6 +17,7 @@ from reconciler.engine import (
     make_plan,
     open_clients,
     targeted_registries,
+    with_recovery,
 )
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec.model import Project
@@ -47,8 +47,7 @@ def recovery_options(project: Project, options: PlanOptions) -> PlanOptions:
     interrupted = [i for i in find_interrupted(project.root / JOURNAL_DIR) if not i.running]
     for item in interrupted:
         console(stderr=True).print(f"warning: {item.describe()}", markup=False)
-    restores = {k: v for i in interrupted for k, v in i.pending_restores.items()}
-    return replace(options, recovered_modes={**restores, **options.recovered_modes})
+    return with_recovery(options, interrupted)
 
 
 def plan_options(function: Callable[..., None]) -> Callable[..., None]:

@@ -2,9 +2,17 @@
 
 from .apply import ApplyRefused, StepResult, apply_plan, refusal
 from .connections import open_clients
+from .history import StoredVersion, versions_to_check
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
 from .plan import FORMAT_VERSION, Action, Kind, Plan, Problem, Scope
-from .planner import PlanOptions, UnknownRegistryError, make_plan, targeted_registries
+from .planner import (
+    PlanOptions,
+    UnknownRegistryError,
+    make_plan,
+    targeted_registries,
+    with_recovery,
+)
+from .staleness import stale_registries, what_changed
 
 __all__ = [
     "FORMAT_VERSION",
@@ -19,11 +27,16 @@ __all__ = [
     "Problem",
     "Scope",
     "StepResult",
+    "StoredVersion",
     "UnknownRegistryError",
     "apply_plan",
     "find_interrupted",
     "make_plan",
     "open_clients",
     "refusal",
+    "stale_registries",
     "targeted_registries",
+    "versions_to_check",
+    "what_changed",
+    "with_recovery",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import ContextSpec, Project
@@ -12,6 +12,7 @@ from reconciler.spec.model import ContextSpec, Project
 from .contexts import context_of, normalize_context, qualify
 from .deletes import plan_deletes
 from .diff import RegistryDiff
+from .journal import Interrupted
 from .plan import DELETES, Action, Plan, Problem, RegistryState
 from .registrations import plan_registrations
 from .schemas import SchemaCache
@@ -32,6 +33,17 @@ class PlanOptions:
     # (registry, subject) -> mode to restore, from interrupted applies' journals
     recovered_modes: dict[tuple[str, str], str | None] = field(default_factory=dict)
     targets: tuple[str, ...] = ()  # limit the plan (see targets.py)
+
+
+def with_recovery(options: PlanOptions, interrupted: list[Interrupted]) -> PlanOptions:
+    """Plan the restores of the modes that interrupted applies left in IMPORT."""
+    restores = {
+        key: mode
+        for item in interrupted
+        if not item.running
+        for key, mode in item.pending_restores.items()
+    }
+    return replace(options, recovered_modes={**restores, **options.recovered_modes})
 
 
 def targeted_registries(project: Project, only: tuple[str, ...] = ()) -> list[str]:

@@ -22,6 +22,8 @@ from reconciler.engine import (
     make_plan,
     open_clients,
     refusal,
+    stale_registries,
+    what_changed,
 )
 from reconciler.registry import RegistryClient
 from reconciler.render import render_markdown
@@ -55,19 +57,6 @@ def can_elicit(ctx: Context) -> bool:
     elicitation = capabilities.elicitation if capabilities is not None else None
     # A bare `elicitation: {}` (before modes existed) means form support; url-only does not.
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
-
-
-def _summary(action_dict: dict[str, object]) -> str:
-    detail = action_dict.get("after") or action_dict.get("version") or ""
-    return f"{action_dict['kind']} {action_dict['target'] or '(global)'} {detail}".strip()
-
-
-def _what_changed(saved: Plan, current: Plan) -> str:
-    before = [_summary(a.to_dict()) for a in saved.actions]
-    now = [_summary(a.to_dict()) for a in current.actions]
-    lines = [f"  no longer needed: {s}" for s in before if s not in now]
-    lines += [f"  now also needed: {s}" for s in now if s not in before]
-    return "\n".join(lines[:20]) or "  the same actions, from a different starting state"
 
 
 def _step(result: StepResult, index: int) -> StepReport:
@@ -124,16 +113,14 @@ async def run_apply(state: ServerState, stored: StoredPlan, ctx: Context) -> App
     options, _ = state.with_recovery(project, stored.options)
     async with engine_errors(), open_clients(project, stored.registries) as clients:
         current = await make_plan(project, clients, options)
-        fingerprints = {r.name: r.fingerprint for r in current.registries}
-        stale = sorted(
-            r.name for r in stored.plan.registries if fingerprints.get(r.name) != r.fingerprint
-        )
+        stale = stale_registries(stored.plan, current)
         if stale:
             state.plans.pop(stored.plan_id, None)
             raise ToolError(
                 f"the live state of registry {', '.join(stale)} changed since plan "
                 f"{stored.plan_id} was made; nothing was applied. Since then:\n"
-                f"{_what_changed(stored.plan, current)}\nMake a new plan."
+                + "\n".join(f"  {line}" for line in what_changed(stored.plan, current))
+                + "\nMake a new plan."
             )
         todo = stored.plan
         if not todo.has_changes:

@@ -12,11 +12,18 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler.engine import JOURNAL_DIR, Interrupted, Plan, PlanOptions, find_interrupted
+from reconciler.engine import (
+    JOURNAL_DIR,
+    Interrupted,
+    Plan,
+    PlanOptions,
+    find_interrupted,
+    with_recovery,
+)
 from reconciler.spec import Project, SpecErrors, load_project
 
 from .auth import principal
@@ -67,9 +74,7 @@ class ServerState:
         Returns the options and a warning per interrupted apply.
         """
         stopped = [i for i in self.interrupted(project) if not i.running]
-        restores = {k: v for i in stopped for k, v in i.pending_restores.items()}
-        options = replace(options, recovered_modes={**restores, **options.recovered_modes})
-        return options, [i.describe() for i in stopped]
+        return with_recovery(options, stopped), [i.describe() for i in stopped]
 
     def remember(self, plan: Plan, registries: tuple[str, ...], options: PlanOptions) -> StoredPlan:
         stored = StoredPlan(

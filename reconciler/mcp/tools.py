@@ -13,9 +13,9 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from reconciler.compatibility import LEVELS, check, parse
-from reconciler.engine import open_clients, targeted_registries
+from reconciler.engine import open_clients, targeted_registries, versions_to_check
 from reconciler.engine.contexts import context_prefix, qualify
-from reconciler.registry import NotFoundError, Reference, RegistryClient
+from reconciler.registry import RegistryClient
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
 
@@ -65,18 +65,6 @@ async def registry_client(project: Project, name: str) -> AsyncIterator[Registry
         raise ToolError(f"no registry {name!r} in the project file (it names {known})")
     async with engine_errors(), open_clients(project, [name]) as clients:
         yield clients[name]
-
-
-async def _reference_texts(client: RegistryClient, refs: tuple[Reference, ...]) -> dict[str, str]:
-    """Reference name -> schema text, following references of references."""
-    texts: dict[str, str] = {}
-    for ref in refs:
-        if ref.name not in texts:
-            stored = await client.get_version(ref.subject, ref.version)
-            texts[ref.name] = stored.schema
-            nested = await _reference_texts(client, stored.references)
-            texts.update({k: v for k, v in nested.items() if k not in texts})
-    return texts
 
 
 def register_read_tools(server: MCPServer, state: ServerState, access: Access) -> None:
@@ -181,23 +169,15 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
         if registry is not None and subject is not None:
             project = state.load()
             async with registry_client(project, registry) as client:
-                if level is None:
-                    level = await client.get_config(subject, default_to_global=True) or "BACKWARD"
-                try:
-                    numbers = await client.get_versions(subject)
-                except NotFoundError:
-                    numbers = []
-                if not level.endswith("_TRANSITIVE"):
-                    numbers = numbers[-1:]
-                for number in numbers:
-                    stored = await client.get_version(subject, number)
-                    if stored.schema_type != schema_type:
-                        raise ToolError(
-                            f"{subject} version {number} is {stored.schema_type}, not {schema_type}"
-                        )
-                    texts = await _reference_texts(client, stored.references)
-                    previous_texts.append((stored.schema, texts))
-                    labels.append(f"{subject} version {number}")
+                level, stored_versions = await versions_to_check(client, subject, level)
+            for stored in stored_versions:
+                if stored.schema_type != schema_type:
+                    raise ToolError(
+                        f"{subject} version {stored.version} is {stored.schema_type}, "
+                        f"not {schema_type}"
+                    )
+                previous_texts.append((stored.schema, stored.references))
+                labels.append(f"{subject} version {stored.version}")
         else:
             previous_texts = [(text, refs) for text in previous_schemas or []]
             labels = [f"previous_schemas[{i}]" for i in range(len(previous_texts))]
