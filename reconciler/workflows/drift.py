@@ -88,7 +88,7 @@ class DriftReport:
             "registries": [
                 {
                     "name": state.name,
-                    "url": state.display,
+                    "display": state.display,
                     "contexts": list(state.contexts),
                     "drifted": any(d.registry == state.name for d in differences),
                     "fingerprint": state.fingerprint,
