@@ -165,3 +165,28 @@ def test_export_one_context(registries: Registries, tmp_path: Path) -> None:
     assert cli("export", "--url", url, "--context", "sales", "--out", out).exit_code == 0
     assert sorted(p.name for p in (out / "specs").iterdir()) == ["sales.yaml"]
     assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+def test_history_with_a_soft_deleted_version_keeps_numbers_and_migrates(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    for n in (1, 2, 3):
+        fields = [{"name": f"f{i}", "type": "int", "default": 0} for i in range(n)]
+        schema = json.dumps({"type": "record", "name": "R", "fields": fields})
+        httpx.post(f"{url}/subjects/r-value/versions", json={"schema": schema}).raise_for_status()
+    httpx.delete(f"{url}/subjects/r-value/versions/2").raise_for_status()
+
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out, "--history").exit_code == 0
+    spec = yaml.safe_load((out / "specs" / "default.yaml").read_text())
+    assert [v["version"] for v in spec["subjects"]["r-value"]["versions"]] == [1, 3]
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+    target = registries.start("target")
+    migrated = cli(
+        "migrate", tmp_path, "--from", url, "--to", target, "--preserve-ids", "--auto-approve"
+    )
+    assert migrated.exit_code == 0, output(migrated)
+    assert httpx.get(f"{target}/subjects/r-value/versions").json() == [1, 3]
+    assert httpx.get(f"{target}/subjects/r-value/versions/3").json()["id"] == 3
