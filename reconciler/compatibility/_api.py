@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from types import ModuleType
 from typing import Literal
 
@@ -71,14 +72,28 @@ class ParsedSchema:
 
     ``references`` maps the reference name (Avro full name, JSON ``$ref`` URL,
     Protobuf import path) to the referenced schema text.
+
+    ``canonical`` and ``normalized`` are printed on first use and then kept: a
+    compatibility check needs neither, and printing them was half the cost of
+    parsing a new version (Protobuf's canonical form even needs a second
+    compilation, with source positions). Both depend only on the text and
+    the references, so equality compares those.
     """
 
     schema_type: str
     text: str
-    canonical: str
-    normalized: str
     references: Mapping[str, str] = field(default_factory=dict)
     native: object = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def canonical(self) -> str:
+        with _bounded_depth():
+            return str(_format(self.schema_type).canonical(self))
+
+    @cached_property
+    def normalized(self) -> str:
+        with _bounded_depth():
+            return str(_format(self.schema_type).normalized(self))
 
     @property
     def fingerprint(self) -> str:
@@ -185,7 +200,7 @@ def _check(
     return Result(not messages, tuple(messages))
 
 
-_PAIRS: OrderedDict[tuple[str, str, str, str], list[Message]] = OrderedDict()
+_PAIRS: OrderedDict[tuple[str, str, str, str, str], list[Message]] = OrderedDict()
 _PAIRS_MAX = 4096
 _PAIRS_LOCK = threading.Lock()  # the local registry may check from several threads
 
@@ -193,13 +208,20 @@ _PAIRS_LOCK = threading.Lock()  # the local registry may check from several thre
 def _reader_writer(
     fmt: ModuleType, reader: ParsedSchema, writer: ParsedSchema, version: int
 ) -> list[Message]:
-    """The format's verdict for one pair, remembered by canonical forms.
+    """The format's verdict for one pair, remembered by texts and references.
 
     A plan checks the same pairs again and again (every subject, every run of
-    the local registry); the verdict depends only on the two schemas.
+    the local registry); the verdict depends only on the two schemas. The key
+    is each side's text and references (not the canonical forms, which a
+    check does not otherwise need to print).
     """
-    refs = repr(sorted({**reader.references, **writer.references}.items()))
-    key = (reader.schema_type, reader.canonical, writer.canonical, refs)
+    key = (
+        reader.schema_type,
+        reader.text,
+        repr(sorted(reader.references.items())),
+        writer.text,
+        repr(sorted(writer.references.items())),
+    )
     with _PAIRS_LOCK:
         found = _PAIRS.get(key)
         if found is not None:

@@ -40,15 +40,25 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
         schema = avro.schema.make_avsc_object(doc, names)
     except (avro.errors.AvroException, TypeError, ValueError) as exc:
         raise InvalidSchemaError(f"invalid Avro schema: {exc}") from exc
+    return ParsedSchema("AVRO", text, references, native=schema)
+
+
+def _as_json(parsed: ParsedSchema) -> object:
     # to_json() keeps doc, defaults, aliases, logicalType and custom props, so
     # it changes exactly when the registry would assign a new id. Referenced
     # named types are written by name, not inlined (as Confluent's
     # canonicalString does with Schema.toString(referencedSchemas, ...)): a
     # stored canonical form must parse again with the same references.
-    as_json = schema.to_json(_names_with_references(references))
-    canonical = json.dumps(as_json, separators=(",", ":"))
-    normalized = json.dumps(as_json, separators=(",", ":"), sort_keys=True)
-    return ParsedSchema("AVRO", text, canonical, normalized, references, native=schema)
+    schema: avro.schema.Schema = parsed.native  # type: ignore[assignment]
+    return schema.to_json(_names_with_references(dict(parsed.references)))
+
+
+def canonical(parsed: ParsedSchema) -> str:
+    return json.dumps(_as_json(parsed), separators=(",", ":"))
+
+
+def normalized(parsed: ParsedSchema) -> str:
+    return json.dumps(_as_json(parsed), separators=(",", ":"), sort_keys=True)
 
 
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:

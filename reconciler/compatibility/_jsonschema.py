@@ -912,9 +912,16 @@ def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedS
             raise InvalidSchemaError(f"reference {name}: not valid JSON: {exc}") from exc
     loader = _Loader(doc, ref_docs, _draft(doc) in _DRAFT_2019_OR_LATER)
     tree = loader.load_root()
-    canonical = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
-    normalized = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    return ParsedSchema("JSON", text, canonical, normalized, dict(references), native=tree)
+    return ParsedSchema("JSON", text, dict(references), native=tree)
+
+
+def canonical(parsed: ParsedSchema) -> str:
+    return json.dumps(json.loads(parsed.text), separators=(",", ":"), ensure_ascii=False)
+
+
+def normalized(parsed: ParsedSchema) -> str:
+    doc = json.loads(parsed.text)
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
 def parse(text: str, references: dict[str, str]) -> ParsedSchema:

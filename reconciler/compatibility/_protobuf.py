@@ -30,7 +30,7 @@ from google.protobuf import descriptor_pb2
 from grpc_tools import _protoc_compiler
 
 from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
-from ._protoprint import SCALARS, Printer, in_normal_order, written_types
+from ._protoprint import SCALARS, Printer, written_types
 
 COMPATIBLE_CHANGES: frozenset[str] = frozenset(
     {
@@ -106,11 +106,16 @@ class _TypeInfo:
 
 @dataclass(frozen=True)
 class _Model:
-    """The parsed file, every type it can see by full name, and its imports' texts."""
+    """The parsed file, every type it can see by full name, and its imports' texts.
+
+    ``files`` are the compiled imports followed by the file itself, as the
+    printer takes them.
+    """
 
     file: descriptor_pb2.FileDescriptorProto
     types: dict[str, _TypeInfo]
     sources: dict[str, str]
+    files: tuple[descriptor_pb2.FileDescriptorProto, ...]
 
 
 def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _TypeInfo]:
@@ -138,8 +143,12 @@ def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _Ty
 _IMPORT = re.compile(r'\bimport\s+(?:public\s+|weak\s+)?"([^"]+)"')
 
 
-def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
-    """The serialized ``FileDescriptorSet`` of ``text`` and everything it imports."""
+def _compile(text: str, references: tuple[tuple[str, str], ...], source_info: bool) -> bytes:
+    """The serialized ``FileDescriptorSet`` of ``text`` and everything it imports.
+
+    ``source_info`` adds source positions (a third more protoc time), which
+    only the canonical form needs.
+    """
     scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         root = Path(tmp) / "src"
@@ -150,7 +159,8 @@ def _compile(text: str, references: tuple[tuple[str, str], ...]) -> bytes:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(source, encoding="utf-8")
         out = Path(tmp) / "out.pb"
-        common = ["protoc", f"-I{root}", "--include_imports", "--include_source_info"]
+        common = ["protoc", f"-I{root}", "--include_imports"]
+        common += ["--include_source_info"] if source_info else []
         common.append(f"--descriptor_set_out={out}")
         # descriptor.proto (under Confluent's meta.proto) is large: when it is
         # imported, the shipped imports come precompiled so protoc does not
@@ -245,22 +255,30 @@ def _run_protoc(args: list[str], errors: Path) -> tuple[int, str]:
 
 @lru_cache(maxsize=1024)
 def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedSchema:
-    fds = descriptor_pb2.FileDescriptorSet.FromString(_compile(text, references))
+    fds = descriptor_pb2.FileDescriptorSet.FromString(_compile(text, references, False))
     main = next(f for f in fds.file if f.name == _MAIN)
-    model = _Model(main, _index(fds.file), dict(references))
-    files = [*(f for f in fds.file if f.name != _MAIN), main]
-    written = written_types(main, text)
-    for fdp in files:
-        fdp.ClearField("source_code_info")  # only needed for the line above
-    canonical = Printer(files, normalize=False, written=written).render()
-    # Both forms are the same text when nothing needs sorting or qualifying.
-    same = not written and in_normal_order(main)
-    normalized = canonical if same else Printer(files, normalize=True).render()
-    return ParsedSchema("PROTOBUF", text, canonical, normalized, dict(references), native=model)
+    files = (*(f for f in fds.file if f.name != _MAIN), main)
+    model = _Model(main, _index(fds.file), dict(references), files)
+    return ParsedSchema("PROTOBUF", text, dict(references), native=model)
 
 
 def parse(text: str, references: dict[str, str]) -> ParsedSchema:
     return _parse_cached(text, tuple(sorted(references.items())))
+
+
+def canonical(parsed: ParsedSchema) -> str:
+    """The file with type names as the source spells them, which takes source positions."""
+    compiled = _compile(parsed.text, tuple(sorted(parsed.references.items())), True)
+    fds = descriptor_pb2.FileDescriptorSet.FromString(compiled)
+    main = next(f for f in fds.file if f.name == _MAIN)
+    written = written_types(main, parsed.text)
+    model: _Model = parsed.native  # type: ignore[assignment]
+    return Printer(model.files, normalize=False, written=written).render()
+
+
+def normalized(parsed: ParsedSchema) -> str:
+    model: _Model = parsed.native  # type: ignore[assignment]
+    return Printer(model.files, normalize=True).render()
 
 
 _Path = tuple[str, ...]

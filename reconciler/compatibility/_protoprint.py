@@ -109,29 +109,6 @@ def _pool_of(serialized_files: tuple[bytes, ...]) -> descriptor_pool.DescriptorP
     return pool
 
 
-def in_normal_order(fdp: descriptor_pb2.FileDescriptorProto) -> bool:
-    """Whether the file is declared in the order normalization sorts to (then both forms match)."""
-
-    def ordered(items: Iterable[_Numbered]) -> bool:
-        numbers = [item.number for item in items]
-        return numbers == sorted(numbers)
-
-    def message_ordered(message: descriptor_pb2.DescriptorProto) -> bool:
-        return (
-            ordered(message.field)
-            and ordered(message.extension)
-            and all(ordered(e.value) for e in message.enum_type)
-            and all(message_ordered(n) for n in message.nested_type)
-        )
-
-    return (
-        list(fdp.dependency) == sorted(fdp.dependency)
-        and ordered(fdp.extension)
-        and all(ordered(e.value) for e in fdp.enum_type)
-        and all(message_ordered(m) for m in fdp.message_type)
-    )
-
-
 _Path = tuple[int, ...]
 # Field numbers of the descriptor messages, as SourceCodeInfo paths use them.
 _MESSAGE_TYPE, _SERVICE, _FILE_EXTENSION = 4, 6, 7
