@@ -201,18 +201,25 @@ class RegistryDiff:
         once every planned config action has run.
         """
         ctx = self.live.contexts[context]
-        if kind is Kind.SET_COMPATIBILITY:
-            chain = [(subject, self.subject_setting(ctx, "compatibility", subject))]
-            if context != DEFAULT:
-                chain.append((context_prefix(context), ctx.compatibility))
-            chain.append(("", self.live.global_compatibility))
-            fallback = DEFAULT_LEVEL
+        what = "compatibility" if kind is Kind.SET_COMPATIBILITY else "mode"
+        if what == "mode":
+            # A global READONLY_OVERRIDE overrides every other mode, in every context.
+            global_mode, key = self._global_mode(desired=desired)
+            if global_mode == "READONLY_OVERRIDE":
+                return global_mode, key
+        chain = [(subject, self.subject_setting(ctx, what, subject))]
+        if context == DEFAULT:
+            # /config and /mode are the default context's level; a named context falls
+            # back to its own level, then to the built-in default, as Confluent does
+            # (there is no global level across contexts).
+            live_global = (
+                self.live.global_compatibility if what == "compatibility" else self.live.global_mode
+            )
+            chain.append(("", live_global))
         else:
-            chain = [(subject, self.subject_setting(ctx, "mode", subject))]
-            if context != DEFAULT:
-                chain.append((context_prefix(context), ctx.mode))
-            chain.append(("", self.live.global_mode))
-            fallback = DEFAULT_MODE
+            live_context = ctx.compatibility if what == "compatibility" else ctx.mode
+            chain.append((context_prefix(context), live_context))
+        fallback = DEFAULT_LEVEL if what == "compatibility" else DEFAULT_MODE
         for target, live_value in chain:
             action = self.config_actions.get((kind, target))
             if desired and action is not None:
@@ -220,6 +227,12 @@ class RegistryDiff:
             if live_value is not None:
                 return live_value, None
         return fallback, None
+
+    def _global_mode(self, *, desired: bool) -> tuple[str | None, tuple[Kind, str] | None]:
+        action = self.config_actions.get((Kind.SET_MODE, ""))
+        if desired and action is not None:
+            return action.after, (Kind.SET_MODE, "")
+        return self.live.global_mode, None
 
     def mode_at_write(self, context: str, subject: str) -> str:
         """The mode a registration into ``subject`` meets when it runs."""
@@ -317,7 +330,10 @@ class RegistryDiff:
             return True
         ctx = self.live.contexts[context]
         own = self.subject_setting(ctx, "mode", subject)
-        if own is None and mode == "READONLY_OVERRIDE":
+        global_mode, _ = self._global_mode(desired=True)
+        # A registry answers a subject's mode with a global READONLY_OVERRIDE too, so
+        # ``own`` cannot tell whether the override is the subject's: the global one wins.
+        if global_mode == "READONLY_OVERRIDE" or (mode == "READONLY_OVERRIDE" and own != mode):
             self.error(
                 subject,
                 "the context or global mode READONLY_OVERRIDE refuses "

@@ -127,3 +127,35 @@ def test_an_inherited_readonly_is_lifted_at_subject_level_only(ws: Workspace) ->
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
     assert ws.registry.get("/mode").json() == {"mode": "READONLY"}
+
+
+def test_a_global_readonly_override_cannot_be_lifted_for_one_subject(ws: Workspace) -> None:
+    _spec(ws, V1, "NONE")
+    ws.apply()
+    ws.registry.put("/mode", {"mode": "READONLY_OVERRIDE"})
+    _spec(ws, V2, "NONE")
+    plan = ws.plan()
+    assert [e.message for e in plan.errors] == [
+        "the context or global mode READONLY_OVERRIDE refuses registrations and cannot be "
+        "lifted for one subject; change that mode in the spec first"
+    ]
+
+
+def test_a_named_context_does_not_inherit_the_global_level(ws: Workspace) -> None:
+    """Confluent: /config is the default context's level; a context falls back to BACKWARD."""
+    ws.write("schemas/order.avsc", V1)
+    ws.write(
+        "specs/main.yaml",
+        """
+        context: billing
+        subjects:
+          orders-value: {schema: ../schemas/order.avsc}
+        """,
+    )
+    ws.apply()
+    ws.registry.put("/config", {"compatibility": "NONE"})
+    ws.write("schemas/order.avsc", V2)
+    plan = ws.plan()
+    assert [e.message.split(":")[0] for e in plan.errors] == [
+        "the new schema is not BACKWARD compatible with version(s) 1"
+    ]
