@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -143,52 +146,119 @@ def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _Ty
 _IMPORT = re.compile(r'\bimport\s+(?:public\s+|weak\s+)?"([^"]+)"')
 
 
+class _Scratch:
+    """A directory for protoc's inputs and outputs, reused from run to run.
+
+    A fresh temporary directory per compilation cost as much as a third of
+    protoc's own time. Scratch directories are lent out one run at a time (a
+    pool as large as the number of concurrent runs), removed at exit by the
+    process that made them, and a run leaves none of its references behind
+    for the next one to import.
+    """
+
+    def __init__(self) -> None:
+        base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+        self.owner = os.getpid()
+        self.path = Path(tempfile.mkdtemp(dir=base, prefix="reconciler-protoc-"))
+        self.root = self.path / "src"
+        self.root.mkdir()
+        weakref.finalize(self, _remove_scratch, self.path, self.owner)
+
+
+def _remove_scratch(path: Path, owner: int) -> None:
+    if os.getpid() == owner:  # a forked child must not remove its parent's directories
+        shutil.rmtree(path, ignore_errors=True)
+
+
+_IDLE: list[_Scratch] = []
+_IDLE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _lend_scratch() -> Iterator[_Scratch]:
+    with _IDLE_LOCK:
+        scratch = _IDLE.pop() if _IDLE else None
+    if scratch is None or scratch.owner != os.getpid():
+        scratch = _Scratch()
+    try:
+        yield scratch
+    finally:
+        with _IDLE_LOCK:
+            _IDLE.append(scratch)
+
+
 def _compile(text: str, references: tuple[tuple[str, str], ...], source_info: bool) -> bytes:
     """The serialized ``FileDescriptorSet`` of ``text`` and everything it imports.
 
     ``source_info`` adds source positions (a third more protoc time), which
     only the canonical form needs.
     """
-    scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-        root = Path(tmp) / "src"
+    with _lend_scratch() as scratch:
+        return _write_and_run(text, references, source_info, scratch)
+
+
+def _write_and_run(
+    text: str, references: tuple[tuple[str, str], ...], source_info: bool, scratch: _Scratch
+) -> bytes:
+    root = scratch.root
+    written: list[Path] = []
+    made: list[Path] = []
+    try:
         for name, source in ((_MAIN, text), *references):
             target = root / name
-            if not target.resolve().is_relative_to(root.resolve()):
+            if name != _MAIN and not target.resolve().is_relative_to(root.resolve()):
                 raise InvalidSchemaError(f"reference name {name!r} leaves the import tree")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            for parent in reversed(Path(name).parents[:-1]):  # without "." itself
+                directory = root / parent
+                if not directory.exists():
+                    directory.mkdir()
+                    made.append(directory)
             target.write_text(source, encoding="utf-8")
-        out = Path(tmp) / "out.pb"
-        common = ["protoc", f"-I{root}", "--include_imports"]
-        common += ["--include_source_info"] if source_info else []
-        common.append(f"--descriptor_set_out={out}")
-        # descriptor.proto (under Confluent's meta.proto) is large: when it is
-        # imported, the shipped imports come precompiled so protoc does not
-        # re-read it; small imports are quicker to read from source. The
-        # schema's own references under src/ are found first. If the quick scan
-        # of import statements missed one, the plain run decides.
-        provided = {name for name, _ in references}
-        imported = {m for t in (text, *(s for _, s in references)) for m in _IMPORT.findall(t)}
-        shipped = _shipped_closure(frozenset((imported - provided) & _shipped().keys()))
-        status, errors = 1, ""
-        if _DESCRIPTOR_PROTO in shipped:
-            precompiled = Path(tmp) / "shipped.pb"
-            precompiled.write_bytes(_shipped_set(shipped))
-            args = [*common, f"--descriptor_set_in={precompiled}", _MAIN]
-            status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
-        if status != 0:
-            args = [*common, f"-I{_BUNDLED}", f"-I{_WELL_KNOWN}", _MAIN]
-            status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
-        if status != 0:
-            lines = [
-                line.replace(f"{root}/", "").replace(_MAIN, "<schema>")
-                for line in errors.splitlines()
-                if line.strip()
-            ]
-            raise InvalidSchemaError(
-                "invalid Protobuf schema: " + ("; ".join(lines) or "protoc refused it")
-            )
-        return out.read_bytes()
+            written.append(target)
+        return _run_compiler(text, references, source_info, scratch)
+    finally:
+        for path in written:
+            path.unlink(missing_ok=True)
+        for directory in reversed(made):
+            directory.rmdir()
+
+
+def _run_compiler(
+    text: str, references: tuple[tuple[str, str], ...], source_info: bool, scratch: _Scratch
+) -> bytes:
+    """protoc over the files under ``scratch.root``; its errors as ``InvalidSchemaError``."""
+    root = scratch.root
+    out = scratch.path / "out.pb"
+    common = ["protoc", f"-I{root}", "--include_imports"]
+    common += ["--include_source_info"] if source_info else []
+    common.append(f"--descriptor_set_out={out}")
+    # descriptor.proto (under Confluent's meta.proto) is large: when it is
+    # imported, the shipped imports come precompiled so protoc does not
+    # re-read it; small imports are quicker to read from source. The
+    # schema's own references under src/ are found first. If the quick scan
+    # of import statements missed one, the plain run decides.
+    provided = {name for name, _ in references}
+    imported = {m for t in (text, *(s for _, s in references)) for m in _IMPORT.findall(t)}
+    shipped = _shipped_closure(frozenset((imported - provided) & _shipped().keys()))
+    status, errors = 1, ""
+    if _DESCRIPTOR_PROTO in shipped:
+        precompiled = scratch.path / "shipped.pb"
+        precompiled.write_bytes(_shipped_set(shipped))
+        args = [*common, f"--descriptor_set_in={precompiled}", _MAIN]
+        status, errors = _run_protoc(args, scratch.path / "errors.txt")
+    if status != 0:
+        args = [*common, f"-I{_BUNDLED}", f"-I{_WELL_KNOWN}", _MAIN]
+        status, errors = _run_protoc(args, scratch.path / "errors.txt")
+    if status != 0:
+        lines = [
+            line.replace(f"{root}/", "").replace(_MAIN, "<schema>")
+            for line in errors.splitlines()
+            if line.strip()
+        ]
+        raise InvalidSchemaError(
+            "invalid Protobuf schema: " + ("; ".join(lines) or "protoc refused it")
+        )
+    return out.read_bytes()
 
 
 @lru_cache(maxsize=1)

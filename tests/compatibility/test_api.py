@@ -356,3 +356,12 @@ def test_protobuf_canonical_keeps_type_names_as_written() -> None:
     assert short.canonical != long.canonical
     assert short.normalized == long.normalized
     assert diff("PROTOBUF", short, long) == []
+
+
+def test_protobuf_references_do_not_outlive_their_compilation() -> None:
+    """protoc's scratch directory is reused: an import must not find an earlier run's reference."""
+    dependency = 'syntax = "proto3"; package dep; message D { string s = 1; }'
+    text = 'syntax = "proto3"; import "deps/d.proto"; message M { dep.D d = 1; }'
+    assert parse("PROTOBUF", text, {"deps/d.proto": dependency}).normalized
+    with pytest.raises(InvalidSchemaError, match="deps/d.proto"):
+        parse("PROTOBUF", text + " ")
