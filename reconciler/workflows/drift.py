@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
-from reconciler.engine import Kind, Plan
+from reconciler.engine import Action, Kind, Plan
 
 FORMAT_VERSION = 1
 
@@ -38,7 +38,7 @@ class Difference:
     source: str | None = None
 
 
-def _difference(action: Any) -> Difference:
+def _difference(action: Action) -> Difference:
     if action.kind is Kind.REGISTER:
         what = "schema"
         live = f"version {action.before}" if action.before else "(missing)"
