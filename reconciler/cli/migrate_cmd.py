@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -33,6 +34,7 @@ from .export_cmd import read
 
 EXIT_OK, EXIT_ERROR = 0, 1
 FULL_TABLE_ROWS = 200  # above this, the table lists only the rows that are not ok
+FULL_PLAN_ACTIONS = 300  # above this, the plan is summarised
 
 
 def _sources(directory: str, source: str, target: str) -> tuple[Source, Source]:
@@ -49,6 +51,30 @@ def _sources(directory: str, source: str, target: str) -> tuple[Source, Source]:
         return one(source, "source"), one(target, "target")
     except KeyError as exc:
         fail(str(exc.args[0]))
+
+
+def _show(plan: Plan) -> None:
+    """The whole plan when it is short; for a big migration, counts and the problems.
+
+    Thousands of registrations with their schema bodies help nobody decide;
+    ``--dry-run`` with a narrower ``--context`` shows a part in full.
+    """
+    if len(plan.actions) <= FULL_PLAN_ACTIONS:
+        console().print(render_text(plan))
+        return
+    kinds = Counter(a.kind.value for a in plan.actions)
+    contexts = Counter(a.context for a in plan.actions)
+    out = console()
+    out.print(f"Plan: {len(plan.actions)} actions (too many to list):", markup=False)
+    for kind, count in sorted(kinds.items()):
+        out.print(f"  {kind:<18} {count}", markup=False)
+    out.print(
+        "  by context: " + ", ".join(f"{c} {n}" for c, n in sorted(contexts.items())),
+        markup=False,
+    )
+    for problem in plan.problems:
+        where = f"{problem.source}: " if problem.source else ""
+        out.print(f"{problem.severity}: {where}{problem.target} {problem.message}", markup=False)
 
 
 def _table(rows: list[Row], ids: bool) -> Table:
@@ -103,7 +129,7 @@ async def _migrate(
     async with RegistryClient.from_config(target.config, base_dir=target.base_dir) as client:
         clients = {target.name: client}
         plan: Plan = await make_plan(project, clients, PlanOptions(allow_force_import=force_import))
-        out.print(render_text(plan))
+        _show(plan)
         if plan.errors:
             fail(f"the migration plan has {len(plan.errors)} error(s); nothing was applied")
         if dry_run:

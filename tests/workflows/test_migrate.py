@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.cli import migrate_cmd
+
 from .conftest import Registries, cli, output
 from .generate import CONTEXTS
 
@@ -116,3 +118,15 @@ def test_credentials_never_appear_in_the_output(
     assert result.exit_code == 0, output(result)
     assert "s3cret" not in output(result)
     assert "t0ps3cret" not in output(result)
+
+
+def test_a_big_migration_plan_is_summarised(
+    source: str, registries: Registries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migrate_cmd, "FULL_PLAN_ACTIONS", 10)
+    target = registries.start("target")
+    result = cli("migrate", tmp_path, "--from", source, "--to", target, "--dry-run")
+    assert result.exit_code == 0, output(result)
+    assert "too many to list" in result.stdout
+    assert "by context: . " in result.stdout
+    assert '"type"' not in result.stdout  # no schema bodies
