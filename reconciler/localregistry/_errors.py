@@ -139,6 +139,11 @@ def invalid_subject(subject: str) -> RegistryError:
     return RegistryError(422, 42208, f"The specified subject '{subject}' is not valid.")
 
 
+def invalid_rule_set(message: str) -> RegistryError:
+    """Confluent's RestInvalidRuleSetException (a RuleSet that fails ``validate()``)."""
+    return RegistryError(422, 42210, message)
+
+
 def store_error(message: str) -> RegistryError:
     return RegistryError(500, 50001, message)
 

@@ -7,15 +7,23 @@ either returns the JSON-ready answer or raises a ``RegistryError``.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.compatibility import ParsedSchema, check
 
 from . import _errors as errors
 from . import _store as store
 from ._contexts import DEFAULT_CONTEXT, Subject, prefix_matcher
+from ._contracts import Contract, validate_rule_set, with_inherited
 from ._requests import LATEST, Reference, SchemaRequest
-from ._schemas import identity, parse_schema, parse_stored, reference_from_json, reference_target
+from ._schemas import (
+    identity,
+    parse_schema,
+    parse_stored,
+    reference_from_json,
+    reference_target,
+    stored_identity,
+)
 from ._settings import (
     READONLY_MODES,
     Settings,
@@ -24,6 +32,16 @@ from ._settings import (
     effective_mode,
     require_writable,
 )
+
+
+def _contract_json(
+    out: dict[str, object], metadata: Contract | None, rule_set: Contract | None
+) -> None:
+    """Confluent writes ``metadata``/``ruleSet`` when set (even as ``{}``), never as null."""
+    if metadata is not None:
+        out["metadata"] = metadata
+    if rule_set is not None:
+        out["ruleSet"] = rule_set
 
 
 def schema_json(version: store.StoredVersion, schema: store.StoredSchema) -> dict[str, object]:
@@ -37,6 +55,7 @@ def schema_json(version: store.StoredVersion, schema: store.StoredSchema) -> dic
         out["schemaType"] = schema.schema_type
     if schema.references:
         out["references"] = schema.references
+    _contract_json(out, schema.metadata, schema.rule_set)
     out["schema"] = schema.schema
     return out
 
@@ -49,7 +68,33 @@ class _Candidate:
     text: str
     schema_type: str
     references: list[Reference]
+    metadata: Contract | None
+    rule_set: Contract | None
     identity: str
+
+    def with_contract(self, metadata: Contract | None, rule_set: Contract | None) -> _Candidate:
+        return replace(
+            self,
+            metadata=metadata,
+            rule_set=rule_set,
+            identity=identity(self.schema_type, self.text, self.references, metadata, rule_set),
+        )
+
+    def registered_json(self, schema_id: int, version: int) -> dict[str, object]:
+        """Confluent's RegisterSchemaResponse for a registration it filled in.
+
+        Confluent answers ``{"id"}`` alone unless the registered schema got
+        metadata or a rule set (or an empty schema was filled from the latest
+        version); then it answers the whole registered schema.
+        """
+        out: dict[str, object] = {"id": schema_id, "version": version}
+        if self.schema_type != "AVRO":
+            out["schemaType"] = self.schema_type
+        if self.references:
+            out["references"] = [r.as_json() for r in self.references]
+        _contract_json(out, self.metadata, self.rule_set)
+        out["schema"] = self.text
+        return out
 
 
 class Registry:
@@ -71,7 +116,13 @@ class Registry:
         parsed = parse_schema(conn, subject, req.schema_type, req.schema, refs)
         text = parsed.normalized if normalize else parsed.canonical
         return _Candidate(
-            parsed, text, req.schema_type, refs, identity(req.schema_type, text, refs)
+            parsed,
+            text,
+            req.schema_type,
+            refs,
+            req.metadata,
+            req.rule_set,
+            identity(req.schema_type, text, refs, req.metadata, req.rule_set),
         )
 
     @staticmethod
@@ -174,14 +225,41 @@ class Registry:
             for candidate_subject in [subject, *self._other_contexts(conn, subject)]:
                 for norm in dict.fromkeys([normalize, True]):
                     candidate = self._candidate(conn, candidate_subject, req, norm)
-                    found = self._find_in_subject(
-                        conn, candidate_subject, candidate, deleted=deleted
-                    )
+                    found = self._look_up(conn, candidate_subject, candidate, deleted=deleted)
                     if found is not None:
                         return schema_json(found, self._schema_of(conn, found))
             if not store.versions_of(conn, subject, deleted=deleted):
                 raise errors.subject_not_found(subject.qualified)
             raise errors.schema_not_found()
+
+    def _look_up(
+        self, conn: sqlite3.Connection, subject: Subject, candidate: _Candidate, *, deleted: bool
+    ) -> store.StoredVersion | None:
+        """Confluent's lookUpSchemaUnderSubject: as sent, then with the latest's contract.
+
+        When the schema as sent is not found, the metadata and rule set the
+        request left out are taken from the latest live version and the lookup
+        is repeated, so that a lookup finds what a registration of the same
+        body would have registered.
+        """
+        found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
+        if found is not None:
+            return found
+        live = store.versions_of(conn, subject)
+        if not live:
+            return None
+        latest = self._schema_of(conn, live[-1])
+        metadata, rule_set = with_inherited(
+            candidate.metadata,
+            candidate.rule_set,
+            (latest.metadata, latest.rule_set),
+            None,
+            explicit_version=False,
+        )
+        if (metadata, rule_set) == (candidate.metadata, candidate.rule_set):
+            return None
+        inherited = candidate.with_contract(metadata, rule_set)
+        return self._find_in_subject(conn, subject, inherited, deleted=deleted)
 
     @staticmethod
     def _find_in_subject(
@@ -191,19 +269,21 @@ class Registry:
         matches = []
         for version in store.versions_of(conn, subject, deleted=deleted):
             schema = store.get_schema(conn, subject.context, version.schema_id)
-            if schema is not None and schema.schema_type == candidate.schema_type:
-                stored_identity = identity(
-                    schema.schema_type,
-                    schema.schema,
-                    [reference_from_json(r) for r in schema.references],
-                )
-                if stored_identity == candidate.identity:
-                    matches.append(version)
+            if (
+                schema is not None
+                and schema.schema_type == candidate.schema_type
+                and stored_identity(schema) == candidate.identity
+            ):
+                matches.append(version)
         return matches[-1] if matches else None
 
     # -- registration ---------------------------------------------------------
 
-    def register(self, subject: Subject, req: SchemaRequest, *, normalize: bool) -> dict[str, int]:
+    def register(
+        self, subject: Subject, req: SchemaRequest, *, normalize: bool
+    ) -> dict[str, object]:
+        if req.rule_set is not None:
+            validate_rule_set(req.rule_set)
         if subject.is_context:
             raise errors.invalid_subject(subject.qualified)
         check_name(subject)
@@ -214,7 +294,7 @@ class Registry:
             # mode, so re-registering is idempotent even in READONLY mode.
             if req.version is None and req.schema and req.schema.strip():
                 candidate = self._candidate(conn, subject, req, normalize)
-                existing = self._find_in_subject(conn, subject, candidate, deleted=False)
+                existing = self._look_up(conn, subject, candidate, deleted=False)
                 if existing is not None and req.id in (None, existing.schema_id):
                     return {"id": existing.schema_id}
             if mode in READONLY_MODES:
@@ -223,7 +303,7 @@ class Registry:
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in import mode")
             if req.id is None and mode != "READWRITE":
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in read-write mode")
-            return {"id": self._register(conn, subject, req, normalize, mode)}
+            return self._register(conn, subject, req, normalize, mode)
 
     def _register(
         self,
@@ -232,27 +312,44 @@ class Registry:
         req: SchemaRequest,
         normalize: bool,
         mode: str,
-    ) -> int:
+    ) -> dict[str, object]:
         every = store.versions_of(conn, subject, deleted=True)
         live = [v for v in every if not v.deleted]
         new_version = store.next_version(conn, subject)
-        if (not req.schema or not req.schema.strip()) and live and mode != "IMPORT":
-            # An empty schema re-registers the latest one (Confluent uses this to
-            # attach new metadata); without a previous version it is invalid.
-            latest = self._schema_of(conn, live[-1])
-            req = SchemaRequest(
-                latest.schema,
-                latest.schema_type,
-                tuple(reference_from_json(r) for r in latest.references),
-                req.id,
-                req.version,
+        filled = False
+        if mode != "IMPORT":
+            # Confluent's maybePopulateFromPrevious; IMPORT registers the body as sent.
+            latest = self._schema_of(conn, live[-1]) if live else None
+            if (not req.schema or not req.schema.strip()) and latest is not None:
+                # An empty schema re-registers the latest one (Confluent uses this to
+                # attach new metadata); without a previous version it is invalid.
+                req = replace(
+                    req,
+                    schema=latest.schema,
+                    schema_type=latest.schema_type,
+                    references=tuple(reference_from_json(r) for r in latest.references),
+                )
+                filled = True
+            metadata, rule_set = with_inherited(
+                req.metadata,
+                req.rule_set,
+                None if latest is None else (latest.metadata, latest.rule_set),
+                new_version,
+                explicit_version=req.version is not None,
             )
+            req = replace(req, metadata=metadata, rule_set=rule_set)
+            filled = filled or metadata is not None or rule_set is not None
         candidate = self._candidate(conn, subject, req, normalize)
+
+        def answer(schema_id: int, version: int) -> dict[str, object]:
+            return candidate.registered_json(schema_id, version) if filled else {"id": schema_id}
+
         schema_id = req.id
         existing_id = store.find_schema_id(conn, subject.context, candidate.identity)
         if existing_id is not None and schema_id in (None, existing_id):
-            if req.version is None and any(v.schema_id == existing_id for v in live):
-                return existing_id
+            holding = [v for v in live if v.schema_id == existing_id]
+            if req.version is None and holding:
+                return answer(existing_id, holding[-1].version)
             schema_id = existing_id
         if mode != "IMPORT":
             messages = self._incompatibilities(conn, subject, candidate, live)
@@ -278,7 +375,7 @@ class Registry:
             if resolved == LATEST:
                 resolved = store.versions_of(conn, target)[-1].version
             store.insert_reference(conn, subject, version, target, resolved)
-        return schema_id
+        return answer(schema_id, version)
 
     @staticmethod
     def _store_schema(
@@ -294,14 +391,11 @@ class Registry:
                 candidate.text,
                 [r.as_json() for r in candidate.references],
                 candidate.identity,
+                candidate.metadata,
+                candidate.rule_set,
             )
             return
-        current_identity = identity(
-            current.schema_type,
-            current.schema,
-            [reference_from_json(r) for r in current.references],
-        )
-        if current_identity != candidate.identity:
+        if stored_identity(current) != candidate.identity:
             raise errors.not_permitted(
                 f"Overwrite new schema with id {schema_id} is not permitted."
             )
@@ -474,6 +568,7 @@ class Registry:
             out["schema"] = schema.schema
             if schema.references:
                 out["references"] = schema.references
+            _contract_json(out, schema.metadata, schema.rule_set)
             if fetch_max_id:
                 # the highest ID ever handed out in the context, as Confluent's ID generator
                 out["maxId"] = store.next_id(conn, schema.context) - 1

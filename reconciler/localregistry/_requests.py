@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from . import _errors as errors
+from ._contracts import Contract, parse_metadata, parse_rule_set
 
 MAX_VERSION = 2**31 - 1
 LATEST = -1
@@ -34,6 +35,9 @@ class SchemaRequest:
     references: tuple[Reference, ...] = field(default_factory=tuple)
     id: int | None = None
     version: int | None = None
+    # canonical forms (see _contracts); None when the body leaves them out
+    metadata: Contract | None = None
+    rule_set: Contract | None = None
 
 
 def parse_json(raw: bytes) -> object:
@@ -101,6 +105,8 @@ def parse_schema_request(raw: bytes) -> SchemaRequest:
         references=tuple(references),
         id=schema_id if schema_id is not None and schema_id >= 0 else None,
         version=version if version else None,
+        metadata=parse_metadata(doc.get("metadata")),
+        rule_set=parse_rule_set(doc.get("ruleSet")),
     )
 
 

@@ -11,6 +11,7 @@ from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
 from . import _errors as errors
 from . import _store as store
 from ._contexts import Subject, parse_subject
+from ._contracts import Contract
 from ._requests import LATEST, Reference
 
 
@@ -101,7 +102,32 @@ def parse_stored(
     )
 
 
-def identity(schema_type: str, text: str, references: list[Reference]) -> str:
-    """Same type, stored text and references -> same ID within a context."""
-    payload = json.dumps([schema_type, text, [r.as_json() for r in references]])
+def identity(
+    schema_type: str,
+    text: str,
+    references: list[Reference],
+    metadata: Contract | None = None,
+    rule_set: Contract | None = None,
+) -> str:
+    """Same type, stored text, references, metadata and rule set -> same ID within a context.
+
+    Confluent's lookup hash (``MD5.ofSchema``) covers metadata and rule set,
+    so the same text with another data contract is another schema with its
+    own ID.  Without either, the hash is the one files written before data
+    contracts were supported hold.
+    """
+    parts: list[object] = [schema_type, text, [r.as_json() for r in references]]
+    if metadata is not None or rule_set is not None:
+        parts += [metadata, rule_set]
+    payload = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def stored_identity(stored: store.StoredSchema) -> str:
+    return identity(
+        stored.schema_type,
+        stored.schema,
+        [reference_from_json(r) for r in stored.references],
+        stored.metadata,
+        stored.rule_set,
+    )

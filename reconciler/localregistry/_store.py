@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ._contexts import Subject
 
@@ -28,6 +29,8 @@ CREATE TABLE IF NOT EXISTS schemas (
     schema      TEXT    NOT NULL,
     refs        TEXT    NOT NULL,
     identity    TEXT    NOT NULL,
+    metadata    TEXT,
+    rule_set    TEXT,
     PRIMARY KEY (context, id)
 );
 CREATE INDEX IF NOT EXISTS schemas_identity ON schemas (context, identity);
@@ -70,6 +73,10 @@ CREATE TABLE IF NOT EXISTS mode (
 );
 """
 
+# PRAGMA user_version of the current layout: 1 added schemas.metadata and
+# schemas.rule_set (data contracts); files without them are migrated on open.
+_LAYOUT_VERSION = 1
+
 # The global scope of config and mode (``/config``, ``/mode``) is stored under
 # this context, which no qualified subject can name (context names start with
 # a dot).
@@ -83,6 +90,8 @@ class StoredSchema:
     schema_type: str
     schema: str
     references: list[dict[str, object]]
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,7 @@ class Store:
                     conn.execute(statement)
             # files written before the contexts table existed
             conn.execute("INSERT OR IGNORE INTO contexts SELECT DISTINCT context FROM versions")
+            _migrate(conn)
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -162,16 +172,48 @@ class Store:
             conn.execute("COMMIT")
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file written by an older version of this module to the current layout.
+
+    Runs inside the opening write transaction, so two processes opening the
+    same old file cannot both add the columns.
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= _LAYOUT_VERSION:
+        return
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(schemas)")}
+    for column in ("metadata", "rule_set"):
+        if column not in columns:
+            conn.execute(f"ALTER TABLE schemas ADD COLUMN {column} TEXT")
+    conn.execute(f"PRAGMA user_version={_LAYOUT_VERSION}")
+
+
 # -- schemas -------------------------------------------------------------------
 
 
-def _schema_row(row: tuple[str, int, str, str, str]) -> StoredSchema:
-    return StoredSchema(row[0], row[1], row[2], row[3], json.loads(row[4]))
+def _json_or_none(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _dumps_or_none(doc: object) -> str | None:
+    return None if doc is None else json.dumps(doc)
+
+
+def _schema_row(row: tuple[str, int, str, str, str, str | None, str | None]) -> StoredSchema:
+    return StoredSchema(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        json.loads(row[4]),
+        _json_or_none(row[5]),
+        _json_or_none(row[6]),
+    )
 
 
 def get_schema(conn: sqlite3.Connection, context: str, schema_id: int) -> StoredSchema | None:
     row = conn.execute(
-        "SELECT context, id, schema_type, schema, refs FROM schemas WHERE context=? AND id=?",
+        "SELECT context, id, schema_type, schema, refs, metadata, rule_set FROM schemas "
+        "WHERE context=? AND id=?",
         (context, schema_id),
     ).fetchone()
     return _schema_row(row) if row else None
@@ -192,11 +234,22 @@ def insert_schema(
     schema: str,
     references: list[dict[str, object]],
     identity: str,
+    metadata: dict[str, Any] | None,
+    rule_set: dict[str, Any] | None,
 ) -> None:
     conn.execute(
-        "INSERT INTO schemas (context, id, schema_type, schema, refs, identity) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (context, schema_id, schema_type, schema, json.dumps(references), identity),
+        "INSERT INTO schemas (context, id, schema_type, schema, refs, identity, metadata, "
+        "rule_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            context,
+            schema_id,
+            schema_type,
+            schema,
+            json.dumps(references),
+            identity,
+            _dumps_or_none(metadata),
+            _dumps_or_none(rule_set),
+        ),
     )
     bump_id_counter(conn, context, schema_id)
 
