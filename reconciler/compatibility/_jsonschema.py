@@ -840,6 +840,8 @@ _SCHEMA_VALUES = (
     "unevaluatedItems",
 )
 
+_NESTING = frozenset((*_SCHEMA_MAPS, *_SCHEMA_LISTS, *_SCHEMA_VALUES))
+
 
 def _check_against_metaschema(validator: Any, schema: Any, where: tuple[str, ...]) -> None:
     """Validate ``schema`` against its metaschema, one subschema at a time.
@@ -849,8 +851,8 @@ def _check_against_metaschema(validator: Any, schema: Any, where: tuple[str, ...
     of a large schema re-validates only the parts that changed, which is most of
     the cost of parsing a JSON Schema.
     """
-    if not isinstance(schema, dict):
-        _check_piece(validator, json.dumps(schema), where)
+    if not isinstance(schema, dict) or schema.keys().isdisjoint(_NESTING):
+        _check_piece(validator, json.dumps(schema), where)  # a leaf is its own shell
         return
     shell = dict(schema)
     nested: list[tuple[Any, tuple[str, ...]]] = []

@@ -494,9 +494,11 @@ class _Differ:
         self._compare_types(o_field, u_field, path)
         # Singular <-> repeated: fine for strings and bytes (same encoding), not for
         # numbers (packed encoding); messages are unaffected.
-        both_scalar = self._kind(o_field, self.o) == self._kind(u_field, self.u) == "SCALAR"
         repeated = (o_field.label == _Field.LABEL_REPEATED, u_field.label == _Field.LABEL_REPEATED)
-        if both_scalar and repeated[0] != repeated[1]:
+        if (
+            repeated[0] != repeated[1]
+            and self._kind(o_field, self.o) == self._kind(u_field, self.u) == "SCALAR"
+        ):
             textual = _scalar_kind(o_field) == "STRING_OR_BYTES"
             kind = "STRING_OR_BYTES" if textual else "NUMERIC"
             self.out.append((f"FIELD_{kind}_LABEL_CHANGED", path))
