@@ -508,7 +508,7 @@ class _Differ:
         if o_kind != u_kind:
             self.out.append(("FIELD_KIND_CHANGED", path))
         elif o_kind == "SCALAR":
-            if _scalar_kind(o_field) != _scalar_kind(u_field):
+            if o_field.type != u_field.type and _scalar_kind(o_field) != _scalar_kind(u_field):
                 self.out.append(("FIELD_SCALAR_KIND_CHANGED", path))
         elif o_kind == "MAP":
             o_entry = self.o.types[o_field.type_name[1:]].descriptor
