@@ -197,25 +197,62 @@ def merge_metadata(old: Contract | None, new: Contract | None) -> Contract | Non
     return _metadata(tags, properties, [*old.get("sensitive", []), *new.get("sensitive", [])])
 
 
+def merge_rule_sets(old: Contract | None, new: Contract | None) -> Contract | None:
+    """Confluent's ``RuleSet.mergeRuleSets``: per list, new rules replace old same-named ones."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    out: Contract = {}
+    for key in RULE_LISTS:
+        old_rules, new_rules = old.get(key, []), new.get(key, [])
+        names = {rule.get("name") for rule in new_rules}
+        merged = [rule for rule in old_rules if rule.get("name") not in names] + new_rules
+        if merged:
+            out[key] = merged
+    return out
+
+
+# config fields holding contracts, with the parser of each
+CONFIG_CONTRACTS = {
+    "defaultMetadata": parse_metadata,
+    "overrideMetadata": parse_metadata,
+    "defaultRuleSet": parse_rule_set,
+    "overrideRuleSet": parse_rule_set,
+}
+
+
+def has_defaults_or_overrides(config: dict[str, object]) -> bool:
+    return any(config.get(key) is not None for key in CONFIG_CONTRACTS)
+
+
 def with_inherited(
     metadata: Contract | None,
     rule_set: Contract | None,
     previous: tuple[Contract | None, Contract | None] | None,
+    config: dict[str, Any],
     new_version: int | None,
     *,
     explicit_version: bool,
 ) -> tuple[Contract | None, Contract | None]:
-    """Confluent's ``maybeSetMetadataRuleSet`` (without config defaults and overrides).
+    """Confluent's ``maybeSetMetadataRuleSet``.
 
     ``metadata`` and ``rule_set`` left out of a registration (JSON null) are
-    taken, each on its own, from ``previous``, the latest live version.  With a
-    ``new_version`` (registration, not lookup) the ``confluent:version``
-    property is set to it when the request named an explicit version or the
-    resulting metadata already has that property.
+    taken, each on its own, from ``previous``, the latest live version.  The
+    result is merged between the config's ``default...`` (under it) and
+    ``override...`` (over it).  With a ``new_version`` (registration, not
+    lookup) the ``confluent:version`` property is set to it when the request
+    named an explicit version or the merged metadata already has that property.
     """
     if previous is not None:
         metadata = previous[0] if metadata is None else metadata
         rule_set = previous[1] if rule_set is None else rule_set
+    metadata = merge_metadata(
+        merge_metadata(config.get("defaultMetadata"), metadata), config.get("overrideMetadata")
+    )
+    rule_set = merge_rule_sets(
+        merge_rule_sets(config.get("defaultRuleSet"), rule_set), config.get("overrideRuleSet")
+    )
     if new_version is not None and (
         explicit_version or CONFLUENT_VERSION in (metadata or {}).get("properties", {})
     ):

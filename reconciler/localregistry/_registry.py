@@ -14,7 +14,12 @@ from reconciler.compatibility import ParsedSchema, check
 from . import _errors as errors
 from . import _store as store
 from ._contexts import DEFAULT_CONTEXT, Subject, prefix_matcher
-from ._contracts import Contract, validate_rule_set, with_inherited
+from ._contracts import (
+    Contract,
+    has_defaults_or_overrides,
+    validate_rule_set,
+    with_inherited,
+)
 from ._requests import LATEST, Reference, SchemaRequest
 from ._schemas import (
     identity,
@@ -253,6 +258,7 @@ class Registry:
             candidate.metadata,
             candidate.rule_set,
             (latest.metadata, latest.rule_set),
+            effective_config(conn, subject),
             None,
             explicit_version=False,
         )
@@ -288,11 +294,18 @@ class Registry:
             raise errors.invalid_subject(subject.qualified)
         check_name(subject)
         with self.store.write() as conn:
-            normalize = normalize or bool(effective_config(conn, subject).get("normalize"))
+            config = effective_config(conn, subject)
+            normalize = normalize or bool(config.get("normalize"))
             mode = effective_mode(conn, subject)
             # Confluent answers an already registered schema before looking at the
-            # mode, so re-registering is idempotent even in READONLY mode.
-            if req.version is None and req.schema and req.schema.strip():
+            # mode, so re-registering is idempotent even in READONLY mode; with
+            # config defaults or overrides it always goes through registration.
+            if (
+                req.version is None
+                and req.schema
+                and req.schema.strip()
+                and not has_defaults_or_overrides(config)
+            ):
                 candidate = self._candidate(conn, subject, req, normalize)
                 existing = self._look_up(conn, subject, candidate, deleted=False)
                 if existing is not None and req.id in (None, existing.schema_id):
@@ -334,6 +347,7 @@ class Registry:
                 req.metadata,
                 req.rule_set,
                 None if latest is None else (latest.metadata, latest.rule_set),
+                effective_config(conn, subject),
                 new_version,
                 explicit_version=req.version is not None,
             )

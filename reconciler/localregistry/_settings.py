@@ -13,6 +13,7 @@ from reconciler.compatibility import LEVELS
 from . import _errors as errors
 from . import _store as store
 from ._contexts import DEFAULT_CONTEXT, Subject
+from ._contracts import CONFIG_CONTRACTS, validate_rule_set
 
 DEFAULT_COMPATIBILITY = "BACKWARD"
 DEFAULT_MODE = "READWRITE"
@@ -91,12 +92,24 @@ class Settings:
             return found
 
     def set_config(self, scope: Subject, body: dict[str, object]) -> dict[str, object]:
-        """Store the level (and ``normalize``); the answer is the request, as Confluent's."""
+        """Store the fields given; the answer is the request, as Confluent's.
+
+        Like Confluent's ``ConfigValue.update``, fields the request leaves out
+        keep their stored values; a contract field replaces the stored one whole.
+        """
         level = body.get("compatibility")
         if level is not None and (not isinstance(level, str) or level.upper() not in LEVELS):
             raise errors.invalid_compatibility(level)
         normalize = body.get("normalize")
-        if level is None and normalize is None:
+        contracts = {
+            key: parse(body.get(key))
+            for key, parse in CONFIG_CONTRACTS.items()
+            if body.get(key) is not None
+        }
+        for key in ("defaultRuleSet", "overrideRuleSet"):
+            if key in contracts:
+                validate_rule_set(contracts[key])
+        if level is None and normalize is None and not contracts:
             raise errors.invalid_compatibility(level)
         check_name(scope)
         with self.store.write() as conn:
@@ -110,8 +123,10 @@ class Settings:
             )
             if normalize is not None:
                 updated["normalize"] = normalize
+            updated.update(contracts)
             store.set_config(conn, key, updated)
-        return {k: body[k] for k in ("compatibility", "normalize") if body.get(k) is not None}
+        answer = {k: body[k] for k in ("compatibility", "normalize") if body.get(k) is not None}
+        return {**answer, **contracts}
 
     def delete_config(self, scope: Subject) -> dict[str, object]:
         with self.store.write() as conn:

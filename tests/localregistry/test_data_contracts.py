@@ -325,3 +325,59 @@ def test_files_without_contract_columns_are_migrated(
         assert version(_client, "users-value", 2)["metadata"] == OWNER
     finally:
         current.app = None
+
+
+# -- config defaults and overrides ----------------------------------------------
+
+
+def test_config_default_and_override_metadata_are_merged_in(sr: httpx.Client) -> None:
+    put = sr.put("/config/users-value", json={"defaultMetadata": OWNER})
+    assert put.status_code == 200
+    assert put.json() == {"defaultMetadata": OWNER}
+    assert sr.get("/config/users-value").json() == {
+        "compatibilityLevel": "BACKWARD",
+        "defaultMetadata": OWNER,
+    }
+    assert register(sr, "users-value", V1)["metadata"] == OWNER
+    body = register(sr, "users-value", V2, metadata=PII)
+    assert body["metadata"] == {**PII, **OWNER}  # the default under the request's
+    override = {"properties": {"owner": "platform"}}
+    sr.put("/config/users-value", json={"overrideMetadata": override})
+    # the earlier field is kept: a config update replaces only the fields it names
+    assert sr.get("/config/users-value").json()["defaultMetadata"] == OWNER
+    body = register(sr, "users-value", V3, metadata={"properties": {"owner": "me"}})
+    assert body["metadata"] == override
+
+
+def test_config_rule_sets_merge_by_rule_name(sr: httpx.Client) -> None:
+    other = {"name": "other", "kind": "CONDITION", "type": "CEL", "expr": "true"}
+    sr.put(
+        "/config/users-value",
+        json={"defaultRuleSet": {"domainRules": [RULE, other]}},
+    )
+    replaced = {**RULE, "expr": "false"}
+    body = register(sr, "users-value", V1, ruleSet={"domainRules": [replaced]})
+    names_and_exprs = [(r["name"], r["expr"]) for r in body["ruleSet"]["domainRules"]]
+    assert names_and_exprs == [("other", "true"), ("checkName", "false")]
+    sr.put("/config/users-value", json={"overrideRuleSet": {"domainRules": [RULE]}})
+    body = register(sr, "users-value", V2, ruleSet={"domainRules": [replaced]})
+    names_and_exprs = [(r["name"], r["expr"]) for r in body["ruleSet"]["domainRules"]]
+    assert names_and_exprs == [("other", "true"), ("checkName", "size(message.name) > 0")]
+
+
+def test_with_config_contracts_a_repeat_is_still_the_same_version(sr: httpx.Client) -> None:
+    sr.put("/config/users-value", json={"defaultMetadata": OWNER})
+    first = register(sr, "users-value", V1)
+    # no shortcut through lookup: the registration path answers the whole schema
+    assert register(sr, "users-value", V1) == first
+    assert versions(sr, "users-value") == [1]
+
+
+def test_invalid_config_rule_set_is_42210(sr: httpx.Client) -> None:
+    for key in ("defaultRuleSet", "overrideRuleSet"):
+        response = sr.put("/config", json={key: {"domainRules": [{"name": "x"}]}})
+        assert response.status_code == 422
+        assert error_code(response) == 42210
+    response = sr.put("/config", json={"defaultMetadata": {"sensitive": 1}})
+    assert response.status_code == 400
+    assert sr.get("/config").json() == {"compatibilityLevel": "BACKWARD"}
