@@ -316,7 +316,7 @@ class Registry:
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in import mode")
             if req.id is None and mode != "READWRITE":
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in read-write mode")
-            return self._register(conn, subject, req, normalize, mode)
+            return self._register(conn, subject, req, normalize, mode, config)
 
     def _register(
         self,
@@ -325,6 +325,7 @@ class Registry:
         req: SchemaRequest,
         normalize: bool,
         mode: str,
+        config: dict[str, object],
     ) -> dict[str, object]:
         every = store.versions_of(conn, subject, deleted=True)
         live = [v for v in every if not v.deleted]
@@ -347,7 +348,7 @@ class Registry:
                 req.metadata,
                 req.rule_set,
                 None if latest is None else (latest.metadata, latest.rule_set),
-                effective_config(conn, subject),
+                config,
                 new_version,
                 explicit_version=req.version is not None,
             )
