@@ -47,6 +47,9 @@ MONEY = json.dumps(
 )
 
 
+NO_CONTRACT: dict[str, None] = {"metadata": None, "rule_set": None}  # no data contracts
+
+
 def avro(n: int, version: int) -> str:
     fields: list[dict[str, object]] = [{"name": "id", "type": "string"}]
     fields += [{"name": f"f{i}", "type": ["null", "long"], "default": None} for i in range(version)]
@@ -68,7 +71,9 @@ def build(db: Path, subjects: int, versions: int) -> int:
     next_id = 1
     with db_store.write() as conn:
         money = parse("AVRO", MONEY, {}).canonical
-        store.insert_schema(conn, ".", next_id, "AVRO", money, [], identity("AVRO", money, []))
+        store.insert_schema(
+            conn, ".", next_id, "AVRO", money, [], identity("AVRO", money, []), **NO_CONTRACT
+        )
         store.insert_version(conn, Subject(".", "money-value"), 1, next_id)
         count = 1
         for n in range(1, subjects):
@@ -80,7 +85,14 @@ def build(db: Path, subjects: int, versions: int) -> int:
                 text = parse("AVRO", avro(n, version), texts).canonical
                 as_json = [r.as_json() for r in refs]
                 store.insert_schema(
-                    conn, ".", next_id, "AVRO", text, as_json, identity("AVRO", text, refs)
+                    conn,
+                    ".",
+                    next_id,
+                    "AVRO",
+                    text,
+                    as_json,
+                    identity("AVRO", text, refs),
+                    **NO_CONTRACT,
                 )
                 store.insert_version(conn, subject, version, next_id)
                 for ref in refs:
