@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -161,6 +163,15 @@ class _Node:
         return node
 
 
+# Subtrees without a ``$ref`` depend only on their text and the draft: they are
+# built once and shared, between versions of a schema and within one (ten
+# ``{"type": "number"}`` properties are one node). Nodes are never changed once
+# built, and the differ's results are relative to the nodes compared.
+_SHARED: OrderedDict[tuple[str, bool], _Node] = OrderedDict()
+_SHARED_MAX = 8192
+_SHARED_LOCK = threading.Lock()
+
+
 class _Loader:
     """Builds the typed tree, resolving ``$ref`` in the document and its references."""
 
@@ -229,6 +240,23 @@ class _Loader:
             node = _Node("reference", raw)
             self.pending.append((node, target, pointer, doc))
             return node
+        text = json.dumps(raw)
+        if '"$ref"' in text:
+            return self._typed_tree(raw, doc)
+        key = (text, self.draft2019)
+        with _SHARED_LOCK:
+            node = _SHARED.get(key)
+            if node is not None:
+                _SHARED.move_to_end(key)
+                return node
+        node = self._typed_tree(raw, doc)
+        with _SHARED_LOCK:
+            _SHARED[key] = node
+            if len(_SHARED) > _SHARED_MAX:
+                _SHARED.popitem(last=False)
+        return node
+
+    def _typed_tree(self, raw: dict[str, Any], doc: str) -> _Node:
         parts = self._extract(raw, doc)
         if not parts:
             node = _Node("empty", raw)
