@@ -492,6 +492,8 @@ class _Differ:
             self._field(o_all[number], u_all[number], where)
 
     def _field(self, o_field: _Field, u_field: _Field, path: _Path) -> None:
+        if o_field == u_field and (o_field.type in SCALARS or o_field.type == _Field.TYPE_ENUM):
+            return  # a scalar or enum field with the same name, type and label: no rule applies
         if o_field.name != u_field.name:
             self.out.append(("FIELD_NAME_CHANGED", path))
         self._compare_types(o_field, u_field, path)
