@@ -18,6 +18,7 @@ from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
 from .contexts import normalize_context, qualify
+from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .diff import WRITE_BLOCKING_MODES, RegistryDiff, source_of
 from .plan import Action, Kind, ReferenceRef, Registration, Scope, Verdict
 from .schemas import same_document
@@ -37,14 +38,33 @@ class _Wanted:
 
     @property
     def identity(self) -> tuple[object, ...]:
-        return (self.parsed.normalized, self.references, self.metadata, self.rule_set)
+        """What an IMPORT compares: the schema, its references and its exact contract."""
+        return (
+            self.parsed.normalized,
+            self.references,
+            canonical_metadata(self.metadata),
+            canonical_rule_set(self.rule_set),
+        )
 
 
 def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[object, ...]:
     texts = diff.live_reference_texts(context, version)
     refs = tuple(ReferenceRef(n, s, v) for n, s, v in version.references)
     normalized = diff.cache.identity(version.schema_type, version.schema, texts)
-    return (normalized, refs, version.metadata or None, version.rule_set or None)
+    return (
+        normalized,
+        refs,
+        canonical_metadata(version.metadata),
+        canonical_rule_set(version.rule_set),
+    )
+
+
+def _matches(diff: RegistryDiff, context: str, version: LiveVersion, wanted: _Wanted) -> bool:
+    """Whether a live version is the desired one: same schema and references, and a
+    contract that satisfies the spec's (a contract the spec leaves out is inherited)."""
+    return _identity(diff, context, version)[:2] == wanted.identity[:2] and contract_matches(
+        wanted.metadata, wanted.rule_set, version.metadata, version.rule_set
+    )
 
 
 def _wanted(
@@ -72,8 +92,8 @@ def _wanted(
         parsed,
         references,
         texts,
-        dict(metadata) if metadata else None,
-        dict(rule_set) if rule_set else None,
+        None if metadata is None else dict(metadata),
+        None if rule_set is None else dict(rule_set),
     )
 
 
@@ -101,9 +121,7 @@ def _unchanged(
         or not same_document(spec.type, live.schema, text)
     ):
         return False
-    if (dict(metadata) if metadata else None) != live.metadata or (
-        dict(rule_set) if rule_set else None
-    ) != live.rule_set:
+    if not contract_matches(metadata, rule_set, live.metadata, live.rule_set):
         return False
     if not refs and not live.references:
         return True
@@ -171,11 +189,11 @@ def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     if (
         latest is not None
         and latest.schema_type == spec.type
-        and (_identity(diff, context, latest) == wanted.identity)
+        and _matches(diff, context, latest, wanted)
     ):
         return
     for older in live_versions[:-1]:
-        if older.schema_type == spec.type and _identity(diff, context, older) == wanted.identity:
+        if older.schema_type == spec.type and _matches(diff, context, older, wanted):
             diff.error(
                 subject,
                 f"the desired schema is version {older.version}, not the latest "
@@ -256,7 +274,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
         if wanted is None:
             return
         if version is not None:
-            if _identity(diff, context, version) != wanted.identity:
+            if not _matches(diff, context, version, wanted):
                 diff.error(
                     subject,
                     f"the registry's version {number} differs from the pinned "

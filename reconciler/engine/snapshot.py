@@ -68,8 +68,8 @@ def _live(version: SchemaVersion) -> LiveVersion:
         schema_type=version.schema_type or "AVRO",
         schema=version.schema,
         references=tuple((r.name, r.subject, r.version) for r in version.references),
-        metadata=dict(version.metadata) if version.metadata else None,
-        rule_set=dict(version.rule_set) if version.rule_set else None,
+        metadata=None if version.metadata is None else dict(version.metadata),
+        rule_set=None if version.rule_set is None else dict(version.rule_set),
     )
 
 

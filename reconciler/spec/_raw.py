@@ -131,8 +131,12 @@ class RuleRaw(_Model):
     """A data-contract rule, with Confluent's own field names."""
 
     name: str
-    kind: Literal["TRANSFORM", "CONDITION"]
-    mode: Literal["UPGRADE", "DOWNGRADE", "UPDOWN", "READ", "WRITE", "WRITEREAD"]
+    kind: Literal["TRANSFORM", "CONDITION"] | None = Field(
+        None, description="TRANSFORM when left out, as Confluent defaults it."
+    )
+    mode: Literal["UPGRADE", "DOWNGRADE", "UPDOWN", "READ", "WRITE", "WRITEREAD"] | None = Field(
+        None, description="WRITEREAD when left out, as Confluent defaults it."
+    )
     type: str
     doc: str | None = None
     tags: list[str] | None = None
@@ -146,6 +150,7 @@ class RuleRaw(_Model):
 class RuleSetRaw(_Model):
     migrationRules: list[RuleRaw] | None = None
     domainRules: list[RuleRaw] | None = None
+    encodingRules: list[RuleRaw] | None = None
 
 
 class MetadataRaw(_Model):
