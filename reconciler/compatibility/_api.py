@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import ModuleType
-from typing import Literal
+from typing import Literal, get_args
 
 SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
-SCHEMA_TYPES: tuple[str, ...] = ("AVRO", "JSON", "PROTOBUF")
-LEVELS: tuple[str, ...] = (
+SCHEMA_TYPES: tuple[str, ...] = get_args(SchemaType)
+Level = Literal[
     "NONE",
     "BACKWARD",
     "BACKWARD_TRANSITIVE",
@@ -22,7 +22,8 @@ LEVELS: tuple[str, ...] = (
     "FORWARD_TRANSITIVE",
     "FULL",
     "FULL_TRANSITIVE",
-)
+]
+LEVELS: tuple[str, ...] = get_args(Level)
 
 
 class InvalidSchemaError(ValueError):

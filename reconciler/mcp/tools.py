@@ -12,7 +12,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from reconciler.compatibility import LEVELS, check, parse
+from reconciler.compatibility import LEVELS, Level, SchemaType, check, parse
 from reconciler.engine import open_clients, targeted_registries, versions_to_check
 from reconciler.engine.contexts import context_prefix, qualify
 from reconciler.registry import RegistryClient
@@ -34,16 +34,6 @@ from .models import (
 from .state import ServerState
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
-SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
-Level = Literal[
-    "NONE",
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-]
 RegistryName = Annotated[str, Field(description="A registry name from the project file.")]
 Context = Annotated[
     str | None,

@@ -11,17 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from reconciler.compatibility import Level
+
 from .model import DEFAULT_MAX_DELETES
 
-Level = Literal[
-    "NONE",
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-]
 Mode = Literal["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"]
 SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
 DeleteKind = Literal["soft", "hard"]
