@@ -69,3 +69,12 @@ registry_option = click.option(
     metavar="NAME",
     help="Only this registry (repeatable). Default: every registry the specs target.",
 )
+
+plan_output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the plan.",
+)

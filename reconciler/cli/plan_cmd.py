@@ -22,7 +22,14 @@ from reconciler.engine import (
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec.model import Project
 
-from ._common import console, directory_argument, load, registry_option, run
+from ._common import (
+    console,
+    directory_argument,
+    load,
+    plan_output_option,
+    registry_option,
+    run,
+)
 
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -99,14 +106,7 @@ def plan_options(function: Callable[..., None]) -> Callable[..., None]:
 @click.command()
 @directory_argument
 @registry_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the plan.",
-)
+@plan_output_option
 @click.option(
     "--out",
     "out_file",

@@ -9,20 +9,13 @@ import click
 
 from reconciler.engine import Plan
 
-from ._common import fail
+from ._common import fail, plan_output_option
 from .plan_cmd import show_plan
 
 
 @click.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="How to print the plan.",
-)
+@plan_output_option
 def show(plan_file: str, output: str) -> None:
     """Print a plan saved by `reconcile plan --out`, e.g. as markdown for a PR comment."""
     try:
