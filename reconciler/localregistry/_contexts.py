@@ -57,6 +57,38 @@ def prefix_matcher(prefix: str) -> Callable[[Subject], bool]:
     return lambda subject: subject.qualified.startswith(prefix)
 
 
+@dataclass(frozen=True)
+class PrefixFilter:
+    """``subjectPrefix`` as SQL-friendly parts, all of which a match satisfies.
+
+    ``qualified`` is the prefix of qualified names (exact, as ``prefix_matcher``);
+    ``name`` a prefix of the subject name and ``context`` (None: any) the
+    context that every match has, so that a query can use the index.
+    """
+
+    context: str | None
+    name: str
+    qualified: str
+
+
+def prefix_filter(prefix: str) -> PrefixFilter:
+    """The parts of ``prefix_matcher(prefix)``, for SQL.
+
+    A qualified prefix ``:.ctx:name`` can only match subjects of ``.ctx``
+    (``parse_subject`` never leaves ``:.ctx:`` at the start of a name in the
+    default context), and a prefix without a leading colon only subjects of
+    the default context, whose qualified name is their name.
+    """
+    if prefix.startswith(WILDCARD):
+        return PrefixFilter(None, prefix[len(WILDCARD) :], "")
+    if prefix and not prefix.startswith(":"):
+        return PrefixFilter(DEFAULT_CONTEXT, prefix, prefix)
+    if prefix.startswith(":.") and prefix.count(":") >= 2:
+        subject = parse_subject(prefix)
+        return PrefixFilter(subject.context, subject.name, prefix)
+    return PrefixFilter(None, "", prefix)
+
+
 def context_prefix(context: str) -> str:
     """Confluent's ``normalizeContext``: ``ctx``, ``.ctx`` and ``:.ctx:`` all give ``:.ctx:``."""
     if context.startswith(":."):

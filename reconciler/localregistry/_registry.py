@@ -13,7 +13,7 @@ from reconciler.compatibility import ParsedSchema, check
 
 from . import _errors as errors
 from . import _store as store
-from ._contexts import DEFAULT_CONTEXT, Subject, prefix_matcher
+from ._contexts import DEFAULT_CONTEXT, Subject, prefix_filter, prefix_matcher
 from ._contracts import (
     Contract,
     has_defaults_or_overrides,
@@ -614,17 +614,24 @@ class Registry:
         self, prefix: str, *, deleted: bool, latest_only: bool, offset: int, limit: int
     ) -> list[dict[str, object]]:
         """Every schema version, ordered by context, ID, subject and version."""
-        matches = prefix_matcher(prefix)
+        where = prefix_filter(prefix)
         with self.store.read() as conn:
-            versions = [v for v in store.all_versions(conn, deleted=deleted) if matches(v.subject)]
-            if latest_only:
-                latest: dict[Subject, store.StoredVersion] = {}
-                for v in versions:
-                    if v.subject not in latest or v.version > latest[v.subject].version:
-                        latest[v.subject] = v
-                versions = [v for v in versions if latest[v.subject] is v]
-            page = versions[offset:] if limit < 0 else versions[offset : offset + limit]
-            return [schema_json(v, self._schema_of(conn, v)) for v in page]
+            page = store.schema_page(
+                conn,
+                context=where.context,
+                name_prefix=where.name,
+                qualified_prefix=where.qualified,
+                deleted=deleted,
+                latest_only=latest_only,
+                offset=offset,
+                limit=limit,
+            )
+        out = []
+        for version, schema in page:
+            if schema is None:
+                raise errors.store_error(f"Schema {version.schema_id} is missing from the store")
+            out.append(schema_json(version, schema))
+        return out
 
     def contexts(self) -> list[str]:
         with self.store.read() as conn:

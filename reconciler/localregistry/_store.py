@@ -42,7 +42,10 @@ CREATE TABLE IF NOT EXISTS versions (
     deleted   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (context, subject, version)
 );
-CREATE INDEX IF NOT EXISTS versions_id ON versions (context, schema_id);
+-- GET /schemas pages (and versions of an ID) in listing order, without a sort
+-- and without touching the table
+CREATE INDEX IF NOT EXISTS versions_listing
+    ON versions (context, schema_id, subject, version, deleted);
 CREATE TABLE IF NOT EXISTS references_ (
     context     TEXT    NOT NULL,
     subject     TEXT    NOT NULL,
@@ -74,8 +77,10 @@ CREATE TABLE IF NOT EXISTS mode (
 """
 
 # PRAGMA user_version of the current layout: 1 added schemas.metadata and
-# schemas.rule_set (data contracts); files without them are migrated on open.
-_LAYOUT_VERSION = 1
+# schemas.rule_set (data contracts); 2 replaced the index versions_id
+# (context, schema_id) by versions_listing, which also covers the listing
+# order.  Files of an older layout are migrated on open.
+_LAYOUT_VERSION = 2
 
 # The global scope of config and mode (``/config``, ``/mode``) is stored under
 # this context, which no qualified subject can name (context names start with
@@ -178,12 +183,16 @@ def _migrate(conn: sqlite3.Connection) -> None:
     Runs inside the opening write transaction, so two processes opening the
     same old file cannot both add the columns.
     """
-    if conn.execute("PRAGMA user_version").fetchone()[0] >= _LAYOUT_VERSION:
+    layout = conn.execute("PRAGMA user_version").fetchone()[0]
+    if layout >= _LAYOUT_VERSION:
         return
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(schemas)")}
-    for column in ("metadata", "rule_set"):
-        if column not in columns:
-            conn.execute(f"ALTER TABLE schemas ADD COLUMN {column} TEXT")
+    if layout < 1:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(schemas)")}
+        for column in ("metadata", "rule_set"):
+            if column not in columns:
+                conn.execute(f"ALTER TABLE schemas ADD COLUMN {column} TEXT")
+    # versions_listing was created with the other tables; its prefix did this one's job
+    conn.execute("DROP INDEX IF EXISTS versions_id")
     conn.execute(f"PRAGMA user_version={_LAYOUT_VERSION}")
 
 
@@ -309,14 +318,57 @@ def versions_with_id(
     return [_version_row(r) for r in rows]
 
 
-def all_versions(conn: sqlite3.Connection, *, deleted: bool = False) -> list[StoredVersion]:
-    """Every version, by context, ID, subject and version."""
+# a subject's qualified name (see _contexts.Subject.qualified)
+_QUALIFIED = (
+    "CASE WHEN v.context = '.' THEN v.subject ELSE ':' || v.context || ':' || v.subject END"
+)
+
+
+def schema_page(
+    conn: sqlite3.Connection,
+    *,
+    context: str | None,
+    name_prefix: str,
+    qualified_prefix: str,
+    deleted: bool,
+    latest_only: bool,
+    offset: int,
+    limit: int,
+) -> list[tuple[StoredVersion, StoredSchema | None]]:
+    """One page of ``GET /schemas``: versions by context, ID, subject and version.
+
+    Filters: ``context`` (None for all), subject names starting with
+    ``name_prefix`` and qualified names starting with ``qualified_prefix``,
+    soft-deleted versions only with ``deleted``, and with ``latest_only``
+    only each subject's highest version among those.  ``limit < 0`` is no
+    limit.  The page is cut in the index (``versions_listing``) before its
+    schemas are joined, so a page costs its own rows plus a scan of the
+    skipped index entries, not a load of the whole listing.  A version whose
+    schema row is missing comes with None.
+    """
     rows = conn.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE (? OR deleted=0) "
-        "ORDER BY context, schema_id, subject, version",
-        (deleted,),
+        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, s.context, s.id, "
+        "s.schema_type, s.schema, s.refs, s.metadata, s.rule_set FROM ("
+        "SELECT context, subject, version, schema_id, deleted FROM versions v "
+        "WHERE (:context IS NULL OR v.context = :context) AND (:deleted OR v.deleted = 0) "
+        "AND substr(v.subject, 1, length(:name)) = :name "
+        f"AND substr({_QUALIFIED}, 1, length(:qualified)) = :qualified "
+        "AND (NOT :latest OR NOT EXISTS (SELECT 1 FROM versions w WHERE w.context = v.context "
+        "AND w.subject = v.subject AND w.version > v.version AND (:deleted OR w.deleted = 0))) "
+        "ORDER BY v.context, v.schema_id, v.subject, v.version LIMIT :limit OFFSET :offset"
+        ") v LEFT JOIN schemas s ON s.context = v.context AND s.id = v.schema_id "
+        "ORDER BY v.context, v.schema_id, v.subject, v.version",
+        {
+            "context": context,
+            "deleted": deleted,
+            "name": name_prefix,
+            "qualified": qualified_prefix,
+            "latest": latest_only,
+            "limit": limit,
+            "offset": offset,
+        },
     ).fetchall()
-    return [_version_row(r) for r in rows]
+    return [(_version_row(r[:5]), _schema_row(r[5:]) if r[5] is not None else None) for r in rows]
 
 
 def subjects(
