@@ -1,6 +1,6 @@
 """The embedded registry: a Confluent Schema Registry compatible server over SQLite.
 
-``create_app(db_path)`` gives the Starlette app (usable in-process through
+``create_app(db_path)`` gives the ASGI app (usable in-process through
 ``httpx.ASGITransport``); ``serve_in_thread`` runs it under uvicorn for tests
 and benchmarks; ``serve`` runs it in the foreground for ``reconcile registry serve``.
 See docs/local-registry.md for what is implemented and how it differs from Confluent.

@@ -1,14 +1,13 @@
-"""HTTP handlers: request parameters in, registry call, Confluent-shaped JSON out."""
+"""HTTP handlers: request parameters in, registry call, Confluent-shaped JSON out.
+
+Handlers are plain functions; ``_app`` decides on which thread they run.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
 
 from ._contexts import DEFAULT_CONTEXT, WILDCARD, Subject, parse_subject
 from ._registry import Registry
@@ -25,23 +24,35 @@ MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
 SCHEMA_TYPES = ["JSON", "PROTOBUF", "AVRO"]
 
 
-def json_response(
-    body: object, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
+@dataclass(frozen=True)
+class Reply:
+    """A response: status, body and extra headers (the content type is always MEDIA_TYPE)."""
+
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] | None = None
+
+
+def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     # compact UTF-8, as Jackson writes it
-    body_text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(body_text, status_code=status, headers=headers, media_type=MEDIA_TYPE)
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Reply(text.encode("utf-8"), status, headers)
+
+
+def text_response(text: str) -> Reply:
+    return Reply(text.encode("utf-8"))
 
 
 @dataclass
 class Call:
-    """One matched request: the path parameters and the raw request."""
+    """One matched request: the path parameters, the query (last value wins) and the body."""
 
-    request: Request
     params: dict[str, str]
+    query_params: dict[str, str]
+    body: bytes
 
     def query(self, name: str) -> str | None:
-        return self.request.query_params.get(name)
+        return self.query_params.get(name)
 
     def flag(self, name: str) -> bool:
         return parse_bool(self.query(name))
@@ -59,21 +70,18 @@ class Call:
         text = self.query("subject")
         return parse_subject(text) if text else None
 
-    async def body(self) -> bytes:
-        return await self.request.body()
 
-
-Handler = Callable[[Registry, Call], Awaitable[Response]]
+Handler = Callable[[Registry, Call], Reply]
 
 
 # -- root ---------------------------------------------------------------------
 
 
-async def root(registry: Registry, call: Call) -> Response:
+def root(registry: Registry, call: Call) -> Reply:
     return json_response({})
 
 
-async def metadata_id(registry: Registry, call: Call) -> Response:
+def metadata_id(registry: Registry, call: Call) -> Reply:
     """Confluent's ServerClusterId; there is no Kafka cluster behind this registry."""
     return json_response(
         {
@@ -88,23 +96,22 @@ async def metadata_id(registry: Registry, call: Call) -> Response:
     )
 
 
-async def schema_types(registry: Registry, call: Call) -> Response:
+def schema_types(registry: Registry, call: Call) -> Reply:
     return json_response(SCHEMA_TYPES)
 
 
-async def contexts(registry: Registry, call: Call) -> Response:
-    return json_response(await run_in_threadpool(registry.contexts))
+def contexts(registry: Registry, call: Call) -> Reply:
+    return json_response(registry.contexts())
 
 
 # -- subjects -----------------------------------------------------------------
 
 
-async def list_subjects(registry: Registry, call: Call) -> Response:
+def list_subjects(registry: Registry, call: Call) -> Reply:
     prefix = call.query("subjectPrefix")
     offset = max(parse_int(call.query("offset"), 0), 0)
     limit = parse_int(call.query("limit"), -1)
-    found = await run_in_threadpool(
-        registry.list_subjects,
+    found = registry.list_subjects(
         WILDCARD if prefix is None else prefix,
         deleted=call.flag("deleted"),
         deleted_only=call.flag("deletedOnly"),
@@ -112,10 +119,9 @@ async def list_subjects(registry: Registry, call: Call) -> Response:
     return json_response(found[offset:] if limit <= 0 else found[offset : offset + limit])
 
 
-async def list_versions(registry: Registry, call: Call) -> Response:
+def list_versions(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(
-            registry.list_versions,
+        registry.list_versions(
             call.subject(),
             deleted=call.flag("deleted"),
             deleted_only=call.flag("deletedOnly"),
@@ -123,39 +129,30 @@ async def list_versions(registry: Registry, call: Call) -> Response:
     )
 
 
-async def register(registry: Registry, call: Call) -> Response:
+def register(registry: Registry, call: Call) -> Reply:
     subject = call.subject()
-    req = parse_schema_request(await call.body())
+    req = parse_schema_request(call.body)
+    return json_response(registry.register(subject, req, normalize=call.flag("normalize")))
+
+
+def get_version(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(registry.register, subject, req, normalize=call.flag("normalize"))
+        registry.get_version(call.subject(), call.version(), deleted=call.flag("deleted"))
     )
 
 
-async def get_version(registry: Registry, call: Call) -> Response:
+def get_version_schema(registry: Registry, call: Call) -> Reply:
+    found = registry.get_version(call.subject(), call.version(), deleted=call.flag("deleted"))
+    return text_response(str(found["schema"]))
+
+
+def referenced_by(registry: Registry, call: Call) -> Reply:
+    return json_response(registry.referenced_by(call.subject(), call.version()))
+
+
+def delete_version(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(
-            registry.get_version, call.subject(), call.version(), deleted=call.flag("deleted")
-        )
-    )
-
-
-async def get_version_schema(registry: Registry, call: Call) -> Response:
-    found = await run_in_threadpool(
-        registry.get_version, call.subject(), call.version(), deleted=call.flag("deleted")
-    )
-    return Response(str(found["schema"]), media_type=MEDIA_TYPE)
-
-
-async def referenced_by(registry: Registry, call: Call) -> Response:
-    return json_response(
-        await run_in_threadpool(registry.referenced_by, call.subject(), call.version())
-    )
-
-
-async def delete_version(registry: Registry, call: Call) -> Response:
-    return json_response(
-        await run_in_threadpool(
-            registry.delete_version,
+        registry.delete_version(
             call.subject(),
             call.version(),
             permanent=call.flag("permanent"),
@@ -163,12 +160,11 @@ async def delete_version(registry: Registry, call: Call) -> Response:
     )
 
 
-async def lookup(registry: Registry, call: Call) -> Response:
+def lookup(registry: Registry, call: Call) -> Reply:
     subject = call.subject()
-    req = parse_schema_request(await call.body())
+    req = parse_schema_request(call.body)
     return json_response(
-        await run_in_threadpool(
-            registry.lookup,
+        registry.lookup(
             subject,
             req,
             normalize=call.flag("normalize"),
@@ -177,22 +173,17 @@ async def lookup(registry: Registry, call: Call) -> Response:
     )
 
 
-async def delete_subject(registry: Registry, call: Call) -> Response:
-    return json_response(
-        await run_in_threadpool(
-            registry.delete_subject, call.subject(), permanent=call.flag("permanent")
-        )
-    )
+def delete_subject(registry: Registry, call: Call) -> Reply:
+    return json_response(registry.delete_subject(call.subject(), permanent=call.flag("permanent")))
 
 
 # -- schemas ------------------------------------------------------------------
 
 
-async def list_schemas(registry: Registry, call: Call) -> Response:
+def list_schemas(registry: Registry, call: Call) -> Reply:
     prefix = call.query("subjectPrefix")
     return json_response(
-        await run_in_threadpool(
-            registry.list_schemas,
+        registry.list_schemas(
             WILDCARD if prefix is None else prefix,
             deleted=call.flag("deleted"),
             latest_only=call.flag("latestOnly"),
@@ -202,10 +193,9 @@ async def list_schemas(registry: Registry, call: Call) -> Response:
     )
 
 
-async def schema_by_id(registry: Registry, call: Call) -> Response:
+def schema_by_id(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(
-            registry.schema_by_id,
+        registry.schema_by_id(
             call.schema_id(),
             call.id_subject(),
             fetch_max_id=call.flag("fetchMaxId"),
@@ -213,15 +203,14 @@ async def schema_by_id(registry: Registry, call: Call) -> Response:
     )
 
 
-async def schema_text_by_id(registry: Registry, call: Call) -> Response:
-    text = await run_in_threadpool(registry.schema_text_by_id, call.schema_id(), call.id_subject())
-    return Response(text, media_type=MEDIA_TYPE)
+def schema_text_by_id(registry: Registry, call: Call) -> Reply:
+    text = registry.schema_text_by_id(call.schema_id(), call.id_subject())
+    return text_response(text)
 
 
-async def subjects_by_id(registry: Registry, call: Call) -> Response:
+def subjects_by_id(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(
-            registry.subjects_by_id,
+        registry.subjects_by_id(
             call.schema_id(),
             call.id_subject(),
             deleted=call.flag("deleted"),
@@ -229,10 +218,9 @@ async def subjects_by_id(registry: Registry, call: Call) -> Response:
     )
 
 
-async def versions_by_id(registry: Registry, call: Call) -> Response:
+def versions_by_id(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(
-            registry.versions_by_id,
+        registry.versions_by_id(
             call.schema_id(),
             call.id_subject(),
             deleted=call.flag("deleted"),
@@ -249,56 +237,50 @@ def _scope(call: Call) -> Subject:
     return call.subject() if "subject" in call.params else _GLOBAL_SCOPE
 
 
-async def get_config(registry: Registry, call: Call) -> Response:
+def get_config(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(
-            registry.settings.get_config,
+        registry.settings.get_config(
             _scope(call),
             default_to_global=call.flag("defaultToGlobal"),
         )
     )
 
 
-async def put_config(registry: Registry, call: Call) -> Response:
+def put_config(registry: Registry, call: Call) -> Reply:
     scope = _scope(call)
-    body = parse_config_request(await call.body())
-    return json_response(await run_in_threadpool(registry.settings.set_config, scope, body))
+    body = parse_config_request(call.body)
+    return json_response(registry.settings.set_config(scope, body))
 
 
-async def delete_config(registry: Registry, call: Call) -> Response:
-    return json_response(await run_in_threadpool(registry.settings.delete_config, _scope(call)))
+def delete_config(registry: Registry, call: Call) -> Reply:
+    return json_response(registry.settings.delete_config(_scope(call)))
 
 
-async def get_mode(registry: Registry, call: Call) -> Response:
+def get_mode(registry: Registry, call: Call) -> Reply:
     return json_response(
-        await run_in_threadpool(
-            registry.settings.get_mode, _scope(call), default_to_global=call.flag("defaultToGlobal")
-        )
+        registry.settings.get_mode(_scope(call), default_to_global=call.flag("defaultToGlobal"))
     )
 
 
-async def put_mode(registry: Registry, call: Call) -> Response:
+def put_mode(registry: Registry, call: Call) -> Reply:
     scope = _scope(call)
-    mode = parse_field(await call.body(), "mode")
-    return json_response(
-        await run_in_threadpool(registry.settings.set_mode, scope, mode, force=call.flag("force"))
-    )
+    mode = parse_field(call.body, "mode")
+    return json_response(registry.settings.set_mode(scope, mode, force=call.flag("force")))
 
 
-async def delete_mode(registry: Registry, call: Call) -> Response:
-    return json_response(await run_in_threadpool(registry.settings.delete_mode, _scope(call)))
+def delete_mode(registry: Registry, call: Call) -> Reply:
+    return json_response(registry.settings.delete_mode(_scope(call)))
 
 
 # -- compatibility ------------------------------------------------------------
 
 
-async def compatibility(registry: Registry, call: Call) -> Response:
+def compatibility(registry: Registry, call: Call) -> Reply:
     subject = call.subject()
     version = call.version() if "version" in call.params else None
-    req = parse_schema_request(await call.body())
+    req = parse_schema_request(call.body)
     return json_response(
-        await run_in_threadpool(
-            registry.check_compatibility,
+        registry.check_compatibility(
             subject,
             version,
             req,

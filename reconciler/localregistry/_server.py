@@ -42,6 +42,9 @@ def _server(
         log_level="warning",
         access_log=False,
         lifespan="off",
+        # no client addresses are used, so uvicorn's X-Forwarded-* middleware
+        # would only be one more layer per request
+        proxy_headers=False,
     )
     return _Server(config, on_ready)
 
