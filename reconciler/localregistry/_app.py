@@ -29,10 +29,12 @@ _log = logging.getLogger(__name__)
 
 _CONTENT_TYPE = (b"content-type", MEDIA_TYPE.encode("latin-1"))
 
-# (method, pattern split into segments, handler), in the order of ROUTES
-_PATTERNS = [
-    (method, pattern.split("/") if pattern else [], handler) for method, pattern, handler in ROUTES
-]
+# (method, pattern split into segments, handler) by number of segments, in
+# the order of ROUTES
+_PATTERNS: dict[int, list[tuple[str, list[str], Handler]]] = {}
+for _method, _pattern, _handler in ROUTES:
+    _parts = _pattern.split("/") if _pattern else []
+    _PATTERNS.setdefault(len(_parts), []).append((_method, _parts, _handler))
 
 
 def _split(raw_path: str) -> list[str]:
@@ -41,8 +43,6 @@ def _split(raw_path: str) -> list[str]:
 
 
 def _match(parts: list[str], segments: list[str]) -> dict[str, str] | None:
-    if len(parts) != len(segments):
-        return None
     params: dict[str, str] = {}
     for part, segment in zip(parts, segments, strict=True):
         if part.startswith("{"):
@@ -59,7 +59,7 @@ class _Dispatcher:
     @staticmethod
     def resolve(method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
         allowed: list[str] = []
-        for route_method, parts, handler in _PATTERNS:
+        for route_method, parts, handler in _PATTERNS.get(len(segments), []):
             params = _match(parts, segments)
             if params is None:
                 continue

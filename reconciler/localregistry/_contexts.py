@@ -59,11 +59,11 @@ def prefix_matcher(prefix: str) -> Callable[[Subject], bool]:
 
 @dataclass(frozen=True)
 class PrefixFilter:
-    """``subjectPrefix`` as SQL-friendly parts, all of which a match satisfies.
+    """``subjectPrefix`` as SQL-friendly parts: a subject matches if it satisfies all.
 
-    ``qualified`` is the prefix of qualified names (exact, as ``prefix_matcher``);
-    ``name`` a prefix of the subject name and ``context`` (None: any) the
-    context that every match has, so that a query can use the index.
+    ``context`` (None: any) and a prefix of the subject ``name`` narrow the
+    query to an index range; ``qualified`` (empty: none) is a prefix of the
+    qualified name, for the prefixes that are not of that form.
     """
 
     context: str | None
@@ -72,20 +72,21 @@ class PrefixFilter:
 
 
 def prefix_filter(prefix: str) -> PrefixFilter:
-    """The parts of ``prefix_matcher(prefix)``, for SQL.
+    """The same set of subjects as ``prefix_matcher(prefix)``, for SQL.
 
-    A qualified prefix ``:.ctx:name`` can only match subjects of ``.ctx``
-    (``parse_subject`` never leaves ``:.ctx:`` at the start of a name in the
-    default context), and a prefix without a leading colon only subjects of
-    the default context, whose qualified name is their name.
+    A prefix without a leading colon can only match subjects of the default
+    context, whose qualified name is their name; ``:.ctx:name`` only subjects
+    of ``.ctx`` (``parse_subject`` never leaves ``:.ctx:`` at the start of a
+    default-context name, and context names hold no colon).
     """
     if prefix.startswith(WILDCARD):
         return PrefixFilter(None, prefix[len(WILDCARD) :], "")
     if prefix and not prefix.startswith(":"):
-        return PrefixFilter(DEFAULT_CONTEXT, prefix, prefix)
+        return PrefixFilter(DEFAULT_CONTEXT, prefix, "")
     if prefix.startswith(":.") and prefix.count(":") >= 2:
         subject = parse_subject(prefix)
-        return PrefixFilter(subject.context, subject.name, prefix)
+        if subject.context != DEFAULT_CONTEXT:
+            return PrefixFilter(subject.context, subject.name, "")
     return PrefixFilter(None, "", prefix)
 
 

@@ -213,7 +213,8 @@ def _schema_row(row: tuple[str, int, str, str, str, str | None, str | None]) -> 
         row[1],
         row[2],
         row[3],
-        json.loads(row[4]),
+        # most schemas have no references: skip the JSON parser for them
+        [] if row[4] == "[]" else json.loads(row[4]),
         _json_or_none(row[5]),
         _json_or_none(row[6]),
     )
@@ -341,29 +342,40 @@ def schema_page(
     ``name_prefix`` and qualified names starting with ``qualified_prefix``,
     soft-deleted versions only with ``deleted``, and with ``latest_only``
     only each subject's highest version among those.  ``limit < 0`` is no
-    limit.  The page is cut in the index (``versions_listing``) before its
-    schemas are joined, so a page costs its own rows plus a scan of the
-    skipped index entries, not a load of the whole listing.  A version whose
-    schema row is missing comes with None.
+    limit.  The page is cut in the covering index ``versions_listing``
+    before its schemas are joined, so a page costs its own rows plus a walk
+    over the skipped index entries, not a load of the whole listing; only the
+    filters that apply are in the SQL, as each one is evaluated on every
+    skipped entry.  A version whose schema row is missing comes with None.
     """
+    where = ["1"]
+    if context is not None:
+        where.append("v.context = :context")
+    if not deleted:
+        where.append("v.deleted = 0")
+    if name_prefix:
+        where.append("substr(v.subject, 1, length(:name)) = :name")
+    if qualified_prefix:
+        where.append(f"substr({_QUALIFIED}, 1, length(:qualified)) = :qualified")
+    if latest_only:
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM versions w WHERE w.context = v.context "
+            "AND w.subject = v.subject AND w.version > v.version"
+            + ("" if deleted else " AND w.deleted = 0")
+            + ")"
+        )
     rows = conn.execute(
         "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, s.context, s.id, "
         "s.schema_type, s.schema, s.refs, s.metadata, s.rule_set FROM ("
         "SELECT context, subject, version, schema_id, deleted FROM versions v "
-        "WHERE (:context IS NULL OR v.context = :context) AND (:deleted OR v.deleted = 0) "
-        "AND substr(v.subject, 1, length(:name)) = :name "
-        f"AND substr({_QUALIFIED}, 1, length(:qualified)) = :qualified "
-        "AND (NOT :latest OR NOT EXISTS (SELECT 1 FROM versions w WHERE w.context = v.context "
-        "AND w.subject = v.subject AND w.version > v.version AND (:deleted OR w.deleted = 0))) "
+        f"WHERE {' AND '.join(where)} "
         "ORDER BY v.context, v.schema_id, v.subject, v.version LIMIT :limit OFFSET :offset"
         ") v LEFT JOIN schemas s ON s.context = v.context AND s.id = v.schema_id "
         "ORDER BY v.context, v.schema_id, v.subject, v.version",
         {
             "context": context,
-            "deleted": deleted,
             "name": name_prefix,
             "qualified": qualified_prefix,
-            "latest": latest_only,
             "limit": limit,
             "offset": offset,
         },
