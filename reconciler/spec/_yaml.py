@@ -6,6 +6,13 @@ every value and every mapping key by its key path (``("subjects", "a",
 "schema")``). Validation errors (pydantic ``loc`` tuples) are then mapped
 back to the exact node. Interpolation happens here too, because only here is
 the location of each string still known.
+
+Documents are composed by libyaml (``yaml.CSafeLoader``) when PyYAML has it,
+some ten times faster than the pure-Python composer, which stays as the
+fallback and as the one source of error messages: a document libyaml
+refuses is composed again in pure Python, so that a syntax error reads (and
+points) the same either way. Both yield the same nodes with the same marks;
+tests/spec/test_loaders.py compares them on every test project.
 """
 
 from __future__ import annotations
@@ -17,6 +24,11 @@ from typing import Any
 
 import yaml
 
+try:
+    from yaml import CSafeLoader
+except ImportError:  # PyYAML built without libyaml
+    CSafeLoader = None
+
 from ._errors import Collector
 from ._interpolate import interpolate
 from .model import Location
@@ -27,6 +39,12 @@ KeyPath = tuple[str | int, ...]
 # endless) document; spec files come from pull requests, so both are refused
 # before anything is expanded.
 MAX_NODES = 1_000_000
+
+# libyaml's composer recurses in C with no depth check (a document nested
+# ~100,000 levels deep crashes the process), so deeper documents are left to
+# the pure-Python composer, whose recursion is bounded. Building fails past
+# Python's recursion limit anyway ("document nests too deeply"), far below this.
+LIBYAML_MAX_DEPTH = 1_000
 
 
 def to_location(path: Path, mark: yaml.Mark) -> Location:
@@ -99,13 +117,14 @@ class _Builder:
         self,
         path: Path,
         text: str,
-        loader: yaml.SafeLoader,
+        composed: _Composed,
         environ: Mapping[str, str],
         errors: Collector,
     ) -> None:
         self.doc = Document(path, None)
         self.text = text
-        self.loader = loader
+        self.loader = composed.loader
+        self.index_offset = composed.index_offset
         self.environ = environ
         self.errors = errors
 
@@ -119,9 +138,10 @@ class _Builder:
         value = self.loader.construct_object(node)
         if isinstance(value, str):
             value, problems = interpolate(value, self.environ)
-            start = node.start_mark.index
+            start = node.start_mark.index + self.index_offset
+            end = node.end_mark.index + self.index_offset
             for token, problem in problems:
-                token_location, start = self._token_location(token, start, node.end_mark.index)
+                token_location, start = self._token_location(token, start, end)
                 self.errors.error(token_location or location, problem)
             if problems:
                 self.errors.mark_broken(location)
@@ -160,6 +180,61 @@ class _Builder:
         return result
 
 
+@dataclass(frozen=True)
+class _Composed:
+    node: yaml.Node | None
+    loader: yaml.SafeLoader | yaml.CSafeLoader  # the same constructor and resolver
+    # Added to a mark's index to index the text: libyaml does not count a BOM.
+    index_offset: int = 0
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound of the document's nesting depth, cheap to compute.
+
+    A block collection nests in another only further right (a sequence under
+    a mapping key may share the key's column, its items then move right), so
+    block nesting is at most twice the longest line; and each flow collection
+    needs a ``[`` or ``{`` of its own.
+    """
+    longest = max(map(len, text.split("\n")))
+    return 2 * (longest + 1) + text.count("[") + text.count("{") + 1
+
+
+def _depth(text: str) -> int:
+    """The document's nesting depth, from libyaml's events (without recursion)."""
+    loader = CSafeLoader(text)
+    depth = deepest = 0
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest + 1
+
+
+def _compose_fast(text: str) -> _Composed | None:
+    """The document composed by libyaml, or None to compose it in pure Python.
+
+    None when libyaml is missing or refuses the document (the pure-Python
+    composer then reports the error in its own words), when the document may
+    nest too deeply for libyaml, and where the two are known to differ: a tab
+    (libyaml accepts one as a separator, after ``key:`` or a value, where
+    PyYAML reports an error) and a byte order mark after the start (the
+    pure-Python reader counts no column for it, libyaml does).
+    """
+    if CSafeLoader is None or "\t" in text or "\ufeff" in text[1:]:
+        return None
+    try:
+        if _depth_bound(text) > LIBYAML_MAX_DEPTH and _depth(text) > LIBYAML_MAX_DEPTH:
+            return None
+        loader = CSafeLoader(text)
+        return _Composed(loader.get_single_node(), loader, 1 if text.startswith("\ufeff") else 0)
+    except yaml.YAMLError:
+        return None
+
+
 def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Document | None:
     """Parse one YAML file; report syntax errors at their mark and return None."""
     try:
@@ -167,15 +242,18 @@ def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Docu
     except (OSError, UnicodeDecodeError) as exc:
         errors.error(Location(path, 1, 1), f"cannot read file: {exc}")
         return None
-    loader = yaml.SafeLoader(text)
+    composed = _compose_fast(text)
+    loader = composed.loader if composed else yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        if composed is None:
+            composed = _Composed(loader.get_single_node(), loader)
+        node = composed.node
         if node is None:
             errors.error(Location(path, 1, 1), "file is empty: expected a mapping")
             return None
         if _expanded_size(path, node, {}, set()) > MAX_NODES:
             raise _TooLarge(Location(path, 1, 1), f"document expands to over {MAX_NODES} nodes")
-        builder = _Builder(path, text, loader, environ, errors)
+        builder = _Builder(path, text, composed, environ, errors)
         builder.doc.data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -1,18 +1,65 @@
-"""Fixtures: a project directory in tmp_path, written from {path: text}."""
+"""Fixtures: a project directory in tmp_path, written from {path: text}.
+
+Every project a test writes is also loaded with both YAML composers (libyaml
+and pure Python): ``load``/``errors`` assert that both give the same result,
+and the ``write`` fixture asserts on teardown that every YAML file of the
+project gives the same data, node locations and errors. See test_loaders.py.
+"""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 
-from reconciler.spec import Project, SpecErrors, load_project
+from reconciler.spec import Project, SpecError, SpecErrors, _yaml, load_project
+from reconciler.spec._errors import Collector
 
 Write = Callable[[Mapping[str, str]], Path]
 
 ORDER = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}'
+
+
+def pure_python() -> mock._patch[Any]:
+    """Within it, YAML is composed by the pure-Python loader only."""
+    return mock.patch.object(_yaml, "CSafeLoader", None)
+
+
+def _outcome(root: Path, environ: Mapping[str, str]) -> Project | list[SpecError]:
+    try:
+        return load_project(root, environ=environ)
+    except SpecErrors as exc:
+        return exc.errors
+
+
+def outcomes(root: Path, environ: Mapping[str, str]) -> Project | list[SpecError]:
+    """``load_project``'s result or errors, asserted equal with both composers."""
+    result = _outcome(root, environ)
+    with pure_python():
+        assert _outcome(root, environ) == result, "libyaml and pure Python disagree"
+    return result
+
+
+def documents(root: Path) -> dict[Path, Any]:
+    """Data, value and key locations, and errors of every YAML file under ``root``."""
+    result: dict[Path, Any] = {}
+    for path in sorted([*root.rglob("*.yaml"), *root.rglob("*.yml")]):
+        if path.is_file():
+            errors = Collector()
+            doc = _yaml.load_yaml(path, {}, errors)
+            parsed = None if doc is None else (doc.data, doc.values, doc.keys)
+            result[path] = (parsed, errors.errors)
+    return result
+
+
+def assert_composers_agree(root: Path) -> None:
+    fast = documents(root)
+    with pure_python():
+        assert documents(root) == fast, "libyaml and pure Python disagree"
 
 
 @pytest.fixture
@@ -25,7 +72,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def write(project_dir: Path) -> Write:
+def write(project_dir: Path) -> Iterator[Write]:
     def write(files: Mapping[str, str]) -> Path:
         for name, text in files.items():
             path = project_dir / name
@@ -33,14 +80,18 @@ def write(project_dir: Path) -> Write:
             path.write_text(textwrap.dedent(text).lstrip("\n"))
         return project_dir
 
-    return write
+    yield write
+    assert_composers_agree(project_dir)
 
 
 def load(root: Path, environ: Mapping[str, str] | None = None) -> Project:
-    return load_project(root, environ=environ or {})
+    result = outcomes(root, environ or {})
+    if not isinstance(result, Project):
+        raise SpecErrors(result)
+    return result
 
 
 def errors(root: Path, environ: Mapping[str, str] | None = None) -> list[str]:
-    with pytest.raises(SpecErrors) as caught:
-        load(root, environ)
-    return [str(error) for error in caught.value.errors]
+    result = outcomes(root, environ or {})
+    assert not isinstance(result, Project), "expected errors, the project loaded"
+    return [str(error) for error in result]

@@ -1,0 +1,136 @@
+"""Loading a large spec file: wall seconds and peak memory of ``load_project``.
+
+For each size (default 1,000 and 10,000 subjects) it writes a project the way
+``reconcile export`` does (``workflows.write_specs``: one spec file, one
+``.avsc`` file per subject; Avro records of 2-6 fields, every tenth
+referencing a shared ``Money`` record, every fifth with a subject-level
+compatibility), then loads it in a fresh Python process, so that the peak
+RSS is the load's own. ``--inline`` puts the schemas inside the spec file as
+YAML mappings instead (no schema files: the YAML composer does more work).
+
+Run: ``.venv/bin/python bench/load_specs.py [--sizes 1000 10000] [--repeat 3] [--inline]``.
+Each load prints one line; ``--json`` prints them as JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MONEY = {
+    "type": "record",
+    "name": "Money",
+    "namespace": "bench",
+    "fields": [{"name": "cents", "type": "long"}, {"name": "currency", "type": "string"}],
+}
+
+
+def avro(n: int) -> dict[str, object]:
+    fields: list[dict[str, object]] = [{"name": "id", "type": "string"}]
+    fields += [{"name": f"f{i}", "type": ["null", "long"], "default": None} for i in range(n % 5)]
+    if n % 10 == 0:
+        fields.append({"name": "price", "type": "bench.Money"})
+    return {"type": "record", "name": f"Rec{n}", "namespace": "bench", "fields": fields}
+
+
+def write_project(root: Path, subjects: int, inline: bool) -> None:
+    from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec
+    from reconciler.workflows import write_project_file, write_specs
+    from reconciler.workflows.export import dump_yaml
+
+    money_ref = (ReferenceSpec("bench.Money", "money-value", 1),)
+    specs = {"money-value": SubjectSpec("money-value", schema=json.dumps(MONEY))}
+    for n in range(1, subjects):
+        specs[f"topic{n}-value"] = SubjectSpec(
+            f"topic{n}-value",
+            schema=json.dumps(avro(n)),
+            references=money_ref if n % 10 == 0 else (),
+            compatibility="FULL" if n % 5 == 0 else None,
+        )
+    spec = ContextSpec(path=root, registries=("bench",), context=".", subjects=specs)
+    write_project_file(root, "bench", {"url": "http://localhost:8081"})
+    if not inline:
+        write_specs((spec,), root)
+        return
+    doc: dict[str, object] = {"registry": "bench", "subjects": {}}
+    for name, subject in specs.items():
+        entry: dict[str, object] = {"schema": json.loads(subject.schema or "")}
+        if subject.references:
+            entry["references"] = [{"name": "bench.Money", "subject": "money-value", "version": 1}]
+        if subject.compatibility:
+            entry["compatibility"] = subject.compatibility
+        doc["subjects"][name] = entry  # type: ignore[index]
+    (root / "specs").mkdir()
+    (root / "specs" / "bench.yaml").write_text(dump_yaml(doc), encoding="utf-8")
+
+
+def _peak_mib() -> float:
+    """Peak RSS of this process so far.
+
+    ``VmHWM`` rather than ``ru_maxrss``: the latter survives ``exec`` and so
+    starts at the parent's peak (the parent built the project in memory).
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _load(root: str) -> None:
+    """Child process: load once and print one JSON line."""
+    from reconciler.spec import load_project
+
+    before = _peak_mib()
+    start = time.perf_counter()
+    project = load_project(Path(root), environ={})
+    seconds = time.perf_counter() - start
+    peak = _peak_mib()
+    subjects = sum(len(spec.subjects) for spec in project.specs)
+    result = {"subjects": subjects, "seconds": seconds, "rss_before": before, "peak": peak}
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--repeat", type=int, default=1, help="fresh processes per size")
+    parser.add_argument("--inline", action="store_true", help="schemas inside the spec file")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _load(args.child)
+        return
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            write_project(root, size, args.inline)
+            for _ in range(args.repeat):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", str(root)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                result = {"size": size, "inline": args.inline, **json.loads(out)}
+                if args.json:
+                    print(json.dumps(result), flush=True)
+                else:
+                    print(
+                        f"{size:>6} subjects{' (inline)' if args.inline else ''}: "
+                        f"{result['seconds']:6.2f} s, peak RSS {result['peak']:.0f} MiB "
+                        f"({result['rss_before']:.0f} MiB before loading)",
+                        flush=True,
+                    )
+
+
+if __name__ == "__main__":
+    main()
