@@ -140,11 +140,21 @@ class _References:
         return result
 
 
-def _validate_schema(use: SchemaUse, references: _References, errors: Collector) -> None:
+ParseKey = tuple[str, str, tuple[tuple[str, str], ...]]  # type, text, references' texts
+
+
+def _validate_schema(
+    use: SchemaUse,
+    references: _References,
+    errors: Collector,
+    parsed: dict[ParseKey, str | None],
+) -> None:
     """Parse one schema, with its references' texts from the first registry that has them all.
 
     Every target registry is looked at so that each one missing a referenced
-    subject gets its warning.
+    subject gets its warning. ``parsed`` holds the outcome (the problem, or
+    None) of every schema parsed in this load: a text used by several
+    subjects or versions is parsed once and reported at each use.
     """
     target = use.target
     texts: dict[str, str] | None = {} if not use.references else None
@@ -154,10 +164,16 @@ def _validate_schema(use: SchemaUse, references: _References, errors: Collector)
         texts = texts if texts is not None else found
     if texts is None:
         return
-    try:
-        parse(use.schema_type, use.text, texts)
-    except InvalidSchemaError as exc:
-        errors.error(use.location, f"subject {target.subject!r}: {exc}")
+    key = (use.schema_type, use.text, tuple(texts.items()))
+    if key not in parsed:
+        try:
+            parse(use.schema_type, use.text, texts)
+            parsed[key] = None
+        except InvalidSchemaError as exc:
+            parsed[key] = str(exc)
+    problem = parsed[key]
+    if problem is not None:
+        errors.error(use.location, f"subject {target.subject!r}: {problem}")
 
 
 def check_all(
@@ -166,6 +182,7 @@ def check_all(
     index = _subject_index(loaded, errors)
     _context_settings(loaded, registries, errors)
     references = _References(index, errors)
+    parsed: dict[ParseKey, str | None] = {}
     for item in loaded:
         for use in item.schemas:
-            _validate_schema(use, references, errors)
+            _validate_schema(use, references, errors, parsed)

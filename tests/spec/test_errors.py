@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
+
+from reconciler.spec import _checks
 
 from .conftest import ORDER, Write, errors
 
@@ -140,6 +143,26 @@ def test_invalid_avro(write: Write) -> None:
     root = write({**PROJECT, "specs/a.yaml": f"subjects:\n  a-value:\n    schema: '{bad}'\n"})
     [message] = errors(root)
     assert message.startswith("specs/a.yaml:3:13: subject 'a-value': invalid Avro schema: ")
+
+
+def test_a_schema_used_twice_is_parsed_once_and_reported_at_each_use(write: Write) -> None:
+    bad = '{"type": "record", "name": "A", "fields": [{"name": "x", "type": "strin"}]}'
+    root = write(
+        {
+            **PROJECT,
+            "specs/a.yaml": "subjects:\n  a-value: {schema: a.avsc}\n  b-value: {schema: a.avsc}\n",
+            "specs/b.yaml": f"context: b\nsubjects:\n  a-value:\n    schema: '{bad}'\n",
+            "specs/a.avsc": bad,
+        }
+    )
+    with mock.patch.object(_checks, "parse", wraps=_checks.parse) as parse:
+        messages = [message.split(": invalid Avro schema: ")[0] for message in errors(root)]
+    assert messages == [
+        "specs/a.yaml:2:21: subject 'a-value'",
+        "specs/a.yaml:3:21: subject 'b-value'",
+        "specs/b.yaml:4:13: subject 'a-value'",
+    ]
+    assert parse.call_count == 2  # once with libyaml, once with pure Python (see conftest)
 
 
 def test_invalid_json_in_avro_file(write: Write) -> None:
