@@ -29,12 +29,17 @@ _log = logging.getLogger(__name__)
 
 _CONTENT_TYPE = (b"content-type", MEDIA_TYPE.encode("latin-1"))
 
-# (method, pattern split into segments, handler) by number of segments, in
-# the order of ROUTES
-_PATTERNS: dict[int, list[tuple[str, list[str], Handler]]] = {}
-for _method, _pattern, _handler in ROUTES:
-    _parts = _pattern.split("/") if _pattern else []
-    _PATTERNS.setdefault(len(_parts), []).append((_method, _parts, _handler))
+
+def _patterns() -> dict[int, list[tuple[str, list[str], Handler]]]:
+    """(method, pattern split into segments, handler) by number of segments, in ROUTES order."""
+    out: dict[int, list[tuple[str, list[str], Handler]]] = {}
+    for method, pattern, handler in ROUTES:
+        parts = pattern.split("/") if pattern else []
+        out.setdefault(len(parts), []).append((method, parts, handler))
+    return out
+
+
+_PATTERNS = _patterns()
 
 
 def _split(raw_path: str) -> list[str]:
@@ -101,16 +106,16 @@ class _Dispatcher:
             return json_response({"error_code": 500, "message": "Internal Server Error"}, 500)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request body; None if the client went away before sending all of it."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 class RegistryApp:
@@ -125,7 +130,10 @@ class RegistryApp:
             return
         if scope["type"] != "http":
             return
-        reply = await self.dispatcher.handle(scope, await _read_body(receive))
+        body = await _read_body(receive)
+        if body is None:
+            return  # nobody to answer, and a partial body must not be acted on
+        reply = await self.dispatcher.handle(scope, body)
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
             for k, v in (reply.headers or {}).items()
