@@ -32,6 +32,28 @@ def is_inline(value: Any) -> bool:
     return "\n" in value or "{" in value or value.lstrip().startswith(("[", '"'))
 
 
+class Resolver:
+    """``Path.resolve()`` that resolves each directory once (for one spec file).
+
+    Resolving is some 70 us a path, a component at a time (``realpath`` is
+    pure Python): 0.7 s for 10,000 schema files in one folder. Resolving the
+    directory once and the file name alone (only if it is a symlink) gives
+    the same path: ``realpath`` resolves components in order.
+    """
+
+    def __init__(self) -> None:
+        self._directories: dict[Path, Path] = {}
+
+    def resolve(self, path: Path) -> Path:
+        if path.name in ("", "..") or path.parent == path:
+            return path.resolve()
+        directory = self._directories.get(path.parent)
+        if directory is None:
+            directory = self._directories[path.parent] = path.parent.resolve()
+        resolved = directory / path.name
+        return resolved.resolve() if resolved.is_symlink() else resolved
+
+
 def schema_source(
     value: Any,
     schema_type: str,
@@ -39,6 +61,7 @@ def schema_source(
     root: Path,
     location: Location,
     errors: Collector,
+    resolver: Resolver,
 ) -> SchemaSource | None:
     """Text of a ``schema:`` value, or None after reporting why there is none."""
     if is_inline(value):
@@ -49,7 +72,7 @@ def schema_source(
             return None
         # default=str: YAML turns unquoted dates into date objects; keep their text.
         return SchemaSource(json.dumps(value, indent=2, default=str), None)
-    path = (spec_dir / value).resolve()
+    path = resolver.resolve(spec_dir / value)
     if not path.is_relative_to(root):
         errors.error(location, f"schema path {value!r} resolves outside the project directory")
         return None

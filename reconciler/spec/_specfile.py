@@ -10,7 +10,7 @@ from typing import Any
 
 from ._errors import Collector
 from ._raw import ReferenceRaw, SpecRaw, SubjectRaw, VersionRaw
-from ._schemas import schema_source
+from ._schemas import Resolver, schema_source
 from ._yaml import Document, KeyPath
 from .model import DEFAULT_CONTEXT, ContextSpec, Location, ReferenceSpec, SubjectSpec, VersionSpec
 
@@ -59,6 +59,7 @@ class _SpecResolver:
         self.known = known_registries
         self.errors = errors
         self.schemas: list[SchemaUse] = []
+        self.paths = Resolver()
 
     def error(self, at: KeyPath, message: str, *, on_key: bool = False) -> None:
         self.errors.error(self.doc.key_at(at) if on_key else self.doc.at(at), message)
@@ -122,7 +123,7 @@ class _SpecResolver:
     ) -> tuple[str, Path | None] | None:
         location = self.doc.at(at)
         source = schema_source(
-            value, schema_type, self.doc.path.parent, self.root, location, self.errors
+            value, schema_type, self.doc.path.parent, self.root, location, self.errors, self.paths
         )
         if source is None:
             return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.spec import _schemas
+
 from .conftest import ORDER, Write, errors, load
 
 PROJECT = {"reconcile.yaml": "version: 1\n"}
@@ -290,3 +292,28 @@ def test_reference_to_a_subject_marked_delete(write: Write) -> None:
         }
     )
     assert errors(root) == ["specs/a.yaml:3:42: reference 'Old': subject 'old' is marked delete"]
+
+
+def test_schema_paths_resolve_as_path_resolve(tmp_path: Path) -> None:
+    """The spec loader resolves a directory once per spec file, with the same result."""
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "a.avsc").write_text("{}")
+    (tmp_path / "dirlink").symlink_to(tmp_path / "real" / "sub")
+    (tmp_path / "real" / "filelink.avsc").symlink_to(tmp_path / "real" / "a.avsc")
+    (tmp_path / "real" / "dangling.avsc").symlink_to(tmp_path / "nowhere")
+    spec_dir = tmp_path / "specs"
+    values = [
+        "../real/a.avsc",
+        "../real/filelink.avsc",
+        "../real/dangling.avsc",
+        "../dirlink/../a.avsc",
+        "../dirlink/x.avsc",
+        "../missing/dir/x.avsc",
+        "../real/..",
+        "..",
+        str(tmp_path / "real" / "a.avsc"),
+        "/",
+    ]
+    resolver = _schemas.Resolver()
+    for value in [*values, *values]:  # the second time from the cache
+        assert resolver.resolve(spec_dir / value) == (spec_dir / value).resolve(), value
