@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.registry import RegistryClient, SchemaVersion
@@ -55,9 +55,40 @@ class LiveState:
     contexts: dict[str, ContextState] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        """A digest of everything the plan was computed from."""
-        data = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(data.encode()).hexdigest()
+        """A digest of everything the plan was computed from.
+
+        Fed to the hash piece by piece in a fixed order (``dataclasses.asdict`` of
+        50,000 versions took most of a second).
+        """
+        digest = hashlib.sha256()
+
+        def feed(*parts: object) -> None:
+            digest.update(json.dumps(parts, sort_keys=True, default=str).encode())
+
+        feed(self.registry, self.global_compatibility, self.global_mode)
+        for name in sorted(self.contexts):
+            ctx = self.contexts[name]
+            feed(
+                name,
+                ctx.compatibility,
+                ctx.mode,
+                ctx.subject_compatibility,
+                ctx.subject_mode,
+                ctx.soft_deleted,
+            )
+            for subject in sorted(ctx.versions):
+                for v in ctx.versions[subject]:
+                    feed(
+                        v.subject,
+                        v.version,
+                        v.id,
+                        v.schema_type,
+                        v.schema,
+                        v.references,
+                        v.metadata,
+                        v.rule_set,
+                    )
+        return digest.hexdigest()
 
 
 def _live(version: SchemaVersion) -> LiveVersion:
