@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -108,3 +109,32 @@ def test_two_processes_on_one_file(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_reads_are_answered_while_a_write_waits_for_the_lock(tmp_path: Path) -> None:
+    """A write waiting for another process's lock stalls neither the server nor its reads.
+
+    Reads run on the event loop and writes in worker threads: a write blocked
+    on the SQLite lock must not hold up the loop, and WAL readers do not wait.
+    """
+    db = tmp_path / "registry.db"
+    with serve_in_thread(db) as url, httpx.Client(base_url=url, timeout=60) as client:
+        assert client.put("/config/s-value", json={"compatibility": "FULL"}).status_code == 200
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the database lock
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            write = pool.submit(
+                lambda: httpx.post(
+                    f"{url}/subjects/s-value/versions", json={"schema": _schema(1)}, timeout=60
+                )
+            )
+            time.sleep(0.3)
+            assert not write.done()
+            started = time.monotonic()
+            for _ in range(20):
+                response = client.get("/config/s-value")
+                assert response.json() == {"compatibilityLevel": "FULL"}
+            assert time.monotonic() - started < 5
+            holder.execute("ROLLBACK")
+            holder.close()
+            assert write.result().status_code == 200
