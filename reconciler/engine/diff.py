@@ -51,7 +51,8 @@ class RegistryDiff:
         # subject -> the mode it had before an interrupted apply switched it to IMPORT
         self.recovered_modes = recovered_modes or {}
         self.problems: list[Problem] = []
-        self.unread: set[tuple[str, str]] = set()  # (context, subject) settings not yet read
+        # (context, subject, "compatibility" | "mode") settings the diff needed, not yet read
+        self.unread: set[tuple[str, str, str]] = set()
         # Config and mode actions, keyed by (kind, target) so one change is planned once.
         self.config_actions: dict[tuple[Kind, str], Action] = {}
         self.config_placement: dict[tuple[Kind, str], set[str]] = {}
@@ -75,7 +76,7 @@ class RegistryDiff:
         """
         values = ctx.subject_compatibility if what == "compatibility" else ctx.subject_mode
         if subject not in values:
-            self.unread.add((ctx.context, subject))
+            self.unread.add((ctx.context, subject, what))
             return None
         return values[subject]
 

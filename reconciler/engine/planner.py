@@ -69,23 +69,24 @@ def specs_for(project: Project, registry: str) -> list[ContextSpec]:
     return [s for s in project.specs if registry in s.registries]
 
 
-def managed_subjects(specs: list[ContextSpec]) -> dict[str, list[str]]:
-    """Normalized context -> qualified subjects whose own config and mode are read first.
+def managed_subjects(specs: list[ContextSpec]) -> dict[str, set[tuple[str, str]]]:
+    """Normalized context -> the (subject, "compatibility" | "mode") settings read first.
 
-    Those whose spec sets a compatibility or mode: the diff compares them. The
-    settings of other subjects matter only to a registration into them (the
-    level it is checked under, the mode it meets), so they are read when the
-    diff asks, and a plan with no changes reads none.
+    Those a spec sets: the diff compares them. The other settings of a subject
+    matter only to a registration into it (the level it is checked under, the
+    mode it meets), so they are read when the diff asks, and a plan with no
+    changes reads none.
     """
-    managed: dict[str, list[str]] = defaultdict(list)
+    managed: dict[str, set[tuple[str, str]]] = {}
     for spec in specs:
         context = normalize_context(spec.context)
-        managed[context] += [
-            qualify(context, name)
-            for name, subject in spec.subjects.items()
-            if subject.compatibility or subject.mode
-        ]
-    return dict(managed) or {".": []}
+        settings = managed.setdefault(context, set())  # every context a spec names is read
+        for name, subject in spec.subjects.items():
+            if subject.compatibility:
+                settings.add((qualify(context, name), "compatibility"))
+            if subject.mode:
+                settings.add((qualify(context, name), "mode"))
+    return dict(managed) or {".": set()}
 
 
 def _needs_deleted_listing(specs: list[ContextSpec]) -> set[str]:
@@ -110,7 +111,7 @@ async def _plan_one(
     managed = managed_subjects(specs)
     recovered = {s: m for (r, s), m in options.recovered_modes.items() if r == name}
     for subject in recovered:
-        managed.setdefault(context_of(subject), []).append(subject)
+        managed.setdefault(context_of(subject), set()).add((subject, "mode"))
     live = await snapshot(client, name, managed, _needs_deleted_listing(specs))
 
     def run_diff() -> RegistryDiff:
@@ -131,9 +132,9 @@ async def _plan_one(
     diff = run_diff()
     if diff.unread:
         # Settings the diff needed and the snapshot had not read: read, diff again.
-        unread: dict[str, list[str]] = defaultdict(list)
-        for context, subject in diff.unread:
-            unread[context].append(subject)
+        unread: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for context, subject, what in diff.unread:
+            unread[context].append((subject, what))
         await asyncio.gather(
             *(read_subject_settings(client, live.contexts[c], s) for c, s in unread.items())
         )

@@ -107,13 +107,13 @@ def _live(version: SchemaVersion) -> LiveVersion:
 async def snapshot(
     client: RegistryClient,
     registry: str,
-    managed: dict[str, Iterable[str]],
+    managed: dict[str, Iterable[tuple[str, str]]],
     with_deleted: Iterable[str] = (),
 ) -> LiveState:
     """Read global config/mode, and for each managed context its schemas and config.
 
-    ``managed`` maps a normalized context name to the qualified subjects whose
-    subject-level config and mode are read now (those the specs set); the
+    ``managed`` maps a normalized context name to the (qualified subject,
+    "compatibility" | "mode") settings read now (those the specs set); the
     planner reads others when the diff turns out to need them. For the contexts in
     ``with_deleted`` (those where the specs ask for hard deletes) soft-deleted
     versions are listed too: one more paged listing, only where needed.
@@ -124,7 +124,7 @@ async def snapshot(
         client.get_config(), client.get_mode()
     )
 
-    async def read_context(context: str, subjects: Iterable[str]) -> ContextState:
+    async def read_context(context: str, settings: Iterable[tuple[str, str]]) -> ContextState:
         ctx = ContextState(context)
         prefix = context_prefix(context)
         listing = await client.list_schemas(subject_prefix=prefix or None)
@@ -144,7 +144,7 @@ async def snapshot(
             ctx.compatibility, ctx.mode = await asyncio.gather(
                 client.get_config(prefix), client.get_mode(prefix)
             )
-        await read_subject_settings(client, ctx, subjects)
+        await read_subject_settings(client, ctx, settings)
         return ctx
 
     results = await asyncio.gather(*(read_context(c, s) for c, s in managed.items()))
@@ -153,11 +153,13 @@ async def snapshot(
 
 
 async def read_subject_settings(
-    client: RegistryClient, ctx: ContextState, subjects: Iterable[str]
+    client: RegistryClient, ctx: ContextState, settings: Iterable[tuple[str, str]]
 ) -> None:
-    """Read the subject-level compatibility and mode of ``subjects`` (one request each)."""
-    names = sorted(set(subjects))
-    configs = await asyncio.gather(*(client.get_config(s) for s in names))
-    modes = await asyncio.gather(*(client.get_mode(s) for s in names))
-    ctx.subject_compatibility.update(zip(names, configs, strict=True))
-    ctx.subject_mode.update(zip(names, modes, strict=True))
+    """Read subjects' own compatibility or mode (one request each, concurrently)."""
+    wanted = sorted(set(settings))
+    levels = sorted(subject for subject, what in wanted if what == "compatibility")
+    modes = sorted(subject for subject, what in wanted if what == "mode")
+    configs = await asyncio.gather(*(client.get_config(s) for s in levels))
+    mode_values = await asyncio.gather(*(client.get_mode(s) for s in modes))
+    ctx.subject_compatibility.update(zip(levels, configs, strict=True))
+    ctx.subject_mode.update(zip(modes, mode_values, strict=True))

@@ -153,3 +153,20 @@ def test_a_no_change_plan_reads_no_subject_settings(ws: Workspace) -> None:
     assert not ws.plan().has_changes
     paths = [json.loads(line)["path"] for line in log.read_text().splitlines()]
     assert sorted(paths) == ["/config", "/mode", "/schemas"]
+
+
+def test_a_no_change_plan_reads_only_the_settings_the_spec_sets(ws: Workspace) -> None:
+    ws.write("schemas/s.avsc", json.dumps(AVRO))
+    ws.write(
+        "specs/main.yaml",
+        """
+        subjects:
+          s-value: {schema: ../schemas/s.avsc, compatibility: FULL}
+        """,
+    )
+    ws.apply()
+    log = ws.registry.request_log
+    log.write_text("")
+    assert not ws.plan().has_changes
+    paths = [json.loads(line)["path"] for line in log.read_text().splitlines()]
+    assert sorted(paths) == ["/config", "/config/s-value", "/mode", "/schemas"]
