@@ -237,6 +237,11 @@ def _compose_fast(text: str) -> _Composed | None:
         return None
 
 
+def _code(character: str | int) -> int:
+    """ReaderError's ``character`` is a str, or an int when it came from bytes."""
+    return character if isinstance(character, int) else ord(character)
+
+
 @contextmanager
 def _without_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector, which would otherwise rescan again
@@ -267,9 +272,10 @@ def _load_text(
     path: Path, text: str, environ: Mapping[str, str], errors: Collector
 ) -> Document | None:
     composed = _compose_fast(text)
-    loader = composed.loader if composed else yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = composed.loader if composed else None
     try:
         if composed is None:
+            loader = yaml.SafeLoader(text)
             composed = _Composed(loader.get_single_node(), loader)
         node = composed.node
         if node is None:
@@ -285,6 +291,15 @@ def _load_text(
         problem = exc.problem or exc.context or "invalid YAML"
         errors.error(location, f"YAML syntax error: {problem}")
         return None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a control character, say): not a MarkedYAMLError.
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        errors.error(
+            Location(path, line, column),
+            f"YAML syntax error: character {_code(exc.character):#04x} is not allowed in YAML",
+        )
+        return None
     except _TooLarge as exc:
         errors.error(exc.location, str(exc))
         return None
@@ -292,5 +307,6 @@ def _load_text(
         errors.error(Location(path, 1, 1), "document nests too deeply")
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return builder.doc

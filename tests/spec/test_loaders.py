@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.spec import Project, _yaml
+from reconciler.spec import Project, SpecErrors, _yaml, load_project
 
 from .conftest import assert_composers_agree, documents, outcomes
 
@@ -79,3 +79,15 @@ def test_examples_load_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
         assert isinstance(outcomes(root, {}), Project)
         assert documents(root)
         assert_composers_agree(root)
+
+
+def test_a_control_character_is_an_error_at_its_place(tmp_path: Path) -> None:
+    (tmp_path / "reconcile.yaml").write_text("version: 1\nspecs: [specs/*.yaml]\n")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs/a.yaml").write_text("subjects:\n  a-value: {delete: s\x01oft}\n")
+    with pytest.raises(SpecErrors) as caught:
+        load_project(tmp_path)
+    assert [str(e).split(": ", 1)[1] for e in caught.value.errors] == [
+        "YAML syntax error: character 0x01 is not allowed in YAML"
+    ]
+    assert "a.yaml:2:22" in str(caught.value.errors[0])
