@@ -127,24 +127,31 @@ async def snapshot(
     async def read_context(context: str, settings: Iterable[tuple[str, str]]) -> ContextState:
         ctx = ContextState(context)
         prefix = context_prefix(context)
-        listing = await client.list_schemas(subject_prefix=prefix or None)
-        for version in sorted(listing, key=lambda v: (v.subject, v.version)):
-            if context_of(version.subject) != context:
-                continue
-            ctx.versions.setdefault(version.subject, []).append(_live(version))
-        if context in with_deleted:
-            everything = await client.list_schemas(subject_prefix=prefix or None, deleted=True)
-            for version in sorted(everything, key=lambda v: (v.subject, v.version)):
-                live = {v.version for v in ctx.versions.get(version.subject, [])}
-                if context_of(version.subject) == context and version.version not in live:
-                    ctx.soft_deleted.setdefault(version.subject, []).append(version.version)
-        if context == DEFAULT:
-            ctx.compatibility, ctx.mode = state.global_compatibility, state.global_mode
-        else:
-            ctx.compatibility, ctx.mode = await asyncio.gather(
-                client.get_config(prefix), client.get_mode(prefix)
-            )
-        await read_subject_settings(client, ctx, settings)
+
+        async def read_listing() -> None:
+            listing = await client.list_schemas(subject_prefix=prefix or None)
+            for version in sorted(listing, key=lambda v: (v.subject, v.version)):
+                if context_of(version.subject) == context:
+                    ctx.versions.setdefault(version.subject, []).append(_live(version))
+            if context in with_deleted:
+                everything = await client.list_schemas(subject_prefix=prefix or None, deleted=True)
+                for version in sorted(everything, key=lambda v: (v.subject, v.version)):
+                    live = {v.version for v in ctx.versions.get(version.subject, [])}
+                    if context_of(version.subject) == context and version.version not in live:
+                        ctx.soft_deleted.setdefault(version.subject, []).append(version.version)
+
+        async def read_context_level() -> None:
+            if context == DEFAULT:
+                ctx.compatibility, ctx.mode = state.global_compatibility, state.global_mode
+            else:
+                ctx.compatibility, ctx.mode = await asyncio.gather(
+                    client.get_config(prefix), client.get_mode(prefix)
+                )
+
+        # Independent reads, overlapped: the listing pages and the settings requests.
+        await asyncio.gather(
+            read_listing(), read_context_level(), read_subject_settings(client, ctx, settings)
+        )
         return ctx
 
     results = await asyncio.gather(*(read_context(c, s) for c, s in managed.items()))
