@@ -78,3 +78,12 @@ plan_output_option = click.option(
     show_default=True,
     help="How to print the plan.",
 )
+
+contexts_option = click.option(
+    "--context",
+    "-c",
+    "contexts",
+    multiple=True,
+    metavar="CONTEXT",
+    help="Only this context (repeatable). Default: every context.",
+)

@@ -17,7 +17,7 @@ from reconciler.workflows.live import RegistryContents
 from reconciler.workflows.progress import progress
 from reconciler.workflows.source import Source, from_project, from_url, raw_entry
 
-from ._common import console, fail, load, run
+from ._common import console, contexts_option, fail, load, run
 
 
 def resolve_source(directory: str, registry: str | None, url: str | None) -> Source:
@@ -91,14 +91,7 @@ def _write_specs(source: Source, contents: RegistryContents, out: Path, history:
     help="A registry not in any project file (http(s)://... or local:PATH); "
     "--registry then names it in the written project file (default: 'default').",
 )
-@click.option(
-    "--context",
-    "-c",
-    "contexts",
-    multiple=True,
-    metavar="CONTEXT",
-    help="Only this context (repeatable). Default: every context.",
-)
+@contexts_option
 @click.option(
     "--out",
     "out",

@@ -29,7 +29,7 @@ from reconciler.workflows.progress import Report, progress
 from reconciler.workflows.source import Source, from_project, from_url, is_url
 from reconciler.workflows.verify import Row, compare
 
-from ._common import console, fail, load, run
+from ._common import console, contexts_option, fail, load, run
 from .export_cmd import read
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -178,14 +178,7 @@ async def _migrate(
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--from", "source", required=True, metavar="R1", help="Registry name or URL.")
 @click.option("--to", "target", required=True, metavar="R2", help="Registry name or URL.")
-@click.option(
-    "--context",
-    "-c",
-    "contexts",
-    multiple=True,
-    metavar="CONTEXT",
-    help="Only this context (repeatable). Default: every context.",
-)
+@contexts_option
 @click.option(
     "--preserve-ids",
     is_flag=True,
