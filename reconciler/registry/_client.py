@@ -739,6 +739,43 @@ class RegistryClient:
 
     # -- config and mode ---------------------------------------------------
 
+    async def _get_setting(
+        self,
+        path: str,
+        subject: str | None,
+        default_to_global: bool,
+        not_set: ErrorCode,
+        parse: Callable[[Any], str | None],
+    ) -> str | None:
+        """GET /config or /mode at a level; None when nothing is set there."""
+        try:
+            return await self._call(
+                "GET",
+                _scoped(path, subject),
+                params=_params(defaultToGlobal=_flag(default_to_global)),
+                parse=parse,
+            )
+        except NotFoundError as exc:
+            if exc.error_code in (ErrorCode.SUBJECT_NOT_FOUND, not_set):
+                return None
+            raise
+
+    async def _delete_setting(
+        self,
+        path: str,
+        subject: str | None,
+        not_set: ErrorCode,
+        parse: Callable[[Any], str | None],
+    ) -> str | None:
+        """DELETE /config or /mode at a level; the removed value, None if already gone."""
+        result = await self._call_settling(
+            "DELETE",
+            _scoped(path, subject),
+            settles=_codes(ErrorCode.SUBJECT_NOT_FOUND, not_set),
+            parse=lambda data: parse(data or {}),
+        )
+        return None if isinstance(result, _AppliedEarlier) else result
+
     async def get_config(
         self, subject: str | None = None, default_to_global: bool = False
     ) -> str | None:
@@ -746,20 +783,13 @@ class RegistryClient:
 
         None when the subject has none of its own (40401/40408).
         """
-        try:
-            return await self._call(
-                "GET",
-                _scoped("/config", subject),
-                params=_params(defaultToGlobal=_flag(default_to_global)),
-                parse=_level,
-            )
-        except NotFoundError as exc:
-            if exc.error_code in (
-                ErrorCode.SUBJECT_NOT_FOUND,
-                ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
-            ):
-                return None
-            raise
+        return await self._get_setting(
+            "/config",
+            subject,
+            default_to_global,
+            ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+            _level,
+        )
 
     async def set_config(self, level: str, subject: str | None = None) -> str:
         return await self._call(
@@ -771,34 +801,17 @@ class RegistryClient:
 
     async def delete_config(self, subject: str | None = None) -> str | None:
         """Remove the level set at this level; return the removed one (None if already gone)."""
-        result = await self._call_settling(
-            "DELETE",
-            _scoped("/config", subject),
-            settles=_codes(
-                ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED
-            ),
-            parse=lambda data: _level(data or {}),
+        return await self._delete_setting(
+            "/config", subject, ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED, _level
         )
-        return None if isinstance(result, _AppliedEarlier) else result
 
     async def get_mode(
         self, subject: str | None = None, default_to_global: bool = False
     ) -> str | None:
         """The mode set at this level; None when the subject has none of its own (40401/40409)."""
-        try:
-            return await self._call(
-                "GET",
-                _scoped("/mode", subject),
-                params=_params(defaultToGlobal=_flag(default_to_global)),
-                parse=_mode,
-            )
-        except NotFoundError as exc:
-            if exc.error_code in (
-                ErrorCode.SUBJECT_NOT_FOUND,
-                ErrorCode.SUBJECT_MODE_NOT_CONFIGURED,
-            ):
-                return None
-            raise
+        return await self._get_setting(
+            "/mode", subject, default_to_global, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED, _mode
+        )
 
     async def set_mode(self, mode: str, subject: str | None = None, force: bool = False) -> str:
         """Set the mode; ``force`` allows IMPORT on a subject or registry that has schemas."""
@@ -812,13 +825,9 @@ class RegistryClient:
 
     async def delete_mode(self, subject: str | None = None) -> str | None:
         """Remove the mode set at this level; return the removed one (None if already gone)."""
-        result = await self._call_settling(
-            "DELETE",
-            _scoped("/mode", subject),
-            settles=_codes(ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED),
-            parse=lambda data: _mode(data or {}),
+        return await self._delete_setting(
+            "/mode", subject, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED, _mode
         )
-        return None if isinstance(result, _AppliedEarlier) else result
 
     # -- contexts and server -----------------------------------------------
 
