@@ -25,7 +25,7 @@ PROTO_FILES = ("diff-schema-examples.json", "diff-schema-examples-with-meta.json
 
 def _cases(folder: str, files: tuple[str, ...]) -> list[Any]:
     if CONFLUENT is None:
-        return [pytest.param(None, id="conformance-data-absent")]
+        return [pytest.param(None, None, id="conformance-data-absent")]
     params = []
     for name in files:
         for index, case in enumerate(json.loads((CONFLUENT / folder / name).read_text())):
