@@ -11,6 +11,7 @@ import avro.errors
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
+from . import _avro_checker, _avro_model
 from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
 
 
@@ -71,6 +72,34 @@ def parse(text: str, references: dict[str, str]) -> ParsedSchema:
     return _parse_cached(text, tuple(sorted(references.items())))
 
 
+class _Native:
+    """What a parsed Avro schema holds: the lean model, the library's schema, or both.
+
+    The model (``_avro_model``) is built when it can decide the schema exactly
+    like the library; the library's schema objects are then built only when
+    a canonical form is asked for. Otherwise the library parses at once, and
+    decides validity and compatibility itself.
+    """
+
+    __slots__ = ("_library", "_references", "_text", "model")
+
+    def __init__(
+        self,
+        text: str,
+        references: dict[str, str],
+        model: _avro_model.Schema | None,
+        library: avro.schema.Schema | None,
+    ) -> None:
+        self._text, self._references = text, references
+        self.model, self._library = model, library
+
+    @property
+    def library(self) -> avro.schema.Schema:
+        if self._library is None:
+            self._library = _library_parse(self._text, self._references)
+        return self._library
+
+
 @lru_cache(maxsize=1024)
 def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> ParsedSchema:
     references = dict(reference_items)
@@ -78,6 +107,19 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidSchemaError(f"not valid JSON: {exc}") from exc
+    try:
+        names: dict[str, _avro_model.Named] = {}
+        for reference in references.values():
+            _avro_model.build(json.loads(reference), names)
+        native = _Native(text, references, _avro_model.build(doc, names), None)
+    except (_avro_model.Unsure, ValueError):
+        native = _Native(text, references, None, _library_parse(text, references, doc))
+    return ParsedSchema("AVRO", text, references, native=native)
+
+
+def _library_parse(text: str, references: dict[str, str], doc: object = None) -> avro.schema.Schema:
+    if doc is None:
+        doc = json.loads(text)
     validate = _validate_names(doc, references)
     names = _names_with_references(references, validate)
     try:
@@ -87,7 +129,7 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
     for named in names.names.values():  # every record, declared here or referenced
         if type(named) is avro.schema.RecordSchema:
             named.__class__ = _IndexedRecord
-    return ParsedSchema("AVRO", text, references, native=schema)
+    return schema
 
 
 class _IndexedRecord(avro.schema.RecordSchema):
@@ -110,8 +152,8 @@ def _as_json(parsed: ParsedSchema) -> object:
     # named types are written by name, not inlined (as Confluent's
     # canonicalString does with Schema.toString(referencedSchemas, ...)): a
     # stored canonical form must parse again with the same references.
-    schema: avro.schema.Schema = parsed.native  # type: ignore[assignment]
-    return schema.to_json(_names_with_references(dict(parsed.references), False))
+    native: _Native = parsed.native  # type: ignore[assignment]
+    return native.library.to_json(_names_with_references(dict(parsed.references), False))
 
 
 def canonical(parsed: ParsedSchema) -> str:
@@ -123,10 +165,10 @@ def normalized(parsed: ParsedSchema) -> str:
 
 
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:
-    result = ReaderWriterCompatibilityChecker().get_compatibility(reader.native, writer.native)
-    if result.compatibility is SchemaCompatibilityType.compatible:
+    result = _reader_writer(reader.native, writer.native)  # type: ignore[arg-type]
+    if result.compatible:
         return []
-    rules = [kind.name.upper() for kind in result.incompatibilities] or ["INCOMPATIBLE"]
+    rules = [kind.upper() for kind in result.incompatibilities] or ["INCOMPATIBLE"]
     messages = sorted(result.messages) or ["incompatible"]
     if len(messages) == 1:
         return [Message(rules[0], ",".join(sorted(result.locations)), messages[0], version)]
@@ -167,6 +209,19 @@ _LOCATION_OF: dict[str, Callable[[str], bool]] = {
     "MISSING_ENUM_SYMBOLS": lambda loc: loc.endswith("symbols"),
     "READER_FIELD_MISSING_DEFAULT_VALUE": lambda loc: re.search(r"fields/\d+$", loc) is not None,
 }
+
+
+def _reader_writer(reader: _Native, writer: _Native) -> _avro_checker.Result:
+    """The checker's verdict: the port on the lean models, or the library's own."""
+    if reader.model is not None and writer.model is not None:
+        return _avro_checker.Checker().get_compatibility(reader.model, writer.model)
+    found = ReaderWriterCompatibilityChecker().get_compatibility(reader.library, writer.library)
+    return _avro_checker.Result(
+        found.compatibility is SchemaCompatibilityType.compatible,
+        tuple(kind.name for kind in found.incompatibilities),
+        frozenset(found.messages),
+        frozenset(found.locations),
+    )
 
 
 def _rule_of(message: str, rules: list[str]) -> str:
