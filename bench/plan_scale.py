@@ -19,6 +19,13 @@ For each size (default 1,000 and 10,000 subjects x 5 versions) it:
 
 Run: ``.venv/bin/python bench/plan_scale.py [--sizes 1000 10000] [--versions 5]``.
 Each phase prints one line; ``--json`` prints them as JSON lines.
+
+``--workdir DIR`` keeps the registry file and the exported projects in
+``DIR/<subjects>x<versions>/`` and reuses them on the next run (the build and
+the export take most of a 10,000-subject run): only the plans run again, on a
+fresh server, and the export line is left out. The 1 % plan then runs on its
+own copy of the project (``project-1pct``), changed once. ``--repeat N`` runs
+each plan N times (each in a fresh process) and prints every run.
 """
 
 from __future__ import annotations
@@ -27,15 +34,15 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import httpx
 
 MONEY = json.dumps(
     {
@@ -113,6 +120,8 @@ def _free_port() -> int:
 
 
 def serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import httpx  # here: a plan phase's own imports are part of its time
+
     port = _free_port()
     process = subprocess.Popen(
         [*SERVE, "--port", str(port), "--data", str(db)],
@@ -195,24 +204,52 @@ def change_one_percent(out: Path, subjects: int) -> int:
     return changed
 
 
-def bench(subjects: int, versions: int, as_json: bool) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        db, out = Path(folder) / "registry.db", Path(folder) / "project"
+def bench(subjects: int, versions: int, as_json: bool, workdir: Path | None, repeat: int) -> None:
+    if workdir is None:
+        with tempfile.TemporaryDirectory() as folder:
+            run_bench(Path(folder), subjects, versions, as_json, repeat)
+    else:
+        folder = workdir / f"{subjects}x{versions}"
+        folder.mkdir(parents=True, exist_ok=True)
+        run_bench(folder, subjects, versions, as_json, repeat)
+
+
+def run_bench(folder: Path, subjects: int, versions: int, as_json: bool, repeat: int) -> None:
+    db, out, changed_out = folder / "registry.db", folder / "project", folder / "project-1pct"
+    reuse = db.is_file() and (changed_out / "reconcile.yaml").is_file()
+    if not reuse:
+        for leftover in (db, out, changed_out):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            elif leftover.exists():
+                leftover.unlink()
         started = time.perf_counter()
         stored = build(db, subjects, versions)
-        built = time.perf_counter() - started
-        process, url = serve(db)
-        try:
-            rows = [("export", phase("export", url, out))]
+        header = f"({stored} stored in {time.perf_counter() - started:.1f} s)"
+    else:
+        header = "(reused)"
+    process, url = serve(db)
+    rows: list[tuple[str, dict[str, object]]] = []
+    try:
+        if not reuse:
+            rows.append(("export", phase("export", url, out)))
+            shutil.copytree(out, changed_out)
+            (changed_out / "changed").write_text(str(change_one_percent(changed_out, subjects)))
+        changed = (changed_out / "changed").read_text()
+        for project in (out, changed_out):
+            # The export names the server's URL; a reused one gets this run's.
+            project_file = project / "reconcile.yaml"
+            text = project_file.read_text()
+            project_file.write_text(re.sub(r"http://127\.0\.0\.1:\d+", url, text))
+        for _ in range(repeat):
             rows.append(("plan (no changes)", phase("plan", url, out)))
-            changed = change_one_percent(out, subjects)
-            rows.append((f"plan (1% = {changed} changed)", phase("plan", url, out)))
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-    header = f"{subjects} subjects x {versions} versions ({stored} stored in {built:.1f} s)"
+        for _ in range(repeat):
+            rows.append((f"plan (1% = {changed} changed)", phase("plan", url, changed_out)))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
     if not as_json:
-        print(header)
+        print(f"{subjects} subjects x {versions} versions {header}")
     for label, row in rows:
         if as_json:
             print(json.dumps({"subjects": subjects, "versions": versions, "phase": label, **row}))
@@ -231,6 +268,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--versions", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="One JSON line per phase.")
+    parser.add_argument(
+        "--workdir", type=Path, help="Keep the registry and the exports here; reuse them."
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="Runs of each plan phase.")
     parser.add_argument("--phase", choices=["export", "plan"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -240,7 +281,7 @@ def main() -> None:
         return
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for size in args.sizes:
-        bench(size, args.versions, args.json)
+        bench(size, args.versions, args.json, args.workdir, args.repeat)
 
 
 if __name__ == "__main__":
