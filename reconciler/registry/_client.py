@@ -33,6 +33,7 @@ from ._errors import (
     error_class,
 )
 from ._retry import RETRYABLE_STATUSES, Backoff, Safety, classify_transport_error, parse_retry_after
+from ._transport import Http11Transport
 from ._types import (
     DEFAULT_SCHEMA_TYPE,
     CompatibilityVerdict,
@@ -253,12 +254,10 @@ class RegistryClient:
                 )
             base_url = self.url
             if transport is None:
-                transport = httpx.AsyncHTTPTransport(
-                    verify=_ssl_context(tls, self.display),
-                    limits=httpx.Limits(
-                        max_connections=max_concurrency,
-                        max_keepalive_connections=max_concurrency,
-                    ),
+                # Loading the CA stores takes ~50 ms: not for plain http without TLS options.
+                https = self.url.startswith("https:") or tls is not None
+                transport = Http11Transport(
+                    _ssl_context(tls, self.display) if https else None, max_idle=max_concurrency
                 )
         # Requests go straight to the transport: httpx.AsyncClient's per-request
         # work (URL merging, cookie jar, auth and redirect machinery) costs several

@@ -1,0 +1,178 @@
+"""The network transport against a raw HTTP/1.1 server: framing, keep-alive, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from reconciler.registry import RegistryClient, RegistryUnavailableError
+from reconciler.registry._transport import Http11Transport
+
+# One request's head and body as the server read them -> the raw bytes to answer
+# (None: close the connection without answering).
+Answer = Callable[[bytes, bytes], Awaitable[bytes | None]]
+
+
+@dataclass
+class Server:
+    url: str
+    connections: int = 0
+    keep_alive: bool = True
+    requests: list[tuple[int, bytes, bytes]] = field(default_factory=list)  # (conn, head, body)
+
+
+def _response(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
+    lines = [f"HTTP/1.1 {status}", *headers]
+    if not any(h.lower().startswith(("content-length", "transfer-encoding")) for h in headers):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Answer], Awaitable[Server]]]:
+    servers: list[asyncio.base_events.Server] = []
+
+    async def start(answer: Answer) -> Server:
+        state = Server("")
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            state.connections += 1
+            number = state.connections
+            try:
+                while True:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n"):
+                        name, _, value = line.partition(b":")
+                        if name.lower() == b"content-length":
+                            length = int(value)
+                    body = await reader.readexactly(length)
+                    state.requests.append((number, head, body))
+                    data = await answer(head, body)
+                    if data is None:
+                        break
+                    writer.write(data)
+                    await writer.drain()
+                    if not state.keep_alive or b"connection: close" in data.lower():
+                        break
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        servers.append(server)
+        state.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        return state
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+async def _ok(head: bytes, body: bytes) -> bytes:
+    return _response(b'{"compatibilityLevel": "FULL"}')
+
+
+async def test_connections_are_reused(serve: Callable[[Answer], Awaitable[Server]]) -> None:
+    server = await serve(_ok)
+    async with RegistryClient(server.url) as client:
+        for _ in range(5):
+            assert await client.get_config("s") == "FULL"
+        assert await asyncio.gather(*(client.get_config("s") for _ in range(40))) == ["FULL"] * 40
+    assert len(server.requests) == 45
+    assert server.connections <= 16
+    assert {conn for conn, _, _ in server.requests[:5]} == {1}
+    head = server.requests[0][1]
+    assert head.startswith(b"GET /config/s HTTP/1.1\r\n")
+    assert b"\r\nhost: 127.0.0.1:" in head.lower()
+
+
+async def test_chunked_gzip_and_request_body(serve: Callable[[Answer], Awaitable[Server]]) -> None:
+    payload = gzip.compress(json.dumps({"id": 7}).encode())
+
+    async def chunked(head: bytes, body: bytes) -> bytes:
+        chunks = b"".join(
+            b"%x\r\n%s\r\n" % (len(part), part) for part in (payload[:5], payload[5:])
+        )
+        return _response(
+            chunks + b"0\r\n\r\n", "Transfer-Encoding: chunked", "Content-Encoding: gzip"
+        )
+
+    server = await serve(chunked)
+    async with RegistryClient(server.url) as client:
+        assert await client.register("s", '"string"') == 7
+    _, head, body = server.requests[0]
+    assert head.startswith(b"POST /subjects/s/versions HTTP/1.1\r\n")
+    assert json.loads(body) == {"schema": '"string"'}
+
+
+async def test_connection_close_is_honoured(serve: Callable[[Answer], Awaitable[Server]]) -> None:
+    async def closing(head: bytes, body: bytes) -> bytes:
+        return _response(b'{"mode": "READWRITE"}', "Connection: close")
+
+    server = await serve(closing)
+    async with RegistryClient(server.url) as client:
+        for _ in range(3):
+            assert await client.get_mode() == "READWRITE"
+    assert server.connections == 3
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    server = await serve(_ok)
+    server.keep_alive = False  # closes each connection after answering, as on an idle timeout
+    async with RegistryClient(server.url, max_retries=0) as client:
+        for _ in range(3):
+            assert await client.get_config("s") == "FULL"  # no error: a new connection each
+            await asyncio.sleep(0.05)  # the close arrives while the connection is idle
+    assert server.connections == 3
+
+
+async def test_no_answer_is_a_protocol_failure(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    async def hang_up(head: bytes, body: bytes) -> None:
+        return None
+
+    server = await serve(hang_up)
+    async with RegistryClient(server.url, max_retries=1, sleep=_no_sleep) as client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_config("s")
+        assert client.requests_made == 2  # a GET is retried
+    assert "the server closed the connection or broke the HTTP protocol after 2 attempts" in str(
+        info.value
+    )
+
+
+async def test_read_timeout(serve: Callable[[Answer], Awaitable[Server]]) -> None:
+    async def slow(head: bytes, body: bytes) -> bytes:
+        await asyncio.sleep(5)
+        return _response(b"{}")
+
+    server = await serve(slow)
+    async with RegistryClient(server.url, timeout=0.2, max_retries=0) as client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_config("s")
+    assert "no response within 0.2s" in str(info.value)
+
+
+async def test_connection_refused() -> None:
+    transport = Http11Transport(None, max_idle=1)
+    request = httpx.Request("GET", "http://127.0.0.1:9/", extensions={"timeout": {}})
+    with pytest.raises(httpx.ConnectError) as info:
+        await transport.handle_async_request(request)
+    assert isinstance(info.value.__cause__, ConnectionRefusedError)
+    await transport.aclose()
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
