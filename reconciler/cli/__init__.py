@@ -10,6 +10,7 @@ from .apply_cmd import apply
 from .compat_cmd import compat
 from .drift_cmd import drift
 from .export_cmd import export
+from .lint_cmd import lint_command
 from .mcp_cmd import mcp
 from .migrate_cmd import migrate
 from .plan_cmd import plan
@@ -25,6 +26,7 @@ def main() -> None:
 
 
 main.add_command(validate)
+main.add_command(lint_command)
 main.add_command(plan)
 main.add_command(apply)
 main.add_command(show)

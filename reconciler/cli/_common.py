@@ -29,8 +29,12 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-def load(directory: str) -> Project:
-    """Load and validate the project, or print every error and exit 1."""
+def load(directory: str, announce_embedded: bool = True) -> Project:
+    """Load and validate the project, or print every error and exit 1.
+
+    Commands that contact registries say when the embedded one stands in for
+    an unconfigured registry; offline commands pass ``announce_embedded=False``.
+    """
     try:
         project = load_project(Path(directory))
     except SpecErrors as exc:
@@ -39,7 +43,7 @@ def load(directory: str) -> Project:
             err.print(str(error), markup=False)
         err.print(f"{len(exc.errors)} error(s); nothing was contacted or changed.", markup=False)
         sys.exit(1)
-    if project.uses_embedded_default:
+    if project.uses_embedded_default and announce_embedded:
         reg = next(iter(project.registries.values()))
         console(stderr=True).print(
             f"No registry configured: using the embedded local registry ({reg.url}).",

@@ -15,6 +15,8 @@ Public API:
 - ``check(schema_type, new, previous, level, references)`` -> ``Result``.
 - ``diff(schema_type, old, new, references)`` -> ``list[Difference]``: every
   change, compatible or not, named and located as Confluent's registry does.
+- ``protobuf_file(parsed)``: protoc's ``FileDescriptorProto`` of a PROTOBUF
+  schema, for tools that read its declarations (the linter).
 """
 
 from ._api import (
@@ -30,6 +32,7 @@ from ._api import (
     check,
     diff,
     parse,
+    protobuf_file,
 )
 
 __all__ = [
@@ -45,4 +48,5 @@ __all__ = [
     "check",
     "diff",
     "parse",
+    "protobuf_file",
 ]

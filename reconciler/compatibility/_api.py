@@ -10,7 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import ModuleType
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor_pb2 import FileDescriptorProto
 
 SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
 SCHEMA_TYPES: tuple[str, ...] = get_args(SchemaType)
@@ -133,6 +136,15 @@ def parse(schema_type: str, text: str, references: Mapping[str, str] | None = No
         raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
     with _bounded_depth():
         return _format(schema_type).parse(text, dict(references or {}))
+
+
+def protobuf_file(parsed: ParsedSchema) -> FileDescriptorProto:
+    """The ``FileDescriptorProto`` protoc made of a parsed PROTOBUF schema (for linting)."""
+    if parsed.schema_type != "PROTOBUF":
+        raise ValueError(f"a {parsed.schema_type} schema has no Protobuf file descriptor")
+    from . import _protobuf
+
+    return _protobuf.file_descriptor(parsed)
 
 
 def diff(

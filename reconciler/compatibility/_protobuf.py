@@ -339,6 +339,11 @@ def parse(text: str, references: dict[str, str]) -> ParsedSchema:
     return _parse_cached(text, tuple(sorted(references.items())))
 
 
+def file_descriptor(parsed: ParsedSchema) -> descriptor_pb2.FileDescriptorProto:
+    model: _Model = parsed.native  # type: ignore[assignment]
+    return model.file
+
+
 def canonical(parsed: ParsedSchema) -> str:
     """The file with type names as the source spells them, which takes source positions."""
     compiled = _compile(parsed.text, tuple(sorted(parsed.references.items())), True)

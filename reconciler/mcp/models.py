@@ -101,6 +101,15 @@ class DriftResult(BaseModel):
     text: str
 
 
+class LintResult(BaseModel):
+    report: dict[str, Any] = Field(
+        description="The same report as `reconcile lint -o json` (format_version 1): counts "
+        "per severity and each finding's rule, category, severity, file, line, column, "
+        "subject, path and message."
+    )
+    text: str = Field(description="One line per finding: FILE:LINE:COL: SEVERITY RULE: message.")
+
+
 class ExportedFile(BaseModel):
     path: str = Field(description="Relative to the exported project's root.")
     content: str

@@ -1,4 +1,4 @@
-"""``drift`` and ``export``: the workflows' reports, returned instead of printed or written."""
+"""``drift``, ``export`` and ``lint``: reports, returned instead of printed or written."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from reconciler.engine import PlanOptions
+from reconciler.lint import UnknownRuleError
+from reconciler.lint import lint as lint_project
 from reconciler.workflows import context_specs, read_registry, write_specs
 from reconciler.workflows.drift import DriftReport
 
 from .auth import READ, Access
-from .models import DriftResult, ExportedFile, ExportResult
+from .models import DriftResult, ExportedFile, ExportResult, LintResult
 from .planning import make
 from .state import ServerState
 from .tools import READ_ONLY, RegistryName, registry_client
@@ -38,6 +42,30 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
             status=report.status.name.lower(),  # type: ignore[arg-type]
             report=report.to_dict(),
             text="\n".join(report.to_text()),
+        )
+
+    @server.tool(annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False))
+    def lint(
+        only: Annotated[
+            list[str] | None,
+            Field(description="Only these rule IDs or categories (CORRECTNESS, EVOLUTION, ...)."),
+        ] = None,
+        skip: Annotated[
+            list[str] | None, Field(description="Leave out these rule IDs or categories.")
+        ] = None,
+    ) -> LintResult:
+        """Check the specs and their schemas against conventions plan and apply do not
+        enforce (`reconcile lint`): each finding names its rule, file and line. Contacts
+        nothing."""
+        access.require(READ)
+        project = state.load()
+        try:
+            report = lint_project(project, only=only or (), skip=skip or ())
+        except UnknownRuleError as exc:
+            raise ToolError(str(exc)) from None
+        return LintResult(
+            report=report.to_json(project.root),
+            text="\n".join(str(f) for f in report.findings) or "No findings.",
         )
 
     @server.tool(annotations=READ_ONLY)

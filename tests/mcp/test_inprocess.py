@@ -101,3 +101,19 @@ async def test_a_stale_plan_is_refused(project: Project) -> None:
         assert "changed since plan" in text_of(stale) and "nothing was applied" in text_of(stale)
         subjects = structured(await client.call_tool("list_subjects", {"registry": "dev"}))
         assert subjects["subjects"] == ["money-value"]
+
+
+async def test_lint_reports_findings_with_rule_file_and_line(project: Project) -> None:
+    project.edit("specs/orders.yaml", "compatibility: FULL_TRANSITIVE", "compatibility: NONE")
+    async with Client(build_server(project.root)) as client:
+        linted = structured(await client.call_tool("lint", {}))
+        findings = linted["report"]["findings"]
+        assert [(f["rule"], f["file"], f["subject"]) for f in findings] == [
+            ("COMPATIBILITY_NONE", "specs/orders.yaml", "orders-value")
+        ]
+        assert linted["report"]["format_version"] == 1
+        assert "warning COMPATIBILITY_NONE: subject 'orders-value'" in linted["text"]
+        none = structured(await client.call_tool("lint", {"skip": ["EVOLUTION"]}))
+        assert none["report"]["findings"] == [] and none["text"] == "No findings."
+        unknown = await client.call_tool("lint", {"only": ["NO_SUCH"]})
+        assert unknown.is_error and "unknown lint rule or category 'NO_SUCH'" in text_of(unknown)

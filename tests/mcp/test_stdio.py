@@ -15,6 +15,7 @@ TOOLS = {
     "apply",
     "drift",
     "export",
+    "lint",
 }
 
 

@@ -1,0 +1,90 @@
+"""``reconcile lint [DIR]``: schema and spec conventions, offline, buf-style."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.lint import CATEGORIES, RULES, SEVERITIES, Report, UnknownRuleError, lint
+
+from ._common import console, directory_argument, fail, load
+
+
+def _list_rules() -> None:
+    out = console()
+    for category in CATEGORIES:
+        out.print(f"{category}", markup=False)
+        for rule in RULES.values():
+            if rule.category == category:
+                out.print(f"  {rule.id:<32}{rule.severity:<9}{rule.summary}", markup=False)
+
+
+def _text(report: Report) -> None:
+    out = console()
+    for finding in report.findings:
+        out.print(str(finding), markup=False)
+    counts = report.counts()
+    shown = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in SEVERITIES)
+    out.print(f"{len(report.findings)} findings ({shown})" if report.findings else "No findings.")
+
+
+@click.command(name="lint")
+@directory_argument
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="RULE|CATEGORY",
+    help="Run just these rules or categories (repeatable).",
+)
+@click.option(
+    "--skip",
+    multiple=True,
+    metavar="RULE|CATEGORY",
+    help="Do not run these rules or categories (repeatable).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "never"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 when a finding is at least this severe.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the versioned report (format_version 1).",
+)
+@click.option("--list-rules", is_flag=True, help="Print every rule with its meaning and exit.")
+def lint_command(
+    directory: str,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    fail_on: str,
+    output: str,
+    list_rules: bool,
+) -> None:
+    """Check the specs and their schemas against conventions that plan and apply do not enforce.
+
+    Every finding is FILE:LINE:COL: SEVERITY RULE_ID: message. No registry is
+    contacted. Exit 1 when a finding reaches --fail-on (default: warning),
+    or when the specs do not load.
+    """
+    if list_rules:
+        _list_rules()
+        return
+    project = load(directory, announce_embedded=False)
+    try:
+        report = lint(project, only=only, skip=skip)
+    except UnknownRuleError as exc:
+        fail(str(exc))
+    if output == "json":
+        click.echo(json.dumps(report.to_json(Path(directory).resolve()), indent=2))
+    else:
+        _text(report)
+    sys.exit(1 if report.fails(None if fail_on == "never" else fail_on) else 0)  # type: ignore[arg-type]

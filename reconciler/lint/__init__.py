@@ -1,0 +1,26 @@
+"""Lint the desired state: schema and spec conventions that plan and apply do not enforce.
+
+``lint(project, only=..., skip=...)`` returns a ``Report`` of ``Finding``s,
+each naming its ``Rule`` (an ID, a category, a default severity and a
+documented meaning; all rules are in ``RULES`` and in docs/lint.md). It is
+offline: no registry is contacted. The CLI (`reconcile lint`) and the MCP
+server (`lint` tool) call it; ``Report.to_json()`` is the versioned JSON form.
+"""
+
+from ._catalog import CATEGORIES, RULES, SEVERITIES, Category, Rule, Severity
+from ._report import FORMAT_VERSION, Finding, Report
+from ._run import UnknownRuleError, lint
+
+__all__ = [
+    "CATEGORIES",
+    "FORMAT_VERSION",
+    "RULES",
+    "SEVERITIES",
+    "Category",
+    "Finding",
+    "Report",
+    "Rule",
+    "Severity",
+    "UnknownRuleError",
+    "lint",
+]

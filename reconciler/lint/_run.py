@@ -1,0 +1,110 @@
+"""Lint a loaded project: pick each subject's desired schema, run every rule, filter."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from reconciler.spec import ContextSpec, Project, ReferenceSpec, SubjectSpec
+
+from . import _avro, _jsonschema, _protobuf, _specs
+from ._catalog import CATEGORIES, RULES
+from ._report import Finding, Report
+from ._source import Source, collector
+
+_BY_TYPE = {"AVRO": _avro.lint, "JSON": _jsonschema.lint, "PROTOBUF": _protobuf.lint}
+
+
+class UnknownRuleError(ValueError):
+    """A rule ID or category given to ``only``/``skip`` does not exist."""
+
+
+def lint(project: Project, *, only: Collection[str] = (), skip: Collection[str] = ()) -> Report:
+    """Every finding of every rule on ``project``, offline.
+
+    ``only`` and ``skip`` take rule IDs and category names: with ``only``
+    just those rules run; ``skip`` then drops rules from what remains.
+    """
+    for name in (*only, *skip):
+        if name not in RULES and name not in CATEGORIES:
+            raise UnknownRuleError(
+                f"unknown lint rule or category {name!r} (see `reconcile lint --list-rules`)"
+            )
+    sources = _sources(project)
+    findings: list[Finding] = []
+    for source in sources.values():
+        _BY_TYPE[source.schema_type](source, collector(source, findings))
+    findings += _specs.lint(project, sources)
+    return Report.of([f for f in findings if _wanted(f, only, skip)])
+
+
+def _wanted(finding: Finding, only: Collection[str], skip: Collection[str]) -> bool:
+    names = {finding.rule.id, finding.rule.category}
+    return (not only or bool(names & set(only))) and not names & set(skip)
+
+
+def _sources(project: Project) -> dict[tuple[str, str], Source]:
+    """Each subject's desired latest schema, by (context, subject); deleted ones are skipped."""
+    index = {(spec.context, s.name): s for spec in project.specs for s in spec.subjects.values()}
+    sources: dict[tuple[str, str], Source] = {}
+    for spec in project.specs:
+        for subject in spec.subjects.values():
+            latest = _latest(subject)
+            if latest is None or (spec.context, subject.name) in sources:
+                continue
+            text, path, references = latest
+            sources[(spec.context, subject.name)] = Source(
+                subject.name,
+                spec.context,
+                subject.type,
+                text,
+                path,
+                subject.location,
+                _texts(index, spec, references, ()),
+            )
+    return sources
+
+
+def _latest(subject: SubjectSpec) -> tuple[str, object, tuple[ReferenceSpec, ...]] | None:
+    if subject.delete is not None:
+        return None
+    if subject.versions is not None:
+        kept = [v for v in subject.versions if v.delete is None]
+        return (kept[-1].schema, kept[-1].schema_path, kept[-1].references) if kept else None
+    if subject.schema is None:
+        return None
+    return subject.schema, subject.schema_path, subject.references
+
+
+def _texts(
+    index: dict[tuple[str, str], SubjectSpec],
+    spec: ContextSpec,
+    references: tuple[ReferenceSpec, ...],
+    seen: tuple[tuple[str, str], ...],
+) -> dict[str, str]:
+    """Referenced schemas' texts, as far as the specs hold them (the loader reports the rest)."""
+    texts: dict[str, str] = {}
+    for reference in references:
+        context, name = spec.context, reference.subject
+        if name.startswith(":."):
+            context, _, name = name[1:].partition(":")
+        subject = index.get((context, name))
+        if subject is None or (context, name) in seen:
+            continue
+        found = _version(subject, reference.version)
+        if found is None:
+            continue
+        texts.update(_texts(index, spec, found[1], (*seen, (context, name))))
+        texts[reference.name] = found[0]
+    return texts
+
+
+def _version(
+    subject: SubjectSpec, version: int | str
+) -> tuple[str, tuple[ReferenceSpec, ...]] | None:
+    if version == "latest":
+        latest = _latest(subject)
+        return (latest[0], latest[2]) if latest else None
+    for pinned in subject.versions or ():
+        if pinned.version == version:
+            return pinned.schema, pinned.references
+    return None

@@ -1,0 +1,70 @@
+"""The schema a finding is about, and how a finding points into its text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.spec import Location
+
+from ._catalog import RULES
+from ._report import Finding
+
+
+@dataclass(frozen=True)
+class Source:
+    """One subject's desired latest schema: its text and where it was written.
+
+    ``path`` is the schema file (findings then point at a line in it); an
+    inline schema has none, and its findings point at the subject in the spec.
+    """
+
+    subject: str
+    context: str
+    schema_type: str
+    text: str
+    path: Path | None
+    spec_location: Location | None
+    references: dict[str, str]
+
+
+Emit = Callable[[str, str, str, Sequence[str]], None]  # rule, message, path, needles
+
+
+def locate(text: str, needles: Sequence[str]) -> tuple[int, int] | None:
+    """Line and column (1-based) of the last of ``needles`` (regexes), found one after another.
+
+    Findings name a JSON pointer or type path; this turns it into a place an
+    editor can jump to by finding, in order, the names along the way (a
+    record's name, then its field's). Needles not found are skipped.
+    """
+    start, found = 0, None
+    for needle in needles:
+        match = re.compile(needle).search(text, start)
+        if match is None:
+            continue
+        start = found = match.start()
+    if found is None:
+        return None
+    line = text.count("\n", 0, found) + 1
+    return line, found - (text.rfind("\n", 0, found) + 1) + 1
+
+
+def quoted(name: str) -> str:
+    """A needle for a JSON string ``name``."""
+    return re.escape(f'"{name}"')
+
+
+def collector(source: Source, findings: list[Finding]) -> Emit:
+    def emit(rule: str, message: str, path: str, needles: Sequence[str]) -> None:
+        location = source.spec_location
+        if source.path is not None:
+            place = locate(source.text, needles) or (1, 1)
+            location = Location(source.path, *place)
+        findings.append(
+            Finding(RULES[rule], location, message, source.subject, source.context, path)
+        )
+
+    return emit
