@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from reconciler.lint import CATEGORIES, RULES, SEVERITIES, Report, UnknownRuleError, lint
+from reconciler.lint import (
+    CATEGORIES,
+    RULES,
+    SEVERITIES,
+    UnknownRuleError,
+    lint,
+    render_github,
+    render_markdown,
+    render_text,
+)
 
 from ._common import console, directory_argument, fail, load
 
@@ -20,15 +30,6 @@ def _list_rules() -> None:
         for rule in RULES.values():
             if rule.category == category:
                 out.print(f"  {rule.id:<32}{rule.severity:<9}{rule.summary}", markup=False)
-
-
-def _text(report: Report) -> None:
-    out = console()
-    for finding in report.findings:
-        out.print(str(finding), markup=False)
-    counts = report.counts()
-    shown = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in SEVERITIES)
-    out.print(f"{len(report.findings)} findings ({shown})" if report.findings else "No findings.")
 
 
 @click.command(name="lint")
@@ -55,10 +56,11 @@ def _text(report: Report) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "markdown", "json", "github"]),
     default="text",
     show_default=True,
-    help="json: the versioned report (format_version 1).",
+    help="json: the versioned report (format_version 1); github: workflow commands that "
+    "annotate the pull request (paths relative to $GITHUB_WORKSPACE).",
 )
 @click.option("--list-rules", is_flag=True, help="Print every rule with its meaning and exit.")
 def lint_command(
@@ -83,8 +85,15 @@ def lint_command(
         report = lint(project, only=only, skip=skip)
     except UnknownRuleError as exc:
         fail(str(exc))
+    root = Path(directory).resolve()
     if output == "json":
-        click.echo(json.dumps(report.to_json(Path(directory).resolve()), indent=2))
+        click.echo(json.dumps(report.to_json(root), indent=2))
+    elif output == "markdown":
+        click.echo(render_markdown(report, root), nl=False)
     else:
-        _text(report)
+        workspace = Path(os.environ.get("GITHUB_WORKSPACE", ".")).resolve()
+        lines = render_github(report, workspace) if output == "github" else render_text(report)
+        out = console()
+        for line in lines:
+            out.print(line, markup=False)
     sys.exit(1 if report.fails(None if fail_on == "never" else fail_on) else 0)  # type: ignore[arg-type]

@@ -4,12 +4,14 @@
 each naming its ``Rule`` (an ID, a category, a default severity and a
 documented meaning; all rules are in ``RULES`` and in docs/lint.md). It is
 offline: no registry is contacted. The CLI (`reconcile lint`) and the MCP
-server (`lint` tool) call it; ``Report.to_json()`` is the versioned JSON form.
+server (`lint` tool) call it; ``Report.to_json()`` is the versioned JSON form,
+``render_text``/``render_markdown``/``render_github`` the other views.
 """
 
 from ._catalog import CATEGORIES, RULES, SEVERITIES, Category, Rule, Severity
 from ._report import FORMAT_VERSION, Finding, Report
 from ._run import UnknownRuleError, lint
+from ._views import render_github, render_markdown, render_text
 
 __all__ = [
     "CATEGORIES",
@@ -23,4 +25,7 @@ __all__ = [
     "Severity",
     "UnknownRuleError",
     "lint",
+    "render_github",
+    "render_markdown",
+    "render_text",
 ]

@@ -37,6 +37,7 @@ def _run(
         "INPUT_COMMAND": command,
         "INPUT_REGISTRY": "",
         "INPUT_COMMENT": "true",
+        "INPUT_LINT": "true",
         "GITHUB_TOKEN": TOKEN,
         "GITHUB_REPOSITORY": "acme/specs",
         "GITHUB_API_URL": api_url,
@@ -68,6 +69,7 @@ def test_plan_on_a_pull_request_comments_then_apply_on_merge(tmp_path: Path) -> 
         assert outputs == {"exitcode": "2", "has-changes": "true"}
         assert summary.startswith(MARKER)
         assert "**Plan: 10 to register, 3 to change, 0 to delete.**" in summary
+        assert summary.endswith("### reconciler lint\n\n**No findings.**\n")
         assert [c["body"] for c in github.comments] == [summary]
         assert TOKEN not in planned.stdout + planned.stderr
 
@@ -97,3 +99,26 @@ def test_a_broken_spec_fails_the_step_and_comments_the_errors(tmp_path: Path) ->
         (comment,) = github.comments
         assert "**reconcile plan failed** (exit 1)" in comment["body"]
         assert "specs/orders.yaml:5:" in comment["body"]
+
+
+def test_lint_findings_annotate_the_diff_and_follow_the_plan(tmp_path: Path) -> None:
+    project = tmp_path / "quickstart"
+    shutil.copytree(
+        REPO / "examples/quickstart", project, ignore=shutil.ignore_patterns(".reconcile")
+    )
+    spec = project / "specs/orders.yaml"
+    spec.write_text(
+        spec.read_text().replace("compatibility: FULL_TRANSITIVE", "compatibility: NONE")
+    )
+    with fake_github(TOKEN) as github:
+        planned, outputs, summary = _run(
+            project, tmp_path, "plan", github.url, {"pull_request": {"number": 7}}
+        )
+        assert planned.returncode == 0, planned.stdout + planned.stderr
+        assert outputs["exitcode"] == "2"  # lint findings never fail the step
+        assert (
+            "::warning file=specs/orders.yaml,line=14,col=3,title=COMPATIBILITY_NONE::"
+            in planned.stdout
+        )
+        assert "| warning | `COMPATIBILITY_NONE` | `specs/orders.yaml:14` |" in summary
+        assert [c["body"] for c in github.comments] == [summary]

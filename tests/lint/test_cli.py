@@ -10,12 +10,12 @@ from pathlib import Path
 from .test_rules import REPO, messy  # noqa: F401  (the fixture)
 
 
-def reconcile(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def reconcile(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from reconciler.cli import main; main()", *map(str, args)],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", **env},
         timeout=60,
     )
 
@@ -88,3 +88,33 @@ def test_specs_that_do_not_load_fail_with_the_loaders_errors(tmp_path: Path) -> 
     done = reconcile("lint", tmp_path)
     assert done.returncode == 1
     assert f"{tmp_path}/s.yaml:2:" in done.stderr
+
+
+def test_github_annotations_point_at_the_diff(messy: Path) -> None:  # noqa: F811
+    only = ("--only", "AVRO_DEFAULT_INVALID", "--only", "JSON_OPEN_CONTENT_MODEL")
+    done = reconcile("lint", messy, "-o", "github", *only, GITHUB_WORKSPACE=str(messy.parent))
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        f"::notice file={messy.name}/schemas/event.json,line=3,col=3,title=JSON_OPEN_CONTENT_MODEL"
+        "::the object at # is open: adding a typed property to it later is not BACKWARD "
+        "compatible (set additionalProperties: false to close it)",
+        f"::error file={messy.name}/schemas/order.avsc,line=8,col=14,title=AVRO_DEFAULT_INVALID"
+        '::field order_record.count: default "many" is not a value of the field\'s type',
+    ]
+
+
+def test_markdown_section_for_the_plan_comment(messy: Path) -> None:  # noqa: F811
+    done = reconcile("lint", messy, "-o", "markdown", "--only", "CORRECTNESS")
+    assert done.stdout.splitlines() == [
+        "### reconciler lint",
+        "",
+        "**2 findings (1 error, 1 warning, 0 infos)**",
+        "",
+        "| severity | rule | where | message |",
+        "|---|---|---|---|",
+        "| error | `AVRO_DEFAULT_INVALID` | `schemas/order.avsc:8` | field order_record.count: "
+        'default "many" is not a value of the field\'s type |',
+        "| warning | `AVRO_UNION_DEFAULT_NOT_FIRST` | `schemas/order.avsc:9` | field "
+        "order_record.comment: default null matches a later branch of the union, not its "
+        "first; put that branch first |",
+    ]
