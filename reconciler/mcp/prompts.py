@@ -56,8 +56,9 @@ Work through these steps with the reconciler tools, showing me each result:
    the draft; do not lower the compatibility level to make it pass unless I
    ask for it explicitly.
 4. Show me the edit to the schema file (the spec's `schema:` file, or a new
-   entry under `versions:`) for me to make, then run validate_specs and plan
-   and review the plan with me.
+   entry under `versions:`) for me to make, then run validate_specs, lint
+   (fix what it reports about the new version: defaults, enum defaults,
+   nullable fields) and plan, and review the plan with me.
 """
 
 
