@@ -21,7 +21,6 @@ from .contexts import normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .diff import WRITE_BLOCKING_MODES, RegistryDiff, source_of
 from .plan import Action, Kind, ReferenceRef, Registration, Scope, Verdict
-from .schemas import same_document
 from .snapshot import LiveVersion
 
 
@@ -118,7 +117,7 @@ def _unchanged(
     if (
         live is None
         or live.schema_type != spec.type
-        or not same_document(spec.type, live.schema, text)
+        or not diff.cache.same_document(spec.type, live.schema, text)
     ):
         return False
     if not contract_matches(metadata, rule_set, live.metadata, live.rule_set):

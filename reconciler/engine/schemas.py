@@ -18,6 +18,7 @@ from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
 class SchemaCache:
     def __init__(self) -> None:
         self._parsed: dict[tuple[str, str, tuple[tuple[str, str], ...]], ParsedSchema] = {}
+        self._same: dict[tuple[str, str, str], bool] = {}
 
     def parse(self, schema_type: str, text: str, references: Mapping[str, str]) -> ParsedSchema:
         key = (schema_type, text, tuple(sorted(references.items())))
@@ -26,6 +27,14 @@ class SchemaCache:
             parsed = parse(schema_type, text, references)
             self._parsed[key] = parsed
         return parsed
+
+    def same_document(self, schema_type: str, a: str, b: str) -> bool:
+        """``same_document``, remembered: a plan that reads settings diffs twice."""
+        key = (schema_type, a, b)
+        same = self._same.get(key)
+        if same is None:
+            same = self._same[key] = same_document(schema_type, a, b)
+        return same
 
     def identity(self, schema_type: str, text: str, references: Mapping[str, str]) -> str:
         """The form two schemas are compared by; the stripped text when unparseable."""
@@ -62,5 +71,9 @@ def same_document(schema_type: str, a: str, b: str) -> bool:
         return False
 
 
+# One encoder for every call: ``json.dumps`` with options builds a new one each time.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _canonical_json(text: str) -> str:
-    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    return _CANONICAL_JSON.encode(json.loads(text))

@@ -61,9 +61,11 @@ class LiveState:
         50,000 versions took most of a second).
         """
         digest = hashlib.sha256()
+        # ``json.dumps`` with options builds an encoder per call: one for all 50,000.
+        encode = json.JSONEncoder(sort_keys=True, default=str).encode
 
         def feed(*parts: object) -> None:
-            digest.update(json.dumps(parts, sort_keys=True, default=str).encode())
+            digest.update(encode(parts).encode())
 
         feed(self.registry, self.global_compatibility, self.global_mode)
         for name in sorted(self.contexts):
