@@ -49,9 +49,9 @@ def _list_rules() -> None:
 @click.option(
     "--fail-on",
     type=click.Choice([*SEVERITIES, "never"]),
-    default="warning",
-    show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
+    default=None,
+    help="Exit 1 when a finding is at least this severe. Default: the project file's "
+    "lint.fail_on, else warning.",
 )
 @click.option(
     "--output",
@@ -67,7 +67,7 @@ def lint_command(
     directory: str,
     only: tuple[str, ...],
     skip: tuple[str, ...],
-    fail_on: str,
+    fail_on: str | None,
     output: str,
     list_rules: bool,
 ) -> None:
@@ -96,4 +96,5 @@ def lint_command(
         out = console()
         for line in lines:
             out.print(line, markup=False)
-    sys.exit(1 if report.fails(None if fail_on == "never" else fail_on) else 0)  # type: ignore[arg-type]
+    threshold = fail_on or project.lint.fail_on or "warning"
+    sys.exit(1 if report.fails(None if threshold == "never" else threshold) else 0)  # type: ignore[arg-type]

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from fnmatch import fnmatchcase
+from pathlib import Path
 
-from reconciler.spec import ContextSpec, Project, ReferenceSpec, SubjectSpec
+from reconciler.spec import (
+    ContextSpec,
+    LintIgnore,
+    Location,
+    Project,
+    ReferenceSpec,
+    SubjectSpec,
+)
 
 from . import _avro, _jsonschema, _protobuf, _specs
 from ._catalog import CATEGORIES, RULES
@@ -22,24 +31,51 @@ def lint(project: Project, *, only: Collection[str] = (), skip: Collection[str] 
     """Every finding of every rule on ``project``, offline.
 
     ``only`` and ``skip`` take rule IDs and category names: with ``only``
-    just those rules run; ``skip`` then drops rules from what remains.
+    just those rules run; ``skip`` then drops rules from what remains, as do
+    the project file's ``lint: skip`` and ``lint: ignore`` (per file globs).
     """
     for name in (*only, *skip):
-        if name not in RULES and name not in CATEGORIES:
-            raise UnknownRuleError(
-                f"unknown lint rule or category {name!r} (see `reconcile lint --list-rules`)"
-            )
+        _known(name, None)
+    config = project.lint
+    for written in (*config.skip, *(ignored.rule for ignored in config.ignore)):
+        _known(written.name, written.location)
+    skipped = {*skip, *(written.name for written in config.skip)}
     sources = _sources(project)
     findings: list[Finding] = []
     for source in sources.values():
         _BY_TYPE[source.schema_type](source, collector(source, findings))
     findings += _specs.lint(project, sources)
-    return Report.of([f for f in findings if _wanted(f, only, skip)])
+    return Report.of(
+        [
+            f
+            for f in findings
+            if _wanted(f, only, skipped) and not _ignored(f, config.ignore, project.root)
+        ]
+    )
+
+
+def _known(name: str, location: Location | None) -> None:
+    if name not in RULES and name not in CATEGORIES:
+        where = f"{location}: " if location else ""
+        raise UnknownRuleError(
+            f"{where}unknown lint rule or category {name!r} (see `reconcile lint --list-rules`)"
+        )
 
 
 def _wanted(finding: Finding, only: Collection[str], skip: Collection[str]) -> bool:
     names = {finding.rule.id, finding.rule.category}
     return (not only or bool(names & set(only))) and not names & set(skip)
+
+
+def _ignored(finding: Finding, ignores: tuple[LintIgnore, ...], root: Path) -> bool:
+    if finding.location is None or not finding.location.file.is_relative_to(root):
+        return False
+    path = finding.location.file.relative_to(root).as_posix()
+    return any(
+        ignored.rule.name in (finding.rule.id, finding.rule.category)
+        and any(fnmatchcase(path, pattern) for pattern in ignored.paths)
+        for ignored in ignores
+    )
 
 
 def _sources(project: Project) -> dict[tuple[str, str], Source]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
-from ._project import registries, spec_files
+from ._project import lint_config, registries, spec_files
 from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
 from ._specfile import LoadedSpec, resolve_spec
 from ._validate import validate
@@ -70,5 +70,6 @@ def load_project(
         specs=tuple(item.spec for item in loaded),
         uses_embedded_default=embedded,
         max_deletes=raw.max_deletes,
+        lint=lint_config(raw.lint, doc),  # type: ignore[arg-type]
         warnings=tuple(_unique_sorted(errors.warnings)),
     )

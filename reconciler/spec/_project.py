@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from ._errors import Collector, display_path
-from ._raw import ProjectRaw, RegistryRaw
+from ._raw import LintRaw, ProjectRaw, RegistryRaw
 from ._validate import dotted
 from ._yaml import Document, KeyPath
 from .model import (
@@ -14,6 +14,9 @@ from .model import (
     EMBEDDED_REGISTRY_URL,
     BasicAuth,
     BearerAuth,
+    LintConfig,
+    LintIgnore,
+    LintName,
     RegistryConfig,
     TlsConfig,
 )
@@ -128,3 +131,15 @@ def spec_files(
         if not matched and doc is not None:
             errors.warn(location, f"spec glob {pattern!r} matches no file")
     return sorted(found)
+
+
+def lint_config(raw: LintRaw | None, doc: Document) -> LintConfig:
+    """The ``lint:`` block, each name with its location (lint itself knows the rules)."""
+    if raw is None:
+        return LintConfig()
+    skip = tuple(LintName(name, doc.at(("lint", "skip", i))) for i, name in enumerate(raw.skip))
+    ignore = tuple(
+        LintIgnore(LintName(name, doc.key_at(("lint", "ignore", name))), tuple(paths))
+        for name, paths in raw.ignore.items()
+    )
+    return LintConfig(skip, ignore, raw.fail_on)

@@ -99,6 +99,22 @@ class RegistryRaw(_Model):
     mode: Mode | None = Field(None, description="Global mode.")
 
 
+class LintRaw(_Model):
+    """``lint:`` in the project file: what ``reconcile lint`` leaves out, and when it fails."""
+
+    skip: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="Rule IDs or categories not to run (docs/lint.md)."
+    )
+    ignore: dict[str, list[Annotated[str, Field(min_length=1)]]] = Field(
+        default_factory=dict,
+        description="Rule ID or category -> glob patterns of files (relative to the project "
+        "directory) whose findings of that rule are dropped.",
+    )
+    fail_on: Literal["error", "warning", "info", "never"] | None = Field(
+        None, description="Exit 1 when a finding is at least this severe (default: warning)."
+    )
+
+
 class ProjectRaw(_Model):
     """``reconcile.yaml``: the registries and where the spec files are."""
 
@@ -115,6 +131,7 @@ class ProjectRaw(_Model):
         ge=0,
         description="A plan deleting more subjects or versions than this is refused.",
     )
+    lint: LintRaw | None = Field(None, description="Settings of `reconcile lint`.")
 
 
 # --- spec file ----------------------------------------------------------------------

@@ -132,6 +132,31 @@ class ContextSpec:
 
 
 @dataclass(frozen=True)
+class LintName:
+    """A rule ID or category written in the project's ``lint:`` block, and where.
+
+    The spec layer does not know the rules; ``reconcile lint`` checks the
+    names and reports an unknown one at this location.
+    """
+
+    name: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class LintIgnore:
+    rule: LintName
+    paths: tuple[str, ...]  # globs, relative to the project directory, "/"-separated
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    skip: tuple[LintName, ...] = ()
+    ignore: tuple[LintIgnore, ...] = ()
+    fail_on: Literal["error", "warning", "info", "never"] | None = None
+
+
+@dataclass(frozen=True)
 class Project:
     root: Path
     path: Path | None  # the reconcile.yaml (load_project refuses a project without one)
@@ -140,6 +165,7 @@ class Project:
     uses_embedded_default: bool = False  # no registry configured: the embedded one
     # A plan deleting more subjects or versions than this is refused.
     max_deletes: int = DEFAULT_MAX_DELETES
+    lint: LintConfig = LintConfig()
     # Problems that do not stop a load (e.g. a reference to a subject outside the
     # specs, whose content could therefore not be validated).
     warnings: tuple[SpecError, ...] = ()

@@ -118,3 +118,10 @@ def test_markdown_section_for_the_plan_comment(messy: Path) -> None:  # noqa: F8
         "order_record.comment: default null matches a later branch of the union, not its "
         "first; put that branch first |",
     ]
+
+
+def test_the_project_files_fail_on_applies_unless_the_flag_is_given(messy: Path) -> None:  # noqa: F811
+    project_file = messy / "reconcile.yaml"
+    project_file.write_text(project_file.read_text() + "lint: {fail_on: never}\n")
+    assert reconcile("lint", messy).returncode == 0
+    assert reconcile("lint", messy, "--fail-on", "error").returncode == 1

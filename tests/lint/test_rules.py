@@ -273,3 +273,28 @@ def test_every_rule_is_documented() -> None:
         assert f"`{rule.id}`" in doc, rule.id
     for category in CATEGORIES:
         assert category in doc
+
+
+def test_the_project_file_skips_and_ignores(messy: Path) -> None:
+    (messy / "reconcile.yaml").write_text(
+        PROJECT
+        + "lint:\n"
+        + "  skip: [STYLE, DELETE_HARD]\n"
+        + "  ignore:\n"
+        + "    CORRECTNESS: [schemas/*.avsc]\n"
+        + "    JSON_OPEN_CONTENT_MODEL: [other/*.json]\n"
+    )
+    project = load_project(messy)
+    assert project.lint.skip[0].name == "STYLE"
+    found = {f.rule.id for f in lint(project).findings}
+    assert not found & {"AVRO_TYPE_NAME_CASE", "PROTO_PACKAGE_MISSING", "DELETE_HARD"}
+    assert not found & {"AVRO_DEFAULT_INVALID", "AVRO_UNION_DEFAULT_NOT_FIRST"}
+    assert "JSON_OPEN_CONTENT_MODEL" in found  # its glob matches no finding's file
+    assert "AVRO_ENUM_WITHOUT_DEFAULT" in found
+
+
+def test_an_unknown_name_in_the_project_file_is_reported_at_its_line(messy: Path) -> None:
+    (messy / "reconcile.yaml").write_text(PROJECT + "lint:\n  ignore:\n    AVRO_DEFAULTS: [x]\n")
+    with pytest.raises(UnknownRuleError) as raised:
+        lint(load_project(messy))
+    assert str(raised.value).startswith(f"{messy}/reconcile.yaml:7:5: unknown lint rule")
