@@ -100,7 +100,7 @@ def _sources(project: Project) -> dict[tuple[str, str], Source]:
     return sources
 
 
-def _latest(subject: SubjectSpec) -> tuple[str, object, tuple[ReferenceSpec, ...]] | None:
+def _latest(subject: SubjectSpec) -> tuple[str, Path | None, tuple[ReferenceSpec, ...]] | None:
     if subject.delete is not None:
         return None
     if subject.versions is not None:

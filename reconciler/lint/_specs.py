@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 
 from reconciler.compatibility import InvalidSchemaError, parse, protobuf_file
-from reconciler.spec import ContextSpec, Project, SubjectSpec
+from reconciler.spec import ContextSpec, Location, Project, SubjectSpec
 from reconciler.spec.model import DEFAULT_CONTEXT
 
 from ._catalog import RULES
@@ -23,8 +23,10 @@ def lint(project: Project, sources: dict[tuple[str, str], Source]) -> list[Findi
     return findings
 
 
-def _finding(rule: str, at: object, message: str, spec: ContextSpec, subject: str = "") -> Finding:
-    return Finding(RULES[rule], at, message, subject, spec.context)  # type: ignore[arg-type]
+def _finding(
+    rule: str, at: Location | None, message: str, spec: ContextSpec, subject: str = ""
+) -> Finding:
+    return Finding(RULES[rule], at, message, subject, spec.context)
 
 
 def _levels(project: Project, findings: list[Finding]) -> None:
