@@ -11,13 +11,21 @@ after resolving symlinks.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ._errors import Collector, display_path
 from .model import Location
+
+# The errors ``Path.is_file()`` and ``Path.is_symlink()`` read as "no"; others propagate.
+_ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+Problem = Literal["outside", "missing"] | None
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class Resolver:
 
     def __init__(self) -> None:
         self._directories: dict[Path, Path] = {}
+        # (spec directory, directory part of a value) -> resolved, as text, inside the root
+        self._folders: dict[tuple[Path, str], tuple[Path, str, bool]] = {}
 
     def resolve(self, path: Path) -> Path:
         if path.name in ("", "..") or path.parent == path:
@@ -52,6 +62,44 @@ class Resolver:
             directory = self._directories[path.parent] = path.parent.resolve()
         resolved = directory / path.name
         return resolved.resolve() if resolved.is_symlink() else resolved
+
+    def schema_file(self, spec_dir: Path, value: str, root: Path) -> tuple[Path, Problem]:
+        """``resolve(spec_dir / value)``, and whether it is outside ``root`` or not a file.
+
+        The same answers as ``Path.resolve``, ``is_relative_to`` and ``is_file``,
+        in one ``lstat`` for a file that is not a symlink: those three cost
+        ~100 us a file in pathlib's pure Python (10,000 schema files: ~1 s).
+        A file that is not a symlink is inside the root exactly when its
+        resolved directory is, which is checked once per directory.
+        """
+        head, name = os.path.split(value)
+        if name in ("", ".", ".."):
+            return self._checked(self.resolve(spec_dir / value), root)
+        folder = self._folders.get((spec_dir, head))
+        if folder is None:
+            resolved = (spec_dir / head).resolve()
+            folder = (resolved, str(resolved), resolved.is_relative_to(root))
+            self._folders[spec_dir, head] = folder
+        directory, directory_text, inside = folder
+        full = os.path.join(directory_text, name)
+        try:
+            mode = os.lstat(full).st_mode
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            mode = 0
+        if stat.S_ISLNK(mode):
+            return self._checked(Path(full).resolve(), root)
+        path = directory / name
+        if not inside:
+            return path, "outside"
+        return path, None if stat.S_ISREG(mode) else "missing"
+
+    @staticmethod
+    def _checked(path: Path, root: Path) -> tuple[Path, Problem]:
+        if not path.is_relative_to(root):
+            return path, "outside"
+        return path, None if path.is_file() else "missing"
 
 
 def schema_source(
@@ -72,15 +120,16 @@ def schema_source(
             return None
         # default=str: YAML turns unquoted dates into date objects; keep their text.
         return SchemaSource(json.dumps(value, indent=2, default=str), None)
-    path = resolver.resolve(spec_dir / value)
-    if not path.is_relative_to(root):
+    path, problem = resolver.schema_file(spec_dir, value, root)
+    if problem == "outside":
         errors.error(location, f"schema path {value!r} resolves outside the project directory")
         return None
-    if not path.is_file():
+    if problem == "missing":
         errors.error(location, f"schema file not found: {display_path(path)}")
         return None
     try:
-        return SchemaSource(path.read_text(encoding="utf-8"), path)
+        with open(path, encoding="utf-8") as file:
+            return SchemaSource(file.read(), path)
     except (OSError, UnicodeDecodeError) as exc:
         errors.error(location, f"cannot read schema file {display_path(path)}: {exc}")
         return None

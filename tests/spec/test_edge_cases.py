@@ -317,3 +317,50 @@ def test_schema_paths_resolve_as_path_resolve(tmp_path: Path) -> None:
     resolver = _schemas.Resolver()
     for value in [*values, *values]:  # the second time from the cache
         assert resolver.resolve(spec_dir / value) == (spec_dir / value).resolve(), value
+
+
+def test_schema_files_are_checked_as_pathlib_does(tmp_path: Path) -> None:
+    """``Resolver.schema_file``: resolved path, outside the root, not a file, as pathlib says."""
+    root = tmp_path / "project"
+    (root / "real" / "sub").mkdir(parents=True)
+    (root / "specs").mkdir()
+    (root / "real" / "a.avsc").write_text("{}")
+    (tmp_path / "outside.avsc").write_text("{}")
+    (root / "dirlink").symlink_to(root / "real" / "sub")
+    (root / "outlink").symlink_to(tmp_path)
+    (root / "real" / "filelink.avsc").symlink_to(root / "real" / "a.avsc")
+    (root / "real" / "escape.avsc").symlink_to(tmp_path / "outside.avsc")
+    (root / "real" / "dangling.avsc").symlink_to(root / "nowhere")
+    spec_dir = root / "specs"
+    values = [
+        "../real/a.avsc",
+        "../real//./a.avsc",
+        "../real/filelink.avsc",
+        "../real/escape.avsc",
+        "../real/dangling.avsc",
+        "../real/sub",
+        "../real/a.avsc/",
+        "../dirlink/../a.avsc",
+        "../dirlink/x.avsc",
+        "../outlink/outside.avsc",
+        "../../outside.avsc",
+        "../missing/dir/x.avsc",
+        "../real/a.avsc/x.avsc",
+        "../real/..",
+        "../real/.",
+        "..",
+        str(root / "real" / "a.avsc"),
+        str(tmp_path / "outside.avsc"),
+        "/",
+    ]
+    resolver = _schemas.Resolver()
+    for value in [*values, *values]:  # the second time from the cache
+        expected = (spec_dir / value).resolve()
+        problem = (
+            "outside"
+            if not expected.is_relative_to(root)
+            else None
+            if expected.is_file()
+            else "missing"
+        )
+        assert resolver.schema_file(spec_dir, value, root) == (expected, problem), value
