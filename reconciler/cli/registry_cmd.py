@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from reconciler.localregistry import serve as serve_registry
-
 
 @click.group()
 def registry() -> None:
@@ -31,6 +29,8 @@ def registry() -> None:
 )
 def serve(host: str, port: int, data: Path, request_log: Path | None) -> None:
     """Serve the local registry until SIGINT/SIGTERM."""
+    # Here, not at the top: every other command would pay for importing uvicorn.
+    from reconciler.localregistry import serve as serve_registry
 
     def ready(url: str) -> None:
         click.echo(f"local registry listening on {url} (data: {data})")
