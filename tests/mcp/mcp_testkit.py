@@ -3,14 +3,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import httpx2
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,3 +87,86 @@ def assert_no_secret(*results: object) -> None:
     for result in results:
         dumped = result.model_dump_json() if hasattr(result, "model_dump_json") else str(result)
         assert SECRET not in dumped
+
+
+ISSUER = "https://issuer.test"
+AUDIENCE = "reconciler-test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class HttpServer:
+    """``reconcile mcp --transport http`` trusting tokens signed with ``key``."""
+
+    url: str
+    key: rsa.RSAPrivateKey
+    log: Path
+    project: Project
+
+    def token(
+        self,
+        scope: str,
+        *,
+        audience: str = AUDIENCE,
+        subject: str = "user-1",
+        expires_in: int = 300,
+        key: rsa.RSAPrivateKey | None = None,
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": subject,
+            "client_id": "test-client",
+            "scope": scope,
+            "iat": now,
+            "exp": now + expires_in,
+        }
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test"})
+
+    def client(self, token: str, **options: object) -> Client:
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        return Client(streamable_http_client(self.url, http_client=http), **options)  # type: ignore[arg-type]
+
+
+@contextmanager
+def serve_http(tmp: Path) -> Iterator[HttpServer]:
+    """The server on a free loopback port, with a JWKS file of a key made here."""
+    project = make_project(tmp / "project")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = tmp / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "test", "use": "sig", "alg": "RS256"}]}))
+    port = free_port()
+    log = tmp / "server.log"
+    options = ["--transport", "http", "--port", str(port), "--issuer", ISSUER]
+    options += ["--jwks", str(jwks), "--audience", AUDIENCE]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            server_command(project, *options),
+            env=server_env(project),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(base + "/.well-known/oauth-protected-resource/mcp", timeout=1)
+            break
+        except httpx.HTTPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"the MCP server did not start: {log.read_text()}") from None
+            time.sleep(0.1)
+    try:
+        yield HttpServer(base + "/mcp", key, log, project)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert SECRET not in log.read_text()

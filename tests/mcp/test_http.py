@@ -8,118 +8,21 @@ public half is the JWKS file.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import httpx2
-import jwt
-import pytest
 from click.testing import CliRunner
-from mcp.client import Client
-from mcp.client.streamable_http import streamable_http_client
+from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp_testkit import (
-    SECRET,
-    Project,
+    ISSUER,
+    HttpServer,
     assert_no_secret,
     make_project,
-    server_command,
-    server_env,
     structured,
     text_of,
 )
 
 from reconciler.cli import main
-
-# Until PyJWT[crypto] is a declared dependency, a bare install may lack cryptography.
-rsa = pytest.importorskip(
-    "cryptography.hazmat.primitives.asymmetric.rsa",
-    reason="JWT signatures need PyJWT[crypto] (the cryptography package)",
-)
-
-ISSUER = "https://issuer.test"
-AUDIENCE = "reconciler-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class HttpServer:
-    url: str
-    key: rsa.RSAPrivateKey
-    log: Path
-    project: Project
-
-    def token(
-        self,
-        scope: str,
-        *,
-        audience: str = AUDIENCE,
-        subject: str = "user-1",
-        expires_in: int = 300,
-        key: rsa.RSAPrivateKey | None = None,
-    ) -> str:
-        now = int(time.time())
-        claims = {
-            "iss": ISSUER,
-            "aud": audience,
-            "sub": subject,
-            "client_id": "test-client",
-            "scope": scope,
-            "iat": now,
-            "exp": now + expires_in,
-        }
-        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test"})
-
-    def client(self, token: str, **options: object) -> Client:
-        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        return Client(streamable_http_client(self.url, http_client=http), **options)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
-    tmp = tmp_path_factory.mktemp("http")
-    project = make_project(tmp / "project")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    jwks = tmp / "jwks.json"
-    jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "test", "use": "sig", "alg": "RS256"}]}))
-    port = free_port()
-    log = tmp / "server.log"
-    options = ["--transport", "http", "--port", str(port), "--issuer", ISSUER]
-    options += ["--jwks", str(jwks), "--audience", AUDIENCE]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            server_command(project, *options),
-            env=server_env(project),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(base + "/.well-known/oauth-protected-resource/mcp", timeout=1)
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the MCP server did not start: {log.read_text()}")
-            time.sleep(0.1)
-    try:
-        yield HttpServer(base + "/mcp", key, log, project)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert SECRET not in log.read_text()
 
 
 def test_no_token_or_a_bad_one_is_401(http_server: HttpServer) -> None:
