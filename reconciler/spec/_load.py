@@ -18,7 +18,7 @@ from ._project import lint_config, registries, spec_files
 from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
 from ._specfile import LoadedSpec, resolve_spec
 from ._validate import validate
-from ._yaml import load_yaml
+from ._yaml import load_yaml, without_gc
 from .model import Project, RegistryConfig
 
 
@@ -54,12 +54,16 @@ def load_project(
 
     loaded: list[LoadedSpec] = []
     listed = doc if raw is not None and "specs" in raw.model_fields_set else None
-    for spec_path in spec_files(patterns, root, path, listed, errors):
-        spec_doc = load_yaml(spec_path, environ, errors)
-        spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
-        if spec_raw is not None and spec_doc is not None:
-            loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors))
-    check_all(loaded, configured, errors)
+    # Everything built from here on is kept (a spec, its subjects, their
+    # schemas' parses): the collector's passes would only rescan it, ~0.4 s
+    # for 10,000 subjects.
+    with without_gc():
+        for spec_path in spec_files(patterns, root, path, listed, errors):
+            spec_doc = load_yaml(spec_path, environ, errors)
+            spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
+            if spec_raw is not None and spec_doc is not None:
+                loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors))
+        check_all(loaded, configured, errors)
 
     if errors.errors or configured is None or raw is None:
         raise SpecErrors(_unique_sorted(errors.errors))
