@@ -148,10 +148,6 @@ def _mode(data: Any) -> str | None:
     return _optional_str(data, "mode")
 
 
-def _schema_versions(data: list[Any]) -> list[SchemaVersion]:
-    return [parse_schema_version(item) for item in data]
-
-
 def _verdict(data: Any) -> CompatibilityVerdict:
     compatible = data["is_compatible"]
     if not isinstance(compatible, bool):
@@ -538,53 +534,29 @@ class RegistryClient:
         ignores ``limit`` answers with everything at once (one request); one that
         ignores ``offset`` would repeat a page forever, so a page that adds
         nothing new ends the listing.
-
-        The next page is asked for as soon as a page is known to be full and
-        new (its first version unseen), before its 1,000 versions are read, so
-        that the registry prepares it meanwhile. A page whose first version is
-        new adds something, so this asks for exactly the pages the rule above
-        does.
         """
-
-        def fetch(offset: int) -> Awaitable[list[Any]]:
-            params = _params(
-                subjectPrefix=subject_prefix,
-                deleted=_flag(deleted),
-                latestOnly=_flag(latest_only),
-                offset=offset,
-                limit=page_size,
-            )
-            return self._call("GET", "/schemas", params=params, parse=_list)
-
         result: list[SchemaVersion] = []
         seen: set[tuple[str, int]] = set()
         offset = 0
-        raw = await fetch(offset)
         while True:
-            following: asyncio.Task[list[Any]] | None = None
-            if len(raw) == page_size and self._first_is_new(raw, seen):
-                following = asyncio.create_task(fetch(offset + page_size))
-            try:
-                page = self._parse(_schema_versions, raw, 200, "GET /schemas")
-            except BaseException:
-                if following is not None:
-                    following.cancel()
-                raise
+            page: list[SchemaVersion] = await self._call(
+                "GET",
+                "/schemas",
+                params=_params(
+                    subjectPrefix=subject_prefix,
+                    deleted=_flag(deleted),
+                    latestOnly=_flag(latest_only),
+                    offset=offset,
+                    limit=page_size,
+                ),
+                parse=lambda data: [parse_schema_version(item) for item in _list(data)],
+            )
             fresh = [sv for sv in page if (sv.subject, sv.version) not in seen]
             seen.update((sv.subject, sv.version) for sv in fresh)
             result.extend(fresh)
             if len(page) != page_size or not fresh:
                 return result
             offset += page_size
-            raw = await (following or fetch(offset))
-
-    @staticmethod
-    def _first_is_new(raw: list[Any], seen: set[tuple[str, int]]) -> bool:
-        try:
-            first = parse_schema_version(raw[0])
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-            return False  # the page's reading reports it
-        return (first.subject, first.version) not in seen
 
     async def register(
         self,
