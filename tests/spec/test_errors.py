@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from unittest import mock
 
-from reconciler.spec import _checks
+from reconciler.spec import _checks, _yaml
 
 from .conftest import ORDER, Write, errors
 
@@ -386,6 +386,16 @@ def test_alias_bombs_are_refused(write: Write) -> None:
         "specs/deep.yaml:1:1: document nests too deeply",
         "specs/loop.yaml:1:11: recursive alias",
     ]
+
+
+def test_a_document_without_aliases_is_counted_too(write: Write) -> None:
+    """Node counting takes a shortcut without aliases; the limit is the same."""
+    root = write({**PROJECT, "specs/big.yaml": "subjects:\n  a: [" + "x, " * 30 + "x]\n"})
+    # 36 nodes: two mappings, their two keys, the list and its 31 items
+    with mock.patch.object(_yaml, "MAX_NODES", 35):
+        assert errors(root) == ["specs/big.yaml:1:1: document expands to over 35 nodes"]
+    with mock.patch.object(_yaml, "MAX_NODES", 36):
+        assert not any("expands" in e for e in errors(root))
 
 
 def test_empty_credentials(write: Write) -> None:
