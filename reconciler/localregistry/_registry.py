@@ -6,6 +6,7 @@ either returns the JSON-ready answer or raises a ``RegistryError``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, replace
 
@@ -51,18 +52,53 @@ def _contract_json(
 
 def schema_json(version: store.StoredVersion, schema: store.StoredSchema) -> dict[str, object]:
     """Confluent's Schema entity; schemaType and references are left out when default/empty."""
-    out: dict[str, object] = {
-        "subject": version.subject.qualified,
-        "version": version.version,
-        "id": schema.id,
-    }
-    if schema.schema_type != "AVRO":
-        out["schemaType"] = schema.schema_type
-    if schema.references:
-        out["references"] = schema.references
-    _contract_json(out, schema.metadata, schema.rule_set)
-    out["schema"] = schema.schema
+    return _entity(
+        version.subject.qualified,
+        version.version,
+        schema.id,
+        schema.schema_type,
+        schema.references,
+        schema.metadata,
+        schema.rule_set,
+        schema.schema,
+    )
+
+
+def _entity(
+    subject: str,
+    version: int,
+    schema_id: int,
+    schema_type: str,
+    references: list[dict[str, object]],
+    metadata: Contract | None,
+    rule_set: Contract | None,
+    schema: str,
+) -> dict[str, object]:
+    out: dict[str, object] = {"subject": subject, "version": version, "id": schema_id}
+    if schema_type != "AVRO":
+        out["schemaType"] = schema_type
+    if references:
+        out["references"] = references
+    _contract_json(out, metadata, rule_set)
+    out["schema"] = schema
     return out
+
+
+def _listed_json(row: store.ListedVersion) -> dict[str, object]:
+    """``schema_json`` of a ``GET /schemas`` row, the JSON columns parsed only when set."""
+    subject, version, schema_id, schema_type, schema, refs, metadata, rule_set = row
+    if schema_type is None:
+        raise errors.store_error(f"Schema {schema_id} is missing from the store")
+    return _entity(
+        subject,
+        version,
+        schema_id,
+        schema_type,
+        [] if refs == "[]" else json.loads(refs),
+        None if metadata is None else json.loads(metadata),
+        None if rule_set is None else json.loads(rule_set),
+        schema,
+    )
 
 
 @dataclass(frozen=True)
@@ -626,12 +662,7 @@ class Registry:
                 offset=offset,
                 limit=limit,
             )
-        out = []
-        for version, schema in page:
-            if schema is None:
-                raise errors.store_error(f"Schema {version.schema_id} is missing from the store")
-            out.append(schema_json(version, schema))
-        return out
+        return [_listed_json(row) for row in page]
 
     def contexts(self) -> list[str]:
         with self.store.read() as conn:

@@ -99,6 +99,12 @@ class StoredSchema:
     rule_set: dict[str, Any] | None = None
 
 
+# A row of a GET /schemas page: qualified subject, version, schema id, then the
+# schema's type, text, references, metadata and rule set (JSON texts; the
+# metadata and rule set may be None, and all five are None without a schema row).
+ListedVersion = tuple[str, int, int, str | None, str, str, str | None, str | None]
+
+
 @dataclass(frozen=True)
 class StoredVersion:
     subject: Subject
@@ -335,7 +341,7 @@ def schema_page(
     latest_only: bool,
     offset: int,
     limit: int,
-) -> list[tuple[StoredVersion, StoredSchema | None]]:
+) -> list[ListedVersion]:
     """One page of ``GET /schemas``: versions by context, ID, subject and version.
 
     Filters: ``context`` (None for all), subject names starting with
@@ -346,7 +352,10 @@ def schema_page(
     before its schemas are joined, so a page costs its own rows plus a walk
     over the skipped index entries, not a load of the whole listing; only the
     filters that apply are in the SQL, as each one is evaluated on every
-    skipped entry.  A version whose schema row is missing comes with None.
+    skipped entry.  A version whose schema row is missing comes with a
+    schema type of None.  Rows come as the plain tuples SQLite gives (the
+    qualified subject built in SQL): a page of 1,000 built no objects per
+    row, which was half the time of the request.
     """
     where = ["1"]
     if context is not None:
@@ -364,9 +373,9 @@ def schema_page(
             + ("" if deleted else " AND w.deleted = 0")
             + ")"
         )
-    rows = conn.execute(
-        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted, s.context, s.id, "
-        "s.schema_type, s.schema, s.refs, s.metadata, s.rule_set FROM ("
+    rows: list[ListedVersion] = conn.execute(
+        f"SELECT {_QUALIFIED}, v.version, v.schema_id, s.schema_type, s.schema, s.refs, "
+        "s.metadata, s.rule_set FROM ("
         "SELECT context, subject, version, schema_id, deleted FROM versions v "
         f"WHERE {' AND '.join(where)} "
         "ORDER BY v.context, v.schema_id, v.subject, v.version LIMIT :limit OFFSET :offset"
@@ -380,7 +389,7 @@ def schema_page(
             "offset": offset,
         },
     ).fetchall()
-    return [(_version_row(r[:5]), _schema_row(r[5:]) if r[5] is not None else None) for r in rows]
+    return rows
 
 
 def subjects(
