@@ -85,17 +85,23 @@ def parse_references(raw: Any) -> tuple[Reference, ...]:
 
 
 def parse_schema_version(data: Mapping[str, Any], *, subject: str | None = None) -> SchemaVersion:
-    """Build a ``SchemaVersion`` from a Confluent body; ``subject`` fills in a missing field."""
+    """Build a ``SchemaVersion`` from a Confluent body; ``subject`` fills in a missing field.
+
+    Written for speed (positional arguments, one ``get`` lookup): a listing
+    of 50,000 versions calls it 50,000 times.
+    """
+    get = data.get
+    references = get("references")
     return SchemaVersion(
-        subject=str(data.get("subject", subject)),
-        version=int(data["version"]),
-        id=int(data["id"]),
-        schema=str(data["schema"]),
-        schema_type=str(data.get("schemaType") or DEFAULT_SCHEMA_TYPE),
-        references=parse_references(data.get("references")),
-        metadata=data.get("metadata"),
-        rule_set=data.get("ruleSet"),
-        deleted=bool(data.get("deleted", False)),
+        str(get("subject", subject)),
+        int(data["version"]),
+        int(data["id"]),
+        str(data["schema"]),
+        str(get("schemaType") or DEFAULT_SCHEMA_TYPE),
+        parse_references(references) if references else (),
+        get("metadata"),
+        get("ruleSet"),
+        bool(get("deleted", False)),
     )
 
 
