@@ -47,6 +47,21 @@ _ALL = (
         'branch first (for `default: null`, `["null", ...]`).',
     ),
     Rule(
+        "RESERVED_FIELD_CONFLICT",
+        "CORRECTNESS",
+        "error",
+        "The schema has a top-level field whose name the subject's metadata reserves "
+        "(`confluent:reserved`). A registry with `validateFields` refuses the version.",
+    ),
+    Rule(
+        "RESERVED_FIELD_REMOVED",
+        "EVOLUTION",
+        "error",
+        "A version's metadata no longer reserves a field name that the version before it "
+        "reserved. Reserving a name is a promise not to reuse it; a registry with "
+        "`validateFields` refuses the version.",
+    ),
+    Rule(
         "AVRO_ENUM_WITHOUT_DEFAULT",
         "EVOLUTION",
         "warning",

@@ -15,7 +15,7 @@ from reconciler.spec import (
     SubjectSpec,
 )
 
-from . import _avro, _jsonschema, _protobuf, _specs
+from . import _avro, _jsonschema, _protobuf, _reserved, _specs
 from ._catalog import CATEGORIES, RULES
 from ._report import Finding, Report
 from ._source import Source, collector
@@ -45,6 +45,7 @@ def lint(project: Project, *, only: Collection[str] = (), skip: Collection[str] 
     for source in sources.values():
         _BY_TYPE[source.schema_type](source, collector(source, findings))
     findings += _specs.lint(project, sources)
+    findings += _reserved.lint(project, sources)
     return Report.of(
         [
             f

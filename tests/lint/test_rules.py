@@ -92,6 +92,33 @@ subjects:
     schema: ../schemas/payment.avsc
     references:
       - {name: acme.Money, subject: money-value, version: latest}
+  customers-value:
+    versions:
+      - schema: ../schemas/customer.v1.avsc
+        metadata: {properties: {"confluent:reserved": "ssn, dob"}}
+      - schema: ../schemas/customer.v2.avsc
+        metadata: {properties: {"confluent:reserved": "ssn"}}
+"""
+
+CUSTOMER_V1 = json.dumps(
+    {
+        "type": "record",
+        "name": "Customer",
+        "namespace": "acme",
+        "fields": [{"name": "id", "type": "string"}],
+    }
+)
+
+CUSTOMER_V2 = """\
+{
+  "type": "record",
+  "name": "Customer",
+  "namespace": "acme",
+  "fields": [
+    {"name": "id", "type": "string"},
+    {"name": "ssn", "type": "string", "default": ""}
+  ]
+}
 """
 
 AUDIT_CONTEXT = """\
@@ -123,6 +150,8 @@ def messy(tmp_path: Path) -> Path:
         "schemas/audit.proto": AUDIT_PROTO,
         "schemas/money.avsc": MONEY_AVSC,
         "schemas/payment.avsc": PAYMENT_AVSC,
+        "schemas/customer.v1.avsc": CUSTOMER_V1,
+        "schemas/customer.v2.avsc": CUSTOMER_V2,
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -161,6 +190,8 @@ def test_each_rule_fires_at_its_place_and_nothing_else_fires(messy: Path) -> Non
         ("DELETE_HARD", "specs/default.yaml", 8),
         ("REFERENCE_LATEST", "specs/default.yaml", 15),
         ("COMPATIBILITY_UNSET", "specs/audit.yaml", 1),
+        ("RESERVED_FIELD_REMOVED", "specs/default.yaml", 20),
+        ("RESERVED_FIELD_CONFLICT", "schemas/customer.v2.avsc", 7),
     }
     assert {f.rule.id for f in report.findings} == set(RULES), "a rule is not exercised"
 
