@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
 
@@ -64,16 +65,23 @@ def same_document(schema_type: str, a: str, b: str) -> bool:
     if schema_type == "PROTOBUF":
         return a.strip() == b.strip()
     try:
-        # Compared as re-serialized text, not as Python values: 1 == 1.0 == True there,
-        # but a default of 1 and one of true are different schemas.
-        return _canonical_json(a) == _canonical_json(b)
+        return _as_written(a) == _as_written(b)
     except json.JSONDecodeError:
         return False
 
 
-# One encoder for every call: ``json.dumps`` with options builds a new one each time.
-_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+def _number(literal: str) -> tuple[str, str]:
+    return ("number", literal)
 
 
-def _canonical_json(text: str) -> str:
-    return _CANONICAL_JSON.encode(json.loads(text))
+def _as_written(text: str) -> Any:
+    """The JSON document with every number kept as its literal, tagged.
+
+    Compared as Python values, plain numbers would be equal where the
+    schemas are not (1 == 1.0 == True, but a default of 1 and one of true
+    are different schemas); tagged literals are equal only when written
+    alike. Two documents equal this way are the same document (mapping
+    order aside); one number written two ways (1.0, 1.00) only sends the
+    pair to the parsed comparison.
+    """
+    return json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_number)

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from reconciler.engine.schemas import same_document
+
 from .conftest import Workspace, steps
 
 AVRO = {
@@ -170,3 +172,23 @@ def test_a_no_change_plan_reads_only_the_settings_the_spec_sets(ws: Workspace) -
     assert not ws.plan().has_changes
     paths = [json.loads(line)["path"] for line in log.read_text().splitlines()]
     assert sorted(paths) == ["/config", "/config/s-value", "/mode", "/schemas"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ('{"a": true, "b": [1, 2]}', '{"b": [1,2],\n "a": true}', True),
+        ('{"a": 1.5, "n": null}', '{"n":null,"a":1.5}', True),
+        ('{"a": 1}', '{"a": 1.0}', False),
+        ('{"a": 1}', '{"a": true}', False),
+        ('{"a": 0}', '{"a": false}', False),
+        ('{"a": 1}', '{"a": "1"}', False),
+        ('{"a": 1}', '{"a": ["number", "1"]}', False),
+        ('{"a": [1, 2]}', '{"a": [2, 1]}', False),
+        ('{"a": 1e2}', '{"a": 100.0}', False),  # the same number: left to the parsed forms
+        ("[1", "[1 ", False),
+    ],
+)
+def test_same_document_is_true_only_for_the_same_json(a: str, b: str, same: bool) -> None:
+    """The shortcut before parsing: False only means "parse and compare"."""
+    assert same_document("AVRO", a, b) is same
