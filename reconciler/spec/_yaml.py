@@ -135,6 +135,20 @@ def _size(text: str, path: Path, node: yaml.Node) -> int:
     return count
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _scalar(loader: yaml.SafeLoader | yaml.CSafeLoader, node: yaml.Node) -> Any:
+    """``loader.construct_object(node)``, without its bookkeeping for a string scalar.
+
+    A scalar resolved as a string is constructed as its value (the safe
+    constructor's ``construct_yaml_str``); most scalars of a spec file are.
+    """
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node)
+
+
 class _Builder:
     def __init__(
         self,
@@ -158,7 +172,7 @@ class _Builder:
             return self._mapping(node, key_path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*key_path, i)) for i, item in enumerate(node.value)]
-        value = self.loader.construct_object(node)
+        value = _scalar(self.loader, node)
         if isinstance(value, str):
             value, problems = interpolate(value, self.environ)
             start = node.start_mark.index + self.index_offset
@@ -187,7 +201,7 @@ class _Builder:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_location = to_location(self.doc.path, key_node.start_mark)
-            key = self.loader.construct_object(key_node)
+            key = _scalar(self.loader, key_node)
             if not isinstance(key, str):
                 self.errors.error(key_location, f"key {key!r} must be a string (quote it)")
                 continue
