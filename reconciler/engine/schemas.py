@@ -84,4 +84,8 @@ def _as_written(text: str) -> Any:
     order aside); one number written two ways (1.0, 1.00) only sends the
     pair to the parsed comparison.
     """
-    return json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_number)
+    return _AS_WRITTEN.decode(text)
+
+
+# One decoder for every call: ``json.loads`` with options builds a new one each time.
+_AS_WRITTEN = json.JSONDecoder(parse_int=_number, parse_float=_number, parse_constant=_number)
