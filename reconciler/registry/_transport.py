@@ -43,6 +43,7 @@ class _Connection(asyncio.Protocol):
         self._closed = False  # the server closed its side, or the connection is gone
         self._error: Exception | None = None
         self._waiter: asyncio.Future[None] | None = None
+        self.idle_since = 0.0  # loop time when it was last put back in the pool
 
     # -- asyncio.Protocol
 
@@ -159,9 +160,15 @@ class Http11Transport(httpx.AsyncBaseTransport):
     client's semaphore), not here: a request never waits for a connection.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext | None, max_idle: int) -> None:
+    def __init__(
+        self, ssl_context: ssl.SSLContext | None, max_idle: int, keepalive_expiry: float = 5.0
+    ) -> None:
         self._ssl_context = ssl_context
         self._max_idle = max_idle
+        # Idle connections older than this are not reused: a server ends idle
+        # connections after its own timeout (uvicorn's is 5 s), and one ended
+        # just as a request is sent fails that request. httpx's default.
+        self._keepalive_expiry = keepalive_expiry
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._busy: set[_Connection] = set()
 
@@ -196,9 +203,11 @@ class Http11Transport(httpx.AsyncBaseTransport):
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
         idle = self._idle.setdefault(key, [])
         connection = None
+        loop = asyncio.get_running_loop()
+        fresh = loop.time() - self._keepalive_expiry
         while idle:
             candidate = idle.pop()
-            if candidate.reusable():
+            if candidate.reusable() and candidate.idle_since >= fresh:
                 connection = candidate
                 break
             candidate.close()
@@ -213,6 +222,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         finally:
             self._busy.discard(connection)
         if keep and len(idle) < self._max_idle:
+            connection.idle_since = loop.time()
             idle.append(connection)
         else:
             connection.close()

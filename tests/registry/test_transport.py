@@ -137,6 +137,17 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(
     assert server.connections == 3
 
 
+async def test_idle_connections_expire(serve: Callable[[Answer], Awaitable[Server]]) -> None:
+    server = await serve(_ok)
+    transport = Http11Transport(None, max_idle=4, keepalive_expiry=0.05)
+    async with RegistryClient(server.url, transport=transport) as client:
+        assert await client.get_config("s") == "FULL"
+        assert await client.get_config("s") == "FULL"  # reused
+        await asyncio.sleep(0.1)
+        assert await client.get_config("s") == "FULL"  # expired: a new connection
+    assert [conn for conn, _, _ in server.requests] == [1, 1, 2]
+
+
 async def test_no_answer_is_a_protocol_failure(
     serve: Callable[[Answer], Awaitable[Server]],
 ) -> None:
