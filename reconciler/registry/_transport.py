@@ -27,6 +27,8 @@ from typing import Any
 import h11
 import httpx
 
+_CLOSE_TIMEOUT = 1.0
+
 
 class _Connection(asyncio.Protocol):
     """One keep-alive HTTP/1.1 connection: an asyncio protocol buffering what it receives.
@@ -44,6 +46,7 @@ class _Connection(asyncio.Protocol):
         self._error: Exception | None = None
         self._waiter: asyncio.Future[None] | None = None
         self.idle_since = 0.0  # loop time when it was last put back in the pool
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     # -- asyncio.Protocol
 
@@ -64,6 +67,8 @@ class _Connection(asyncio.Protocol):
         self._closed = True
         self._error = exc
         self._wake()
+        if not self.lost.done():
+            self.lost.set_result(None)
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
@@ -94,6 +99,10 @@ class _Connection(asyncio.Protocol):
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
 
     async def exchange(
         self, request: httpx.Request, timeouts: dict[str, float | None]
@@ -234,7 +243,23 @@ class Http11Transport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        for connection in [*self._busy, *(c for idle in self._idle.values() for c in idle)]:
-            connection.close()
+        """Close every connection and wait until they are closed.
+
+        A closed socket is let go of on a later turn of the event loop (and a
+        TLS connection first says goodbye): returning at once would leave
+        them open if the loop ends next. A TLS peer that does not answer its
+        goodbye within a second is cut off.
+        """
+        connections = [*self._busy, *(c for idle in self._idle.values() for c in idle)]
         self._idle.clear()
         self._busy.clear()
+        for connection in connections:
+            connection.close()
+        pending = {c.lost for c in connections if not c.lost.done()}
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=_CLOSE_TIMEOUT)
+        if pending:
+            for connection in connections:
+                if not connection.lost.done():
+                    connection.abort()
+            await asyncio.wait(pending, timeout=_CLOSE_TIMEOUT)
