@@ -180,6 +180,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         self._keepalive_expiry = keepalive_expiry
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._busy: set[_Connection] = set()
+        self._closing: set[_Connection] = set()  # closed, not yet let go of by the loop
 
     async def _connect(
         self, scheme: str, host: str, port: int, timeout: float | None
@@ -219,14 +220,14 @@ class Http11Transport(httpx.AsyncBaseTransport):
             if candidate.reusable() and candidate.idle_since >= fresh:
                 connection = candidate
                 break
-            candidate.close()
+            self._discard(candidate)
         if connection is None:
             connection = await self._connect(scheme, url.host, port, timeouts.get("connect"))
         self._busy.add(connection)
         try:
             head, body, keep = await connection.exchange(request, timeouts)
         except BaseException:
-            connection.close()
+            self._discard(connection)
             raise
         finally:
             self._busy.discard(connection)
@@ -234,13 +235,19 @@ class Http11Transport(httpx.AsyncBaseTransport):
             connection.idle_since = loop.time()
             idle.append(connection)
         else:
-            connection.close()
+            self._discard(connection)
         return httpx.Response(
             head.status_code,
             headers=head.headers,
             stream=httpx.ByteStream(body),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
         )
+
+    def _discard(self, connection: _Connection) -> None:
+        connection.close()
+        if not connection.lost.done():
+            self._closing.add(connection)
+            connection.lost.add_done_callback(lambda _: self._closing.discard(connection))
 
     async def aclose(self) -> None:
         """Close every connection and wait until they are closed.
@@ -255,6 +262,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         self._busy.clear()
         for connection in connections:
             connection.close()
+        connections += self._closing
         pending = {c.lost for c in connections if not c.lost.done()}
         if pending:
             _, pending = await asyncio.wait(pending, timeout=_CLOSE_TIMEOUT)
