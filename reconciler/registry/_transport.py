@@ -1,4 +1,4 @@
-"""The network transport: HTTP/1.1 keep-alive connections over asyncio streams.
+"""The network transport: HTTP/1.1 keep-alive connections over an asyncio protocol.
 
 An ``httpx.AsyncBaseTransport``, so the client and its tests keep httpx's
 request and response types (and ``ASGITransport`` or an injected transport
