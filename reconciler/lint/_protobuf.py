@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from google.protobuf import descriptor_pb2
+from typing import TYPE_CHECKING
 
 from reconciler.compatibility import InvalidSchemaError, parse, protobuf_file
 
 from ._source import Emit, Source
+
+if TYPE_CHECKING:  # protobuf is imported only when a Protobuf schema is linted
+    from google.protobuf import descriptor_pb2
 
 
 def lint(source: Source, emit: Emit) -> None:
