@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+from reconciler._gc import gc_paused
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import ContextSpec, Project
 
@@ -160,31 +158,15 @@ async def _plan_one(
     return state, actions, problems
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a plan builds what it keeps.
-
-    A 10,000-subject plan allocates the live state (~50,000 versions, their
-    decoded JSON) next to the loaded project, nearly all of it kept until the
-    plan is made; the collector's full passes rescanned all of it, five to
-    six times (~0.4 s of a ~6 s plan, and 0.2 s more in young passes). The
-    few cycles made meanwhile are collected after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 async def make_plan(
     project: Project, clients: dict[str, RegistryClient], options: PlanOptions | None = None
 ) -> Plan:
     options = options or PlanOptions()
     cache = SchemaCache()
-    with _gc_paused():
+    # The live state (~50,000 versions, their decoded JSON) is built next to the
+    # loaded project and kept until the plan is made: without the pause the
+    # collector rescanned it five to six times (~0.6 s of a ~6 s plan).
+    with gc_paused():
         results = await asyncio.gather(
             *(_plan_one(project, name, client, cache, options) for name, client in clients.items())
         )

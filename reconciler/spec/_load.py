@@ -12,13 +12,15 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from reconciler._gc import gc_paused
+
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._project import lint_config, registries, spec_files
 from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
 from ._specfile import LoadedSpec, resolve_spec
 from ._validate import validate
-from ._yaml import load_yaml, without_gc
+from ._yaml import load_yaml
 from .model import Project, RegistryConfig
 
 
@@ -57,7 +59,7 @@ def load_project(
     # Everything built from here on is kept (a spec, its subjects, their
     # schemas' parses): the collector's passes would only rescan it, ~0.4 s
     # for 10,000 subjects.
-    with without_gc():
+    with gc_paused():
         for spec_path in spec_files(patterns, root, path, listed, errors):
             spec_doc = load_yaml(spec_path, environ, errors)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None

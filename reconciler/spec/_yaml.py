@@ -17,9 +17,7 @@ tests/spec/test_loaders.py compares them on every test project.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,8 @@ try:
     from yaml import CSafeLoader
 except ImportError:  # PyYAML built without libyaml
     CSafeLoader = None
+
+from reconciler._gc import gc_paused
 
 from ._errors import Collector
 from ._interpolate import interpolate
@@ -277,21 +277,6 @@ def _code(character: str | int) -> int:
     return character if isinstance(character, int) else ord(character)
 
 
-@contextmanager
-def without_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which would otherwise rescan again
-    and again the ~10 objects per node that composing and building create and
-    keep (a 10,000-subject file: 0.9-1.3 s -> 0.5-0.6 s; with inline schemas
-    7-10 s -> 3 s). They hold no cycle but a recursive alias's, freed later."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Document | None:
     """Parse one YAML file; report syntax errors at their mark and return None."""
     try:
@@ -299,7 +284,11 @@ def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Docu
     except (OSError, UnicodeDecodeError) as exc:
         errors.error(Location(path, 1, 1), f"cannot read file: {exc}")
         return None
-    with without_gc():
+    # Composing and building create ~10 objects per node and keep them all,
+    # with no cycle but a recursive alias's (freed later): the collector would
+    # rescan them again and again (a 10,000-subject file: 0.9-1.3 s -> 0.5-0.6
+    # s; with inline schemas 7-10 s -> 3 s).
+    with gc_paused():
         return _load_text(path, text, environ, errors)
 
 
