@@ -171,7 +171,8 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     rules = [kind.upper() for kind in result.incompatibilities] or ["INCOMPATIBLE"]
     messages = sorted(result.messages) or ["incompatible"]
     if len(messages) == 1:
-        return [Message(rules[0], ",".join(sorted(result.locations)), messages[0], version)]
+        where = ",".join(sorted(result.locations))
+        return [Message(rules[0], where, _explain(rules[0], messages[0]), version)]
     locations = sorted(result.locations)
     found = [(text, _rule_of(text, rules)) for text in messages]
     # Locations a specific kind claims (…/name, …/size, …/symbols, …/fields/N)
@@ -189,8 +190,23 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
             places = [loc for loc in locations if _LOCATION_OF[rule](loc)]
         else:
             places = [loc for loc in locations if loc not in claimed]
-        out.append(Message(rule, ",".join(places or locations), text, version))
+        out.append(Message(rule, ",".join(places or locations), _explain(rule, text), version))
     return out
+
+
+def _explain(rule: str, text: str) -> str:
+    """The checker's terse text (a bare field name, a set of symbols) as a sentence."""
+    if rule == "READER_FIELD_MISSING_DEFAULT_VALUE":
+        return (
+            f"the reader's field {text!r} has no default, so data written without it cannot be read"
+        )
+    if rule == "MISSING_ENUM_SYMBOLS":
+        return f"the writer's symbols {text} are not in the reader's enum, which has no default"
+    if rule == "NAME_MISMATCH":
+        return f"the reader's type has another name and no alias for the writer's ({text})"
+    if rule == "FIXED_SIZE_MISMATCH":
+        return f"the fixed sizes differ ({text})"
+    return text
 
 
 # The checker returns its findings' kinds as a list but their messages and

@@ -397,3 +397,26 @@ def test_avro_names_valid_for_the_parser_but_not_plain_are_accepted() -> None:
     """A trailing newline passes the parser's name pattern: the slow path keeps that."""
     text = json.dumps({"type": "record", "name": "R\n", "fields": [{"name": "a", "type": "int"}]})
     assert check("AVRO", text, [text], "FULL").compatible
+
+
+def test_avro_messages_are_sentences_not_the_checkers_bare_words() -> None:
+    writer = {
+        "type": "record",
+        "name": "r",
+        "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B"]}}],
+    }
+    reader = {
+        "type": "record",
+        "name": "r",
+        "fields": [
+            {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A"]}},
+            {"name": "n", "type": "int"},
+        ],
+    }
+    result = check("AVRO", json.dumps(reader), [json.dumps(writer)], "BACKWARD")
+    assert {m.rule: m.message for m in result.messages} == {
+        "READER_FIELD_MISSING_DEFAULT_VALUE": "the reader's field 'n' has no default, so data "
+        "written without it cannot be read",
+        "MISSING_ENUM_SYMBOLS": "the writer's symbols {'B'} are not in the reader's enum, "
+        "which has no default",
+    }
