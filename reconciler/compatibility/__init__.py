@@ -15,6 +15,8 @@ Public API:
 - ``check(schema_type, new, previous, level, references)`` -> ``Result``.
 - ``diff(schema_type, old, new, references)`` -> ``list[Difference]``: every
   change, compatible or not, named and located as Confluent's registry does.
+- ``invalid_defaults(parsed)``: the Avro field defaults a registry refuses when
+  registering (Java's rule); empty for other types.
 - ``protobuf_file(parsed)``: protoc's ``FileDescriptorProto`` of a PROTOBUF
   schema, for tools that read its declarations (the linter).
 """
@@ -31,6 +33,7 @@ from ._api import (
     SchemaType,
     check,
     diff,
+    invalid_defaults,
     parse,
     protobuf_file,
 )
@@ -47,6 +50,7 @@ __all__ = [
     "SchemaType",
     "check",
     "diff",
+    "invalid_defaults",
     "parse",
     "protobuf_file",
 ]

@@ -138,6 +138,23 @@ def parse(schema_type: str, text: str, references: Mapping[str, str] | None = No
         return _format(schema_type).parse(text, dict(references or {}))
 
 
+def invalid_defaults(parsed: ParsedSchema) -> list[str]:
+    """Why a registry would refuse to register ``parsed`` for its field defaults (AVRO only).
+
+    Confluent validates Avro defaults the way Java's Avro parser does, and only
+    for a schema being registered, not for those it already holds; each
+    problem reads like Java's ("Invalid default for field f: "x" not a "int"").
+    """
+    if parsed.schema_type != "AVRO":
+        return []
+    import json
+
+    from ._avro_defaults import invalid_defaults as check_defaults
+
+    references = [json.loads(text) for text in parsed.references.values()]
+    return check_defaults(json.loads(parsed.text), references)
+
+
 def protobuf_file(parsed: ParsedSchema) -> FileDescriptorProto:
     """The ``FileDescriptorProto`` protoc made of a parsed PROTOBUF schema (for linting)."""
     if parsed.schema_type != "PROTOBUF":

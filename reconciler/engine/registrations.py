@@ -14,7 +14,7 @@ import graphlib
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check
+from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check, invalid_defaults
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
 from .contexts import normalize_context, qualify
@@ -372,6 +372,12 @@ def _register(
     else:
         schema_id = None
         new_version = max([*numbers, *ctx.soft_deleted.get(subject, [])], default=0) + 1
+        refused = invalid_defaults(wanted.parsed)
+        if refused:
+            diff.error(
+                subject, f"the registry refuses to register this schema: {refused[0]}", source
+            )
+            return False
         verdict = _verdict(diff, context, subject, spec, wanted.parsed, previous)
         mode = diff.mode_at_write(context, subject)
         if mode in WRITE_BLOCKING_MODES:

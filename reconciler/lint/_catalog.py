@@ -34,17 +34,20 @@ _ALL = (
         "AVRO_DEFAULT_INVALID",
         "CORRECTNESS",
         "error",
-        "A field's default is not a value of the field's type (for a union: of any branch). "
-        "Readers that fill in the field from it fail, and Avro parsers that validate "
-        "defaults (Java's, by default) refuse the schema.",
+        "A field's default is not a value of the field's type (for a union: of any "
+        "branch; for an enum: not one of its symbols; for a fixed: not of its size). "
+        "Readers that fill in the field from it fail. Where even its JSON kind is "
+        "wrong, Confluent refuses to register the schema (Avro's Java default "
+        "validation), and so does `plan`.",
     ),
     Rule(
         "AVRO_UNION_DEFAULT_NOT_FIRST",
         "CORRECTNESS",
-        "warning",
-        "A union field's default matches a branch other than the first. The Avro "
-        "specification resolves a union default against its first branch: put that "
-        'branch first (for `default: null`, `["null", ...]`).',
+        "error",
+        "A union field's default matches a branch other than the first. Avro resolves "
+        "a union's default against its first branch, and Confluent refuses to register "
+        "the schema (as `plan` does): put that branch first (for `default: null`, "
+        '`["null", ...]`).',
     ),
     Rule(
         "RESERVED_FIELD_CONFLICT",

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, replace
 
-from reconciler.compatibility import ParsedSchema, check
+from reconciler.compatibility import ParsedSchema, check, invalid_defaults
 
 from . import _errors as errors
 from . import _store as store
@@ -403,6 +403,15 @@ class Registry:
                 return answer(existing_id, holding[-1].version)
             schema_id = existing_id
         if mode != "IMPORT":
+            # Confluent parses a schema it is about to add with Avro's default
+            # validation on (IMPORT registers history as it was written).
+            problems = invalid_defaults(candidate.parsed)
+            if problems:
+                refs = [r.as_json() for r in candidate.references]
+                raise errors.invalid_schema(
+                    f"Invalid schema {candidate.text} with refs {refs} of type "
+                    f"{candidate.schema_type}, details: {problems[0]}"
+                )
             messages = self._incompatibilities(conn, subject, candidate, live)
             if messages:
                 raise errors.incompatible(subject.qualified, messages)

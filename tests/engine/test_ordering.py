@@ -159,3 +159,24 @@ def test_a_named_context_does_not_inherit_the_global_level(ws: Workspace) -> Non
     assert [e.message.split(":")[0] for e in plan.errors] == [
         "the new schema is not BACKWARD compatible with version(s) 1"
     ]
+
+
+def test_a_default_the_registry_would_refuse_fails_the_plan_before_any_write(
+    ws: Workspace,
+) -> None:
+    _spec(ws, V1, "BACKWARD")
+    ws.apply()
+    writes_before = len(ws.registry.writes())
+    bad = avro_record(
+        "Order",
+        '{"name": "id", "type": "string"}',
+        '{"name": "note", "type": ["string", "null"], "default": null}',
+    )
+    _spec(ws, bad, "BACKWARD")
+    plan = ws.plan()
+    assert [e.message for e in plan.errors] == [
+        "the registry refuses to register this schema: Invalid default for field note: "
+        'null not a ["string","null"]'
+    ]
+    assert plan.errors[0].source is not None and "main.yaml" in plan.errors[0].source
+    assert len(ws.registry.writes()) == writes_before

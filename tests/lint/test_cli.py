@@ -30,7 +30,7 @@ def test_findings_are_lines_naming_file_line_and_rule(messy: Path) -> None:  # n
         and "error AVRO_DEFAULT_INVALID: field order_record.count" in line
         for line in lines
     )
-    assert lines[-1] == "20 findings (3 errors, 7 warnings, 10 infos)"
+    assert lines[-1] == "20 findings (4 errors, 6 warnings, 10 infos)"
     assert done.stderr == ""
 
 
@@ -109,13 +109,13 @@ def test_markdown_section_for_the_plan_comment(messy: Path) -> None:  # noqa: F8
     assert done.stdout.splitlines() == [
         "### reconciler lint",
         "",
-        "**2 findings (1 error, 1 warning, 0 infos)**",
+        "**2 findings (2 errors, 0 warnings, 0 infos)**",
         "",
         "| severity | rule | where | message |",
         "|---|---|---|---|",
         "| error | `AVRO_DEFAULT_INVALID` | `schemas/order.avsc:8` | field order_record.count: "
         'default "many" is not a value of the field\'s type |',
-        "| warning | `AVRO_UNION_DEFAULT_NOT_FIRST` | `schemas/order.avsc:9` | field "
+        "| error | `AVRO_UNION_DEFAULT_NOT_FIRST` | `schemas/order.avsc:9` | field "
         "order_record.comment: default null matches a later branch of the union, not its "
         "first; put that branch first |",
     ]

@@ -158,3 +158,20 @@ async def test_a_store_failure_is_50001(tmp_path: Path, monkeypatch: pytest.Monk
         response = await client.get("/subjects")
     assert response.status_code == 500
     assert error_code(response) == 50001
+
+
+def test_an_invalid_avro_default_is_refused_on_registration_only(sr: httpx.Client) -> None:
+    """Confluent validates defaults (Java's rule) for a schema it adds, not for one it holds."""
+    bad = avro_record("Order", ("count", "int", "many"))
+    response = sr.post("/subjects/orders-value/versions", json={"schema": bad})
+    assert response.status_code == 422
+    assert error_code(response) == 42201
+    assert (
+        'details: Invalid default for field count: "many" not a "int"' in response.json()["message"]
+    )
+    # History brought over in IMPORT mode is kept as it was written, and then
+    # registering the same schema again answers its id.
+    sr.put("/mode", json={"mode": "IMPORT"})
+    assert register(sr, "orders-value", bad, id=40, version=1) == {"id": 40}
+    sr.put("/mode", json={"mode": "READWRITE"})
+    assert register(sr, "orders-value", bad) == {"id": 40}

@@ -1,0 +1,86 @@
+"""Avro field defaults as a registry validates them on registration (Java's rule)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from reconciler.compatibility import invalid_defaults, parse
+
+ENUM = {"type": "enum", "name": "E", "symbols": ["A"]}
+FIXED = {"type": "fixed", "name": "F", "size": 2}
+INNER = {"type": "record", "name": "In", "fields": [{"name": "a", "type": "int"}]}
+
+
+def _problems(field: dict[str, Any], references: dict[str, str] | None = None) -> list[str]:
+    schema = {"type": "record", "name": "R", "namespace": "n", "fields": [{"name": "f", **field}]}
+    return invalid_defaults(parse("AVRO", json.dumps(schema), references or {}))
+
+
+@pytest.mark.parametrize(
+    ("field", "valid"),
+    [
+        ({"type": "int", "default": 1}, True),
+        ({"type": "int", "default": "1"}, False),
+        ({"type": "int", "default": 2**31}, False),
+        ({"type": "int", "default": 1.0}, False),  # not an integral JSON number
+        ({"type": "int", "default": True}, False),
+        ({"type": "long", "default": 2**40}, True),
+        ({"type": "double", "default": 1}, True),
+        ({"type": "float", "default": "NaN"}, True),  # Double.valueOf reads it
+        ({"type": "double", "default": "-Infinity"}, True),
+        ({"type": "double", "default": "lots"}, False),
+        ({"type": "boolean", "default": 0}, False),
+        ({"type": "null", "default": None}, True),
+        ({"type": "string", "default": 5}, False),
+        ({"type": "bytes", "default": "\u00ff"}, True),
+        ({"type": ENUM, "default": "NOT_A_SYMBOL"}, True),  # Java checks only for a string
+        ({"type": FIXED, "default": "abc"}, True),  # ... and no length
+        ({"type": ["null", "string"], "default": None}, True),
+        ({"type": ["string", "null"], "default": None}, False),  # first branch only
+        ({"type": {"type": "array", "items": "int"}, "default": [1, 2]}, True),
+        ({"type": {"type": "array", "items": "int"}, "default": [1, "2"]}, False),
+        ({"type": {"type": "map", "values": "long"}, "default": {"k": "v"}}, False),
+        ({"type": INNER, "default": {"a": 1}}, True),
+        ({"type": INNER, "default": {}}, False),  # a field without a default of its own
+        ({"type": "int"}, True),
+    ],
+)
+def test_java_rule(field: dict[str, Any], valid: bool) -> None:
+    assert (_problems(field) == []) is valid
+
+
+def test_the_message_reads_like_javas() -> None:
+    assert _problems({"type": "int", "default": "x"}) == [
+        'Invalid default for field f: "x" not a "int"'
+    ]
+
+
+def test_nested_records_and_referenced_types_are_checked() -> None:
+    nested = {
+        "type": {
+            "type": "array",
+            "items": {
+                "type": "record",
+                "name": "Line",
+                "fields": [{"name": "qty", "type": "int", "default": "one"}],
+            },
+        },
+    }
+    assert _problems(nested) == ['Invalid default for field qty: "one" not a "int"']
+    money = json.dumps(
+        {
+            "type": "record",
+            "name": "Money",
+            "namespace": "n",
+            "fields": [{"name": "c", "type": "long"}],
+        }
+    )
+    assert _problems({"type": "Money", "default": {"c": 1}}, {"n.Money": money}) == []
+    assert _problems({"type": "Money", "default": {}}, {"n.Money": money}) != []
+
+
+def test_other_types_have_no_default_rule() -> None:
+    assert invalid_defaults(parse("JSON", '{"type": "string", "default": 1}')) == []
