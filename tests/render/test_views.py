@@ -20,6 +20,7 @@ from reconciler.engine.plan import (
     Verdict,
 )
 from reconciler.render import render_json, render_markdown, render_text
+from reconciler.render._diff import schema_diff
 from reconciler.render.markdown import MARKER
 
 OLD = '{"type": "record", "name": "A", "fields": [{"name": "a", "type": "string"}]}'
@@ -159,3 +160,21 @@ def test_json_view_follows_the_published_schema() -> None:
     jsonschema.validate(json.loads(render_json(_plan())), schema)
     empty = Plan([RegistryState("dev", "dev", "abc")], [], [])
     jsonschema.validate(json.loads(render_json(empty)), schema)
+
+
+def test_the_schema_diff_ignores_the_registrys_key_order() -> None:
+    """The registry stores its own key order; only real changes show."""
+    stored = '{"type":"record","name":"A","fields":[{"type":"string","name":"a"}]}'
+    reg = Registration("AVRO", NEW, (), False, 1, stored, Verdict("BACKWARD", True, (1,), ()))
+    action = Action(Kind.REGISTER, "dev", ".", Scope.SUBJECT, "a-value", "why", registration=reg)
+    changed = [line for line in schema_diff(action) if line[:1] in "+-"]
+    assert changed == [
+        "+     },",
+        "+     {",
+        '+       "name": "b",',
+        '+       "type": [',
+        '+         "null",',
+        '+         "string"',
+        "+       ],",
+        '+       "default": null',
+    ]
