@@ -15,6 +15,8 @@ Public API:
 - ``check(schema_type, new, previous, level, references)`` -> ``Result``.
 - ``diff(schema_type, old, new, references)`` -> ``list[Difference]``: every
   change, compatible or not, named and located as Confluent's registry does.
+- ``avro_named_types(doc)``: the records, enums and fixed a decoded Avro
+  document defines, by full name.
 - ``invalid_defaults(parsed)``: the Avro field defaults a registry refuses when
   registering (Java's rule); empty for other types.
 - ``protobuf_file(parsed)``: protoc's ``FileDescriptorProto`` of a PROTOBUF
@@ -31,6 +33,7 @@ from ._api import (
     ParsedSchema,
     Result,
     SchemaType,
+    avro_named_types,
     check,
     diff,
     invalid_defaults,
@@ -48,6 +51,7 @@ __all__ = [
     "ParsedSchema",
     "Result",
     "SchemaType",
+    "avro_named_types",
     "check",
     "diff",
     "invalid_defaults",

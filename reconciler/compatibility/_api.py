@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import FileDescriptorProto
@@ -153,6 +153,14 @@ def invalid_defaults(parsed: ParsedSchema) -> list[str]:
 
     references = [json.loads(text) for text in parsed.references.values()]
     return check_defaults(json.loads(parsed.text), references)
+
+
+def avro_named_types(doc: Any) -> dict[str, tuple[dict[str, Any], str | None]]:
+    """The named types a decoded Avro document defines, by full name, each with the
+    namespace its own definitions use (for tools that walk the JSON, like the linter)."""
+    from ._avro_defaults import named_types
+
+    return named_types(doc, [])
 
 
 def protobuf_file(parsed: ParsedSchema) -> FileDescriptorProto:

@@ -29,13 +29,19 @@ _JAVA_DOUBLE = re.compile(r"\s*[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+
 
 def invalid_defaults(doc: Any, references: list[Any]) -> list[str]:
     """Each invalid default of ``doc`` as Java words it ("Invalid default for field ...")."""
-    named: dict[str, Any] = {}
+    problems: list[str] = []
+    _Validator(named_types(doc, references), problems).walk(doc, None)
+    return problems
+
+
+def named_types(doc: Any, references: list[Any]) -> dict[str, tuple[dict[str, Any], str | None]]:
+    """Each record, enum and fixed that ``doc`` and its references define, by full name,
+    with the namespace its own definitions use."""
+    named: dict[str, tuple[dict[str, Any], str | None]] = {}
     for reference in references:
         _collect(reference, None, named)
     _collect(doc, None, named)
-    problems: list[str] = []
-    _Validator(named, problems).walk(doc, None)
-    return problems
+    return named
 
 
 def _full(name: str, space: str | None) -> str:

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from reconciler.compatibility import avro_named_types
+
 from ._source import Emit, Source, quoted
 
 _PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
@@ -21,7 +23,7 @@ def lint(source: Source, emit: Emit) -> None:
         doc = json.loads(source.text)
     except ValueError:
         return  # the loader reports invalid schemas
-    linter = _Linter(emit, _definitions(doc, None, {}))
+    linter = _Linter(emit, avro_named_types(doc))
     if isinstance(doc, dict) and doc.get("type") in _NAMED:
         name = str(doc.get("name", ""))
         if not doc.get("namespace") and "." not in name:
@@ -37,28 +39,6 @@ def lint(source: Source, emit: Emit) -> None:
 
 def _full(name: str, space: str | None) -> str:
     return name if "." in name or not space else f"{space}.{name}"
-
-
-def _definitions(node: Any, space: str | None, out: dict[str, Any]) -> dict[str, Any]:
-    """Every named type the document defines, by full name (for checking defaults)."""
-    if isinstance(node, list):
-        for branch in node:
-            _definitions(branch, space, out)
-    elif isinstance(node, dict):
-        kind = node.get("type")
-        if kind in _NAMED and isinstance(node.get("name"), str):
-            full = _full(node["name"], node.get("namespace") or space)
-            out[full] = node
-            space = full.rpartition(".")[0] or None
-        for field in node.get("fields", []) if kind in ("record", "error") else []:
-            if isinstance(field, dict):
-                _definitions(field.get("type"), space, out)
-        for key in ("items", "values"):
-            if key in node:
-                _definitions(node[key], space, out)
-        if isinstance(kind, dict | list):
-            _definitions(kind, space, out)
-    return out
 
 
 def _is_null(branch: Any) -> bool:
@@ -180,7 +160,7 @@ class _Linter:
             if kind in _PRIMITIVES:
                 return _primitive(value, kind)
             found = self.definitions.get(_full(kind, space)) or self.definitions.get(kind)
-            return None if found is None else self.matches(value, found, space)
+            return None if found is None else self.matches(value, found[0], found[1])
         if isinstance(kind, list):
             verdicts = [self.matches(value, branch, space) for branch in kind]
             return True if True in verdicts else None if None in verdicts else False
