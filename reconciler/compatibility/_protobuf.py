@@ -254,14 +254,22 @@ def _run_compiler(
         status, errors = _run_protoc(args, scratch.path / "errors.txt")
     if status != 0:
         lines = [
-            line.replace(f"{root}/", "").replace(_MAIN, "<schema>")
+            _LOG_PREFIX.sub("", line).replace(f"{root}/", "").replace(_MAIN, "<schema>")
             for line in errors.splitlines()
-            if line.strip()
+            if line.strip() and not line.startswith(_ABSL_NOTICE)
         ]
         raise InvalidSchemaError(
             "invalid Protobuf schema: " + ("; ".join(lines) or "protoc refused it")
         )
     return out.read_bytes()
+
+
+# protoc's own warnings come with a log prefix (severity, date, time, thread,
+# source line): "W0000 00:00:1795516587.441281   30356 parser.cc:659] ...". It
+# changes with every run, and an error message must not.
+_LOG_PREFIX = re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] ")
+# ... and the first run in a process says where its log goes, once.
+_ABSL_NOTICE = "WARNING: All log messages before absl::InitializeLog() is called"
 
 
 @lru_cache(maxsize=1)
