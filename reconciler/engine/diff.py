@@ -65,7 +65,8 @@ class RegistryDiff:
         self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
         # qualified subject -> {version number -> (schema text, reference texts)} the plan
         # registers; used to resolve references to versions the plan itself creates.
-        self.planned: dict[str, dict[int, tuple[str, dict[str, str]]]] = {}
+        # subject -> version -> (text, referenced texts, schema type) of registrations planned
+        self.planned: dict[str, dict[int, tuple[str, dict[str, str], str]]] = {}
 
     def subject_setting(self, ctx: ContextState, what: str, subject: str) -> str | None:
         """A subject's own compatibility or mode, as read; None when not set.
@@ -414,7 +415,7 @@ class RegistryDiff:
             subject = qualify(context, ref.subject)
             planned = self.planned.get(subject, {})
             live_versions = {v.version: v.schema for v in ctx.versions.get(subject, [])}
-            known = {**live_versions, **{n: t for n, (t, _) in planned.items()}}
+            known = {**live_versions, **{n: t for n, (t, _, _) in planned.items()}}
             if not known:
                 self.error(
                     owner,

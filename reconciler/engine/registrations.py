@@ -61,6 +61,8 @@ def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[o
 def _matches(diff: RegistryDiff, context: str, version: LiveVersion, wanted: _Wanted) -> bool:
     """Whether a live version is the desired one: same schema and references, and a
     contract that satisfies the spec's (a contract the spec leaves out is inherited)."""
+    if version.schema_type != wanted.parsed.schema_type:
+        return False
     return _identity(diff, context, version)[:2] == wanted.identity[:2] and contract_matches(
         wanted.metadata, wanted.rule_set, version.metadata, version.rule_set
     )
@@ -71,6 +73,7 @@ def _wanted(
     context: str,
     subject: str,
     spec: SubjectSpec,
+    schema_type: str,
     text: str,
     refs: tuple[ReferenceSpec, ...],
     metadata: Any,
@@ -82,9 +85,9 @@ def _wanted(
         return None
     references, texts = resolved
     try:
-        parsed = diff.cache.parse(spec.type, text, texts)
+        parsed = diff.cache.parse(schema_type, text, texts)
     except InvalidSchemaError as exc:
-        diff.error(subject, f"invalid {spec.type} schema: {exc}", source)
+        diff.error(subject, f"invalid {schema_type} schema: {exc}", source)
         return None
     return _Wanted(
         text,
@@ -101,6 +104,7 @@ def _unchanged(
     context: str,
     subject: str,
     spec: SubjectSpec,
+    schema_type: str,
     live: LiveVersion | None,
     text: str,
     refs: tuple[ReferenceSpec, ...],
@@ -116,8 +120,8 @@ def _unchanged(
     """
     if (
         live is None
-        or live.schema_type != spec.type
-        or not diff.cache.same_document(spec.type, live.schema, text)
+        or live.schema_type != schema_type
+        or not diff.cache.same_document(schema_type, live.schema, text)
     ):
         return False
     if not contract_matches(metadata, rule_set, live.metadata, live.rule_set):
@@ -173,6 +177,7 @@ def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
         context,
         subject,
         spec,
+        spec.type,
         latest,
         spec.schema,
         spec.references,
@@ -181,18 +186,22 @@ def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     ):
         return
     wanted = _wanted(
-        diff, context, subject, spec, spec.schema, spec.references, spec.metadata, spec.rule_set
+        diff,
+        context,
+        subject,
+        spec,
+        spec.type,
+        spec.schema,
+        spec.references,
+        spec.metadata,
+        spec.rule_set,
     )
     if wanted is None:
         return
-    if (
-        latest is not None
-        and latest.schema_type == spec.type
-        and _matches(diff, context, latest, wanted)
-    ):
+    if latest is not None and _matches(diff, context, latest, wanted):
         return
     for older in live_versions[:-1]:
-        if older.schema_type == spec.type and _matches(diff, context, older, wanted):
+        if _matches(diff, context, older, wanted):
             diff.error(
                 subject,
                 f"the desired schema is version {older.version}, not the latest "
@@ -248,11 +257,13 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
                 source,
             )
             return
+        schema_type = entry.type_in(spec)
         if _unchanged(
             diff,
             context,
             subject,
             spec,
+            schema_type,
             version,
             entry.schema,
             entry.references,
@@ -265,6 +276,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
             context,
             subject,
             spec,
+            schema_type,
             entry.schema,
             entry.references,
             entry.metadata,
@@ -355,8 +367,8 @@ def _register(
             continue  # a version the registry accepted but we cannot read: not checked
     for action in earlier:
         number = int(action.after or 0)
-        text, texts = planned[number]
-        previous.append((number, diff.cache.parse(spec.type, text, texts)))
+        text, texts, schema_type = planned[number]
+        previous.append((number, diff.cache.parse(schema_type, text, texts)))
     numbers = [v.version for v in live_versions] + [int(a.after or 0) for a in earlier]
     latest_number = max(numbers, default=None)
     latest_text = (
@@ -391,7 +403,7 @@ def _register(
                 source,
             )
             return False
-    planned[new_version] = (wanted.text, wanted.reference_texts)
+    planned[new_version] = (wanted.text, wanted.reference_texts, wanted.parsed.schema_type)
     diff.registrations.append(
         Action(
             Kind.REGISTER,
@@ -403,7 +415,7 @@ def _register(
             before=str(latest_number) if latest_number else None,
             after=str(new_version),
             registration=Registration(
-                schema_type=spec.type,
+                schema_type=wanted.parsed.schema_type,
                 schema=wanted.text,
                 references=wanted.references,
                 normalize=spec.normalize,
@@ -436,14 +448,14 @@ def _verdict(
     the check under the old level lets the change go after (it tightens).
     Compatible under neither: the plan fails here, before anything is written.
     """
-    pairs = [(n, p) for n, p in previous if p.schema_type == spec.type]
+    pairs = [(n, p) for n, p in previous if p.schema_type == desired.schema_type]
     numbers = tuple(n for n, _ in pairs)
     schemas = [p for _, p in pairs]
     old_level, _ = diff.effective(Kind.SET_COMPATIBILITY, context, subject, desired=False)
     new_level, key = diff.effective(Kind.SET_COMPATIBILITY, context, subject, desired=True)
 
     def run(level: str) -> Verdict:
-        result = check(spec.type, desired, schemas, level)
+        result = check(desired.schema_type, desired, schemas, level)
         checked = numbers if level.endswith("_TRANSITIVE") else numbers[-1:]
         messages = tuple(
             str(replace(m, version=numbers[m.version - 1]))

@@ -13,6 +13,7 @@ from reconciler.spec import (
     Project,
     ReferenceSpec,
     SubjectSpec,
+    VersionSpec,
 )
 
 from . import _avro, _jsonschema, _protobuf, _reserved, _specs
@@ -88,28 +89,30 @@ def _sources(project: Project) -> dict[tuple[str, str], Source]:
             latest = _latest(subject)
             if latest is None or (spec.context, subject.name) in sources:
                 continue
-            text, path, references = latest
             sources[(spec.context, subject.name)] = Source(
                 subject.name,
                 spec.context,
-                subject.type,
-                text,
-                path,
+                latest.type_in(subject),
+                latest.schema,
+                latest.schema_path,
                 subject.location,
-                _texts(index, spec, references, ()),
+                _texts(index, spec, latest.references, ()),
             )
     return sources
 
 
-def _latest(subject: SubjectSpec) -> tuple[str, Path | None, tuple[ReferenceSpec, ...]] | None:
+def _latest(subject: SubjectSpec) -> VersionSpec | None:
+    """The subject's desired latest version (its ``schema:`` as a version of its own type)."""
     if subject.delete is not None:
         return None
     if subject.versions is not None:
         kept = [v for v in subject.versions if v.delete is None]
-        return (kept[-1].schema, kept[-1].schema_path, kept[-1].references) if kept else None
+        return kept[-1] if kept else None
     if subject.schema is None:
         return None
-    return subject.schema, subject.schema_path, subject.references
+    return VersionSpec(
+        subject.schema, references=subject.references, schema_path=subject.schema_path
+    )
 
 
 def _texts(
@@ -140,7 +143,7 @@ def _version(
 ) -> tuple[str, tuple[ReferenceSpec, ...]] | None:
     if version == "latest":
         latest = _latest(subject)
-        return (latest[0], latest[2]) if latest else None
+        return (latest.schema, latest.references) if latest else None
     for pinned in subject.versions or ():
         if pinned.version == version:
             return pinned.schema, pinned.references

@@ -181,6 +181,11 @@ class _Contract(_Model):
 
 
 class VersionRaw(_Contract):
+    type: SchemaType | None = Field(
+        None,
+        description="This version's schema type, when the history changed type; "
+        "default: the subject's `type`.",
+    )
     version: int | None = Field(None, ge=1)
     id: int | None = Field(None, ge=1, description="Pinned schema id (IMPORT mode).")
     schema_: SchemaValue = Field(alias="schema")

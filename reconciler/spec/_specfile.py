@@ -146,7 +146,8 @@ class _SpecResolver:
                     self.error((*here, "id"), f"id {raw.id} is pinned twice in this subject")
                 ids.add(raw.id)
             refs = self.references(raw.references, (*here, "references"))
-            source = self.schema(raw.schema_, schema_type, (*here, "schema"), refs, ctx)
+            own_type = raw.type if raw.type is not None and raw.type != schema_type else None
+            source = self.schema(raw.schema_, own_type or schema_type, (*here, "schema"), refs, ctx)
             text, path = source or ("", None)
             result.append(
                 VersionSpec(
@@ -159,6 +160,7 @@ class _SpecResolver:
                     metadata=_contract(raw.metadata),
                     rule_set=_contract(raw.rule_set),
                     delete=raw.delete,
+                    type=own_type,
                 )
             )
         return tuple(result)

@@ -93,6 +93,10 @@ class VersionSpec:
     metadata: Mapping[str, Any] | None = None
     rule_set: Mapping[str, Any] | None = None
     delete: Literal["soft", "hard"] | None = None  # delete this version
+    type: str | None = None  # this version's schema type when not the subject's
+
+    def type_in(self, subject: SubjectSpec) -> str:
+        return self.type or subject.type
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ The same objects are written to files by ``export`` and planned in memory by
 - latest only (``schema:``): the latest version with its references pinned to
   the exact versions it uses;
 - history (``versions:``): every live version, oldest first, with its number,
-  and with its id when ids are kept (an IMPORT registration on another registry).
+  and with its id when ids are kept (an IMPORT registration on another registry);
+  a version whose schema type is not the latest's says its own ``type``.
 
 Config and mode are written only where the registry has them at that level.
 """
@@ -25,7 +26,7 @@ def _references(version: SchemaVersion) -> tuple[ReferenceSpec, ...]:
     return tuple(ReferenceSpec(r.name, r.subject, r.version) for r in version.references)
 
 
-def _version_spec(version: SchemaVersion, keep_id: bool) -> VersionSpec:
+def _version_spec(version: SchemaVersion, keep_id: bool, subject_type: str) -> VersionSpec:
     return VersionSpec(
         schema=version.schema,
         version=version.version,
@@ -33,6 +34,7 @@ def _version_spec(version: SchemaVersion, keep_id: bool) -> VersionSpec:
         references=_references(version),
         metadata=version.metadata or None,
         rule_set=version.rule_set or None,
+        type=version.schema_type if version.schema_type != subject_type else None,
     )
 
 
@@ -42,7 +44,9 @@ def subject_spec(subject: LiveSubject, *, history: bool, keep_ids: bool) -> Subj
         return SubjectSpec(
             name=subject.name,
             type=latest.schema_type,
-            versions=tuple(_version_spec(v, keep_ids) for v in subject.versions),
+            versions=tuple(
+                _version_spec(v, keep_ids, latest.schema_type) for v in subject.versions
+            ),
             compatibility=subject.compatibility,
             mode=subject.mode,
         )

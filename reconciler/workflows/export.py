@@ -55,9 +55,11 @@ class _SchemaWriter:
 
 def _version_doc(writer: _SchemaWriter, subject: SubjectSpec, v: VersionSpec) -> dict[str, Any]:
     doc: dict[str, Any] = {"version": v.version}
+    if v.type is not None:
+        doc["type"] = v.type
     if v.id is not None:
         doc["id"] = v.id
-    doc["schema"] = writer.write(subject.name, subject.type, v.schema, v.version)
+    doc["schema"] = writer.write(subject.name, v.type_in(subject), v.schema, v.version)
     if v.references:
         doc["references"] = _refs(v.references)
     _contract(doc, v.metadata, v.rule_set)

@@ -8,7 +8,7 @@ from pathlib import Path
 from reconciler.spec import BasicAuth, BearerAuth, Location
 from reconciler.spec.model import EMBEDDED_REGISTRY_NAME, EMBEDDED_REGISTRY_URL
 
-from .conftest import ORDER, Write, load
+from .conftest import ORDER, Write, errors, load
 
 
 def test_embedded_default_registry(write: Write) -> None:
@@ -232,3 +232,39 @@ def test_nothing_written(write: Write) -> None:
     before = sorted(p.relative_to(root) for p in Path(root).rglob("*"))
     load(root)
     assert sorted(p.relative_to(root) for p in Path(root).rglob("*")) == before
+
+
+def test_a_version_may_say_its_own_schema_type(write: Write) -> None:
+    root = write(
+        {
+            "reconcile.yaml": "version: 1\n",
+            "specs/a.yaml": """
+                subjects:
+                  events-value:
+                    type: AVRO
+                    versions:
+                      - {type: JSON, schema: '{"type": "object"}'}
+                      - {type: AVRO, schema: '"string"'}
+                      - schema: '"long"'
+            """,
+        }
+    )
+    (subject,) = load(root).specs[0].subjects.values()
+    assert [v.type for v in subject.versions or ()] == ["JSON", None, None]
+    assert [v.type_in(subject) for v in subject.versions or ()] == ["JSON", "AVRO", "AVRO"]
+
+
+def test_a_versions_schema_is_validated_as_its_own_type(write: Write) -> None:
+    root = write(
+        {
+            "reconcile.yaml": "version: 1\n",
+            "specs/a.yaml": """
+                subjects:
+                  events-value:
+                    versions:
+                      - {type: PROTOBUF, schema: '{"type": "object"}'}
+            """,
+        }
+    )
+    (problem,) = errors(root)
+    assert problem.startswith("specs/a.yaml:4:") and "invalid Protobuf schema" in problem

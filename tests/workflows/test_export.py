@@ -190,3 +190,37 @@ def test_history_with_a_soft_deleted_version_keeps_numbers_and_migrates(
     assert migrated.exit_code == 0, output(migrated)
     assert httpx.get(f"{target}/subjects/r-value/versions").json() == [1, 3]
     assert httpx.get(f"{target}/subjects/r-value/versions/3").json()["id"] == 3
+
+
+def test_a_history_that_changed_schema_type_round_trips_and_migrates(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    httpx.put(f"{url}/config/events-value", json={"compatibility": "NONE"}).raise_for_status()
+    first = {"type": "object", "properties": {"a": {"type": "string"}}}
+    then = {"type": "record", "name": "E", "fields": [{"name": "a", "type": "string"}]}
+    for schema_type, schema in (("JSON", first), ("AVRO", then)):
+        body = {"schema": json.dumps(schema), "schemaType": schema_type}
+        httpx.post(f"{url}/subjects/events-value/versions", json=body).raise_for_status()
+
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out, "--history").exit_code == 0
+    spec = yaml.safe_load((out / "specs" / "default.yaml").read_text())
+    subject = spec["subjects"]["events-value"]
+    assert subject["type"] == "AVRO"
+    assert [(v.get("type"), Path(v["schema"]).suffix) for v in subject["versions"]] == [
+        ("JSON", ".json"),
+        (None, ".avsc"),
+    ]
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+    target = registries.start("target")
+    migrated = cli(
+        "migrate", tmp_path, "--from", url, "--to", target, "--preserve-ids", "--auto-approve"
+    )
+    assert migrated.exit_code == 0, output(migrated)
+    types = [
+        httpx.get(f"{target}/subjects/events-value/versions/{n}").json().get("schemaType", "AVRO")
+        for n in (1, 2)
+    ]
+    assert types == ["JSON", "AVRO"]
