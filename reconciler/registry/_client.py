@@ -600,7 +600,15 @@ class RegistryClient:
         )
         if not isinstance(result, _AppliedEarlier):
             return int(result)
-        found = await self.lookup(subject, schema, schema_type, references, normalize)
+        found = await self.lookup(
+            subject,
+            schema,
+            schema_type,
+            references,
+            normalize,
+            metadata=metadata,
+            rule_set=rule_set,
+        )
         if (
             found is None
             or (id is not None and found.id != id)
@@ -617,14 +625,27 @@ class RegistryClient:
         references: Iterable[Reference] = (),
         normalize: bool = False,
         deleted: bool = False,
+        metadata: Mapping[str, Any] | None = None,
+        rule_set: Mapping[str, Any] | None = None,
     ) -> SchemaVersion | None:
-        """The version of ``subject`` that holds ``schema``, or None (40401/40403)."""
+        """The version of ``subject`` that holds ``schema``, or None (40401/40403).
+
+        With ``metadata``/``rule_set`` the version must hold that data contract
+        too (the registry matches them as part of the schema, as it does when
+        registering; a version with another contract is not a match).
+        """
         try:
             return await self._call(
                 "POST",
                 f"/subjects/{_segment(subject)}",
                 params=_params(normalize=_flag(normalize), deleted=_flag(deleted)),
-                body=_schema_body(schema, schema_type, references),
+                body=_schema_body(
+                    schema,
+                    schema_type,
+                    references,
+                    metadata=None if metadata is None else dict(metadata),
+                    ruleSet=None if rule_set is None else dict(rule_set),
+                ),
                 reads_only=True,
                 parse=lambda data: parse_schema_version(data, subject=subject),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -286,6 +287,25 @@ async def test_pinned_register_refused_on_retry_is_verified(scripted: Build) -> 
         "/subjects/s/versions",
         "/subjects/s",
     ]
+
+
+async def test_the_verification_lookup_carries_the_registrations_contract(
+    scripted: Build,
+) -> None:
+    """Another version may hold the same schema with another contract: not a match."""
+    client, script = scripted(
+        [
+            httpx.Response(503),
+            confluent_error(422, 42207, "id does not match"),
+            ok({"subject": "s", "version": 4, "id": 101, "schema": AVRO}),
+        ]
+    )
+    metadata = {"properties": {"owner": "team-a"}}
+    async with client:
+        assert await client.register("s", AVRO, id=101, version=4, metadata=metadata) == 101
+    lookup = json.loads(script.requests[-1].content)
+    assert (script.requests[-1].url.path, lookup["metadata"]) == ("/subjects/s", metadata)
+    assert "ruleSet" not in lookup
 
 
 async def test_pinned_register_refused_on_retry_with_other_id_raises(scripted: Build) -> None:
