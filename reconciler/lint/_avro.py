@@ -19,9 +19,8 @@ _INT_RANGE = {"int": 2**31, "long": 2**63}
 
 
 def lint(source: Source, emit: Emit) -> None:
-    try:
-        doc = json.loads(source.text)
-    except ValueError:
+    doc = source.document
+    if doc is None:
         return  # the loader reports invalid schemas
     linter = _Linter(emit, avro_named_types(doc))
     if isinstance(doc, dict) and doc.get("type") in _NAMED:

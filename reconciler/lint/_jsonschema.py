@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ._source import Emit, Source, quoted
@@ -12,10 +11,7 @@ _DATA = {"enum", "const", "default", "examples", "required", "$comment", "descri
 
 
 def lint(source: Source, emit: Emit) -> None:
-    try:
-        doc = json.loads(source.text)
-    except ValueError:
-        return
+    doc = source.document
     if isinstance(doc, dict) and "$schema" not in doc:
         emit(
             "JSON_SCHEMA_DRAFT_MISSING",

@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from reconciler.compatibility import InvalidSchemaError, parse, protobuf_file
-
 from ._source import Emit, Source
 
 if TYPE_CHECKING:  # protobuf is imported only when a Protobuf schema is linted
@@ -15,9 +13,8 @@ if TYPE_CHECKING:  # protobuf is imported only when a Protobuf schema is linted
 
 
 def lint(source: Source, emit: Emit) -> None:
-    try:
-        file = protobuf_file(parse("PROTOBUF", source.text, source.references))
-    except InvalidSchemaError:
+    file = source.descriptor
+    if file is None:
         return  # the loader reports invalid schemas
     if not file.package:
         emit(

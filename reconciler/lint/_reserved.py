@@ -11,11 +11,9 @@ does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.compatibility import InvalidSchemaError, parse, protobuf_file
 from reconciler.spec import Project
 
 from ._catalog import RULES
@@ -59,10 +57,11 @@ def lint(project: Project, sources: dict[tuple[str, str], Source]) -> list[Findi
                         )
                     latest = current
             source = sources.get((spec.context, subject.name))
-            if source is None:
+            names = reserved(latest)
+            if source is None or not names:
                 continue
             emit = collector(source, findings)
-            for name in sorted(reserved(latest) & _top_level_fields(source)):
+            for name in sorted(names & _top_level_fields(source)):
                 emit(
                     "RESERVED_FIELD_CONFLICT",
                     f"{subject.name}: field {name!r} is reserved by the subject's metadata "
@@ -76,15 +75,11 @@ def lint(project: Project, sources: dict[tuple[str, str], Source]) -> list[Findi
 def _top_level_fields(source: Source) -> set[str]:
     """The names a registry checks against reserved ones: the record's, object's or message's."""
     if source.schema_type == "PROTOBUF":
-        try:
-            file = protobuf_file(parse("PROTOBUF", source.text, source.references))
-        except InvalidSchemaError:
+        file = source.descriptor
+        if file is None or not file.message_type:
             return set()
-        return {f.name for f in file.message_type[0].field} if file.message_type else set()
-    try:
-        doc = json.loads(source.text)
-    except ValueError:
-        return set()
+        return {f.name for f in file.message_type[0].field}
+    doc = source.document
     if not isinstance(doc, dict):
         return set()
     if source.schema_type == "JSON":

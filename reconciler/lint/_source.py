@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from reconciler.compatibility import InvalidSchemaError, parse, protobuf_file
 from reconciler.spec import Location
 
 from ._catalog import RULES
 from ._report import Finding
+
+if TYPE_CHECKING:  # protobuf is imported only when a Protobuf schema is linted
+    from google.protobuf.descriptor_pb2 import FileDescriptorProto
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,28 @@ class Source:
     path: Path | None
     spec_location: Location | None
     references: dict[str, str]
+
+    # Several rules read the same schema: it is decoded (or compiled) once.
+
+    @cached_property
+    def document(self) -> Any:
+        """The text decoded as JSON (AVRO, JSON); None when it does not decode.
+
+        The loader refuses schemas that do not parse, so None only ever means
+        "nothing to lint here".
+        """
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    @cached_property
+    def descriptor(self) -> FileDescriptorProto | None:
+        """protoc's file descriptor of a PROTOBUF schema; None when it does not compile."""
+        try:
+            return protobuf_file(parse("PROTOBUF", self.text, self.references))
+        except InvalidSchemaError:
+            return None
 
 
 Emit = Callable[[str, str, str, Sequence[str]], None]  # rule, message, path, needles

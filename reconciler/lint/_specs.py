@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
-from reconciler.compatibility import InvalidSchemaError, parse, protobuf_file
 from reconciler.spec import ContextSpec, Location, Project, SubjectSpec
 from reconciler.spec.model import DEFAULT_CONTEXT
 
@@ -147,18 +145,12 @@ def _follows_a_strategy(subject: str, record: str | None) -> bool:
 def _record_name(source: Source) -> str | None:
     """The full name a RecordNameStrategy would use for this schema, when it has one."""
     if source.schema_type == "PROTOBUF":
-        try:
-            file = protobuf_file(parse("PROTOBUF", source.text, source.references))
-        except InvalidSchemaError:
-            return None
-        if not file.message_type:
+        file = source.descriptor
+        if file is None or not file.message_type:
             return None
         first = file.message_type[0].name
         return f"{file.package}.{first}" if file.package else first
-    try:
-        doc = json.loads(source.text)
-    except ValueError:
-        return None
+    doc = source.document
     if not isinstance(doc, dict):
         return None
     if source.schema_type == "JSON":
