@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -147,8 +148,6 @@ def invalid_defaults(parsed: ParsedSchema) -> list[str]:
     """
     if parsed.schema_type != "AVRO":
         return []
-    import json
-
     from ._avro_defaults import invalid_defaults as check_defaults
 
     references = [json.loads(text) for text in parsed.references.values()]

@@ -61,8 +61,8 @@ def _collect(node: Any, space: str | None, named: dict[str, Any]) -> None:
     elif isinstance(node, dict):
         kind = node.get("type")
         if kind in _NAMED and isinstance(node.get("name"), str):
-            named[_full(node["name"], _space_of(node, space))] = (node, _space_of(node, space))
             space = _space_of(node, space)
+            named[_full(node["name"], space)] = (node, space)
         for field in node.get("fields", []) if kind in ("record", "error") else []:
             if isinstance(field, dict):
                 _collect(field.get("type"), space, named)
