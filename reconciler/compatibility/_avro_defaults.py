@@ -19,7 +19,8 @@ import json
 import re
 from typing import Any
 
-_PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+from ._avro_model import PRIMITIVES
+
 _NAMED = {"record", "error", "enum", "fixed"}
 _INT_BOUND = {"int": 2**31, "long": 2**63}
 _MISSING = object()
@@ -121,7 +122,7 @@ class _Validator:
 
     def resolve(self, kind: Any, space: str | None) -> tuple[Any, str | None]:
         """A type name's definition (and its namespace); anything else as it is."""
-        if isinstance(kind, str) and kind not in _PRIMITIVES:
+        if isinstance(kind, str) and kind not in PRIMITIVES:
             found = self.named.get(_full(kind, space)) or self.named.get(kind)
             if found is not None:
                 return found
