@@ -21,13 +21,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import _errors as errors
 from ._contexts import rewrite_context_path
+from ._media import V1_JSON, check_readable, response_type
 from ._registry import Registry
-from ._routes import MEDIA_TYPE, ROUTES, Call, Handler, Reply, json_response
+from ._routes import ROUTES, Call, Handler, Reply, json_response
 from ._store import Store
 
 _log = logging.getLogger(__name__)
-
-_CONTENT_TYPE = (b"content-type", MEDIA_TYPE.encode("latin-1"))
 
 
 def _patterns() -> dict[int, list[tuple[str, list[str], Handler]]]:
@@ -73,7 +72,9 @@ class _Dispatcher:
             allowed += [route_method, "HEAD"] if route_method == "GET" else [route_method]
         raise errors.method_not_allowed(allowed) if allowed else errors.not_found()
 
-    async def handle(self, scope: Scope, body: bytes) -> Reply:
+    async def handle(self, scope: Scope, body: bytes) -> tuple[Reply, str]:
+        """The reply and its media type (Confluent's default for errors before negotiation)."""
+        media_type = V1_JSON
         try:
             raw = scope.get("raw_path") or scope["path"].encode()
             segments = _split(raw.decode("latin-1"))
@@ -83,27 +84,45 @@ class _Dispatcher:
             rewritten, query = rewrite_context_path(segments, query)
             method = scope["method"]
             handler, params = self.resolve(method, rewritten)
+            headers = _headers(scope)
+            check_readable(headers.get("content-type"))
+            media_type = response_type(headers.get("accept", ""))
             call = Call(params, query, body)
             if method in ("GET", "HEAD"):
                 # Reads run on the event loop: each is a few indexed queries on
                 # a pooled connection, and in WAL mode readers never wait for
                 # the write lock.  The hop to a worker thread cost more than the
                 # read itself.
-                return handler(self.registry, call)
+                return handler(self.registry, call), media_type
             # Writes can wait up to the busy timeout for another process's
             # lock, and registrations and compatibility checks parse schemas:
             # they must not stall the loop.
-            return await run_in_threadpool(handler, self.registry, call)
+            return await run_in_threadpool(handler, self.registry, call), media_type
         except errors.RegistryError as exc:
-            return json_response(exc.body(), exc.status, exc.headers)
+            return json_response(exc.body(), exc.status, exc.headers), media_type
         except sqlite3.Error as exc:
             _log.exception("store error")
-            return json_response(errors.store_error(f"Store error: {exc}").body(), 500)
+            reply = json_response(errors.store_error(f"Store error: {exc}").body(), 500)
+            return reply, media_type
         except Exception:
             # A bug, not a client error: answered here, so that it never
             # reaches the server (or an in-process ASGITransport caller).
             _log.exception("internal error")
-            return json_response({"error_code": 500, "message": "Internal Server Error"}, 500)
+            reply = json_response({"error_code": 500, "message": "Internal Server Error"}, 500)
+            return reply, media_type
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request's Content-Type (the last one) and Accept (every one, joined as one list)."""
+    out: dict[str, str] = {}
+    for key, value in scope.get("headers", ()):
+        name = key.decode("latin-1").lower()
+        if name == "content-type":
+            out[name] = value.decode("latin-1")
+        elif name == "accept":
+            text = value.decode("latin-1")
+            out[name] = f"{out[name]}, {text}" if name in out else text
+    return out
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -133,12 +152,15 @@ class RegistryApp:
         body = await _read_body(receive)
         if body is None:
             return  # nobody to answer, and a partial body must not be acted on
-        reply = await self.dispatcher.handle(scope, body)
+        reply, media_type = await self.dispatcher.handle(scope, body)
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
             for k, v in (reply.headers or {}).items()
         ]
-        headers += [(b"content-length", str(len(reply.body)).encode("latin-1")), _CONTENT_TYPE]
+        headers += [
+            (b"content-length", str(len(reply.body)).encode("latin-1")),
+            (b"content-type", media_type.encode("latin-1")),
+        ]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
 

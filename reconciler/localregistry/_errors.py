@@ -129,9 +129,12 @@ def not_permitted(message: str) -> RegistryError:
 
 
 def reference_exists(subject: str, version: int) -> RegistryError:
-    """42206 carries Confluent's SchemaKey.toString() of the referenced version."""
+    """42206: Confluent's RestReferenceExistsException around SchemaKey.toString()."""
     return RegistryError(
-        422, 42206, f"{{magic=1,keytype=SCHEMA,subject={subject},version={version}}}"
+        422,
+        42206,
+        "One or more references exist to the schema "
+        f"{{magic=1,keytype=SCHEMA,subject={subject},version={version}}}.",
     )
 
 
@@ -167,3 +170,13 @@ def method_not_allowed(allowed: list[str]) -> RegistryError:
     return RegistryError(
         405, 405, "HTTP 405 Method Not Allowed", {"Allow": ", ".join(sorted(set(allowed)))}
     )
+
+
+def not_acceptable() -> RegistryError:
+    """An ``Accept`` that none of the produced media types satisfies (Jersey's 406)."""
+    return RegistryError(406, 406, "HTTP 406 Not Acceptable")
+
+
+def unsupported_media_type() -> RegistryError:
+    """A ``Content-Type`` no resource consumes (Jersey's 415)."""
+    return RegistryError(415, 415, "HTTP 415 Unsupported Media Type")

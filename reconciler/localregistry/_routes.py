@@ -20,13 +20,12 @@ from ._requests import (
     parse_version,
 )
 
-MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
 SCHEMA_TYPES = ["JSON", "PROTOBUF", "AVRO"]
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A response: status, body and extra headers (the content type is always MEDIA_TYPE)."""
+    """A response: status, body and extra headers (the content type is negotiated by ``_app``)."""
 
     body: bytes
     status: int = 200
