@@ -62,9 +62,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         fail(str(exc))
 
 
-directory_argument = click.argument(
-    "directory", default=".", type=click.Path(exists=True, file_okay=False)
-)
+# Not ``exists=True``: a missing project directory is an error (exit 1) that
+# names it, not a usage error (see docs/cli.md's exit codes).
+directory_argument = click.argument("directory", default=".", type=click.Path(file_okay=False))
 registry_option = click.option(
     "--registry",
     "-r",

@@ -109,7 +109,7 @@ async def _apply(
 
 
 @click.command()
-@click.argument("target", default=".", type=click.Path(exists=True))
+@click.argument("target", default=".", type=click.Path())
 @click.option(
     "--dir",
     "-C",

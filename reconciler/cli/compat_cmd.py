@@ -95,9 +95,9 @@ def _client(registry: str, project_dir: str) -> RegistryClient:
     config = project.registries.get(registry)
     if config is None:
         known = ", ".join(sorted(project.registries)) or "none"
-        raise click.BadParameter(
-            f"no registry {registry!r} in the project file (known: {known})",
-            param_hint="--registry",
+        # An error (1), as in plan and drift; not a usage error: the option is well formed.
+        raise click.ClickException(
+            f"--registry: no registry {registry!r} in the project file (known: {known})"
         )
     return RegistryClient.from_config(config, project.root)
 

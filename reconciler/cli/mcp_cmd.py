@@ -13,7 +13,7 @@ LOOPBACK = "127.0.0.1"
 
 @click.command()
 @click.argument(
-    "directory", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path)
 )
 @click.option(
     "--transport",
@@ -65,6 +65,8 @@ def mcp(
     plan and (after the user confirms) apply; see docs/mcp.md."""
     from reconciler.mcp import build_server
 
+    if not directory.is_dir():  # an error (exit 1), not a usage error: see docs/cli.md
+        fail(f"{directory}: project directory not found")
     if transport == "stdio":
         if issuer or jwks or no_auth:
             fail("--issuer, --jwks and --no-auth apply to --transport http only")

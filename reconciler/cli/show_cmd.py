@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -10,16 +11,25 @@ import click
 from reconciler.engine import Plan
 
 from ._common import fail, plan_output_option
-from .plan_cmd import show_plan
+from .plan_cmd import EXIT_ERROR, show_plan
 
 
 @click.command()
-@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("plan_file", type=click.Path(dir_okay=False))
 @plan_output_option
 def show(plan_file: str, output: str) -> None:
-    """Print a plan saved by `reconcile plan --out`, e.g. as markdown for a PR comment."""
+    """Print a plan saved by `reconcile plan --out`, e.g. as markdown for a PR comment.
+
+    Exits 1 when the plan has errors (it cannot be applied), like plan itself.
+    """
     try:
-        plan = Plan.from_dict(json.loads(Path(plan_file).read_text()))
+        text = Path(plan_file).read_text()
+    except OSError as exc:
+        fail(f"cannot read {plan_file}: {exc.strerror or exc}")
+    try:
+        plan = Plan.from_dict(json.loads(text))
     except (ValueError, KeyError, TypeError) as exc:
         fail(f"{plan_file} is not a saved plan: {exc}")
     show_plan(plan, output)
+    if plan.errors:
+        sys.exit(EXIT_ERROR)

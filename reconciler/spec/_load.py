@@ -40,6 +40,8 @@ def load_project(
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
     path = root / project_file
+    if not root.is_dir():
+        raise SpecErrors([SpecError(None, f"{display_path(root)}: project directory not found")])
     if not path.is_file():
         message = f"{display_path(path)}: project file not found"
         raise SpecErrors([SpecError(None, message)])
