@@ -24,6 +24,8 @@ from .snapshot import ContextState, LiveState, LiveVersion
 DEFAULT_LEVEL = "BACKWARD"  # what a Confluent registry uses when nothing is configured
 DEFAULT_MODE = "READWRITE"
 WRITE_BLOCKING_MODES = frozenset({"READONLY", "READONLY_OVERRIDE"})
+# Why a plan ends an IMPORT mode that no spec asks for (see ``_end_leftover_imports``).
+LEFTOVER_IMPORT = "left in IMPORT, probably by an interrupted apply or migration"
 
 
 def source_of(spec: SubjectSpec | ContextSpec | RegistryConfig) -> str | None:
@@ -110,6 +112,8 @@ class RegistryDiff:
             Scope.SUBJECT: "subject",
         }[scope]
         reason = f"{where} {what} is {before or 'not set'}, the spec wants {after}"
+        if kind is Kind.SET_MODE and before == "IMPORT":
+            reason += f" ({LEFTOVER_IMPORT})"
         self.config_actions.setdefault(
             (kind, target),
             Action(
@@ -193,6 +197,67 @@ class RegistryDiff:
                         subject_spec.mode,
                         source_of(subject_spec),
                     )
+        self._end_leftover_imports(mode is not None)
+
+    def _end_leftover_imports(self, global_mode_wanted: bool) -> None:
+        """Plan the end of every IMPORT mode no spec asks for, at every level we manage.
+
+        IMPORT refuses ordinary registrations and is only ever a step of a
+        migration, so where the specs do not ask for it, it is a difference
+        (not a steady state): left behind by an interrupted apply or migration,
+        or by hand. The subject-level mode is removed (or set back to the one an
+        interrupted apply's journal recorded), a context's is removed, and the
+        global one (only when a spec manages the default context) is set to
+        READWRITE. A level whose spec sets a mode already has its action.
+        These run before the registrations, which then meet the mode restored.
+        """
+        live = self.live
+        contexts = {normalize_context(spec.context) for spec in self.specs}
+        if DEFAULT in contexts and live.global_mode == "IMPORT" and not global_mode_wanted:
+            self._leftover(Scope.GLOBAL, DEFAULT, "", DEFAULT_MODE, None)
+        for spec in self.specs:
+            context = normalize_context(spec.context)
+            ctx = live.contexts[context]
+            prefix = context_prefix(context)
+            if (
+                context != DEFAULT
+                and ctx.mode == "IMPORT"
+                and not any(s.mode for s in self.specs if normalize_context(s.context) == context)
+            ):
+                self._leftover(Scope.CONTEXT, context, prefix, None, source_of(spec))
+            for subject_spec in spec.subjects.values():
+                if subject_spec.delete or subject_spec.mode:
+                    continue
+                subject = qualify(context, subject_spec.name)
+                if self.subject_setting(ctx, "mode", subject) == "IMPORT":
+                    restore_to = self.recovered_modes.get(subject)
+                    self._leftover(
+                        Scope.SUBJECT,
+                        context,
+                        subject,
+                        None if restore_to == "IMPORT" else restore_to,
+                        source_of(subject_spec),
+                    )
+
+    def _leftover(
+        self, scope: Scope, context: str, target: str, after: str | None, source: str | None
+    ) -> None:
+        kind = Kind.DELETE_MODE if after is None else Kind.SET_MODE
+        where = {Scope.GLOBAL: "global", Scope.CONTEXT: f"context {context}"}.get(scope, "subject")
+        self.config_actions.setdefault(
+            (Kind.SET_MODE, target),
+            Action(
+                kind,
+                self.registry.name,
+                context,
+                scope,
+                target,
+                f"{where} mode is IMPORT, which no spec asks for: {LEFTOVER_IMPORT}",
+                "IMPORT",
+                after,
+                source=source,
+            ),
+        )
 
     def effective(
         self, kind: Kind, context: str, subject: str, *, desired: bool
@@ -225,6 +290,8 @@ class RegistryDiff:
         for target, live_value in chain:
             action = self.config_actions.get((kind, target))
             if desired and action is not None:
+                if action.kind is Kind.DELETE_MODE:
+                    continue  # the level's own mode is removed: the next level's applies
                 return action.after or fallback, (kind, target)
             if live_value is not None:
                 return live_value, None
@@ -249,16 +316,13 @@ class RegistryDiff:
 
         The restore action sets the mode the spec wants, or the one the subject
         had (before an interrupted apply, if one left it in IMPORT), or removes
-        the subject-level mode when it had none; it runs even when a
-        registration fails.
+        the subject-level mode when it had none (or an IMPORT no spec asks for);
+        it runs even when a registration fails.
         """
         if subject in self.importing:
             return True
         ctx = self.live.contexts[context]
         live_mode = self.subject_setting(ctx, "mode", subject)
-        original = live_mode
-        if live_mode == "IMPORT" and subject in self.recovered_modes:
-            original = self.recovered_modes[subject]
         non_empty = bool(ctx.versions.get(subject)) or bool(ctx.soft_deleted.get(subject))
         if non_empty and live_mode != "IMPORT" and not self.allow_force_import:
             self.error(
@@ -268,8 +332,9 @@ class RegistryDiff:
                 source,
             )
             return False
+        # A subject already in IMPORT has its end planned (``_end_leftover_imports``).
         wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
-        restore_to = wanted.after if wanted is not None else original
+        restore_to = wanted.after if wanted is not None else live_mode
         self._switch_temporarily(
             context,
             subject,
@@ -453,7 +518,7 @@ class RegistryDiff:
         post: list[Action] = []
         for key, action in self.config_actions.items():
             placements = self.config_placement.get(key, set())
-            if action.kind is Kind.SET_MODE:
+            if action.kind in (Kind.SET_MODE, Kind.DELETE_MODE):
                 later = action.after in WRITE_BLOCKING_MODES
             elif placements == {"pre", "post"}:
                 self.error(

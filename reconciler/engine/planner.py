@@ -73,10 +73,11 @@ def specs_for(project: Project, registry: str) -> list[ContextSpec]:
 def managed_subjects(specs: list[ContextSpec]) -> dict[str, set[tuple[str, str]]]:
     """Normalized context -> the (subject, "compatibility" | "mode") settings read first.
 
-    Those a spec sets: the diff compares them. The other settings of a subject
-    matter only to a registration into it (the level it is checked under, the
-    mode it meets), so they are read when the diff asks, and a plan with no
-    changes reads none.
+    The compatibility levels a spec sets: the diff compares them; and the mode of
+    every subject a spec lists (and does not delete): a mode is compared even
+    where no spec sets one, as an IMPORT left behind is always a difference.
+    A subject's other level matters only to a registration into it (the level
+    it is checked under), so it is read when the diff asks.
     """
     managed: dict[str, set[tuple[str, str]]] = {}
     for spec in specs:
@@ -85,7 +86,7 @@ def managed_subjects(specs: list[ContextSpec]) -> dict[str, set[tuple[str, str]]
         for name, subject in spec.subjects.items():
             if subject.compatibility:
                 settings.add((qualify(context, name), "compatibility"))
-            if subject.mode:
+            if not subject.delete:
                 settings.add((qualify(context, name), "mode"))
     return dict(managed) or {".": set()}
 

@@ -392,7 +392,9 @@ def _register(
             return False
         verdict = _verdict(diff, context, subject, spec, wanted.parsed, previous)
         mode = diff.mode_at_write(context, subject)
-        if mode in WRITE_BLOCKING_MODES:
+        final, _ = diff.effective(Kind.SET_MODE, context, subject, desired=True)
+        if mode in WRITE_BLOCKING_MODES or (mode == "IMPORT" and final != "IMPORT"):
+            # An IMPORT the specs do not keep is lifted like a READONLY until it ends.
             if not diff.open_for_writes(context, subject, mode, source):
                 return False
         elif mode != "READWRITE" and subject not in diff.importing:

@@ -147,14 +147,15 @@ def test_a_default_of_true_is_not_a_default_of_one(ws: Workspace) -> None:
     assert steps(ws.plan()) == [("register", "s-value", "2")]
 
 
-def test_a_no_change_plan_reads_no_subject_settings(ws: Workspace) -> None:
+def test_a_no_change_plan_reads_no_subject_level_but_its_mode(ws: Workspace) -> None:
+    # The mode is read for every listed subject: an IMPORT left behind is a difference.
     _spec(ws, "AVRO", "avsc", json.dumps(AVRO))
     ws.apply()
     log = ws.registry.request_log
     log.write_text("")
     assert not ws.plan().has_changes
     paths = [json.loads(line)["path"] for line in log.read_text().splitlines()]
-    assert sorted(paths) == ["/config", "/mode", "/schemas"]
+    assert sorted(paths) == ["/config", "/mode", "/mode/s-value", "/schemas"]
 
 
 def test_a_no_change_plan_reads_only_the_settings_the_spec_sets(ws: Workspace) -> None:
@@ -171,7 +172,7 @@ def test_a_no_change_plan_reads_only_the_settings_the_spec_sets(ws: Workspace) -
     log.write_text("")
     assert not ws.plan().has_changes
     paths = [json.loads(line)["path"] for line in log.read_text().splitlines()]
-    assert sorted(paths) == ["/config", "/config/s-value", "/mode", "/schemas"]
+    assert sorted(paths) == ["/config", "/config/s-value", "/mode", "/mode/s-value", "/schemas"]
 
 
 @pytest.mark.parametrize(

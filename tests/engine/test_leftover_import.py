@@ -1,0 +1,209 @@
+"""IMPORT that no spec asks for is never a steady state: plan and drift see it, apply ends it.
+
+An interrupted apply or migration (or a hand) can leave a subject, a context
+or the default context in IMPORT, which silently refuses every ordinary
+registration. Whatever left it there, the plan restores it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from .conftest import Workspace, avro_record, steps
+
+V1 = avro_record("Order", '{"name": "id", "type": "string"}')
+V2 = avro_record(
+    "Order",
+    '{"name": "id", "type": "string"}',
+    '{"name": "note", "type": ["null", "string"], "default": null}',
+)
+LEFTOVER = "left in IMPORT, probably by an interrupted apply or migration"
+
+
+def _spec(ws: Workspace, text: str = V1, context: str = ".", extra: str = "") -> None:
+    ws.write("schemas/order.avsc", text)
+    ws.write(
+        "specs/main.yaml",
+        f"context: '{context}'\n{extra}subjects:\n  orders-value:\n"
+        "    schema: ../schemas/order.avsc\n",
+    )
+
+
+def _cli(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=ws.root,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_subject_left_in_import_is_a_difference_that_apply_ends(ws: Workspace) -> None:
+    _spec(ws)
+    ws.apply()
+    ws.registry.put("/mode/orders-value?force=true", {"mode": "IMPORT"})
+
+    plan = ws.plan()
+    assert steps(plan) == [("delete_mode", "orders-value", None)]
+    assert LEFTOVER in plan.actions[0].reason
+    assert not plan.errors
+    assert _cli(ws, "plan", "--detailed-exitcode").returncode == 2
+    drift = _cli(ws, "drift")
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    assert "orders-value" in drift.stdout and LEFTOVER in drift.stdout
+
+    _first, results, after = ws.apply()
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert ws.registry.get("/mode/orders-value?defaultToGlobal=true").json() == {
+        "mode": "READWRITE"
+    }
+
+
+def test_a_subject_left_in_import_goes_back_to_the_mode_its_spec_asks(ws: Workspace) -> None:
+    _spec(ws)
+    ws.write(
+        "specs/main.yaml",
+        "subjects:\n  orders-value:\n    schema: ../schemas/order.avsc\n    mode: READONLY\n",
+    )
+    ws.apply()
+    ws.registry.put("/mode/orders-value?force=true", {"mode": "IMPORT"})
+    plan = ws.plan()
+    assert steps(plan) == [("set_mode", "orders-value", "READONLY")]
+    assert LEFTOVER in plan.actions[0].reason
+
+
+def test_a_spec_that_asks_for_import_keeps_it(ws: Workspace) -> None:
+    _spec(ws)
+    ws.apply()
+    ws.write(
+        "specs/main.yaml",
+        "subjects:\n  orders-value:\n    schema: ../schemas/order.avsc\n    mode: IMPORT\n",
+    )
+    ws.registry.put("/mode/orders-value?force=true", {"mode": "IMPORT"})
+    plan = ws.plan()
+    assert not plan.has_changes and not plan.errors
+
+
+def test_a_registration_into_a_subject_left_in_import_comes_after_the_restore(
+    ws: Workspace,
+) -> None:
+    _spec(ws)
+    ws.apply()
+    ws.registry.put("/mode/orders-value?force=true", {"mode": "IMPORT"})
+    _spec(ws, V2)
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("delete_mode", "orders-value", None),
+        ("register", "orders-value", "2"),
+    ]
+    assert not first.errors
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+
+
+def test_a_pinned_history_into_a_subject_left_in_import_ends_the_import(ws: Workspace) -> None:
+    # An apply that set IMPORT on an empty subject and died before registering.
+    ws.registry.put("/mode/orders-value", {"mode": "IMPORT"})
+    ws.write("schemas/order.avsc", V1)
+    ws.write(
+        "specs/main.yaml",
+        "subjects:\n  orders-value:\n    versions:\n"
+        "      - {version: 1, id: 40, schema: ../schemas/order.avsc}\n",
+    )
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("register", "orders-value", "1"),
+        ("delete_mode", "orders-value", None),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert ws.registry.get("/mode/orders-value?defaultToGlobal=true").json() == {
+        "mode": "READWRITE"
+    }
+
+
+def test_a_context_left_in_import_is_restored(ws: Workspace) -> None:
+    _spec(ws, context="billing")
+    ws.apply()
+    ws.registry.put("/mode/:.billing:?force=true", {"mode": "IMPORT"})
+    _spec(ws, V2, context="billing")
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("delete_mode", ":.billing:", None),
+        ("register", ":.billing:orders-value", "2"),
+    ]
+    assert LEFTOVER in first.actions[0].reason
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+
+
+def test_a_context_left_in_import_goes_back_to_the_spec_s_mode(ws: Workspace) -> None:
+    _spec(ws, context="billing", extra="mode: READONLY\n")
+    ws.apply()
+    ws.registry.put("/mode/:.billing:?force=true", {"mode": "IMPORT"})
+    plan = ws.plan()
+    assert steps(plan) == [("set_mode", ":.billing:", "READONLY")]
+    assert LEFTOVER in plan.actions[0].reason
+
+
+def test_the_default_context_left_in_import_is_restored(ws: Workspace) -> None:
+    _spec(ws)
+    ws.apply()
+    ws.registry.put("/mode?force=true", {"mode": "IMPORT"})
+    plan = ws.plan()
+    assert steps(plan) == [("set_mode", "", "READWRITE")]
+    assert LEFTOVER in plan.actions[0].reason
+    assert _cli(ws, "drift").returncode == 2
+    _first, results, after = ws.apply()
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+
+
+def test_global_import_is_not_ours_when_the_default_context_is_not_managed(
+    ws: Workspace,
+) -> None:
+    _spec(ws, context="billing")
+    ws.apply()
+    ws.registry.put("/mode?force=true", {"mode": "IMPORT"})
+    plan = ws.plan()
+    assert not plan.has_changes and not plan.errors
+
+
+def test_a_registration_meets_no_import_the_spec_does_not_keep(ws: Workspace) -> None:
+    ws.write("schemas/order.avsc", V1)
+    readonly = "subjects:\n  orders-value:\n    schema: ../schemas/order.avsc\n    mode: READONLY\n"
+    ws.write("specs/main.yaml", readonly)
+    ws.apply()
+    ws.registry.put("/mode/orders-value?force=true", {"mode": "IMPORT"})
+    ws.write("schemas/order.avsc", V2)
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_mode", "orders-value", "READWRITE"),
+        ("register", "orders-value", "2"),
+        ("set_mode", "orders-value", "READONLY"),
+    ]
+    assert not first.errors
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+
+
+def test_the_end_of_a_subject_s_import_uncovers_the_inherited_mode(ws: Workspace) -> None:
+    _spec(ws)
+    ws.apply()
+    ws.registry.put("/mode/orders-value?force=true", {"mode": "IMPORT"})
+    ws.registry.put("/mode", {"mode": "READONLY"})
+    _spec(ws, V2)
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_mode", "orders-value", "READWRITE"),
+        ("register", "orders-value", "2"),
+        ("delete_mode", "orders-value", None),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert ws.registry.get("/mode").json() == {"mode": "READONLY"}
