@@ -62,7 +62,7 @@ class RegistryDiff:
         self.import_setup: list[Action] = []
         self.import_restore: list[Action] = []
         self.deletes: list[Action] = []
-        self.importing: set[str] = set()  # subjects wrapped in a temporary mode
+        self.importing: dict[str, str] = {}  # subject -> the temporary mode it is wrapped in
         # (context, pinned id) -> (subject, version, identity) registered by this plan
         self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
         # qualified subject -> {version number -> (schema text, reference texts)} the plan
@@ -366,7 +366,7 @@ class RegistryDiff:
         is that mode too. Otherwise the restore sets ``restore_to``, or removes
         the subject-level mode when it is None.
         """
-        self.importing.add(subject)
+        self.importing[subject] = mode
         if before != mode:
             self.import_setup.append(
                 Action(

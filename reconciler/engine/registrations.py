@@ -11,6 +11,7 @@ temporary IMPORT mode, after a preflight against the ids the context holds.
 from __future__ import annotations
 
 import graphlib
+import heapq
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -164,6 +165,125 @@ def plan_registrations(diff: RegistryDiff) -> None:
             _plan_history(diff, context, spec)
         else:
             _plan_latest(diff, context, spec)
+    _one_mode_per_subject(diff)
+    diff.registrations = _pinned_ids_first(diff, diff.registrations)
+
+
+def _one_mode_per_subject(diff: RegistryDiff) -> None:
+    """A subject's registrations all run in the one temporary mode it is wrapped in.
+
+    IMPORT refuses a registration without an id, READWRITE one with an id: a
+    subject whose plan registers both kinds cannot be applied in one window.
+    """
+    for action in diff.registrations:
+        assert action.registration is not None
+        mode = diff.importing.get(action.target)
+        pinned = action.registration.id is not None
+        if mode is not None and (mode == "IMPORT") != pinned:
+            diff.error(
+                action.target,
+                f"version {action.after} is registered "
+                f"{'with' if pinned else 'without'} an id while the plan holds the subject "
+                f"in {mode} mode for its other registrations, which refuses it; "
+                f"{'remove its id' if pinned else 'pin its id too'}, or apply the two "
+                "kinds in separate plans",
+                action.source,
+            )
+            return
+
+
+def _pinned_ids_first(diff: RegistryDiff, registrations: list[Action]) -> list[Action]:
+    """Order registrations so that pinned ids go before the registry chooses any id.
+
+    A registry hands out one past the highest id it has given in a context
+    (its id space), so a registration without an id that runs before the
+    IMPORT of a higher pinned id in the same context may take that id, and the
+    IMPORT then fails for good. Every pinned registration goes before every
+    unpinned one of its context, unless its references or its own history put
+    one of them first: then, when the pinned id is above every id the context
+    holds (one the registry may still hand out), the plan fails naming both.
+    Otherwise the plan's order (referenced first, each history oldest first)
+    is kept.
+    """
+    # Edges that must hold: a subject's versions in order, referenced subjects first.
+    needs: list[set[int]] = [set() for _ in registrations]
+    last: dict[str, int] = {}
+    for i, action in enumerate(registrations):
+        if action.target in last:
+            needs[i].add(last[action.target])
+        last[action.target] = i
+        assert action.registration is not None
+        for ref in action.registration.references:
+            referenced = qualify(action.context, ref.subject)
+            needs[i] |= {
+                j for j, other in enumerate(registrations[:i]) if other.target == referenced
+            }
+
+    order = [set(n) for n in needs]  # grows by the pinned-first edges below
+
+    def before(i: int) -> set[int]:
+        """Every registration that must run before ``i`` so far."""
+        seen: set[int] = set()
+        stack = list(order[i])
+        while stack:
+            j = stack.pop()
+            if j not in seen:
+                seen.add(j)
+                stack += order[j]
+        return seen
+
+    def pinned(action: Action) -> int | None:
+        return action.registration.id if action.registration else None
+
+    highest: dict[str, int] = {}
+    for context, ctx in diff.live.contexts.items():
+        highest[context] = max((v.id for vs in ctx.versions.values() for v in vs), default=0)
+    for i, action in enumerate(registrations):
+        schema_id = pinned(action)
+        if schema_id is None:
+            continue
+        unpinned = {
+            j
+            for j, other in enumerate(registrations)
+            if other.context == action.context and pinned(other) is None
+        }
+        blocking = sorted(before(i) & unpinned)
+        if not blocking:
+            for j in unpinned:
+                order[j].add(i)
+            continue
+        if schema_id <= highest.get(action.context, 0):
+            continue  # an id the registry has already passed: it never hands it out again
+        first = registrations[blocking[0]]
+        diff.error(
+            action.target,
+            f"id {schema_id} is pinned by {action.target} version {action.after}, which "
+            f"must come after {first.target} version {first.after} (its references or its "
+            "own history), and that registration lets the registry choose an id in context "
+            f"{action.context}: it may take id {schema_id}; pin {first.target} version "
+            f"{first.after}'s id too, or pin {action.target} to an id the registry has "
+            "already handed out",
+            action.source,
+        )
+    # Kahn's algorithm, taking the earliest ready registration first (stable).
+    waiting = [len(n) for n in order]
+    followers: list[list[int]] = [[] for _ in registrations]
+    for i, needed in enumerate(order):
+        for j in needed:
+            followers[j].append(i)
+    ready = [i for i, count in enumerate(waiting) if count == 0]
+    heapq.heapify(ready)
+    result: list[Action] = []
+    while ready:
+        i = heapq.heappop(ready)
+        result.append(registrations[i])
+        for k in followers[i]:
+            waiting[k] -= 1
+            if waiting[k] == 0:
+                heapq.heappush(ready, k)
+    # An edge i -> j is only added when j does not already have to precede i: no cycle.
+    assert len(result) == len(registrations)
+    return result
 
 
 def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
