@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from reconciler.engine import Plan, PlanOptions, make_plan, open_clients, targeted_registries
+from reconciler.engine import Problem, UnknownRegistryError, open_clients, targeted_registries
+from reconciler.registry import RegistryError
+from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
-from reconciler.workflows.drift import DriftReport
+from reconciler.workflows.drift import DriftReport, Status, check, spec_problem
 
-from ._common import console, directory_argument, load, registry_option, run
+from ._common import console, directory_argument, registry_option
 
 
-async def _plan(project: Project, registries: tuple[str, ...]) -> Plan:
+async def _check(project: Project, registries: tuple[str, ...]) -> DriftReport:
     names = targeted_registries(project, registries)
     async with open_clients(project, names) as clients:
-        return await make_plan(project, clients, PlanOptions())
+        return await check(project, clients)
+
+
+def _report(directory: str, registries: tuple[str, ...]) -> DriftReport:
+    """The report, whatever happens: a failure is a report with status error."""
+    try:
+        project = load_project(Path(directory))
+    except SpecErrors as exc:
+        return DriftReport.failed(spec_problem(e) for e in exc.errors)
+    try:
+        return asyncio.run(_check(project, registries))
+    except (RegistryError, UnknownRegistryError) as exc:
+        return DriftReport.failed([Problem("error", "", "", str(exc))])
 
 
 @click.command()
@@ -29,21 +45,21 @@ async def _plan(project: Project, registries: tuple[str, ...]) -> Plan:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="json: one report for schedulers and alerting.",
+    help="json: one report for schedulers and alerting, on every outcome (errors included).",
 )
 def drift(directory: str, registries: tuple[str, ...], output: str) -> None:
     """Report how the live registries differ from the specs; change nothing.
 
-    Exit 0 when they match, 2 when they drifted (`reconcile apply` brings
-    them back), 1 on error (specs, registry, or a difference apply cannot
-    repair).
+    Exit 0 when they match, 2 when they drifted (changed settings, versions
+    registered outside the specs, subjects no spec names), 1 on error (specs
+    that do not load or plan, a registry that cannot be read).
     """
-    project = load(directory)
-    report = DriftReport.of(run(_plan(project, registries)))
+    report = _report(directory, registries)
     if output == "json":
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        out = console()
+        # A check that never reached a registry is an error message, not a report.
+        out = console(stderr=not report.plan.registries and report.status is Status.ERROR)
         for line in report.to_text():
             out.print(line, markup=False)
     sys.exit(int(report.status))

@@ -65,7 +65,7 @@ async def list_contexts(client: RegistryClient) -> list[str]:
     return sorted({normalize_context(c) for c in found} | {DEFAULT})
 
 
-async def _versions_by_context(
+async def versions_by_context(
     client: RegistryClient, contexts: list[str]
 ) -> dict[str, list[SchemaVersion]]:
     """Every live version of each context, in as few listings as the registry allows.
@@ -103,7 +103,7 @@ async def read_registry(
     mode reads per context and per subject, concurrent within the client's pool.
     """
     wanted = [normalize_context(c) for c in contexts] or await list_contexts(client)
-    by_context = await _versions_by_context(client, wanted)
+    by_context = await versions_by_context(client, wanted)
     contents = RegistryContents(registry)
     names: list[tuple[str, str]] = []  # (context, qualified subject)
     for context in wanted:
