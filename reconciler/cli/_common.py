@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -29,14 +29,16 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-def load(directory: str, announce_embedded: bool = True) -> Project:
+def load(
+    directory: str, announce_embedded: bool = True, environ: Mapping[str, str] | None = None
+) -> Project:
     """Load and validate the project, or print every error and exit 1.
 
     Commands that contact registries say when the embedded one stands in for
     an unconfigured registry; offline commands pass ``announce_embedded=False``.
     """
     try:
-        project = load_project(Path(directory))
+        project = load_project(Path(directory), environ)
     except SpecErrors as exc:
         err = console(stderr=True)
         for error in exc.errors:

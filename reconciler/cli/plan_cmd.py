@@ -21,10 +21,12 @@ from reconciler.engine import (
 )
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.spec.model import Project
+from reconciler.workflows.against import OFFLINE_ENVIRON, AgainstError, plan_against
 
 from ._common import (
     console,
     directory_argument,
+    fail,
     load,
     plan_output_option,
     registry_option,
@@ -118,6 +120,12 @@ def plan_options(function: Callable[..., None]) -> Callable[..., None]:
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
+@click.option(
+    "--against",
+    metavar="git:REF|DIR",
+    help="Plan against the state the specs at git REF (or in DIR) describe, in in-memory "
+    "registries: no registry is contacted and no environment variable is read.",
+)
 @plan_options
 def plan(
     directory: str,
@@ -125,12 +133,19 @@ def plan(
     output: str,
     out_file: str | None,
     detailed_exitcode: bool,
+    against: str | None,
     options: PlanOptions,
 ) -> None:
     """Show what apply would change to make the registries match the specs."""
-    project = load(directory)
-    options = recovery_options(project, options)
-    result = run(_plan(project, registries, options))
+    if against:
+        project = load(directory, announce_embedded=False, environ=OFFLINE_ENVIRON)
+        try:
+            result = run(plan_against(project, against, registries, options))
+        except AgainstError as exc:
+            fail(str(exc))
+    else:
+        project = load(directory)
+        result = run(_plan(project, registries, recovery_options(project, options)))
     show_plan(result, output)
     if out_file:
         Path(out_file).write_text(render_json(result) + "\n")
