@@ -12,9 +12,7 @@ LOOPBACK = "127.0.0.1"
 
 
 @click.command()
-@click.argument(
-    "directory", default=".", type=click.Path(file_okay=False, path_type=Path)
-)
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--transport",
     type=click.Choice(["stdio", "http"]),

@@ -8,16 +8,18 @@ from pathlib import Path
 from .model import Location
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the current directory when inside it, else as is."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def display_path(path: Path, root: Path | None = None) -> str:
+    """``path`` relative to the project ``root`` (or, without one, to the current
+    directory) when inside it, else as is."""
+    base = Path.cwd() if root is None else root
+    return path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
 
 
 def format_location(location: Location) -> str:
-    return f"{display_path(location.file)}:{location.line}:{location.column}"
+    """``FILE:LINE:COL``, the file relative to the project root (see ``Location.path``)."""
+    if location.root is None:
+        return f"{display_path(location.file)}:{location.line}:{location.column}"
+    return str(location)
 
 
 @dataclass(frozen=True)

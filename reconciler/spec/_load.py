@@ -46,7 +46,7 @@ def load_project(
         message = f"{display_path(path)}: project file not found"
         raise SpecErrors([SpecError(None, message)])
     errors = Collector()
-    doc = load_yaml(path, environ, errors)
+    doc = load_yaml(path, environ, errors, root)
     raw = validate(ProjectRaw, doc, errors) if doc else None
 
     configured: dict[str, RegistryConfig] | None = None  # None: names unknown, not checked
@@ -63,7 +63,7 @@ def load_project(
     # for 10,000 subjects.
     with gc_paused():
         for spec_path in spec_files(patterns, root, path, listed, errors):
-            spec_doc = load_yaml(spec_path, environ, errors)
+            spec_doc = load_yaml(spec_path, environ, errors, root)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors))

@@ -122,7 +122,7 @@ def spec_files(
             if not path.resolve().is_relative_to(root):
                 errors.error(
                     location,
-                    f"spec glob {pattern!r} matches {display_path(path)}, "
+                    f"spec glob {pattern!r} matches {display_path(path, root)}, "
                     "which resolves outside the project directory",
                 )
                 continue

@@ -125,11 +125,15 @@ def schema_source(
         errors.error(location, f"schema path {value!r} resolves outside the project directory")
         return None
     if problem == "missing":
-        errors.error(location, f"schema file not found: {display_path(path)}")
+        errors.error(location, f"schema file not found: {display_path(path, root)}")
         return None
     try:
         with open(path, encoding="utf-8") as file:
             return SchemaSource(file.read(), path)
     except (OSError, UnicodeDecodeError) as exc:
-        errors.error(location, f"cannot read schema file {display_path(path)}: {exc}")
+        errors.error(
+            location,
+            f"cannot read schema file {display_path(path, root)}: "
+            f"{getattr(exc, 'strerror', None) or exc}",
+        )
         return None

@@ -49,8 +49,8 @@ MAX_NODES = 1_000_000
 LIBYAML_MAX_DEPTH = 1_000
 
 
-def to_location(path: Path, mark: yaml.Mark) -> Location:
-    return Location(path, mark.line + 1, mark.column + 1)
+def to_location(path: Path, mark: yaml.Mark, root: Path | None = None) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1, root)
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Document:
 
     path: Path
     data: Any
+    root: Path | None = None  # the project directory, which locations are shown relative to
     values: dict[KeyPath, Location] = field(default_factory=dict)
     keys: dict[KeyPath, Location] = field(default_factory=dict)
 
@@ -96,25 +97,27 @@ class _TooLarge(Exception):
         self.location = location
 
 
-def _expanded_size(path: Path, node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+def _expanded_size(
+    path: Path, node: yaml.Node, sizes: dict[int, int], open_nodes: set[int], root: Path | None
+) -> int:
     """Node count once aliases are expanded, computed once per distinct node."""
     key = id(node)
     if key in sizes:
         return sizes[key]
     if key in open_nodes:
-        raise _TooLarge(to_location(path, node.start_mark), "recursive alias")
+        raise _TooLarge(to_location(path, node.start_mark, root), "recursive alias")
     open_nodes.add(key)
     if isinstance(node, yaml.MappingNode):
         children = [child for pair in node.value for child in pair]
     else:
         children = node.value if isinstance(node, yaml.SequenceNode) else []
-    size = 1 + sum(_expanded_size(path, child, sizes, open_nodes) for child in children)
+    size = 1 + sum(_expanded_size(path, child, sizes, open_nodes, root) for child in children)
     open_nodes.discard(key)
     sizes[key] = size
     return size
 
 
-def _size(text: str, path: Path, node: yaml.Node) -> int:
+def _size(text: str, path: Path, node: yaml.Node, root: Path | None) -> int:
     """The node count once aliases are expanded.
 
     Without a ``*`` in the text there is no alias, so the nodes form a tree
@@ -122,7 +125,7 @@ def _size(text: str, path: Path, node: yaml.Node) -> int:
     bookkeeping, ~0.1 s on a 10,000-subject file).
     """
     if "*" in text:
-        return _expanded_size(path, node, {}, set())
+        return _expanded_size(path, node, {}, set(), root)
     count, stack = 0, [node]
     while stack:
         current = stack.pop()
@@ -157,8 +160,9 @@ class _Builder:
         composed: _Composed,
         environ: Mapping[str, str],
         errors: Collector,
+        root: Path | None,
     ) -> None:
-        self.doc = Document(path, None)
+        self.doc = Document(path, None, root)
         self.text = text
         self.loader = composed.loader
         self.index_offset = composed.index_offset
@@ -166,7 +170,7 @@ class _Builder:
         self.errors = errors
 
     def build(self, node: yaml.Node, key_path: KeyPath) -> Any:
-        location = to_location(self.doc.path, node.start_mark)
+        location = to_location(self.doc.path, node.start_mark, self.doc.root)
         self.doc.values[key_path] = location
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, key_path)
@@ -194,13 +198,14 @@ class _Builder:
             return None, start
         line_start = self.text.rfind("\n", 0, index) + 1
         line = self.text.count("\n", 0, index) + 1
-        return Location(self.doc.path, line, index - line_start + 1), index + len(token)
+        column = index - line_start + 1
+        return Location(self.doc.path, line, column, self.doc.root), index + len(token)
 
     def _mapping(self, node: yaml.MappingNode, key_path: KeyPath) -> dict[str, Any]:
         self.loader.flatten_mapping(node)  # resolves "<<" merge keys
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key_location = to_location(self.doc.path, key_node.start_mark)
+            key_location = to_location(self.doc.path, key_node.start_mark, self.doc.root)
             key = _scalar(self.loader, key_node)
             if not isinstance(key, str):
                 self.errors.error(key_location, f"key {key!r} must be a string (quote it)")
@@ -277,23 +282,30 @@ def _code(character: str | int) -> int:
     return character if isinstance(character, int) else ord(character)
 
 
-def load_yaml(path: Path, environ: Mapping[str, str], errors: Collector) -> Document | None:
-    """Parse one YAML file; report syntax errors at their mark and return None."""
+def load_yaml(
+    path: Path, environ: Mapping[str, str], errors: Collector, root: Path | None = None
+) -> Document | None:
+    """Parse one YAML file; report syntax errors at their mark and return None.
+
+    Locations are shown relative to ``root``, the project directory.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        errors.error(Location(path, 1, 1), f"cannot read file: {exc}")
+        errors.error(
+            Location(path, 1, 1, root), f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
+        )
         return None
     # Composing and building create ~10 objects per node and keep them all,
     # with no cycle but a recursive alias's (freed later): the collector would
     # rescan them again and again (a 10,000-subject file: 0.9-1.3 s -> 0.5-0.6
     # s; with inline schemas 7-10 s -> 3 s).
     with gc_paused():
-        return _load_text(path, text, environ, errors)
+        return _load_text(path, text, environ, errors, root)
 
 
 def _load_text(
-    path: Path, text: str, environ: Mapping[str, str], errors: Collector
+    path: Path, text: str, environ: Mapping[str, str], errors: Collector, root: Path | None
 ) -> Document | None:
     composed = _compose_fast(text)
     loader: yaml.SafeLoader | None = composed.loader if composed else None
@@ -303,15 +315,16 @@ def _load_text(
             composed = _Composed(loader.get_single_node(), loader)
         node = composed.node
         if node is None:
-            errors.error(Location(path, 1, 1), "file is empty: expected a mapping")
+            errors.error(Location(path, 1, 1, root), "file is empty: expected a mapping")
             return None
-        if _size(text, path, node) > MAX_NODES:
-            raise _TooLarge(Location(path, 1, 1), f"document expands to over {MAX_NODES} nodes")
-        builder = _Builder(path, text, composed, environ, errors)
+        if _size(text, path, node, root) > MAX_NODES:
+            too_many = f"document expands to over {MAX_NODES} nodes"
+            raise _TooLarge(Location(path, 1, 1, root), too_many)
+        builder = _Builder(path, text, composed, environ, errors, root)
         builder.doc.data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        location = to_location(path, mark) if mark else Location(path, 1, 1)
+        location = to_location(path, mark, root) if mark else Location(path, 1, 1, root)
         problem = exc.problem or exc.context or "invalid YAML"
         errors.error(location, f"YAML syntax error: {problem}")
         return None
@@ -320,7 +333,7 @@ def _load_text(
         before = text[: exc.position]
         line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
         errors.error(
-            Location(path, line, column),
+            Location(path, line, column, root),
             f"YAML syntax error: character {_code(exc.character):#04x} is not allowed in YAML",
         )
         return None
@@ -328,7 +341,7 @@ def _load_text(
         errors.error(exc.location, str(exc))
         return None
     except RecursionError:
-        errors.error(Location(path, 1, 1), "document nests too deeply")
+        errors.error(Location(path, 1, 1, root), "document nests too deeply")
         return None
     finally:
         if loader is not None:

@@ -24,12 +24,24 @@ DEFAULT_MAX_DELETES = 10
 
 @dataclass(frozen=True)
 class Location:
+    """A place in a file. ``file`` is absolute (it is read again: lint, schema lines);
+    ``root`` is the project directory, which ``str()`` and ``path`` show it relative to."""
+
     file: Path
     line: int  # 1-based
     column: int  # 1-based
+    root: Path | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def path(self) -> str:
+        """The file as users see it: relative to the project root ("/"-separated) when
+        inside it, else as is. Every message, view and annotation names files this way."""
+        if self.root is not None and self.file.is_relative_to(self.root):
+            return self.file.relative_to(self.root).as_posix()
+        return str(self.file)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return f"{self.path}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,33 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     root.mkdir()
     return root
+
+
+V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}'
+# Adds a field without a default: not BACKWARD compatible with V1.
+V2 = (
+    '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}, '
+    '{"name": "total", "type": "int"}]}'
+)
+
+
+@pytest.fixture
+def incompatible(project: Path) -> Path:
+    """A project whose registry holds V1 and whose spec asks for the incompatible V2,
+    beside a new subject (so the failed plan has an action too)."""
+    write_project(
+        project,
+        {
+            "reconcile.yaml": "version: 1\n",
+            "specs/orders.yaml": "compatibility: BACKWARD\nsubjects:\n"
+            "  orders-value: {schema: ../schemas/order.avsc}\n",
+            "schemas/order.avsc": V1,
+        },
+    )
+    applied = reconcile("apply", ".", "--auto-approve", cwd=project)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    (project / "schemas/order.avsc").write_text(V2)
+    (project / "specs/more.yaml").write_text(
+        "context: more\nsubjects:\n  new-value: {schema: ../schemas/order.avsc}\n"
+    )
+    return project

@@ -87,7 +87,7 @@ def test_specs_that_do_not_load_fail_with_the_loaders_errors(tmp_path: Path) -> 
     (tmp_path / "s.yaml").write_text("subjects:\n  a: {schema: '{nope'}\n")
     done = reconcile("lint", tmp_path)
     assert done.returncode == 1
-    assert f"{tmp_path}/s.yaml:2:" in done.stderr
+    assert done.stderr.startswith("s.yaml:2:")  # relative to the project
 
 
 def test_github_annotations_point_at_the_diff(messy: Path) -> None:  # noqa: F811

@@ -328,4 +328,4 @@ def test_an_unknown_name_in_the_project_file_is_reported_at_its_line(messy: Path
     (messy / "reconcile.yaml").write_text(PROJECT + "lint:\n  ignore:\n    AVRO_DEFAULTS: [x]\n")
     with pytest.raises(UnknownRuleError) as raised:
         lint(load_project(messy))
-    assert str(raised.value).startswith(f"{messy}/reconcile.yaml:7:5: unknown lint rule")
+    assert str(raised.value).startswith("reconcile.yaml:7:5: unknown lint rule")
