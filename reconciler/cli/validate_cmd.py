@@ -42,7 +42,7 @@ def validate(directory: Path, project_file: str) -> None:
     there is any.
     """
     try:
-        project = load_project(directory, project_file=project_file)
+        project = load_project(directory, project_file=project_file, plan_checks=True)
     except SpecErrors as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)

@@ -199,7 +199,7 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
         every error with FILE:LINE:COL."""
         access.require(READ)
         try:
-            project = load_project(state.project_dir)
+            project = load_project(state.project_dir, plan_checks=True)  # as `validate`
         except SpecErrors as exc:
             return ValidationResult(ok=False, errors=[str(e) for e in exc.errors])
         return ValidationResult(

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.compatibility import InvalidSchemaError, parse
+from reconciler.compatibility import InvalidSchemaError, ParsedSchema, invalid_defaults, parse
 
 from ._errors import Collector, format_location
 from ._specfile import LoadedSpec, SchemaUse
-from .model import DEFAULT_CONTEXT, Location, ReferenceSpec, RegistryConfig, SubjectSpec
+from .model import (
+    DEFAULT_CONTEXT,
+    Location,
+    ReferenceSpec,
+    RegistryConfig,
+    SubjectSpec,
+    VersionSpec,
+)
 
 SubjectKey = tuple[str, str, str]  # registry, context, subject
 
@@ -76,6 +83,17 @@ def _target(context: str, subject: str) -> tuple[str, str]:
     return context, subject
 
 
+def numbered(versions: tuple[VersionSpec, ...]) -> dict[int, VersionSpec]:
+    """A pinned history by version number: an entry without ``version`` follows the
+    previous one (the first is 1), as plan numbers them."""
+    result: dict[int, VersionSpec] = {}
+    number = 0
+    for entry in versions:
+        number = entry.version if entry.version is not None else number + 1
+        result[number] = entry
+    return result
+
+
 def _version(
     subject: SubjectSpec, version: int | str
 ) -> tuple[str, tuple[ReferenceSpec, ...]] | None:
@@ -84,10 +102,8 @@ def _version(
         if version == "latest":
             kept = [v for v in subject.versions if v.delete is None]
             return (kept[-1].schema, kept[-1].references) if kept else None
-        for pinned in subject.versions:
-            if pinned.version == version:
-                return pinned.schema, pinned.references
-        return None
+        pinned = numbered(subject.versions).get(int(version))
+        return None if pinned is None else (pinned.schema, pinned.references)
     if version == "latest" and subject.schema is not None:
         return subject.schema, subject.references
     return None  # an older version of a subject that pins only its latest
@@ -97,6 +113,7 @@ class _References:
     def __init__(self, index: dict[SubjectKey, SubjectSpec], errors: Collector) -> None:
         self.index = index
         self.errors = errors
+        self.cycles: set[frozenset[SubjectKey]] = set()  # reported once, from any member
 
     def texts(
         self,
@@ -126,8 +143,26 @@ class _References:
                 )
                 return None
             if key in chain:
-                cycle = " -> ".join(k[2] for k in (*chain, key))
-                self.errors.error(ref.location, f"reference cycle: {cycle}")
+                members = frozenset(chain[chain.index(key) :])
+                if members not in self.cycles:
+                    self.cycles.add(members)
+                    cycle = " -> ".join(k[2] for k in (*chain, key))
+                    self.errors.error(ref.location, f"reference cycle: {cycle}")
+                return None
+            if (
+                subject.versions is not None
+                and ref.version != "latest"
+                and int(ref.version) not in numbered(subject.versions)
+            ):
+                # Plan refuses it whatever the registry holds: a registry holding a
+                # version the history does not list fails the plan too.
+                listed = ", ".join(map(str, numbered(subject.versions)))
+                self.errors.error(
+                    ref.location,
+                    f"reference {ref.name!r}: subject {ref.subject!r} has no version "
+                    f"{ref.version} in its pinned history (versions {listed}), and a "
+                    "registry would have to hold exactly those",
+                )
                 return None
             found = _version(subject, ref.version)
             if found is None:
@@ -143,46 +178,89 @@ class _References:
 ParseKey = tuple[str, str, tuple[tuple[str, str], ...]]  # type, text, references' texts
 
 
-def _validate_schema(
-    use: SchemaUse,
-    references: _References,
-    errors: Collector,
-    parsed: dict[ParseKey, str | None],
-) -> None:
-    """Parse one schema, with its references' texts from the first registry that has them all.
+class _Schemas:
+    """Every schema of one load parsed once, whatever the number of its uses.
 
-    Every target registry is looked at so that each one missing a referenced
-    subject gets its warning. ``parsed`` holds the outcome (the problem, or
-    None) of every schema parsed in this load: a text used by several
-    subjects or versions is parsed once and reported at each use.
+    Besides parsing, the checks plan makes of a schema without a registry:
+    the Avro defaults a registry refuses, and ids pinned to two schemas.
     """
-    target = use.target
-    texts: dict[str, str] | None = {} if not use.references else None
-    for registry in target.registries:
-        chain = ((registry, target.context, target.subject),)
-        found = references.texts(registry, target.context, use.references, chain)
-        texts = texts if texts is not None else found
-    if texts is None:
-        return
-    key = (use.schema_type, use.text, tuple(texts.items()))
-    if key not in parsed:
-        try:
-            parse(use.schema_type, use.text, texts)
-            parsed[key] = None
-        except InvalidSchemaError as exc:
-            parsed[key] = str(exc)
-    problem = parsed[key]
-    if problem is not None:
-        errors.error(use.location, f"subject {target.subject!r}: {problem}")
+
+    def __init__(self, references: _References, errors: Collector, plan_checks: bool) -> None:
+        self.references = references
+        self.errors = errors
+        self.plan_checks = plan_checks
+        self.parsed: dict[ParseKey, ParsedSchema | str] = {}  # the schema, or why not
+        self.defaults: dict[ParseKey, list[str]] = {}
+        # (registry, context, id) -> identity, subject, location of its first use
+        self.ids: dict[tuple[str, str, int], tuple[object, str, Location]] = {}
+
+    def check(self, use: SchemaUse) -> None:
+        """Parse one schema, with its references' texts from the first registry that has
+        them all.
+
+        Every target registry is looked at so that each one missing a referenced
+        subject gets its warning.
+        """
+        target = use.target
+        texts: dict[str, str] | None = {} if not use.references else None
+        for registry in target.registries:
+            chain = ((registry, target.context, target.subject),)
+            found = self.references.texts(registry, target.context, use.references, chain)
+            texts = texts if texts is not None else found
+        if texts is None:
+            return
+        key = (use.schema_type, use.text, tuple(texts.items()))
+        if key not in self.parsed:
+            try:
+                self.parsed[key] = parse(use.schema_type, use.text, texts)
+            except InvalidSchemaError as exc:
+                self.parsed[key] = str(exc)
+        schema = self.parsed[key]
+        if isinstance(schema, str):
+            self.errors.error(use.location, f"subject {target.subject!r}: {schema}")
+            return
+        if use.deleted or not self.plan_checks:
+            return
+        if use.pinned_id is None:
+            if key not in self.defaults:
+                self.defaults[key] = invalid_defaults(schema)
+            if self.defaults[key]:
+                self.errors.error(
+                    use.location,
+                    f"subject {target.subject!r}: the registry refuses to register this "
+                    f"schema: {self.defaults[key][0]}",
+                )
+            return
+        self._pinned_id(use, use.pinned_id, (schema.normalized, key[2]))
+
+    def _pinned_id(self, use: SchemaUse, schema_id: int, identity: object) -> None:
+        """One id names one schema in a context: plan refuses to import another under it."""
+        target = use.target
+        for registry in target.registries:
+            first = self.ids.setdefault(
+                (registry, target.context, schema_id), (identity, target.subject, use.location)
+            )
+            if first[0] != identity:
+                self.errors.error(
+                    use.location,
+                    f"subject {target.subject!r}: id {schema_id} is also pinned by subject "
+                    f"{first[1]!r} ({format_location(first[2])}) for another schema; one id "
+                    "names one schema in a context",
+                )
+                return
 
 
 def check_all(
-    loaded: list[LoadedSpec], registries: Mapping[str, RegistryConfig] | None, errors: Collector
+    loaded: list[LoadedSpec],
+    registries: Mapping[str, RegistryConfig] | None,
+    errors: Collector,
+    plan_checks: bool = False,
 ) -> None:
+    """``plan_checks``: also what plan would refuse to register whatever the registry
+    holds (see ``load_project``)."""
     index = _subject_index(loaded, errors)
     _context_settings(loaded, registries, errors)
-    references = _References(index, errors)
-    parsed: dict[ParseKey, str | None] = {}
+    schemas = _Schemas(_References(index, errors), errors, plan_checks)
     for item in loaded:
         for use in item.schemas:
-            _validate_schema(use, references, errors, parsed)
+            schemas.check(use)

@@ -34,9 +34,19 @@ def _unique_sorted(errors: list[SpecError]) -> list[SpecError]:
 
 
 def load_project(
-    root: Path, environ: Mapping[str, str] | None = None, project_file: str = "reconcile.yaml"
+    root: Path,
+    environ: Mapping[str, str] | None = None,
+    project_file: str = "reconcile.yaml",
+    plan_checks: bool = False,
 ) -> Project:
-    """Load the project in ``root``; raise ``SpecErrors`` listing every problem."""
+    """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
+
+    ``plan_checks`` adds what plan refuses whatever the registry holds but what
+    is no error in the specs themselves: an Avro default a registry refuses to
+    register, one id pinned to two schemas in a context. ``validate`` asks for
+    them; lint reports the first as a finding of its own and the engine
+    reports both as plan problems, so neither needs them at load time.
+    """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
     path = root / project_file
@@ -67,7 +77,7 @@ def load_project(
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors))
-        check_all(loaded, configured, errors)
+        check_all(loaded, configured, errors, plan_checks)
 
     if errors.errors or configured is None or raw is None:
         raise SpecErrors(_unique_sorted(errors.errors))

@@ -36,6 +36,10 @@ class SchemaUse:
     text: str
     references: tuple[ReferenceSpec, ...]
     location: Location  # of the ``schema:`` value
+    # A version pinning its id is registered under IMPORT mode, which does not
+    # validate defaults; a version marked delete is not registered at all.
+    pinned_id: int | None = None
+    deleted: bool = False
 
 
 @dataclass
@@ -119,7 +123,13 @@ class _SpecResolver:
         return tuple(result)
 
     def schema(
-        self, value: Any, schema_type: str, at: KeyPath, refs: tuple[ReferenceSpec, ...], ctx: Use
+        self,
+        value: Any,
+        schema_type: str,
+        at: KeyPath,
+        refs: tuple[ReferenceSpec, ...],
+        ctx: Use,
+        version: VersionRaw | None = None,
     ) -> tuple[str, Path | None] | None:
         location = self.doc.at(at)
         source = schema_source(
@@ -127,7 +137,10 @@ class _SpecResolver:
         )
         if source is None:
             return None
-        self.schemas.append(SchemaUse(ctx, schema_type, source.text, refs, location))
+        pinned_id, deleted = (version.id, version.delete is not None) if version else (None, False)
+        self.schemas.append(
+            SchemaUse(ctx, schema_type, source.text, refs, location, pinned_id, deleted)
+        )
         return source.text, source.path
 
     def versions(
@@ -147,7 +160,9 @@ class _SpecResolver:
                 ids.add(raw.id)
             refs = self.references(raw.references, (*here, "references"))
             own_type = raw.type if raw.type is not None and raw.type != schema_type else None
-            source = self.schema(raw.schema_, own_type or schema_type, (*here, "schema"), refs, ctx)
+            source = self.schema(
+                raw.schema_, own_type or schema_type, (*here, "schema"), refs, ctx, raw
+            )
             text, path = source or ("", None)
             result.append(
                 VersionSpec(
