@@ -284,7 +284,13 @@ class RegistryClient:
         *,
         max_concurrency: int = 16,
     ) -> RegistryClient:
-        """A client for a project-file registry; ``local:PATH`` is resolved against ``base_dir``."""
+        """A client for a project-file registry; ``local:PATH`` is resolved against ``base_dir``.
+
+        A registry whose ``${VAR}``s are unset is refused here, where it is first
+        used, naming each variable and where it is written (never a value).
+        """
+        if cfg.unresolved:
+            raise RegistryError(cfg.name, None, None, "; ".join(cfg.unresolved))
         if cfg.is_local and transport is None:
             transport = _local_transport(base_dir / cfg.url[len(LOCAL_SCHEME) :])
         return cls(

@@ -49,11 +49,17 @@ class Collector:
     def __init__(self) -> None:
         self.errors: list[SpecError] = []
         self.warnings: list[SpecError] = []
+        # Errors that matter only if something is used: a registry's unset
+        # ``${VAR}``s, by registry name (see ``RegistryConfig.unresolved``).
+        self.deferred: dict[str, list[SpecError]] = {}
         self._broken: set[Location] = set()
 
     def error(self, location: Location | None, message: str) -> None:
         if location not in self._broken:
             self.errors.append(SpecError(location, message))
+
+    def defer(self, group: str, location: Location | None, message: str) -> None:
+        self.deferred.setdefault(group, []).append(SpecError(location, message))
 
     def mark_broken(self, location: Location) -> None:
         """Silence later errors at ``location``: they would be about what a value

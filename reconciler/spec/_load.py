@@ -56,7 +56,7 @@ def load_project(
         message = f"{display_path(path)}: project file not found"
         raise SpecErrors([SpecError(None, message)])
     errors = Collector()
-    doc = load_yaml(path, environ, errors, root)
+    doc = load_yaml(path, environ, errors, root, defer="registries")
     raw = validate(ProjectRaw, doc, errors) if doc else None
 
     configured: dict[str, RegistryConfig] | None = None  # None: names unknown, not checked

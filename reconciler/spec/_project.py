@@ -96,7 +96,12 @@ def registries(
             compatibility=registry.compatibility,
             mode=registry.mode,
             location=doc.key_at(at),
+            unresolved=tuple(str(e) for e in errors.deferred.get(name, ())),
         )
+        for problem in errors.deferred.get(name, ()):
+            errors.warn(
+                problem.location, f"{problem.message} (needed when registry {name!r} is used)"
+            )
     return result, False
 
 

@@ -161,8 +161,10 @@ class _Builder:
         environ: Mapping[str, str],
         errors: Collector,
         root: Path | None,
+        defer: str | None,
     ) -> None:
         self.doc = Document(path, None, root)
+        self.defer = defer
         self.text = text
         self.loader = composed.loader
         self.index_offset = composed.index_offset
@@ -181,9 +183,15 @@ class _Builder:
             value, problems = interpolate(value, self.environ)
             start = node.start_mark.index + self.index_offset
             end = node.end_mark.index + self.index_offset
-            for token, problem in problems:
+            # A registry's variables are needed only when it is used (``plan
+            # --registry dev`` must not need prod's secrets): deferred to it.
+            registry = key_path[1] if len(key_path) > 1 and key_path[0] == self.defer else None
+            for token, problem, unset in problems:
                 token_location, start = self._token_location(token, start, end)
-                self.errors.error(token_location or location, problem)
+                if unset and isinstance(registry, str):
+                    self.errors.defer(registry, token_location or location, problem)
+                else:
+                    self.errors.error(token_location or location, problem)
             if problems:
                 self.errors.mark_broken(location)
         return value
@@ -283,11 +291,17 @@ def _code(character: str | int) -> int:
 
 
 def load_yaml(
-    path: Path, environ: Mapping[str, str], errors: Collector, root: Path | None = None
+    path: Path,
+    environ: Mapping[str, str],
+    errors: Collector,
+    root: Path | None = None,
+    defer: str | None = None,
 ) -> Document | None:
     """Parse one YAML file; report syntax errors at their mark and return None.
 
-    Locations are shown relative to ``root``, the project directory.
+    Locations are shown relative to ``root``, the project directory. The
+    interpolation problems of the values under ``defer``'s entries (the
+    project file's ``registries``) are deferred to each entry's name.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -301,11 +315,16 @@ def load_yaml(
     # rescan them again and again (a 10,000-subject file: 0.9-1.3 s -> 0.5-0.6
     # s; with inline schemas 7-10 s -> 3 s).
     with gc_paused():
-        return _load_text(path, text, environ, errors, root)
+        return _load_text(path, text, environ, errors, root, defer)
 
 
 def _load_text(
-    path: Path, text: str, environ: Mapping[str, str], errors: Collector, root: Path | None
+    path: Path,
+    text: str,
+    environ: Mapping[str, str],
+    errors: Collector,
+    root: Path | None,
+    defer: str | None,
 ) -> Document | None:
     composed = _compose_fast(text)
     loader: yaml.SafeLoader | None = composed.loader if composed else None
@@ -320,7 +339,7 @@ def _load_text(
         if _size(text, path, node, root) > MAX_NODES:
             too_many = f"document expands to over {MAX_NODES} nodes"
             raise _TooLarge(Location(path, 1, 1, root), too_many)
-        builder = _Builder(path, text, composed, environ, errors, root)
+        builder = _Builder(path, text, composed, environ, errors, root, defer)
         builder.doc.data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

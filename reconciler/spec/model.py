@@ -76,6 +76,10 @@ class RegistryConfig:
     compatibility: str | None = None
     mode: str | None = None
     location: Location | None = None
+    # ``FILE:LINE:COL: environment variable X is not set`` for each ``${VAR}`` of
+    # this registry that could not be resolved: the registry is unusable (its
+    # URL or credentials are incomplete), but only an error where it is used.
+    unresolved: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:

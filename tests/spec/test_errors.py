@@ -7,7 +7,7 @@ from unittest import mock
 
 from reconciler.spec import _checks, _yaml
 
-from .conftest import ORDER, Write, errors
+from .conftest import ORDER, Write, errors, load
 
 PROJECT = {"reconcile.yaml": "version: 1\n"}
 
@@ -126,16 +126,26 @@ def test_spec_glob_leaving_the_project(write: Write) -> None:
 
 
 def test_missing_environment_variable(write: Write) -> None:
+    """A registry's unset variable is an error only where the registry is used
+    (tests/cli/test_registry_secrets.py); loading warns and records it."""
     root = write({"reconcile.yaml": "version: 1\nregistries:\n  dev:\n    url: ${SR_DEV_URL}\n"})
-    assert errors(root) == ["reconcile.yaml:4:10: environment variable SR_DEV_URL is not set"]
+    project = load(root)
+    message = "reconcile.yaml:4:10: environment variable SR_DEV_URL is not set"
+    assert project.registries["dev"].unresolved == (message,)
+    assert [str(w) for w in project.warnings] == [f"{message} (needed when registry 'dev' is used)"]
 
 
 def test_every_missing_variable_of_a_value(write: Write) -> None:
     root = write({"reconcile.yaml": "version: 1\nregistries:\n  dev: {url: 'http://${H}:${P}'}\n"})
-    assert errors(root) == [
+    assert load(root).registries["dev"].unresolved == (
         "reconcile.yaml:3:22: environment variable H is not set",
         "reconcile.yaml:3:27: environment variable P is not set",
-    ]
+    )
+
+
+def test_a_missing_variable_outside_the_registries_is_an_error(write: Write) -> None:
+    root = write({"reconcile.yaml": "version: 1\nmax_deletes: ${N}\n"})
+    assert errors(root) == ["reconcile.yaml:2:14: environment variable N is not set"]
 
 
 def test_invalid_avro(write: Write) -> None:
@@ -327,7 +337,6 @@ def test_many_errors_reported_together(write: Write) -> None:
         }
     )
     assert errors(root) == [
-        "reconcile.yaml:3:15: environment variable URL is not set",
         "specs/a.yaml:2:15: schema file not found: specs/missing.avsc",
         "specs/b.yaml:2:13: subjects.b.type: invalid value 'XML'; "
         "expected 'AVRO', 'JSON' or 'PROTOBUF'",
@@ -410,7 +419,6 @@ def test_empty_credentials(write: Write) -> None:
         }
     )
     assert errors(root) == [
-        "reconcile.yaml:3:50: environment variable U is not set",
         "reconcile.yaml:3:67: registries.a.auth.basic.password: empty",
         "reconcile.yaml:4:39: registries.b.auth.bearer: empty token",
     ]
