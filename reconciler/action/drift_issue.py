@@ -1,0 +1,181 @@
+"""Keep one GitHub issue in step with the nightly ``reconcile drift -o json`` report.
+
+Drifted, or the check failed: the open issue carrying the marker is updated
+(or one is opened). Clean: that issue, if any, gets a comment and is closed.
+So a repository has at most one open drift issue, whatever the number of
+nights it stays drifted. Only the REST API is used (``GET /repos/{repo}/issues``,
+``POST /repos/{repo}/issues``, ``PATCH /repos/{repo}/issues/{n}``, ``POST
+/repos/{repo}/issues/{n}/comments``); the token never appears in output.
+
+Run as ``python -m reconciler.action.drift_issue DRIFT_JSON`` with
+``GITHUB_TOKEN`` and ``GITHUB_REPOSITORY`` (``GITHUB_API_URL``,
+``GITHUB_SERVER_URL`` and ``GITHUB_RUN_ID`` from the Actions environment
+link the issue to the run). A missing or unreadable report is reported as a
+failed check. Exit 0 when the issue is in step, 1 when the API refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+MARKER = "<!-- reconciler-drift -->"
+TITLE = "Schema registry drift"
+MAX_ROWS = 200  # GitHub refuses issue bodies over 65,536 characters
+
+
+class IssueError(Exception):
+    """The issue could not be updated; the message names the API call, never the token."""
+
+
+def _cell(value: object) -> str:
+    return str(value if value is not None else "(not set)").replace("|", "\\|").replace("\n", " ")
+
+
+def issue_body(report: Mapping[str, Any], run_url: str | None = None) -> str:
+    """The issue's markdown: status, each difference, each problem, and the run."""
+    status = report.get("status", "error")
+    differences = list(report.get("differences") or [])
+    problems = list(report.get("problems") or [])
+    headline = {
+        "drifted": f"**Drift found**: {len(differences)} difference(s) between the "
+        "registries and the specs.",
+        "error": f"**The drift check failed**: {len(problems)} problem(s).",
+    }.get(status, f"Status: {status}.")
+    out = [MARKER, headline, ""]
+    if run_url:
+        out += [f"Checked at {report.get('checked_at', '?')} by [this run]({run_url}).", ""]
+    if differences:
+        out += [
+            "| registry | target | what | live | the specs want | apply repairs it |",
+            "|---|---|---|---|---|---|",
+        ]
+        for d in differences[:MAX_ROWS]:
+            out.append(
+                f"| {_cell(d.get('registry'))} | `{_cell(d.get('target'))}` | "
+                f"{_cell(d.get('what'))} | {_cell(d.get('live'))} | {_cell(d.get('desired'))} | "
+                f"{'yes' if d.get('repairable', True) else 'no'} |"
+            )
+        if len(differences) > MAX_ROWS:
+            out.append(f"\n… and {len(differences) - MAX_ROWS} more: see the run.")
+        out.append("")
+    if problems:
+        out.append("### Problems")
+        for p in problems[:MAX_ROWS]:
+            where = f" (`{p['source']}`)" if p.get("source") else ""
+            out.append(f"- **{p.get('severity', 'error')}**{where}: {_cell(p.get('message'))}")
+        out.append("")
+    out.append(
+        "`reconcile apply` brings back what it repairs; the others need a hand "
+        "(see docs/workflows.md, `reconcile drift`). This issue is updated every night "
+        "and closed when the registries match the specs again."
+    )
+    return "\n".join(out) + "\n"
+
+
+def sync_issue(
+    report: Mapping[str, Any],
+    *,
+    repository: str,
+    token: str,
+    api_url: str = "https://api.github.com",
+    run_url: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> str:
+    """Open, update or close the drift issue; return what was done."""
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+    with httpx.Client(base_url=api_url, headers=headers, transport=transport, timeout=30) as http:
+
+        def call(method: str, path: str, **kwargs: Any) -> Any:
+            try:
+                response = http.request(method, path, **kwargs)
+            except httpx.HTTPError as exc:
+                raise IssueError(f"{method} {path}: {type(exc).__name__}") from None
+            if response.status_code >= 400:
+                raise IssueError(f"{method} {path}: HTTP {response.status_code}")
+            return response.json()
+
+        issues_path = f"/repos/{repository}/issues"
+        found: int | None = None
+        page = 1
+        while found is None:
+            listed = call(
+                "GET", issues_path, params={"state": "open", "per_page": 100, "page": page}
+            )
+            found = next(
+                (
+                    int(i["number"])
+                    for i in listed
+                    if "pull_request" not in i and str(i.get("body") or "").startswith(MARKER)
+                ),
+                None,
+            )
+            if len(listed) < 100:
+                break
+            page += 1
+        if report.get("status") == "clean":
+            if found is None:
+                return "clean: no open drift issue"
+            when = report.get("checked_at", "now")
+            note = f"No drift at {when}: the registries match the specs."
+            if run_url:
+                note += f" ([run]({run_url}))"
+            call("POST", f"{issues_path}/{found}/comments", json={"body": note})
+            call("PATCH", f"{issues_path}/{found}", json={"state": "closed"})
+            return f"clean: closed issue #{found}"
+        body = issue_body(report, run_url)
+        title = TITLE if report.get("status") == "drifted" else f"{TITLE}: the check failed"
+        if found is not None:
+            call("PATCH", f"{issues_path}/{found}", json={"title": title, "body": body})
+            return f"updated issue #{found}"
+        created = call("POST", issues_path, json={"title": title, "body": body})
+        return f"opened issue #{created['number']}"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m reconciler.action.drift_issue DRIFT_JSON", file=sys.stderr)
+        return 2
+    environ = os.environ
+    missing = [v for v in ("GITHUB_TOKEN", "GITHUB_REPOSITORY") if not environ.get(v)]
+    if missing:
+        print(f"error: {', '.join(missing)} not set; run inside GitHub Actions", file=sys.stderr)
+        return 1
+    try:
+        report = json.loads(Path(argv[0]).read_text())
+    except (OSError, ValueError) as exc:
+        # No report at all (drift crashed): still an issue, the check failed.
+        report = {"status": "error", "problems": [{"message": f"no drift report: {exc}"}]}
+    run_url = None
+    if environ.get("GITHUB_SERVER_URL") and environ.get("GITHUB_RUN_ID"):
+        run_url = (
+            f"{environ['GITHUB_SERVER_URL']}/{environ['GITHUB_REPOSITORY']}"
+            f"/actions/runs/{environ['GITHUB_RUN_ID']}"
+        )
+    try:
+        done = sync_issue(
+            report,
+            repository=environ["GITHUB_REPOSITORY"],
+            token=environ["GITHUB_TOKEN"],
+            api_url=environ.get("GITHUB_API_URL", "https://api.github.com"),
+            run_url=run_url,
+        )
+    except IssueError as exc:
+        print(f"error: could not update the drift issue: {exc}", file=sys.stderr)
+        return 1
+    print(done)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
