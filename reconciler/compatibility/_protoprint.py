@@ -121,28 +121,86 @@ def written_types(fdp: descriptor_pb2.FileDescriptorProto, source: str) -> dict[
 
     Confluent's canonical form keeps ``Status`` and ``.foo.Msg.Status`` apart
     (two ids for the two texts); the canonical form here does the same.
+    protoc's positions are not string indexes (see ``_SourcePositions``); a
+    name that still does not read as a type name is left out, and the printer
+    writes the resolved name instead (``Printer._written``).
     """
-    lines = source.splitlines()
+    positions = _SourcePositions(source)
     written: dict[_Path, str] = {}
     ends = {_TYPE_NAME, _EXTENDEE, _INPUT, _OUTPUT}
     for location in fdp.source_code_info.location:
         if not location.path or location.path[-1] not in ends:
             continue
-        path = tuple(location.path)
         span = list(location.span)
         first, start = span[0], span[1]
         last, end = (first, span[2]) if len(span) == 3 else (span[2], span[3])
-        if last >= len(lines):
+        text = positions.between((first, start), (last, end))
+        if text is None:
             continue
-        text = " ".join(
-            lines[i][start if i == first else 0 : end if i == last else None]
-            for i in range(first, last + 1)
-        )
-        written[path] = _MAP_SPACING.sub(r"\1", " ".join(text.split())).replace(",", ", ")
+        text = _COMMENT.sub(" ", text)
+        text = _MAP_SPACING.sub(r"\1", " ".join(text.split())).replace(",", ", ")
+        written[tuple(location.path)] = _DOT_SPACING.sub(".", text)
     return written
 
 
 _MAP_SPACING = re.compile(r"\s*([<>,])\s*")
+_DOT_SPACING = re.compile(r"\s*\.\s*")
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+_NAME = r"\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+_TYPE_REFERENCE = re.compile(rf"(?P<name>{_NAME})|map<(?P<key>\w+), (?P<value>{_NAME})>")
+
+
+class _SourcePositions:
+    """protoc's (line, column) source positions as offsets into the source text.
+
+    protoc's tokenizer counts lines at ``\\n`` only, columns in bytes of
+    UTF-8, and a tab advances the column to the next multiple of 8. Those
+    columns are not string indexes: slicing lines by them cut tab-indented
+    type names at the wrong place. Each position is mapped by replaying those
+    rules, and a position that is not the start or end of a character maps to
+    nothing.
+    """
+
+    _TAB = 8
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.line_starts = [0]
+        for index, char in enumerate(source):
+            if char == "\n":
+                self.line_starts.append(index + 1)
+        self.columns: dict[int, dict[int, int]] = {}
+
+    def offset(self, line: int, column: int) -> int | None:
+        if line >= len(self.line_starts):
+            return None
+        if line not in self.columns:
+            start = self.line_starts[line]
+            stop = self.source.find("\n", start)
+            stop = len(self.source) if stop < 0 else stop
+            at, offsets = 0, {}
+            for index in range(start, stop):
+                offsets[at] = index
+                char = self.source[index]
+                at += self._TAB - at % self._TAB if char == "\t" else len(char.encode())
+            offsets[at] = stop
+            self.columns[line] = offsets
+        return self.columns[line].get(column)
+
+    def between(self, begin: tuple[int, int], end: tuple[int, int]) -> str | None:
+        first, last = self.offset(*begin), self.offset(*end)
+        if first is None or last is None or last < first:
+            return None
+        return self.source[first:last]
+
+
+def _refers_to(written: str, resolved: str) -> bool:
+    """Does ``written`` read as a name that resolves to ``resolved`` (a full name)?"""
+    match = _TYPE_REFERENCE.fullmatch(written)
+    if match is None or match["name"] is None:
+        return False
+    name = match["name"]
+    return resolved == name if name.startswith(".") else resolved.endswith(f".{name}")
 
 
 class Printer:
@@ -199,8 +257,8 @@ class Printer:
                 at = (_SERVICE, s_index, _METHOD, m_index)
                 into = "stream " if rpc.client_streaming else ""
                 back = "stream " if rpc.server_streaming else ""
-                given = self.written.get((*at, _INPUT), rpc.input_type)
-                wanted = self.written.get((*at, _OUTPUT), rpc.output_type)
+                given = self._written((*at, _INPUT), rpc.input_type) or rpc.input_type
+                wanted = self._written((*at, _OUTPUT), rpc.output_type) or rpc.output_type
                 head = f"  rpc {rpc.name} ({into}{given}) returns ({back}{wanted})"
                 options = self._options(rpc.options)
                 if options:
@@ -294,10 +352,8 @@ class Printer:
         for index, extension in enumerate(extensions):
             by_extendee.setdefault(extension.extendee, []).append(((*path, index), extension))
         for extendee, fields in by_extendee.items():
-            first = fields[0][0]
-            self.lines.append(
-                f"{indent}extend {self.written.get((*first, _EXTENDEE), extendee)} {{"
-            )
+            written = self._written((*fields[0][0], _EXTENDEE), extendee)
+            self.lines.append(f"{indent}extend {written or extendee} {{")
             if self.normalize:
                 fields.sort(key=lambda item: item[1].number)
             self.lines.extend(f"{indent}  {self._field(f, {}, at)}" for at, f in fields)
@@ -310,11 +366,12 @@ class Printer:
         path: _Path,
     ) -> str:
         entry = entries.get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
-        written = self.written.get((*path, _TYPE_NAME))
         if entry is not None and field.label == _Field.LABEL_REPEATED:
             key, value = entry.field[0], entry.field[1]
+            written = self._written_map((*path, _TYPE_NAME), key, value)
             kind = written or f"map<{self._type(key)}, {self._type(value)}>"
         else:
+            written = self._written((*path, _TYPE_NAME), field.type_name)
             kind = self._label(field) + (written or self._type(field))
         extras = []
         if field.HasField("default_value"):
@@ -324,6 +381,29 @@ class Printer:
         extras += self._options(field.options)
         suffix = f" [{', '.join(extras)}]" if extras else ""
         return f"{kind} {field.name} = {field.number}{suffix};"
+
+    def _written(self, path: _Path, resolved: str) -> str | None:
+        """The name as the source spells it, if it was read as one that means ``resolved``.
+
+        A guard: a misread name must not reach the stored text (it once did,
+        for tab-indented sources); the resolved name is as valid.
+        """
+        written = self.written.get(path)
+        return written if written is not None and _refers_to(written, resolved) else None
+
+    def _written_map(
+        self,
+        path: _Path,
+        key: descriptor_pb2.FieldDescriptorProto,
+        value: descriptor_pb2.FieldDescriptorProto,
+    ) -> str | None:
+        written = self.written.get(path)
+        match = _TYPE_REFERENCE.fullmatch(written or "")
+        if match is None or match["key"] != SCALARS.get(key.type):
+            return None
+        scalar = SCALARS.get(value.type)
+        fine = match["value"] == scalar if scalar else _refers_to(match["value"], value.type_name)
+        return written if fine else None
 
     def _label(self, field: descriptor_pb2.FieldDescriptorProto) -> str:
         if field.label == _Field.LABEL_REPEATED:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._contexts import Subject
+from ._protobuf_rows import warn_about_uncompilable_rows
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS schemas (
@@ -136,6 +137,7 @@ class Store:
             # files written before the contexts table existed
             conn.execute("INSERT OR IGNORE INTO contexts SELECT DISTINCT context FROM versions")
             _migrate(conn)
+        warn_about_uncompilable_rows(self)
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
