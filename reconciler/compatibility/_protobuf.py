@@ -58,6 +58,52 @@ COMPATIBLE_CHANGES: frozenset[str] = frozenset(
 _MAIN = "__schema__.proto"
 _BUNDLED = Path(__file__).parent / "proto"
 _WELL_KNOWN = Path(grpc_tools.__file__).parent / "_proto"
+# The files Confluent's ProtobufSchema resolves without a reference
+# (KNOWN_DEPENDENCIES): Confluent's own, from _BUNDLED; the google/type common
+# types, from the googleapis-common-protos package; the well-known types, from
+# grpcio-tools. Any other import needs a reference, as on Confluent.
+KNOWN_DEPENDENCIES: tuple[str, ...] = (
+    "confluent/meta.proto",
+    "confluent/type/decimal.proto",
+    "confluent/type/variant.proto",
+    *(
+        f"google/type/{name}.proto"
+        for name in [
+            "calendar_period",
+            "color",
+            "date",
+            "datetime",
+            "dayofweek",
+            "decimal",
+            "expr",
+            "fraction",
+            "interval",
+            "latlng",
+            "money",
+            "month",
+            "phone_number",
+            "postal_address",
+            "quaternion",
+            "timeofday",
+        ]
+    ),
+    *(
+        f"google/protobuf/{name}.proto"
+        for name in [
+            "any",
+            "api",
+            "descriptor",
+            "duration",
+            "empty",
+            "field_mask",
+            "source_context",
+            "struct",
+            "timestamp",
+            "type",
+            "wrappers",
+        ]
+    ),
+)
 _LOCK = threading.Lock()  # protoc keeps global state; one compilation at a time
 
 _Field = descriptor_pb2.FieldDescriptorProto
@@ -243,14 +289,11 @@ def _run_compiler(
     shipped = _shipped_closure(frozenset((imported - provided) & _shipped().keys()))
     status, errors = 1, ""
     if shipped:
-        precompiled = scratch.path / "shipped.pb"
-        if scratch.shipped != shipped:
-            precompiled.write_bytes(_shipped_set(shipped))
-            scratch.shipped = shipped
-        args = [*common, f"--descriptor_set_in={precompiled}", _MAIN]
+        args = [*common, f"--descriptor_set_in={_precompiled(scratch, shipped)}", _MAIN]
         status, errors = _run_protoc(args, scratch.path / "errors.txt")
     if status != 0:
-        args = [*common, f"-I{_BUNDLED}", f"-I{_WELL_KNOWN}", _MAIN]
+        every = _shipped_closure(frozenset(KNOWN_DEPENDENCIES) - provided)
+        args = [*common, f"--descriptor_set_in={_precompiled(scratch, every)}", _MAIN]
         status, errors = _run_protoc(args, scratch.path / "errors.txt")
     if status != 0:
         lines = [
@@ -264,6 +307,15 @@ def _run_compiler(
     return out.read_bytes()
 
 
+def _precompiled(scratch: _Scratch, names: tuple[str, ...]) -> Path:
+    """The shipped files ``names`` as a FileDescriptorSet file, rewritten only when they change."""
+    path = scratch.path / "shipped.pb"
+    if scratch.shipped != names:
+        path.write_bytes(_shipped_set(names))
+        scratch.shipped = names
+    return path
+
+
 # protoc's own warnings come with a log prefix (severity, date, time, thread,
 # source line): "W0000 00:00:1795516587.441281   30356 parser.cc:659] ...". It
 # changes with every run, and an error message must not.
@@ -274,16 +326,15 @@ _ABSL_NOTICE = "WARNING: All log messages before absl::InitializeLog() is called
 
 @lru_cache(maxsize=1)
 def _shipped() -> dict[str, descriptor_pb2.FileDescriptorProto]:
-    """Google's well-known types and Confluent's meta/decimal, compiled once per process."""
-    names = sorted(
-        str(path.relative_to(base))
-        for base in (_WELL_KNOWN, _BUNDLED)
-        for path in base.rglob("*.proto")
-    )
+    """``KNOWN_DEPENDENCIES``, compiled once per process."""
+    import google.type.money_pb2  # googleapis-common-protos, which ships the .proto files
+
+    googleapis = Path(google.type.money_pb2.__file__).parents[2]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "shipped.pb"
-        args = ["protoc", f"-I{_BUNDLED}", f"-I{_WELL_KNOWN}", "--include_imports"]
-        args += [f"--descriptor_set_out={out}", *names]
+        roots = [f"-I{root}" for root in (_BUNDLED, _WELL_KNOWN, googleapis)]
+        args = ["protoc", *roots, "--include_imports"]
+        args += [f"--descriptor_set_out={out}", *KNOWN_DEPENDENCIES]
         status, errors = _run_protoc(args, Path(tmp) / "errors.txt")
         if status != 0:
             raise RuntimeError(f"the shipped .proto files do not compile: {errors}")
