@@ -14,6 +14,8 @@ when its name is in ``COMPATIBLE_CHANGES``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 import shutil
@@ -30,9 +32,12 @@ from typing import Protocol, TypeVar
 
 import grpc_tools
 from google.protobuf import descriptor_pb2
+from google.protobuf.message import DecodeError
 from grpc_tools import _protoc_compiler
 
+from . import _protoopts
 from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
+from ._protonorm import NormalizedPrinter
 from ._protoprint import SCALARS, Printer, written_types
 
 COMPATIBLE_CHANGES: frozenset[str] = frozenset(
@@ -164,6 +169,10 @@ class _Model:
     types: dict[str, _TypeInfo]
     sources: dict[str, str]
     files: tuple[descriptor_pb2.FileDescriptorProto, ...]
+    # The text given to protoc (the schema's, without the options no import
+    # defines) and those options by declaration, for the printer.
+    compiled_text: str
+    kept: dict[tuple[int, ...], tuple[str, ...]]
 
 
 def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _TypeInfo]:
@@ -301,9 +310,7 @@ def _run_compiler(
             for line in errors.splitlines()
             if line.strip() and not line.startswith(_ABSL_NOTICE)
         ]
-        raise InvalidSchemaError(
-            "invalid Protobuf schema: " + ("; ".join(lines) or "protoc refused it")
-        )
+        raise InvalidSchemaError(_REFUSED + ("; ".join(lines) or "protoc refused it"))
     return out.read_bytes()
 
 
@@ -314,6 +321,9 @@ def _precompiled(scratch: _Scratch, names: tuple[str, ...]) -> Path:
         path.write_bytes(_shipped_set(names))
         scratch.shipped = names
     return path
+
+
+_REFUSED = "invalid Protobuf schema: "
 
 
 # protoc's own warnings come with a log prefix (severity, date, time, thread,
@@ -387,11 +397,78 @@ def _run_protoc(args: list[str], errors: Path) -> tuple[int, str]:
 
 @lru_cache(maxsize=1024)
 def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedSchema:
-    fds = descriptor_pb2.FileDescriptorSet.FromString(_compile(text, references, False))
+    """``text`` as .proto; failing that, as Confluent's ``ProtobufSchema`` also reads it:
+    with custom options no import defines, or as a serialized file descriptor."""
+    try:
+        return _parsed(text, text, references, _compile(text, references, False), {})
+    except InvalidSchemaError as refused:
+        kept = _with_unknown_options(text, references, refused)
+        if kept is not None:
+            return kept
+        printed = _from_serialized(text, references)
+        if printed is None:
+            raise
+        return _parse_cached(printed, references)
+
+
+def _parsed(
+    text: str,
+    compiled_text: str,
+    references: tuple[tuple[str, str], ...],
+    compiled: bytes,
+    kept: dict[tuple[int, ...], tuple[str, ...]],
+) -> ParsedSchema:
+    fds = descriptor_pb2.FileDescriptorSet.FromString(compiled)
     main = next(f for f in fds.file if f.name == _MAIN)
     files = (*(f for f in fds.file if f.name != _MAIN), main)
-    model = _Model(main, _index(fds.file), dict(references), files)
+    model = _Model(main, _index(fds.file), dict(references), files, compiled_text, kept)
     return ParsedSchema("PROTOBUF", text, dict(references), native=model)
+
+
+def _with_unknown_options(
+    text: str, references: tuple[tuple[str, str], ...], refused: InvalidSchemaError
+) -> ParsedSchema | None:
+    """The schema without the custom options protoc calls unknown, which are kept as
+    text (Confluent's parser keeps them); ``None`` if protoc refused anything else."""
+    positions = _protoopts.unknown_option_positions(str(refused).removeprefix(_REFUSED))
+    found = _protoopts.cut(text, positions) if positions else None
+    if found is None:
+        return None
+    compiled_text, options = found
+    try:
+        compiled = _compile(compiled_text, references, True)
+    except InvalidSchemaError:
+        return None
+    fds = descriptor_pb2.FileDescriptorSet.FromString(compiled)
+    main = next(f for f in fds.file if f.name == _MAIN)
+    kept = _protoopts.place(main, options)
+    main.ClearField("source_code_info")
+    return _parsed(text, compiled_text, references, fds.SerializeToString(), kept)
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def _from_serialized(text: str, references: tuple[tuple[str, str], ...]) -> str | None:
+    """A base64-encoded serialized ``FileDescriptorProto`` printed as .proto text.
+
+    Confluent's ``ProtobufSchema`` reads such a schema when it does not parse
+    as .proto, and stores it printed back (type names fully qualified, as the
+    descriptor holds them); its imports resolve as a text schema's do.
+    """
+    if not _BASE64.fullmatch(text):
+        return None
+    try:
+        file = descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(text, validate=True))
+    except (binascii.Error, DecodeError):
+        return None
+    imports = "".join(f'import "{name}";\n' for name in file.dependency)
+    try:
+        compiled = _compile(f'syntax = "proto3";\n{imports}', references, False)
+    except InvalidSchemaError:
+        return None
+    files = descriptor_pb2.FileDescriptorSet.FromString(compiled).file
+    return Printer([*(f for f in files if f.name != _MAIN), file]).render()
 
 
 def parse(text: str, references: dict[str, str]) -> ParsedSchema:
@@ -405,17 +482,39 @@ def file_descriptor(parsed: ParsedSchema) -> descriptor_pb2.FileDescriptorProto:
 
 def canonical(parsed: ParsedSchema) -> str:
     """The file with type names as the source spells them, which takes source positions."""
-    compiled = _compile(parsed.text, tuple(sorted(parsed.references.items())), True)
-    fds = descriptor_pb2.FileDescriptorSet.FromString(compiled)
-    main = next(f for f in fds.file if f.name == _MAIN)
-    written = written_types(main, parsed.text)
     model: _Model = parsed.native  # type: ignore[assignment]
-    return Printer(model.files, normalize=False, written=written).render()
+    text = model.compiled_text
+    main = _with_source_info(text, tuple(sorted(parsed.references.items())))
+    written = written_types(main, text)
+    return Printer(model.files, written=written, kept=model.kept).render()
 
 
 def normalized(parsed: ParsedSchema) -> str:
+    """Confluent's ``normalize=true`` text (``_protonorm``).
+
+    Whether a ``json_name`` was written (Confluent prints it then, even when
+    it is the default) only shows in source positions.
+    """
     model: _Model = parsed.native  # type: ignore[assignment]
-    return Printer(model.files, normalize=True).render()
+    main = _with_source_info(model.compiled_text, tuple(sorted(parsed.references.items())))
+    json_names = {
+        tuple(location.path[:-1])
+        for location in main.source_code_info.location
+        if location.path and location.path[-1] == _JSON_NAME
+    }
+    return NormalizedPrinter(model.files, model.kept, json_names).render()
+
+
+_JSON_NAME = 10  # FieldDescriptorProto.json_name, as SourceCodeInfo paths name it
+
+
+@lru_cache(maxsize=256)
+def _with_source_info(
+    text: str, references: tuple[tuple[str, str], ...]
+) -> descriptor_pb2.FileDescriptorProto:
+    """The schema's file compiled with source positions (the printed forms need them)."""
+    fds = descriptor_pb2.FileDescriptorSet.FromString(_compile(text, references, True))
+    return next(f for f in fds.file if f.name == _MAIN)
 
 
 _Path = tuple[str, ...]

@@ -1,14 +1,12 @@
-"""Prints a compiled .proto file back as .proto source: its canonical and normalized forms.
+"""Prints a compiled .proto file back as .proto source: its canonical form.
 
 The printed text is what the local registry stores and serves, so it must be
 a valid file that compiles again, with the same imports, to the same
 descriptors (oneof members come after the other fields, as in Confluent's
 printer; declaration order within a message carries no meaning). Comments
 and layout are gone, so the text changes when the schema does. The canonical
-form keeps type names as the source spells them (as Confluent's does); the
-normalized form qualifies them fully and sorts imports, fields and enum
-values by number (order that carries no meaning on the wire); messages keep
-their order, which message indexes depend on.
+form keeps type names as the source spells them (as Confluent's does). The
+normalized form is Confluent's own layout (``_protonorm``).
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
 from google.protobuf.descriptor import FieldDescriptor
@@ -44,13 +42,6 @@ SCALARS: dict[int, str] = {
     _Field.TYPE_SINT32: "sint32",
     _Field.TYPE_SINT64: "sint64",
 }
-
-
-class _Numbered(Protocol):
-    number: int
-
-
-_T = TypeVar("_T", bound=_Numbered)
 
 
 def _json_name(name: str) -> str:
@@ -111,8 +102,8 @@ def _pool_of(serialized_files: tuple[bytes, ...]) -> descriptor_pool.DescriptorP
 
 _Path = tuple[int, ...]
 # Field numbers of the descriptor messages, as SourceCodeInfo paths use them.
-_MESSAGE_TYPE, _SERVICE, _FILE_EXTENSION = 4, 6, 7
-_FIELD, _NESTED_TYPE, _MESSAGE_EXTENSION = 2, 3, 6
+_MESSAGE_TYPE, _ENUM_TYPE, _SERVICE, _FILE_EXTENSION = 4, 5, 6, 7
+_FIELD, _NESTED_TYPE, _NESTED_ENUM, _MESSAGE_EXTENSION, _ONEOF_DECL = 2, 3, 4, 6, 8
 _TYPE_NAME, _EXTENDEE, _METHOD, _INPUT, _OUTPUT = 6, 2, 2, 2, 3
 
 
@@ -121,11 +112,11 @@ def written_types(fdp: descriptor_pb2.FileDescriptorProto, source: str) -> dict[
 
     Confluent's canonical form keeps ``Status`` and ``.foo.Msg.Status`` apart
     (two ids for the two texts); the canonical form here does the same.
-    protoc's positions are not string indexes (see ``_SourcePositions``); a
+    protoc's positions are not string indexes (see ``SourcePositions``); a
     name that still does not read as a type name is left out, and the printer
     writes the resolved name instead (``Printer._written``).
     """
-    positions = _SourcePositions(source)
+    positions = SourcePositions(source)
     written: dict[_Path, str] = {}
     ends = {_TYPE_NAME, _EXTENDEE, _INPUT, _OUTPUT}
     for location in fdp.source_code_info.location:
@@ -150,7 +141,7 @@ _NAME = r"\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _TYPE_REFERENCE = re.compile(rf"(?P<name>{_NAME})|map<(?P<key>\w+), (?P<value>{_NAME})>")
 
 
-class _SourcePositions:
+class SourcePositions:
     """protoc's (line, column) source positions as offsets into the source text.
 
     protoc's tokenizer counts lines at ``\\n`` only, columns in bytes of
@@ -214,11 +205,11 @@ class Printer:
         self,
         files: Sequence[descriptor_pb2.FileDescriptorProto],
         *,
-        normalize: bool,
         written: dict[_Path, str] | None = None,
+        kept: dict[_Path, tuple[str, ...]] | None = None,
     ) -> None:
         self.fdp = files[-1]
-        self.normalize = normalize
+        self.kept = kept or {}
         self.written = written or {}
         self.proto2 = self.fdp.syntax in ("", "proto2")
         self.lines: list[str] = []
@@ -234,7 +225,7 @@ class Printer:
         if fdp.package:
             self.lines.append(f"package {fdp.package};")
         imports = list(fdp.dependency)
-        for name in sorted(imports) if self.normalize else imports:
+        for name in imports:
             index = imports.index(name)
             kind = (
                 " public"
@@ -244,15 +235,15 @@ class Printer:
                 else ""
             )
             self.lines.append(f'import{kind} "{name}";')
-        self._statements(fdp.options, "")
+        self._statements(fdp.options, "", ())
         for index, message in enumerate(fdp.message_type):
             self._message(message, "", (_MESSAGE_TYPE, index))
-        for enum in fdp.enum_type:
-            self._enum(enum, "")
+        for index, enum in enumerate(fdp.enum_type):
+            self._enum(enum, "", (_ENUM_TYPE, index))
         self._extensions(fdp.extension, "", (_FILE_EXTENSION,))
         for s_index, service in enumerate(fdp.service):
             self.lines.append(f"service {service.name} {{")
-            self._statements(service.options, "  ")
+            self._statements(service.options, "  ", (_SERVICE, s_index))
             for m_index, rpc in enumerate(service.method):
                 at = (_SERVICE, s_index, _METHOD, m_index)
                 into = "stream " if rpc.client_streaming else ""
@@ -260,7 +251,7 @@ class Printer:
                 given = self._written((*at, _INPUT), rpc.input_type) or rpc.input_type
                 wanted = self._written((*at, _OUTPUT), rpc.output_type) or rpc.output_type
                 head = f"  rpc {rpc.name} ({into}{given}) returns ({back}{wanted})"
-                options = self._options(rpc.options)
+                options = self._options(rpc.options, at)
                 if options:
                     self.lines.append(f"{head} {{")
                     self.lines.extend(f"    option {o};" for o in options)
@@ -270,10 +261,11 @@ class Printer:
             self.lines.append("}")
         return "\n".join(self.lines) + "\n"
 
-    def _options(self, options: ProtoMessage) -> list[str]:
-        """``name = value`` for every option set, custom ones as ``(full.name)``."""
+    def _options(self, options: ProtoMessage, path: _Path) -> list[str]:
+        """``name = value`` for every option set, custom ones as ``(full.name)``, then
+        the options no import defines, as written (``_protoopts``)."""
         if not options.ByteSize():
-            return []
+            return list(self.kept.get(path, ()))
         if self.pool is not None and len(UnknownFieldSet(options)):
             descriptor = self.pool.FindMessageTypeByName(options.DESCRIPTOR.full_name)
             cls = message_factory.GetMessageClass(descriptor)
@@ -283,14 +275,10 @@ class Printer:
             name = f"({field.full_name})" if field.is_extension else field.name
             items = value if field.is_repeated else [value]
             out += [f"{name} = {_value(field, item)}" for item in items]
-        return out
+        return out + list(self.kept.get(path, ()))
 
-    def _statements(self, options: ProtoMessage, indent: str) -> None:
-        self.lines.extend(f"{indent}option {o};" for o in self._options(options))
-
-    def _by_number(self, items: Iterable[_T]) -> list[_T]:
-        listed = list(items)
-        return sorted(listed, key=lambda item: item.number) if self.normalize else listed
+    def _statements(self, options: ProtoMessage, indent: str, path: _Path) -> None:
+        self.lines.extend(f"{indent}option {o};" for o in self._options(options, path))
 
     def _message(
         self, message: descriptor_pb2.DescriptorProto, indent: str, path: _Path, head: str = ""
@@ -298,14 +286,14 @@ class Printer:
         """A message, or with ``head`` the body of a proto2 group declared by a field."""
         self.lines.append(f"{indent}{head or f'message {message.name}'} {{")
         inner = indent + "  "
-        self._statements(message.options, inner)
+        self._statements(message.options, inner, path)
         entries = {n.name: n for n in message.nested_type if n.options.map_entry}
         groups = {
             f.type_name.rsplit(".", 1)[-1]: f for f in message.field if f.type == _Field.TYPE_GROUP
         }
         nested_index = {n.name: i for i, n in enumerate(message.nested_type)}
         field_path = {f.number: (*path, _FIELD, i) for i, f in enumerate(message.field)}
-        for field in self._by_number(message.field):
+        for field in message.field:
             if field.HasField("oneof_index") and not field.proto3_optional:
                 continue
             if field.type == _Field.TYPE_GROUP:
@@ -325,8 +313,8 @@ class Printer:
             if not members:
                 continue  # the synthetic oneof of a proto3 optional field
             self.lines.append(f"{inner}oneof {oneof.name} {{")
-            self._statements(oneof.options, inner + "  ")
-            for field in self._by_number(members):
+            self._statements(oneof.options, inner + "  ", (*path, _ONEOF_DECL, index))
+            for field in members:
                 line = self._field(field, entries, field_path[field.number])
                 self.lines.append(f"{inner}  {line}")
             self.lines.append(f"{inner}}}")
@@ -340,8 +328,8 @@ class Printer:
         for index, nested in enumerate(message.nested_type):
             if not nested.options.map_entry and nested.name not in groups:
                 self._message(nested, inner, (*path, _NESTED_TYPE, index))
-        for enum in message.enum_type:
-            self._enum(enum, inner)
+        for index, enum in enumerate(message.enum_type):
+            self._enum(enum, inner, (*path, _NESTED_ENUM, index))
         self._extensions(message.extension, inner, (*path, _MESSAGE_EXTENSION))
         self.lines.append(f"{indent}}}")
 
@@ -354,8 +342,6 @@ class Printer:
         for extendee, fields in by_extendee.items():
             written = self._written((*fields[0][0], _EXTENDEE), extendee)
             self.lines.append(f"{indent}extend {written or extendee} {{")
-            if self.normalize:
-                fields.sort(key=lambda item: item[1].number)
             self.lines.extend(f"{indent}  {self._field(f, {}, at)}" for at, f in fields)
             self.lines.append(f"{indent}}}")
 
@@ -378,7 +364,7 @@ class Printer:
             extras.append(f"default = {self._default(field)}")
         if field.json_name not in ("", field.name) and field.json_name != _json_name(field.name):
             extras.append(f'json_name = "{CEscape(field.json_name, as_utf8=True)}"')
-        extras += self._options(field.options)
+        extras += self._options(field.options, path)
         suffix = f" [{', '.join(extras)}]" if extras else ""
         return f"{kind} {field.name} = {field.number}{suffix};"
 
@@ -426,11 +412,12 @@ class Printer:
     def _type(field: descriptor_pb2.FieldDescriptorProto) -> str:
         return SCALARS.get(field.type) or field.type_name
 
-    def _enum(self, enum: descriptor_pb2.EnumDescriptorProto, indent: str) -> None:
+    def _enum(self, enum: descriptor_pb2.EnumDescriptorProto, indent: str, path: _Path) -> None:
         self.lines.append(f"{indent}enum {enum.name} {{")
-        self._statements(enum.options, indent + "  ")
-        for value in self._by_number(enum.value):
-            options = self._options(value.options)
+        self._statements(enum.options, indent + "  ", path)
+        value_path = {v.name: (*path, _FIELD, i) for i, v in enumerate(enum.value)}
+        for value in enum.value:
+            options = self._options(value.options, value_path[value.name])
             suffix = f" [{', '.join(options)}]" if options else ""
             self.lines.append(f"{indent}  {value.name} = {value.number}{suffix};")
         for reserved in enum.reserved_range:

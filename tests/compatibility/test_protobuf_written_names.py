@@ -17,7 +17,7 @@ PATHS = ((4, 0, 2, 0, 6), (4, 0, 2, 1, 6), (6, 0, 2, 0, 2), (6, 0, 2, 0, 3))
 
 def _print(written: dict[tuple[int, ...], str]) -> str:
     model: _Model = parse("PROTOBUF", SCHEMA).native  # type: ignore[assignment]
-    return Printer(model.files, normalize=False, written=written).render()
+    return Printer(model.files, written=written).render()
 
 
 def test_names_as_written_are_kept() -> None:
