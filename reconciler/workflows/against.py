@@ -99,6 +99,10 @@ def checkout(against: str, root: Path) -> Iterator[Path]:
         return
     ref = against[len(GIT_PREFIX) :]
     try:
+        _git(root, "rev-parse", "--git-dir")
+    except AgainstError:
+        raise AgainstError(f"--against {against}: {root} is not in a git repository") from None
+    try:
         commit = _git(root, "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}")
     except AgainstError:
         raise AgainstError(f"--against {against}: no such commit in {root}") from None

@@ -243,6 +243,14 @@ def test_an_unknown_ref_is_an_error(project: Path) -> None:
     assert "--against no-such-dir: not a directory" in missing.stderr
 
 
+def test_git_outside_a_repository_is_an_error(tmp_path: Path) -> None:
+    root = tmp_path / "not-a-repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns(".reconcile"))
+    result = reconcile(root, "plan", "--against", "git:main")
+    assert result.returncode == 1
+    assert "is not in a git repository" in result.stderr
+
+
 def test_base_specs_that_do_not_load_are_named(project: Path) -> None:
     spec = project / "specs" / "orders.yaml"
     spec.write_text(spec.read_text().replace("compatibility: BACKWARD", "compatibility: SIDEWAYS"))
