@@ -5,22 +5,33 @@ re-run edits it rather than adding another. Only the GitHub REST API is
 used (``GET/POST /repos/{repo}/issues/{n}/comments``, ``PATCH
 /repos/{repo}/issues/comments/{id}``); the token never appears in output.
 
-Run by ``action.yml`` as ``python -m reconciler.action.comment FILE``, with
-``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``, ``GITHUB_EVENT_PATH`` and
-``GITHUB_API_URL`` from the Actions environment.
+Run by ``action.yml`` as ``python -m reconciler.action.comment FILE [--plan
+PLAN_JSON --append SECTION]``, with ``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``,
+``GITHUB_EVENT_PATH`` and ``GITHUB_API_URL`` from the Actions environment.
+
+FILE (the whole plan and lint markdown, also the job summary) is posted as
+it is when it fits GitHub's limit. When it does not, the comment is made
+again from the saved plan, shortened the way ``render_markdown`` shortens
+(schema diffs and table rows go, never problems), followed by the SECTION
+(the lint findings); without a plan, FILE is cut at a line with its open
+blocks closed. Either way the comment says the full plan is in the job
+summary and the artifact.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 
-from reconciler.render.markdown import MARKER
+from reconciler.engine import Plan
+from reconciler.render.markdown import MARKER, cut, render_markdown
 
 MAX_BODY = 65_000  # GitHub refuses comment bodies over 65,536 characters
 
@@ -29,11 +40,25 @@ class CommentError(Exception):
     """The comment could not be posted; the message names the API call, never the token."""
 
 
-def _body(markdown: str) -> str:
+def comment_body(markdown: str, plan: Plan | None = None, section: str = "", note: str = "") -> str:
+    """The comment for ``markdown`` (a plan, then ``section``), within ``MAX_BODY``.
+
+    ``note`` is the line ``markdown`` has below its marker (what the plan was
+    made against); a plan shortened from ``plan`` keeps it there.
+    """
+    if not markdown.startswith(MARKER):
+        markdown = f"{MARKER}\n{markdown}"
     if len(markdown) <= MAX_BODY:
         return markdown
-    note = "\n\n_The plan is too long for a comment; the full plan is in the job log._\n"
-    return markdown[: MAX_BODY - len(note)] + note
+    if plan is None:
+        return cut(markdown, MAX_BODY)
+    section = cut(section, MAX_BODY // 4) if section else ""
+    note = f"{note}\n\n" if note else ""
+    shown = render_markdown(plan, limit=MAX_BODY - len(section) - len(note) - 1)
+    if note:
+        marker, _, rest = shown.partition("\n")
+        shown = f"{marker}\n{note}{rest}"
+    return f"{shown}\n{section}" if section else shown
 
 
 def upsert_comment(
@@ -51,7 +76,7 @@ def upsert_comment(
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": "2022-11-28",
     }
-    body = _body(markdown if markdown.startswith(MARKER) else f"{MARKER}\n{markdown}")
+    body = comment_body(markdown)
     with httpx.Client(base_url=api_url, headers=headers, transport=transport, timeout=30) as http:
 
         def call(method: str, path: str, **kwargs: object) -> httpx.Response:
@@ -89,10 +114,21 @@ def pull_request_number(event: Mapping[str, object]) -> int | None:
     return None
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """A usage error exits 64 (EX_USAGE), never argparse's 2 (docs/cli.md)."""
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(64)
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m reconciler.action.comment PLAN_MARKDOWN_FILE", file=sys.stderr)
-        return 2
+    parser = _Parser(prog="python -m reconciler.action.comment")
+    parser.add_argument("markdown", help="the comment: the plan and lint markdown")
+    parser.add_argument("--plan", help="the saved plan, to shorten the comment by")
+    parser.add_argument("--append", help="the section following the plan (lint)")
+    parser.add_argument("--note", default="", help="the line below the marker (--against)")
+    args = parser.parse_args(argv)
     environ = os.environ
     missing = [
         v for v in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_EVENT_PATH") if not environ.get(v)
@@ -106,8 +142,12 @@ def main(argv: list[str]) -> int:
         print("not a pull request event: no comment posted")
         return 0
     try:
+        plan = None
+        if args.plan and Path(args.plan).is_file():
+            plan = Plan.from_dict(json.loads(Path(args.plan).read_text()))
+        section = Path(args.append).read_text() if args.append else ""
         result = upsert_comment(
-            Path(argv[0]).read_text(),
+            comment_body(Path(args.markdown).read_text(), plan, section, args.note),
             repository=environ["GITHUB_REPOSITORY"],
             number=number,
             token=environ["GITHUB_TOKEN"],

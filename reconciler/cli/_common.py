@@ -79,10 +79,11 @@ registry_option = click.option(
 plan_output_option = click.option(
     "--output",
     "-o",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "markdown", "json", "github"]),
     default="text",
     show_default=True,
-    help="How to print the plan.",
+    help="How to print the plan. github: its problems as workflow commands that annotate "
+    "the pull request (paths relative to $GITHUB_WORKSPACE).",
 )
 
 contexts_option = click.option(

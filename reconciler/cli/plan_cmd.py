@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from reconciler.engine import (
     targeted_registries,
     with_recovery,
 )
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.render import render_github, render_json, render_markdown, render_text
 from reconciler.spec.model import Project
 from reconciler.workflows.against import OFFLINE_ENVIRON, AgainstError, plan_against
 
@@ -36,11 +37,16 @@ from ._common import (
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
-def show_plan(plan: Plan, output: str) -> None:
+def show_plan(plan: Plan, output: str, root: Path) -> None:
+    """Print ``plan``; ``root`` is the project directory its problems' files are in."""
     if output == "json":
         click.echo(render_json(plan))
     elif output == "markdown":
         click.echo(render_markdown(plan))
+    elif output == "github":
+        workspace = Path(os.environ.get("GITHUB_WORKSPACE", ".")).resolve()
+        for line in render_github(plan, root.resolve(), workspace):
+            click.echo(line)
     else:
         console().print(render_text(plan))
 
@@ -146,7 +152,7 @@ def plan(
     else:
         project = load(directory)
         result = run(_plan(project, registries, recovery_options(project, options)))
-    show_plan(result, output)
+    show_plan(result, output, project.root)
     if out_file:
         Path(out_file).write_text(render_json(result) + "\n")
         console(stderr=True).print(f"Plan saved to {out_file}.", markup=False)

@@ -21,6 +21,8 @@ def show(plan_file: str, output: str) -> None:
     """Print a plan saved by `reconcile plan --out`, e.g. as markdown for a PR comment.
 
     Exits 1 when the plan has errors (it cannot be applied), like plan itself.
+    ``--output github`` annotates the files of the project in the current
+    directory (paths relative to $GITHUB_WORKSPACE).
     """
     try:
         text = Path(plan_file).read_text()
@@ -30,6 +32,6 @@ def show(plan_file: str, output: str) -> None:
         plan = Plan.from_dict(json.loads(text))
     except (ValueError, KeyError, TypeError) as exc:
         fail(f"{plan_file} is not a saved plan: {exc}")
-    show_plan(plan, output)
+    show_plan(plan, output, Path.cwd())
     if plan.errors:
         sys.exit(EXIT_ERROR)

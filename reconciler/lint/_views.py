@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.render.github import workflow_command
+
 from ._catalog import SEVERITIES
 from ._report import Finding, Report
 
@@ -47,23 +49,17 @@ def render_markdown(report: Report, root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _escape(value: str, property_: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return value.replace(":", "%3A").replace(",", "%2C") if property_ else value
-
-
 def render_github(report: Report, workspace: Path) -> list[str]:
     """One workflow command per finding; file paths relative to the repository checkout."""
-    lines = []
-    for f in report.findings:
-        properties = [f"title={_escape(f.rule.id, True)}"]
-        if f.location is not None:
-            file = f.location.file
-            shown = file.relative_to(workspace) if file.is_relative_to(workspace) else file
-            properties[:0] = [
-                f"file={_escape(str(shown), True)}",
-                f"line={f.location.line}",
-                f"col={f.location.column}",
-            ]
-        lines.append(f"::{_ANNOTATION[f.severity]} {','.join(properties)}::{_escape(f.message)}")
-    return lines
+    return [
+        workflow_command(
+            _ANNOTATION[f.severity],
+            f.message,
+            title=f.rule.id,
+            file=f.location.file if f.location else None,
+            line=f.location.line if f.location else None,
+            column=f.location.column if f.location else None,
+            workspace=workspace,
+        )
+        for f in report.findings
+    ]

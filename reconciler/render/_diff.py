@@ -9,9 +9,26 @@ from typing import Any
 from reconciler.engine.plan import Action
 from reconciler.engine.schemas import pretty
 
+# A diff longer than this is cut in the views people read (a 64 MiB schema
+# printed 67 MB); the plan's JSON form keeps every schema whole.
+MAX_DIFF_LINES = 400
+
 
 def schema_diff(action: Action) -> list[str]:
-    """Unified-diff lines (``+``/``-``/`` `` prefixed) from the latest version to the new one."""
+    """Unified-diff lines (``+``/``-``/`` `` prefixed) from the latest version to the new
+    one, at most ``MAX_DIFF_LINES`` and a last line saying how many more there are."""
+    lines = _diff_lines(action)
+    if len(lines) <= MAX_DIFF_LINES:
+        return lines
+    hidden = len(lines) - MAX_DIFF_LINES
+    return [
+        *lines[:MAX_DIFF_LINES],
+        f"@@ {hidden} more lines not shown: the schema is shortened here "
+        "(the saved plan's JSON holds it whole) @@",
+    ]
+
+
+def _diff_lines(action: Action) -> list[str]:
     reg = action.registration
     if reg is None:
         return []

@@ -1,69 +1,208 @@
-"""Markdown view for pull-request comments: summary table, collapsible diffs."""
+"""Markdown view for pull-request comments: headline, problems, summary table, diffs.
+
+What a reviewer must know comes first: a failed plan is headed "Plan failed:
+N errors" (never "No changes", never the action counts first), and its
+problems follow at once, each at its ``file:line``. A comment has a size
+limit (GitHub refuses bodies over 65,536 characters); ``render_markdown(plan,
+limit=...)`` shrinks the comment by leaving out schema diffs, then table
+rows, never problems (only when the problems alone exceed the limit are the
+last ones left out, warnings first), and says so and where the full plan is.
+Every block is whole (a ``<details>`` with its closing tag, a code fence
+with its closing fence), so whatever is left out, the markdown stays balanced.
+"""
 
 from __future__ import annotations
 
-from reconciler.engine.plan import Kind, Plan
+import html
+import re
+
+from reconciler.engine.plan import Action, Kind, Plan, Problem
 
 from ._diff import schema_diff, summary_line
 
 MARKER = "<!-- reconciler-plan -->"  # lets the Action find and update its own comment
 
+# Where the full plan is when the comment is shortened; the Action writes both.
+FULL_PLAN = "the job summary and the `reconcile-plan` artifact"
+
+_SYMBOL = {Kind.REGISTER: "+", Kind.DELETE_SUBJECT: "-", Kind.DELETE_VERSION: "-"}
+_BACKTICKS = re.compile(r"`+")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(plan: Plan) -> str:
-    out = [MARKER, "## reconciler plan", ""]
+def _code(text: str) -> str:
+    """Inline code that no backtick in ``text`` can close early."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text.replace(chr(10), ' ')}{pad}{fence}"
+
+
+def headline(plan: Plan) -> str:
+    """The first thing the comment says: failed (how many errors), or what changes."""
+    warnings = len(plan.problems) - len(plan.errors)
+    also = f" ({_plural(warnings, 'warning')})" if warnings else ""
+    if plan.errors:
+        line = f"**❌ Plan failed: {_plural(len(plan.errors), 'error')}.** Nothing can be applied"
+        if plan.has_changes:
+            line += f" until they are fixed; the plan would make: {summary_line(plan.counts())}"
+        else:
+            line += " until they are fixed."
+        return line + also
     if plan.has_changes:
-        out.append(f"**{summary_line(plan.counts())}**")
+        return f"**{summary_line(plan.counts())}**{also}"
+    return f"**No changes.** The registries match the specs.{also}"
+
+
+def _problem_line(problem: Problem) -> str:
+    icon = "❌" if problem.severity == "error" else "⚠️"
+    where = f"{_code(problem.source)} " if problem.source else ""
+    target = f" {_code(problem.target)}" if problem.target else ""
+    message = _cell(problem.message)
+    return f"- {icon} **{problem.severity}** {where}{_cell(problem.registry)}{target}: {message}"
+
+
+def _row(action: Action) -> str:
+    symbol = _SYMBOL.get(action.kind, "~")
+    compat = ""
+    if action.kind is Kind.DELETE_SUBJECT:
+        change = f"delete subject{' permanently' if action.permanent else ''}: {action.reason}"
+    elif action.kind is Kind.DELETE_VERSION:
+        change = f"delete version {action.version}{' permanently' if action.permanent else ''}"
+    elif action.kind is Kind.REGISTER:
+        change = f"register version {action.after}: {action.reason}"
+        verdict = action.registration.verdict if action.registration else None
+        compat = (
+            "-" if verdict is None else f"{'✅' if verdict.compatible else '❌'} {verdict.level}"
+        )
     else:
-        out.append("**No changes.** The registries match the specs.")
-    out.append("")
-    if plan.actions:
-        out += ["| | registry | target | change | compatibility |", "|---|---|---|---|---|"]
-        for action in plan.actions:
-            symbol = {Kind.REGISTER: "+", Kind.DELETE_SUBJECT: "-", Kind.DELETE_VERSION: "-"}.get(
-                action.kind, "~"
-            )
-            compat = ""
-            if action.kind is Kind.DELETE_SUBJECT:
-                change = f"delete subject{' permanently' if action.permanent else ''}: "
-                change += action.reason
-            elif action.kind is Kind.DELETE_VERSION:
-                change = f"delete version {action.version}"
-                change += " permanently" if action.permanent else ""
-            elif action.kind is Kind.REGISTER:
-                change = f"register version {action.after}: {action.reason}"
-                verdict = action.registration.verdict if action.registration else None
-                compat = (
-                    "-"
-                    if verdict is None
-                    else (f"{'✅' if verdict.compatible else '❌'} {verdict.level}")
-                )
-            else:
-                what = "compatibility" if action.kind is Kind.SET_COMPATIBILITY else "mode"
-                change = f"{what} {action.before or '(not set)'} → {action.after or '(not set)'}"
-            out.append(
-                f"| `{symbol}` | {_cell(action.registry)} | `{_cell(action.label)}` | "
-                f"{_cell(change)} | {compat} |"
-            )
-        out.append("")
-    for action in plan.actions:
-        if action.kind is not Kind.REGISTER:
-            continue
-        out += [
-            f"<details><summary><code>{action.label}</code> version {action.after} "
-            f"({action.registry})</summary>",
+        what = "compatibility" if action.kind is Kind.SET_COMPATIBILITY else "mode"
+        change = f"{what} {action.before or '(not set)'} → {action.after or '(not set)'}"
+    return (
+        f"| `{symbol}` | {_cell(action.registry)} | {_code(action.label)} | "
+        f"{_cell(change)} | {compat} |"
+    )
+
+
+def _diff_block(action: Action) -> str:
+    lines = schema_diff(action)
+    longest = max((len(r) for line in lines for r in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    summary = (
+        f"<code>{html.escape(action.label)}</code> version {html.escape(str(action.after))} "
+        f"({html.escape(action.registry)})"
+    )
+    return "\n".join(
+        [
+            f"<details><summary>{summary}</summary>",
             "",
-            "```diff",
+            f"{fence}diff",
+            *lines,
+            fence,
+            "",
+            "</details>",
         ]
-        out += schema_diff(action)
-        out += ["```", "", "</details>", ""]
-    if plan.problems:
-        out.append("### Problems")
-        for p in plan.problems:
-            where = f" (`{p.source}`)" if p.source else ""
-            out.append(f"- **{p.severity}** {p.registry} `{p.target}`{where}: {p.message}")
-        out.append("")
+    )
+
+
+def render_markdown(plan: Plan, limit: int | None = None) -> str:
+    """The plan as markdown; with ``limit``, at most that many characters."""
+    head = [MARKER, "## reconciler plan", "", headline(plan), ""]
+    problems = sorted(plan.problems, key=lambda p: p.severity != "error")  # errors first
+    parts = (
+        [_problem_line(p) for p in problems],
+        [_row(a) for a in plan.actions],
+        [_diff_block(a) for a in plan.actions if a.kind is Kind.REGISTER],
+    )
+    full = _assemble(head, parts, parts)
+    if limit is None or len(full) <= limit:
+        return full
+    # Greedy, in order of importance: problems, then table rows, then diffs.
+    budget = limit - len(_assemble(head, ([], [], []), parts)) - _SECTION_HEADINGS
+    kept: list[list[str]] = []
+    for items in parts:
+        taken = []
+        for item in items:
+            if len(item) + 2 > budget:
+                break
+            taken.append(item)
+            budget -= len(item) + 2
+        kept.append(taken)
+    text = _assemble(head, (kept[0], kept[1], kept[2]), parts)
+    while len(text) > limit:  # the estimate was short: drop from the least important
+        for items in reversed(kept):
+            if items:
+                items.pop()
+                break
+        text = _assemble(head, (kept[0], kept[1], kept[2]), parts)
+    return text
+
+
+_SECTION_HEADINGS = 200  # "### Problems", the table's heading rows, blank lines
+
+Parts = tuple[list[str], list[str], list[str]]
+
+
+def _assemble(head: list[str], kept: Parts, full: Parts) -> str:
+    problems, rows, diffs = kept
+    out = list(head)
+    if problems:
+        out += ["### Problems", "", *problems, ""]
+    if rows:
+        out += ["### Changes", "", "| | registry | target | change | compatibility |"]
+        out += ["|---|---|---|---|---|", *rows, ""]
+    for block in diffs:
+        out += [block, ""]
+    gone = [
+        _plural(len(whole) - len(part), what)
+        for part, whole, what in zip(
+            kept, full, ("problem", "table row", "schema diff"), strict=True
+        )
+        if len(whole) > len(part)
+    ]
+    if gone:
+        out += [
+            f"_Shortened to fit a comment: {', '.join(gone)} left out. "
+            f"The full plan is in {FULL_PLAN}._",
+            "",
+        ]
     return "\n".join(out)
+
+
+_FENCE = re.compile(r"(`{3,}|~{3,})")
+
+
+def cut(markdown: str, limit: int) -> str:
+    """At most ``limit`` characters of any markdown, cut at a line boundary, its open
+    code fence and ``<details>`` closed, and a note saying where the full text is."""
+    if len(markdown) <= limit:
+        return markdown
+    note = f"_Shortened to fit a comment. The full text is in {FULL_PLAN}._\n"
+    budget = limit - len(note) - 200  # the closers
+    kept: list[str] = []
+    fence: str | None = None
+    details = size = 0
+    for line in markdown.split("\n"):
+        if size + len(line) + 1 > budget:
+            if budget > size:  # the part of the line that fits (a fence line never is this long)
+                kept.append(line[: budget - size])
+            break
+        kept.append(line)
+        size += len(line) + 1
+        stripped = line.strip()
+        if fence is not None:
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+        elif match := _FENCE.match(stripped):
+            fence = match.group(1)
+        else:
+            details += line.count("<details") - line.count("</details>")
+    closers = ([fence] if fence else []) + ["</details>"] * max(details, 0)
+    return "\n".join([*kept, *closers, "", note])

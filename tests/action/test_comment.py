@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from render.markdown_check import assert_balanced
 
 from reconciler.action import CommentError, upsert_comment
-from reconciler.action.comment import MAX_BODY
+from reconciler.action.comment import MAX_BODY, comment_body
 from reconciler.render.markdown import MARKER
 
 from .fake_github import fake_github
@@ -42,7 +43,18 @@ def test_an_oversized_plan_is_cut_with_a_note() -> None:
             api_url=github.url,
         )
         body = github.comments[0]["body"]
-        assert len(body) <= MAX_BODY and body.endswith("the full plan is in the job log._\n")
+        assert len(body) <= MAX_BODY and body.startswith(MARKER + "xxx")
+        assert body.endswith(
+            "The full text is in the job summary and the `reconcile-plan` artifact._\n"
+        )
+
+
+def test_a_cut_comment_closes_its_open_blocks() -> None:
+    fence = "\n".join(["<details><summary>s</summary>", "", "```diff", *["+ x" * 30] * 5000])
+    body = comment_body(f"{MARKER}\n**reconcile plan failed**\n{fence}\n```\n</details>\n")
+    assert len(body) <= MAX_BODY
+    assert_balanced(body)
+    assert body.rstrip().endswith("artifact._")
 
 
 def test_errors_name_the_call_and_never_the_token() -> None:
