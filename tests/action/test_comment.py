@@ -67,3 +67,21 @@ def test_errors_name_the_call_and_never_the_token() -> None:
             "plan", repository="a/b", number=1, token=TOKEN, api_url="http://127.0.0.1:9"
         )
     assert TOKEN not in str(unreachable.value) and unreachable.value.__cause__ is None
+
+
+def test_a_shortened_plan_keeps_the_note_below_the_marker() -> None:
+    from reconciler.engine.plan import Action, Kind, Plan, Registration, Scope
+
+    schema = "{" + '"type": "string", ' * 20 + '"doc": "x"}'
+    actions = [
+        Action(Kind.REGISTER, "dev", ".", Scope.SUBJECT, f"s{i}", "new", None, "1",
+               Registration("AVRO", schema))
+        for i in range(2000)
+    ]  # fmt: skip
+    plan = Plan(actions=actions)
+    note = "> **Planned against the base branch `main`, not the live registry**"
+    body = comment_body("x" * (MAX_BODY + 1), plan, "### reconciler lint\n", note)
+    assert len(body) <= MAX_BODY
+    assert body.startswith(f"{MARKER}\n{note}\n\n## reconciler plan")
+    assert body.endswith("### reconciler lint\n")
+    assert_balanced(body)
