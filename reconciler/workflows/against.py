@@ -44,7 +44,6 @@ from reconciler.engine import (
     make_plan,
     targeted_registries,
 )
-from reconciler.engine.plan import RegistryState
 from reconciler.registry import RegistryClient
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import ContextSpec, Project, SubjectSpec
@@ -212,14 +211,13 @@ async def memory_registries(
 
 
 def _labelled(plan: Plan, against: str) -> Plan:
+    """Say where the plan was made, with a fingerprint no live registry has."""
     plan.registries = [
-        RegistryState(
-            state.name,
-            f"{state.name} (against {against}: the state its specs describe, "
+        replace(
+            state,
+            display=f"{state.name} (against {against}: the state its specs describe, "
             "not the live registry)",
-            f"against {against}",
-            state.readonly,
-            state.contexts,
+            fingerprint=f"against {against}",
         )
         for state in plan.registries
     ]
