@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -69,7 +70,77 @@ def _validate_names(doc: object, references: dict[str, str]) -> bool:
 
 
 def parse(text: str, references: dict[str, str]) -> ParsedSchema:
-    return _parse_cached(text, tuple(sorted(references.items())))
+    return _parse_cached(text, _dependencies_first(references))
+
+
+_NAMED_KINDS = frozenset(("record", "error", "enum", "fixed"))
+
+
+def _dependencies_first(references: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The references in an order the parser can follow: each after those it uses.
+
+    Avro resolves a type name only once it is defined, so a referenced schema
+    with references of its own (a chain) must come after them, as Confluent's
+    ``resolveReferences`` lists them, whatever the reference names and the
+    order the caller gave. Ties keep name order, so the result (and the parse
+    cache key) does not depend on the caller's order. A reference that does
+    not decode, or a cycle, is left where it falls: the parser reports it.
+    """
+    items = sorted(references.items())
+    if len(items) < 2:
+        return tuple(items)
+    defined: list[set[str]] = []
+    used: list[set[str]] = []
+    for _, text in items:
+        names: set[str] = set()
+        uses: set[str] = set()
+        with contextlib.suppress(ValueError, RecursionError):
+            _type_names(json.loads(text), None, names, uses)
+        defined.append(names)
+        used.append(uses - names)
+    placed: list[int] = []
+    waiting = list(range(len(items)))
+    while waiting:
+        ready = next(
+            (i for i in waiting if not any(used[i] & defined[j] for j in waiting if j != i)),
+            waiting[0],  # a cycle: the parser's verdict
+        )
+        placed.append(ready)
+        waiting.remove(ready)
+    return tuple(items[i] for i in placed)
+
+
+def _type_names(node: object, space: str | None, defined: set[str], used: set[str]) -> None:
+    """Collect the full names ``node`` defines and the type names it refers to.
+
+    A short name used inside a namespace may mean the namespaced name or, as
+    Java's ``Names.get`` falls back, the name without namespace: both count.
+    """
+    if isinstance(node, str):
+        if node not in _avro_model.PRIMITIVES:
+            used.add(node)
+            if space and "." not in node:
+                used.add(f"{space}.{node}")
+    elif isinstance(node, list):
+        for branch in node:
+            _type_names(branch, space, defined, used)
+    elif isinstance(node, dict):
+        kind = node.get("type")
+        name = node.get("name")
+        if kind in _NAMED_KINDS and isinstance(name, str):
+            namespace = node.get("namespace")
+            if isinstance(namespace, str):
+                space = namespace or None
+            full = name if "." in name or not space else f"{space}.{name}"
+            defined.add(full)
+            space = full.rpartition(".")[0] or None
+            for field in node.get("fields") or () if kind in ("record", "error") else ():
+                if isinstance(field, dict):
+                    _type_names(field.get("type"), space, defined, used)
+        elif kind in ("array", "map"):
+            _type_names(node.get("items" if kind == "array" else "values"), space, defined, used)
+        elif kind not in _NAMED_KINDS:
+            _type_names(kind, space, defined, used)
 
 
 class _Native:

@@ -499,15 +499,33 @@ class RegistryDiff:
                 )
                 return None
             resolved.append(ReferenceRef(ref.name, ref.subject, version))
+            # the referenced version's own references too (a chain), as Confluent
+            # resolves them: the referenced schema does not parse without them
+            if version in planned:
+                nested = planned[version][1]
+            else:
+                live = next(v for v in ctx.versions[subject] if v.version == version)
+                nested = self.live_reference_texts(context, live)
+            for name, text in nested.items():
+                texts.setdefault(name, text)
             texts[ref.name] = known[version]
         return tuple(resolved), texts
 
-    def live_reference_texts(self, context: str, version: LiveVersion) -> dict[str, str]:
+    def live_reference_texts(
+        self, context: str, version: LiveVersion, seen: frozenset[tuple[str, int]] = frozenset()
+    ) -> dict[str, str]:
+        """Reference name -> text for a live version, transitively (references of references)."""
         ctx = self.live.contexts[context]
-        texts = {}
+        texts: dict[str, str] = {}
         for name, subject, number in version.references:
-            for candidate in ctx.versions.get(qualify(context, subject), []):
-                if candidate.version == number:
+            qualified = qualify(context, subject)
+            for candidate in ctx.versions.get(qualified, []):
+                if candidate.version == number and (qualified, number) not in seen:
+                    nested = self.live_reference_texts(
+                        context, candidate, seen | {(qualified, number)}
+                    )
+                    for nested_name, text in nested.items():
+                        texts.setdefault(nested_name, text)
                     texts[name] = candidate.schema
         return texts
 
