@@ -172,14 +172,13 @@ class Registry:
     ) -> store.StoredVersion:
         """A version of a subject, or Confluent's 40401/40402."""
         if version == LATEST:
-            candidates = store.versions_of(conn, subject, deleted=False)
-            found = candidates[-1] if candidates else None
+            found = store.latest_version(conn, subject)
         else:
             found = store.get_version(conn, subject, version)
             if found is not None and found.deleted and not deleted:
                 found = None
         if found is None:
-            if not store.versions_of(conn, subject, deleted=deleted):
+            if store.latest_version(conn, subject, deleted=deleted) is None:
                 raise errors.subject_not_found(subject.qualified)
             raise errors.version_not_found(version)
         return found
@@ -286,10 +285,10 @@ class Registry:
         found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
         if found is not None:
             return found
-        live = store.versions_of(conn, subject)
-        if not live:
+        latest_version = store.latest_version(conn, subject)
+        if latest_version is None:
             return None
-        latest = self._schema_of(conn, live[-1])
+        latest = self._schema_of(conn, latest_version)
         metadata, rule_set = with_inherited(
             candidate.metadata,
             candidate.rule_set,
@@ -307,17 +306,9 @@ class Registry:
     def _find_in_subject(
         conn: sqlite3.Connection, subject: Subject, candidate: _Candidate, *, deleted: bool
     ) -> store.StoredVersion | None:
-        """The latest version of ``subject`` holding the candidate's schema."""
-        matches = []
-        for version in store.versions_of(conn, subject, deleted=deleted):
-            schema = store.get_schema(conn, subject.context, version.schema_id)
-            if (
-                schema is not None
-                and schema.schema_type == candidate.schema_type
-                and stored_identity(schema) == candidate.identity
-            ):
-                matches.append(version)
-        return matches[-1] if matches else None
+        """The latest version of ``subject`` holding the candidate's schema (by its identity,
+        which covers the type, text, references and contracts)."""
+        return store.find_version(conn, subject, candidate.identity, deleted=deleted)
 
     # -- registration ---------------------------------------------------------
 
@@ -363,13 +354,15 @@ class Registry:
         mode: str,
         config: dict[str, object],
     ) -> dict[str, object]:
-        every = store.versions_of(conn, subject, deleted=True)
-        live = [v for v in every if not v.deleted]
+        # Only what a registration needs is read (the latest live version, the
+        # versions of the schema it finds), never the whole subject: a write
+        # costs the same at 100 versions as at 10,000.
+        latest_version = store.latest_version(conn, subject)
         new_version = store.next_version(conn, subject)
         filled = False
         if mode != "IMPORT":
             # Confluent's maybePopulateFromPrevious; IMPORT registers the body as sent.
-            latest = self._schema_of(conn, live[-1]) if live else None
+            latest = self._schema_of(conn, latest_version) if latest_version else None
             if (not req.schema or not req.schema.strip()) and latest is not None:
                 # An empty schema re-registers the latest one (Confluent uses this to
                 # attach new metadata); without a previous version it is invalid.
@@ -398,7 +391,9 @@ class Registry:
         schema_id = req.id
         existing_id = store.find_schema_id(conn, subject.context, candidate.identity)
         if existing_id is not None and schema_id in (None, existing_id):
-            holding = [v for v in live if v.schema_id == existing_id]
+            holding = [
+                v for v in store.versions_holding(conn, subject, existing_id) if not v.deleted
+            ]
             if req.version is None and holding:
                 return answer(existing_id, holding[-1].version)
             schema_id = existing_id
@@ -412,7 +407,7 @@ class Registry:
                     f"Invalid schema {candidate.text} with refs {refs} of type "
                     f"{candidate.schema_type}, details: {problems[0]}"
                 )
-            messages = self._incompatibilities(conn, subject, candidate, live)
+            messages = self._incompatibilities(conn, subject, candidate, None)
             if messages:
                 raise errors.incompatible(subject.qualified, messages)
         version = req.version or new_version
@@ -424,16 +419,16 @@ class Registry:
                 schema_id += 1
         self._store_schema(conn, subject, schema_id, candidate)
         store.insert_version(conn, subject, version, schema_id)
-        for old in every:
+        for old in store.versions_holding(conn, subject, schema_id):
             # Re-registering a soft-deleted schema replaces its old version (after
             # the new one exists, so that the schema is never left unused).
-            if old.deleted and old.schema_id == schema_id and old.version < version:
+            if old.deleted and old.version < version:
                 store.hard_delete_version(conn, subject, old.version)
         for ref in candidate.references:
             target = reference_target(subject, ref.subject)
             resolved = ref.version
             if resolved == LATEST:
-                resolved = store.versions_of(conn, target)[-1].version
+                resolved = store.latest_version(conn, target).version  # type: ignore[union-attr]
             store.insert_reference(conn, subject, version, target, resolved)
         return answer(schema_id, version)
 
@@ -465,11 +460,23 @@ class Registry:
         conn: sqlite3.Connection,
         subject: Subject,
         candidate: _Candidate,
-        previous: list[store.StoredVersion],
+        previous: list[store.StoredVersion] | None,
     ) -> list[str]:
-        """Confluent's error list: one line per broken rule, then the config used."""
+        """Confluent's error list: one line per broken rule, then the config used.
+
+        ``previous`` None: the live versions the level compares with (the
+        latest only, unless transitive, read without loading the others).
+        """
         level = str(effective_config(conn, subject).get("compatibilityLevel"))
-        if level == "NONE" or not previous:
+        if level == "NONE":
+            return []
+        if previous is None:
+            if level.endswith("_TRANSITIVE"):
+                previous = store.versions_of(conn, subject)
+            else:
+                latest = store.latest_version(conn, subject)
+                previous = [latest] if latest else []
+        if not previous:
             return []
         if not level.endswith("_TRANSITIVE"):
             previous = previous[-1:]

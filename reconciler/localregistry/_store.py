@@ -56,6 +56,9 @@ CREATE TABLE IF NOT EXISTS references_ (
 );
 CREATE INDEX IF NOT EXISTS references_target
     ON references_ (context, ref_subject, ref_version);
+-- a version's own references, replaced when the version is written or removed
+CREATE INDEX IF NOT EXISTS references_referrer
+    ON references_ (context, subject, version);
 CREATE TABLE IF NOT EXISTS id_counters (
     context TEXT PRIMARY KEY,
     last_id INTEGER NOT NULL
@@ -128,6 +131,11 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Writers of this process queue here rather than in SQLite's busy
+        # handler, which sleeps in growing steps (up to 100 ms) and let the
+        # unlucky writer of 50 wait seconds; other processes still meet the
+        # database lock and its busy timeout.
+        self._write_lock = threading.Lock()
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
         with self.write() as conn:
@@ -175,7 +183,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction holding the database lock from its start."""
-        with self._connect() as conn:
+        with self._write_lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -238,8 +246,11 @@ def get_schema(conn: sqlite3.Connection, context: str, schema_id: int) -> Stored
 
 
 def find_schema_id(conn: sqlite3.Connection, context: str, identity: str) -> int | None:
+    # Without the hint SQLite answers min(id) by walking the primary key of the
+    # whole context (milliseconds at thousands of schemas).
     row = conn.execute(
-        "SELECT min(id) FROM schemas WHERE context=? AND identity=?", (context, identity)
+        "SELECT min(id) FROM schemas INDEXED BY schemas_identity WHERE context=? AND identity=?",
+        (context, identity),
     ).fetchone()
     return row[0]
 
@@ -306,6 +317,54 @@ def versions_of(
         (subject.context, subject.name, deleted),
     ).fetchall()
     return [_version_row(r) for r in rows]
+
+
+def latest_version(
+    conn: sqlite3.Connection, subject: Subject, *, deleted: bool = False
+) -> StoredVersion | None:
+    """The highest version of a subject (live unless ``deleted``): one primary-key probe."""
+    row = conn.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE context=? AND subject=? "
+        "AND (? OR deleted=0) ORDER BY version DESC LIMIT 1",
+        (subject.context, subject.name, deleted),
+    ).fetchone()
+    return _version_row(row) if row else None
+
+
+def versions_holding(
+    conn: sqlite3.Connection, subject: Subject, schema_id: int
+) -> list[StoredVersion]:
+    """The versions of ``subject`` that use schema ``schema_id`` (soft-deleted ones too),
+    oldest first: an index range of ``versions_listing``, however many versions the
+    subject has."""
+    rows = conn.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE context=? AND schema_id=? AND subject=? "
+        "ORDER BY version",
+        (subject.context, schema_id, subject.name),
+    ).fetchall()
+    return [_version_row(r) for r in rows]
+
+
+def find_version(
+    conn: sqlite3.Connection, subject: Subject, identity: str, *, deleted: bool
+) -> StoredVersion | None:
+    """The latest version of ``subject`` whose schema has ``identity`` (live unless ``deleted``).
+
+    The identity index gives the schemas (usually one), ``versions_listing``
+    their versions in this subject: a registration or lookup costs the same
+    at 10 versions as at 10,000.
+    """
+    row = conn.execute(
+        "SELECT v.context, v.subject, v.version, v.schema_id, v.deleted "
+        # CROSS JOIN and the hints fix the plan: identity first, then versions_listing
+        # (left to itself, SQLite walks every version of the subject)
+        "FROM schemas s INDEXED BY schemas_identity CROSS JOIN versions v INDEXED BY "
+        "versions_listing ON v.context = s.context AND v.schema_id = s.id "
+        "WHERE s.context=? AND s.identity=? AND v.subject=? AND (? OR v.deleted=0) "
+        "ORDER BY v.version DESC LIMIT 1",
+        (subject.context, identity, subject.name, deleted),
+    ).fetchone()
+    return _version_row(row) if row else None
 
 
 def get_version(conn: sqlite3.Connection, subject: Subject, version: int) -> StoredVersion | None:
