@@ -11,7 +11,9 @@ database) and prints:
 - the cost of one registration in a subject of 100, 2,000 and 10,000 versions
   (the median of sequential writes, the sizes taking turns on three servers),
   as milliseconds and as a ratio to the 100-version figure measured in the
-  same run (the floor).
+  same run (the floor);
+- the mean time of a ``GET /schemas`` page of 1,000 while paging through
+  5,000 and 100,000 versions (offset += limit, as clients page), likewise.
 
 The subject is filled in process, through the registry's own ``register``
 (the same code the server runs), because filling 10,000 versions over HTTP
@@ -39,7 +41,8 @@ from pathlib import Path
 
 import httpx
 
-from reconciler.localregistry._contexts import parse_subject
+from reconciler.localregistry import _store as store
+from reconciler.localregistry._contexts import Subject, parse_subject
 from reconciler.localregistry._registry import Registry
 from reconciler.localregistry._requests import SchemaRequest
 from reconciler.localregistry._store import Store
@@ -143,12 +146,40 @@ def write_costs(urls: dict[int, str], serial: dict[int, int], rounds: int, count
     return {size: statistics.median(found) for size, found in times.items()}
 
 
+def fill_listing(data: Path, count: int) -> None:
+    """``count`` versions over 100 subjects, written straight through the store's functions
+    (registering 100,000 schemas would take minutes and measure nothing here)."""
+    db = Store(data)
+    with db.write() as conn:
+        for n in range(1, count + 1):
+            store.insert_schema(conn, ".", n, "AVRO", schema(n), [], f"bench-{n}", None, None)
+            store.insert_version(conn, Subject(".", f"s{n % 100}"), n // 100 + 1, n)
+
+
+def list_cost(url: str, page: int) -> float:
+    """The mean time of a page while paging through the whole ``GET /schemas`` listing
+    with offset += limit, as clients do."""
+    times = []
+    with httpx.Client(base_url=url, timeout=60) as client:
+        offset = 0
+        while True:
+            start = time.perf_counter()
+            response = client.get("/schemas", params={"offset": offset, "limit": page})
+            response.raise_for_status()
+            times.append(time.perf_counter() - start)
+            if len(response.json()) < page:
+                return statistics.mean(times)
+            offset += page
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=40, help="requests per connection")
     parser.add_argument("--sizes", default="100,2000,10000", help="subject sizes for write cost")
     parser.add_argument("--writes", type=int, default=10, help="writes per size and round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of writes per size")
+    parser.add_argument("--page", type=int, default=1000, help="GET /schemas page size")
+    parser.add_argument("--listing", default="5000,100000", help="versions listed by pages")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,6 +202,20 @@ def main() -> None:
             print(
                 f"write in a subject of {size:6} versions: {costs[size] * 1000:6.2f} ms "
                 f"(x{costs[size] / floor:.2f} of {sizes[0]})"
+            )
+        listings = [int(n) for n in args.listing.split(",")]
+        listing = {}
+        for count in listings:
+            path = Path(tmp) / f"listing-{count}.db"
+            fill_listing(path, count)
+            with server(path) as url:
+                listing[count] = list_cost(url, args.page)
+        page_floor = listing[listings[0]]
+        for count in listings:
+            print(
+                f"GET /schemas page of {args.page} while paging through {count:6} versions: "
+                f"{listing[count] * 1000:6.2f} ms (x{listing[count] / page_floor:.2f} of "
+                f"{listings[0]})"
             )
 
 

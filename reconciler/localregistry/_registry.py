@@ -677,6 +677,7 @@ class Registry:
                 latest_only=latest_only,
                 offset=offset,
                 limit=limit,
+                cursors=self.store.cursors,
             )
         return [_listed_json(row) for row in page]
 

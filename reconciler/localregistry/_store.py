@@ -59,6 +59,12 @@ CREATE INDEX IF NOT EXISTS references_target
 -- a version's own references, replaced when the version is written or removed
 CREATE INDEX IF NOT EXISTS references_referrer
     ON references_ (context, subject, version);
+-- one row, bumped by every write transaction: what GET /schemas cursors were
+-- computed against (see ListingCursors)
+CREATE TABLE IF NOT EXISTS generation (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    n   INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS id_counters (
     context TEXT PRIMARY KEY,
     last_id INTEGER NOT NULL
@@ -136,6 +142,7 @@ class Store:
         # unlucky writer of 50 wait seconds; other processes still meet the
         # database lock and its busy timeout.
         self._write_lock = threading.Lock()
+        self.cursors = ListingCursors()
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
         with self.write() as conn:
@@ -144,6 +151,7 @@ class Store:
                     conn.execute(statement)
             # files written before the contexts table existed
             conn.execute("INSERT OR IGNORE INTO contexts SELECT DISTINCT context FROM versions")
+            conn.execute("INSERT OR IGNORE INTO generation (one, n) VALUES (1, 0)")
             _migrate(conn)
         warn_about_uncompilable_rows(self)
 
@@ -187,6 +195,7 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("UPDATE generation SET n = n + 1")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -392,6 +401,40 @@ _QUALIFIED = (
 )
 
 
+# The listing order's key of a version: (context, schema_id, subject, version).
+ListingKey = tuple[str, int, str, int]
+
+
+class ListingCursors:
+    """Where recent ``GET /schemas`` pages ended, so that the next page starts there.
+
+    The API pages by offset, and an SQL OFFSET walks every skipped entry:
+    paging through N versions cost O(N^2). A client that pages on (offset +=
+    limit, as every client does) asks for the offset where the previous page
+    ended; its key is remembered here with the filters and the store's
+    generation, and the next page is an index range after that key. Any write
+    bumps the generation, so a cursor never outlives the listing it was
+    computed on; a request without a cursor falls back to OFFSET.
+    """
+
+    _MAX = 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[tuple[object, ...], ListingKey] = {}
+
+    def get(self, where: tuple[object, ...]) -> ListingKey | None:
+        with self._lock:
+            return self._keys.get(where)
+
+    def put(self, where: tuple[object, ...], key: ListingKey) -> None:
+        with self._lock:
+            self._keys.pop(where, None)
+            self._keys[where] = key
+            if len(self._keys) > self._MAX:
+                del self._keys[next(iter(self._keys))]
+
+
 def schema_page(
     conn: sqlite3.Connection,
     *,
@@ -402,6 +445,7 @@ def schema_page(
     latest_only: bool,
     offset: int,
     limit: int,
+    cursors: ListingCursors | None = None,
 ) -> list[ListedVersion]:
     """One page of ``GET /schemas``: versions by context, ID, subject and version.
 
@@ -416,8 +460,14 @@ def schema_page(
     skipped entry.  A version whose schema row is missing comes with a
     schema type of None.  Rows come as the plain tuples SQLite gives (the
     qualified subject built in SQL): a page of 1,000 built no objects per
-    row, which was half the time of the request.
+    row, which was half the time of the request.  With ``cursors``, a page
+    that starts where a remembered page ended starts from that key instead
+    of skipping ``offset`` entries (see ``ListingCursors``).
     """
+    offset = max(offset, 0)
+    generation = conn.execute("SELECT n FROM generation").fetchone()[0]
+    filters = (generation, context, name_prefix, qualified_prefix, deleted, latest_only)
+    after = cursors.get((*filters, offset)) if cursors is not None and offset else None
     where = ["1"]
     if context is not None:
         where.append("v.context = :context")
@@ -434,9 +484,11 @@ def schema_page(
             + ("" if deleted else " AND w.deleted = 0")
             + ")"
         )
-    rows: list[ListedVersion] = conn.execute(
+    if after is not None:
+        where.append("(v.context, v.schema_id, v.subject, v.version) > (:c, :i, :s, :v)")
+    rows = conn.execute(
         f"SELECT {_QUALIFIED}, v.version, v.schema_id, s.schema_type, s.schema, s.refs, "
-        "s.metadata, s.rule_set FROM ("
+        "s.metadata, s.rule_set, v.context, v.subject FROM ("
         "SELECT context, subject, version, schema_id, deleted FROM versions v "
         f"WHERE {' AND '.join(where)} "
         "ORDER BY v.context, v.schema_id, v.subject, v.version LIMIT :limit OFFSET :offset"
@@ -447,10 +499,14 @@ def schema_page(
             "name": name_prefix,
             "qualified": qualified_prefix,
             "limit": limit,
-            "offset": offset,
+            "offset": 0 if after is not None else offset,
+            **(dict(zip("cisv", after, strict=True)) if after is not None else {}),
         },
     ).fetchall()
-    return rows
+    if cursors is not None and rows and limit > 0 and len(rows) == limit:
+        last = rows[-1]
+        cursors.put((*filters, offset + len(rows)), (last[8], last[2], last[9], last[1]))
+    return [row[:8] for row in rows]
 
 
 def subjects(

@@ -114,3 +114,24 @@ def test_older_files_get_the_listing_index(
         assert _listing(_client, deleted="true") == before
     finally:
         current.app = None
+
+
+def test_paging_on_after_a_write_sees_the_new_listing(sr: httpx.Client) -> None:
+    """Pages are cut after the key where the previous page ended (keyset), but a write
+    in between must not leave the next page on a stale key: it is the new listing's
+    slice at that offset, as an OFFSET query would give."""
+    _populate(sr)
+    first = _listing(sr, offset=0, limit=5)
+    assert len(first) == 5
+    # a version that sorts before the end of the first page shifts everything after it
+    assert (
+        sr.delete(f"/subjects/{first[0]['subject']}/versions/{first[0]['version']}").status_code
+        == 200
+    )
+    assert _listing(sr, offset=5, limit=5) == _listing(sr)[5:10]
+    # and a cursor is only used for the filters it was computed with
+    assert _listing(sr, offset=0, limit=4, subjectPrefix="a") == _listing(sr, subjectPrefix="a")[:4]
+    assert _listing(sr, offset=4, limit=4, deleted="true") == _listing(sr, deleted="true")[4:8]
+    assert (
+        _listing(sr, offset=4, limit=4, subjectPrefix="a") == _listing(sr, subjectPrefix="a")[4:8]
+    )
