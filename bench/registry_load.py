@@ -104,14 +104,15 @@ async def run_load(url: str, connections: int, requests: int, write: bool, round
                 response.raise_for_status()
                 latencies.append(time.perf_counter() - start)
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker(n) for n in range(connections)))
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     kind = "writes" if write else "reads"
     print(
         f"{kind:6} {connections:2} connections: {len(latencies) / elapsed:7.0f}/s  "
         f"p50 {percentile(latencies, 0.5) * 1000:6.1f} ms  "
-        f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms  ({len(latencies)} requests)"
+        f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms  ({len(latencies)} requests; "
+        f"the client used {cpu / elapsed:.0%} of a core)"
     )
 
 
