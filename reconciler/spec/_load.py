@@ -21,7 +21,7 @@ from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
 from ._specfile import LoadedSpec, resolve_spec
 from ._validate import validate
 from ._yaml import load_yaml
-from .model import Project, RegistryConfig
+from .model import DEFAULT_SCHEMA_BYTES, Project, RegistryConfig
 
 
 def _sort_key(error: SpecError) -> tuple[str, int, int]:
@@ -64,6 +64,7 @@ def load_project(
     if raw is not None and doc is not None:
         configured, embedded = registries(raw, root, doc, errors)
     patterns = raw.specs if raw is not None else DEFAULT_SPEC_GLOBS
+    limit = raw.limits.schema_bytes if raw is not None else DEFAULT_SCHEMA_BYTES
     known = set(configured) if configured is not None else None
 
     loaded: list[LoadedSpec] = []
@@ -76,7 +77,7 @@ def load_project(
             spec_doc = load_yaml(spec_path, environ, errors, root)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
             if spec_raw is not None and spec_doc is not None:
-                loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors))
+                loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit))
         check_all(loaded, configured, errors, plan_checks)
 
     if errors.errors or configured is None or raw is None:

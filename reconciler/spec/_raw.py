@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from reconciler.compatibility import Level
 
-from .model import DEFAULT_MAX_DELETES
+from .model import DEFAULT_MAX_DELETES, DEFAULT_SCHEMA_BYTES
 
 Mode = Literal["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"]
 SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
@@ -115,6 +115,17 @@ class LintRaw(_Model):
     )
 
 
+class LimitsRaw(_Model):
+    """``limits:`` in the project file: input sizes refused before they are read."""
+
+    schema_bytes: int = Field(
+        DEFAULT_SCHEMA_BYTES,
+        gt=0,
+        description="The largest schema, in bytes (a schema file's size, an inline "
+        "schema's UTF-8 length); 1 MiB by default.",
+    )
+
+
 class ProjectRaw(_Model):
     """``reconcile.yaml``: the registries and where the spec files are."""
 
@@ -132,6 +143,7 @@ class ProjectRaw(_Model):
         description="A plan deleting more subjects or versions than this is refused.",
     )
     lint: LintRaw | None = Field(None, description="Settings of `reconcile lint`.")
+    limits: LimitsRaw = Field(default_factory=LimitsRaw, description="Input limits.")
 
 
 # --- spec file ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._errors import Collector, display_path
-from .model import Location
+from .model import DEFAULT_SCHEMA_BYTES, Location
 
 # The errors ``Path.is_file()`` and ``Path.is_symlink()`` read as "no"; others propagate.
 _ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
@@ -110,16 +110,28 @@ def schema_source(
     location: Location,
     errors: Collector,
     resolver: Resolver,
+    limit: int = DEFAULT_SCHEMA_BYTES,
 ) -> SchemaSource | None:
-    """Text of a ``schema:`` value, or None after reporting why there is none."""
+    """Text of a ``schema:`` value, or None after reporting why there is none.
+
+    A schema over ``limit`` bytes is refused; a file's size is checked before
+    it is read (a 64 MiB file once cost 710 MB on its way to a refusal).
+    """
+    over = f"over the limit of {limit} (limits.schema_bytes in reconcile.yaml)"
     if is_inline(value):
         if isinstance(value, str):
-            return SchemaSource(value, None)
-        if schema_type == "PROTOBUF":
+            text = value
+        elif schema_type == "PROTOBUF":
             errors.error(location, "an inline PROTOBUF schema must be text (use a '|' block)")
             return None
-        # default=str: YAML turns unquoted dates into date objects; keep their text.
-        return SchemaSource(json.dumps(value, indent=2, default=str), None)
+        else:
+            # default=str: YAML turns unquoted dates into date objects; keep their text.
+            text = json.dumps(value, indent=2, default=str)
+        size = len(text) if len(text) * 4 <= limit else len(text.encode("utf-8"))
+        if size > limit:
+            errors.error(location, f"inline schema is {size} bytes, {over}")
+            return None
+        return SchemaSource(text, None)
     path, problem = resolver.schema_file(spec_dir, value, root)
     if problem == "outside":
         errors.error(location, f"schema path {value!r} resolves outside the project directory")
@@ -128,6 +140,12 @@ def schema_source(
         errors.error(location, f"schema file not found: {display_path(path, root)}")
         return None
     try:
+        size = os.path.getsize(path)
+        if size > limit:
+            errors.error(
+                location, f"schema file {display_path(path, root)} is {size} bytes, {over}"
+            )
+            return None
         with open(path, encoding="utf-8") as file:
             return SchemaSource(file.read(), path)
     except (OSError, UnicodeDecodeError) as exc:

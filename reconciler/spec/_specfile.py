@@ -12,7 +12,15 @@ from ._errors import Collector
 from ._raw import ReferenceRaw, SpecRaw, SubjectRaw, VersionRaw
 from ._schemas import Resolver, schema_source
 from ._yaml import Document, KeyPath
-from .model import DEFAULT_CONTEXT, ContextSpec, Location, ReferenceSpec, SubjectSpec, VersionSpec
+from .model import (
+    DEFAULT_CONTEXT,
+    DEFAULT_SCHEMA_BYTES,
+    ContextSpec,
+    Location,
+    ReferenceSpec,
+    SubjectSpec,
+    VersionSpec,
+)
 
 _CONTEXT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -57,9 +65,11 @@ class _SpecResolver:
         root: Path,
         known_registries: set[str] | None,
         errors: Collector,
+        schema_bytes: int,
     ) -> None:
         self.doc = doc
         self.root = root
+        self.schema_bytes = schema_bytes
         self.known = known_registries
         self.errors = errors
         self.schemas: list[SchemaUse] = []
@@ -133,7 +143,14 @@ class _SpecResolver:
     ) -> tuple[str, Path | None] | None:
         location = self.doc.at(at)
         source = schema_source(
-            value, schema_type, self.doc.path.parent, self.root, location, self.errors, self.paths
+            value,
+            schema_type,
+            self.doc.path.parent,
+            self.root,
+            location,
+            self.errors,
+            self.paths,
+            self.schema_bytes,
         )
         if source is None:
             return None
@@ -240,9 +257,14 @@ def _contract(value: Any) -> dict[str, Any] | None:
 
 
 def resolve_spec(
-    raw: SpecRaw, doc: Document, root: Path, known_registries: set[str] | None, errors: Collector
+    raw: SpecRaw,
+    doc: Document,
+    root: Path,
+    known_registries: set[str] | None,
+    errors: Collector,
+    schema_bytes: int = DEFAULT_SCHEMA_BYTES,
 ) -> LoadedSpec:
-    resolver = _SpecResolver(doc, root, known_registries, errors)
+    resolver = _SpecResolver(doc, root, known_registries, errors, schema_bytes)
     registries = resolver.targets(raw)
     context = resolver.context(raw.context)
     for i, pattern in enumerate(raw.protected):

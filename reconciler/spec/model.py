@@ -20,6 +20,9 @@ DEFAULT_CONTEXT = "."
 EMBEDDED_REGISTRY_NAME = "local"
 EMBEDDED_REGISTRY_URL = "local:.reconcile/registry.db"
 DEFAULT_MAX_DELETES = 10
+# The largest schema read (a file's size, an inline schema's UTF-8 length):
+# a Confluent registry cannot store one this large anyway.
+DEFAULT_SCHEMA_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
