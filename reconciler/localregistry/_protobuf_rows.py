@@ -34,13 +34,14 @@ _log = logging.getLogger("reconciler.localregistry")
 _NAME = r"\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _TYPE = rf"(?:{_NAME}|map<\w+, {_NAME}>)"
 _OPTIONS = r"(?: \[.*\])?"
-# Every line the Protobuf printer (reconciler.compatibility._protoprint) writes.
+# Every line the Protobuf printers write (reconciler.compatibility._protoprint, and
+# _protonorm but for the lines of a message-valued option, which are compiled).
 _PRINTED_LINE = re.compile(
     "|".join(
         (
             r"(?:syntax|edition|package|import|option|extensions|reserved) .*;",
             r"(?:message|enum|oneof|service) \w+ \{",
-            r"\}",
+            r"\};?",
             rf"extend {_TYPE} \{{",
             r"(?:(?:optional|required|repeated) )?group \w+ = \d+ \{",
             rf"(?:(?:optional|required|repeated) )?{_TYPE} \w+ = \d+{_OPTIONS};",
@@ -52,7 +53,8 @@ _PRINTED_LINE = re.compile(
 
 
 def _printer_could_have_written(text: str) -> bool:
-    return all(_PRINTED_LINE.fullmatch(line.strip()) for line in text.splitlines() if line)
+    lines = (line.strip() for line in text.splitlines())
+    return all(_PRINTED_LINE.fullmatch(line) for line in lines if line)
 
 
 def _compiles(conn: sqlite3.Connection, context: str, text: str, refs: str) -> bool:

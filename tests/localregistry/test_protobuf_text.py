@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -107,3 +111,47 @@ def test_a_clean_database_opens_without_warnings(
     with caplog.at_level(logging.WARNING):
         create_app(db_path)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_the_cli_server_names_damaged_rows_on_stderr(
+    sr: httpx.Client, db_path: Path, tmp_path: Path
+) -> None:
+    first = register(sr, "p1", SPACE_INDENTED, schemaType="PROTOBUF")["id"]
+    _corrupt_row(db_path, first)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = "from reconciler.cli import main; main()"
+    args = ["registry", "serve", "--port", str(port), "--data", str(db_path)]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", command, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("local registry listening on")
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert f"context '.': id {first}" in stderr, stderr
+
+
+def test_healthy_printed_forms_are_not_compiled_on_open() -> None:
+    """Opening a store compiles only texts with a line the printers cannot have written."""
+    from reconciler.localregistry._protobuf_rows import _printer_could_have_written
+
+    schema = (
+        'syntax = "proto3";\npackage t;\nmessage X {\n  reserved 5;\n  map<string, Y> m = 1;\n'
+        "  oneof o {\n    Y y = 2;\n    string s = 3;\n  }\n"
+        "  message Z {\n    int32 z = 1;\n  }\n}\n"
+        "message Y {\n  enum E {\n    A = 0;\n  }\n}\n"
+        "service S {\n  rpc Get (X) returns (stream Y) {\n    option deprecated = true;\n  }\n}\n"
+    )
+    parsed = parse("PROTOBUF", schema)
+    assert _printer_could_have_written(parsed.canonical), parsed.canonical
+    assert _printer_could_have_written(parsed.normalized), parsed.normalized
+    assert not _printer_could_have_written(parsed.canonical.replace("  Y y = 2;", "  ; y = 2;"))
