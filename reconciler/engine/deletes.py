@@ -102,7 +102,14 @@ def _subject_deletes(
     """The subjects a context spec deletes or prunes; and which subjects leave."""
     context = normalize_context(spec.context)
     ctx = diff.live.contexts[context]
-    listed = {qualify(context, s) for s in spec.subjects}
+    # Pruning is per context, not per file: a subject that any spec file of this
+    # registry's context names is managed and never pruned.
+    listed = {
+        qualify(context, s)
+        for other in diff.specs
+        if normalize_context(other.context) == context
+        for s in other.subjects
+    }
     wanted: dict[str, tuple[str, str | None]] = {}  # subject -> (soft|hard, source)
     for subject_spec in spec.subjects.values():
         if subject_spec.delete:

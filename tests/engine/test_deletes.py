@@ -175,3 +175,24 @@ def test_a_pinned_version_can_be_deleted(ws: Workspace) -> None:
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
     assert ws.registry.get("/subjects/a-value/versions").json() == [2]
+
+
+def test_prune_keeps_subjects_that_another_spec_file_of_the_context_names(ws: Workspace) -> None:
+    """`prune: true` prunes the context, not the file: a subject another spec file
+    of the same registry and context declares is managed, never pruned."""
+    _seed(ws, "stray-value")
+    ws.write("schemas/a.avsc", A)
+    ws.write("schemas/b.avsc", B)
+    ws.write(
+        "specs/orders.yaml", "prune: true\nsubjects:\n  a-value: {schema: ../schemas/a.avsc}\n"
+    )
+    ws.write("specs/payments.yaml", "subjects:\n  b-value: {schema: ../schemas/b.avsc}\n")
+    first, results, after = ws.apply()
+    assert sorted(steps(first)) == [
+        ("delete_subject", "stray-value", None),
+        ("register", "a-value", "1"),
+        ("register", "b-value", "1"),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors
+    assert sorted(ws.registry.get("/subjects").json()) == ["a-value", "b-value"]
