@@ -53,6 +53,8 @@ class RegistryDiff:
         # subject -> the mode it had before an interrupted apply switched it to IMPORT
         self.recovered_modes = recovered_modes or {}
         self.problems: list[Problem] = []
+        # context -> {id: (subject, version, identity)} of its live versions, built lazily
+        self.live_ids: dict[str, dict[int, tuple[str, int, tuple[object, ...]]]] = {}
         # (context, subject, "compatibility" | "mode") settings the diff needed, not yet read
         self.unread: set[tuple[str, str, str]] = set()
         # Config and mode actions, keyed by (kind, target) so one change is planned once.

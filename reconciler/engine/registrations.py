@@ -59,6 +59,22 @@ def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[o
     )
 
 
+def _live_ids(diff: RegistryDiff, context: str) -> dict[int, tuple[str, int, tuple[object, ...]]]:
+    """id -> (subject, version, identity) of every live version of a context.
+
+    Built once per context and only when a pinned id must be checked: rebuilt for
+    every pinned history, it made planning quadratic in the context's versions.
+    """
+    ids = diff.live_ids.get(context)
+    if ids is None:
+        ids = diff.live_ids[context] = {
+            v.id: (v.subject, v.version, _identity(diff, context, v))
+            for versions in diff.live.contexts[context].versions.values()
+            for v in versions
+        }
+    return ids
+
+
 def _matches(diff: RegistryDiff, context: str, version: LiveVersion, wanted: _Wanted) -> bool:
     """Whether a live version is the desired one: same schema and references, and a
     contract that satisfies the spec's (a contract the spec leaves out is inherited)."""
@@ -348,11 +364,6 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     ctx = diff.live.contexts[context]
     live = {v.version: v for v in ctx.versions.get(subject, [])}
     soft_deleted = set(ctx.soft_deleted.get(subject, []))
-    ids_in_context = {
-        v.id: (v.subject, v.version, _identity(diff, context, v))
-        for versions in ctx.versions.values()
-        for v in versions
-    }
     numbers: list[int] = []
     for entry in spec.versions or ():
         numbers.append(entry.version if entry.version is not None else (numbers or [0])[-1] + 1)
@@ -423,7 +434,9 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
             )
             return
         if entry.id is not None:
-            holder = ids_in_context.get(entry.id) or diff.pinned_ids.get((context, entry.id))
+            holder = _live_ids(diff, context).get(entry.id) or diff.pinned_ids.get(
+                (context, entry.id)
+            )
             if holder is not None and holder[2] != wanted.identity:
                 diff.error(
                     subject,
