@@ -180,7 +180,10 @@ def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -
             if not entry.delete:
                 continue
             source = str(entry.location) if entry.location else source_of(subject_spec)
-            is_live = any(v.version == number for v in ctx.versions.get(subject, []))
+            # Live, or registered by this plan to keep the history's numbering.
+            is_live = any(v.version == number for v in ctx.versions.get(subject, [])) or any(
+                a.target == subject and a.after == str(number) for a in diff.registrations
+            )
             is_soft = number in ctx.soft_deleted.get(subject, [])
             if is_live or is_soft:
                 referrers = _referrers(diff, context, subject, number, leaving)

@@ -358,6 +358,23 @@ def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     _register(diff, context, subject, spec, wanted, reason)
 
 
+def _number_needed(
+    number: int, numbers: list[int], live: dict[int, LiveVersion], soft_deleted: set[int]
+) -> bool:
+    """Whether a deleted history version missing from the registry must be registered
+    (and then deleted) so that the later versions this plan registers get their numbers.
+
+    That is the case only while the registry's next version number is this one (nothing
+    at or after it exists, live or soft-deleted) and a later version is still missing:
+    otherwise skipping it would register the next version under its number, and the next
+    plan would delete that one in its place.
+    """
+    present = set(live) | soft_deleted
+    if number <= max(present, default=0):
+        return False
+    return any(n > number and n not in present for n in numbers)
+
+
 def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     subject = qualify(context, spec.name)
     source = source_of(spec)
@@ -377,8 +394,11 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
             source,
         )
     for number, entry in zip(numbers, spec.versions or (), strict=True):
-        if entry.delete:
-            continue  # deletes.py
+        if entry.delete and (
+            number in soft_deleted
+            or (number not in live and not _number_needed(number, numbers, live, soft_deleted))
+        ):
+            continue  # deletes.py deletes it, or it is gone already
         version = live.get(number)
         if version is not None and entry.id is not None and version.id != entry.id:
             diff.error(

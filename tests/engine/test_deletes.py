@@ -196,3 +196,61 @@ def test_prune_keeps_subjects_that_another_spec_file_of_the_context_names(ws: Wo
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
     assert sorted(ws.registry.get("/subjects").json()) == ["a-value", "b-value"]
+
+
+A_FIELD = '{"name": "a", "type": "string"}'
+V1 = avro_record("H", A_FIELD)
+V2 = avro_record("H", A_FIELD, '{"name": "b", "type": "int", "default": 0}')
+V3 = avro_record("H", A_FIELD, '{"name": "c", "type": "int", "default": 0}')
+
+
+def _history(ws: Workspace, how: str) -> None:
+    for n, schema in enumerate((V1, V2, V3), 1):
+        ws.write(f"schemas/v{n}.avsc", schema)
+    ws.write(
+        "specs/main.yaml",
+        f"""
+        compatibility: NONE
+        subjects:
+          h-value:
+            versions:
+              - {{schema: ../schemas/v1.avsc}}
+              - {{schema: ../schemas/v2.avsc, delete: {how}}}
+              - {{schema: ../schemas/v3.avsc}}
+        """,
+    )
+
+
+@pytest.mark.parametrize("how", ["soft", "hard"])
+def test_a_deleted_version_inside_a_history_keeps_the_numbering_on_an_empty_registry(
+    ws: Workspace, how: str
+) -> None:
+    """Skipping the deleted version 2 registered version 3's schema as version 2, and
+    the next plan soft-deleted that one: a plan that never converged and deleted the
+    wrong schema. The deleted version is registered so that the later ones keep their
+    numbers, then deleted."""
+    _history(ws, how)
+    first, results, after = ws.apply()
+    assert all(r.ok for r in results), results
+    assert [s for s in steps(first) if s[0] != "set_compatibility"][:3] == [
+        ("register", "h-value", "1"),
+        ("register", "h-value", "2"),
+        ("register", "h-value", "3"),
+    ]
+    assert not after.has_changes and not after.errors, steps(after)
+    assert ws.registry.get("/subjects/h-value/versions").json() == [1, 3]
+    latest = ws.registry.get("/subjects/h-value/versions/3").json()
+    assert '"c"' in latest["schema"]
+
+
+def test_a_deleted_version_number_holding_another_schema_is_an_error_not_a_delete(
+    ws: Workspace,
+) -> None:
+    ws.registry.put("/config", {"compatibility": "NONE"})
+    for schema in (V1, V3):  # version 2 holds what the spec calls version 3
+        assert ws.registry.post("/subjects/h-value/versions", {"schema": schema}).is_success
+    _history(ws, "soft")
+    plan = ws.plan()
+    assert [p.message for p in plan.errors] == [
+        "the registry's version 2 differs from the pinned history; history is never rewritten"
+    ]
