@@ -52,7 +52,8 @@ def headline(plan: Plan) -> str:
     if plan.errors:
         line = f"**❌ Plan failed: {_plural(len(plan.errors), 'error')}.** Nothing can be applied"
         if plan.has_changes:
-            line += f" until they are fixed; the plan would make: {summary_line(plan.counts())}"
+            counts = summary_line(plan.counts()).removeprefix("Plan: ")
+            line += f" until they are fixed; it would otherwise make {counts}"
         else:
             line += " until they are fixed."
         return line + also
