@@ -77,6 +77,10 @@ COMPATIBLE_CHANGES: frozenset[str] = frozenset(
         "MAX_ITEMS_REMOVED",
         "MIN_ITEMS_DECREASED",
         "MIN_ITEMS_REMOVED",
+        "MAX_CONTAINS_INCREASED",
+        "MAX_CONTAINS_REMOVED",
+        "MIN_CONTAINS_DECREASED",
+        "MIN_CONTAINS_REMOVED",
         "UNIQUE_ITEMS_REMOVED",
         "ADDITIONAL_ITEMS_ADDED",
         "ADDITIONAL_ITEMS_EXTENDED",
@@ -382,6 +386,8 @@ class _Loader:
             "maxItems": raw.get("maxItems"),
             "minItems": raw.get("minItems"),
             "uniqueItems": bool(raw.get("uniqueItems", False)),
+            "maxContains": _number_or_none(raw.get("maxContains")),
+            "minContains": _number_or_none(raw.get("minContains")),
             "unevaluated": self._unevaluated(raw, "unevaluatedItems", doc),
         }
         return _Node("array", raw, attrs=attrs)
@@ -422,6 +428,13 @@ def _bounds(out: _Diffs, name: str, prefix: str, old: float | None, new: float |
         out.append((f"{prefix}_INCREASED", (name,)))
     elif old > new:
         out.append((f"{prefix}_DECREASED", (name,)))
+
+
+def _number_or_none(value: Any) -> int | None:
+    """``minContains``/``maxContains`` as Confluent reads them: a JSON number, as an integer."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
 
 
 def _divides(divisor: float, number: float) -> bool:
@@ -748,6 +761,9 @@ class _Differ:
         if a["uniqueItems"] != b["uniqueItems"]:
             rule = "UNIQUE_ITEMS_REMOVED" if a["uniqueItems"] else "UNIQUE_ITEMS_ADDED"
             out.append((rule, ("uniqueItems",)))
+        # Confluent compares the two as integers (Number.intValue), whatever the draft
+        _bounds(out, "maxContains", "MAX_CONTAINS", a["maxContains"], b["maxContains"])
+        _bounds(out, "minContains", "MIN_CONTAINS", a["minContains"], b["minContains"])
 
 
 def _union(first: Mapping[str, Any], second: Mapping[str, Any]) -> Iterator[str]:
