@@ -12,7 +12,7 @@ import avro.errors
 import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
-from . import _avro_checker, _avro_model
+from . import _avro_checker, _avro_json, _avro_model
 from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
 
 
@@ -228,7 +228,10 @@ def _as_json(parsed: ParsedSchema) -> object:
 
 
 def canonical(parsed: ParsedSchema) -> str:
-    return json.dumps(_as_json(parsed), separators=(",", ":"))
+    """Avro Java's ``Schema.toString(references, false)``, as Confluent stores and returns it."""
+    references = [json.loads(text) for text in parsed.references.values()]
+    form = _avro_json.java_form(json.loads(parsed.text), references)
+    return json.dumps(form, separators=(",", ":"), ensure_ascii=False)
 
 
 def normalized(parsed: ParsedSchema) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from dataclasses import replace
 
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
 
@@ -131,3 +132,31 @@ def stored_identity(stored: store.StoredSchema) -> str:
         stored.metadata,
         stored.rule_set,
     )
+
+
+def rewrite_avro_text(conn: sqlite3.Connection) -> None:
+    """Layout 3: Avro text stored in the ``avro`` package's key order gets Java's.
+
+    The canonical form (what a registration without ``normalize`` stores) is
+    now Avro Java's printer, as Confluent's. Rows in the old canonical form are
+    rewritten with their identity hash, keeping their IDs and versions, so the
+    same schema registered again (in either form) finds them. Rows stored in
+    the normalized form (sorted keys) and rows that do not parse are left as
+    they are.
+    """
+    rows = conn.execute("SELECT context, id FROM schemas WHERE schema_type = 'AVRO'").fetchall()
+    for context, schema_id in rows:
+        stored = store.get_schema(conn, context, schema_id)
+        if stored is None:
+            continue
+        try:
+            parsed = parse_stored(conn, Subject(context, ""), stored)
+        except errors.RegistryError:
+            continue
+        if stored.schema in (parsed.normalized, parsed.canonical):
+            continue
+        text = parsed.canonical
+        conn.execute(
+            "UPDATE schemas SET schema = ?, identity = ? WHERE context = ? AND id = ?",
+            (text, stored_identity(replace(stored, schema=text)), context, schema_id),
+        )
