@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-PRIMITIVES = frozenset(("null", "boolean", "string", "bytes", "int", "long", "float", "double"))
+from ._avro_model import PRIMITIVES
+
 # Java's Schema.Type names: a name in the enclosing namespace is still written in
 # full when it is one of these (Name.shouldWriteFull)
 _TYPE_NAMES = PRIMITIVES | {"record", "enum", "array", "map", "union", "fixed"}
