@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
+from reconciler.render.github import workflow_command
 from reconciler.spec import Project, SpecError, SpecErrors, load_project
 
 
@@ -35,7 +38,16 @@ def summary(project: Project) -> str:
     show_default=True,
     help="Project file name inside DIR.",
 )
-def validate(directory: Path, project_file: str) -> None:
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github: also each error and warning as a workflow command that annotates its "
+    "line (paths relative to $GITHUB_WORKSPACE), on stdout.",
+)
+def validate(directory: Path, project_file: str, output: str) -> None:
     """Check the project file and spec files in DIR, without contacting any registry.
 
     Every error is printed as FILE:LINE:COL: message; the exit code is 1 when
@@ -47,7 +59,27 @@ def validate(directory: Path, project_file: str) -> None:
         for error in exc.errors:
             click.echo(str(error), err=True)
         click.echo(f"{_plural(len(exc.errors), 'error')}", err=True)
+        if output == "github":
+            _annotate("error", exc.errors)
         raise SystemExit(1) from None
     for warning in project.warnings:
         click.echo(str(SpecError(warning.location, f"warning: {warning.message}")), err=True)
+    if output == "github":
+        _annotate("warning", project.warnings)
     click.echo(summary(project))
+
+
+def _annotate(level: str, problems: Sequence[SpecError]) -> None:
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE", ".")).resolve()
+    for problem in problems:
+        where = problem.location
+        command = workflow_command(
+            level,
+            problem.message,
+            title="reconcile validate",
+            file=where.file if where else None,
+            line=where.line if where else None,
+            column=where.column if where else None,
+            workspace=workspace,
+        )
+        click.echo(command)

@@ -98,3 +98,25 @@ def test_the_full_plan_is_kept_as_the_artifact_the_comment_names() -> None:
     assert upload["with"]["name"] == "reconcile-plan"
     assert "reconcile-plan.json" in upload["with"]["path"]
     assert "always()" in upload["if"]
+
+
+def test_a_plan_that_cannot_load_annotates_each_error(tmp_path: Path) -> None:
+    project = _quickstart(tmp_path)
+    spec = project / "specs/orders.yaml"
+    spec.write_text(
+        spec.read_text()
+        + "  refs-value:\n"
+        + '    schema: \'{"type": "record", "name": "R", '
+        + '"fields": [{"name": "c", "type": "C"}]}\'\n'
+        + "    references: [{name: C, subject: customers-value, version: 3}]\n"
+    )
+    line = len(spec.read_text().splitlines())
+    with fake_github(TOKEN) as github:
+        result, outputs, _ = _run(project, tmp_path, "plan", github.url, EVENT)
+        assert result.returncode == 1 and outputs["exitcode"] == "1"
+        assert (
+            f"::error file=specs/orders.yaml,line={line},col=18,title=reconcile validate::"
+            "reference 'C': subject 'customers-value' has no version 3" in result.stdout
+        )
+        (comment,) = github.comments
+        assert f"specs/orders.yaml:{line}:18" in comment["body"]
