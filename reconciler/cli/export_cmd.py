@@ -12,7 +12,8 @@ from reconciler.spec import SpecErrors, load_project
 from reconciler.workflows import context_specs, read_registry, write_project_file, write_specs
 from reconciler.workflows.avro_idl import write_idl
 from reconciler.workflows.desired import spec_stem
-from reconciler.workflows.export import PROJECT_FILE, bundle, relocate
+from reconciler.workflows.export import PROJECT_FILE, EditedFilesError, bundle, relocate
+from reconciler.workflows.files import ignore_local_state
 from reconciler.workflows.live import RegistryContents
 from reconciler.workflows.progress import progress
 from reconciler.workflows.source import Source, from_project, from_url, raw_entry
@@ -21,7 +22,7 @@ from ._common import console, contexts_option, fail, load, run
 
 
 def resolve_source(directory: str, registry: str | None, url: str | None) -> Source:
-    """``--url`` (a bare registry), else ``--registry`` from the project file in DIRECTORY."""
+    """``--url`` (a bare registry), else ``--registry`` from the project file in ``directory``."""
     if url:
         return from_url(url, registry or "default", Path.cwd())
     project = load(directory)
@@ -62,18 +63,31 @@ def _check_target_project(out: Path, name: str, contexts: list[str]) -> None:
             )
 
 
-def _write_specs(source: Source, contents: RegistryContents, out: Path, history: bool) -> None:
+def write_project(
+    source: Source, contents: RegistryContents, out: Path, history: bool, force: bool
+) -> None:
+    """Write the specs, the project file and the .gitignore; fail if the result does not load."""
     _check_target_project(out, source.name, list(contents.contexts))
     specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
-    written = write_specs(specs, out)
+    try:
+        written = write_specs(specs, out, force=force)
+    except EditedFilesError as exc:
+        err = console(stderr=True)
+        for path in exc.paths:
+            err.print(f"changed since the last export: {path}", markup=False)
+        fail(
+            f"{len(exc.paths)} file(s) changed since the last export would be overwritten; "
+            "nothing was written. Keep the edits elsewhere, or overwrite them with --force"
+        )
     project_file = write_project_file(
         out, source.name, relocate(source.entry, source.base_dir, out)
     )
     out_console = console()
     for path in written:
         out_console.print(f"wrote {path}", markup=False)
-    if project_file is not None:
-        out_console.print(f"wrote {project_file}", markup=False)
+    for extra in (project_file, ignore_local_state(out)):
+        if extra is not None:
+            out_console.print(f"wrote {extra}", markup=False)
     try:
         load_project(out)
     except SpecErrors as exc:
@@ -83,7 +97,7 @@ def _write_specs(source: Source, contents: RegistryContents, out: Path, history:
 
 
 @click.command()
-@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.argument("directory", default=".", type=click.Path(file_okay=False), metavar="[DIR]")
 @click.option("--registry", "-r", metavar="NAME", help="The registry (project file name).")
 @click.option(
     "--url",
@@ -96,7 +110,7 @@ def _write_specs(source: Source, contents: RegistryContents, out: Path, history:
     "--out",
     "out",
     type=click.Path(),
-    help="Where to write (default: DIRECTORY). For --format bundle, a .json file or a directory.",
+    help="Where to write (default: DIR). For --format bundle, a .json file or a directory.",
 )
 @click.option(
     "--history",
@@ -111,6 +125,11 @@ def _write_specs(source: Source, contents: RegistryContents, out: Path, history:
     show_default=True,
     help="specs: a loadable project; bundle: one JSON file; avro-idl: Avro schemas as Avro IDL.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite spec and schema files changed since the last export.",
+)
 def export(
     directory: str,
     registry: str | None,
@@ -119,12 +138,14 @@ def export(
     out: str | None,
     history: bool,
     fmt: str,
+    force: bool,
 ) -> None:
     """Write what a registry holds as specs and schema files (adopt a registry).
 
     A plan against the same registry right after an export has no changes.
     Config and mode are written only where the registry sets them at that
-    level; inherited values are never pinned.
+    level; inherited values are never pinned. A spec or schema file changed
+    since the last export is not overwritten without --force.
     """
     source = resolve_source(directory, registry, url)
     contents, requests = run(read(source, contexts))
@@ -144,4 +165,4 @@ def export(
         for path in write_idl(contents, target, history=history):
             console().print(f"wrote {path}", markup=False)
     else:
-        _write_specs(source, contents, target, history)
+        write_project(source, contents, target, history, force)

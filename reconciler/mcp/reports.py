@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
@@ -14,8 +12,9 @@ from pydantic import Field
 from reconciler.engine import PlanOptions
 from reconciler.lint import UnknownRuleError
 from reconciler.lint import lint as lint_project
-from reconciler.workflows import context_specs, read_registry, write_specs
+from reconciler.workflows import context_specs, read_registry
 from reconciler.workflows.drift import DriftReport
+from reconciler.workflows.export import export_files
 
 from .auth import READ, Access
 from .models import DriftResult, ExportedFile, ExportResult, LintResult
@@ -84,15 +83,11 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         project = state.load()
         async with registry_client(project, registry) as client:
             contents = await read_registry(client, registry, tuple(contexts or ()))
-        with tempfile.TemporaryDirectory(prefix="reconcile-export-") as tmp:
-            root = Path(tmp)
-            specs = context_specs(contents, registry, root, history=history, keep_ids=history)
-            write_specs(specs, root)
-            files = [
-                ExportedFile(path=path.relative_to(root).as_posix(), content=path.read_text())
-                for path in sorted(root.rglob("*"))
-                if path.is_file()
-            ]
+        specs = context_specs(contents, registry, project.root, history=history, keep_ids=history)
+        files = [
+            ExportedFile(path=path, content=content)
+            for path, content in sorted(export_files(specs).items())
+        ]
         return ExportResult(
             registry=registry,
             subjects=contents.subject_count,

@@ -4,11 +4,15 @@
 and one native schema file per exported version (``schemas/<context>/...``);
 ``write_project_file`` adds the project file when the directory has none, so
 that ``reconcile plan`` on the result works at once and shows no changes.
+A file changed by hand since the last export is never overwritten silently
+(``edited_files``).
 ``bundle`` is the same content as one JSON document.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,9 @@ from .files import EXTENSIONS, FileNames, readable
 from .live import RegistryContents
 
 PROJECT_FILE = "reconcile.yaml"
+# What the last export into a directory wrote there (path -> SHA-256), so that
+# the next one tells a file it wrote from one edited since: local state.
+MANIFEST = Path(".reconcile") / "export.json"
 HEADER = "# Written by `reconcile export` from registry {registry}{context}.\n"
 
 
@@ -36,24 +43,22 @@ def _contract(doc: dict[str, Any], metadata: Any, rule_set: Any) -> None:
         doc["rule_set"] = dict(rule_set)
 
 
-class _SchemaWriter:
-    """Writes schema files of one context and returns their path relative to the spec."""
+class _SchemaFiles:
+    """Names and renders the schema files of one context; paths relative to the spec."""
 
-    def __init__(self, root: Path, context: str) -> None:
+    def __init__(self, context: str, files: dict[str, str]) -> None:
         self.folder = Path("schemas") / spec_stem(context)
-        self.root = root
         self.names = FileNames()
+        self.files = files
 
     def write(self, subject: str, schema_type: str, text: str, version: int | None) -> str:
         stem = subject if version is None else f"{subject}.v{version}"
         name = self.names.claim(stem, EXTENSIONS.get(schema_type, ".txt"))
-        path = self.root / self.folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(readable(schema_type, text), encoding="utf-8")
+        self.files[(self.folder / name).as_posix()] = readable(schema_type, text)
         return (Path("..") / self.folder / name).as_posix()
 
 
-def _version_doc(writer: _SchemaWriter, subject: SubjectSpec, v: VersionSpec) -> dict[str, Any]:
+def _version_doc(writer: _SchemaFiles, subject: SubjectSpec, v: VersionSpec) -> dict[str, Any]:
     doc: dict[str, Any] = {"version": v.version}
     if v.type is not None:
         doc["type"] = v.type
@@ -66,7 +71,7 @@ def _version_doc(writer: _SchemaWriter, subject: SubjectSpec, v: VersionSpec) ->
     return doc
 
 
-def _subject_doc(writer: _SchemaWriter, subject: SubjectSpec) -> dict[str, Any]:
+def _subject_doc(writer: _SchemaFiles, subject: SubjectSpec) -> dict[str, Any]:
     doc: dict[str, Any] = {"type": subject.type}
     if subject.versions is not None:
         doc["versions"] = [_version_doc(writer, subject, v) for v in subject.versions]
@@ -82,9 +87,9 @@ def _subject_doc(writer: _SchemaWriter, subject: SubjectSpec) -> dict[str, Any]:
     return doc
 
 
-def spec_document(spec: ContextSpec, root: Path) -> dict[str, Any]:
-    """The YAML document of one spec file; writes its schema files under ``root``."""
-    writer = _SchemaWriter(root, spec.context)
+def spec_document(spec: ContextSpec, files: dict[str, str]) -> dict[str, Any]:
+    """The YAML document of one spec file; its schema files are added to ``files``."""
+    writer = _SchemaFiles(spec.context, files)
     doc: dict[str, Any] = {"registry": spec.registries[0], "context": spec.context}
     if spec.compatibility:
         doc["compatibility"] = spec.compatibility
@@ -98,18 +103,88 @@ def dump_yaml(doc: Any) -> str:
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_specs(specs: tuple[ContextSpec, ...], root: Path) -> list[Path]:
-    """Write every spec and its schema files; return the spec files written."""
-    written = []
+def spec_file(spec: ContextSpec) -> str:
+    """Where a context's spec is written, relative to the project root."""
+    return f"specs/{spec_stem(spec.context)}.yaml"
+
+
+def export_files(specs: tuple[ContextSpec, ...]) -> dict[str, str]:
+    """Every file an export writes, by path relative to the project root: for each
+    context its spec file, then its schema files. Writes nothing."""
+    files: dict[str, str] = {}
     for spec in specs:
-        doc = spec_document(spec, root)
+        schemas: dict[str, str] = {}
+        doc = spec_document(spec, schemas)
         where = "" if spec.context == "." else f", context {spec.context}"
         header = HEADER.format(registry=spec.registries[0], context=where)
-        path = root / "specs" / f"{spec_stem(spec.context)}.yaml"
+        files[spec_file(spec)] = header + dump_yaml(doc)
+        files.update(schemas)
+    return files
+
+
+class EditedFilesError(Exception):
+    """Files an export would overwrite that hold what no export wrote there."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        super().__init__(", ".join(str(p) for p in paths))
+        self.paths = paths
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _manifest(root: Path) -> dict[str, str]:
+    try:
+        recorded = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def edited_files(root: Path, files: dict[str, str]) -> list[Path]:
+    """The files among ``files`` that exist under ``root`` and were changed by hand.
+
+    A file counts as changed unless it already holds what this export writes,
+    or exactly what the last export into ``root`` wrote there (its SHA-256 in
+    ``.reconcile/export.json``). A file no export recorded, such as one written
+    by hand or in another clone, counts as changed when it differs.
+    """
+    recorded = _manifest(root)
+    edited = []
+    for relative, text in files.items():
+        path = root / relative
+        try:
+            current = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            edited.append(path)  # a directory, say: never replaced
+            continue
+        if current != text.encode("utf-8") and recorded.get(relative) != _digest(current):
+            edited.append(path)
+    return edited
+
+
+def write_specs(specs: tuple[ContextSpec, ...], root: Path, *, force: bool = False) -> list[Path]:
+    """Write every spec and its schema files; return the spec files written.
+
+    Unless ``force``, raise ``EditedFilesError`` before writing anything when
+    an existing file was changed since the last export (``edited_files``).
+    What was written is recorded for the next export's check.
+    """
+    files = export_files(specs)
+    if not force and (edited := edited_files(root, files)):
+        raise EditedFilesError(edited)
+    for relative, text in files.items():
+        path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(header + dump_yaml(doc), encoding="utf-8")
-        written.append(path)
-    return written
+        path.write_bytes(text.encode("utf-8"))
+    recorded = _manifest(root)
+    recorded.update({relative: _digest(text.encode("utf-8")) for relative, text in files.items()})
+    (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
+    (root / MANIFEST).write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+    return [root / spec_file(spec) for spec in specs]
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:

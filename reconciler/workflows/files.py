@@ -1,9 +1,10 @@
-"""Schema files: extensions, safe file names, readable content."""
+"""Files a workflow writes: schema extensions, safe names, readable content, .gitignore."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 EXTENSIONS = {"AVRO": ".avsc", "JSON": ".json", "PROTOBUF": ".proto"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -33,3 +34,30 @@ class FileNames:
             name = f"{safe}-{n}{suffix}"
         self._used.add(name.lower())
         return name
+
+
+LOCAL_STATE = ".reconcile/"
+_IGNORES_LOCAL_STATE = {".reconcile", ".reconcile/", "/.reconcile", "/.reconcile/"}
+
+
+def ignore_local_state(root: Path) -> Path | None:
+    """Make ``root/.gitignore`` ignore ``.reconcile/``; return the file when it changed.
+
+    ``.reconcile/`` holds what a run leaves on one machine (the apply journal,
+    the lock, the embedded registry's database): committing it with ``git add
+    -A`` would put another machine's state in review. An existing ``.gitignore``
+    gets the line appended, never rewritten.
+    """
+    path = root / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if any(line.strip() in _IGNORES_LOCAL_STATE for line in text.splitlines()):
+        return None
+    if text and not text.endswith("\n"):
+        text += "\n"
+    root.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        text + "# reconcile's local state: apply journal, lock, embedded registry\n"
+        f"{LOCAL_STATE}\n",
+        encoding="utf-8",
+    )
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -224,3 +225,104 @@ def test_a_history_that_changed_schema_type_round_trips_and_migrates(
         for n in (1, 2)
     ]
     assert types == ["JSON", "AVRO"]
+
+
+def _register(url: str, subject: str, fields: int) -> None:
+    schema = {"type": "record", "name": "R", "fields": []}
+    schema["fields"] = [{"name": f"f{i}", "type": "int", "default": 0} for i in range(fields)]
+    response = httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": json.dumps(schema)})
+    response.raise_for_status()
+
+
+def test_reexport_refuses_to_overwrite_files_edited_by_hand(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    _register(url, "b-value", 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    spec, schema = out / "specs/default.yaml", out / "schemas/default/a-value.avsc"
+    untouched = out / "schemas/default/b-value.avsc"
+    spec.write_text(spec.read_text() + "    compatibility: FULL\n")
+    schema.write_text(schema.read_text().replace('"f0"', '"renamed"'))
+    edited = {p: p.read_text() for p in (spec, schema)}
+
+    refused = cli("export", "--url", url, "--out", out)
+    assert refused.exit_code == 1, output(refused)
+    assert f"changed since the last export: {spec}" in refused.stderr
+    assert f"changed since the last export: {schema}" in refused.stderr
+    assert str(untouched) not in refused.stderr
+    assert "2 file(s) changed since the last export" in refused.stderr
+    assert "--force" in refused.stderr
+    assert {p: p.read_text() for p in edited} == edited  # nothing was written
+
+    forced = cli("export", "--url", url, "--out", out, "--force")
+    assert forced.exit_code == 0, output(forced)
+    assert "renamed" not in schema.read_text()
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+def test_reexport_after_the_registry_changed_refreshes_untouched_files(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    _register(url, "a-value", 2)
+    _register(url, "c-value", 1)
+    again = cli("export", "--url", url, "--out", out)
+    assert again.exit_code == 0, output(again)
+    assert '"f1"' in (out / "schemas/default/a-value.avsc").read_text()
+    assert "c-value" in (out / "specs/default.yaml").read_text()
+    # ... and remembers what it wrote this time: a third export is as free.
+    _register(url, "a-value", 3)
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+
+
+def test_export_over_files_no_export_recorded_refuses_those_that_differ(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """In a fresh clone (no .reconcile/, which git ignores) only identical files are known."""
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    _register(url, "b-value", 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    (out / ".reconcile" / "export.json").unlink()
+    assert cli("export", "--url", url, "--out", out).exit_code == 0  # identical: nothing lost
+    (out / ".reconcile" / "export.json").unlink()
+    _register(url, "a-value", 2)
+    refused = cli("export", "--url", url, "--out", out)
+    assert refused.exit_code == 1
+    assert "1 file(s) changed since the last export" in refused.stderr
+    assert "a-value.avsc" in refused.stderr
+
+
+def test_an_exported_project_keeps_local_state_out_of_git(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    out = tmp_path / "exported"
+    exported = cli("export", "--url", url, "--out", out)
+    assert exported.exit_code == 0, output(exported)
+    assert f"wrote {out / '.gitignore'}" in exported.stdout
+    journal = out / ".reconcile" / "journal" / "20261205T000000Z-1.jsonl"
+    journal.parent.mkdir(parents=True)
+    journal.write_text("{}\n")
+    subprocess.run(["git", "init", "-q", out], check=True)
+    subprocess.run(["git", "-C", out, "add", "-A"], check=True)
+    staged = subprocess.run(
+        ["git", "-C", out, "diff", "--cached", "--name-only"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert sorted(staged) == [
+        ".gitignore",
+        "reconcile.yaml",
+        "schemas/default/a-value.avsc",
+        "specs/default.yaml",
+    ]
