@@ -12,6 +12,7 @@ from .apply_cmd import apply
 from .compat_cmd import compat
 from .drift_cmd import drift
 from .export_cmd import export
+from .init_cmd import init
 from .lint_cmd import lint_command
 from .mcp_cmd import mcp
 from .migrate_cmd import migrate
@@ -53,6 +54,7 @@ def main() -> None:
     """GitOps for Kafka schema registries: validate, plan and apply YAML specs."""
 
 
+main.add_command(init)
 main.add_command(validate)
 main.add_command(lint_command)
 main.add_command(plan)
