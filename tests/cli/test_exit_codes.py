@@ -55,7 +55,8 @@ def test_every_command_is_covered() -> None:
             for p in main.commands[c[0]].params
         )
     }
-    assert with_directory == set(PROJECT_COMMANDS)
+    # init creates its directory: a missing one is what it expects (tests/cli/test_init.py).
+    assert with_directory - {"init"} == set(PROJECT_COMMANDS)
 
 
 @pytest.mark.parametrize("command", [(), *COMMANDS], ids=lambda c: " ".join(c) or "reconcile")
