@@ -40,6 +40,18 @@ async def read(source: Source, contexts: tuple[str, ...]) -> tuple[RegistryConte
         return contents, client.requests_made
 
 
+def read_reporting(source: Source, contexts: tuple[str, ...]) -> RegistryContents:
+    """Read the registry, then say on stderr how much was read and with how many requests."""
+    contents, requests = run(read(source, contexts))
+    versions = sum(1 for _ in contents.versions())
+    console(stderr=True).print(
+        f"Read {contents.subject_count} subjects, {versions} versions in "
+        f"{len(contents.contexts)} context(s) from {source.name} ({requests} requests).",
+        markup=False,
+    )
+    return contents
+
+
 def _check_target_project(out: Path, name: str, contexts: list[str]) -> None:
     """Refuse, before writing, a directory whose project could not take the export."""
     path = out / PROJECT_FILE
@@ -148,13 +160,7 @@ def export(
     since the last export is not overwritten without --force.
     """
     source = resolve_source(directory, registry, url)
-    contents, requests = run(read(source, contexts))
-    versions = sum(1 for _ in contents.versions())
-    console(stderr=True).print(
-        f"Read {contents.subject_count} subjects, {versions} versions in "
-        f"{len(contents.contexts)} context(s) from {source.name} ({requests} requests).",
-        markup=False,
-    )
+    contents = read_reporting(source, contexts)
     target = Path(out or directory)
     if fmt == "bundle":
         path = target if target.suffix == ".json" else target / "bundle.json"

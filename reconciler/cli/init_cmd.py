@@ -10,8 +10,8 @@ from reconciler.workflows.export import PROJECT_FILE, dump_yaml
 from reconciler.workflows.files import ignore_local_state
 from reconciler.workflows.source import is_url, without_userinfo
 
-from ._common import console, fail, run
-from .export_cmd import read, resolve_source, write_project
+from ._common import console, fail
+from .export_cmd import read_reporting, resolve_source, write_project
 
 EMBEDDED_REGISTRY = """\
 # No `registries:` section: reconcile uses the embedded local registry, a SQLite
@@ -148,17 +148,22 @@ def init(
     """
     root = Path(directory)
     if url and source:
-        fail("--url and --from-registry both name the registry; give one")
-    for given in (url, source if source and "://" in source else None):
-        if given is not None and not is_url(given):
-            fail(f"{given} is not a registry URL (http://, https:// or local:PATH)")
+        raise click.UsageError("--url and --from-registry both name the registry; give one")
+    if history and not source:
+        raise click.UsageError("--history goes with --from-registry")
+    for option, given in (("--url", url), ("--from-registry", source)):
+        if given and (option == "--url" or "://" in given) and not is_url(given):
+            raise click.BadParameter(
+                f"{given} is not a registry URL (http://, https:// or local:PATH)",
+                param_hint=option,
+            )
     if source is not None:
         _refuse_existing(root, [PROJECT_FILE])
         if is_url(source):
             registry = resolve_source(".", name, source)
         else:
             registry = resolve_source(".", source, None)
-        contents, _ = run(read(registry, ()))
+        contents = read_reporting(registry, ())
         write_project(registry, contents, root, history, force=False)
     else:
         clean = None if url is None else without_userinfo(url)

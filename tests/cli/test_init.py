@@ -140,3 +140,20 @@ def test_init_from_a_registry_of_the_project_here(tmp_path: Path, served: str) -
     refused = reconcile("init", "--from-registry", "prod", cwd=tmp_path)
     assert refused.returncode == 1
     assert "reconcile.yaml already exists" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--url", "sr.example.com"],
+        ["--from-registry", "ftp://sr.example.com"],
+        ["--url", "http://a", "--from-registry", "http://b"],
+        ["--history"],
+    ],
+    ids=["bad-url", "bad-source-url", "two-registries", "history-alone"],
+)
+def test_init_usage_errors_write_nothing(tmp_path: Path, args: list[str]) -> None:
+    with chdir(tmp_path):
+        result = CliRunner().invoke(main, ["init", "p", *args], catch_exceptions=False)
+    assert result.exit_code == 64, result.output  # EX_USAGE, docs/cli.md
+    assert not (tmp_path / "p").exists()
