@@ -1,0 +1,72 @@
+"""Shell completion (docs/getting-started.md): the scripts click generates, and the
+answers the installed ``reconcile`` gives to the requests those scripts make."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+RECONCILE = shutil.which("reconcile", path=str(BIN))
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def complete(instruction: str, words: str, cword: str) -> str:
+    """What ``reconcile`` prints for ``_RECONCILE_COMPLETE=instruction``."""
+    assert RECONCILE is not None, "the reconcile console script is installed with the package"
+    result = subprocess.run(
+        [RECONCILE],
+        env={**ENV, "_RECONCILE_COMPLETE": instruction, "COMP_WORDS": words, "COMP_CWORD": cword},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("shell", "marker"),
+    [
+        ("bash", "complete -o nosort -F _reconcile_completion reconcile"),
+        ("zsh", "#compdef reconcile"),
+        ("fish", "complete --no-files --command reconcile"),
+    ],
+)
+def test_each_shell_gets_a_completion_script(shell: str, marker: str) -> None:
+    assert marker in complete(f"{shell}_source", "", "")
+
+
+def test_the_bash_script_completes_commands_options_and_choices() -> None:
+    """The generated function itself, run by bash as a completion would run it."""
+    script = complete("bash_source", "", "")
+
+    def completions(*words: str) -> list[str]:
+        line = " ".join(f"'{w}'" for w in words)
+        probe = (
+            f"{script}\nCOMP_WORDS=({line}); COMP_CWORD={len(words) - 1}\n"
+            '_reconcile_completion reconcile; printf "%s\\n" "${COMPREPLY[@]}"\n'
+        )
+        result = subprocess.run(
+            ["bash", "-c", probe], env=ENV, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert completions("reconcile", "pl") == ["plan"]
+    assert completions("reconcile", "plan", "--detailed-e") == ["--detailed-exitcode"]
+    assert completions("reconcile", "plan", "--output", "") == ["text", "markdown", "json"]
+    assert completions("reconcile", "init", "--from") == ["--from-registry"]
+
+
+def test_zsh_and_fish_requests_are_answered_with_descriptions() -> None:
+    zsh = complete("zsh_complete", "reconcile pl", "1").splitlines()
+    assert zsh[:2] == ["plain", "plan"]
+    assert zsh[2].startswith("Show what apply would change")
+    fish = complete("fish_complete", "reconcile export --hi", "--hi")
+    assert fish.startswith("plain,--history\t")
