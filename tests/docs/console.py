@@ -13,7 +13,9 @@ A page is read top to bottom as steps run in one directory:
   writes its content to PATH, as a reader following the page would (a
   fence of four backticks holds output that has fences of three);
 - ``<!-- file: PATH`` ... ``-->`` does the same without showing the file: a
-  page's premise (the project an example starts from) kept out of its text.
+  page's premise (the project an example starts from) kept out of its text;
+  ``<!-- console`` ... ``-->`` likewise runs commands the page does not show
+  (a git repository an example needs).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^`]*)$")
 HIDDEN_FILE = re.compile(r"^<!-- file: (?P<path>\S+)\s*$")
+HIDDEN_CONSOLE = re.compile(r"^<!-- console\s*$")
 EXIT = re.compile(r"#\s*exit\s+(?P<code>\d+)\b")
 
 
@@ -83,16 +86,19 @@ def steps(page: str) -> list[Step]:
     while index < len(lines):
         fence = FENCE.match(lines[index])
         hidden = HIDDEN_FILE.match(lines[index])
-        if fence is None and hidden is None:
+        setup = HIDDEN_CONSOLE.match(lines[index])
+        if fence is None and hidden is None and setup is None:
             index += 1
             continue
         start = index + 1
         end = start
-        closing = "-->" if hidden else fence["fence"] if fence else ""
+        closing = fence["fence"] if fence else "-->"
         while end < len(lines) and lines[end].strip() != closing:
             end += 1
         body = lines[start:end]
-        if hidden:
+        if setup:
+            found.extend(_commands(start + 1, body))
+        elif hidden:
             found.append(File(start, hidden["path"], "\n".join(body) + "\n"))
         else:
             assert fence is not None

@@ -10,6 +10,9 @@ Some prose.
 <!-- file: reconcile.yaml
 version: 1
 -->
+<!-- console
+$ git init -q
+-->
 
 ```yaml file=specs/a.yaml
 subjects: {}
@@ -37,15 +40,16 @@ $ reconcile apply \\
 def test_a_page_reads_as_files_and_commands_in_order() -> None:
     assert steps(PAGE) == [
         File(3, "reconcile.yaml", "version: 1\n"),
-        File(7, "specs/a.yaml", "subjects: {}\n"),
-        Command(16, "reconcile validate", "OK: ...", 0),
+        Command(7, "git init -q", None, 0),
+        File(10, "specs/a.yaml", "subjects: {}\n"),
+        Command(19, "reconcile validate", "OK: ...", 0),
         Command(
-            18,
+            21,
             "reconcile plan --detailed-exitcode   # exit 2: changes",
             "Plan: 1 to register\n```diff\n+ x\n```",
             2,
         ),
-        Command(24, "reconcile apply  --auto-approve", None, 0),
+        Command(27, "reconcile apply  --auto-approve", None, 0),
     ]
 
 
