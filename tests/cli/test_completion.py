@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+
+from reconciler.cli import main
 
 BIN = Path(sys.executable).parent
 RECONCILE = shutil.which("reconcile", path=str(BIN))
@@ -60,7 +63,10 @@ def test_the_bash_script_completes_commands_options_and_choices() -> None:
 
     assert completions("reconcile", "pl") == ["plan"]
     assert completions("reconcile", "plan", "--detailed-e") == ["--detailed-exitcode"]
-    assert completions("reconcile", "plan", "--output", "") == ["text", "markdown", "json"]
+    output = next(p for p in main.commands["plan"].params if p.name == "output")
+    assert isinstance(output.type, click.Choice)
+    assert completions("reconcile", "plan", "--output", "") == list(output.type.choices)
+    assert {"text", "markdown", "json"} <= set(output.type.choices)
     assert completions("reconcile", "init", "--from") == ["--from-registry"]
 
 
