@@ -392,22 +392,21 @@ class RegistryDiff:
 
         Set at subject level before the registrations and restored after them
         (to the spec's mode, the subject's own, or the inherited one), like
-        IMPORT. A READONLY_OVERRIDE inherited from the context or the global
-        level cannot be lifted for one subject: that is a plan error.
+        IMPORT. A global READONLY_OVERRIDE cannot be lifted for one subject:
+        that is a plan error.
         """
         if subject in self.importing:
             return True
         ctx = self.live.contexts[context]
         own = self.subject_setting(ctx, "mode", subject)
         global_mode, _ = self._global_mode(desired=True)
-        # A registry answers a subject's mode with a global READONLY_OVERRIDE too, so
-        # ``own`` cannot tell whether the override is the subject's: the global one wins.
-        if global_mode == "READONLY_OVERRIDE" or (mode == "READONLY_OVERRIDE" and own != mode):
+        # A global READONLY_OVERRIDE overrides a subject's own mode (see modes.py); a
+        # context's is a READONLY like any other, which the subject's own mode lifts.
+        if global_mode == "READONLY_OVERRIDE":
             self.error(
                 subject,
-                "the context or global mode READONLY_OVERRIDE refuses "
-                "registrations and cannot be lifted for one subject; change that mode "
-                "in the spec first",
+                "the global mode READONLY_OVERRIDE refuses registrations and cannot be "
+                "lifted for one subject; change that mode in the spec first",
                 source,
             )
             return False
@@ -552,8 +551,9 @@ class RegistryDiff:
                 later = placements == {"post"}
             (post if later else pre).append(action)
         rank = {Scope.GLOBAL: 0, Scope.CONTEXT: 1, Scope.SUBJECT: 2}
-        pre.sort(key=lambda a: rank[a.scope])
-        post.sort(key=lambda a: -rank[a.scope])
+        # A level's mode opens before its compatibility changes, and closes after them.
+        pre.sort(key=lambda a: (rank[a.scope], a.kind is Kind.SET_COMPATIBILITY))
+        post.sort(key=lambda a: (-rank[a.scope], a.kind is not Kind.SET_COMPATIBILITY))
         return (
             pre + self.import_setup + self.registrations + self.import_restore + post + self.deletes
         )

@@ -14,6 +14,7 @@ from .contexts import context_of, normalize_context, qualify
 from .deletes import plan_deletes
 from .diff import RegistryDiff
 from .journal import Interrupted
+from .modes import guard_modes
 from .plan import DELETES, Action, Plan, Problem, RegistryState
 from .registrations import plan_registrations
 from .schemas import SchemaCache
@@ -116,7 +117,7 @@ async def _plan_one(
         managed.setdefault(context_of(subject), set()).add((subject, "mode"))
     live = await snapshot(client, name, managed, _needs_deleted_listing(specs))
 
-    def run_diff() -> RegistryDiff:
+    def run_diff() -> tuple[RegistryDiff, list[Action]]:
         diff = RegistryDiff(
             config,
             specs,
@@ -129,9 +130,9 @@ async def _plan_one(
         plan_registrations(diff)
         diff.plan_recovery()
         plan_deletes(diff)
-        return diff
+        return diff, guard_modes(diff, diff.ordered())
 
-    diff = run_diff()
+    diff, actions = run_diff()
     if diff.unread:
         # Settings the diff needed and the snapshot had not read: read, diff again.
         unread: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -140,8 +141,7 @@ async def _plan_one(
         await asyncio.gather(
             *(read_subject_settings(client, live.contexts[c], s) for c, s in unread.items())
         )
-        diff = run_diff()
-    actions = diff.ordered()
+        diff, actions = run_diff()
     problems = diff.problems
     if config.readonly and actions:
         problems.append(

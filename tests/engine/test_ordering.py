@@ -136,8 +136,8 @@ def test_a_global_readonly_override_cannot_be_lifted_for_one_subject(ws: Workspa
     _spec(ws, V2, "NONE")
     plan = ws.plan()
     assert [e.message for e in plan.errors] == [
-        "the context or global mode READONLY_OVERRIDE refuses registrations and cannot be "
-        "lifted for one subject; change that mode in the spec first"
+        "the global mode READONLY_OVERRIDE refuses registrations and cannot be lifted for "
+        "one subject; change that mode in the spec first"
     ]
 
 

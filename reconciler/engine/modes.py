@@ -1,0 +1,213 @@
+"""What each mode refuses, and the temporary switches around the actions it would refuse.
+
+Confluent refuses (42205) with the mode in force at the level an action
+touches (``isReadOnlyMode`` in ``deleteSubject``, ``deleteSchemaVersion``,
+``updateConfig``, ``deleteSubjectConfig``):
+
+- READONLY and READONLY_OVERRIDE refuse registrations, soft and permanent
+  deletes of subjects and versions, and compatibility changes; IMPORT refuses
+  only registrations without an id (and READWRITE those with one); no mode
+  refuses a mode change;
+- the mode in force for a subject is its own, else its context's (the global
+  one in the default context), else READWRITE; for a context's config, the
+  context's own; for the global config, the global one;
+- before Confluent 8.2 (and on the local registry) a global
+  READONLY_OVERRIDE overrides every other mode, in every context: it is never
+  lifted for one subject.
+
+Registrations are guarded where they are planned (``RegistryDiff.use_import_mode``,
+``open_for_writes``). ``guard_modes`` walks the ordered actions with the modes
+as each action will meet them and wraps every subject-level delete or config
+change that its mode would refuse in a temporary subject-level READWRITE,
+restored right after (a ``restore`` action, run even after a failure). A
+context's or the global config change under its own read-only mode is not
+lifted (that would open every subject of the level to every writer): the plan
+fails before any write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .contexts import DEFAULT
+from .diff import DEFAULT_MODE, WRITE_BLOCKING_MODES, RegistryDiff
+from .plan import Action, Kind, Scope
+
+GUARDED = frozenset({Kind.SET_COMPATIBILITY, Kind.DELETE_SUBJECT, Kind.DELETE_VERSION})
+
+
+@dataclass
+class _Modes:
+    """The modes set at each level, as the actions run so far leave them."""
+
+    diff: RegistryDiff
+    global_mode: str | None
+    contexts: dict[str, str | None]
+    subjects: dict[str, str | None] = field(default_factory=dict)
+
+    def own(self, context: str, subject: str) -> str | None:
+        if subject not in self.subjects:
+            ctx = self.diff.live.contexts[context]
+            self.subjects[subject] = self.diff.subject_setting(ctx, "mode", subject)
+        return self.subjects[subject]
+
+    def run(self, action: Action) -> None:
+        """Follow a mode change (or a permanent delete, which drops the subject's mode)."""
+        if action.kind is Kind.DELETE_SUBJECT and action.permanent:
+            self.subjects[action.target] = None
+        elif action.kind in (Kind.SET_MODE, Kind.DELETE_MODE):
+            if action.scope is Scope.GLOBAL:
+                self.global_mode = action.after
+            elif action.scope is Scope.CONTEXT:
+                self.contexts[action.context] = action.after
+            else:
+                self.subjects[action.target] = action.after
+
+    def refusing(self, action: Action) -> tuple[str, str] | None:
+        """(mode, "global" | "context" | "subject") that refuses ``action`` now, or None."""
+        if self.global_mode == "READONLY_OVERRIDE":
+            return self.global_mode, "global"
+        if action.scope is Scope.GLOBAL:
+            found = [(self.global_mode, "global")]
+        elif action.scope is Scope.CONTEXT:
+            found = [(self.contexts.get(action.context), "context")]
+        else:
+            own = self.own(action.context, action.target)
+            parent = (
+                self.global_mode if action.context == DEFAULT else self.contexts.get(action.context)
+            )
+            found = [
+                (own, "subject"),
+                (parent, "global" if action.context == DEFAULT else "context"),
+            ]
+        for mode, level in found:
+            if mode is not None:
+                return (mode, level) if mode in WRITE_BLOCKING_MODES else None
+        return None  # READWRITE by default
+
+
+def _what(actions: list[Action]) -> str:
+    kinds = {a.kind for a in actions}
+    if kinds == {Kind.SET_COMPATIBILITY}:
+        return "its compatibility change"
+    if Kind.SET_COMPATIBILITY in kinds:
+        return "its deletes and compatibility change"
+    return "its deletes"
+
+
+def _empties(diff: RegistryDiff, group: list[Action]) -> bool:
+    """Whether ``group`` deletes the subject, or every live version it has."""
+    if any(a.kind is Kind.DELETE_SUBJECT for a in group):
+        return True
+    first = group[0]
+    live = diff.live.contexts[first.context].versions.get(first.target, [])
+    deleted = {a.version for a in group if a.kind is Kind.DELETE_VERSION}
+    return bool(deleted) and {v.version for v in live} <= deleted
+
+
+def _window(
+    diff: RegistryDiff,
+    group: list[Action],
+    why: str,
+    own: str | None,
+    restore_to: str | None,
+    what: str,
+) -> list[Action]:
+    """``group`` between a subject-level READWRITE and the restore of ``restore_to``."""
+    first = group[0]
+
+    def mode_action(
+        kind: Kind, reason: str, before: str | None, after: str | None, restore: bool = False
+    ) -> Action:
+        return Action(
+            kind,
+            diff.registry.name,
+            first.context,
+            Scope.SUBJECT,
+            first.target,
+            reason,
+            before,
+            after,
+            source=first.source,
+            restore=restore,
+        )
+
+    out = [mode_action(Kind.SET_MODE, f"temporary READWRITE: {why}", own, DEFAULT_MODE)]
+    for index, step in enumerate(group):
+        if index and group[index - 1].kind is Kind.DELETE_SUBJECT:
+            # The local registry drops a subject's mode with its soft delete.
+            reason = "temporary READWRITE again, for the permanent delete"
+            out.append(mode_action(Kind.SET_MODE, reason, None, DEFAULT_MODE))
+        out.append(step)
+    kind = Kind.DELETE_MODE if restore_to is None else Kind.SET_MODE
+    reason = f"back to {restore_to or 'the inherited mode'} after {what}"
+    out.append(mode_action(kind, reason, DEFAULT_MODE, restore_to, restore=True))
+    return out
+
+
+def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
+    """``actions`` with a temporary READWRITE around each subject action a mode would refuse."""
+    live = diff.live
+    modes = _Modes(
+        diff,
+        live.global_mode,
+        {name: ctx.mode for name, ctx in live.contexts.items() if name != DEFAULT},
+    )
+    out: list[Action] = []
+    i = 0
+    while i < len(actions):
+        action = actions[i]
+        refused = modes.refusing(action) if action.kind in GUARDED else None
+        if refused is None:
+            modes.run(action)
+            out.append(action)
+            i += 1
+            continue
+        mode, level = refused
+        if action.scope is not Scope.SUBJECT:
+            diff.error(
+                action.target,
+                f"the {level} mode {mode} refuses this compatibility change and the spec "
+                "keeps it; set the mode to READWRITE in the spec for one apply, then back",
+                action.source,
+            )
+            out.append(action)
+            i += 1
+            continue
+        # The actions on this subject that run together share one temporary mode.
+        end = i + 1
+        while (
+            end < len(actions)
+            and actions[end].target == action.target
+            and actions[end].kind in GUARDED
+        ):
+            end += 1
+        group = actions[i:end]
+        what = _what(group)
+        if level == "global" and mode == "READONLY_OVERRIDE":
+            diff.error(
+                action.target,
+                f"the global mode READONLY_OVERRIDE refuses {what} and cannot be lifted "
+                "for one subject; change that mode in the spec first",
+                action.source,
+            )
+            out += group
+            i = end
+            continue
+        own = modes.own(action.context, action.target)
+        # Restored to the subject's own mode, or by removing the one set for the window;
+        # but a registry may drop a subject's mode with its last version (Confluent on a
+        # permanent delete, the local registry on a soft one), and removing a mode that
+        # is gone fails: where the group deletes the subject, the mode it had is set.
+        restore_to = mode if own is None and _empties(diff, group) else own
+        out += _window(diff, group, f"{mode} refuses {what}", own, restore_to, what)
+        diff.warning(
+            action.target,
+            f"the subject is {mode}: it is switched to READWRITE for {what} and back after",
+            action.source,
+        )
+        for done in group:
+            modes.run(done)
+        modes.subjects[action.target] = restore_to
+        i = end
+    return out
