@@ -62,6 +62,8 @@ def mcp(
     """Serve the project in DIRECTORY over MCP: tools to inspect registries, validate,
     plan and (after the user confirms) apply; see docs/mcp.md."""
     from reconciler.mcp import build_server
+    from reconciler.mcp.server import http_app
+    from reconciler.service import configure_logging, run_app
 
     if not directory.is_dir():  # an error (exit 1), not a usage error: see docs/cli.md
         fail(f"{directory}: project directory not found")
@@ -78,6 +80,7 @@ def mcp(
                 f"(OAuth 2.1 bearer tokens), or bind to {LOOPBACK} with --no-auth"
             )
         server = build_server(directory)
+        verifier = None
     else:
         if no_auth:
             fail("--no-auth and --issuer exclude each other")
@@ -92,4 +95,5 @@ def mcp(
         server = build_server(
             directory, verifier=verifier, resource_url=resource_url, enforce_scopes=True
         )
-    server.run("streamable-http", host=host, port=port)
+    configure_logging()  # after the SDK's own set-up: JSON lines unless stderr is a TTY
+    run_app(http_app(server, directory, host, verifier), host, port)

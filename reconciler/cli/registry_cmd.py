@@ -28,12 +28,32 @@ def registry() -> None:
     help="Append one JSON line per request (method, path, query, status).",
 )
 def serve(host: str, port: int, data: Path, request_log: Path | None) -> None:
-    """Serve the local registry until SIGINT/SIGTERM."""
+    """Serve the local registry until SIGINT/SIGTERM, with /healthz, /readyz and /metrics
+    (docs/operations.md)."""
     # Here, not at the top: every other command would pay for importing uvicorn.
     from reconciler.localregistry import serve as serve_registry
+    from reconciler.localregistry._server import counts, route_label
+    from reconciler.service import ServiceApp, add_gauges, configure_logging
+
+    configure_logging()
+
+    async def store_readable() -> str | None:
+        counts(data)  # raises (logged by the probe) when the file cannot be read
+        return None
+
+    add_gauges(
+        "reconciler_localregistry", lambda: counts(data), "Live items in the local registry"
+    )
 
     def ready(url: str) -> None:
         click.echo(f"local registry listening on {url} (data: {data})")
         click.get_text_stream("stdout").flush()
 
-    serve_registry(data, host=host, port=port, request_log=request_log, on_ready=ready)
+    serve_registry(
+        data,
+        host=host,
+        port=port,
+        request_log=request_log,
+        on_ready=ready,
+        wrap=lambda app: ServiceApp(app, checks={"store": store_readable}, route_of=route_label),
+    )

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
+from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
-from ._app import create_app
+from . import _errors as errors
+from ._app import _PATTERNS, _Dispatcher, _match, _split, create_app
+from ._contexts import rewrite_context_path
+
+Wrap = Callable[[ASGIApp], ASGIApp]
 
 
 class _Server(uvicorn.Server):
@@ -32,14 +39,20 @@ def _server(
     port: int,
     request_log: str | os.PathLike[str] | None,
     on_ready: Callable[[str], None] | None = None,
+    wrap: Wrap | None = None,
 ) -> _Server:
     if port == 0:
         port = _free_port(host)
+    app = create_app(db_path, request_log=request_log)
     config = uvicorn.Config(
-        create_app(db_path, request_log=request_log),
+        app if wrap is None else wrap(app),
         host=host,
         port=port,
         log_level="warning",
+        # uvicorn's loggers propagate to whatever the process configured (the CLI:
+        # reconciler.service.configure_logging); no access log, which would
+        # record query strings
+        log_config=None,
         access_log=False,
         lifespan="off",
         # no client addresses are used, so uvicorn's X-Forwarded-* middleware
@@ -62,12 +75,39 @@ def serve(
     port: int = 8081,
     request_log: str | os.PathLike[str] | None = None,
     on_ready: Callable[[str], None] | None = None,
+    wrap: Wrap | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM; ``on_ready(url)`` runs once the socket listens.
 
-    ``port=0`` picks a free port.
+    ``port=0`` picks a free port; ``wrap`` wraps the app (probes, metrics).
     """
-    _server(db_path, host, port, request_log, on_ready).run()
+    _server(db_path, host, port, request_log, on_ready, wrap).run()
+
+
+def route_label(method: str, path: str) -> str:
+    """The route pattern a request matches (``GET subjects/{subject}/versions``), for
+    metrics: never the subject itself. ``other`` when nothing matches."""
+    segments, _ = rewrite_context_path(_split(path), {})
+    try:
+        handler, _params = _Dispatcher.resolve(method, segments)
+    except errors.RegistryError:
+        return "other"
+    for route_method, parts, candidate in _PATTERNS.get(len(segments), []):
+        if candidate is handler and _match(parts, segments) is not None:
+            return f"{route_method} /{'/'.join(parts)}"
+    return "other"
+
+
+def counts(db_path: str | os.PathLike[str]) -> dict[str, int]:
+    """Live subjects, versions (not soft-deleted) and schemas of the store, read-only."""
+    uri = Path(db_path).resolve().as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+        subjects, versions = db.execute(
+            "SELECT COUNT(DISTINCT context || ':' || subject), COUNT(*) FROM versions "
+            "WHERE deleted = 0"
+        ).fetchone()
+        (schemas,) = db.execute("SELECT COUNT(*) FROM schemas").fetchone()
+    return {"subjects": subjects, "versions": versions, "schemas": schemas}
 
 
 @contextmanager

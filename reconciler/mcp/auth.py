@@ -90,6 +90,16 @@ class JwtVerifier:
         except (OSError, ValueError, jwt.PyJWTError) as exc:
             raise ValueError(f"--jwks {jwks}: not a usable JWKS file ({exc})") from None
 
+    async def keys_ready(self) -> str | None:
+        """None once the issuer's keys are loaded (a readiness check); else why not."""
+        if self._client is None:
+            return None  # read from the file at start
+        try:
+            await asyncio.to_thread(self._client.get_jwk_set)  # cached after the first fetch
+        except self._jwt.PyJWKClientError as exc:
+            return f"the issuer's keys cannot be fetched: {exc}"
+        return None
+
     def _key(self, token: str) -> jwt.PyJWK:
         if self._client is not None:
             return self._client.get_signing_key_from_jwt(token)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from pathlib import Path
+from typing import Any
 
 from mcp.server.auth.settings import AuthSettings
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import CallToolResult
+from starlette.types import ASGIApp
 
 from reconciler import __version__
+from reconciler.engine import open_clients
+from reconciler.service import METRICS, ServiceApp, log_context
 
-from .auth import Access, JwtVerifier
+from .auth import Access, JwtVerifier, principal
 from .planning import register_plan_tools
 from .prompts import register_prompts
 from .reports import register_report_tools
@@ -23,6 +31,74 @@ specs of the project this server serves; `plan` shows what apply would change
 (review it with the review_plan prompt), and `apply` runs a plan made before,
 after the user confirms. Nothing is written to a registry by any other tool.
 """
+
+READY_TIMEOUT = 5.0  # seconds for every registry to answer a readiness probe
+
+log = logging.getLogger("reconciler.mcp")
+
+
+def _registry_label(arguments: dict[str, Any]) -> str:
+    """The registry a tool call is about, as a metric label ('all' when not one)."""
+    one = arguments.get("registry")
+    if isinstance(one, str):
+        return one
+    many = arguments.get("registries")
+    if isinstance(many, list) and len(many) == 1 and isinstance(many[0], str):
+        return many[0]
+    return "all"
+
+
+def _who() -> str | None:
+    caller = principal()
+    if caller is None:
+        return None
+    client, _issuer, subject = caller
+    return subject or client
+
+
+class _InstrumentedServer(MCPServer):
+    """``MCPServer`` that times, counts and logs every tool call (reconciler/service)."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context | None = None
+    ) -> Any:
+        registry = _registry_label(arguments)
+        headers = context.headers if context is not None else None
+        request_id = headers.get("x-request-id") if headers else None
+        started = time.perf_counter()
+        result: Any = None
+        with log_context(request_id=request_id, principal=_who(), tool=name, registry=registry):
+            try:
+                result = await super().call_tool(name, arguments, context)
+                return result
+            finally:
+                elapsed = time.perf_counter() - started
+                done = isinstance(result, CallToolResult)  # else it asks the user first
+                failed = result is None or (done and bool(result.is_error))
+                outcome = "error" if failed else "ok" if done else "input_required"
+                METRICS.tool_calls.labels(name, registry, outcome).inc()
+                METRICS.tool_duration.labels(name, registry).observe(elapsed)
+                if failed:
+                    METRICS.tool_errors.labels(name, registry).inc()
+                if name == "apply" and (done or failed):
+                    _count_apply(None if failed else result)
+                log.info(
+                    "tool %s: %s",
+                    name,
+                    outcome,
+                    extra={"outcome": outcome, "duration_ms": round(elapsed * 1000, 2)},
+                )
+
+
+def _count_apply(result: CallToolResult | None) -> None:
+    """Applies by outcome (the tool's status; ``refused`` when it raised) and their steps."""
+    structured = result.structured_content if result is not None else None
+    if not structured:
+        METRICS.applies.labels("refused").inc()
+        return
+    METRICS.applies.labels(str(structured.get("status"))).inc()
+    for step in structured.get("steps") or ():
+        METRICS.apply_steps.labels("ok" if step.get("ok") else "failed").inc()
 
 
 def build_server(
@@ -47,7 +123,7 @@ def build_server(
             # are one way to set it; a fixed --audience is another).
             validate_token_resource=False,
         )
-    server: MCPServer = MCPServer(
+    server: MCPServer = _InstrumentedServer(
         "reconciler",
         version=__version__,
         instructions=INSTRUCTIONS,
@@ -62,3 +138,36 @@ def build_server(
     register_resources(server, state, access)
     register_prompts(server, state, access)
     return server
+
+
+def http_app(
+    server: MCPServer, project_dir: Path, host: str, verifier: JwtVerifier | None = None
+) -> ASGIApp:
+    """The streamable HTTP app with probes, metrics and request logs (reconciler/service).
+
+    Ready when every registry of the project answers (and, with auth, the
+    issuer's signing keys are loaded).
+    """
+    state = ServerState(project_dir.resolve())
+
+    async def registries_answer() -> str | None:
+        project = state.load()
+
+        async def ping_all() -> None:
+            async with open_clients(project, project.registries) as clients:
+                await asyncio.gather(*(client.ping() for client in clients.values()))
+
+        await asyncio.wait_for(ping_all(), READY_TIMEOUT)
+        return None
+
+    checks = {"registries": registries_answer}
+    if verifier is not None:
+        checks["issuer-keys"] = verifier.keys_ready
+    return ServiceApp(server.streamable_http_app(host=host), checks=checks, route_of=_route)
+
+
+def _route(method: str, path: str) -> str:
+    """A metric label for a request: the MCP endpoint, OAuth metadata, or ``other``."""
+    if path == "/mcp" or path.startswith("/.well-known/"):
+        return path
+    return "other"

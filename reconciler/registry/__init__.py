@@ -7,7 +7,7 @@ that name the registry and never contain credentials, and requests are
 retried only where repeating them is safe. See docs/registry-client.md.
 """
 
-from ._client import RegistryClient
+from ._client import RegistryClient, add_request_observer
 from ._errors import (
     AuthenticationError,
     AuthorizationError,
@@ -53,4 +53,5 @@ __all__ = [
     "SubjectVersion",
     "UnexpectedResponseError",
     "UnprocessableError",
+    "add_request_observer",
 ]

@@ -192,6 +192,16 @@ def _ssl_context(tls: TlsConfig | None, display: str) -> ssl.SSLContext:
     raise RegistryConfigurationError(display, None, None, reason)
 
 
+RequestObserver = Callable[[str, str, int | None, int], None]
+_observers: list[RequestObserver] = []
+
+
+def add_request_observer(observer: RequestObserver) -> None:
+    """Call ``observer(registry, method, status, attempt)`` after every HTTP attempt
+    (status None: no response). For metrics (reconciler/service); it must not raise."""
+    _observers.append(observer)
+
+
 class RegistryClient:
     """Async client for one Confluent-compatible schema registry.
 
@@ -406,6 +416,9 @@ class RegistryClient:
                 except (httpx.TransportError, OSError) as exc:
                     failure = classify_transport_error(exc, self._timeout)
             last_attempt = attempt > self._max_retries
+            for observe in _observers:
+                status = None if response is None else response.status_code
+                observe(self.name or self.url, method, status, attempt)
 
             if response is None:
                 logger.debug("%s %s -> %s (attempt %d)", method, path, failure.reason, attempt)

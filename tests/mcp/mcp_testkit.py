@@ -142,30 +142,35 @@ def serve_http(tmp: Path) -> Iterator[HttpServer]:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     jwks = tmp / "jwks.json"
     jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "test", "use": "sig", "alg": "RS256"}]}))
+    options = ["--issuer", ISSUER, "--jwks", str(jwks), "--audience", AUDIENCE]
+    with run_http(project, tmp / "server.log", *options) as base:
+        yield HttpServer(base + "/mcp", key, tmp / "server.log", project)
+
+
+@contextmanager
+def run_http(project: Project, log: Path, *options: str) -> Iterator[str]:
+    """``reconcile mcp --transport http`` on a free loopback port; yields its base URL once
+    /healthz answers. Its stdout and stderr (JSON log lines) go to ``log``."""
     port = free_port()
-    log = tmp / "server.log"
-    options = ["--transport", "http", "--port", str(port), "--issuer", ISSUER]
-    options += ["--jwks", str(jwks), "--audience", AUDIENCE]
+    command = server_command(project, "--transport", "http", "--port", str(port), *options)
     with log.open("w") as out:
         process = subprocess.Popen(
-            server_command(project, *options),
-            env=server_env(project),
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            command, env=server_env(project), stdout=out, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
-            httpx.get(base + "/.well-known/oauth-protected-resource/mcp", timeout=1)
+            httpx.get(base + "/healthz", timeout=1)
             break
         except httpx.HTTPError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
+                process.wait(timeout=10)
                 raise RuntimeError(f"the MCP server did not start: {log.read_text()}") from None
             time.sleep(0.1)
     try:
-        yield HttpServer(base + "/mcp", key, log, project)
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
