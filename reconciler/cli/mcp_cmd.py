@@ -48,6 +48,13 @@ LOOPBACK = "127.0.0.1"
     is_flag=True,
     help="HTTP without tokens: only on 127.0.0.1, where whoever reaches the port is trusted.",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="HTTP: stderr log level (JSON lines when stderr is not a TTY).",
+)
 def mcp(
     directory: Path,
     transport: str,
@@ -58,6 +65,7 @@ def mcp(
     audience: str | None,
     resource_url: str | None,
     no_auth: bool,
+    log_level: str,
 ) -> None:
     """Serve the project in DIRECTORY over MCP: tools to inspect registries, validate,
     plan and (after the user confirms) apply; see docs/mcp.md."""
@@ -95,5 +103,5 @@ def mcp(
         server = build_server(
             directory, verifier=verifier, resource_url=resource_url, enforce_scopes=True
         )
-    configure_logging()  # after the SDK's own set-up: JSON lines unless stderr is a TTY
+    configure_logging(log_level)  # after the SDK's own set-up: JSON lines unless stderr is a TTY
     run_app(http_app(server, directory, host, verifier), host, port)

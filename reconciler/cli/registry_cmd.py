@@ -27,7 +27,14 @@ def registry() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append one JSON line per request (method, path, query, status).",
 )
-def serve(host: str, port: int, data: Path, request_log: Path | None) -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="stderr log level; info logs every request (JSON lines when not a TTY).",
+)
+def serve(host: str, port: int, data: Path, request_log: Path | None, log_level: str) -> None:
     """Serve the local registry until SIGINT/SIGTERM, with /healthz, /readyz and /metrics
     (docs/operations.md)."""
     # Here, not at the top: every other command would pay for importing uvicorn.
@@ -35,7 +42,7 @@ def serve(host: str, port: int, data: Path, request_log: Path | None) -> None:
     from reconciler.localregistry._server import counts, route_label
     from reconciler.service import ServiceApp, add_gauges, configure_logging
 
-    configure_logging()
+    configure_logging(log_level)
 
     async def store_readable() -> str | None:
         counts(data)  # raises (logged by the probe) when the file cannot be read

@@ -39,7 +39,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     port = _free_port()
     log = tmp_path / "stderr.log"
     command = [sys.executable, "-m", "reconciler", "registry", "serve", "--port", str(port)]
-    command += ["--data", str(tmp_path / "registry.db")]
+    command += ["--data", str(tmp_path / "registry.db"), "--log-level", "info"]
     with log.open("w") as err:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://127.0.0.1:{port}"
