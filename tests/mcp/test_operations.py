@@ -142,3 +142,19 @@ def test_not_ready_until_the_issuer_keys_load(tmp_path: Path) -> None:
         ready = httpx.get(served + "/readyz", timeout=30)
         assert ready.status_code == 503
         assert ready.json() == {"status": "not ready", "failing": ["issuer-keys"]}
+
+
+async def test_a_registry_over_http_is_reached_from_the_server(tmp_path: Path) -> None:
+    """uvicorn runs the server on uvloop, whose transports are not asyncio.Transport
+    subclasses: the registry client's connections must still work there."""
+    from reconciler.localregistry import serve_in_thread
+
+    project = make_project(tmp_path / "project")
+    with serve_in_thread(tmp_path / "registry.db") as registry_url:
+        _write_project(project.root, registry_url)
+        with run_http(project, tmp_path / "server.log", "--no-auth") as served:
+            assert httpx.get(served + "/readyz", timeout=30).status_code == 200
+            client = HttpServer(served + "/mcp", None, tmp_path / "server.log", project)  # type: ignore[arg-type]
+            async with client.client("unused") as session:
+                listed = structured(await session.call_tool("list_subjects", {"registry": "dev"}))
+    assert listed["subjects"] == []
