@@ -20,25 +20,42 @@ LOOPBACK = "127.0.0.1"
     show_default=True,
     help="stdio for a local client that starts the server; http for streamable HTTP.",
 )
-@click.option("--host", default=LOOPBACK, show_default=True, help="HTTP: address to bind.")
-@click.option("--port", default=8000, show_default=True, type=int, help="HTTP: port to bind.")
+@click.option(
+    "--host",
+    default=LOOPBACK,
+    envvar="RECONCILE_HOST",
+    show_default=True,
+    help="HTTP: address to bind.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    envvar="RECONCILE_PORT",
+    show_default=True,
+    type=int,
+    help="HTTP: port to bind.",
+)
 @click.option(
     "--issuer",
+    envvar="RECONCILE_ISSUER",
     metavar="URL",
     help="HTTP: the OAuth authorization server whose JWT access tokens are accepted.",
 )
 @click.option(
     "--jwks",
+    envvar="RECONCILE_JWKS",
     metavar="FILE|URL",
     help="HTTP: the issuer's signing keys (JWKS), a file or an https URL.",
 )
 @click.option(
     "--audience",
+    envvar="RECONCILE_AUDIENCE",
     metavar="AUD",
     help="HTTP: the audience tokens must carry (default: --resource-url).",
 )
 @click.option(
     "--resource-url",
+    envvar="RECONCILE_RESOURCE_URL",
     metavar="URL",
     help="HTTP: this server's public URL, published as OAuth protected resource metadata "
     "(default: http://HOST:PORT/mcp).",
@@ -50,6 +67,7 @@ LOOPBACK = "127.0.0.1"
 )
 @click.option(
     "--log-level",
+    envvar="RECONCILE_LOG_LEVEL",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
     show_default=True,

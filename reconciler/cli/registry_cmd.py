@@ -13,8 +13,20 @@ def registry() -> None:
 
 
 @registry.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8081, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    envvar="RECONCILE_HOST",
+    show_default=True,
+    help="Interface to bind.",
+)
+@click.option(
+    "--port",
+    default=8081,
+    envvar="RECONCILE_PORT",
+    show_default=True,
+    type=click.IntRange(0, 65535),
+)
 @click.option(
     "--data",
     default=".reconcile/registry.db",
@@ -29,6 +41,7 @@ def registry() -> None:
 )
 @click.option(
     "--log-level",
+    envvar="RECONCILE_LOG_LEVEL",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="warning",
     show_default=True,
