@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from ._common import fail
 
 LOOPBACK = "127.0.0.1"
+LOOPBACK_HOSTS = frozenset({LOOPBACK, "::1", "localhost"})
+
+
+def _url_problem(option: str, value: str, host: str) -> str | None:
+    """Why ``value`` cannot be used for ``option`` (None if it can).
+
+    Keys and tokens' issuer are trusted from these URLs: over plain http anyone on
+    the path could serve their own keys, so http is for a server on loopback only.
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{option} {value!r}: not an http(s) URL"
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return (
+            f"{option} {value}: must be https when the server listens beyond loopback "
+            f"(--host {host}): over http anyone on the path could serve their own keys"
+        )
+    return None
 
 
 @click.command()
@@ -32,7 +51,7 @@ LOOPBACK = "127.0.0.1"
     default=8000,
     envvar="RECONCILE_PORT",
     show_default=True,
-    type=int,
+    type=click.IntRange(0, 65535),
     help="HTTP: port to bind.",
 )
 @click.option(
@@ -110,8 +129,20 @@ def mcp(
     else:
         if no_auth:
             fail("--no-auth and --issuer exclude each other")
+        problems = [
+            _url_problem("--issuer", issuer, host),
+            # this server's own URL: published, not trusted, so http is allowed
+            _url_problem("--resource-url", resource_url, LOOPBACK),
+        ]
         if not jwks:
-            fail("--issuer needs --jwks (a JWKS file or URL with the issuer's signing keys)")
+            problems.append("--issuer needs --jwks (a JWKS file or URL of the issuer's keys)")
+        elif jwks.startswith(("http://", "https://")):
+            problems.append(_url_problem("--jwks", jwks, host))
+        if audience is not None and not audience.strip():
+            problems.append("--audience: empty (default: the --resource-url)")
+        for problem in problems:
+            if problem:
+                fail(problem)
         from reconciler.mcp.auth import JwtVerifier
 
         try:
@@ -122,4 +153,4 @@ def mcp(
             directory, verifier=verifier, resource_url=resource_url, enforce_scopes=True
         )
     configure_logging(log_level)  # after the SDK's own set-up: JSON lines unless stderr is a TTY
-    run_app(http_app(server, directory, host, verifier), host, port)
+    run_app(http_app(server, directory, host, verifier, resource_url), host, port)

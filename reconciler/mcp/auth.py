@@ -18,18 +18,27 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import AccessToken, principal_components
+from mcp.server.auth.provider import AccessToken, TokenVerifier, principal_components
 from mcp.server.mcpserver.exceptions import ToolError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reconciler.engine.plan import DELETES, Kind, Plan
+from reconciler.engine.plan import Scope as Level
 
 if TYPE_CHECKING:
     import jwt
 
 READ = "read"  # list, get, check, validate, plan, drift, export, resources, prompts
 WRITE = "write"  # apply
-ADMIN = "admin"  # reserved: no tool needs it yet, and it implies nothing else
+ADMIN = "admin"  # apply, besides write, of a plan that deletes, pins ids or changes a
+# context's or the global mode; it implies nothing else
 SCOPES = (READ, WRITE, ADMIN)
+# The scope each tool needs (READ for any other); checked by the tool itself and,
+# earlier, by BearerGate, which answers 403 before the call reaches the tool.
+TOOL_SCOPES = {"apply": WRITE}
 
 # Asymmetric algorithms only: a shared-secret (HS*) or "none" token is never accepted.
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
@@ -41,7 +50,13 @@ class Access:
 
     enforced: bool
 
-    def require(self, scope: str, error: type[Exception] = ToolError) -> None:
+    def require_for(self, plan: Plan) -> None:
+        """Raise a ToolError if applying ``plan`` needs ``admin`` and the token lacks it."""
+        reasons = admin_reasons(plan) if self.enforced else []
+        if reasons:
+            self.require(ADMIN, because=f" ({'; '.join(dict.fromkeys(reasons))})")
+
+    def require(self, scope: str, error: type[Exception] = ToolError, because: str = "") -> None:
         """Raise ``error`` unless the caller's token grants ``scope`` (when enforced)."""
         if not self.enforced:
             return
@@ -49,9 +64,26 @@ class Access:
         granted = token.scopes if token is not None else []
         if scope not in granted:
             raise error(
-                f"this needs the '{scope}' scope; the access token grants "
+                f"this needs the '{scope}' scope{because}; the access token grants "
                 f"{', '.join(repr(s) for s in granted) or 'none'}"
             )
+
+
+def admin_reasons(plan: Plan) -> list[str]:
+    """Why applying ``plan`` needs the ``admin`` scope (nothing: ``write`` is enough)."""
+    reasons: list[str] = []
+    for action in plan.actions:
+        if action.restore:
+            continue  # undoes a temporary switch of the same plan or of an interrupted one
+        if action.kind in DELETES:
+            reasons.append(f"it deletes ({action.kind.value} {action.label})")
+        elif action.registration is not None and action.registration.id is not None:
+            reasons.append(f"it registers a pinned id ({action.label})")
+        elif action.kind is Kind.SET_MODE and action.after == "IMPORT":
+            reasons.append(f"it sets IMPORT mode ({action.label})")
+        elif action.kind in (Kind.SET_MODE, Kind.DELETE_MODE) and action.scope is not Level.SUBJECT:
+            reasons.append(f"it changes the mode of {action.label}")
+    return reasons
 
 
 def principal() -> tuple[str, str | None, str | None] | None:
@@ -137,3 +169,150 @@ class JwtVerifier:
     async def verify_token(self, token: str) -> AccessToken | None:
         # Fetching a JWKS URL blocks: keep it off the event loop.
         return await asyncio.to_thread(self._verify, token)
+
+
+MAX_BODY = 4 * 1024 * 1024  # the SDK's own limit on a request body
+
+
+def _needed_scope(body: bytes) -> str | None:
+    """The scope a JSON-RPC request (or batch) needs; None when any valid token will do."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None  # the SDK answers the parse error
+    needed: list[str] = []
+    for message in data if isinstance(data, list) else [data]:
+        if not isinstance(message, dict):
+            continue
+        method = message.get("method")
+        params = message.get("params") if isinstance(message.get("params"), dict) else {}
+        if method == "tools/call":
+            needed.append(TOOL_SCOPES.get(str(params.get("name")), READ))
+        elif method in ("resources/read", "prompts/get"):
+            needed.append(READ)
+    return next((scope for scope in (WRITE, READ) if scope in needed), None)
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            kind, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if kind.lower() == "bearer" and token.strip() else None
+    return None
+
+
+class BearerGate:
+    """In front of the SDK's app on ``/mcp``: the HTTP side of RFC 6750 and RFC 9728.
+
+    - no token: 401 with a bare challenge (``Bearer resource_metadata=...``), no
+      ``error`` (RFC 6750 3.1: the client did not try);
+    - a token that does not verify: 401 ``error="invalid_token"``;
+    - a token without the scope the request needs (``tools/call`` of apply: write;
+      other calls, resources and prompts: read): 403 ``error="insufficient_scope",
+      scope="..."``, so that a client can ask its user for more;
+    - the protected resource metadata lists ``scopes_supported``.
+
+    Needs that depend on a plan (``admin``) are known only in the tool, whose
+    answer is already on its way: they are tool errors.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifier: TokenVerifier,
+        *,
+        issuer: str,
+        resource_url: str,
+        metadata_url: str,
+        path: str = "/mcp",
+    ) -> None:
+        self.app = app
+        self.verifier = verifier
+        self.path = path
+        self.metadata_url = metadata_url
+        self.metadata_path = urlsplit(metadata_url).path
+        self.metadata = {
+            "resource": resource_url,
+            "authorization_servers": [issuer],
+            "scopes_supported": list(SCOPES),
+            "bearer_methods_supported": ["header"],
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == self.metadata_path and scope["method"] in ("GET", "HEAD"):
+            await _send(send, 200, self.metadata, {})
+            return
+        if scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        token = _bearer(scope)
+        if token is None:
+            await self._challenge(send, 401, None, "")
+            return
+        access = await self.verifier.verify_token(token)
+        if access is None:
+            await self._challenge(send, 401, "invalid_token", "")
+            return
+        read = await _read(receive)
+        if read is None:
+            return  # the client went away
+        body, more = read
+        needed = _needed_scope(body)
+        if needed is not None and needed not in access.scopes:
+            await self._challenge(send, 403, "insufficient_scope", needed)
+            return
+        await self.app(scope, _replay(body, more, receive), send)
+
+    async def _challenge(self, send: Send, status: int, error: str | None, needed: str) -> None:
+        parts = [f'resource_metadata="{self.metadata_url}"']
+        body: dict[str, str] = {}
+        if error is not None:
+            parts.insert(0, f'error="{error}"')
+            body["error"] = error
+        if needed:
+            parts.insert(1, f'scope="{needed}"')
+            body["error_description"] = f"this request needs the '{needed}' scope"
+        elif error is None:
+            body["error_description"] = "an access token is required"
+        await _send(send, status, body, {"www-authenticate": "Bearer " + ", ".join(parts)})
+
+
+async def _send(send: Send, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+    data = json.dumps(body).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+    raw += [(k.encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": data})
+
+
+async def _read(receive: Receive) -> tuple[bytes, bool] | None:
+    """The request body and whether more follows (past MAX_BODY); None if the client left."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = bool(message.get("more_body", False))
+        if not more or size > MAX_BODY:
+            # A truncated body does not parse (no scope is needed here); the SDK,
+            # reading the rest, answers 413.
+            return b"".join(chunks), more
+
+
+def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return replay

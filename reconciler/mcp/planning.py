@@ -113,6 +113,8 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         """
         access.require(WRITE)
         stored = state.recall(plan_id)
+        if stored is not None:
+            access.require_for(stored.plan)
         if stored is None or refusal(stored.plan) or not stored.plan.has_changes:
             return Confirmation(apply=True)  # nothing to ask: apply reports why
         if not can_elicit(ctx):
@@ -140,6 +142,7 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         stored = state.recall(plan_id)
         if stored is None:
             raise ToolError(f"no plan {plan_id!r} on this server (or it ran already); call plan")
+        access.require_for(stored.plan)
         if not isinstance(confirmation, AcceptedElicitation):
             raise ToolError(
                 f"the user did not confirm ({confirmation.action}); nothing was applied"

@@ -8,16 +8,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mcp.server.auth.routes import build_resource_metadata_url
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
+from pydantic import AnyHttpUrl
 from starlette.types import ASGIApp
 
 from reconciler import __version__
 from reconciler.engine import open_clients
 from reconciler.service import METRICS, ServiceApp, log_context
 
-from .auth import Access, JwtVerifier, principal
+from .auth import Access, BearerGate, JwtVerifier, principal
 from .planning import register_plan_tools
 from .prompts import register_prompts
 from .reports import register_report_tools
@@ -141,9 +143,14 @@ def build_server(
 
 
 def http_app(
-    server: MCPServer, project_dir: Path, host: str, verifier: JwtVerifier | None = None
+    server: MCPServer,
+    project_dir: Path,
+    host: str,
+    verifier: JwtVerifier | None = None,
+    resource_url: str | None = None,
 ) -> ASGIApp:
-    """The streamable HTTP app with probes, metrics and request logs (reconciler/service).
+    """The streamable HTTP app with probes, metrics and request logs (reconciler/service),
+    and with a ``verifier``, RFC 6750 challenges (``BearerGate``) for ``resource_url``.
 
     Ready when every registry of the project answers (and, with auth, the
     issuer's signing keys are loaded).
@@ -161,9 +168,19 @@ def http_app(
         return None
 
     checks = {"registries": registries_answer}
+    app = server.streamable_http_app(host=host)
     if verifier is not None:
         checks["issuer-keys"] = verifier.keys_ready
-    return ServiceApp(server.streamable_http_app(host=host), checks=checks, route_of=_route)
+        assert resource_url is not None
+        metadata_url = str(build_resource_metadata_url(AnyHttpUrl(resource_url)))
+        app = BearerGate(
+            app,
+            verifier,
+            issuer=verifier.issuer,
+            resource_url=resource_url,
+            metadata_url=metadata_url,
+        )
+    return ServiceApp(app, checks=checks, route_of=_route)
 
 
 def _route(method: str, path: str) -> str:
