@@ -85,6 +85,13 @@ def _url_problem(option: str, value: str, host: str) -> str | None:
     help="HTTP without tokens: only on 127.0.0.1, where whoever reaches the port is trusted.",
 )
 @click.option(
+    "--stateless",
+    is_flag=True,
+    envvar="RECONCILE_STATELESS",
+    help="HTTP: no MCP sessions (each request stands alone), for replicas behind a load "
+    "balancer without sticky sessions; see docs/operations.md.",
+)
+@click.option(
     "--log-level",
     envvar="RECONCILE_LOG_LEVEL",
     type=click.Choice(["debug", "info", "warning", "error"]),
@@ -102,6 +109,7 @@ def mcp(
     audience: str | None,
     resource_url: str | None,
     no_auth: bool,
+    stateless: bool,
     log_level: str,
 ) -> None:
     """Serve the project in DIRECTORY over MCP: tools to inspect registries, validate,
@@ -113,8 +121,8 @@ def mcp(
     if not directory.is_dir():  # an error (exit 1), not a usage error: see docs/cli.md
         fail(f"{directory}: project directory not found")
     if transport == "stdio":
-        if issuer or jwks or no_auth:
-            fail("--issuer, --jwks and --no-auth apply to --transport http only")
+        if issuer or jwks or no_auth or stateless:
+            fail("--issuer, --jwks, --no-auth and --stateless apply to --transport http only")
         build_server(directory).run("stdio")
         return
     resource_url = resource_url or f"http://{host}:{port}/mcp"
@@ -153,4 +161,5 @@ def mcp(
             directory, verifier=verifier, resource_url=resource_url, enforce_scopes=True
         )
     configure_logging(log_level)  # after the SDK's own set-up: JSON lines unless stderr is a TTY
-    run_app(http_app(server, directory, host, verifier, resource_url), host, port)
+    app = http_app(server, directory, host, verifier, resource_url, stateless=stateless)
+    run_app(app, host, port)

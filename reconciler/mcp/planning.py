@@ -37,7 +37,7 @@ from .applying import can_elicit, question, run_apply
 from .auth import READ, WRITE, Access
 from .errors import engine_errors
 from .models import ApplyResult, PlanResult
-from .state import ServerState
+from .state import ServerState, StoredPlan, parse_plan_id
 
 
 class Confirmation(BaseModel):
@@ -58,6 +58,27 @@ async def make(
         names = tuple(targeted_registries(project, registries))
         async with open_clients(project, names) as clients:
             return await make_plan(project, clients, options), names, warnings
+
+
+async def find_plan(state: ServerState, plan_id: str) -> StoredPlan:
+    """The caller's plan ``plan_id``: kept in this process, or made again and accepted
+    only if it hashes the same (another replica made it, or this one before a restart)."""
+    stored = state.recall(plan_id)
+    if stored is not None:
+        return stored
+    request = parse_plan_id(plan_id)
+    if request is None:
+        raise ToolError(f"no plan {plan_id!r}: plan ids come from the plan tool; call plan")
+    project = state.load()
+    made, names, _ = await make(state, project, request.registries, request.options)
+    again = state.identify(made, names, request.options)
+    if again.plan_id != plan_id:
+        raise ToolError(
+            f"no plan {plan_id!r} matches the specs and the registries as they are now: "
+            f"they changed since it was made (or it ran already, or another principal made "
+            f"it). Nothing was applied; call plan."
+        )
+    return state.keep(again)
 
 
 def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -> None:
@@ -112,10 +133,9 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         Checked here first, so that nobody is asked about a plan that would be refused.
         """
         access.require(WRITE)
-        stored = state.recall(plan_id)
-        if stored is not None:
-            access.require_for(stored.plan)
-        if stored is None or refusal(stored.plan) or not stored.plan.has_changes:
+        stored = await find_plan(state, plan_id)
+        access.require_for(stored.plan)
+        if refusal(stored.plan) or not stored.plan.has_changes:
             return Confirmation(apply=True)  # nothing to ask: apply reports why
         if not can_elicit(ctx):
             return None
@@ -139,9 +159,7 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         registries changed since, journals every step, reports progress, and plans again at
         the end: success only if that plan is empty."""
         access.require(WRITE)
-        stored = state.recall(plan_id)
-        if stored is None:
-            raise ToolError(f"no plan {plan_id!r} on this server (or it ran already); call plan")
+        stored = await find_plan(state, plan_id)
         access.require_for(stored.plan)
         if not isinstance(confirmation, AcceptedElicitation):
             raise ToolError(

@@ -148,12 +148,15 @@ def http_app(
     host: str,
     verifier: JwtVerifier | None = None,
     resource_url: str | None = None,
+    *,
+    stateless: bool = False,
 ) -> ASGIApp:
     """The streamable HTTP app with probes, metrics and request logs (reconciler/service),
     and with a ``verifier``, RFC 6750 challenges (``BearerGate``) for ``resource_url``.
 
     Ready when every registry of the project answers (and, with auth, the
-    issuer's signing keys are loaded).
+    issuer's signing keys are loaded). ``stateless``: no MCP sessions, so that any
+    replica can answer any request (plans are found again by their id: state.py).
     """
     state = ServerState(project_dir.resolve())
 
@@ -168,7 +171,7 @@ def http_app(
         return None
 
     checks = {"registries": registries_answer}
-    app = server.streamable_http_app(host=host)
+    app = server.streamable_http_app(host=host, stateless_http=stateless)
     if verifier is not None:
         checks["issuer-keys"] = verifier.keys_ready
         assert resource_url is not None

@@ -2,19 +2,29 @@
 
 The project is loaded again for every request, as each CLI run would: the
 assistant (or the user) edits spec files between calls, and a plan must be
-made from what is on disk now. Plans are kept in memory under an id, so that
-``apply`` runs exactly the plan the user reviewed, or refuses it when the live
-state has moved since (as ``reconcile apply plan.json`` does).
+made from what is on disk now.
+
+A plan id names the plan's content, not a place in this process's memory:
+it carries what was asked (registries, targets, options) and a hash of the
+plan made, of that request and of the principal who made it. Any server
+process of the project (another replica, or this one after a restart) can
+make the plan again and accept the id only if the new plan hashes the same,
+so ``apply`` runs exactly the plan the user reviewed, or refuses it when the
+specs or the live state have moved since (as ``reconcile apply plan.json``
+does). Nothing is shared between processes. The plans kept here in memory
+only spare that re-plan and let apply say what changed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections import OrderedDict
+import base64
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reconciler.engine import (
     JOURNAL_DIR,
@@ -29,7 +39,18 @@ from reconciler.spec import Project, SpecErrors, load_project
 from .auth import principal
 from .errors import spec_failure
 
-MAX_PLANS = 64  # older plans are forgotten; apply then asks for a new plan
+MAX_PLANS = 64  # per principal: its older plans are forgotten here (their ids still work)
+PLAN_ID_FORMAT = "p1"
+
+Owner = tuple[str, str | None, str | None] | None
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What a plan id says was asked: enough to make the plan again."""
+
+    registries: tuple[str, ...]
+    options: PlanOptions
 
 
 @dataclass(frozen=True)
@@ -41,13 +62,56 @@ class StoredPlan:
     registries: tuple[str, ...]
     options: PlanOptions
     created: str
-    owner: tuple[str, str | None, str | None] | None  # the token's principal, over HTTP
+    owner: Owner  # the token's principal, over HTTP
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _request_json(registries: tuple[str, ...], options: PlanOptions) -> list[Any]:
+    targets, force_import = list(options.targets), options.allow_force_import
+    return [list(registries), targets, options.max_deletes, force_import]
+
+
+def plan_id_of(plan: Plan, registries: tuple[str, ...], options: PlanOptions, owner: Owner) -> str:
+    """``p1.<request>.<hash>``: the request in base64url JSON, then a SHA-256 (128 bits)
+    of the request, the plan's JSON form and its owner."""
+    request = json.dumps(_request_json(registries, options), separators=(",", ":"))
+    content = json.dumps(
+        [request, plan.to_dict(), list(owner) if owner else None],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+    return f"{PLAN_ID_FORMAT}.{_b64(request.encode())}.{digest}"
+
+
+def parse_plan_id(plan_id: str) -> PlanRequest | None:
+    """The request a plan id carries; None if it is not one this server makes."""
+    parts = plan_id.split(".")
+    if len(parts) != 3 or parts[0] != PLAN_ID_FORMAT:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        registries, targets, max_deletes, force_import = json.loads(raw)
+        return PlanRequest(
+            tuple(str(r) for r in registries),
+            PlanOptions(
+                None if max_deletes is None else int(max_deletes),
+                bool(force_import),
+                targets=tuple(str(t) for t in targets),
+            ),
+        )
+    except (ValueError, TypeError):
+        return None
 
 
 @dataclass
 class ServerState:
     project_dir: Path
-    plans: OrderedDict[str, StoredPlan] = field(default_factory=OrderedDict)
+    plans: dict[str, StoredPlan] = field(default_factory=dict)
     # One apply at a time in this process; other processes are seen through the journal.
     apply_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -76,21 +140,32 @@ class ServerState:
         stopped = [i for i in self.interrupted(project) if not i.running]
         return with_recovery(options, stopped), [i.describe() for i in stopped]
 
-    def remember(self, plan: Plan, registries: tuple[str, ...], options: PlanOptions) -> StoredPlan:
-        stored = StoredPlan(
-            plan_id=secrets.token_hex(8),
+    def identify(self, plan: Plan, registries: tuple[str, ...], options: PlanOptions) -> StoredPlan:
+        """The plan under its id, for the calling principal (not yet remembered)."""
+        owner = principal()
+        return StoredPlan(
+            plan_id=plan_id_of(plan, registries, options, owner),
             plan=plan,
             registries=registries,
             options=options,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
-            owner=principal(),
+            owner=owner,
         )
+
+    def remember(self, plan: Plan, registries: tuple[str, ...], options: PlanOptions) -> StoredPlan:
+        return self.keep(self.identify(plan, registries, options))
+
+    def keep(self, stored: StoredPlan) -> StoredPlan:
+        """Keep ``stored``; beyond MAX_PLANS of its owner, that owner's oldest are forgotten
+        (never another principal's)."""
+        self.plans.pop(stored.plan_id, None)
         self.plans[stored.plan_id] = stored
-        while len(self.plans) > MAX_PLANS:
-            self.plans.popitem(last=False)
+        mine = [key for key, kept in self.plans.items() if kept.owner == stored.owner]
+        for key in mine[:-MAX_PLANS]:
+            del self.plans[key]
         return stored
 
     def recall(self, plan_id: str) -> StoredPlan | None:
-        """A plan made by the caller: over HTTP, plans are private to the token's principal."""
+        """A plan this process made for the caller: plans are private to the token's principal."""
         stored = self.plans.get(plan_id)
         return stored if stored is not None and stored.owner == principal() else None

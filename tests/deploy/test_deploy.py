@@ -125,6 +125,7 @@ def test_the_manifests_are_valid_kubernetes() -> None:
     # Every secret is a reference: no literal value carries a credential.
     refs = [e for e in spec["env"] if "secretKeyRef" in e.get("valueFrom", {})]
     assert [e["name"] for e in refs] == ["SR_TOKEN"]
+    assert deployment_env()["RECONCILE_STATELESS"] == "true"  # replicas without affinity
     port = int(deployment_env()["RECONCILE_PORT"])
     assert spec["ports"][0]["containerPort"] == port
     service = manifests()["Service"]
