@@ -1,17 +1,19 @@
 """Credentials: the Authorization header, and the redaction that keeps secrets out of output.
 
 Credentials reach the wire only through the ``Authorization`` header, built
-here once. URLs are stripped of userinfo (``https://user:pass@host``) before
-anything else sees them; userinfo becomes basic auth when no other auth is
-configured. Every text that leaves the client (error messages, transport
-failure reasons) goes through ``Redactor.redact``.
+here once, or, for gateways that take a key there (``?api_key=${KEY}``), the
+URL's query string, sent with every request. URLs are stripped of userinfo
+(``https://user:pass@host``) and of their query string before anything else
+sees them; userinfo becomes basic auth when no other auth is configured.
+Every text that leaves the client (error messages, transport failure reasons)
+goes through ``Redactor.redact``.
 """
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
 
 from reconciler.spec.model import BasicAuth, BearerAuth
 
@@ -39,6 +41,25 @@ def split_userinfo(url: str) -> SplitUrl:
     return SplitUrl(clean, BasicAuth(unquote(user), unquote(password)))
 
 
+# Query values shorter than this are not taken for secrets: masking "1" or "v2"
+# everywhere would garble every message, and no credential is that short.
+MIN_QUERY_SECRET = 6
+
+
+def split_query(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A URL without its query string, and the query's parameters (their values are
+    treated as secrets: ``Redactor`` masks them)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url, ()
+    clean = urlunsplit((parts.scheme, parts.netloc, parts.path, "", parts.fragment))
+    return clean, tuple(parse_qsl(parts.query, keep_blank_values=True))
+
+
+def query_secrets(query: tuple[tuple[str, str], ...]) -> list[str]:
+    return [value for _, value in query if len(value) >= MIN_QUERY_SECRET]
+
+
 def authorization_header(auth: Auth | None) -> str | None:
     if isinstance(auth, BasicAuth):
         raw = f"{auth.username}:{auth.password}".encode()
@@ -60,7 +81,9 @@ class Redactor:
     """Replaces every known secret (and its encodings) in a text with ``***``."""
 
     def __init__(self, auth: Auth | None, *extra: str) -> None:
-        secrets: set[str] = {s for s in extra if s}
+        secrets: set[str] = set()
+        for secret in filter(None, extra):
+            secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
         header = authorization_header(auth)
         if header:
             secrets.add(header.split(" ", 1)[1])

@@ -18,7 +18,15 @@ import httpx
 from reconciler import __version__
 from reconciler.spec.model import RegistryConfig, TlsConfig
 
-from ._auth import Auth, Redactor, auth_kind, authorization_header, split_userinfo
+from ._auth import (
+    Auth,
+    Redactor,
+    auth_kind,
+    authorization_header,
+    query_secrets,
+    split_query,
+    split_userinfo,
+)
 from ._errors import (
     ErrorCode,
     IncompatibleSchemaError,
@@ -240,11 +248,15 @@ class RegistryClient:
         is_local = url.startswith(LOCAL_SCHEME)
         split = split_userinfo(url) if not is_local else None
         self.name = name
-        self.url = split.url if split is not None else url
+        # The query string (a gateway's ?api_key=...) is sent with every request and
+        # shown nowhere: not in self.url, the display, errors or logs.
+        self.url, self._query = split_query(split.url) if split is not None else (url, ())
         self.display = f"{name} ({self.url})" if name else self.url
         self._auth: Auth | None = auth or (split.auth if split is not None else None)
         raw_userinfo = urlsplit(url).netloc.rpartition("@")[0] if split and split.auth else ""
-        self._redactor = Redactor(self._auth, raw_userinfo.partition(":")[2])
+        self._redactor = Redactor(
+            self._auth, raw_userinfo.partition(":")[2], *query_secrets(self._query)
+        )
         self.readonly = readonly
         self._timeout = timeout
         self._max_retries = max_retries
@@ -398,8 +410,8 @@ class RegistryClient:
                 request=label,
             )
         url = self._base_url + path
-        if params:
-            url += "?" + urlencode(params, quote_via=quote)
+        if params or self._query:
+            url += "?" + urlencode([*self._query, *(params or {}).items()], quote_via=quote)
         content = None if body is None else json.dumps(body).encode()
         headers = self._headers
         if content is not None:
