@@ -25,6 +25,7 @@ from reconciler.engine import (
     targeted_registries,
     what_changed,
 )
+from reconciler.engine.policy import disallowed
 from reconciler.render import render_text
 from reconciler.spec.model import Project
 
@@ -72,7 +73,7 @@ async def _apply(
         console().print(render_text(todo))
         if not todo.has_changes:
             return EXIT_NO_CHANGES
-        reason = refusal(todo)
+        reason = refusal(todo) or disallowed(todo, project)
         if reason:
             fail(reason)
         if not auto_approve:

@@ -20,6 +20,7 @@ from reconciler.engine import (
     make_plan,
 )
 from reconciler.engine.apply import Progress
+from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_text
 from reconciler.spec.model import Project
@@ -132,6 +133,8 @@ async def _migrate(
         _show(plan)
         if plan.errors:
             fail(f"the migration plan has {len(plan.errors)} error(s); nothing was applied")
+        if reason := disallowed(plan, project):
+            fail(reason)
         if dry_run:
             out.print("Dry run: nothing was applied.", markup=False)
             return EXIT_OK

@@ -25,6 +25,7 @@ from reconciler.engine import (
     stale_registries,
     what_changed,
 )
+from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_markdown
 
@@ -127,7 +128,7 @@ async def run_apply(state: ServerState, stored: StoredPlan, ctx: Context) -> App
             return ApplyResult(
                 status="no_changes", message="The plan has no changes.", replan_empty=True
             )
-        reason = refusal(todo)
+        reason = refusal(todo) or disallowed(todo, project)
         if reason:
             raise ToolError(reason)
         journal = Journal.create(state.journal_path(project))

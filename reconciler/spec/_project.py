@@ -92,6 +92,7 @@ def registries(
             auth=_auth(registry, doc, at, errors),
             tls=_tls(registry, root, doc, at, errors),
             readonly=registry.readonly,
+            allow=None if registry.allow is None else tuple(registry.allow),
             timeout=registry.timeout,
             compatibility=registry.compatibility,
             mode=registry.mode,

@@ -94,6 +94,11 @@ class RegistryRaw(_Model):
     auth: AuthRaw | None = None
     tls: TlsRaw | None = None
     readonly: bool = Field(False, description="Never write to this registry.")
+    allow: list[Literal["register", "config", "mode", "delete", "import"]] | None = Field(
+        None,
+        description="The kinds of write this registry accepts (default: all); a plan that "
+        "needs another is refused before any write.",
+    )
     timeout: float = Field(30.0, gt=0, description="Request timeout in seconds.")
     compatibility: Level | None = Field(None, description="Global compatibility level.")
     mode: Mode | None = Field(None, description="Global mode.")

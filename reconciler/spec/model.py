@@ -77,6 +77,7 @@ class RegistryConfig:
     readonly: bool = False
     timeout: float = 30.0
     compatibility: str | None = None
+    allow: tuple[str, ...] | None = None  # kinds of write accepted (engine/policy.py); None: all
     mode: str | None = None
     location: Location | None = None
     # ``FILE:LINE:COL: environment variable X is not set`` for each ``${VAR}`` of
