@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
 
 from ._common import fail
+
+if TYPE_CHECKING:
+    from reconciler.mcp.auth import IntrospectionVerifier, JwtVerifier
 
 LOOPBACK = "127.0.0.1"
 LOOPBACK_HOSTS = frozenset({LOOPBACK, "::1", "localhost"})
@@ -28,6 +33,80 @@ def _url_problem(option: str, value: str, host: str) -> str | None:
             f"(--host {host}): over http anyone on the path could serve their own keys"
         )
     return None
+
+
+@dataclass(frozen=True)
+class Introspection:
+    url: str | None
+    client_id: str | None
+    client_secret: str | None
+    map_scope: tuple[str, ...]
+
+
+def _scope_map(pairs: tuple[str, ...]) -> dict[str, list[str]]:
+    """``repo=read,write`` -> {"repo": ["read", "write"]}; fails on a bad pair."""
+    from reconciler.mcp.auth import SCOPES
+
+    mapping: dict[str, list[str]] = {}
+    for pair in pairs:
+        theirs, sep, ours = pair.partition("=")
+        scopes = [scope.strip() for scope in ours.split(",") if scope.strip()]
+        unknown = [scope for scope in scopes if scope not in SCOPES]
+        if not sep or not theirs.strip() or not scopes or unknown:
+            fail(f"--map-scope {pair!r}: expected THEIRS=OURS with OURS among {', '.join(SCOPES)}")
+        mapping.setdefault(theirs.strip(), []).extend(scopes)
+    return mapping
+
+
+def _verifier(
+    host: str,
+    issuer: str,
+    jwks: str | None,
+    audience: str | None,
+    resource_url: str,
+    introspection: Introspection,
+) -> JwtVerifier | IntrospectionVerifier:
+    """The token verifier the options describe, or one clear error (exit 1)."""
+    from reconciler.mcp.auth import IntrospectionVerifier, JwtVerifier
+
+    problems = [
+        _url_problem("--issuer", issuer, host),
+        # this server's own URL: published, not trusted, so http is allowed
+        _url_problem("--resource-url", resource_url, LOOPBACK),
+    ]
+    if audience is not None and not audience.strip():
+        problems.append("--audience: empty (default: the --resource-url)")
+    if introspection.url:
+        problems.append(_url_problem("--introspection-url", introspection.url, host))
+        if jwks:
+            problems.append("--jwks and --introspection-url exclude each other")
+        if not introspection.client_id or not introspection.client_secret:
+            problems.append("--introspection-url needs --client-id and --client-secret")
+        if not introspection.map_scope:
+            problems.append("--introspection-url needs --map-scope (which of the token's "
+                            "scopes grant read, write, admin)")
+    elif not jwks:
+        problems.append("--issuer needs --jwks (a JWKS file or URL of the issuer's keys)")
+    elif jwks.startswith(("http://", "https://")):
+        problems.append(_url_problem("--jwks", jwks, host))
+    for problem in problems:
+        if problem:
+            fail(problem)
+    if introspection.url:
+        assert introspection.client_id and introspection.client_secret
+        return IntrospectionVerifier(
+            issuer,
+            audience or resource_url,
+            introspection.url,
+            introspection.client_id,
+            introspection.client_secret,
+            _scope_map(introspection.map_scope),
+        )
+    assert jwks
+    try:
+        return JwtVerifier(issuer, audience or resource_url, jwks)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @click.command()
@@ -65,6 +144,30 @@ def _url_problem(option: str, value: str, host: str) -> str | None:
     envvar="RECONCILE_JWKS",
     metavar="FILE|URL",
     help="HTTP: the issuer's signing keys (JWKS), a file or an https URL.",
+)
+@click.option(
+    "--introspection-url",
+    envvar="RECONCILE_INTROSPECTION_URL",
+    metavar="URL",
+    help="HTTP: check opaque tokens at this RFC 7662 endpoint instead of --jwks.",
+)
+@click.option(
+    "--client-id",
+    envvar="RECONCILE_CLIENT_ID",
+    help="HTTP: this server's client id at the introspection endpoint.",
+)
+@click.option(
+    "--client-secret",
+    envvar="RECONCILE_CLIENT_SECRET",
+    help="HTTP: its client secret (prefer the environment variable).",
+)
+@click.option(
+    "--map-scope",
+    "map_scope",
+    multiple=True,
+    metavar="THEIRS=OURS",
+    help="HTTP, introspection: grant our scopes for one of the token's, e.g. repo=read,write "
+    "(repeatable).",
 )
 @click.option(
     "--audience",
@@ -108,6 +211,10 @@ def mcp(
     jwks: str | None,
     audience: str | None,
     resource_url: str | None,
+    introspection_url: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    map_scope: tuple[str, ...],
     no_auth: bool,
     stateless: bool,
     log_level: str,
@@ -137,26 +244,14 @@ def mcp(
     else:
         if no_auth:
             fail("--no-auth and --issuer exclude each other")
-        problems = [
-            _url_problem("--issuer", issuer, host),
-            # this server's own URL: published, not trusted, so http is allowed
-            _url_problem("--resource-url", resource_url, LOOPBACK),
-        ]
-        if not jwks:
-            problems.append("--issuer needs --jwks (a JWKS file or URL of the issuer's keys)")
-        elif jwks.startswith(("http://", "https://")):
-            problems.append(_url_problem("--jwks", jwks, host))
-        if audience is not None and not audience.strip():
-            problems.append("--audience: empty (default: the --resource-url)")
-        for problem in problems:
-            if problem:
-                fail(problem)
-        from reconciler.mcp.auth import JwtVerifier
-
-        try:
-            verifier = JwtVerifier(issuer, audience or resource_url, jwks)
-        except ValueError as exc:
-            fail(str(exc))
+        verifier = _verifier(
+            host,
+            issuer,
+            jwks,
+            audience,
+            resource_url,
+            Introspection(introspection_url, client_id, client_secret, map_scope),
+        )
         server = build_server(
             directory, verifier=verifier, resource_url=resource_url, enforce_scopes=True
         )

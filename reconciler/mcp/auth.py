@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import httpx
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier, principal_components
 from mcp.server.mcpserver.exceptions import ToolError
@@ -169,6 +171,92 @@ class JwtVerifier:
     async def verify_token(self, token: str) -> AccessToken | None:
         # Fetching a JWKS URL blocks: keep it off the event loop.
         return await asyncio.to_thread(self._verify, token)
+
+
+class IntrospectionVerifier:
+    """Opaque access tokens, checked by the authorization server (RFC 7662 introspection).
+
+    For servers that do not issue JWTs (GitHub's OAuth apps, many gateways). Each
+    token is POSTed to ``url`` with this resource server's client credentials; an
+    ``active`` answer is accepted when its ``exp`` has not passed and, if it says,
+    its ``iss`` is the issuer and its ``aud`` contains the audience. The token's
+    scopes are mapped to ours by ``scope_map`` (``repo`` -> ``read write``); one
+    absent from the map grants nothing. Answers are cached until the token's
+    expiry, at most ``CACHE_SECONDS``.
+    """
+
+    CACHE_SECONDS = 60.0
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        url: str,
+        client_id: str,
+        client_secret: str,
+        scope_map: dict[str, list[str]],
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.url = url
+        self.scope_map = scope_map
+        self._http = httpx.AsyncClient(auth=(client_id, client_secret), timeout=10)
+        self._cache: dict[str, tuple[float, AccessToken | None]] = {}
+
+    async def keys_ready(self) -> str | None:
+        """Ready when the introspection endpoint answers (an unknown token is inactive)."""
+        try:
+            answer = await self._http.post(self.url, data={"token": "readiness-probe"})
+        except Exception as exc:
+            return f"the introspection endpoint does not answer: {type(exc).__name__}"
+        return None if answer.status_code == 200 else f"introspection: HTTP {answer.status_code}"
+
+    def _scopes(self, granted: str) -> list[str]:
+        mapped = [ours for theirs in granted.split() for ours in self.scope_map.get(theirs, [])]
+        return list(dict.fromkeys(mapped))
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        now = time.time()
+        cached = self._cache.get(token)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            answer = await self._http.post(self.url, data={"token": token})
+            info = answer.json() if answer.status_code == 200 else {}
+        except Exception:
+            info = {}  # unreachable or not JSON: the token is not accepted
+        access = self._access(token, info if isinstance(info, dict) else {}, now)
+        until = now + self.CACHE_SECONDS
+        if access is not None and access.expires_at is not None:
+            until = min(until, access.expires_at)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[token] = (until, access)
+        return access
+
+    def _access(self, token: str, info: dict[str, Any], now: float) -> AccessToken | None:
+        if info.get("active") is not True:
+            return None
+        exp = info.get("exp")
+        if isinstance(exp, int | float) and exp <= now:
+            return None
+        if "iss" in info and info["iss"] != self.issuer:
+            return None
+        audience = info.get("aud")
+        if audience is not None:
+            audiences = audience if isinstance(audience, list) else [audience]
+            if self.audience not in audiences:
+                return None
+        subject = info.get("sub") or info.get("username")
+        return AccessToken(
+            token=token,
+            client_id=str(info.get("client_id") or subject or ""),
+            scopes=self._scopes(str(info.get("scope", ""))),
+            expires_at=int(exp) if isinstance(exp, int | float) else None,
+            resource=self.audience,
+            subject=None if subject is None else str(subject),
+            claims={"iss": self.issuer},
+        )
 
 
 MAX_BODY = 4 * 1024 * 1024  # the SDK's own limit on a request body

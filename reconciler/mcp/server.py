@@ -19,7 +19,7 @@ from reconciler import __version__
 from reconciler.engine import open_clients
 from reconciler.service import METRICS, ServiceApp, log_context
 
-from .auth import Access, BearerGate, JwtVerifier, principal
+from .auth import Access, BearerGate, IntrospectionVerifier, JwtVerifier, principal
 from .planning import register_plan_tools
 from .prompts import register_prompts
 from .reports import register_report_tools
@@ -106,7 +106,7 @@ def _count_apply(result: CallToolResult | None) -> None:
 def build_server(
     project_dir: Path,
     *,
-    verifier: JwtVerifier | None = None,
+    verifier: JwtVerifier | IntrospectionVerifier | None = None,
     resource_url: str | None = None,
     enforce_scopes: bool = False,
 ) -> MCPServer:
@@ -146,7 +146,7 @@ def http_app(
     server: MCPServer,
     project_dir: Path,
     host: str,
-    verifier: JwtVerifier | None = None,
+    verifier: JwtVerifier | IntrospectionVerifier | None = None,
     resource_url: str | None = None,
     *,
     stateless: bool = False,

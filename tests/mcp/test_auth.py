@@ -175,6 +175,12 @@ def test_bad_settings_are_one_clear_error(tmp_path: Path) -> None:
         ),
         ("--issuer", "https://login.example.com"): "--issuer needs --jwks",
         ("--issuer", "https://i.test", "--jwks", str(jwks), "--audience", " "): "--audience",
+        ("--issuer", "https://i.test", "--introspection-url", "https://i.test/in"): (
+            "--introspection-url needs --client-id and --client-secret"
+        ),
+        ("--issuer", "https://i.test", "--map-scope", "repo", "--introspection-url", "x"): (
+            "--introspection-url 'x': not an http(s) URL"
+        ),
     }
     for options, message in cases.items():
         result = runner.invoke(main, ["mcp", str(project.root), "--transport", "http", *options])
