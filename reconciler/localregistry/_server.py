@@ -116,10 +116,12 @@ def serve_in_thread(
     host: str = "127.0.0.1",
     port: int = 0,
     request_log: str | os.PathLike[str] | None = None,
+    wrap: Wrap | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a uvicorn server running in a daemon thread.
 
-    ``port=0`` picks a free port.  The server stops when the block exits.
+    ``port=0`` picks a free port; ``wrap`` wraps the app (a test's auth gate).
+    The server stops when the block exits.
     (uvicorn installs no signal handlers outside the main thread.)
     """
     ready = threading.Event()
@@ -129,7 +131,7 @@ def serve_in_thread(
         urls.append(url)
         ready.set()
 
-    server = _server(db_path, host, port, request_log, on_ready)
+    server = _server(db_path, host, port, request_log, on_ready, wrap)
 
     def run() -> None:
         # uvicorn reports a failed startup (e.g. port in use) with sys.exit,

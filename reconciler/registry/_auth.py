@@ -11,15 +11,17 @@ goes through ``Redactor.redact``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
 
-from reconciler.spec.model import BasicAuth, BearerAuth
+from reconciler.spec.model import BasicAuth, BearerAuth, OAuthClientCredentials
 
 REDACTED = "***"
 
-Auth = BasicAuth | BearerAuth
+Auth = BasicAuth | BearerAuth | OAuthClientCredentials
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def authorization_header(auth: Auth | None) -> str | None:
 
 
 def auth_kind(auth: Auth | None) -> str:
+    if isinstance(auth, OAuthClientCredentials):
+        return "oauth"
     if isinstance(auth, BasicAuth):
         return "basic"
     if isinstance(auth, BearerAuth):
@@ -92,13 +96,71 @@ class Redactor:
             raw = auth.password
         elif isinstance(auth, BearerAuth):
             raw = auth.token
+        elif isinstance(auth, OAuthClientCredentials):
+            raw = auth.client_secret
         if raw:
             # As written, and as it would appear percent-encoded in an echoed URL.
             secrets.update({raw, quote(raw, safe=""), quote_plus(raw)})
         # Longest first, so that a secret containing another is replaced whole.
         self._secrets = sorted(secrets, key=len, reverse=True)
 
+    def add(self, secret: str) -> None:
+        """Mask ``secret`` too from now on (an access token fetched later)."""
+        if secret and secret not in self._secrets:
+            self._secrets = sorted({*self._secrets, secret}, key=len, reverse=True)
+
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+class ClientCredentials:
+    """OAuth 2.0 client credentials (RFC 6749 4.4) through authlib's httpx client.
+
+    The access token is fetched on first use, kept, and fetched again
+    ``REFRESH_MARGIN`` seconds before it expires, or once when the registry
+    answers 401 (``header(refresh=True)``). Each token is added to the
+    ``Redactor``, as the client secret already is.
+    """
+
+    REFRESH_MARGIN = 30
+
+    def __init__(self, config: OAuthClientCredentials, redactor: Redactor, timeout: float) -> None:
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+        self._config = config
+        self._redactor = redactor
+        self._client = AsyncOAuth2Client(
+            config.client_id,
+            config.client_secret,
+            scope=config.scope,
+            token_endpoint=config.token_url,
+            timeout=timeout,
+        )
+        self._token: Any = None
+        self._lock = asyncio.Lock()
+        self.fetched = 0  # tokens fetched so far
+
+    async def header(self, refresh: bool = False) -> str:
+        """``Bearer <token>``; raises ``TokenError`` (redacted) when none can be had."""
+        async with self._lock:
+            if refresh or self._token is None or self._token.is_expired(self.REFRESH_MARGIN):
+                extra = {"audience": self._config.audience} if self._config.audience else {}
+                try:
+                    self._token = await self._client.fetch_token(
+                        self._config.token_url, grant_type="client_credentials", **extra
+                    )
+                except Exception as exc:
+                    reason = self._redactor.redact(f"{type(exc).__name__}: {exc}")
+                    raise TokenError(f"no access token from the token URL ({reason})") from None
+                self.fetched += 1
+                self._redactor.add(str(self._token["access_token"]))
+        return f"Bearer {self._token['access_token']}"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class TokenError(Exception):
+    """The token endpoint gave no access token (the message is redacted)."""

@@ -16,11 +16,13 @@ import certifi
 import httpx
 
 from reconciler import __version__
-from reconciler.spec.model import RegistryConfig, TlsConfig
+from reconciler.spec.model import OAuthClientCredentials, RegistryConfig, TlsConfig
 
 from ._auth import (
     Auth,
+    ClientCredentials,
     Redactor,
+    TokenError,
     auth_kind,
     authorization_header,
     query_secrets,
@@ -28,6 +30,7 @@ from ._auth import (
     split_userinfo,
 )
 from ._errors import (
+    AuthenticationError,
     ErrorCode,
     IncompatibleSchemaError,
     InvalidSchemaError,
@@ -257,6 +260,11 @@ class RegistryClient:
         self._redactor = Redactor(
             self._auth, raw_userinfo.partition(":")[2], *query_secrets(self._query)
         )
+        self._oauth = (
+            ClientCredentials(self._auth, self._redactor, timeout)
+            if isinstance(self._auth, OAuthClientCredentials)
+            else None
+        )
         self.readonly = readonly
         self._timeout = timeout
         self._max_retries = max_retries
@@ -346,7 +354,16 @@ class RegistryClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._oauth is not None:
+            await self._oauth.aclose()
         await self._transport.aclose()
+
+    async def _oauth_header(self, label: str, refresh: bool) -> str:
+        assert self._oauth is not None
+        try:
+            return await self._oauth.header(refresh)
+        except TokenError as exc:
+            raise AuthenticationError(self.display, None, None, str(exc), request=label) from None
 
     # -- the request loop -------------------------------------------------
 
@@ -418,10 +435,13 @@ class RegistryClient:
             headers = {**headers, "Content-Type": _CONTENT_TYPE}
         maybe_applied = False
         attempt = 0
+        refreshed = refresh = False
         while True:
             attempt += 1
             self._requests_made += 1
             response: httpx.Response | None = None
+            if self._oauth is not None:
+                headers = {**headers, "Authorization": await self._oauth_header(label, refresh)}
             async with self._semaphore:
                 try:
                     response = await self._send(method, url, headers, content)
@@ -448,6 +468,13 @@ class RegistryClient:
 
             status = response.status_code
             logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
+            if status == 401 and self._oauth is not None and not refreshed:
+                # A token revoked or expired early: one new token, and the same request
+                # again (refused before it was applied, so any request may be repeated).
+                refreshed = refresh = True
+                attempt -= 1
+                continue
+            refresh = False
             if 200 <= status < 300:
                 return self._parse(parse, self._decode(response, label), status, label)
             error = self._error(response, label)

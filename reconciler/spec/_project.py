@@ -17,6 +17,7 @@ from .model import (
     LintConfig,
     LintIgnore,
     LintName,
+    OAuthClientCredentials,
     RegistryConfig,
     TlsConfig,
 )
@@ -24,14 +25,26 @@ from .model import (
 
 def _auth(
     raw: RegistryRaw, doc: Document, at: KeyPath, errors: Collector
-) -> BasicAuth | BearerAuth | None:
+) -> BasicAuth | BearerAuth | OAuthClientCredentials | None:
     auth = raw.auth
     if auth is None:
         return None
     where = dotted(at)
-    if (auth.basic is None) == (auth.bearer is None):
-        errors.error(doc.at((*at, "auth")), f"{where}.auth: give exactly one of basic, bearer")
+    if sum(kind is not None for kind in (auth.basic, auth.bearer, auth.oauth)) != 1:
+        errors.error(
+            doc.at((*at, "auth")), f"{where}.auth: give exactly one of basic, bearer, oauth"
+        )
         return None
+    if auth.oauth is not None:
+        oauth = auth.oauth
+        empty = [k for k in ("token_url", "client_id", "client_secret") if not getattr(oauth, k)]
+        for key in empty:  # at the value: silent when a missing variable emptied it
+            errors.error(doc.at((*at, "auth", "oauth", key)), f"{where}.auth.oauth.{key}: empty")
+        if empty:
+            return None
+        return OAuthClientCredentials(
+            oauth.token_url, oauth.client_id, oauth.client_secret, oauth.scope, oauth.audience
+        )
     # Messages name the key, never the value: these are credentials.
     if auth.basic is not None:
         empty = [key for key in ("username", "password") if not getattr(auth.basic, key)]

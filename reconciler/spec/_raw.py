@@ -70,16 +70,29 @@ class BasicAuthRaw(_Model):
     password: str
 
 
+class OAuthRaw(_Model):
+    """OAuth 2.0 client credentials (Confluent Cloud, Confluent Platform with OAuth)."""
+
+    token_url: str = Field(description="The authorization server's token endpoint.")
+    client_id: str
+    client_secret: str = Field(description="Normally ${VAR}.")
+    scope: str | None = None
+    audience: str | None = None
+
+
 class AuthRaw(_Model):
-    """Exactly one of ``basic`` or ``bearer``; values normally come from ``${VAR}``."""
+    """Exactly one of ``basic``, ``bearer`` or ``oauth``; values normally come from ``${VAR}``."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"oneOf": [{"required": ["basic"]}, {"required": ["bearer"]}]},
+        json_schema_extra={
+            "oneOf": [{"required": ["basic"]}, {"required": ["bearer"]}, {"required": ["oauth"]}]
+        },
     )
 
     basic: BasicAuthRaw | None = None
     bearer: str | None = Field(None, description="Bearer token, e.g. ${SR_TOKEN}.")
+    oauth: OAuthRaw | None = None
 
 
 class TlsRaw(_Model):

@@ -59,6 +59,17 @@ class BearerAuth:
 
 
 @dataclass(frozen=True)
+class OAuthClientCredentials:
+    """OAuth 2.0 client credentials: a token from ``token_url``, sent as a bearer token."""
+
+    token_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scope: str | None = None
+    audience: str | None = None
+
+
+@dataclass(frozen=True)
 class TlsConfig:
     ca_file: Path | None = None
     cert_file: Path | None = None
@@ -72,7 +83,7 @@ class RegistryConfig:
 
     name: str
     url: str
-    auth: BasicAuth | BearerAuth | None = None
+    auth: BasicAuth | BearerAuth | OAuthClientCredentials | None = None
     tls: TlsConfig | None = None
     readonly: bool = False
     timeout: float = 30.0

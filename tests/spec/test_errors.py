@@ -308,7 +308,7 @@ def test_secret_never_echoed(write: Write) -> None:
     )
     messages = errors(root, {"TOKEN": "s3cr3t-token", "PW": "hunter2"})
     assert messages == [
-        "reconcile.yaml:5:11: registries.dev.auth: give exactly one of basic, bearer"
+        "reconcile.yaml:5:11: registries.dev.auth: give exactly one of basic, bearer, oauth"
     ]
     assert not any("s3cr3t" in m or "hunter2" in m for m in messages)
 
