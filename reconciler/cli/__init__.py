@@ -12,6 +12,7 @@ from .apply_cmd import apply
 from .compat_cmd import compat
 from .drift_cmd import drift
 from .export_cmd import export
+from .history_cmd import history
 from .init_cmd import init
 from .lint_cmd import lint_command
 from .mcp_cmd import mcp
@@ -65,4 +66,5 @@ main.add_command(compat)
 main.add_command(export)
 main.add_command(drift)
 main.add_command(migrate)
+main.add_command(history)
 main.add_command(mcp)

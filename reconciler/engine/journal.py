@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .audit import actor
 from .plan import Action, Plan
 
 JOURNAL_DIR = Path(".reconcile") / "journal"
@@ -136,6 +137,7 @@ class Journal:
                 "event": "start",
                 "time": _now(),
                 "user": getpass.getuser(),
+                "actor": actor(),  # the real one: MCP caller, GitHub actor (audit.py)
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
                 "recovers": [str(i.path) for i in recovers],

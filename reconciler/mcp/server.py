@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp
 
 from reconciler import __version__
 from reconciler.engine import open_clients
+from reconciler.engine.audit import acting_as
 from reconciler.service import METRICS, ServiceApp, log_context
 
 from .auth import Access, BearerGate, IntrospectionVerifier, JwtVerifier, principal
@@ -69,7 +71,15 @@ class _InstrumentedServer(MCPServer):
         request_id = headers.get("x-request-id") if headers else None
         started = time.perf_counter()
         result: Any = None
-        with log_context(request_id=request_id, principal=_who(), tool=name, registry=registry):
+        caller = principal()
+        client, issuer, subject = caller if caller is not None else (None, None, None)
+        with (
+            log_context(request_id=request_id, principal=_who(), tool=name, registry=registry),
+            # the journal records who applies (engine/audit.py); over stdio, the OS user
+            acting_as(kind="mcp", subject=subject, client=client, issuer=issuer)
+            if caller is not None
+            else nullcontext(),
+        ):
             try:
                 result = await super().call_tool(name, arguments, context)
                 return result
