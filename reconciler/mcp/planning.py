@@ -30,6 +30,7 @@ from reconciler.engine import (
     refusal,
     targeted_registries,
 )
+from reconciler.engine.policy import disallowed
 from reconciler.render import render_markdown
 from reconciler.spec.model import Project
 
@@ -135,7 +136,11 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         access.require(WRITE)
         stored = await find_plan(state, plan_id)
         access.require_for(stored.plan)
-        if refusal(stored.plan) or not stored.plan.has_changes:
+        if (
+            refusal(stored.plan)
+            or disallowed(stored.plan, state.load())
+            or not stored.plan.has_changes
+        ):
             return Confirmation(apply=True)  # nothing to ask: apply reports why
         if not can_elicit(ctx):
             return None
