@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import sqlite3
@@ -84,6 +85,7 @@ def serve(
     _server(db_path, host, port, request_log, on_ready, wrap).run()
 
 
+@functools.lru_cache(maxsize=4096)
 def route_label(method: str, path: str) -> str:
     """The route pattern a request matches (``GET subjects/{subject}/versions``), for
     metrics: never the subject itself. ``other`` when nothing matches."""

@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,6 +68,8 @@ class ServiceApp:
         self.app = app
         self.checks = checks or {}
         self.route_of = route_of or (lambda method, path: path)
+        # Metric children by labels: labels() takes a lock and a lookup per call.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,8 +104,9 @@ class ServiceApp:
                 await self.app(scope, receive, respond)
             finally:
                 elapsed = time.perf_counter() - started
-                METRICS.http_requests.labels(route, method, status).inc()
-                METRICS.http_duration.labels(route, method).observe(elapsed)
+                count, duration = self._metrics(route, method, status)
+                count.inc()
+                duration.observe(elapsed)
                 # The path without its query string: a token may be sent as ?access_token=.
                 log.info(
                     "%s %s %d",
@@ -117,6 +121,17 @@ class ServiceApp:
                         "duration_ms": round(elapsed * 1000, 2),
                     },
                 )
+
+    def _metrics(self, route: str, method: str, status: int) -> tuple[Any, Any]:
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                METRICS.http_requests.labels(route, method, status),
+                METRICS.http_duration.labels(route, method),
+            )
+            self._children[key] = children
+        return children
 
     async def _probe(self, path: str) -> list[Message]:
         if path == "/healthz":
