@@ -41,15 +41,24 @@ READY_TIMEOUT = 5.0  # seconds for every registry to answer a readiness probe
 log = logging.getLogger("reconciler.mcp")
 
 
+MAX_REGISTRY_LABELS = 32  # names come from callers: a bound on the metrics' cardinality
+_registry_labels: set[str] = set()
+
+
 def _registry_label(arguments: dict[str, Any]) -> str:
-    """The registry a tool call is about, as a metric label ('all' when not one)."""
-    one = arguments.get("registry")
+    """The registry a tool call is about, as a metric label ('all' when not one; 'other'
+    past MAX_REGISTRY_LABELS distinct names, since a caller may send any name)."""
+    name = "all"
+    one, many = arguments.get("registry"), arguments.get("registries")
     if isinstance(one, str):
-        return one
-    many = arguments.get("registries")
-    if isinstance(many, list) and len(many) == 1 and isinstance(many[0], str):
-        return many[0]
-    return "all"
+        name = one
+    elif isinstance(many, list) and len(many) == 1 and isinstance(many[0], str):
+        name = many[0]
+    if name != "all" and name not in _registry_labels:
+        if len(_registry_labels) >= MAX_REGISTRY_LABELS:
+            return "other"
+        _registry_labels.add(name)
+    return name
 
 
 def _who() -> str | None:
