@@ -76,6 +76,8 @@ class _InstrumentedServer(MCPServer):
         self, name: str, arguments: dict[str, Any], context: Context | None = None
     ) -> Any:
         registry = _registry_label(arguments)
+        # A metric label: a known tool's name, not whatever a caller sends.
+        tool = name if self._tool_manager.get_tool(name) is not None else "unknown"
         headers = context.headers if context is not None else None
         request_id = headers.get("x-request-id") if headers else None
         started = time.perf_counter()
@@ -83,7 +85,7 @@ class _InstrumentedServer(MCPServer):
         caller = principal()
         client, issuer, subject = caller if caller is not None else (None, None, None)
         with (
-            log_context(request_id=request_id, principal=_who(), tool=name, registry=registry),
+            log_context(request_id=request_id, principal=_who(), tool=tool, registry=registry),
             # the journal records who applies (engine/audit.py); over stdio, the OS user
             acting_as(kind="mcp", subject=subject, client=client, issuer=issuer)
             if caller is not None
@@ -97,15 +99,15 @@ class _InstrumentedServer(MCPServer):
                 done = isinstance(result, CallToolResult)  # else it asks the user first
                 failed = result is None or (done and bool(result.is_error))
                 outcome = "error" if failed else "ok" if done else "input_required"
-                METRICS.tool_calls.labels(name, registry, outcome).inc()
-                METRICS.tool_duration.labels(name, registry).observe(elapsed)
+                METRICS.tool_calls.labels(tool, registry, outcome).inc()
+                METRICS.tool_duration.labels(tool, registry).observe(elapsed)
                 if failed:
-                    METRICS.tool_errors.labels(name, registry).inc()
-                if name == "apply" and (done or failed):
+                    METRICS.tool_errors.labels(tool, registry).inc()
+                if tool == "apply" and (done or failed):
                     _count_apply(None if failed else result)
                 log.info(
                     "tool %s: %s",
-                    name,
+                    tool,
                     outcome,
                     extra={"outcome": outcome, "duration_ms": round(elapsed * 1000, 2)},
                 )
