@@ -158,3 +158,12 @@ async def test_a_registry_over_http_is_reached_from_the_server(tmp_path: Path) -
             async with client.client("unused") as session:
                 listed = structured(await session.call_tool("list_subjects", {"registry": "dev"}))
     assert listed["subjects"] == []
+
+
+async def test_metric_labels_are_not_whatever_a_caller_sends(server: HttpServer) -> None:
+    async with server.client(server.token("read")) as client:
+        unknown = await client.call_tool("made-up-tool-7", {})
+    assert unknown.is_error
+    text = httpx.get(base(server) + "/metrics").text
+    assert "made-up-tool-7" not in text
+    assert metric(text, "reconciler_mcp_tool_errors_total", tool="unknown") >= 1
