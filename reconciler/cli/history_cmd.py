@@ -10,6 +10,8 @@ import click
 from reconciler.engine import JOURNAL_DIR
 from reconciler.engine.audit import describe_actor, past_applies
 
+from ._common import fail
+
 
 @click.command()
 @click.argument(
@@ -27,6 +29,8 @@ def history(directory: Path, output: str) -> None:
     """List the past applies of the project in DIRECTORY: who, when, what, outcome.
 
     Read from the journal (.reconcile/journal/); nothing is contacted. Exits 0."""
+    if not directory.is_dir():  # an error (exit 1), as for every command: docs/cli.md
+        fail(f"{directory}: project directory not found")
     applies = past_applies(directory / JOURNAL_DIR)
     if output == "json":
         click.echo(json.dumps(applies, indent=2))

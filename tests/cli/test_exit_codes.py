@@ -41,6 +41,7 @@ PROJECT_COMMANDS = {
     "export": ["--registry", "dev"],
     "migrate": ["--from", "a", "--to", "b"],
     "mcp": [],
+    "history": [],
 }
 
 
