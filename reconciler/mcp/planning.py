@@ -8,7 +8,8 @@ annotations at registration, and ``Resolve(ask_user)`` names a closure that
 only an eagerly evaluated annotation can see.
 """
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from mcp.server.mcpserver import (
     AcceptedElicitation,
@@ -31,6 +32,7 @@ from reconciler.engine import (
     targeted_registries,
 )
 from reconciler.engine.policy import disallowed
+from reconciler.registry import RegistryClient
 from reconciler.render import render_markdown
 from reconciler.spec.model import Project
 
@@ -39,6 +41,8 @@ from .auth import READ, WRITE, Access
 from .errors import engine_errors
 from .models import ApplyResult, PlanResult
 from .state import ServerState, StoredPlan, parse_plan_id
+
+T = TypeVar("T")
 
 
 class Confirmation(BaseModel):
@@ -54,11 +58,23 @@ async def make(
 
     Returns the plan, the registries it covers and warnings about interrupted applies.
     """
+    return await run_planning(state, project, registries, options, make_plan)
+
+
+async def run_planning(
+    state: ServerState,
+    project: Project,
+    registries: tuple[str, ...],
+    options: PlanOptions,
+    work: Callable[[Project, dict[str, RegistryClient], PlanOptions], Awaitable[T]],
+) -> tuple[T, tuple[str, ...], list[str]]:
+    """``work`` (``make_plan``, or a drift check, which plans) on the registries asked
+    for, with the recovery of interrupted applies and engine errors as tool errors."""
     options, warnings = state.with_recovery(project, options)
     async with engine_errors():
         names = tuple(targeted_registries(project, registries))
         async with open_clients(project, names) as clients:
-            return await make_plan(project, clients, options), names, warnings
+            return await work(project, clients, options), names, warnings
 
 
 async def find_plan(state: ServerState, plan_id: str) -> StoredPlan:

@@ -13,12 +13,12 @@ from reconciler.engine import PlanOptions
 from reconciler.lint import UnknownRuleError
 from reconciler.lint import lint as lint_project
 from reconciler.workflows import context_specs, read_registry
-from reconciler.workflows.drift import DriftReport
+from reconciler.workflows.drift import check as drift_check
 from reconciler.workflows.export import export_files
 
 from .auth import READ, Access
 from .models import DriftResult, ExportedFile, ExportResult, LintResult
-from .planning import make
+from .planning import run_planning
 from .state import ServerState
 from .tools import READ_ONLY, RegistryName, registry_client
 
@@ -35,8 +35,9 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         difference with what the registry holds and what the specs want. Changes nothing."""
         access.require(READ)
         project = state.load()
-        made, _, _ = await make(state, project, tuple(registries or ()), PlanOptions())
-        report = DriftReport.of(made)
+        report, _, _ = await run_planning(
+            state, project, tuple(registries or ()), PlanOptions(), drift_check
+        )
         return DriftResult(
             status=report.status.name.lower(),  # type: ignore[arg-type]
             report=report.to_dict(),
