@@ -40,8 +40,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _run(project: Project, *arguments: str, tool_error: bool = False) -> dict[str, Any]:
-    """The Inspector's JSON answer; it exits 5 when the tool's result is an error."""
+def _inspect(project: Project, *arguments: str) -> subprocess.CompletedProcess[str]:
     assert INSPECTOR is not None
     inspector, path = INSPECTOR
     done = subprocess.run(
@@ -52,8 +51,14 @@ def _run(project: Project, *arguments: str, tool_error: bool = False) -> dict[st
         text=True,
         timeout=60,
     )
-    assert done.returncode == (5 if tool_error else 0), done.stderr
     assert SECRET not in done.stdout + done.stderr
+    return done
+
+
+def _run(project: Project, *arguments: str) -> dict[str, Any]:
+    """The Inspector's JSON answer to a call that succeeds."""
+    done = _inspect(project, *arguments)
+    assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
@@ -75,17 +80,24 @@ def test_the_inspector_lists_tools_and_plans(project: Project) -> None:
 
 
 def test_the_inspector_over_http_with_a_bearer_token(http_server: HttpServer) -> None:
-    def call(token: str, *method: str, tool_error: bool = False) -> dict[str, Any]:
+    def target(token: str) -> tuple[str, ...]:
         header = f"Authorization: Bearer {token}"
-        target = (http_server.url, "--transport", "http", "--header", header)  # header: variadic
-        return _run(http_server.project, *target, *method, tool_error=tool_error)
+        return (http_server.url, "--transport", "http", "--header", header)  # header: variadic
+
+    def call(token: str, *method: str) -> dict[str, Any]:
+        return _run(http_server.project, *target(token), *method)
 
     tools = call(http_server.token("read"), "--method", "tools/list")
     assert {t["name"] for t in tools["tools"]} >= {"plan", "apply", "lint"}
     linted = call(http_server.token("read"), "--method", "tools/call", "--tool-name", "lint")
     assert linted["structuredContent"]["report"]["findings"] == []
     write_only = http_server.token("write")
-    refused = call(
-        write_only, "--method", "tools/call", "--tool-name", "validate_specs", tool_error=True
+    # A missing scope is refused at the HTTP layer (403 insufficient_scope, RFC 6750),
+    # which the Inspector reports as a failed call (exit 1), naming the scope.
+    refused = _inspect(
+        http_server.project,
+        *target(write_only),
+        *("--method", "tools/call", "--tool-name", "validate_specs"),
     )
-    assert refused["isError"] and "needs the 'read' scope" in refused["content"][0]["text"]
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert 'Insufficient scope: required \\"read\\"' in refused.stderr, refused.stderr
