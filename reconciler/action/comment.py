@@ -40,6 +40,19 @@ class CommentError(Exception):
     """The comment could not be posted; the message names the API call, never the token."""
 
 
+
+def github_api(
+    token: str, api_url: str, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """A client of GitHub's REST API (the Action's comment and the drift issue)."""
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+    return httpx.Client(base_url=api_url, headers=headers, transport=transport, timeout=30)
+
+
 def comment_body(markdown: str, plan: Plan | None = None, section: str = "", note: str = "") -> str:
     """The comment for ``markdown`` (a plan, then ``section``), within ``MAX_BODY``.
 
@@ -71,13 +84,8 @@ def upsert_comment(
     transport: httpx.BaseTransport | None = None,
 ) -> str:
     """Create or update the plan comment on PR ``number``; return "created" or "updated"."""
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-    }
     body = comment_body(markdown)
-    with httpx.Client(base_url=api_url, headers=headers, transport=transport, timeout=30) as http:
+    with github_api(token, api_url, transport) as http:
 
         def call(method: str, path: str, **kwargs: object) -> httpx.Response:
             try:

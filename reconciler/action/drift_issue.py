@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from .comment import github_api
+
 MARKER = "<!-- reconciler-drift -->"
 TITLE = "Schema registry drift"
 MAX_ROWS = 200  # GitHub refuses issue bodies over 65,536 characters
@@ -89,12 +91,7 @@ def sync_issue(
     transport: httpx.BaseTransport | None = None,
 ) -> str:
     """Open, update or close the drift issue; return what was done."""
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-    }
-    with httpx.Client(base_url=api_url, headers=headers, transport=transport, timeout=30) as http:
+    with github_api(token, api_url, transport) as http:
 
         def call(method: str, path: str, **kwargs: Any) -> Any:
             try:
