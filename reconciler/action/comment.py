@@ -40,7 +40,6 @@ class CommentError(Exception):
     """The comment could not be posted; the message names the API call, never the token."""
 
 
-
 def github_api(
     token: str, api_url: str, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
