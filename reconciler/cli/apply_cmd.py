@@ -8,38 +8,62 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from reconciler.engine import (
     JOURNAL_DIR,
-    ApplyRefused,
-    Journal,
+    ApplySession,
+    Interrupted,
+    Listener,
     Plan,
     PlanOptions,
+    Status,
     StepResult,
-    apply_plan,
-    find_interrupted,
-    make_plan,
     open_clients,
-    refusal,
-    stale_registries,
     targeted_registries,
-    what_changed,
 )
-from reconciler.engine.policy import disallowed
 from reconciler.render import render_text
 from reconciler.spec.model import Project
 
 from ._common import console, fail, load, registry_option, run
-from .plan_cmd import EXIT_ERROR, EXIT_NO_CHANGES, plan_options, recovery_options
+from .plan_cmd import plan_options
 
 
-def _progress(result: StepResult, index: int, total: int) -> None:
-    action = result.action
-    mark = "[green]ok[/]" if result.ok else "[red]FAILED[/]"
-    console().print(
-        f"  [{index}/{total}] {mark} {action.kind.value} {action.label} "
-        f"({action.registry}): {result.detail}"
-    )
+class _Terminal(Listener):
+    """The session shown on the terminal; confirmation asked on it."""
+
+    def __init__(self, auto_approve: bool) -> None:
+        self.auto_approve = auto_approve
+        self.asks = not auto_approve
+
+    def recovering(self, interrupted: list[Interrupted]) -> None:
+        for item in interrupted:
+            console(stderr=True).print(f"warning: {item.describe()}", markup=False)
+
+    def planned(self, plan: Plan) -> None:
+        console().print(render_text(plan))
+
+    async def confirm(self, plan: Plan) -> bool:
+        if self.auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            fail(
+                "refusing to apply without confirmation: no terminal to ask on. "
+                "Pass --auto-approve."
+            )
+        return click.confirm("\nApply these changes?", default=False)
+
+    def applying(self, journal: Path) -> None:
+        console().print(f"\nApplying (journal {journal}):")
+
+    def step(self, result: StepResult, index: int, total: int) -> None:
+        action = result.action
+        mark = "[green]ok[/]" if result.ok else "[red]FAILED[/]"
+        console().print(
+            f"  [{index}/{total}] {mark} {action.kind.value} {action.label} "
+            f"({action.registry}): {result.detail}",
+            highlight=False,
+        )
 
 
 async def _apply(
@@ -50,63 +74,25 @@ async def _apply(
     options: PlanOptions,
     journal_dir: Path,
 ) -> int:
-    interrupted = find_interrupted(journal_dir)
-    running = [i for i in interrupted if i.running]
-    if running:
-        fail(f"another apply is in progress: {running[0].describe()}")
     if saved is not None and not registries:
         registries = tuple(r.name for r in saved.registries)
     names = targeted_registries(project, registries)
     async with open_clients(project, names) as clients:
-        current = await make_plan(project, clients, options)
-        todo = current
-        if saved is not None:
-            stale = stale_registries(saved, current)
-            if stale:
-                changes = "\n".join(f"  {line}" for line in what_changed(saved, current))
-                fail(
-                    f"the live state of registry {', '.join(stale)} changed since the plan was "
-                    f"saved; nothing was applied. Since then:\n{changes}\n"
-                    "Run `reconcile plan` again."
-                )
-            todo = saved
-        console().print(render_text(todo))
-        if not todo.has_changes:
-            return EXIT_NO_CHANGES
-        reason = refusal(todo) or disallowed(todo, project)
-        if reason:
-            fail(reason)
-        if not auto_approve:
-            if not sys.stdin.isatty():
-                fail(
-                    "refusing to apply without confirmation: no terminal to ask on. "
-                    "Pass --auto-approve."
-                )
-            if not click.confirm("\nApply these changes?", default=False):
-                console().print("Apply cancelled; nothing was changed.")
-                return EXIT_ERROR
-        journal = Journal.create(journal_dir)
-        journal.start(todo, interrupted)
-        console().print(f"\nApplying (journal {journal.path}):")
-        try:
-            results = await apply_plan(todo, clients, _progress, journal)
-        except ApplyRefused as exc:
-            fail(str(exc))
-        journal.mark_recovered(interrupted)
-        if not all(r.ok for r in results):
-            fail(
-                f"apply failed at step {len(results)} of {len(todo.actions)}; "
-                "temporary modes were restored. Fix the cause and apply again."
-            )
-        after = await make_plan(project, clients, options)
-        if after.has_changes or after.errors:
-            console().print("\n[red]Apply finished, but the registries still differ:[/]")
-            console().print(render_text(after))
-            return EXIT_ERROR
-        console().print(
-            f"\n[green]Apply complete[/]: {len(results)} change(s). The registries match the specs."
+        session = ApplySession(
+            project, clients, journal_dir, options, saved, _Terminal(auto_approve)
         )
-        return EXIT_NO_CHANGES
+        outcome = await session.run()
+    if outcome.status is Status.APPLIED:
+        console().print(f"\n[green]Apply complete[/]: {escape(outcome.message)}")
+    elif outcome.status is Status.CANCELLED:
+        console().print(outcome.message, markup=False)
+    elif outcome.status is Status.STILL_DIFFERS:
+        assert outcome.after is not None
+        console().print("\n[red]Apply finished, but the registries still differ:[/]")
+        console().print(render_text(outcome.after))
+    elif not outcome.ok:
+        console(stderr=True).print(f"[red]error[/]: {escape(outcome.message)}")
+    return outcome.exit_code
 
 
 @click.command()
@@ -156,6 +142,5 @@ def apply(
     project = load(project_dir)
     if saved is not None and saved.targets and not options.targets:
         options = replace(options, targets=saved.targets)
-    options = recovery_options(project, options)
     journal_path = Path(journal_dir) if journal_dir else project.root / JOURNAL_DIR
     sys.exit(run(_apply(project, registries, saved, auto_approve, options, journal_path)))

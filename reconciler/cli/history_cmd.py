@@ -14,9 +14,7 @@ from ._common import fail
 
 
 @click.command()
-@click.argument(
-    "directory", default=".", type=click.Path(file_okay=False, path_type=Path)
-)
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "-o",
     "--output",

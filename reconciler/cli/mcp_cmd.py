@@ -83,8 +83,10 @@ def _verifier(
         if not introspection.client_id or not introspection.client_secret:
             problems.append("--introspection-url needs --client-id and --client-secret")
         if not introspection.map_scope:
-            problems.append("--introspection-url needs --map-scope (which of the token's "
-                            "scopes grant read, write, admin)")
+            problems.append(
+                "--introspection-url needs --map-scope (which of the token's "
+                "scopes grant read, write, admin)"
+            )
     elif not jwks:
         problems.append("--issuer needs --jwks (a JWKS file or URL of the issuer's keys)")
     elif jwks.startswith(("http://", "https://")):

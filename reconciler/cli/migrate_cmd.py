@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -11,15 +12,15 @@ from rich.table import Table
 
 from reconciler.engine import (
     JOURNAL_DIR,
-    ApplyRefused,
-    Journal,
+    ApplySession,
+    Interrupted,
+    Listener,
     Plan,
     PlanOptions,
+    Status,
     StepResult,
-    apply_plan,
     make_plan,
 )
-from reconciler.engine.apply import Progress
 from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_text
@@ -96,16 +97,44 @@ def _table(rows: list[Row], ids: bool) -> Table:
     return table
 
 
-def _apply_progress(report: Report) -> Progress:
-    def step(result: StepResult, index: int, total: int) -> None:
+class _Migration(Listener):
+    """The session of a migration: a summarised plan, a progress bar, failures on stderr."""
+
+    def __init__(self, target: str, auto_approve: bool, stack: ExitStack) -> None:
+        self.target = target
+        self.auto_approve = auto_approve
+        self.asks = not auto_approve
+        self.stack = stack
+        self.report: Report | None = None
+
+    def recovering(self, interrupted: list[Interrupted]) -> None:
+        for item in interrupted:
+            console(stderr=True).print(f"warning: {item.describe()}", markup=False)
+
+    def planned(self, plan: Plan) -> None:
+        _show(plan)
+
+    async def confirm(self, plan: Plan) -> bool:
+        if self.auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            fail(
+                "refusing to migrate without confirmation: no terminal to ask on. "
+                "Pass --auto-approve."
+            )
+        return click.confirm(f"\nMigrate into {self.target}?", default=False)
+
+    def applying(self, journal: Path) -> None:
+        self.report = self.stack.enter_context(progress(f"Migrating into {self.target}"))
+
+    def step(self, result: StepResult, index: int, total: int) -> None:
         if not result.ok:
             console(stderr=True).print(
                 f"FAILED {result.action.kind.value} {result.action.label}: {result.detail}",
                 markup=False,
             )
-        report(index, total)
-
-    return step
+        if self.report is not None:
+            self.report(index, total)
 
 
 async def _migrate(
@@ -127,44 +156,38 @@ async def _migrate(
         markup=False,
     )
     project: Project = desired_project(contents, target, project_root, preserve_ids=preserve_ids)
+    options = PlanOptions(allow_force_import=force_import)
     async with RegistryClient.from_config(target.config, base_dir=target.base_dir) as client:
         clients = {target.name: client}
-        plan: Plan = await make_plan(project, clients, PlanOptions(allow_force_import=force_import))
-        _show(plan)
-        if plan.errors:
-            fail(f"the migration plan has {len(plan.errors)} error(s); nothing was applied")
-        if reason := disallowed(plan, project):
-            fail(reason)
         if dry_run:
+            plan = await make_plan(project, clients, options)
+            _show(plan)
+            if plan.errors:
+                fail(f"the migration plan has {len(plan.errors)} error(s); nothing was applied")
+            if reason := disallowed(plan, project):
+                fail(reason)
             out.print("Dry run: nothing was applied.", markup=False)
             return EXIT_OK
-        if plan.has_changes:
-            if not auto_approve:
-                if not sys.stdin.isatty():
-                    fail(
-                        "refusing to migrate without confirmation: no terminal to ask on. "
-                        "Pass --auto-approve."
-                    )
-                if not click.confirm(f"\nMigrate into {target.name}?", default=False):
-                    out.print("Migration cancelled; nothing was changed.", markup=False)
-                    return EXIT_ERROR
-            journal = Journal.create(project_root / JOURNAL_DIR)
-            journal.start(plan, [])
-            with progress(f"Migrating into {target.name}") as report:
-                try:
-                    results = await apply_plan(plan, clients, _apply_progress(report), journal)
-                except ApplyRefused as exc:
-                    fail(str(exc))
-            if not all(r.ok for r in results):
-                fail(
-                    f"the migration failed at step {len(results)} of {len(plan.actions)}; "
-                    f"temporary modes were restored (journal {journal.path})"
-                )
-            out.print(f"Applied {len(results)} step(s) (journal {journal.path}).", markup=False)
-            again = await make_plan(project, clients, PlanOptions(allow_force_import=force_import))
-            if again.has_changes or again.errors:
-                out.print(render_text(again))
-                fail(f"{target.name} still differs from {source.name} after the migration")
+        with ExitStack() as stack:
+            listener = _Migration(target.name, auto_approve, stack)
+            session = ApplySession(
+                project, clients, project_root / JOURNAL_DIR, options, None, listener
+            )
+            outcome = await session.run()
+        if outcome.status is Status.CANCELLED:
+            out.print("Migration cancelled; nothing was changed.", markup=False)
+            return EXIT_ERROR
+        if outcome.status is Status.STILL_DIFFERS:
+            assert outcome.after is not None
+            out.print(render_text(outcome.after))
+            fail(f"{target.name} still differs from {source.name} after the migration")
+        if not outcome.ok:
+            fail(outcome.message)
+        if outcome.status is Status.APPLIED:
+            out.print(
+                f"Applied {len(outcome.results)} step(s) (journal {outcome.journal}).",
+                markup=False,
+            )
         after = await read_registry(client, target.name, list(contents.contexts))
     rows = compare(contents, after)
     out.print(_table(rows, preserve_ids))

@@ -61,9 +61,7 @@ def serve(host: str, port: int, data: Path, request_log: Path | None, log_level:
         counts(data)  # raises (logged by the probe) when the file cannot be read
         return None
 
-    add_gauges(
-        "reconciler_localregistry", lambda: counts(data), "Live items in the local registry"
-    )
+    add_gauges("reconciler_localregistry", lambda: counts(data), "Live items in the local registry")
 
     def ready(url: str) -> None:
         click.echo(f"local registry listening on {url} (data: {data})")

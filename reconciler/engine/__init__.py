@@ -12,6 +12,7 @@ from .planner import (
     targeted_registries,
     with_recovery,
 )
+from .session import ApplySession, Listener, Outcome, Status
 from .staleness import stale_registries, what_changed
 
 __all__ = [
@@ -19,13 +20,17 @@ __all__ = [
     "JOURNAL_DIR",
     "Action",
     "ApplyRefused",
+    "ApplySession",
     "Interrupted",
     "Journal",
     "Kind",
+    "Listener",
+    "Outcome",
     "Plan",
     "PlanOptions",
     "Problem",
     "Scope",
+    "Status",
     "StepResult",
     "StoredVersion",
     "UnknownRegistryError",

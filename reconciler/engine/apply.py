@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.registry import Reference, RegistryClient, RegistryError
+from reconciler.registry import (
+    RateLimitedError,
+    Reference,
+    RegistryClient,
+    RegistryError,
+    RegistryUnavailableError,
+    ServerError,
+)
 
-from .journal import Journal
+from .journal import Journal, Restores
 from .plan import Action, Kind, Plan, Scope
 
 
@@ -20,6 +28,12 @@ class StepResult:
     action: Action
     ok: bool
     detail: str
+    index: int = 0  # the action's place in the plan, from 1
+
+    def describe(self) -> str:
+        """The step as people read it: ``step 3 of 9 (register orders-value on dev)``."""
+        action = self.action
+        return f"{action.kind.value} {action.label} on {action.registry}"
 
 
 Progress = Callable[[StepResult, int, int], None]
@@ -80,6 +94,112 @@ async def run_action(action: Action, client: RegistryClient) -> str:
     return f"registered as id {schema_id}"
 
 
+def _switches(plan: Plan) -> set[tuple[str, str]]:
+    """(registry, subject) that the plan switches to a temporary mode."""
+    return {(a.registry, a.target) for a in plan.actions if a.after == "IMPORT" and not a.restore}
+
+
+# Errors that say the registry is not answering (after the client's retries).
+_UNAVAILABLE = (RegistryUnavailableError, ServerError, RateLimitedError)
+
+
+class _Steps:
+    """Runs steps, journaled; after a failure, spares a registry that stopped answering.
+
+    Once a step after a failure (a restore) finds its registry unavailable, the
+    other restores on that registry are recorded as failed without a try: each
+    try would cost the client's whole retry budget, and the verification pass
+    tries them all again anyway.
+    """
+
+    def __init__(self, clients: dict[str, RegistryClient], journal: Journal | None) -> None:
+        self.clients = clients
+        self.journal = journal
+        self.down: set[str] = set()
+
+    async def run(self, index: int, action: Action, after_failure: bool) -> StepResult:
+        if after_failure and action.registry in self.down:
+            detail = f"not attempted: registry {action.registry} is not answering"
+            if self.journal:
+                self.journal.step(index, "failed", detail)
+            return StepResult(action, False, detail, index + 1)
+        if self.journal:
+            self.journal.step(index, "started")
+        try:
+            detail = await run_action(action, self.clients[action.registry])
+            result = StepResult(action, True, detail, index + 1)
+        except (RegistryError, ApplyRefused) as exc:
+            result = StepResult(action, False, str(exc), index + 1)
+            if after_failure and isinstance(exc, _UNAVAILABLE):
+                self.down.add(action.registry)
+        if self.journal:
+            self.journal.step(index, "done" if result.ok else "failed", result.detail)
+        return result
+
+
+async def _still_import(action: Action, client: RegistryClient) -> bool:
+    """Whether ``action``'s subject is in IMPORT mode again (or still) after its restore.
+
+    A retried ``PUT /mode ... IMPORT`` whose first attempt was only slow can
+    land after the restore. A failed read counts as "still": nothing unverified
+    is reported as restored.
+    """
+    try:
+        return await client.get_mode(action.target) == "IMPORT"
+    except RegistryError:
+        return True
+
+
+async def _needs_restoring(result: StepResult, client: RegistryClient) -> bool:
+    return not result.ok or await _still_import(result.action, client)
+
+
+async def _verify_restores(
+    plan: Plan,
+    results: list[StepResult],
+    clients: dict[str, RegistryClient],
+    progress: Progress | None,
+    journal: Journal | None,
+) -> None:
+    """Read back every mode a restore set; restore again, once, what is still IMPORT.
+
+    A restore that failed (the registry down past the client's retries) gets
+    this second attempt too. The new attempts are appended to ``results``.
+    """
+    last = [r for r in results if r.action.restore and r.action.after != "IMPORT"]
+    if not last:
+        return
+    verdicts = await asyncio.gather(
+        *(_needs_restoring(r, clients[r.action.registry]) for r in last)
+    )
+    again = [r.index for r, needed in zip(last, verdicts, strict=True) if needed]
+    if journal:
+        journal.note("verify", again=[i - 1 for i in again])
+    steps = _Steps(clients, journal)
+    for index in again:
+        action = plan.actions[index - 1]
+        client = clients[action.registry]
+        result = await steps.run(index - 1, action, after_failure=True)
+        if result.ok and await _still_import(action, client):
+            detail = "still in IMPORT mode after restoring it twice"
+            result = StepResult(action, False, detail, index)
+        results.append(result)
+        if progress:
+            progress(result, index, len(plan.actions))
+
+
+def unrestored(plan: Plan, results: list[StepResult]) -> Restores:
+    """Temporary modes whose restore did not end in success: (registry, subject) -> mode."""
+    last = {r.index: r for r in results if r.action.restore}
+    return {
+        (r.action.registry, r.action.target): r.action.after
+        if r.action.kind is Kind.SET_MODE
+        else None
+        for r in last.values()
+        if not r.ok
+    }
+
+
 async def apply_plan(
     plan: Plan,
     clients: dict[str, RegistryClient],
@@ -90,30 +210,33 @@ async def apply_plan(
 
     At the first failure the remaining actions are skipped (they may depend
     on it), except ``restore`` actions, which end temporary IMPORT modes: no
-    subject is left in IMPORT mode by a failed apply.
+    subject is left in IMPORT mode by a failed apply. (A restore whose switch
+    to IMPORT was skipped has nothing to undo and is skipped too.) Every
+    restore is then verified by reading the mode back (``_verify_restores``);
+    the journal's ``end`` lists the modes still to restore, for the next apply.
     """
     reason = refusal(plan)
     if reason:
         raise ApplyRefused(reason)
     results: list[StepResult] = []
     total = len(plan.actions)
+    switches = _switches(plan)
+    switched: set[tuple[str, str]] = set()
     failed = False
+    steps = _Steps(clients, journal)
     for index, action in enumerate(plan.actions):
-        if failed and not action.restore:
+        key = (action.registry, action.target)
+        if failed and not (action.restore and (key in switched or key not in switches)):
             continue
-        if journal:
-            journal.step(index, "started")
-        try:
-            detail = await run_action(action, clients[action.registry])
-            result = StepResult(action, True, detail)
-        except (RegistryError, ApplyRefused) as exc:
-            result = StepResult(action, False, str(exc))
-            failed = True
-        if journal:
-            journal.step(index, "done" if result.ok else "failed", result.detail)
+        if action.after == "IMPORT" and not action.restore:
+            switched.add(key)
+        result = await steps.run(index, action, after_failure=failed)
+        failed = failed or not result.ok
         results.append(result)
         if progress:
             progress(result, index + 1, total)
+    await _verify_restores(plan, results, clients, progress, journal)
     if journal:
-        journal.end("failed" if failed else "ok")
+        left = unrestored(plan, results)
+        journal.end("failed" if failed or left else "ok", left)
     return results

@@ -1,12 +1,17 @@
 """The apply journal: an audit trail that also makes interrupted applies recoverable.
 
-Every apply writes one JSON-lines file under ``.reconcile/journal/`` (or a
-path given): a ``start`` record (who, where, when, the whole plan), a
-``step`` record before and after each action, and an ``end`` record. A file
-without ``end`` whose process is gone is an interrupted apply: the next plan
-or apply reports it, and restores the modes it switched temporarily (IMPORT)
-and had not restored yet, whatever else the new plan does. A later apply that
-has taken over an interrupted one appends a ``recovered`` record to it.
+Every apply writes one JSON-lines file under ``.reconcile/journal/`` (or the
+directory given with ``--journal``): a ``start`` record (who, where, when, the
+whole plan), a ``step`` record before and after each action, and an ``end``
+record that lists the temporary modes it could not restore (``unrestored``).
+
+A journal is *unfinished* when it has no ``end`` (its process died) or when
+its ``end`` lists unrestored modes (a restore failed). The next plan or apply
+reports every unfinished journal and restores the modes it left in IMPORT,
+whatever else the new plan does; the apply that has done so appends a
+``recovered`` record. Whether the apply that wrote a journal is still running
+is never guessed from its pid (pids are reused): it is running only if it
+still holds the directory's lock (``lock.py``).
 """
 
 from __future__ import annotations
@@ -21,41 +26,39 @@ from pathlib import Path
 from typing import Any
 
 from .audit import actor
-from .plan import Action, Plan
+from .lock import holder
+from .plan import Action, Kind, Plan
 
 JOURNAL_DIR = Path(".reconcile") / "journal"
 
+# (registry, subject) -> the mode to restore (None: remove the subject-level mode)
+Restores = dict[tuple[str, str], str | None]
 
-def _now() -> str:
+
+def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _alive(pid: int, host: str) -> bool:
-    if host != socket.gethostname():
-        return False  # cannot tell: treat it as gone, the record says where it ran
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
 class Interrupted:
-    """An apply that started and never ended."""
+    """An apply that did not finish: it stopped, or it ended with modes left in IMPORT."""
 
     path: Path
     started: str
     user: str
     total: int
     done: list[int] = field(default_factory=list)  # indexes of the steps that succeeded
-    running: bool = False  # its process is still alive: another apply is in progress
-    # (registry, subject) -> mode to restore: IMPORT switches whose restore never ran
-    pending_restores: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    running: bool = False  # its process still holds the lock: another apply is in progress
+    pending_restores: Restores = field(default_factory=dict)
+    ended: bool = False  # it wrote ``end``, with restores that failed
 
     def describe(self) -> str:
+        if self.ended:
+            left = ", ".join(sorted(s for _, s in self.pending_restores))
+            return (
+                f"an apply started {self.started} by {self.user} could not restore the "
+                f"mode of {left} (journal {self.path})"
+            )
         return (
             f"an apply started {self.started} by {self.user} stopped after "
             f"{len(self.done)} of {self.total} step(s) (journal {self.path})"
@@ -72,39 +75,75 @@ def _read(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def find_interrupted(directory: Path) -> list[Interrupted]:
-    """Applies under ``directory`` that never ended and were not recovered."""
-    found = []
+def restore_target(actions: list[Action], index: int) -> str | None:
+    """The mode the subject that ``actions[index]`` switches to IMPORT must get back.
+
+    The plan's own restore of that subject says it (the mode the spec wants, or
+    the one it had); without one, the mode it had before the switch.
+    """
+    switch = actions[index]
+    for action in actions[index + 1 :]:
+        if action.restore and (action.registry, action.target) == (switch.registry, switch.target):
+            return action.after if action.kind is Kind.SET_MODE else None
+    return switch.before
+
+
+def _pending(actions: list[Action], records: list[dict[str, Any]]) -> Restores:
+    """IMPORT switches that may have reached the registry and whose restore did not run."""
+    done = {r["index"] for r in records if r.get("event") == "step" and r.get("status") == "done"}
+    restored = {(actions[i].registry, actions[i].target) for i in done if actions[i].restore}
+    pending: Restores = {}
+    # A step that started may have reached the registry before the process died.
+    for index in sorted({r["index"] for r in records if r.get("event") == "step"}):
+        action = actions[index]
+        key = (action.registry, action.target)
+        if action.after == "IMPORT" and not action.restore and key not in restored:
+            pending[key] = restore_target(actions, index)
+    return pending
+
+
+def find_interrupted(directory: Path, *, holding_lock: bool = False) -> list[Interrupted]:
+    """Unfinished applies journaled under ``directory`` that no apply has taken over.
+
+    ``holding_lock``: the caller holds the directory's lock, so none is running.
+    """
+    found: list[Interrupted] = []
     if not directory.is_dir():
         return found
+    owner = None if holding_lock else holder(directory)
     for path in sorted(directory.glob("*.jsonl")):
         records = _read(path)
         if not records or records[0].get("event") != "start":
             continue
-        if any(r.get("event") in ("end", "recovered") for r in records):
+        if any(r.get("event") == "recovered" for r in records):
             continue
         start = records[0]
         actions = [Action.from_dict(a) for a in start["plan"]["actions"]]
+        end = next((r for r in records if r.get("event") == "end"), None)
+        if end is not None:
+            unrestored = end.get("unrestored") or []
+            if not unrestored:
+                continue
+            pending: Restores = {(r, s): mode for r, s, mode in unrestored}
+        else:
+            pending = _pending(actions, records)
+        running = (
+            end is None
+            and owner is not None
+            and (owner.get("pid"), owner.get("host")) == (start["pid"], start["host"])
+        )
         item = Interrupted(
             path,
             start["time"],
             start["user"],
             len(actions),
-            running=_alive(start["pid"], start["host"]),
+            running=running,
+            pending_restores=pending,
+            ended=end is not None,
         )
         item.done = [
             r["index"] for r in records if r.get("event") == "step" and r.get("status") == "done"
         ]
-        # A step that started may have reached the registry before the process died.
-        attempted = [r["index"] for r in records if r.get("event") == "step"]
-        restored = {
-            (actions[i].registry, actions[i].target) for i in item.done if actions[i].restore
-        }
-        for index in attempted:
-            action = actions[index]
-            key = (action.registry, action.target)
-            if action.after == "IMPORT" and not action.restore and key not in restored:
-                item.pending_restores[key] = action.before
         found.append(item)
     return found
 
@@ -135,7 +174,7 @@ class Journal:
         self._write(
             {
                 "event": "start",
-                "time": _now(),
+                "time": now(),
                 "user": getpass.getuser(),
                 "actor": actor(),  # the real one: MCP caller, GitHub actor (audit.py)
                 "host": socket.gethostname(),
@@ -148,15 +187,24 @@ class Journal:
 
     def step(self, index: int, status: str, detail: str = "") -> None:
         self._write(
-            {"event": "step", "time": _now(), "index": index, "status": status, "detail": detail}
+            {"event": "step", "time": now(), "index": index, "status": status, "detail": detail}
         )
 
-    def end(self, result: str) -> None:
-        self._write({"event": "end", "time": _now(), "result": result}, sync=True)
+    def end(self, result: str, unrestored: Restores | None = None) -> None:
+        """The last record. ``unrestored``: temporary modes still to restore (the next
+        plan or apply takes them over)."""
+        left = [[r, s, mode] for (r, s), mode in sorted((unrestored or {}).items())]
+        self._write(
+            {"event": "end", "time": now(), "result": result, "unrestored": left}, sync=True
+        )
 
-    def mark_recovered(self, interrupted: list[Interrupted]) -> None:
-        for item in interrupted:
-            with item.path.open("a") as handle:
-                handle.write(
-                    json.dumps({"event": "recovered", "time": _now(), "by": str(self.path)}) + "\n"
-                )
+    def note(self, event: str, **fields: Any) -> None:
+        """A record of something the apply did besides its steps (verifying restores)."""
+        self._write({"event": event, "time": now(), **fields})
+
+
+def mark_recovered(interrupted: list[Interrupted], by: str) -> None:
+    """Close unfinished journals: an apply (``by``) restored what they had left."""
+    for item in interrupted:
+        with item.path.open("a") as handle:
+            handle.write(json.dumps({"event": "recovered", "time": now(), "by": by}) + "\n")

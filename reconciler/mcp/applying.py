@@ -1,32 +1,27 @@
-"""Running a plan the user confirmed: freshness check, journal, progress, re-plan.
+"""Running a plan the user confirmed: the engine's apply session, with MCP progress.
 
-The same sequence as ``reconcile apply plan.json`` (reconciler/cli/apply_cmd.py),
-with the results returned instead of printed.
+The same session as ``reconcile apply plan.json`` (``reconciler.engine.session``),
+with its outcome returned instead of printed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+from pathlib import Path
 
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from reconciler.engine import (
-    ApplyRefused,
-    Journal,
-    Plan,
+    ApplySession,
+    Listener,
+    Outcome,
+    Status,
     StepResult,
-    apply_plan,
-    make_plan,
     open_clients,
-    refusal,
-    stale_registries,
-    what_changed,
 )
-from reconciler.engine.policy import disallowed
-from reconciler.registry import RegistryClient
 from reconciler.render import render_markdown
 
 from .errors import engine_errors
@@ -71,90 +66,87 @@ def _step(result: StepResult, index: int) -> StepReport:
     )
 
 
-async def _apply_with_progress(
-    plan: Plan, clients: dict[str, RegistryClient], journal: Journal, ctx: Context
-) -> list[StepResult]:
-    """``apply_plan`` with a progress notification per step.
+class _Progress(Listener):
+    """Forwards each step to the client as a progress notification.
 
-    The engine reports progress synchronously; a task forwards each step to the
-    client. Once started, an apply is shielded from cancellation (a client that
-    disconnects or cancels must not leave a registry half-applied or in IMPORT
-    mode); the journal records how it ended.
+    The engine reports progress synchronously; a task forwards each step to
+    the client. The plan is forgotten once its first write is next: a plan runs once.
     """
-    send, receive = anyio.create_memory_object_stream[tuple[StepResult, int, int]](math.inf)
 
-    def progress(result: StepResult, index: int, total: int) -> None:
-        send.send_nowait((result, index, total))
+    def __init__(self, state: ServerState, stored: StoredPlan) -> None:
+        self.state = state
+        self.stored = stored
+        self.send, self.receive = anyio.create_memory_object_stream[tuple[StepResult, int, int]](
+            math.inf
+        )
 
-    async def forward() -> None:
-        async with receive:
-            async for result, index, total in receive:
+    def applying(self, journal: Path) -> None:
+        self.state.plans.pop(self.stored.plan_id, None)
+
+    def step(self, result: StepResult, index: int, total: int) -> None:
+        self.send.send_nowait((result, index, total))
+
+    async def forward(self, ctx: Context) -> None:
+        async with self.receive:
+            async for result, index, total in self.receive:
                 action = result.action
                 mark = "ok" if result.ok else "FAILED"
                 message = f"{mark} {action.kind.value} {action.label} ({action.registry})"
                 with contextlib.suppress(Exception):  # a gone client does not stop the apply
                     await ctx.report_progress(index, total, message)
 
-    with anyio.CancelScope(shield=True):
-        async with anyio.create_task_group() as group:
-            group.start_soon(forward)
-            async with send:
-                try:
-                    return await apply_plan(plan, clients, progress, journal)
-                except ApplyRefused as exc:
-                    raise ToolError(str(exc)) from None
 
-
-async def run_apply(state: ServerState, stored: StoredPlan, ctx: Context) -> ApplyResult:
-    project = state.load()
-    interrupted = state.interrupted(project)
-    running = [i for i in interrupted if i.running]
-    if running:
-        raise ToolError(f"another apply is in progress: {running[0].describe()}")
-    options, _ = state.with_recovery(project, stored.options)
-    async with engine_errors(), open_clients(project, stored.registries) as clients:
-        current = await make_plan(project, clients, options)
-        stale = stale_registries(stored.plan, current)
-        if stale:
-            state.plans.pop(stored.plan_id, None)
-            raise ToolError(
-                f"the live state of registry {', '.join(stale)} changed since plan "
-                f"{stored.plan_id} was made; nothing was applied. Since then:\n"
-                + "\n".join(f"  {line}" for line in what_changed(stored.plan, current))
-                + "\nMake a new plan."
-            )
-        todo = stored.plan
-        if not todo.has_changes:
-            return ApplyResult(
-                status="no_changes", message="The plan has no changes.", replan_empty=True
-            )
-        reason = refusal(todo) or disallowed(todo, project)
-        if reason:
-            raise ToolError(reason)
-        journal = Journal.create(state.journal_path(project))
-        journal.start(todo, interrupted)
-        state.plans.pop(stored.plan_id, None)  # a plan runs once
-        results = await _apply_with_progress(todo, clients, journal, ctx)
-        journal.mark_recovered(interrupted)
-        steps = [_step(r, i + 1) for i, r in enumerate(results)]
-        if not all(r.ok for r in results):
-            return ApplyResult(
-                status="failed",
-                message=f"apply failed at step {len(results)} of {len(todo.actions)}; temporary "
-                "modes were restored. Fix the cause, plan and apply again.",
-                steps=steps,
-                journal=str(journal.path),
-                replan_empty=False,
-            )
-        after = await make_plan(project, clients, options)
-    empty = not after.has_changes and not after.errors
+def _result(outcome: Outcome) -> ApplyResult:
+    steps = [_step(r, r.index) for r in outcome.results]
+    journal = str(outcome.journal) if outcome.journal else None
+    if outcome.status is Status.NO_CHANGES:
+        return ApplyResult(
+            status="no_changes", message="The plan has no changes.", replan_empty=True
+        )
+    if outcome.status is Status.FAILED:
+        return ApplyResult(
+            status="failed",
+            message=outcome.message + (" Plan and apply again." if not outcome.unrestored else ""),
+            steps=steps,
+            journal=journal,
+            replan_empty=False,
+        )
+    empty = outcome.status is Status.APPLIED
     return ApplyResult(
         status="applied" if empty else "still_differs",
-        message=f"{len(results)} change(s) applied; the registries match the specs."
+        message=outcome.message
         if empty
         else "Applied, but the registries still differ from the specs: see replan_markdown.",
         steps=steps,
-        journal=str(journal.path),
+        journal=journal,
         replan_empty=empty,
-        replan_markdown=render_markdown(after),
+        replan_markdown=render_markdown(outcome.after) if outcome.after else None,
     )
+
+
+async def run_apply(state: ServerState, stored: StoredPlan, ctx: Context) -> ApplyResult:
+    """Run the session on the stored plan. Once started, it is shielded from cancellation
+    (a client that disconnects or cancels must not leave a registry half-applied or in
+    IMPORT mode); the journal records how it ended."""
+    project = state.load()
+    listener = _Progress(state, stored)
+    with anyio.CancelScope(shield=True):
+        async with engine_errors(), open_clients(project, stored.registries) as clients:
+            session = ApplySession(
+                project,
+                clients,
+                state.journal_path(project),
+                stored.options,
+                stored.plan,
+                listener,
+                saved_when=f"since plan {stored.plan_id} was made",
+            )
+            async with anyio.create_task_group() as group:
+                group.start_soon(listener.forward, ctx)
+                async with listener.send:
+                    outcome = await session.run()
+    if outcome.status is Status.STALE:
+        state.plans.pop(stored.plan_id, None)
+    if outcome.status in (Status.BUSY, Status.STALE, Status.REFUSED, Status.CANCELLED):
+        raise ToolError(outcome.message)
+    return _result(outcome)

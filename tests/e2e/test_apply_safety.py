@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -118,3 +121,172 @@ def test_a_readonly_registry_is_never_written(blank: Project, server: Server) ->
     assert applied.returncode == 1
     assert "registry test is readonly (project file); nothing was applied" in applied.stderr
     assert server.writes() == []
+
+
+# -- the apply session: exit codes, the lock, stale journals ----------------------------
+
+
+def _invalid_reference_project(project: Project) -> None:
+    (project.root / "schemas").mkdir(exist_ok=True)
+    (project.root / "schemas/r0.avsc").write_text(RECORD % 0)
+    (project.root / "specs/main.yaml").write_text(
+        "subjects:\n"
+        "  s0-value:\n"
+        "    schema: ../schemas/r0.avsc\n"
+        "    references: [{name: x, subject: missing-value, version: 3}]\n"
+    )
+
+
+def test_apply_exits_1_when_the_plan_has_errors(blank: Project, server: Server) -> None:
+    _invalid_reference_project(blank)
+    fresh = blank.run("apply", "--auto-approve")
+    assert fresh.returncode == 1, fresh.stdout + fresh.stderr
+    assert "Plan failed: 1 error(s)" in fresh.stderr
+    saved = blank.run("plan", "--out", "plan.json")
+    assert saved.returncode == 1
+    from_file = blank.run("apply", "plan.json", "--auto-approve")
+    assert from_file.returncode == 1, from_file.stdout + from_file.stderr
+    assert "Plan failed: 1 error(s)" in from_file.stderr
+    assert server.writes() == []
+
+
+def _modes(server: Server, subjects: list[str]) -> dict[str, str | None]:
+    """Each subject's own mode, read from the registry itself (None: none of its own)."""
+    return {s: httpx.get(f"{server.url}/mode/{s}").json().get("mode") for s in subjects}
+
+
+def test_an_apply_refuses_while_another_holds_the_lock(blank: Project, server: Server) -> None:
+    from reconciler.engine.lock import ApplyLock
+
+    _pinned_project(blank, 2)
+    with ApplyLock(blank.root / ".reconcile/journal"):
+        refused = blank.run("apply", "--auto-approve")
+    assert refused.returncode == 1
+    assert f"another apply is in progress: pid {os.getpid()}" in refused.stderr
+    assert "nothing was applied" in refused.stderr
+    assert server.writes() == []
+    applied = blank.run("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+
+
+def test_two_applies_started_together_one_applies_the_other_refuses(
+    blank: Project, server: Server
+) -> None:
+    _pinned_project(blank, 30)
+    command = [sys.executable, "-m", "reconciler", "apply", "--auto-approve"]
+    processes = [
+        subprocess.Popen(
+            command, cwd=blank.root, env=blank.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    codes = sorted(p.returncode for p in processes)
+    assert codes == [0, 1], outputs
+    refused = next(err for p, (_, err) in zip(processes, outputs, strict=True) if p.returncode)
+    assert b"another apply is in progress" in refused
+    registrations = [w for w in server.writes() if w["method"] == "POST"]
+    assert len(registrations) == 30  # each subject registered once, by one apply
+    assert blank.run("plan", "--detailed-exitcode").returncode == 0
+
+
+def _journal_of(project: Project, plan: dict, steps: int, pid: int) -> Path:
+    """A journal as an apply with ``pid`` leaves it when killed after ``steps`` steps."""
+    directory = project.root / ".reconcile/journal"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"20260101T000000.000000Z-{pid}.jsonl"
+    start = {
+        "event": "start",
+        "time": "2026-01-01T00:00:00.000+00:00",
+        "user": "someone",
+        "host": socket.gethostname(),
+        "pid": pid,
+        "recovers": [],
+        "plan": plan,
+    }
+    lines = [json.dumps(start)]
+    for index in range(steps):
+        lines.append(json.dumps({"event": "step", "index": index, "status": "started"}))
+        lines.append(json.dumps({"event": "step", "index": index, "status": "done"}))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_stale_journal_whose_pid_was_reused_does_not_block(
+    blank: Project, server: Server
+) -> None:
+    _pinned_project(blank, 3)
+    planned = blank.run("plan", "--output", "json")
+    plan = json.loads(planned.stdout)
+    assert [a["kind"] for a in plan["actions"]][:3] == ["set_mode"] * 3
+    # The apply set IMPORT on s0-value, then died; its pid now belongs to a live,
+    # unrelated process (the registry server).
+    httpx.put(f"{server.url}/mode/s0-value", json={"mode": "IMPORT"})
+    journal = _journal_of(blank, plan, 1, server.process.pid)
+
+    applied = blank.run("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "another apply is in progress" not in applied.stderr
+    assert "stopped after 1 of" in applied.stderr
+    assert _modes(server, ["s0-value", "s1-value", "s2-value"]) == dict.fromkeys(
+        ["s0-value", "s1-value", "s2-value"]
+    )
+    assert '"event": "recovered"' in journal.read_text()
+
+
+def test_an_apply_killed_after_its_last_step_is_taken_over_by_a_run_with_nothing_to_do(
+    blank: Project, server: Server
+) -> None:
+    _pinned_project(blank, 2)
+    plan = json.loads(blank.run("plan", "--output", "json").stdout)
+    applied = blank.run("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    for path in (blank.root / ".reconcile/journal").glob("*.jsonl"):
+        path.unlink()
+    # Every step done, no ``end``: killed between its last step and the end record.
+    journal = _journal_of(blank, plan, len(plan["actions"]), 999_999)
+
+    again = blank.run("apply", "--auto-approve")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "stopped after" in again.stderr  # reported once, by the run that takes it over
+    assert '"event": "recovered"' in journal.read_text()
+    quiet = blank.run("plan", "--detailed-exitcode")
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr, quiet.stderr
+
+
+def _wait_for_steps(path_glob: Path, done: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        journals = list(path_glob.glob("*.jsonl"))
+        text = journals[0].read_text() if journals else ""
+        if text.count('"status": "done"') >= done:
+            return
+        assert process.poll() is None, "apply finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def test_recovery_reads_the_journal_directory_apply_writes(
+    blank: Project, server: Server, tmp_path: Path
+) -> None:
+    subjects = 40
+    _pinned_project(blank, subjects)
+    journal_dir = tmp_path / "elsewhere"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--journal", journal_dir],
+        cwd=blank.root,
+        env=blank.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_steps(journal_dir, subjects + 5, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    names = [f"s{n}-value" for n in range(subjects)]
+    assert set(_modes(server, names).values()) == {"IMPORT"}
+
+    resumed = blank.run("apply", "--auto-approve", "--journal", str(journal_dir))
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "stopped after" in resumed.stderr
+    assert set(_modes(server, names).values()) == {None}
+    assert blank.run("plan", "--detailed-exitcode").returncode == 0
