@@ -81,6 +81,7 @@ class FaultProxy:
         retry_after: str = "1",
         rewrite: Rewrite | None = None,
         after_forward: AfterForward | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.policy = policy
@@ -88,6 +89,7 @@ class FaultProxy:
         self.retry_after = retry_after
         self.rewrite = rewrite
         self.after_forward = after_forward
+        self.latency = latency  # added before every forwarded request: a slow network
         self.released: asyncio.Event | None = None
         self.seen: list[Seen] = []
         self.url = ""
@@ -139,6 +141,8 @@ class FaultProxy:
 
     async def _forward(self, seen: Seen, headers: list[tuple[bytes, bytes]]) -> httpx.Response:
         assert self._client is not None
+        if self.latency:
+            await asyncio.sleep(self.latency)
         forwarded = {
             k.decode(): v.decode()
             for k, v in headers

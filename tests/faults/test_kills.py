@@ -1,0 +1,152 @@
+"""kill -9 of ``reconcile apply`` and ``reconcile migrate --preserve-ids`` at seeded points.
+
+Each run goes through a proxy that adds a little latency to every request, so
+that the kill lands inside the apply (between any two steps) rather than after
+it. After the kill, a plain re-run must take the journal over, converge and
+leave nothing in IMPORT, with exit codes that say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reconciler.localregistry import serve_in_thread
+
+from .conftest import Staged
+from .proxy import Fault, FaultProxy, Seen
+from .scenario import cli, in_import, reconcile
+
+LATENCY = 0.03
+
+
+def _forward(seen: Seen) -> Fault:
+    return Fault.FORWARD
+
+
+def _done_steps(journal_dir: Path) -> int:
+    journals = sorted(journal_dir.glob("*.jsonl"))
+    return journals[-1].read_text().count('"status": "done"') if journals else 0
+
+
+def _kill_after(command: list[str], cwd: Path, url: str, journal_dir: Path, steps: int) -> None:
+    """Start ``reconcile COMMAND`` against ``url``; kill -9 it once ``steps`` steps are done."""
+    already = len(list(journal_dir.glob("*.jsonl")))
+    env = {**os.environ, "SR_URL": url, "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(list(journal_dir.glob("*.jsonl"))) <= already or _done_steps(journal_dir) < steps:
+        assert process.poll() is None, "it finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+@pytest.mark.parametrize("seed", [7])
+def test_apply_killed_at_a_random_step_then_run_again(staged: Staged, seed: int) -> None:
+    total = len(staged.plan["actions"])
+    point = random.Random(seed).randrange(1, total - 1)
+    journal_dir = staged.root / ".reconcile/journal"
+    with FaultProxy(staged.url, _forward, latency=LATENCY) as proxy:
+        _kill_after(
+            ["apply", "plan.json", "--auto-approve"], staged.root, proxy.url, journal_dir, point
+        )
+    killed = sorted(journal_dir.glob("*.jsonl"))[-1]
+    assert '"event": "end"' not in killed.read_text()
+
+    rerun = reconcile(staged.root, staged.url, "apply", "--force-import", "--auto-approve")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "stopped after" in rerun.stderr
+    assert '"event": "recovered"' in killed.read_text()
+    assert in_import(staged.url) == []
+    assert cli(staged.root, staged.url, "plan", "--force-import", "--detailed-exitcode")[0] == 0
+
+
+SUBJECTS = 30
+
+
+def _source_project(root: Path) -> None:
+    (root / "specs").mkdir(parents=True)
+    (root / "reconcile.yaml").write_text(
+        'version: 1\nregistries:\n  source: {url: "${SR_URL}"}\nspecs: [specs/*.yaml]\n'
+    )
+    lines = ["subjects:"]
+    for n in range(SUBJECTS):
+        schema = json.dumps({"type": "record", "name": f"R{n}", "fields": []})
+        lines += [
+            f"  s{n}-value:",
+            "    versions:",
+            f"      - {{version: 1, id: {100 + 3 * n}, schema: '{schema}'}}",
+        ]
+    (root / "specs/main.yaml").write_text("\n".join(lines) + "\n")
+
+
+def test_migrate_killed_in_its_import_window_then_run_again(tmp_path: Path) -> None:
+    source_root = tmp_path / "source"
+    _source_project(source_root)
+    work = tmp_path / "migration"
+    work.mkdir()
+    journal_dir = work / ".reconcile/journal"
+    with (
+        serve_in_thread(tmp_path / "source.db") as source,
+        serve_in_thread(tmp_path / "target.db") as target,
+    ):
+        code, output = cli(source_root, source, "apply", "--auto-approve")
+        assert code == 0, output
+        with FaultProxy(target, _forward, latency=LATENCY) as proxy:
+            command = ["migrate", str(work), "--from", source, "--to", proxy.url]
+            # Killed once IMPORT is set on every subject and a few are registered.
+            _kill_after(
+                [*command, "--preserve-ids", "--auto-approve"],
+                work,
+                proxy.url,
+                journal_dir,
+                SUBJECTS + 3,
+            )
+        subjects = [f"s{n}-value" for n in range(SUBJECTS)]
+        modes = {s: httpx.get(f"{target}/mode/{s}").json().get("mode") for s in subjects}
+        assert set(modes.values()) == {"IMPORT"}  # the state a killed migration leaves
+
+        again = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reconciler",
+                "migrate",
+                str(work),
+                "--from",
+                source,
+                "--to",
+                target,
+                "--preserve-ids",
+                "--auto-approve",
+            ],
+            cwd=work,
+            env={**os.environ, "NO_COLOR": "1"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "stopped after" in again.stderr
+        assert f"Verified: {SUBJECTS} version(s)" in again.stdout
+        modes = {s: httpx.get(f"{target}/mode/{s}").json().get("mode") for s in subjects}
+        assert set(modes.values()) == {None}
+        ids = {s: httpx.get(f"{target}/subjects/{s}/versions/1").json()["id"] for s in subjects}
+        assert ids == {f"s{n}-value": 100 + 3 * n for n in range(SUBJECTS)}
