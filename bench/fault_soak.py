@@ -52,9 +52,10 @@ def main() -> int:
         left += bool(result.left_in_import)
         late += result.landed_late
         broken += [f"seed {seed}: {p}" for p in result.problems]
+        injected = ", ".join(f"{k} {v}" for k, v in sorted(result.faults.items()) if k != "forward")
         print(
-            f"trial {seed}: exit {result.exit_code}, "
-            f"{sum(n for f, n in result.faults.items() if f != 'forward')} fault(s), "
+            f"trial {seed}: exit {result.exit_code}, {result.writes} writes, faults: {injected}; "
+            f"left in IMPORT {len(result.left_in_import)}, landed late {result.landed_late}, "
             f"{len(result.problems)} broken promise(s)",
             flush=True,
         )
