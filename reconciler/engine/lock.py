@@ -23,7 +23,7 @@ from typing import IO, Any, Self
 LOCK_FILE = "apply.lock"
 # A `reconcile plan` probes the lock for an instant (``holder``); an apply that
 # meets the probe tries again for this long before it calls the lock taken.
-PROBE_GRACE = 0.25
+PROBE_GRACE = 0.05
 
 
 class LockBusy(Exception):

@@ -169,24 +169,48 @@ def test_an_apply_refuses_while_another_holds_the_lock(blank: Project, server: S
     assert applied.returncode == 0, applied.stdout + applied.stderr
 
 
+# Imports reconciler, says it is ready, waits for the go file, then runs ``reconcile ARGS``:
+# two of these start their applies within a millisecond of each other.
+_AT_THE_SIGNAL = """
+import pathlib, sys, time
+from reconciler.cli import main
+ready, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+ready.touch()
+while not go.exists():
+    time.sleep(0.001)
+sys.argv = ["reconcile", *sys.argv[3:]]
+main()
+"""
+
+
 def test_two_applies_started_together_one_applies_the_other_refuses(
     blank: Project, server: Server
 ) -> None:
-    _pinned_project(blank, 30)
-    command = [sys.executable, "-m", "reconciler", "apply", "--auto-approve"]
+    _pinned_project(blank, 60)
+    go = blank.root / "go"
+    command = ["apply", "--auto-approve"]
     processes = [
         subprocess.Popen(
-            command, cwd=blank.root, env=blank.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-c", _AT_THE_SIGNAL, blank.root / f"ready{n}", go, *command],
+            cwd=blank.root,
+            env=blank.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
-        for _ in range(2)
+        for n in range(2)
     ]
+    deadline = time.monotonic() + 60
+    while not all((blank.root / f"ready{n}").exists() for n in range(2)):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in processes)
+        time.sleep(0.01)
+    go.touch()
     outputs = [p.communicate(timeout=120) for p in processes]
     codes = sorted(p.returncode for p in processes)
     assert codes == [0, 1], outputs
     refused = next(err for p, (_, err) in zip(processes, outputs, strict=True) if p.returncode)
     assert b"another apply is in progress" in refused
     registrations = [w for w in server.writes() if w["method"] == "POST"]
-    assert len(registrations) == 30  # each subject registered once, by one apply
+    assert len(registrations) == 60  # each subject registered once, by one apply
     assert blank.run("plan", "--detailed-exitcode").returncode == 0
 
 
