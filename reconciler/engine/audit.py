@@ -53,7 +53,8 @@ def actor() -> dict[str, str]:
     return {"kind": "os", "user": user}
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """A journal's records, up to a torn last line."""
     records = []
     for line in path.read_text().splitlines():
         try:
@@ -67,7 +68,7 @@ def past_applies(directory: Path) -> list[dict[str, Any]]:
     """Every apply journaled under ``directory``, oldest first: who, when, what, outcome."""
     applies = []
     for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else ():
-        records = _records(path)
+        records = read_records(path)
         if not records or records[0].get("event") != "start":
             continue
         start = records[0]

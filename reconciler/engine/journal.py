@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .audit import actor
+from .audit import actor, read_records
 from .lock import holder
 from .plan import Action, Kind, Plan
 
@@ -65,16 +65,6 @@ class Interrupted:
         )
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            break  # a torn last line: the process died while writing it
-    return records
-
-
 def restore_target(actions: list[Action], index: int) -> str | None:
     """The mode the subject that ``actions[index]`` switches to IMPORT must get back.
 
@@ -112,7 +102,7 @@ def find_interrupted(directory: Path, *, holding_lock: bool = False) -> list[Int
         return found
     owner = None if holding_lock else holder(directory)
     for path in sorted(directory.glob("*.jsonl")):
-        records = _read(path)
+        records = read_records(path)
         if not records or records[0].get("event") != "start":
             continue
         if any(r.get("event") == "recovered" for r in records):
