@@ -68,14 +68,53 @@ class ValidationResult(BaseModel):
     registries: list[str] = []
 
 
+class ContextCount(BaseModel):
+    registry: str
+    context: str
+    registrations: int
+    changes: int
+    deletes: int
+
+
+class ProblemInfo(BaseModel):
+    severity: Literal["error", "warning"]
+    registry: str
+    target: str
+    message: str
+    source: str | None = Field(default=None, description="FILE:LINE:COL of the spec.")
+
+
 class PlanResult(BaseModel):
     plan_id: str = Field(description="Pass it to apply; apply refuses it if the registries moved.")
     has_changes: bool
     errors: int = Field(description="Plan errors: a plan with errors cannot be applied.")
-    summary: dict[str, int]
-    plan: dict[str, Any] = Field(description="The plan's JSON form (specs/plan.schema.json).")
-    markdown: str
+    summary: dict[str, int] = Field(description="Actions to register, change and delete.")
+    by_context: list[ContextCount] = Field(description="The counts per registry and context.")
+    problems: list[ProblemInfo] = Field(description="Errors first; at most 50.")
+    problems_left_out: int = 0
+    actions: int = Field(description="How many actions the plan has.")
+    first_actions: list[str] = Field(
+        description="The first actions, one line each; plan_details shows every action whole."
+    )
+    subjects: list[str] = Field(
+        description="What the plan touches (at most 100): pass one to plan_details."
+    )
+    pages: int = Field(description="Pages of plan_details at its default page size.")
+    refusal: str | None = Field(
+        default=None,
+        description="Why apply would refuse this plan, and what to plan instead.",
+    )
     warnings: list[str] = Field(default=[], description="Interrupted applies found, and so on.")
+
+
+class PlanDetails(BaseModel):
+    plan_id: str
+    page: int
+    pages: int
+    subject: str | None = None
+    actions: list[dict[str, Any]] = Field(
+        description="The actions whole, in the plan's JSON form (specs/plan.schema.json)."
+    )
 
 
 class StepReport(BaseModel):
@@ -110,13 +149,13 @@ class LintResult(BaseModel):
     text: str = Field(description="One line per finding: FILE:LINE:COL: SEVERITY RULE: message.")
 
 
-class ExportedFile(BaseModel):
-    path: str = Field(description="Relative to the exported project's root.")
-    content: str
-
-
 class ExportResult(BaseModel):
     registry: str
     subjects: int
     versions: int
-    files: list[ExportedFile]
+    directory: str = Field(description="Where the project was written, relative to this one.")
+    spec_files: list[str] = Field(description="The spec files written, relative to directory.")
+    schema_files: int = Field(description="How many schema files were written beside them.")
+    project_file: str | None = Field(
+        description="The project file written (None: the directory had one)."
+    )

@@ -8,6 +8,7 @@ annotations at registration, and ``Resolve(ask_user)`` names a closure that
 only an eagerly evaluated annotation can see.
 """
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -35,12 +36,14 @@ from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_markdown
 from reconciler.spec.model import Project
+from reconciler.workflows import plan_view
 
 from .applying import can_elicit, question, run_apply
 from .auth import READ, WRITE, Access
 from .errors import engine_errors
-from .models import ApplyResult, PlanResult
+from .models import ApplyResult, PlanDetails, PlanResult
 from .state import ServerState, StoredPlan, parse_plan_id
+from .summary import PAGE_SIZE, summarize
 
 T = TypeVar("T")
 
@@ -122,25 +125,60 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         ] = False,
     ) -> Annotated[CallToolResult, PlanResult]:
         """Plan what apply would change to make the registries match the specs, like
-        `reconcile plan`. Returns the plan as structured JSON and as markdown, and keeps it
-        under a plan_id for apply. Nothing is written."""
+        `reconcile plan`. Returns a summary (counts per registry and context, problems, the
+        first actions) and keeps the plan under a plan_id for apply and plan_details.
+        Nothing is written."""
         access.require(READ)
         project = state.load()
         options = PlanOptions(max_deletes, force_import, targets=tuple(targets or ()))
         made, names, warnings = await make(state, project, tuple(registries or ()), options)
         stored = state.remember(made, names, options)
-        markdown = render_markdown(made)
-        result = PlanResult(
-            plan_id=stored.plan_id,
-            has_changes=made.has_changes,
-            errors=len(made.errors),
-            summary=made.counts(),
-            plan=made.to_dict(),
-            markdown=markdown,
-            warnings=warnings,
-        )
+        result, markdown = summarize(stored, project, warnings)
         return CallToolResult(
-            content=[TextContent(type="text", text=f"plan_id: {stored.plan_id}\n\n{markdown}")],
+            content=[TextContent(type="text", text=markdown)],
+            structured_content=result.model_dump(mode="json"),
+        )
+
+    @server.tool(annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True))
+    async def plan_details(
+        plan_id: Annotated[str, Field(description="The plan_id returned by plan.")],
+        subject: Annotated[
+            str | None,
+            Field(description="Only the actions on this subject (as plan's subjects list it)."),
+        ] = None,
+        page: Annotated[int, Field(ge=1, description="Else this page of the actions.")] = 1,
+        page_size: Annotated[int, Field(ge=1, le=50)] = PAGE_SIZE,
+    ) -> Annotated[CallToolResult, PlanDetails]:
+        """The actions of a plan whole (schemas, references, diffs, compatibility verdicts):
+        those on one subject, or one page of them in plan order."""
+        access.require(READ)
+        stored = await find_plan(state, plan_id)
+        plan = stored.plan
+        if subject is not None:
+            actions = plan_view.of_subject(plan, subject)
+            if not actions:
+                touched = plan_view.subjects(plan)
+                raise ToolError(
+                    f"plan {plan_id} has no action on {subject!r}; it touches "
+                    f"{', '.join(repr(t) for t in touched[:20]) or 'nothing'}"
+                    + (f" and {len(touched) - 20} more" if len(touched) > 20 else "")
+                )
+            pages = 1
+        else:
+            pages = max(1, math.ceil(len(plan.actions) / page_size))
+            if page > pages:
+                raise ToolError(f"plan {plan_id} has {pages} page(s) of {page_size} actions")
+            actions = plan_view.page(plan, page, page_size)
+        result = PlanDetails(
+            plan_id=plan_id,
+            page=1 if subject is not None else page,
+            pages=pages,
+            subject=subject,
+            actions=[a.to_dict() for a in actions],
+        )
+        shown = render_markdown(plan_view.part(plan, actions))
+        return CallToolResult(
+            content=[TextContent(type="text", text=shown)],
             structured_content=result.model_dump(mode="json"),
         )
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
-from reconciler.render import render_markdown
-
 from .auth import READ, Access
+from .planning import find_plan
 from .state import ServerState
+from .summary import summarize
 
 REVIEW_CHECKLIST = """\
 Review this schema registry plan for risk before anyone applies it. Go through:
@@ -62,20 +64,31 @@ Work through these steps with the reconciler tools, showing me each result:
 """
 
 
+class PromptError(MCPError):
+    """A prompt that cannot be given, with the reason the caller can act on (the SDK
+    would answer any other exception with a bare -32603 Internal server error)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(INVALID_PARAMS, message)
+
+
 def register_prompts(server: MCPServer, state: ServerState, access: Access) -> None:
     @server.prompt(title="Review a plan for risk")
-    def review_plan(
+    async def review_plan(
         plan_id: Annotated[str, Field(description="A plan_id returned by the plan tool.")],
     ) -> str:
         """Review a plan for risk: deletes, compatibility verdicts, IMPORT mode, modes."""
-        access.require(READ, ValueError)
-        stored = state.recall(plan_id)
-        if stored is None:
-            raise ValueError(f"no plan {plan_id!r} on this server; call the plan tool first")
-        plan = stored.plan
+        access.require(READ, PromptError)
+        try:
+            stored = await find_plan(state, plan_id)
+            _, summary = summarize(stored, state.load(), [])
+        except ToolError as exc:
+            raise PromptError(str(exc)) from None
         return (
-            f"{REVIEW_CHECKLIST}\n## The plan ({plan_id})\n\n{render_markdown(plan)}\n\n"
-            f"## The same plan as JSON\n\n```json\n{json.dumps(plan.to_dict(), indent=1)}\n```\n"
+            f"{REVIEW_CHECKLIST}\nRead the actions whole with the plan_details tool (this "
+            f"plan_id, and a subject or a page): each registration's schema, diff and "
+            f"verdict. Start with the deletes, the IMPORTs and the incompatible ones.\n\n"
+            f"## The plan\n\n{summary}\n"
         )
 
     @server.prompt(title="Evolve a schema compatibly")
@@ -85,6 +98,6 @@ def register_prompts(server: MCPServer, state: ServerState, access: Access) -> N
         registry: Annotated[str | None, Field(description="The registry to check against.")] = None,
     ) -> str:
         """Guide adding a field (or another change) to a schema without breaking readers."""
-        access.require(READ, ValueError)
+        access.require(READ, PromptError)
         where = f" in registry {registry!r}" if registry else ""
         return EVOLVE_GUIDE.format(subject=subject, where=where, change=change)

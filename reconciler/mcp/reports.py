@@ -14,13 +14,22 @@ from reconciler.lint import UnknownRuleError
 from reconciler.lint import lint as lint_project
 from reconciler.workflows import context_specs, read_registry
 from reconciler.workflows.drift import check as drift_check
-from reconciler.workflows.export import export_files
+from reconciler.workflows.export import (
+    EditedFilesError,
+    export_files,
+    relocate,
+    write_project_file,
+    write_specs,
+)
+from reconciler.workflows.source import raw_entry
 
 from .auth import READ, Access
-from .models import DriftResult, ExportedFile, ExportResult, LintResult
+from .models import DriftResult, ExportResult, LintResult
 from .planning import run_planning
 from .state import ServerState
 from .tools import READ_ONLY, RegistryName, registry_client
+
+EXPORT_DIR = ".reconcile/export"  # local state: git-ignored, as the journal is
 
 
 def register_report_tools(server: MCPServer, state: ServerState, access: Access) -> None:
@@ -68,7 +77,14 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
             text="\n".join(str(f) for f in report.findings) or "No findings.",
         )
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=True,
+        )
+    )
     async def export(
         registry: RegistryName,
         contexts: Annotated[
@@ -77,21 +93,43 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         history: Annotated[
             bool, Field(description="Every version with its number and id pinned.")
         ] = False,
+        directory: Annotated[
+            str | None,
+            Field(
+                description="Where to write, relative to the project directory and inside it. "
+                f"Default: {EXPORT_DIR}/<registry>."
+            ),
+        ] = None,
     ) -> ExportResult:
-        """What a registry holds, as the spec and schema files `reconcile export` would write
-        (paths relative to the project root). Returns their contents; writes nothing."""
+        """Write what a registry holds as a loadable project (spec files, schema files and,
+        when the directory has none, a project file), as `reconcile export --out` does.
+        Returns where and what was written; changes no registry. A file edited since the
+        last export there is never overwritten."""
         access.require(READ)
         project = state.load()
+        root = project.root.resolve()
+        out = (root / (directory or f"{EXPORT_DIR}/{registry}")).resolve()
+        if not out.is_relative_to(root):
+            raise ToolError(f"{directory} is outside the project directory; export writes inside")
         async with registry_client(project, registry) as client:
             contents = await read_registry(client, registry, tuple(contexts or ()))
-        specs = context_specs(contents, registry, project.root, history=history, keep_ids=history)
-        files = [
-            ExportedFile(path=path, content=content)
-            for path, content in sorted(export_files(specs).items())
-        ]
+        specs = context_specs(contents, registry, out, history=history, keep_ids=history)
+        try:
+            written = write_specs(specs, out)
+        except EditedFilesError as exc:
+            edited = ", ".join(p.relative_to(root).as_posix() for p in exc.paths[:10])
+            raise ToolError(
+                f"{len(exc.paths)} file(s) changed since the last export there would be "
+                f"overwritten ({edited}); nothing was written. Choose another directory."
+            ) from None
+        entry = relocate(raw_entry(project.path, registry), root, out)
+        project_file = write_project_file(out, registry, entry)
         return ExportResult(
             registry=registry,
             subjects=contents.subject_count,
             versions=sum(1 for _ in contents.versions()),
-            files=files,
+            directory=out.relative_to(root).as_posix() or ".",
+            spec_files=[p.relative_to(out).as_posix() for p in written],
+            schema_files=len(export_files(specs)) - len(written),
+            project_file=project_file.relative_to(out).as_posix() if project_file else None,
         )

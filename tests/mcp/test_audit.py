@@ -56,7 +56,7 @@ async def test_an_mcp_apply_is_journaled_as_the_token_subject(server: HttpServer
         "issuer": ISSUER,
     }
     assert entry["outcome"] == "ok" and entry["registries"] == ["dev"]
-    assert entry["actions"] == len(plan["plan"]["actions"]) == entry["steps_done"]
+    assert entry["actions"] == plan["actions"] == entry["steps_done"]
     text = history(server.project).stdout
     assert "alice (mcp client test-client)" in text and "ok" in text
 
@@ -97,6 +97,6 @@ def test_cli_applies_are_journaled_as_the_github_actor_or_the_os_user(tmp_path: 
     assert second["actor"] == {"kind": "os", "user": getpass.getuser()}
     assert second["summary"]["change"] == 1 and second["outcome"] == "ok"
     assert first["started"] < second["started"]
-    assert "octocat (GitHub https://github.com/acme/schemas/actions/runs/42" in history(
-        project
-    ).stdout
+    assert (
+        "octocat (GitHub https://github.com/acme/schemas/actions/runs/42" in history(project).stdout
+    )

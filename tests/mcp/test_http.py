@@ -83,7 +83,7 @@ async def test_read_and_write_scopes_apply(http_server: HttpServer) -> None:
         )
         result = structured(applied)
         assert result["status"] == "applied" and result["replan_empty"]
-        assert len(progress) == len(plan["plan"]["actions"])
+        assert len(progress) == plan["actions"]
         assert not structured(await client.call_tool("plan", {}))["has_changes"]
         assert_no_secret(applied)
 

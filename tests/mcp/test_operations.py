@@ -81,7 +81,7 @@ async def test_tool_calls_applies_and_registry_requests_are_measured_and_logged(
     assert metric(text, "reconciler_mcp_tool_duration_seconds_count", tool="apply") >= 1
     assert metric(text, "reconciler_applies_total", outcome="applied") == 1
     steps = metric(text, "reconciler_apply_steps_total", outcome="ok")
-    assert steps == len(plan["plan"]["actions"]) > 0
+    assert steps == plan["actions"] > 0
     assert metric(text, "reconciler_registry_requests_total", registry="dev", status="200") > 0
     assert metric(text, "reconciler_http_requests_total", route="/mcp", status="200") > 0
     assert metric(text, "reconciler_http_requests_total", route="/readyz") == 0  # probes apart

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp.client import Client, ClientRequestContext
-from mcp_testkit import Project, assert_no_secret, stdio_params, structured, text_of
+from mcp_testkit import SECRET, Project, assert_no_secret, stdio_params, structured, text_of
 from mcp_types import ElicitRequestParams, ElicitResult
 
 
@@ -21,13 +21,15 @@ async def test_plan_then_apply_with_confirm(project: Project) -> None:
         planned = await client.call_tool("plan", {})
         plan = structured(planned)
         assert plan["has_changes"] and plan["errors"] == 0
-        assert plan["plan"]["format_version"] == 1
-        actions = plan["plan"]["actions"]
+        details = structured(
+            await client.call_tool("plan_details", {"plan_id": plan["plan_id"], "page_size": 50})
+        )
+        actions = details["actions"]
+        assert len(actions) == plan["actions"] and details["pages"] == 1
         assert {a["target"] for a in actions if a["kind"] == "register"} >= {
             "orders-value",
             "payments-value",
         }
-        assert plan["markdown"] in text_of(planned)
         assert f"plan_id: {plan['plan_id']}" in text_of(planned)
 
         unconfirmed = await client.call_tool("apply", {"plan_id": plan["plan_id"]})
@@ -59,8 +61,10 @@ async def test_plan_then_apply_with_confirm(project: Project) -> None:
         drift = structured(await client.call_tool("drift", {}))
         assert drift["status"] == "clean"
         exported = structured(await client.call_tool("export", {"registry": "dev"}))
-        paths = {f["path"] for f in exported["files"]}
-        assert "specs/default.yaml" in paths and "schemas/default/orders-value.avsc" in paths
+        out = project.root / exported["directory"]
+        assert exported["spec_files"] == ["specs/default.yaml"]
+        assert (out / "schemas/default/orders-value.avsc").is_file()
+        assert SECRET not in (out / "reconcile.yaml").read_text()
         assert exported["subjects"] == 6
         assert_no_secret(planned, unconfirmed, applied, again, ran, schema, drift, exported)
 

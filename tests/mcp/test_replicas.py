@@ -90,9 +90,12 @@ async def test_a_plan_whose_registry_moved_is_refused_on_another_replica(tmp_pat
             stale_id = structured(await client.call_tool("plan", {}))["plan_id"]
             project.edit("specs/payments.yaml", "compatibility: FULL", "compatibility: NONE")
             fresh_id = structured(await client.call_tool("plan", {}))["plan_id"]
-            assert structured(
-                await client.call_tool("apply", {"plan_id": fresh_id, "confirm": True})
-            )["status"] == "applied"
+            assert (
+                structured(await client.call_tool("apply", {"plan_id": fresh_id, "confirm": True}))[
+                    "status"
+                ]
+                == "applied"
+            )
         async with two.client(two.token("read write")) as client:
             refused = await client.call_tool("apply", {"plan_id": stale_id, "confirm": True})
         assert refused.is_error and "changed since it was made" in text_of(refused)

@@ -12,6 +12,7 @@ TOOLS = {
     "check_compatibility",
     "validate_specs",
     "plan",
+    "plan_details",
     "apply",
     "drift",
     "export",
@@ -27,6 +28,11 @@ async def test_tools_resources_prompts_and_read_tools(project: Project) -> None:
         for tool in tools.values():
             assert tool.description, tool.name
             assert tool.input_schema["type"] == "object"
+            assert tool.output_schema is not None, tool.name
+            hints = tool.annotations
+            assert hints is not None and (
+                hints.read_only_hint or hints.destructive_hint is not None
+            ), tool.name
         assert tools["plan"].output_schema is not None
         assert "plan_id" in tools["apply"].input_schema["properties"]
         assert "confirmation" not in tools["apply"].input_schema["properties"]
