@@ -25,60 +25,24 @@ from typing import Any
 
 import httpx
 
+from reconciler.render.drift_markdown import drift_markdown
+
 from .comment import github_api
 
 MARKER = "<!-- reconciler-drift -->"
 TITLE = "Schema registry drift"
-MAX_ROWS = 200  # GitHub refuses issue bodies over 65,536 characters
 
 
 class IssueError(Exception):
     """The issue could not be updated; the message names the API call, never the token."""
 
 
-def _cell(value: object) -> str:
-    return str(value if value is not None else "(not set)").replace("|", "\\|").replace("\n", " ")
-
-
 def issue_body(report: Mapping[str, Any], run_url: str | None = None) -> str:
-    """The issue's markdown: status, each difference, each problem, and the run."""
-    status = report.get("status", "error")
-    differences = list(report.get("differences") or [])
-    problems = list(report.get("problems") or [])
-    headline = {
-        "drifted": f"**Drift found**: {len(differences)} difference(s) between the "
-        "registries and the specs.",
-        "error": f"**The drift check failed**: {len(problems)} problem(s).",
-    }.get(status, f"Status: {status}.")
-    out = [MARKER, headline, ""]
-    if run_url:
-        out += [f"Checked at {report.get('checked_at', '?')} by [this run]({run_url}).", ""]
-    if differences:
-        out += [
-            "| registry | target | what | live | the specs want | apply repairs it |",
-            "|---|---|---|---|---|---|",
-        ]
-        for d in differences[:MAX_ROWS]:
-            out.append(
-                f"| {_cell(d.get('registry'))} | `{_cell(d.get('target'))}` | "
-                f"{_cell(d.get('what'))} | {_cell(d.get('live'))} | {_cell(d.get('desired'))} | "
-                f"{'yes' if d.get('repairable', True) else 'no'} |"
-            )
-        if len(differences) > MAX_ROWS:
-            out.append(f"\n… and {len(differences) - MAX_ROWS} more: see the run.")
-        out.append("")
-    if problems:
-        out.append("### Problems")
-        for p in problems[:MAX_ROWS]:
-            where = f" (`{p['source']}`)" if p.get("source") else ""
-            out.append(f"- **{p.get('severity', 'error')}**{where}: {_cell(p.get('message'))}")
-        out.append("")
-    out.append(
-        "`reconcile apply` brings back what it repairs; the others need a hand "
-        "(see docs/workflows.md, `reconcile drift`). This issue is updated every night "
-        "and closed when the registries match the specs again."
+    """The issue's markdown: the marker that finds the issue again, then the report."""
+    return (
+        f"{MARKER}\n{drift_markdown(report, run_url)}\nThis issue is updated every night "
+        "and closed when the registries match the specs again.\n"
     )
-    return "\n".join(out) + "\n"
 
 
 def sync_issue(

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from reconciler import __version__
+from reconciler.render.report import report_json
 
 from .apply_cmd import apply
 from .compat_cmd import compat
@@ -34,19 +35,43 @@ class Reconcile(click.Group):
     wrapped here and no command needs to do anything.
     """
 
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], *rest: Any, **kwargs: Any
+    ) -> click.Context:
+        argv = list(args)
         try:
-            return super().make_context(*args, **kwargs)
+            ctx = super().make_context(info_name, list(args), *rest, **kwargs)
         except click.UsageError as exc:
-            exc.exit_code = EX_USAGE
-            raise
+            raise _usage_error(exc, argv) from None
+        ctx.meta["reconcile.argv"] = argv
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            exc.exit_code = EX_USAGE
-            raise
+            raise _usage_error(exc, ctx.meta["reconcile.argv"]) from None
+
+
+def _usage_error(exc: click.UsageError, args: list[str]) -> click.UsageError:
+    """Exit ``EX_USAGE``; with ``-o json`` asked for, also print the error as the
+    report envelope on stdout, so that a tool reading stdout sees why."""
+    exc.exit_code = EX_USAGE
+    if _wants_json(args):
+        values = {i + 1 for i, a in enumerate(args) if a in ("-o", "--output")}
+        words = (a for i, a in enumerate(args) if i not in values and not a.startswith("-"))
+        command = next(words, None)
+        body = {"status": "usage_error", "error": exc.format_message()}
+        click.echo(report_json(command or "reconcile", body))
+    return exc
+
+
+def _wants_json(args: list[str]) -> bool:
+    pairs = zip(args, [*args[1:], ""], strict=True)
+    return any(
+        (a in ("-o", "--output") and b == "json") or a in ("--output=json", "-ojson")
+        for a, b in pairs
+    )
 
 
 @click.group(cls=Reconcile, context_settings={"help_option_names": ["-h", "--help"]})

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
+from reconciler._words import plural
 from reconciler.engine import UnknownRegistryError
 from reconciler.registry import RegistryError
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def console(stderr: bool = False) -> Console:
@@ -43,7 +45,9 @@ def load(
         err = console(stderr=True)
         for error in exc.errors:
             err.print(str(error), markup=False)
-        err.print(f"{len(exc.errors)} error(s); nothing was contacted or changed.", markup=False)
+        err.print(
+            f"{plural(len(exc.errors), 'error')}; nothing was contacted or changed.", markup=False
+        )
         sys.exit(1)
     if project.uses_embedded_default and announce_embedded:
         reg = next(iter(project.registries.values()))
@@ -66,7 +70,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 # Not ``exists=True``: a missing project directory is an error (exit 1) that
 # names it, not a usage error (see docs/cli.md's exit codes).
-directory_argument = click.argument("directory", default=".", type=click.Path(file_okay=False))
+directory_argument = click.argument(
+    "directory", default=".", type=click.Path(file_okay=False), metavar="[DIR]"
+)
 registry_option = click.option(
     "--registry",
     "-r",
@@ -94,3 +100,24 @@ contexts_option = click.option(
     metavar="CONTEXT",
     help="Only this context (repeatable). Default: every context.",
 )
+
+
+def report_output_option(github: bool = False) -> Callable[[F], F]:
+    """``--output/-o text|markdown|json`` (``github`` where a report has lines to
+    annotate), the same on every command that reports; json is the envelope of
+    ``reconciler.render.report``."""
+    choices = ["text", "markdown", "json", *(["github"] if github else [])]
+    help_text = "json: the report as one versioned object (format_version, command)."
+    if github:
+        help_text += (
+            " github: also each problem as a workflow command that annotates its line "
+            "(paths relative to $GITHUB_WORKSPACE)."
+        )
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Choice(choices),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )

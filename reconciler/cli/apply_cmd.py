@@ -96,14 +96,23 @@ async def _apply(
 
 
 @click.command()
-@click.argument("target", default=".", type=click.Path())
+@click.argument("directory", default=".", type=click.Path(), metavar="[DIR]")
+@click.option(
+    "--plan",
+    "plan_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Apply this plan saved by `plan --out`, only if the registries are still as it saw them.",
+)
 @click.option(
     "--dir",
     "-C",
-    "directory",
+    "project_dir",
     default=None,
     type=click.Path(file_okay=False),
-    help="The project directory when TARGET is a saved plan (default: current).",
+    metavar="DIR",
+    help="The project directory when DIR names a saved plan, as in `apply plan.json -C DIR`.",
 )
 @registry_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
@@ -111,35 +120,40 @@ async def _apply(
     "--journal",
     "journal_dir",
     type=click.Path(file_okay=False),
+    metavar="DIR",
     default=None,
-    help="Where the apply journal is written (default: PROJECT/.reconcile/journal).",
+    help="Where the apply journal is written (default: DIR/.reconcile/journal).",
 )
 @plan_options
 def apply(
-    target: str,
-    directory: str | None,
+    directory: str,
+    plan_file: str | None,
+    project_dir: str | None,
     registries: tuple[str, ...],
     auto_approve: bool,
     journal_dir: str | None,
     options: PlanOptions,
 ) -> None:
-    """Apply the plan for the project in TARGET, or a plan saved by `plan --out`.
+    """Apply the plan for the project in DIR, or a plan saved by `plan --out`.
 
     A saved plan is applied only if the live state is still the one it was
     made from. Every step is journaled; an interrupted apply is reported and
     taken over by the next one. Apply ends by planning again and succeeds
     only if that plan is empty.
     """
+    if plan_file is None and Path(directory).is_file():  # terraform's `apply PLANFILE`
+        plan_file, directory = directory, project_dir or "."
+    elif project_dir is not None:
+        raise click.UsageError("-C/--dir goes with a saved plan given in place of DIR")
     saved = None
-    if Path(target).is_file():
+    if plan_file is not None:
         try:
-            saved = Plan.from_dict(json.loads(Path(target).read_text()))
+            saved = Plan.from_dict(json.loads(Path(plan_file).read_text()))
+        except OSError as exc:
+            fail(f"{plan_file}: {exc.strerror}")
         except (ValueError, KeyError, TypeError) as exc:
-            fail(f"{target} is not a saved plan: {exc}")
-        project_dir = directory or "."
-    else:
-        project_dir = target
-    project = load(project_dir)
+            fail(f"{plan_file} is not a saved plan: {exc}")
+    project = load(directory)
     if saved is not None and saved.targets and not options.targets:
         options = replace(options, targets=saved.targets)
     journal_path = Path(journal_dir) if journal_dir else project.root / JOURNAL_DIR

@@ -9,8 +9,8 @@ reference) come from a registry; the registry client is imported only then.
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,7 +25,10 @@ from reconciler.compatibility import (
 )
 from reconciler.engine import StoredVersion, versions_to_check
 from reconciler.registry import RegistryClient, RegistryError
+from reconciler.render.report import report_json
 from reconciler.spec import SpecErrors, load_project
+
+from ._common import report_output_option
 
 _SUFFIXES = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
 
@@ -147,14 +150,17 @@ def _fetch(
     help="With --subject: a registry of the project file, or a URL (http(s)://, local:PATH).",
 )
 @click.option(
+    "--dir",
+    "-C",
     "--project",
     "project_dir",
     default=".",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Directory of reconcile.yaml, for --registry NAME.",
+    metavar="DIR",
+    help="The project directory (its reconcile.yaml names --registry NAME).",
 )
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@report_output_option()
 def compat(
     schemas: tuple[Path, ...],
     schema_type: str | None,
@@ -196,7 +202,9 @@ def compat(
         raise click.ClickException(f"{new_file}: {exc}") from exc
     report = _report(result, labels, new_file, level, kind)
     if output == "json":
-        click.echo(json.dumps(report, indent=2))
+        click.echo(report_json("compat", report))
+    elif output == "markdown":
+        click.echo(_markdown(report))
     else:
         verdict = "compatible" if result.compatible else "incompatible"
         click.echo(f"{new_file}: {verdict} ({kind}, {level})")
@@ -216,3 +224,16 @@ def _parse_stored(kind: str, stored: StoredVersion, subject: str) -> ParsedSchem
         return parse(kind, stored.schema, stored.references)
     except InvalidSchemaError as exc:
         raise click.ClickException(f"{subject} version {stored.version}: {exc}") from exc
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    verdict = "✅ compatible" if report["compatible"] else "❌ incompatible"
+    lines = [
+        f"### reconcile compat `{report['new']}`: {verdict} ({report['type']}, {report['level']})",
+        "",
+    ]
+    lines += [
+        f"- **{m['rule']}** at `{m['location']}` (vs {m['against']}): {m['message']}"
+        for m in report["messages"]
+    ]
+    return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 
@@ -11,11 +10,13 @@ import click
 
 from reconciler.engine import Problem, UnknownRegistryError, open_clients, targeted_registries
 from reconciler.registry import RegistryError
+from reconciler.render.drift_markdown import drift_markdown
+from reconciler.render.report import report_json
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
 from reconciler.workflows.drift import DriftReport, Status, check, spec_problem
 
-from ._common import console, directory_argument, registry_option
+from ._common import console, directory_argument, registry_option, report_output_option
 
 
 async def _check(project: Project, registries: tuple[str, ...]) -> DriftReport:
@@ -39,14 +40,7 @@ def _report(directory: str, registries: tuple[str, ...]) -> DriftReport:
 @click.command()
 @directory_argument
 @registry_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one report for schedulers and alerting, on every outcome (errors included).",
-)
+@report_output_option()
 def drift(directory: str, registries: tuple[str, ...], output: str) -> None:
     """Report how the live registries differ from the specs; change nothing.
 
@@ -55,8 +49,10 @@ def drift(directory: str, registries: tuple[str, ...], output: str) -> None:
     that do not load or plan, a registry that cannot be read).
     """
     report = _report(directory, registries)
-    if output == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2))
+    if output == "json":  # on every outcome, errors included: for schedulers and alerting
+        click.echo(report_json("drift", report.to_dict()))
+    elif output == "markdown":
+        click.echo(drift_markdown(report.to_dict()), nl=False)
     else:
         # A check that never reached a registry is an error message, not a report.
         out = console(stderr=not report.plan.registries and report.status is Status.ERROR)

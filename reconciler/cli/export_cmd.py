@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
+from reconciler._words import plural
 from reconciler.registry import RegistryClient
+from reconciler.render.report import report_json
 from reconciler.spec import SpecErrors, load_project
 from reconciler.workflows import context_specs, read_registry, write_project_file, write_specs
 from reconciler.workflows.avro_idl import write_idl
@@ -18,7 +22,7 @@ from reconciler.workflows.live import RegistryContents
 from reconciler.workflows.progress import progress
 from reconciler.workflows.source import Source, from_project, from_url, raw_entry
 
-from ._common import console, contexts_option, fail, load, run
+from ._common import console, contexts_option, fail, load, report_output_option, run
 
 
 def resolve_source(directory: str, registry: str | None, url: str | None) -> Source:
@@ -46,7 +50,7 @@ def read_reporting(source: Source, contexts: tuple[str, ...]) -> RegistryContent
     versions = sum(1 for _ in contents.versions())
     console(stderr=True).print(
         f"Read {contents.subject_count} subjects, {versions} versions in "
-        f"{len(contents.contexts)} context(s) from {source.name} ({requests} requests).",
+        f"{plural(len(contents.contexts), 'context')} from {source.name} ({requests} requests).",
         markup=False,
     )
     return contents
@@ -76,36 +80,48 @@ def _check_target_project(out: Path, name: str, contexts: list[str]) -> None:
 
 
 def write_project(
-    source: Source, contents: RegistryContents, out: Path, history: bool, force: bool
-) -> None:
-    """Write the specs, the project file and the .gitignore; fail if the result does not load."""
+    source: Source,
+    contents: RegistryContents,
+    out: Path,
+    history: bool,
+    force: bool,
+    contexts: tuple[str, ...] = (),
+) -> tuple[list[Path], list[Path]]:
+    """Write the specs, the project file and the .gitignore, and remove what an earlier
+    export wrote that the registry no longer holds; fail if the result does not load.
+    Return (files written, files removed)."""
     _check_target_project(out, source.name, list(contents.contexts))
     specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
     try:
-        written = write_specs(specs, out, force=force)
+        written, removed = write_specs(specs, out, force=force, contexts=contexts)
     except EditedFilesError as exc:
         err = console(stderr=True)
         for path in exc.paths:
             err.print(f"changed since the last export: {path}", markup=False)
         fail(
-            f"{len(exc.paths)} file(s) changed since the last export would be overwritten; "
-            "nothing was written. Keep the edits elsewhere, or overwrite them with --force"
+            f"{plural(len(exc.paths), 'file')} changed since the last export would be "
+            "overwritten or removed; nothing was written. Keep the edits elsewhere, or "
+            "overwrite them with --force"
         )
     project_file = write_project_file(
         out, source.name, relocate(source.entry, source.base_dir, out)
     )
-    out_console = console()
-    for path in written:
-        out_console.print(f"wrote {path}", markup=False)
-    for extra in (project_file, ignore_local_state(out)):
-        if extra is not None:
-            out_console.print(f"wrote {extra}", markup=False)
+    written += [extra for extra in (project_file, ignore_local_state(out)) if extra is not None]
     try:
         load_project(out)
     except SpecErrors as exc:
         for error in exc.errors:
             console(stderr=True).print(str(error), markup=False)
-        fail(f"the exported project in {out} does not load ({len(exc.errors)} error(s))")
+        fail(f"the exported project in {out} does not load ({plural(len(exc.errors), 'error')})")
+    return written, removed
+
+
+def show_written(written: Sequence[Path], removed: Sequence[Path] = ()) -> None:
+    out = console()
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+    for path in removed:
+        out.print(f"removed {path} (no longer in the registry)", markup=False)
 
 
 @click.command()
@@ -140,8 +156,9 @@ def write_project(
 @click.option(
     "--force",
     is_flag=True,
-    help="Overwrite spec and schema files changed since the last export.",
+    help="Overwrite (or remove) spec and schema files changed since the last export.",
 )
+@report_output_option()
 def export(
     directory: str,
     registry: str | None,
@@ -151,24 +168,55 @@ def export(
     history: bool,
     fmt: str,
     force: bool,
+    output: str,
 ) -> None:
     """Write what a registry holds as specs and schema files (adopt a registry).
 
     A plan against the same registry right after an export has no changes.
     Config and mode are written only where the registry sets them at that
-    level; inherited values are never pinned. A spec or schema file changed
-    since the last export is not overwritten without --force.
+    level; inherited values are never pinned. Files an earlier export wrote
+    for what the registry no longer holds are removed. A spec or schema file
+    changed since the last export is not overwritten or removed without --force.
     """
     source = resolve_source(directory, registry, url)
     contents = read_reporting(source, contexts)
     target = Path(out or directory)
+    removed: list[Path] = []
     if fmt == "bundle":
         path = target if target.suffix == ".json" else target / "bundle.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(bundle(contents, history=history), indent=2) + "\n")
-        console().print(f"wrote {path}", markup=False)
+        written = [path]
     elif fmt == "avro-idl":
-        for path in write_idl(contents, target, history=history):
-            console().print(f"wrote {path}", markup=False)
+        written = list(write_idl(contents, target, history=history))
     else:
-        write_project(source, contents, target, history, force)
+        written, removed = write_project(source, contents, target, history, force, contexts)
+    summary = {
+        "registry": source.name,
+        "format": fmt,
+        "out": str(target),
+        "contexts": list(contents.contexts),
+        "subjects": contents.subject_count,
+        "versions": sum(1 for _ in contents.versions()),
+        "written": [str(p) for p in written],
+        "removed": [str(p) for p in removed],
+    }
+    if output == "json":
+        click.echo(report_json("export", summary))
+    elif output == "markdown":
+        click.echo(_markdown(summary))
+    else:
+        show_written(written, removed)
+
+
+def _markdown(summary: dict[str, Any]) -> str:
+    lines = [
+        f"### reconcile export: {summary['registry']} ({summary['format']})",
+        "",
+        f"{plural(summary['subjects'], 'subject')}, {plural(summary['versions'], 'version')} "
+        f"in {plural(len(summary['contexts']), 'context')}, written to `{summary['out']}`.",
+        "",
+    ]
+    lines += [f"- wrote `{path}`" for path in summary["written"]]
+    lines += [f"- removed `{path}` (no longer in the registry)" for path in summary["removed"]]
+    return "\n".join(lines)

@@ -11,7 +11,7 @@ from reconciler.workflows.files import ignore_local_state
 from reconciler.workflows.source import is_url, without_userinfo
 
 from ._common import console, fail
-from .export_cmd import read_reporting, resolve_source, write_project
+from .export_cmd import read_reporting, resolve_source, show_written, write_project
 
 EMBEDDED_REGISTRY = """\
 # No `registries:` section: reconcile uses the embedded local registry, a SQLite
@@ -164,7 +164,7 @@ def init(
         else:
             registry = resolve_source(".", source, None)
         contents = read_reporting(registry, ())
-        write_project(registry, contents, root, history, force=False)
+        show_written(*write_project(registry, contents, root, history, force=False))
     else:
         clean = None if url is None else without_userinfo(url)
         if clean != url:

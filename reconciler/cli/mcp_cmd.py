@@ -112,7 +112,9 @@ def _verifier(
 
 
 @click.command()
-@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
 @click.option(
     "--transport",
     type=click.Choice(["stdio", "http"]),
@@ -221,7 +223,7 @@ def mcp(
     stateless: bool,
     log_level: str,
 ) -> None:
-    """Serve the project in DIRECTORY over MCP: tools to inspect registries, validate,
+    """Serve the project in DIR over MCP: tools to inspect registries, validate,
     plan and (after the user confirms) apply; see docs/mcp.md."""
     from reconciler.mcp import build_server
     from reconciler.mcp.server import http_app

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from contextlib import ExitStack
+from dataclasses import asdict
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.table import Table
 
+from reconciler._words import noun, plural
 from reconciler.engine import (
     JOURNAL_DIR,
     ApplySession,
@@ -24,6 +27,7 @@ from reconciler.engine import (
 from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_text
+from reconciler.render.report import report_json
 from reconciler.spec.model import Project
 from reconciler.workflows.live import read_registry
 from reconciler.workflows.migrate import MigrationRefused, check_target, desired_project
@@ -31,7 +35,7 @@ from reconciler.workflows.progress import Report, progress
 from reconciler.workflows.source import Source, from_project, from_url, is_url
 from reconciler.workflows.verify import Row, compare
 
-from ._common import console, contexts_option, fail, load, run
+from ._common import console, contexts_option, fail, load, report_output_option, run
 from .export_cmd import read
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -55,18 +59,17 @@ def _sources(directory: str, source: str, target: str) -> tuple[Source, Source]:
         fail(str(exc.args[0]))
 
 
-def _show(plan: Plan) -> None:
+def _show(plan: Plan, out: Console) -> None:
     """The whole plan when it is short; for a big migration, counts and the problems.
 
     Thousands of registrations with their schema bodies help nobody decide;
     ``--dry-run`` with a narrower ``--context`` shows a part in full.
     """
     if len(plan.actions) <= FULL_PLAN_ACTIONS:
-        console().print(render_text(plan))
+        out.print(render_text(plan))
         return
     kinds = Counter(a.kind.value for a in plan.actions)
     contexts = Counter(a.context for a in plan.actions)
-    out = console()
     out.print(f"Plan: {len(plan.actions)} actions (too many to list):", markup=False)
     for kind, count in sorted(kinds.items()):
         out.print(f"  {kind:<18} {count}", markup=False)
@@ -100,8 +103,9 @@ def _table(rows: list[Row], ids: bool) -> Table:
 class _Migration(Listener):
     """The session of a migration: a summarised plan, a progress bar, failures on stderr."""
 
-    def __init__(self, target: str, auto_approve: bool, stack: ExitStack) -> None:
+    def __init__(self, target: str, auto_approve: bool, stack: ExitStack, out: Console) -> None:
         self.target = target
+        self.out = out
         self.auto_approve = auto_approve
         self.asks = not auto_approve
         self.stack = stack
@@ -112,7 +116,7 @@ class _Migration(Listener):
             console(stderr=True).print(f"warning: {item.describe()}", markup=False)
 
     def planned(self, plan: Plan) -> None:
-        _show(plan)
+        _show(plan, self.out)
 
     async def confirm(self, plan: Plan) -> bool:
         if self.auto_approve:
@@ -146,13 +150,14 @@ async def _migrate(
     dry_run: bool,
     auto_approve: bool,
     force_import: bool,
+    output: str,
 ) -> int:
     contents, _ = await read(source, contexts)
-    out = console()
+    out = console(stderr=output != "text")  # the story; stdout holds the report
     versions = sum(1 for _ in contents.versions())
     out.print(
         f"Source {source.name}: {contents.subject_count} subjects, {versions} versions in "
-        f"context(s) {', '.join(contents.contexts)}.",
+        f"{noun(len(contents.contexts), 'context')} {', '.join(contents.contexts)}.",
         markup=False,
     )
     project: Project = desired_project(contents, target, project_root, preserve_ids=preserve_ids)
@@ -161,15 +166,20 @@ async def _migrate(
         clients = {target.name: client}
         if dry_run:
             plan = await make_plan(project, clients, options)
-            _show(plan)
+            _show(plan, out)
             if plan.errors:
-                fail(f"the migration plan has {len(plan.errors)} error(s); nothing was applied")
+                fail(
+                    f"the migration plan has {plural(len(plan.errors), 'error')}; "
+                    "nothing was applied"
+                )
             if reason := disallowed(plan, project):
                 fail(reason)
             out.print("Dry run: nothing was applied.", markup=False)
+            if output != "text":
+                _report(output, source, target, preserve_ids, "dry_run", [], len(plan.actions))
             return EXIT_OK
         with ExitStack() as stack:
-            listener = _Migration(target.name, auto_approve, stack)
+            listener = _Migration(target.name, auto_approve, stack, out)
             session = ApplySession(
                 project, clients, project_root / JOURNAL_DIR, options, None, listener
             )
@@ -185,23 +195,72 @@ async def _migrate(
             fail(outcome.message)
         if outcome.status is Status.APPLIED:
             out.print(
-                f"Applied {len(outcome.results)} step(s) (journal {outcome.journal}).",
+                f"Applied {plural(len(outcome.results), 'step')} (journal {outcome.journal}).",
                 markup=False,
             )
         after = await read_registry(client, target.name, list(contents.contexts))
     rows = compare(contents, after)
-    out.print(_table(rows, preserve_ids))
     bad = [r for r in rows if not r.ok(preserve_ids)]
+    status = "failed" if bad else "verified"
+    if output != "text":
+        _report(output, source, target, preserve_ids, status, rows, len(outcome.results))
+        return EXIT_ERROR if bad else EXIT_OK
+    out.print(_table(rows, preserve_ids))
     what = "subject, version, id and schema" if preserve_ids else "subject, version and schema"
     if bad:
-        out.print(f"[red]Verification failed[/]: {len(bad)} of {len(rows)} version(s) differ.")
+        out.print(
+            f"[red]Verification failed[/]: {len(bad)} of {plural(len(rows), 'version')} differ."
+        )
         return EXIT_ERROR
-    out.print(f"[green]Verified[/]: {len(rows)} version(s) have the same {what} in {target.name}.")
+    out.print(
+        f"[green]Verified[/]: {plural(len(rows), 'version')} have the same {what} in {target.name}."
+    )
     return EXIT_OK
 
 
+def _report(
+    output: str,
+    source: Source,
+    target: Source,
+    preserve_ids: bool,
+    status: str,
+    rows: list[Row],
+    steps: int,
+) -> None:
+    """The verification as markdown or the JSON envelope, on stdout."""
+    bad = [r for r in rows if not r.ok(preserve_ids)]
+    if output == "json":
+        body = {
+            "status": status,
+            "source": source.name,
+            "target": target.name,
+            "preserve_ids": preserve_ids,
+            "steps": steps,
+            "versions": len(rows),
+            "differing": len(bad),
+            "rows": [{**asdict(r), "status": r.status(preserve_ids)} for r in rows],
+        }
+        click.echo(report_json("migrate", body))
+        return
+    verdict = {
+        "dry_run": f"dry run, {plural(steps, 'step')} planned; nothing was applied",
+        "verified": f"verified, {plural(len(rows), 'version')} the same",
+        "failed": f"verification failed, {len(bad)} of {plural(len(rows), 'version')} differ",
+    }[status]
+    lines = [f"### reconcile migrate {source.name} -> {target.name}: {verdict}", ""]
+    if rows:
+        shown = rows if len(rows) <= FULL_TABLE_ROWS else bad
+        lines += ["| subject | version | source id | target id | status |", "|---|---|---|---|---|"]
+        lines += [
+            f"| `{r.subject}` | {r.version} | {r.source_id} | "
+            f"{'-' if r.target_id is None else r.target_id} | {r.status(preserve_ids)} |"
+            for r in shown
+        ]
+    click.echo("\n".join(lines))
+
+
 @click.command()
-@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.argument("directory", default=".", type=click.Path(file_okay=False), metavar="[DIR]")
 @click.option("--from", "source", required=True, metavar="R1", help="Registry name or URL.")
 @click.option("--to", "target", required=True, metavar="R2", help="Registry name or URL.")
 @contexts_option
@@ -217,6 +276,7 @@ async def _migrate(
     is_flag=True,
     help="Allow IMPORT mode (with force) on target subjects that already have versions.",
 )
+@report_output_option()
 def migrate(
     directory: str,
     source: str,
@@ -226,10 +286,11 @@ def migrate(
     dry_run: bool,
     auto_approve: bool,
     force_import: bool,
+    output: str,
 ) -> None:
     """Copy every subject and version of R1 (or of some contexts) into R2, then verify.
 
-    R1 and R2 are registry names of the project file in DIRECTORY, or URLs.
+    R1 and R2 are registry names of the project file in DIR, or URLs.
     The plan is shown and applied after confirmation; a final table compares
     every (subject, version, id, schema) of both. Readonly targets are refused.
     """
@@ -240,6 +301,8 @@ def migrate(
         fail(str(exc))
     root = Path(directory).resolve()
     code = run(
-        _migrate(root, src, dst, contexts, preserve_ids, dry_run, auto_approve, force_import)
+        _migrate(
+            root, src, dst, contexts, preserve_ids, dry_run, auto_approve, force_import, output
+        )
     )
     sys.exit(code)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reconciler._words import noun, plural
 from reconciler.registry import (
     RateLimitedError,
     Reference,
@@ -42,7 +43,7 @@ Progress = Callable[[StepResult, int, int], None]
 def refusal(plan: Plan) -> str | None:
     """Why this plan cannot be applied, or None."""
     if plan.errors:
-        return f"the plan has {len(plan.errors)} error(s); nothing was applied"
+        return f"the plan has {plural(len(plan.errors), 'error')}; nothing was applied"
     readonly = sorted(
         {r.name for r in plan.registries if r.readonly} & {a.registry for a in plan.actions}
     )
@@ -68,7 +69,7 @@ async def run_action(action: Action, client: RegistryClient) -> str:
     if action.kind is Kind.DELETE_SUBJECT:
         versions = await client.delete_subject(action.target, permanent=action.permanent)
         how = "permanently deleted" if action.permanent else "soft-deleted"
-        return f"{how} version(s) {', '.join(map(str, versions)) or '-'}"
+        return f"{how} {noun(len(versions), 'version')} {', '.join(map(str, versions)) or '-'}"
     if action.kind is Kind.DELETE_VERSION:
         assert action.version is not None
         await client.delete_version(action.target, action.version, permanent=action.permanent)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import graphlib
 
+from reconciler._words import plural
 from reconciler.spec.model import ContextSpec
 
 from .contexts import normalize_context, qualify, unqualify
@@ -158,7 +159,7 @@ def _subject_deletes(
             source,
             live=bool(live),
             soft_deleted=bool(ctx.soft_deleted.get(subject)),
-            before=f"{len(live)} version(s)",
+            before=plural(len(live), "version"),
         )
         if actions:
             deletes[subject] = actions

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler._words import plural
+
 from .audit import actor, read_records
 from .lock import holder
 from .plan import Action, Kind, Plan
@@ -61,7 +63,7 @@ class Interrupted:
             )
         return (
             f"an apply started {self.started} by {self.user} stopped after "
-            f"{len(self.done)} of {self.total} step(s) (journal {self.path})"
+            f"{len(self.done)} of {plural(self.total, 'step')} (journal {self.path})"
         )
 
 

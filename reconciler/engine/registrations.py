@@ -15,6 +15,7 @@ import heapq
 from dataclasses import dataclass, replace
 from typing import Any
 
+from reconciler._words import noun
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check, invalid_defaults
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
@@ -388,7 +389,8 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     if unlisted:
         diff.error(
             subject,
-            f"the registry has version(s) {', '.join(map(str, unlisted))} that the pinned "
+            f"the registry has {noun(len(unlisted), 'version')} {', '.join(map(str, unlisted))} "
+            "that the pinned "
             "history does not list; add them to `versions:` (reconcile export --history "
             "writes them) or list them with `delete:`",
             source,
@@ -637,8 +639,8 @@ def _verdict(
         versions = ", ".join(map(str, verdict.checked_versions))
         diff.error(
             subject,
-            f"the new schema is not {verdict.level} compatible with version(s) "
-            f"{versions}: {details}",
+            f"the new schema is not {verdict.level} compatible with "
+            f"{noun(len(verdict.checked_versions), 'version')} {versions}: {details}",
             source_of(spec),
         )
     return verdict

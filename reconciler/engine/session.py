@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from reconciler._words import plural
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import Project
 
@@ -137,7 +138,7 @@ class ApplySession:
         if todo.errors:
             return Outcome(
                 Status.REFUSED,
-                f"Plan failed: {len(todo.errors)} error(s); nothing was applied.",
+                f"Plan failed: {plural(len(todo.errors), 'error')}; nothing was applied.",
                 todo,
             )
         if not todo.has_changes:
@@ -204,5 +205,5 @@ class ApplySession:
             outcome.message = "Apply finished, but the registries still differ from the specs."
             return outcome
         outcome.status = Status.APPLIED
-        outcome.message = f"{len(results)} change(s). The registries match the specs."
+        outcome.message = f"{plural(len(results), 'change')}. The registries match the specs."
         return outcome

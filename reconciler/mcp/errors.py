@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+from reconciler._words import plural
 from reconciler.compatibility import InvalidSchemaError
 from reconciler.engine import UnknownRegistryError
 from reconciler.registry import RegistryError
@@ -22,7 +23,7 @@ from reconciler.spec import SpecErrors
 def spec_failure(exc: SpecErrors) -> ToolError:
     lines = [str(error) for error in exc.errors]
     return ToolError(
-        f"the specs do not load ({len(lines)} error(s); nothing was contacted):\n"
+        f"the specs do not load ({plural(len(lines), 'error')}; nothing was contacted):\n"
         + "\n".join(lines)
     )
 

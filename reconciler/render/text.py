@@ -6,6 +6,7 @@ import json
 
 from rich.markup import escape
 
+from reconciler._words import plural
 from reconciler.engine.plan import Action, Kind, Plan
 
 from ._diff import schema_diff, summary_line
@@ -92,7 +93,7 @@ def render_text(plan: Plan) -> str:
     if plan.problems:
         lines.append("")
     if plan.errors:
-        lines.append(f"Plan failed: {len(plan.errors)} error(s). Nothing can be applied.")
+        lines.append(f"Plan failed: {plural(len(plan.errors), 'error')}. Nothing can be applied.")
     elif not plan.has_changes:
         lines.append("No changes. The registries match the specs.")
     else:

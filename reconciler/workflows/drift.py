@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
+from reconciler._words import plural
 from reconciler.engine import Action, Kind, Plan, PlanOptions, Problem, make_plan
 from reconciler.engine.contexts import context_of, normalize_context, qualify, unqualify
 from reconciler.engine.planner import specs_for
@@ -43,7 +44,7 @@ FORMAT_VERSION = 1
 # The engine's wording for "the registry holds versions the specs do not
 # describe" (engine/registrations.py); tests/workflows/test_drift.py pins it.
 _NOT_LATEST = re.compile(r"the desired schema is version \d+, not the latest \((\d+)\)")
-_UNLISTED = re.compile(r"the registry has version\(s\) ([\d, ]+) that the pinned history")
+_UNLISTED = re.compile(r"the registry has versions? ([\d, ]+) that the pinned history")
 
 
 class Status(IntEnum):
@@ -164,7 +165,7 @@ async def unmanaged_subjects(
                         state.name,
                         subject,
                         "unmanaged",
-                        f"{count} version(s)",
+                        plural(count, "version"),
                         "not in the specs",
                         f"context {context} is managed; add the subject to a spec "
                         "(reconcile export writes it), protect it, or prune the context",
@@ -250,7 +251,7 @@ class DriftReport:
         differences = self.differences
         for state in self.plan.registries:
             mine = [d for d in differences if d.registry == state.name]
-            verdict = f"{len(mine)} difference(s)" if mine else "matches the specs"
+            verdict = plural(len(mine), "difference") if mine else "matches the specs"
             lines.append(f"Registry {state.display}: {verdict}")
             lines += [f"  {d.describe()}" for d in mine]
         for problem in self.problems:
@@ -267,7 +268,7 @@ class DriftReport:
             lines.append("Drift found: `reconcile apply` brings the registries back.")
         else:
             lines.append(
-                f"Drift found: {by_hand} difference(s) that `reconcile apply` cannot undo "
+                f"Drift found: {plural(by_hand, 'difference')} that `reconcile apply` cannot undo "
                 "(see above); apply brings back the others."
             )
         return lines

@@ -166,25 +166,62 @@ def edited_files(root: Path, files: dict[str, str]) -> list[Path]:
     return edited
 
 
-def write_specs(specs: tuple[ContextSpec, ...], root: Path, *, force: bool = False) -> list[Path]:
-    """Write every spec and its schema files; return the spec files written.
+def stale_files(root: Path, files: dict[str, str], contexts: tuple[str, ...] = ()) -> list[str]:
+    """What the last export into ``root`` wrote that this one does not: the files of
+    subjects, versions or contexts the registry no longer holds.
 
-    Unless ``force``, raise ``EditedFilesError`` before writing anything when
-    an existing file was changed since the last export (``edited_files``).
-    What was written is recorded for the next export's check.
+    With ``contexts`` (an export of some contexts), only files of those contexts
+    count; otherwise every recorded file. Paths relative to ``root``, present only.
+    """
+    scope = [(f"specs/{spec_stem(c)}.yaml", f"schemas/{spec_stem(c)}/") for c in contexts]
+
+    def in_scope(relative: str) -> bool:
+        return not scope or any(relative == s or relative.startswith(d) for s, d in scope)
+
+    return sorted(
+        relative
+        for relative in _manifest(root)
+        if relative not in files and in_scope(relative) and (root / relative).is_file()
+    )
+
+
+def write_specs(
+    specs: tuple[ContextSpec, ...],
+    root: Path,
+    *,
+    force: bool = False,
+    contexts: tuple[str, ...] = (),
+) -> tuple[list[Path], list[Path]]:
+    """Write every spec and its schema files, and remove the files an earlier export
+    wrote that this one does not (``stale_files``); return (spec files written,
+    files removed).
+
+    Unless ``force``, raise ``EditedFilesError`` before writing or removing
+    anything when a file to overwrite or remove was changed since the last
+    export (``edited_files``). What was written is recorded for the next
+    export's check; ``contexts`` limits what counts as stale to those contexts.
     """
     files = export_files(specs)
-    if not force and (edited := edited_files(root, files)):
+    recorded = _manifest(root)
+    stale = stale_files(root, files, contexts)
+    edited = edited_files(root, files) + [
+        root / relative
+        for relative in stale
+        if recorded.get(relative) != _digest((root / relative).read_bytes())
+    ]
+    if not force and edited:
         raise EditedFilesError(edited)
     for relative, text in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
-    recorded = _manifest(root)
+    for relative in stale:
+        (root / relative).unlink()
+        recorded.pop(relative)
     recorded.update({relative: _digest(text.encode("utf-8")) for relative, text in files.items()})
     (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     (root / MANIFEST).write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
-    return [root / spec_file(spec) for spec in specs]
+    return [root / spec_file(spec) for spec in specs], [root / relative for relative in stale]
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:

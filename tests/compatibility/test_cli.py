@@ -188,7 +188,7 @@ def test_registry_references_are_fetched(tmp_path: Path) -> None:
         'syntax = "proto3"; import "m/money.proto";\n'
         "message Order { m.Money total = 1; string note = 2; }"
     )
-    args = ["--subject", "orders-value", "--registry", "dev", "--project", tmp_path]
+    args = ["--subject", "orders-value", "--registry", "dev", "--dir", tmp_path]
     code, out = run(*args, "--reference", f"m/money.proto={tmp_path / 'money.proto'}", new)
     assert code == 0, out
     code, out = run(*args, "--registry", "prod", new)

@@ -141,12 +141,12 @@ def test_apply_exits_1_when_the_plan_has_errors(blank: Project, server: Server) 
     _invalid_reference_project(blank)
     fresh = blank.run("apply", "--auto-approve")
     assert fresh.returncode == 1, fresh.stdout + fresh.stderr
-    assert "Plan failed: 1 error(s)" in fresh.stderr
+    assert "Plan failed: 1 error" in fresh.stderr
     saved = blank.run("plan", "--out", "plan.json")
     assert saved.returncode == 1
     from_file = blank.run("apply", "plan.json", "--auto-approve")
     assert from_file.returncode == 1, from_file.stdout + from_file.stderr
-    assert "Plan failed: 1 error(s)" in from_file.stderr
+    assert "Plan failed: 1 error" in from_file.stderr
     assert server.writes() == []
 
 

@@ -132,6 +132,6 @@ def test_a_live_version_the_pinned_history_does_not_list_fails_the_plan(ws: Work
     ws.registry.post("/subjects/p-value/versions", {"schema": V2})
     plan = ws.plan()
     assert [e.message for e in plan.errors] == [
-        "the registry has version(s) 2 that the pinned history does not list; add them to "
+        "the registry has version 2 that the pinned history does not list; add them to "
         "`versions:` (reconcile export --history writes them) or list them with `delete:`"
     ]

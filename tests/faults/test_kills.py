@@ -145,7 +145,7 @@ def test_migrate_killed_in_its_import_window_then_run_again(tmp_path: Path) -> N
         )
         assert again.returncode == 0, again.stdout + again.stderr
         assert "stopped after" in again.stderr
-        assert f"Verified: {SUBJECTS} version(s)" in again.stdout
+        assert f"Verified: {SUBJECTS} versions" in again.stdout
         modes = {s: httpx.get(f"{target}/mode/{s}").json().get("mode") for s in subjects}
         assert set(modes.values()) == {None}
         ids = {s: httpx.get(f"{target}/subjects/{s}/versions/1").json()["id"] for s in subjects}

@@ -32,7 +32,9 @@ def history(project: Project, *options: str) -> subprocess.CompletedProcess[str]
 def applies(project: Project) -> list[dict[str, Any]]:
     listed = history(project, "-o", "json")
     assert listed.returncode == 0, listed.stderr
-    return json.loads(listed.stdout)
+    report = json.loads(listed.stdout)
+    assert (report["format_version"], report["command"]) == (1, "history")
+    return report["applies"]
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ ERRORS = [
         "error",
         "dev",
         "orders-value",
-        "the new schema is not BACKWARD compatible with version(s) 1: "
+        "the new schema is not BACKWARD compatible with version 1: "
         "READER_FIELD_MISSING_DEFAULT_VALUE total",
         "specs/orders.yaml:13:3",
     ),

@@ -93,7 +93,7 @@ def _plan() -> Plan:
             restore=True,
         ),
         Action(Kind.DELETE_VERSION, "dev", ".", Scope.SUBJECT, "c-value", "spec", version=1),
-        Action(Kind.DELETE_SUBJECT, "dev", ".", Scope.SUBJECT, "d-value", "spec", "2 version(s)"),
+        Action(Kind.DELETE_SUBJECT, "dev", ".", Scope.SUBJECT, "d-value", "spec", "2 versions"),
         Action(Kind.DELETE_SUBJECT, "dev", ".", Scope.SUBJECT, "d-value", "spec", permanent=True),
     ]
     return Plan(
@@ -121,7 +121,7 @@ def test_text_view_shows_every_action() -> None:
     assert "+ register      p-value  (AVRO, version 2, id 117: pinned)" in text
     assert "~ mode          p-value  IMPORT -> (not set)" in text
     assert "- delete        c-value  version 1 (soft)" in text
-    assert "- delete        d-value  (soft, 2 version(s): spec)" in text
+    assert "- delete        d-value  (soft, 2 versions: spec)" in text
     assert "- delete        d-value  (permanently: spec)" in text
     assert "warning: dev x-value: kept: protected" in text
     assert text.rstrip().endswith("Plan: 2 to register, 4 to change, 3 to delete.")

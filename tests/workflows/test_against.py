@@ -132,7 +132,7 @@ def test_an_incompatible_change_is_caught_against_every_version_its_level_demand
     assert code == 1, stderr
     (error,) = [p for p in plan["problems"] if p["severity"] == "error"]
     assert error["target"] == "orders-value"
-    assert "not FULL_TRANSITIVE compatible with version(s) 1, 2, 3" in error["message"]
+    assert "not FULL_TRANSITIVE compatible with versions 1, 2, 3" in error["message"]
     text = reconcile(project, "plan", "--against", "git:main")
     assert text.returncode == 1
     assert "Plan failed" in text.stdout

@@ -253,7 +253,7 @@ def test_reexport_refuses_to_overwrite_files_edited_by_hand(
     assert f"changed since the last export: {spec}" in refused.stderr
     assert f"changed since the last export: {schema}" in refused.stderr
     assert str(untouched) not in refused.stderr
-    assert "2 file(s) changed since the last export" in refused.stderr
+    assert "2 files changed since the last export" in refused.stderr
     assert "--force" in refused.stderr
     assert {p: p.read_text() for p in edited} == edited  # nothing was written
 
@@ -296,7 +296,7 @@ def test_export_over_files_no_export_recorded_refuses_those_that_differ(
     _register(url, "a-value", 2)
     refused = cli("export", "--url", url, "--out", out)
     assert refused.exit_code == 1
-    assert "1 file(s) changed since the last export" in refused.stderr
+    assert "1 file changed since the last export" in refused.stderr
     assert "a-value.avsc" in refused.stderr
 
 
