@@ -326,3 +326,71 @@ def test_an_exported_project_keeps_local_state_out_of_git(
         "schemas/default/a-value.avsc",
         "specs/default.yaml",
     ]
+
+
+def _delete_subject(url: str, subject: str) -> None:
+    for permanent in ("false", "true"):
+        httpx.delete(
+            f"{url}/subjects/{subject}", params={"permanent": permanent}
+        ).raise_for_status()
+
+
+def test_reexport_removes_the_files_of_what_the_registry_no_longer_holds(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    _register(url, "b-value", 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    gone = out / "schemas/default/b-value.avsc"
+    assert gone.is_file()
+    _delete_subject(url, "b-value")
+
+    again = cli("export", "--url", url, "--out", out, "--output", "json")
+    assert again.exit_code == 0, output(again)
+    assert not gone.exists()
+    assert "b-value" not in (out / "specs/default.yaml").read_text()
+    report = json.loads(again.stdout)
+    assert (report["format_version"], report["command"]) == (1, "export")
+    assert report["removed"] == [str(gone)] and report["subjects"] == 1
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+def test_reexport_refuses_to_remove_an_edited_file_without_force(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    _register(url, "b-value", 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    edited = out / "schemas/default/b-value.avsc"
+    edited.write_text(edited.read_text().replace('"f0"', '"mine"'))
+    _delete_subject(url, "b-value")
+
+    refused = cli("export", "--url", url, "--out", out)
+    assert refused.exit_code == 1, output(refused)
+    assert f"changed since the last export: {edited}" in refused.stderr
+    assert "overwritten or removed; nothing was written" in refused.stderr
+    assert edited.is_file() and "b-value" in (out / "specs/default.yaml").read_text()
+
+    forced = cli("export", "--url", url, "--out", out, "--force")
+    assert forced.exit_code == 0, output(forced)
+    assert not edited.exists()
+    assert f"removed {edited} (no longer in the registry)" in forced.stdout
+
+
+def test_an_export_of_one_context_leaves_the_files_of_the_others(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    _register(url, ":.billing:b-value", 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    billing = sorted((out / "schemas").rglob("b-value*"))
+    assert billing
+    again = cli("export", "--url", url, "--out", out, "--context", ".")
+    assert again.exit_code == 0, output(again)
+    assert all(path.is_file() for path in billing)

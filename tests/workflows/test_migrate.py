@@ -130,3 +130,30 @@ def test_a_big_migration_plan_is_summarised(
     assert "too many to list" in result.stdout
     assert "by context: . " in result.stdout
     assert '"type"' not in result.stdout  # no schema bodies
+
+
+def test_the_verification_as_json_and_markdown(
+    source: str, registries: Registries, tmp_path: Path
+) -> None:
+    """stdout holds only the report; the story (source, plan, steps) goes to stderr."""
+    target = registries.start("target")
+    args = ["migrate", tmp_path, "--from", source, "--to", target, "--context", "sales"]
+    dry = cli(*args, "--dry-run", "-o", "json")
+    assert dry.exit_code == 0, output(dry)
+    planned = json.loads(dry.stdout)
+    assert (planned["command"], planned["status"], planned["rows"]) == ("migrate", "dry_run", [])
+    assert planned["steps"] > 0
+
+    result = cli(*args, "--auto-approve", "-o", "json")
+    assert result.exit_code == 0, output(result)
+    report = json.loads(result.stdout)
+    assert list(report)[:2] == ["format_version", "command"]
+    assert (report["status"], report["differing"]) == ("verified", 0)
+    assert report["versions"] == len(report["rows"]) > 0
+    assert {row["status"] for row in report["rows"]} == {"ok"}
+    assert "Source " in result.stderr
+
+    again = cli(*args, "--auto-approve", "-o", "markdown")
+    assert again.exit_code == 0, output(again)
+    assert again.stdout.startswith("### reconcile migrate source -> target: verified")
+    assert "| subject | version | source id | target id | status |" in again.stdout
