@@ -24,6 +24,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from reconciler._words import plural
 from reconciler.engine import (
     Plan,
     PlanOptions,
@@ -167,7 +168,9 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         else:
             pages = max(1, math.ceil(len(plan.actions) / page_size))
             if page > pages:
-                raise ToolError(f"plan {plan_id} has {pages} page(s) of {page_size} actions")
+                raise ToolError(
+                    f"plan {plan_id} has {plural(pages, 'page')} of {page_size} actions"
+                )
             actions = plan_view.page(plan, page, page_size)
         result = PlanDetails(
             plan_id=plan_id,

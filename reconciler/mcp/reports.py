@@ -9,6 +9,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from reconciler._words import plural
 from reconciler.engine import PlanOptions
 from reconciler.lint import UnknownRuleError
 from reconciler.lint import lint as lint_project
@@ -115,12 +116,13 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
             contents = await read_registry(client, registry, tuple(contexts or ()))
         specs = context_specs(contents, registry, out, history=history, keep_ids=history)
         try:
-            written = write_specs(specs, out)
+            written, _ = write_specs(specs, out, contexts=tuple(contexts or ()))
         except EditedFilesError as exc:
             edited = ", ".join(p.relative_to(root).as_posix() for p in exc.paths[:10])
             raise ToolError(
-                f"{len(exc.paths)} file(s) changed since the last export there would be "
-                f"overwritten ({edited}); nothing was written. Choose another directory."
+                f"{plural(len(exc.paths), 'file')} changed since the last export there would be "
+                f"overwritten or removed ({edited}); nothing was written. Choose another "
+                "directory."
             ) from None
         entry = relocate(raw_entry(project.path, registry), root, out)
         project_file = write_project_file(out, registry, entry)
