@@ -9,11 +9,14 @@ touches (``isReadOnlyMode`` in ``deleteSubject``, ``deleteSchemaVersion``,
   only registrations without an id (and READWRITE those with one); no mode
   refuses a mode change;
 - the mode in force for a subject is its own, else its context's (the global
-  one in the default context), else READWRITE; for a context's config, the
-  context's own; for the global config, the global one;
-- before Confluent 8.2 (and on the local registry) a global
-  READONLY_OVERRIDE overrides every other mode, in every context: it is never
-  lifted for one subject.
+  one in the default context), else the ``:.__GLOBAL:`` context's, else
+  READWRITE (``reconciler.confluent.lookup_chain``); for a context's config,
+  the context's own; for the global config, the global one;
+- a global READONLY_OVERRIDE overrides every other mode, in every context, on
+  Confluent before 8.0.4 and 8.1.2; since then (and on the local registry) the
+  most specific level wins. The planner cannot tell the two apart, so it never
+  counts on a subject's own mode lifting a global READONLY_OVERRIDE: under it
+  the plan fails before any write, which is right on both.
 
 Registrations are guarded where they are planned (``RegistryDiff.use_import_mode``,
 ``open_for_writes``). ``guard_modes`` walks the ordered actions with the modes
@@ -133,12 +136,7 @@ def _window(
         )
 
     out = [mode_action(Kind.SET_MODE, f"temporary READWRITE: {why}", own, DEFAULT_MODE)]
-    for index, step in enumerate(group):
-        if index and group[index - 1].kind is Kind.DELETE_SUBJECT:
-            # The local registry drops a subject's mode with its soft delete.
-            reason = "temporary READWRITE again, for the permanent delete"
-            out.append(mode_action(Kind.SET_MODE, reason, None, DEFAULT_MODE))
-        out.append(step)
+    out += group  # a soft delete keeps the subject's mode: one window covers a hard one
     kind = Kind.DELETE_MODE if restore_to is None else Kind.SET_MODE
     reason = f"back to {restore_to or 'the inherited mode'} after {what}"
     out.append(mode_action(kind, reason, DEFAULT_MODE, restore_to, restore=True))
@@ -196,9 +194,10 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
             continue
         own = modes.own(action.context, action.target)
         # Restored to the subject's own mode, or by removing the one set for the window;
-        # but a registry may drop a subject's mode with its last version (Confluent on a
-        # permanent delete, the local registry on a soft one), and removing a mode that
-        # is gone fails: where the group deletes the subject, the mode it had is set.
+        # but a registry drops a subject's mode with its last version (Confluent on a
+        # permanent delete; older local registries on a soft one too), and removing a
+        # mode that is gone fails: where the group deletes the subject, the mode it had
+        # is set.
         restore_to = mode if own is None and _empties(diff, group) else own
         out += _window(diff, group, f"{mode} refuses {what}", own, restore_to, what)
         diff.warning(

@@ -11,37 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-DEFAULT_CONTEXT = "."
-WILDCARD = ":*:"
+from reconciler.confluent import CONTEXT_WILDCARD as WILDCARD
+from reconciler.confluent import DEFAULT_CONTEXT, context_prefix
+from reconciler.confluent import QualifiedSubject as Subject
 
+__all__ = [
+    "DEFAULT_CONTEXT",
+    "WILDCARD",
+    "PrefixFilter",
+    "Subject",
+    "context_prefix",
+    "parse_subject",
+    "prefix_filter",
+    "prefix_matcher",
+    "rewrite_context_path",
+]
 
-@dataclass(frozen=True, order=True)
-class Subject:
-    """A subject inside a context; ``name == ""`` is the context itself."""
-
-    context: str
-    name: str
-
-    @property
-    def qualified(self) -> str:
-        if self.context == DEFAULT_CONTEXT:
-            return self.name
-        return f":{self.context}:{self.name}"
-
-    @property
-    def is_context(self) -> bool:
-        return self.name == ""
-
-
-def parse_subject(text: str) -> Subject:
-    """Split ``:.ctx:name`` into context and name; anything else is in ``.``.
-
-    ``:.:name`` is the default context spelled out and equals ``name``.
-    """
-    if text.startswith(":.") and text.count(":") >= 2:
-        context, _, name = text[1:].partition(":")
-        return Subject(context, name)
-    return Subject(DEFAULT_CONTEXT, text)
+# ``:.ctx:name``, ``:.ctx:`` and ``:.ctx`` (a context), anything else in ``.``.
+parse_subject = Subject.parse
 
 
 def prefix_matcher(prefix: str) -> Callable[[Subject], bool]:
@@ -88,18 +75,6 @@ def prefix_filter(prefix: str) -> PrefixFilter:
         if subject.context != DEFAULT_CONTEXT:
             return PrefixFilter(subject.context, subject.name, "")
     return PrefixFilter(None, "", prefix)
-
-
-def context_prefix(context: str) -> str:
-    """Confluent's ``normalizeContext``: ``ctx``, ``.ctx`` and ``:.ctx:`` all give ``:.ctx:``."""
-    if context.startswith(":."):
-        context = context[1:]
-    context = context.removesuffix(":")
-    if not context:
-        return ""
-    if not context.startswith("."):
-        context = "." + context
-    return f":{context}:"
 
 
 def _qualified(text: str) -> bool:

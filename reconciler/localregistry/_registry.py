@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from reconciler.compatibility import ParsedSchema, check, invalid_defaults
+from reconciler.confluent import WRITE_BLOCKING_MODES
 
 from . import _errors as errors
 from . import _store as store
@@ -31,13 +32,23 @@ from ._schemas import (
     stored_identity,
 )
 from ._settings import (
-    READONLY_MODES,
     Settings,
     check_name,
     effective_config,
     effective_mode,
     require_writable,
 )
+
+
+def _drop_settings(conn: sqlite3.Connection, subject: Subject) -> None:
+    """A subject's own config and mode go when its last version is permanently deleted.
+
+    Confluent's KafkaSchemaRegistry.deleteSubject (permanent) and
+    deleteSchemaVersion (permanent, when no version is left, soft-deleted or
+    not); a soft delete keeps them.
+    """
+    store.delete_mode(conn, subject)
+    store.delete_config(conn, subject)
 
 
 def _contract_json(
@@ -319,7 +330,7 @@ class Registry:
             validate_rule_set(req.rule_set)
         if subject.is_context:
             raise errors.invalid_subject(subject.qualified)
-        check_name(subject)
+        check_name(subject, config_or_mode=False)
         with self.store.write() as conn:
             config = effective_config(conn, subject)
             normalize = normalize or bool(config.get("normalize"))
@@ -337,7 +348,7 @@ class Registry:
                 existing = self._look_up(conn, subject, candidate, deleted=False)
                 if existing is not None and req.id in (None, existing.schema_id):
                     return {"id": existing.schema_id}
-            if mode in READONLY_MODES:
+            if mode in WRITE_BLOCKING_MODES:
                 raise errors.not_permitted(f"Subject {subject.qualified} is in read-only mode")
             if req.id is not None and mode != "IMPORT":
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in import mode")
@@ -572,11 +583,10 @@ class Registry:
                 if not found.deleted:
                     raise errors.version_not_soft_deleted(subject.qualified, found.version)
                 store.hard_delete_version(conn, subject, found.version)
+                if not store.versions_of(conn, subject, deleted=True):
+                    _drop_settings(conn, subject)
             else:
                 store.soft_delete_version(conn, subject, found.version)
-                if not store.versions_of(conn, subject):
-                    store.delete_mode(conn, subject)
-                    store.delete_config(conn, subject)
             return found.version
 
     def delete_subject(self, subject: Subject, *, permanent: bool) -> list[int]:
@@ -599,9 +609,8 @@ class Registry:
                     store.hard_delete_version(conn, subject, version.version)
                 else:
                     store.soft_delete_version(conn, subject, version.version)
-            if not permanent:
-                store.delete_mode(conn, subject)
-                store.delete_config(conn, subject)
+            if permanent:
+                _drop_settings(conn, subject)
             return [v.version for v in targets]
 
     # -- schemas by id --------------------------------------------------------

@@ -316,6 +316,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", "config/{subject}", delete_config),
     ("GET", "mode", get_mode),
     ("PUT", "mode", put_mode),
+    ("DELETE", "mode", delete_mode),
     ("GET", "mode/{subject}", get_mode),
     ("PUT", "mode/{subject}", put_mode),
     ("DELETE", "mode/{subject}", delete_mode),

@@ -9,69 +9,52 @@ from __future__ import annotations
 import sqlite3
 
 from reconciler.compatibility import LEVELS
+from reconciler.confluent import (
+    DEFAULT_LEVEL,
+    DEFAULT_MODE,
+    MODES,
+    WRITE_BLOCKING_MODES,
+    in_force,
+    is_valid_subject,
+    lookup_chain,
+    own_or_default,
+)
+from reconciler.confluent.levels import TOP_LEVEL
 
 from . import _errors as errors
 from . import _store as store
-from ._contexts import DEFAULT_CONTEXT, Subject
+from ._contexts import Subject
 from ._contracts import CONFIG_CONTRACTS, validate_rule_set
-
-DEFAULT_COMPATIBILITY = "BACKWARD"
-DEFAULT_MODE = "READWRITE"
-MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
-READONLY_MODES = ("READONLY", "READONLY_OVERRIDE")
 
 
 def config_scope(subject: Subject) -> Subject:
     """The key config and mode are stored under; the default context's level is global."""
-    if subject.is_context and subject.context == DEFAULT_CONTEXT:
-        return store.GLOBAL
-    return subject
-
-
-def _scopes(subject: Subject) -> list[Subject]:
-    """Where config and mode are looked up, as Confluent's lookup cache does.
-
-    A subject's own setting, then its context's: the global one (``/config``,
-    ``/mode``) for the default context, the context-level one (``:.ctx:``)
-    for any other.  There is no fallback from a context to global: Confluent
-    documents that there is no "global" compatibility across contexts.
-    """
-    own = config_scope(subject)
-    if own == store.GLOBAL:
-        return [own]
-    parent = store.GLOBAL if subject.context == DEFAULT_CONTEXT else Subject(subject.context, "")
-    return [own] if parent == own else [own, parent]
+    return store.GLOBAL if subject == TOP_LEVEL else subject
 
 
 def effective_config(conn: sqlite3.Connection, subject: Subject) -> dict[str, object]:
     """The config in force for ``subject`` (Confluent's getConfigInScope)."""
-    for scope in _scopes(subject):
-        found = store.get_config(conn, scope)
+    for scope in lookup_chain(subject):
+        found = store.get_config(conn, config_scope(scope))
         if found is not None:
             return found
-    return {"compatibilityLevel": DEFAULT_COMPATIBILITY}
+    return {"compatibilityLevel": DEFAULT_LEVEL}
 
 
 def effective_mode(conn: sqlite3.Connection, subject: Subject) -> str:
-    """The mode in force (getModeInScope): a global READONLY_OVERRIDE beats everything."""
-    global_mode = store.get_mode(conn, store.GLOBAL)
-    if global_mode == "READONLY_OVERRIDE":
-        return global_mode
-    for scope in _scopes(subject):
-        found = store.get_mode(conn, scope)
-        if found is not None:
-            return found
-    return DEFAULT_MODE
+    """The mode in force (getModeInScope): the most specific level's."""
+    modes = (store.get_mode(conn, config_scope(scope)) for scope in lookup_chain(subject))
+    return in_force(modes, DEFAULT_MODE)
 
 
 def require_writable(conn: sqlite3.Connection, subject: Subject) -> None:
-    if effective_mode(conn, subject) in READONLY_MODES:
+    if effective_mode(conn, subject) in WRITE_BLOCKING_MODES:
         raise errors.not_permitted(f"Subject {subject.qualified} is in read-only mode")
 
 
-def check_name(subject: Subject) -> None:
-    """Confluent refuses subject names with ISO control characters (42208)."""
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in subject.qualified):
+def check_name(subject: Subject, *, config_or_mode: bool = True) -> None:
+    """Confluent's isValidSubject, else 42208."""
+    if not is_valid_subject(subject.qualified, config_or_mode=config_or_mode):
         raise errors.invalid_subject(subject.qualified)
 
 
@@ -83,10 +66,11 @@ class Settings:
 
     def get_config(self, scope: Subject, *, default_to_global: bool) -> dict[str, object]:
         with self.store.read() as conn:
-            key = config_scope(scope)
-            found = store.get_config(conn, key)
-            if found is None and (key == store.GLOBAL or default_to_global):
+            found = store.get_config(conn, config_scope(scope))
+            if found is None and default_to_global:
                 found = effective_config(conn, scope)
+            if found is None and own_or_default(scope, None, DEFAULT_LEVEL) is not None:
+                found = {"compatibilityLevel": DEFAULT_LEVEL}
             if found is None:
                 raise errors.compatibility_not_configured(scope.qualified)
             return found
@@ -135,7 +119,7 @@ class Settings:
             if previous is None:
                 if key != store.GLOBAL:
                     raise errors.subject_not_found(scope.qualified)
-                previous = {"compatibilityLevel": DEFAULT_COMPATIBILITY}
+                previous = {"compatibilityLevel": DEFAULT_LEVEL}
             require_writable(conn, scope)
             store.delete_config(conn, key)
             return {"compatibilityLevel": previous["compatibilityLevel"]}
@@ -143,18 +127,15 @@ class Settings:
     # -- mode -----------------------------------------------------------------
 
     @staticmethod
-    def _own_mode(conn: sqlite3.Connection, key: Subject) -> str | None:
-        """Confluent's getMode: a global READONLY_OVERRIDE, else the scope's own mode."""
-        global_mode = store.get_mode(conn, store.GLOBAL)
-        if global_mode == "READONLY_OVERRIDE" or key == store.GLOBAL:
-            return global_mode or DEFAULT_MODE
-        return store.get_mode(conn, key)
+    def _own_mode(conn: sqlite3.Connection, scope: Subject) -> str | None:
+        """Confluent's getMode: the level's own mode (the top level's defaults)."""
+        return own_or_default(scope, store.get_mode(conn, config_scope(scope)), DEFAULT_MODE)
 
     def get_mode(self, scope: Subject, *, default_to_global: bool) -> dict[str, str]:
         with self.store.read() as conn:
             if default_to_global:
                 return {"mode": effective_mode(conn, scope)}
-            found = self._own_mode(conn, config_scope(scope))
+            found = self._own_mode(conn, scope)
             if found is None:
                 raise errors.mode_not_configured(scope.qualified)
             return {"mode": found}
@@ -196,7 +177,7 @@ class Settings:
     def delete_mode(self, scope: Subject) -> dict[str, str]:
         with self.store.write() as conn:
             key = config_scope(scope)
-            previous = self._own_mode(conn, key)
+            previous = self._own_mode(conn, scope)
             if previous is None:
                 raise errors.subject_not_found(scope.qualified)
             store.delete_mode(conn, key)

@@ -7,7 +7,7 @@ READONLY or READONLY_OVERRIDE (``isReadOnlyMode`` in ``deleteSubject``,
 refuses none of them, and no mode refuses a mode change. A subject's mode is
 its own, else its context's (the global one in the default context); a
 global READONLY_OVERRIDE also overrides every other mode on registries before
-Confluent 8.2 (and on the local registry), so it is never lifted for one subject.
+Confluent 8.0.4 and 8.1.2, so the plan never lifts it for one subject.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def test_a_mode_at_any_level_never_fails_a_delete_or_config_change_mid_apply(
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors, steps(after)
     if level == "subject" and subject == "gone-value":
-        return  # the subject is gone (the local registry drops its mode with it)
+        return  # deleted, and its mode with it if the delete was permanent
     if level == "subject" and mode == "IMPORT":
         # An IMPORT no spec asks for on a listed subject ends.
         assert ws.registry.get(path).status_code == 404

@@ -104,13 +104,6 @@ def test_delete_global_config_reverts_to_backward(sr: httpx.Client) -> None:
     assert sr.get("/config").json() == {"compatibilityLevel": "BACKWARD"}
 
 
-def test_soft_deleting_a_subject_drops_its_config(sr: httpx.Client) -> None:
-    register(sr, "users-value", V1)
-    sr.put("/config/users-value", json={"compatibility": "FULL"})
-    sr.delete("/subjects/users-value")
-    assert error_code(sr.get("/config/users-value")) == 40408
-
-
 def test_transitive_level_checks_every_version(sr: httpx.Client) -> None:
     sr.put("/config/t-value", json={"compatibility": "BACKWARD_TRANSITIVE"})
     register(sr, "t-value", avro_record("R", ("a", "string")))

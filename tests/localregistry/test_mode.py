@@ -77,14 +77,6 @@ def test_subject_mode_overrides_global_readonly(sr: httpx.Client) -> None:
     register(sr, "users-value", V1)
 
 
-def test_readonly_override_wins_over_subject_mode(sr: httpx.Client) -> None:
-    sr.put("/mode/users-value", json={"mode": "READWRITE"})
-    sr.put("/mode", json={"mode": "READONLY_OVERRIDE"})
-    assert sr.get("/mode/users-value").json() == {"mode": "READONLY_OVERRIDE"}
-    response = sr.post("/subjects/users-value/versions", json={"schema": V1})
-    assert error_code(response) == 42205
-
-
 def test_delete_subject_mode_returns_previous(sr: httpx.Client) -> None:
     sr.put("/mode/users-value", json={"mode": "READONLY"})
     assert sr.delete("/mode/users-value").json() == {"mode": "READONLY"}
