@@ -13,6 +13,8 @@ from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from reconciler.confluent import versions_checked
+
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import FileDescriptorProto
 
@@ -224,9 +226,7 @@ def _check(
     prev_p = [p if isinstance(p, ParsedSchema) else fmt.parse(p, refs) for p in previous]
     if level == "NONE" or not prev_p:
         return Result(True)
-    indexed = list(enumerate(prev_p, start=1))
-    if not level.endswith("_TRANSITIVE"):
-        indexed = indexed[-1:]
+    indexed = versions_checked(level, list(enumerate(prev_p, start=1)))
     base = level.removesuffix("_TRANSITIVE")
     messages: list[Message] = []
     for number, old in reversed(indexed):

@@ -17,6 +17,7 @@ from .levels import (
     in_force,
     lookup_chain,
     own_or_default,
+    transitive,
     versions_checked,
 )
 from .subjects import (
@@ -45,5 +46,6 @@ __all__ = [
     "lookup_chain",
     "normalize_context",
     "own_or_default",
+    "transitive",
     "versions_checked",
 ]

@@ -58,7 +58,12 @@ def own_or_default(subject: QualifiedSubject, own: str | None, default: str) -> 
     return default
 
 
+def transitive(level: str) -> bool:
+    """Whether ``level`` checks a new version against every live one, not the latest only."""
+    return level.endswith("_TRANSITIVE")
+
+
 def versions_checked(level: str, versions: Sequence[T]) -> Sequence[T]:
     """The versions (oldest first) a new one is checked against: every one under a
     ``*_TRANSITIVE`` level, else the latest only (Confluent's ``isCompatibleWithPrevious``)."""
-    return versions if level.endswith("_TRANSITIVE") else versions[-1:]
+    return versions if transitive(level) else versions[-1:]

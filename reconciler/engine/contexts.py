@@ -8,20 +8,10 @@ and mode) is ``:.ecommerce:``.
 
 from __future__ import annotations
 
-DEFAULT = "."
+from reconciler.confluent import DEFAULT_CONTEXT as DEFAULT
+from reconciler.confluent import QualifiedSubject, context_prefix, normalize_context
 
-
-def normalize_context(context: str | None) -> str:
-    """``None``/``""``/``"."`` -> ``"."``; ``"ecommerce"``/``".ecommerce"`` -> ``".ecommerce"``."""
-    if not context or context == DEFAULT:
-        return DEFAULT
-    return context if context.startswith(".") else f".{context}"
-
-
-def context_prefix(context: str) -> str:
-    """The subject prefix that selects a context (``""`` for the default one)."""
-    context = normalize_context(context)
-    return "" if context == DEFAULT else f":{context}:"
+__all__ = ["DEFAULT", "context_of", "context_prefix", "normalize_context", "qualify", "unqualify"]
 
 
 def qualify(context: str, subject: str) -> str:
@@ -32,13 +22,10 @@ def qualify(context: str, subject: str) -> str:
 
 
 def context_of(subject: str) -> str:
-    """The context a wire subject name belongs to."""
-    if subject.startswith(":."):
-        return subject[1 : subject.index(":", 1)]
-    return DEFAULT
+    """The context a wire subject name belongs to (``:.ctx`` is the context itself)."""
+    return QualifiedSubject.parse(subject).context
 
 
 def unqualify(subject: str) -> str:
-    if subject.startswith(":."):
-        return subject[subject.index(":", 1) + 1 :]
-    return subject
+    """A wire subject name without its context."""
+    return QualifiedSubject.parse(subject).name

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reconciler.confluent import DEFAULT_LEVEL, DEFAULT_MODE, WRITE_BLOCKING_MODES
 from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, SubjectSpec
 
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
@@ -21,9 +22,6 @@ from .plan import Action, Kind, Problem, ReferenceRef, Scope
 from .schemas import SchemaCache
 from .snapshot import ContextState, LiveState, LiveVersion
 
-DEFAULT_LEVEL = "BACKWARD"  # what a Confluent registry uses when nothing is configured
-DEFAULT_MODE = "READWRITE"
-WRITE_BLOCKING_MODES = frozenset({"READONLY", "READONLY_OVERRIDE"})
 # Why a plan ends an IMPORT mode that no spec asks for (see ``_end_leftover_imports``).
 LEFTOVER_IMPORT = "left in IMPORT, probably by an interrupted apply or migration"
 

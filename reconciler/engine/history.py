@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reconciler.confluent import DEFAULT_LEVEL, versions_checked
 from reconciler.registry import NotFoundError, Reference, RegistryClient
-
-DEFAULT_LEVEL = "BACKWARD"
 
 
 @dataclass(frozen=True)
@@ -47,10 +46,8 @@ async def versions_to_check(
         numbers = await client.get_versions(subject)
     except NotFoundError:
         return level, []
-    if not level.endswith("_TRANSITIVE"):
-        numbers = numbers[-1:]
     stored = []
-    for number in numbers:
+    for number in versions_checked(level, numbers):
         found = await client.get_version(subject, number)
         texts = await reference_texts(client, found.references)
         stored.append(StoredVersion(subject, number, found.schema_type, found.schema, texts))

@@ -17,11 +17,12 @@ from typing import Any
 
 from reconciler._words import noun
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check, invalid_defaults
+from reconciler.confluent import WRITE_BLOCKING_MODES, versions_checked
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
 from .contexts import normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
-from .diff import WRITE_BLOCKING_MODES, RegistryDiff, source_of
+from .diff import RegistryDiff, source_of
 from .plan import Action, Kind, ReferenceRef, Registration, Scope, Verdict
 from .snapshot import LiveVersion
 
@@ -613,7 +614,7 @@ def _verdict(
 
     def run(level: str) -> Verdict:
         result = check(desired.schema_type, desired, schemas, level)
-        checked = numbers if level.endswith("_TRANSITIVE") else numbers[-1:]
+        checked = versions_checked(level, numbers)
         messages = tuple(
             str(replace(m, version=numbers[m.version - 1]))
             if m.version is not None and 0 < m.version <= len(numbers)

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from reconciler.confluent import QualifiedSubject
 from reconciler.spec import (
     ContextSpec,
     LintIgnore,
@@ -126,7 +127,8 @@ def _texts(
     for reference in references:
         context, name = spec.context, reference.subject
         if name.startswith(":."):
-            context, _, name = name[1:].partition(":")
+            qualified = QualifiedSubject.parse(name)
+            context, name = qualified.context, qualified.name
         subject = index.get((context, name))
         if subject is None or (context, name) in seen:
             continue

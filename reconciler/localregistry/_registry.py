@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from reconciler.compatibility import ParsedSchema, check, invalid_defaults
-from reconciler.confluent import WRITE_BLOCKING_MODES
+from reconciler.confluent import WRITE_BLOCKING_MODES, transitive, versions_checked
 
 from . import _errors as errors
 from . import _store as store
@@ -482,15 +482,14 @@ class Registry:
         if level == "NONE":
             return []
         if previous is None:
-            if level.endswith("_TRANSITIVE"):
+            if transitive(level):
                 previous = store.versions_of(conn, subject)
             else:
                 latest = store.latest_version(conn, subject)
                 previous = [latest] if latest else []
         if not previous:
             return []
-        if not level.endswith("_TRANSITIVE"):
-            previous = previous[-1:]
+        previous = list(versions_checked(level, previous))
         parsed_previous: list[ParsedSchema] = []
         messages: list[str] = []
         for version in previous:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, invalid_defaults, parse
+from reconciler.confluent import QualifiedSubject
 
 from ._errors import Collector, format_location
 from ._specfile import LoadedSpec, SchemaUse
@@ -79,7 +80,8 @@ def _context_settings(
 def _target(context: str, subject: str) -> tuple[str, str]:
     """Context and name of a reference's subject (``:.ctx:name`` is qualified)."""
     if subject.startswith(":."):
-        context, _, subject = subject[1:].partition(":")
+        qualified = QualifiedSubject.parse(subject)
+        return qualified.context, qualified.name
     return context, subject
 
 
