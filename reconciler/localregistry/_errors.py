@@ -6,6 +6,8 @@ Messages follow Confluent's ``Errors`` class so that clients matching on text
 
 from __future__ import annotations
 
+from reconciler.confluent import ErrorCode
+
 
 class RegistryError(Exception):
     """An error answered to the client as a Confluent error body."""
@@ -20,27 +22,27 @@ class RegistryError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, object]:
-        return {"error_code": self.error_code, "message": self.message}
+        return {"error_code": int(self.error_code), "message": self.message}
 
 
 def subject_not_found(subject: str) -> RegistryError:
-    return RegistryError(404, 40401, f"Subject '{subject}' not found.")
+    return RegistryError(404, ErrorCode.SUBJECT_NOT_FOUND, f"Subject '{subject}' not found.")
 
 
 def version_not_found(version: int) -> RegistryError:
-    return RegistryError(404, 40402, f"Version {version} not found.")
+    return RegistryError(404, ErrorCode.VERSION_NOT_FOUND, f"Version {version} not found.")
 
 
 def schema_not_found(schema_id: int | None = None) -> RegistryError:
     if schema_id is None:
-        return RegistryError(404, 40403, "Schema not found")
-    return RegistryError(404, 40403, f"Schema {schema_id} not found")
+        return RegistryError(404, ErrorCode.SCHEMA_NOT_FOUND, "Schema not found")
+    return RegistryError(404, ErrorCode.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
 
 
 def subject_soft_deleted(subject: str) -> RegistryError:
     return RegistryError(
         404,
-        40404,
+        ErrorCode.SUBJECT_SOFT_DELETED,
         f"Subject '{subject}' was soft deleted.Set permanent=true to delete permanently",
     )
 
@@ -48,7 +50,7 @@ def subject_soft_deleted(subject: str) -> RegistryError:
 def subject_not_soft_deleted(subject: str) -> RegistryError:
     return RegistryError(
         404,
-        40405,
+        ErrorCode.SUBJECT_NOT_SOFT_DELETED,
         f"Subject '{subject}' was not deleted first before being permanently deleted",
     )
 
@@ -56,7 +58,7 @@ def subject_not_soft_deleted(subject: str) -> RegistryError:
 def version_soft_deleted(subject: str, version: int | str) -> RegistryError:
     return RegistryError(
         404,
-        40406,
+        ErrorCode.VERSION_SOFT_DELETED,
         f"Subject '{subject}' Version {version} was soft deleted."
         "Set permanent=true to delete permanently",
     )
@@ -65,7 +67,7 @@ def version_soft_deleted(subject: str, version: int | str) -> RegistryError:
 def version_not_soft_deleted(subject: str, version: int | str) -> RegistryError:
     return RegistryError(
         404,
-        40407,
+        ErrorCode.VERSION_NOT_SOFT_DELETED,
         f"Subject '{subject}' Version {version} was not deleted "
         "first before being permanently deleted",
     )
@@ -73,13 +75,17 @@ def version_not_soft_deleted(subject: str, version: int | str) -> RegistryError:
 
 def compatibility_not_configured(subject: str) -> RegistryError:
     return RegistryError(
-        404, 40408, f"Subject '{subject}' does not have subject-level compatibility configured"
+        404,
+        ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+        f"Subject '{subject}' does not have subject-level compatibility configured",
     )
 
 
 def mode_not_configured(subject: str) -> RegistryError:
     return RegistryError(
-        404, 40409, f"Subject '{subject}' does not have subject-level mode configured"
+        404,
+        ErrorCode.SUBJECT_MODE_NOT_CONFIGURED,
+        f"Subject '{subject}' does not have subject-level mode configured",
     )
 
 
@@ -95,13 +101,13 @@ def incompatible(subject: str, details: list[str]) -> RegistryError:
 
 
 def invalid_schema(message: str) -> RegistryError:
-    return RegistryError(422, 42201, message)
+    return RegistryError(422, ErrorCode.INVALID_SCHEMA, message)
 
 
 def invalid_version(version: str) -> RegistryError:
     return RegistryError(
         422,
-        42202,
+        ErrorCode.INVALID_VERSION,
         f"The specified version '{version}' is not a valid version id. "
         'Allowed values are between [1, 2^31-1] and the string "latest"',
     )
@@ -110,7 +116,7 @@ def invalid_version(version: str) -> RegistryError:
 def invalid_compatibility(level: object) -> RegistryError:
     return RegistryError(
         422,
-        42203,
+        ErrorCode.INVALID_COMPATIBILITY_LEVEL,
         "Invalid compatibility level. Valid values are none, backward, forward, full, "
         "backward_transitive, forward_transitive, and full_transitive",
     )
@@ -119,36 +125,38 @@ def invalid_compatibility(level: object) -> RegistryError:
 def invalid_mode(mode: object) -> RegistryError:
     return RegistryError(
         422,
-        42204,
+        ErrorCode.INVALID_MODE,
         "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT.",
     )
 
 
 def not_permitted(message: str) -> RegistryError:
-    return RegistryError(422, 42205, message)
+    return RegistryError(422, ErrorCode.OPERATION_NOT_PERMITTED, message)
 
 
 def reference_exists(subject: str, version: int) -> RegistryError:
     """42206: Confluent's RestReferenceExistsException around SchemaKey.toString()."""
     return RegistryError(
         422,
-        42206,
+        ErrorCode.REFERENCE_EXISTS,
         "One or more references exist to the schema "
         f"{{magic=1,keytype=SCHEMA,subject={subject},version={version}}}.",
     )
 
 
 def invalid_subject(subject: str) -> RegistryError:
-    return RegistryError(422, 42208, f"The specified subject '{subject}' is not valid.")
+    return RegistryError(
+        422, ErrorCode.INVALID_SUBJECT, f"The specified subject '{subject}' is not valid."
+    )
 
 
 def invalid_rule_set(message: str) -> RegistryError:
     """Confluent's RestInvalidRuleSetException (a RuleSet that fails ``validate()``)."""
-    return RegistryError(422, 42210, message)
+    return RegistryError(422, ErrorCode.INVALID_RULE_SET, message)
 
 
 def store_error(message: str) -> RegistryError:
-    return RegistryError(500, 50001, message)
+    return RegistryError(500, ErrorCode.STORE_ERROR, message)
 
 
 def bad_request(message: str) -> RegistryError:
