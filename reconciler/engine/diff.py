@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reconciler.confluent import DEFAULT_LEVEL, DEFAULT_MODE, WRITE_BLOCKING_MODES
+from reconciler.confluent import (
+    DEFAULT_LEVEL,
+    DEFAULT_MODE,
+    TOP_LEVEL,
+    WRITE_BLOCKING_MODES,
+    QualifiedSubject,
+    lookup_chain,
+)
 from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, SubjectSpec
 
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
@@ -274,18 +281,24 @@ class RegistryDiff:
             global_mode, key = self._global_mode(desired=desired)
             if global_mode == "READONLY_OVERRIDE":
                 return global_mode, key
-        chain = [(subject, self.subject_setting(ctx, what, subject))]
-        if context == DEFAULT:
-            # /config and /mode are the default context's level; a named context falls
-            # back to its own level, then to the built-in default, as Confluent does
-            # (there is no global level across contexts).
-            live_global = (
-                self.live.global_compatibility if what == "compatibility" else self.live.global_mode
-            )
-            chain.append(("", live_global))
-        else:
-            live_context = ctx.compatibility if what == "compatibility" else ctx.mode
-            chain.append((context_prefix(context), live_context))
+        # Confluent's lookup chain: the subject's own level, its context's (/config and
+        # /mode for the default context), then :.__GLOBAL:, which no spec sets and the
+        # snapshot does not read (a registry whose :.__GLOBAL: is set is not modelled).
+        chain = []
+        for level in lookup_chain(QualifiedSubject.parse(subject)):
+            if level == TOP_LEVEL:
+                live_value = (
+                    self.live.global_compatibility
+                    if what == "compatibility"
+                    else self.live.global_mode
+                )
+            elif level.is_context and level.context == context:
+                live_value = ctx.compatibility if what == "compatibility" else ctx.mode
+            elif level.is_context:
+                continue
+            else:
+                live_value = self.subject_setting(ctx, what, level.qualified)
+            chain.append((level.qualified, live_value))
         fallback = DEFAULT_LEVEL if what == "compatibility" else DEFAULT_MODE
         for target, live_value in chain:
             action = self.config_actions.get((kind, target))

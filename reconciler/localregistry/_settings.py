@@ -13,13 +13,13 @@ from reconciler.confluent import (
     DEFAULT_LEVEL,
     DEFAULT_MODE,
     MODES,
+    TOP_LEVEL,
     WRITE_BLOCKING_MODES,
     in_force,
     is_valid_subject,
     lookup_chain,
     own_or_default,
 )
-from reconciler.confluent.levels import TOP_LEVEL
 
 from . import _errors as errors
 from . import _store as store
