@@ -12,9 +12,16 @@ starting at zero, ``jstype`` on an int64 field, and meta.proto imported for
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import httpx
 
 from reconciler.compatibility import parse
+from reconciler.localregistry import create_app
+from reconciler.localregistry._schemas import identity
+
+from .conftest import _CurrentApp
 
 SCHEMA = (
     'syntax = "proto3";\n'
@@ -248,3 +255,32 @@ def test_normalize_on_lookup_finds_the_normalized_version(sr: httpx.Client) -> N
         "/subjects/s?normalize=true", json={"schema": SCHEMA, "schemaType": "PROTOBUF"}
     )
     assert response.status_code == 200 and response.json()["id"] == schema_id, response.text
+
+
+def test_rows_normalized_before_keep_their_text_and_id(
+    _shared_server: tuple[str, _CurrentApp], _client: httpx.Client, tmp_path: Path
+) -> None:
+    """A version stored with ``normalize=true`` before the normalized text took Confluent's
+    order keeps its text and ID (nothing rewrites it on open); the same schema registered
+    again with ``normalize=true`` has today's text, so it is a new schema and version, as
+    on a Confluent registry whose normalization changed with an upgrade (its lookup hash
+    is the MD5 of the stored text)."""
+    _url, current = _shared_server
+    path = tmp_path / "old.db"
+    current.app = create_app(path)
+    try:
+        old_id = _register_normalized(_client, "s", SCHEMA)
+        old_text = parse("PROTOBUF", SCHEMA).canonical  # stands for the old normalized order
+        with sqlite3.connect(path) as conn:
+            conn.execute(
+                "UPDATE schemas SET schema=?, identity=? WHERE id=?",
+                (old_text, identity("PROTOBUF", old_text, []), old_id),
+            )
+        current.app = create_app(path)
+        assert _client.get(f"/schemas/ids/{old_id}/schema").text == old_text
+        new_id = _register_normalized(_client, "s", SCHEMA)
+        assert new_id != old_id
+        assert _client.get(f"/schemas/ids/{new_id}/schema").text == NORMALIZED
+        assert _client.get("/subjects/s/versions").json() == [1, 2]
+    finally:
+        current.app = None
