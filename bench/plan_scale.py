@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 MONEY = json.dumps(
@@ -214,7 +215,28 @@ def bench(subjects: int, versions: int, as_json: bool, workdir: Path | None, rep
         run_bench(folder, subjects, versions, as_json, repeat)
 
 
-def run_bench(folder: Path, subjects: int, versions: int, as_json: bool, repeat: int) -> None:
+@dataclass
+class Served:
+    """A built registry served in another process, and the projects exported from it."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    project: Path  # the export, unchanged: a plan of it has nothing to do
+    changed: Path  # a copy with 1 % of the schema files changed
+    changed_count: str
+    header: str  # how the registry came to be: built (how long) or reused
+    export: dict[str, object] | None  # the export phase's row, when it ran
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def prepare(folder: Path, subjects: int, versions: int) -> Served:
+    """Build (or reuse) the registry in ``folder``, serve it, export it (once), point at it.
+
+    The caller stops the server (``Served.stop``).
+    """
     db, out, changed_out = folder / "registry.db", folder / "project", folder / "project-1pct"
     reuse = db.is_file() and (changed_out / "reconcile.yaml").is_file()
     if not reuse:
@@ -229,25 +251,38 @@ def run_bench(folder: Path, subjects: int, versions: int, as_json: bool, repeat:
     else:
         header = "(reused)"
     process, url = serve(db)
-    rows: list[tuple[str, dict[str, object]]] = []
+    export = None
     try:
         if not reuse:
-            rows.append(("export", phase("export", url, out)))
+            export = phase("export", url, out)
             shutil.copytree(out, changed_out)
             (changed_out / "changed").write_text(str(change_one_percent(changed_out, subjects)))
-        changed = (changed_out / "changed").read_text()
         for project in (out, changed_out):
             # The export names the server's URL; a reused one gets this run's.
             project_file = project / "reconcile.yaml"
             text = project_file.read_text()
             project_file.write_text(re.sub(r"http://127\.0\.0\.1:\d+", url, text))
+    except BaseException:
+        process.kill()
+        raise
+    changed = (changed_out / "changed").read_text()
+    return Served(process, url, out, changed_out, changed, header, export)
+
+
+def run_bench(folder: Path, subjects: int, versions: int, as_json: bool, repeat: int) -> None:
+    served = prepare(folder, subjects, versions)
+    header, url = served.header, served.url
+    rows: list[tuple[str, dict[str, object]]] = []
+    if served.export is not None:
+        rows.append(("export", served.export))
+    try:
         for _ in range(repeat):
-            rows.append(("plan (no changes)", phase("plan", url, out)))
+            rows.append(("plan (no changes)", phase("plan", url, served.project)))
         for _ in range(repeat):
-            rows.append((f"plan (1% = {changed} changed)", phase("plan", url, changed_out)))
+            label = f"plan (1% = {served.changed_count} changed)"
+            rows.append((label, phase("plan", url, served.changed)))
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        served.stop()
     if not as_json:
         print(f"{subjects} subjects x {versions} versions {header}")
     for label, row in rows:

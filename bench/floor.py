@@ -1,0 +1,223 @@
+"""The floor of a plan: the least a client can do to read what ``reconcile plan`` reads.
+
+It builds, serves and exports a registry of N subjects x 5 versions with
+``bench/plan_scale.py`` (``prepare``: the same registry, the same exported
+project, the same 1 %-changed copy), then times, each in a fresh process
+and as wall seconds from the start of the process to its end:
+
+- **floor**: a minimal client (the standard library only: asyncio streams,
+  HTTP/1.1 keep-alive on 16 connections, ``json.loads`` of every body) that
+  sends exactly the requests the plan needs: global config and mode, the
+  paged ``GET /schemas`` listing (pages one after another, as each page's
+  length says whether there is another), and the subject settings the
+  planner reads first (``engine.planner.managed_subjects``: every listed
+  subject's mode, the compatibility of subjects whose spec sets one). The
+  list of paths is worked out before the timed process starts, from the
+  project, by the planner's own function; the floor process reads it from a
+  file;
+- **plan**: ``reconcile plan DIR`` on the unchanged export (no changes), then
+  on the 1 %-changed copy (one registration each), as a user runs it.
+
+Requests are counted by the served registry (its ``/metrics``), so the two
+counts are comparable: a plan sending more than the floor says so. Ratios
+are against the floor's best run in the same session.
+
+Run: ``.venv/bin/python bench/floor.py [--sizes 10000] [--repeat 3] [--workdir DIR]``.
+``--workdir`` keeps the registry and the exports for the next run (as
+plan_scale.py does). ``--large`` runs 100,000 subjects (minutes of build and
+export; never in CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+CONNECTIONS = 16  # the registry client's default pool
+PAGE = 1000  # the client's listing page size
+
+
+# -- the floor process: standard library only ---------------------------------------
+
+
+async def _request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str
+) -> object:
+    """One GET on a keep-alive connection; the decoded JSON body."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return json.loads(await reader.readexactly(length))
+
+
+async def _floor(url: str, paths: list[str]) -> int:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    queue = deque(paths)
+    sent = 0
+
+    async def listing() -> None:
+        nonlocal sent
+        reader, writer = await asyncio.open_connection(host, port)
+        offset = 0
+        while True:
+            page = await _request(
+                reader, writer, parts.netloc, f"/schemas?offset={offset}&limit={PAGE}"
+            )
+            sent += 1
+            if not isinstance(page, list) or len(page) != PAGE:
+                break
+            offset += PAGE
+        writer.close()
+
+    async def worker() -> None:
+        nonlocal sent
+        reader, writer = await asyncio.open_connection(host, port)
+        while queue:
+            await _request(reader, writer, parts.netloc, queue.popleft())
+            sent += 1
+        writer.close()
+
+    await asyncio.gather(listing(), *(worker() for _ in range(CONNECTIONS - 1)))
+    return sent
+
+
+def floor_process(url: str, paths_file: str) -> None:
+    paths = Path(paths_file).read_text().split("\n")
+    sent = asyncio.run(_floor(url, paths))
+    print(json.dumps({"requests": sent}))
+
+
+# -- the parent: what the floor sends, and the timed runs ----------------------------
+
+
+def floor_paths(project_dir: Path) -> list[str]:
+    """The settings reads a plan of ``project_dir`` sends before any diff (one registry)."""
+    from reconciler.engine.planner import managed_subjects, specs_for
+    from reconciler.spec import load_project
+
+    project = load_project(project_dir, environ={})
+    (registry,) = project.registries
+    paths = ["/config", "/mode"]
+    for context, settings in managed_subjects(specs_for(project, registry)).items():
+        if context != ".":
+            raise SystemExit("the floor covers the default context only (as the bench builds)")
+        for subject, what in sorted(settings):
+            paths.append(
+                f"/{'config' if what == 'compatibility' else 'mode'}/{quote(subject, safe='')}"
+            )
+    return paths
+
+
+def served_requests(url: str) -> int:
+    """Requests the registry has answered so far (its ``/metrics`` counter)."""
+    import httpx
+
+    text = httpx.get(url + "/metrics", timeout=10).text
+    return int(
+        sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("reconciler_http_requests_total{")
+        )
+    )
+
+
+@dataclass
+class Run:
+    seconds: float  # wall
+    cpu: float  # the process's own CPU seconds (user + system), not the registry's
+    requests: int
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], url: str) -> Run:
+    """Wall and CPU seconds of ``command`` in a fresh process, and the requests it sent."""
+    before = served_requests(url)
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu
+    if done.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    # The first /metrics read is counted by the second.
+    return Run(seconds, cpu, served_requests(url) - before - 1)
+
+
+def bench(folder: Path, subjects: int, versions: int, repeat: int) -> None:
+    import plan_scale
+
+    served = plan_scale.prepare(folder, subjects, versions)
+    try:
+        paths_file = folder / "floor-paths.txt"
+        paths_file.write_text("\n".join(floor_paths(served.project)))
+        floor_cmd = [sys.executable, __file__, "--floor", served.url, str(paths_file)]
+        plan = [sys.executable, "-m", "reconciler", "plan"]
+        runs: dict[str, list[Run]] = {"floor": [], "plan": [], "plan 1%": []}
+        for _ in range(repeat):  # interleaved, so that a burst of load hits all three
+            runs["floor"].append(timed(floor_cmd, served.url))
+            runs["plan"].append(timed([*plan, str(served.project)], served.url))
+            runs["plan 1%"].append(timed([*plan, str(served.changed)], served.url))
+    finally:
+        served.stop()
+    best_floor = min(run.seconds for run in runs["floor"])
+    print(f"{subjects} subjects x {versions} versions {served.header}", flush=True)
+    for label, results in runs.items():
+        seconds = ", ".join(f"{run.seconds:.2f}" for run in results)
+        ratios = ", ".join(f"{run.seconds / best_floor:.2f}x" for run in results)
+        cpu = ", ".join(f"{run.cpu:.2f}" for run in results)
+        requests = sorted({run.requests for run in results})
+        print(
+            f"  {label:<8} {requests} requests, wall {seconds} s ({ratios} the floor), "
+            f"client CPU {cpu} s",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--versions", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, help="Keep the registry and the exports here.")
+    parser.add_argument("--large", action="store_true", help="100,000 subjects (slow).")
+    parser.add_argument("--floor", nargs=2, metavar=("URL", "PATHS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor:
+        floor_process(*args.floor)
+        return
+    sizes = [100_000] if args.large else args.sizes
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    for size in sizes:
+        if args.workdir is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                bench(Path(tmp), size, args.versions, args.repeat)
+        else:
+            folder = args.workdir / f"{size}x{args.versions}"
+            folder.mkdir(parents=True, exist_ok=True)
+            bench(folder, size, args.versions, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
