@@ -32,15 +32,19 @@ def fail(message: str) -> NoReturn:
 
 
 def load(
-    directory: str, announce_embedded: bool = True, environ: Mapping[str, str] | None = None
+    directory: str,
+    announce_embedded: bool = True,
+    environ: Mapping[str, str] | None = None,
+    parse_cache: bool = False,
 ) -> Project:
     """Load and validate the project, or print every error and exit 1.
 
     Commands that contact registries say when the embedded one stands in for
     an unconfigured registry; offline commands pass ``announce_embedded=False``.
+    ``parse_cache``: see ``load_project``.
     """
     try:
-        project = load_project(Path(directory), environ)
+        project = load_project(Path(directory), environ, parse_cache=parse_cache)
     except SpecErrors as exc:
         err = console(stderr=True)
         for error in exc.errors:

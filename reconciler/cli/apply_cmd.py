@@ -153,7 +153,7 @@ def apply(
             fail(f"{plan_file}: {exc.strerror}")
         except (ValueError, KeyError, TypeError) as exc:
             fail(f"{plan_file} is not a saved plan: {exc}")
-    project = load(directory)
+    project = load(directory, parse_cache=True)
     if saved is not None and saved.targets and not options.targets:
         options = replace(options, targets=saved.targets)
     journal_path = Path(journal_dir) if journal_dir else project.root / JOURNAL_DIR

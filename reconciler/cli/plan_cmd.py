@@ -150,7 +150,7 @@ def plan(
         except AgainstError as exc:
             fail(str(exc))
     else:
-        project = load(directory)
+        project = load(directory, parse_cache=True)
         result = run(_plan(project, registries, recovery_options(project, options)))
     show_plan(result, output, project.root)
     if out_file:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, invalid_defaults, parse
 from reconciler.confluent import QualifiedSubject
 
+from ._cache import ParseCache
+from ._cache import entry as cache_entry
 from ._errors import Collector, format_location
 from ._specfile import LoadedSpec, SchemaUse
 from .model import (
@@ -187,11 +189,20 @@ class _Schemas:
     the Avro defaults a registry refuses, and ids pinned to two schemas.
     """
 
-    def __init__(self, references: _References, errors: Collector, plan_checks: bool) -> None:
+    def __init__(
+        self,
+        references: _References,
+        errors: Collector,
+        plan_checks: bool,
+        cache: ParseCache | None,
+    ) -> None:
         self.references = references
         self.errors = errors
         self.plan_checks = plan_checks
-        self.parsed: dict[ParseKey, ParsedSchema | str] = {}  # the schema, or why not
+        # Without plan checks a parse is only a verdict, which the cache may know.
+        self.cache = None if plan_checks else cache
+        # The schema, or why not; None: valid, known from the cache, not parsed.
+        self.parsed: dict[ParseKey, ParsedSchema | str | None] = {}
         self.defaults: dict[ParseKey, list[str]] = {}
         # (registry, context, id) -> identity, subject, location of its first use
         self.ids: dict[tuple[str, str, int], tuple[object, str, Location]] = {}
@@ -213,15 +224,12 @@ class _Schemas:
             return
         key = (use.schema_type, use.text, tuple(texts.items()))
         if key not in self.parsed:
-            try:
-                self.parsed[key] = parse(use.schema_type, use.text, texts)
-            except InvalidSchemaError as exc:
-                self.parsed[key] = str(exc)
+            self.parsed[key] = self._parse(key)
         schema = self.parsed[key]
         if isinstance(schema, str):
             self.errors.error(use.location, f"subject {target.subject!r}: {schema}")
             return
-        if use.deleted or not self.plan_checks:
+        if schema is None or use.deleted or not self.plan_checks:
             return
         if use.pinned_id is None:
             if key not in self.defaults:
@@ -234,6 +242,18 @@ class _Schemas:
                 )
             return
         self._pinned_id(use, use.pinned_id, (schema.normalized, key[2]))
+
+    def _parse(self, key: ParseKey) -> ParsedSchema | str | None:
+        verdict = None if self.cache is None else cache_entry(*key)
+        if verdict is not None and self.cache is not None and self.cache.known_valid(verdict):
+            return None
+        try:
+            parsed = parse(key[0], key[1], dict(key[2]))
+        except InvalidSchemaError as exc:
+            return str(exc)
+        if verdict is not None and self.cache is not None:
+            self.cache.add(verdict)
+        return parsed
 
     def _pinned_id(self, use: SchemaUse, schema_id: int, identity: object) -> None:
         """One id names one schema in a context: plan refuses to import another under it."""
@@ -257,12 +277,13 @@ def check_all(
     registries: Mapping[str, RegistryConfig] | None,
     errors: Collector,
     plan_checks: bool = False,
+    cache: ParseCache | None = None,
 ) -> None:
     """``plan_checks``: also what plan would refuse to register whatever the registry
-    holds (see ``load_project``)."""
+    holds (see ``load_project``). ``cache``: verdicts of earlier loads (``_cache``)."""
     index = _subject_index(loaded, errors)
     _context_settings(loaded, registries, errors)
-    schemas = _Schemas(_References(index, errors), errors, plan_checks)
+    schemas = _Schemas(_References(index, errors), errors, plan_checks, cache)
     for item in loaded:
         for use in item.schemas:
             schemas.check(use)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from reconciler._gc import gc_paused
 
+from ._cache import ParseCache
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._project import lint_config, registries, spec_files
@@ -38,6 +39,7 @@ def load_project(
     environ: Mapping[str, str] | None = None,
     project_file: str = "reconcile.yaml",
     plan_checks: bool = False,
+    parse_cache: bool = False,
 ) -> Project:
     """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
 
@@ -46,6 +48,10 @@ def load_project(
     register, one id pinned to two schemas in a context. ``validate`` asks for
     them; lint reports the first as a finding of its own and the engine
     reports both as plan problems, so neither needs them at load time.
+
+    ``parse_cache`` remembers which schemas parse under ``.reconcile/cache/``
+    and skips those parses next time (see ``_cache``); it writes there, so only
+    commands that already keep local state (plan, apply) ask for it.
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
@@ -78,7 +84,10 @@ def load_project(
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit))
-        check_all(loaded, configured, errors, plan_checks)
+        cache = ParseCache.open(root) if parse_cache else None
+        check_all(loaded, configured, errors, plan_checks, cache)
+        if cache is not None:
+            cache.save()
 
     if errors.errors or configured is None or raw is None:
         raise SpecErrors(_unique_sorted(errors.errors))

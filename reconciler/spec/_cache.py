@@ -1,0 +1,169 @@
+"""Which schemas parse, remembered under ``.reconcile/cache/`` for the next load.
+
+Loading a project parses every schema it holds to validate it (9,001 Avro
+parses, a third of loading a 10,000-subject project). A plan of an unchanged
+project would parse the same texts again to the same verdict, so the texts
+that parsed are remembered, content-addressed: an entry is the digest of the
+schema type, its text and its references' texts, and the whole file is
+keyed by a digest of the code that decides (the compatibility package's
+source and the Avro library's version). A changed schema, reference or
+parser is a new key: nothing is invalidated by time. Only successes are
+kept (a failure is parsed again, for its message), and only where the parse
+itself is not used afterwards (``load_project(plan_checks=False)``).
+
+The project directory may come from a pull request, and a remembered
+verdict skips validation, so the file is authenticated: an HMAC with a key
+kept outside the project (``$XDG_CACHE_HOME/reconciler/cache.key``, created
+on first use). A cache file that is foreign (another key or code), corrupt
+or partial is ignored and rewritten. Writes go to a temporary file renamed
+over the old one, so concurrent loads never read a partial file; the last
+writer wins, and what the other one learned is learned again next time.
+Any failure to read or write the cache only costs the parses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Iterable
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+CACHE_FILE = Path(".reconcile") / "cache" / "schemas.json"
+_KEY_BYTES = 32
+_ENTRY_CHARS = 32  # 128 bits of SHA-256 per schema
+
+
+def _user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME")
+    return Path(base) if base else Path.home() / ".cache"
+
+
+def _secret() -> bytes | None:
+    """The MAC key, outside any project; created on first use. None when unavailable."""
+    path = _user_cache_dir() / "reconciler" / "cache.key"
+    try:
+        key = path.read_bytes()
+        if len(key) == _KEY_BYTES:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cache.key.")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(secrets.token_bytes(_KEY_BYTES))
+            os.link(temporary, path)  # whole, and only if no concurrent first use won
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == _KEY_BYTES else None
+
+
+@cache
+def _code_digest() -> str:
+    """What decides whether a schema parses: the compatibility package and its libraries."""
+    import reconciler.compatibility as package
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(package.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for library in ("avro", "jsonschema", "protobuf"):
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=".encode())
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _mac(key: bytes, code: str, entries: Iterable[str]) -> str:
+    return hmac.new(key, "\n".join([code, *entries]).encode(), hashlib.sha256).hexdigest()
+
+
+def entry(schema_type: str, text: str, references: Iterable[tuple[str, str]]) -> str:
+    """The cache entry of one parse: a digest of everything the verdict depends on."""
+    digest = hashlib.sha256(f"{schema_type}\0{len(text)}\0".encode())
+    digest.update(text.encode())
+    for name, ref_text in references:
+        digest.update(f"\0{len(name)}\0{name}\0{len(ref_text)}\0".encode())
+        digest.update(ref_text.encode())
+    return digest.hexdigest()[:_ENTRY_CHARS]
+
+
+class ParseCache:
+    """The verdicts of one project directory.
+
+    What a load used (found or added) is what is saved, so the file holds the
+    project's current schemas only and is rewritten only when they changed.
+    """
+
+    def __init__(self, path: Path, key: bytes | None, valid: set[str]) -> None:
+        self.path = path
+        self._key = key
+        self._valid = valid
+        self._used: set[str] = set()
+
+    @classmethod
+    def open(cls, root: Path) -> ParseCache:
+        path = root / CACHE_FILE
+        key = _secret()
+        if key is None:
+            return cls(path, None, set())
+        try:
+            doc = json.loads(path.read_bytes())
+            code, mac, valid = doc["code"], doc["mac"], doc["valid"]
+            if (
+                code == _code_digest()
+                and isinstance(valid, list)
+                and all(isinstance(item, str) for item in valid)
+                and isinstance(mac, str)
+                and hmac.compare_digest(mac, _mac(key, code, valid))
+            ):
+                return cls(path, key, set(valid))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # none yet, or unreadable: parse everything, and write it anew
+        return cls(path, key, set())
+
+    def known_valid(self, item: str) -> bool:
+        if item in self._valid:
+            self._used.add(item)
+            return True
+        return False
+
+    def add(self, item: str) -> None:
+        self._used.add(item)
+
+    def save(self) -> None:
+        """Write what this load used, if it differs; a failure only costs the next load time."""
+        if self._used == self._valid or self._key is None:
+            return
+        code = _code_digest()
+        valid = sorted(self._used)
+        doc = {"code": code, "mac": _mac(self._key, code, valid), "valid": valid}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.path, json.dumps(doc).encode())
+            self._valid = set(self._used)
+        except OSError:
+            pass
