@@ -16,7 +16,10 @@ and as wall seconds from the start of the process to its end:
   project, by the planner's own function; the floor process reads it from a
   file;
 - **plan**: ``reconcile plan DIR`` on the unchanged export (no changes), then
-  on the 1 %-changed copy (one registration each), as a user runs it.
+  on the 1 %-changed copy (one registration each), as a user runs it. The
+  parse cache (``.reconcile/cache/``) is removed first: each one's first run
+  parses every schema, the next ones are the second plan of an unchanged
+  project.
 
 Requests are counted by the served registry (its ``/metrics``), so the two
 counts are comparable: a plan sending more than the floor says so. Ratios
@@ -35,6 +38,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,14 +70,17 @@ async def _request(
     return json.loads(await reader.readexactly(length))
 
 
-async def _floor(url: str, paths: list[str]) -> int:
+async def _floor(url: str, paths: list[str]) -> tuple[int, float]:
+    """Send the listing and ``paths``; the requests sent and the listing's wall seconds."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     queue = deque(paths)
     sent = 0
+    started = time.perf_counter()
+    listed = 0.0
 
     async def listing() -> None:
-        nonlocal sent
+        nonlocal sent, listed
         reader, writer = await asyncio.open_connection(host, port)
         offset = 0
         while True:
@@ -84,6 +91,7 @@ async def _floor(url: str, paths: list[str]) -> int:
             if not isinstance(page, list) or len(page) != PAGE:
                 break
             offset += PAGE
+        listed = time.perf_counter() - started
         writer.close()
 
     async def worker() -> None:
@@ -95,13 +103,13 @@ async def _floor(url: str, paths: list[str]) -> int:
         writer.close()
 
     await asyncio.gather(listing(), *(worker() for _ in range(CONNECTIONS - 1)))
-    return sent
+    return sent, listed
 
 
 def floor_process(url: str, paths_file: str) -> None:
     paths = Path(paths_file).read_text().split("\n")
-    sent = asyncio.run(_floor(url, paths))
-    print(json.dumps({"requests": sent}))
+    sent, listed = asyncio.run(_floor(url, paths))
+    print(json.dumps({"requests": sent, "listing_seconds": round(listed, 2)}))
 
 
 # -- the parent: what the floor sends, and the timed runs ----------------------------
@@ -144,6 +152,7 @@ class Run:
     seconds: float  # wall
     cpu: float  # the process's own CPU seconds (user + system), not the registry's
     requests: int
+    output: str
 
 
 def _children_cpu() -> float:
@@ -162,7 +171,7 @@ def timed(command: list[str], url: str) -> Run:
     if done.returncode not in (0, 2):
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
     # The first /metrics read is counted by the second.
-    return Run(seconds, cpu, served_requests(url) - before - 1)
+    return Run(seconds, cpu, served_requests(url) - before - 1, done.stdout)
 
 
 def bench(folder: Path, subjects: int, versions: int, repeat: int) -> None:
@@ -175,6 +184,8 @@ def bench(folder: Path, subjects: int, versions: int, repeat: int) -> None:
         floor_cmd = [sys.executable, __file__, "--floor", served.url, str(paths_file)]
         plan = [sys.executable, "-m", "reconciler", "plan"]
         runs: dict[str, list[Run]] = {"floor": [], "plan": [], "plan 1%": []}
+        for project in (served.project, served.changed):  # the first plans parse everything
+            shutil.rmtree(project / ".reconcile" / "cache", ignore_errors=True)
         for _ in range(repeat):  # interleaved, so that a burst of load hits all three
             runs["floor"].append(timed(floor_cmd, served.url))
             runs["plan"].append(timed([*plan, str(served.project)], served.url))
@@ -193,6 +204,8 @@ def bench(folder: Path, subjects: int, versions: int, repeat: int) -> None:
             f"client CPU {cpu} s",
             flush=True,
         )
+    listings = [json.loads(run.output)["listing_seconds"] for run in runs["floor"]]
+    print(f"  paged listing of {subjects * versions} versions (in the floor): {listings} s")
 
 
 def main() -> None:
