@@ -1,0 +1,48 @@
+"""The live state's fingerprint: equal states agree, and every field a plan reads counts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from reconciler.engine.snapshot import ContextState, LiveState, LiveVersion
+
+ORDER = '{"type": "record", "name": "Order", "fields": []}'
+
+
+def state(*versions: LiveVersion, **settings: object) -> LiveState:
+    ctx = ContextState(".", **settings)  # type: ignore[arg-type]
+    for version in versions:
+        ctx.versions.setdefault(version.subject, []).append(version)
+    return LiveState("bench", contexts={".": ctx})
+
+
+BASE = LiveVersion("order-value", 11, 7, "AVRO", ORDER)
+
+CHANGES = {
+    "subject": replace(BASE, subject="order-key"),
+    "version": replace(BASE, version=12),
+    "id": replace(BASE, id=8),
+    "type": replace(BASE, schema_type="JSON"),
+    "schema": replace(BASE, schema=ORDER + " "),
+    "references": replace(BASE, references=(("a.B", "b-value", 1),)),
+    "metadata": replace(BASE, metadata={"properties": {"owner": "x"}}),
+    "empty metadata": replace(BASE, metadata={}),
+    "rule set": replace(BASE, rule_set={"domainRules": []}),
+    # A character moved from one field to the next is another state.
+    "digits between subject and version": LiveVersion("order-value1", 1, 7, "AVRO", ORDER),
+}
+
+
+@pytest.mark.parametrize("changed", CHANGES.values(), ids=CHANGES.keys())
+def test_any_field_of_a_version_changes_the_fingerprint(changed: LiveVersion) -> None:
+    assert state(BASE).fingerprint() == state(BASE).fingerprint()
+    assert state(changed).fingerprint() != state(BASE).fingerprint()
+
+
+def test_settings_and_extra_versions_change_the_fingerprint() -> None:
+    base = state(BASE).fingerprint()
+    assert state(BASE, mode="IMPORT").fingerprint() != base
+    assert state(BASE, subject_mode={"order-value": "READONLY"}).fingerprint() != base
+    assert state(BASE, replace(BASE, version=2, id=8)).fingerprint() != base
