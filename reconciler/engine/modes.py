@@ -99,13 +99,19 @@ def _what(actions: list[Action]) -> str:
 
 
 def _empties(diff: RegistryDiff, group: list[Action]) -> bool:
-    """Whether ``group`` deletes the subject, or every live version it has."""
-    if any(a.kind is Kind.DELETE_SUBJECT for a in group):
+    """Whether ``group`` permanently deletes the subject, or every version it has.
+
+    Then the registry drops the subject's mode (Confluent's deleteSubject and
+    deleteSchemaVersion, permanent, when no version is left); a soft delete keeps it.
+    """
+    if any(a.kind is Kind.DELETE_SUBJECT and a.permanent for a in group):
         return True
     first = group[0]
-    live = diff.live.contexts[first.context].versions.get(first.target, [])
-    deleted = {a.version for a in group if a.kind is Kind.DELETE_VERSION}
-    return bool(deleted) and {v.version for v in live} <= deleted
+    ctx = diff.live.contexts[first.context]
+    every = {v.version for v in ctx.versions.get(first.target, [])}
+    every.update(ctx.soft_deleted.get(first.target, []))
+    deleted = {a.version for a in group if a.kind is Kind.DELETE_VERSION and a.permanent}
+    return bool(deleted) and every <= deleted
 
 
 def _window(
@@ -194,10 +200,9 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
             continue
         own = modes.own(action.context, action.target)
         # Restored to the subject's own mode, or by removing the one set for the window;
-        # but a registry drops a subject's mode with its last version (Confluent on a
-        # permanent delete; older local registries on a soft one too), and removing a
-        # mode that is gone fails: where the group deletes the subject, the mode it had
-        # is set.
+        # but a registry drops a subject's mode with its last version on a permanent
+        # delete, and removing a mode that is gone fails: where the group permanently
+        # deletes the subject, the mode it had is set.
         restore_to = mode if own is None and _empties(diff, group) else own
         out += _window(diff, group, f"{mode} refuses {what}", own, restore_to, what)
         diff.warning(

@@ -249,3 +249,20 @@ def test_a_level_tightened_after_its_registrations_is_changed_before_its_mode_cl
     ]
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
+
+
+def test_a_soft_delete_under_an_inherited_mode_leaves_no_subject_mode_behind(
+    ws: Workspace,
+) -> None:
+    """A soft delete keeps the subject's mode (Confluent's KafkaSchemaRegistry.deleteSubject
+    drops it only on a permanent delete), so the temporary READWRITE is removed after it,
+    not replaced by a copy of the inherited mode that would outlive a change of the global one.
+    """
+    _seed(ws, "")
+    assert ws.registry.put("/mode", {"mode": "READONLY"}).is_success
+    _spec(ws, "soft_delete", ".", "READONLY")
+    _plan, results, after = ws.apply()
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors, steps(after)
+    assert ws.registry.get("/mode/gone-value").status_code == 404
+    assert ws.registry.get("/mode").json() == {"mode": "READONLY"}
