@@ -103,9 +103,9 @@ def test_counts_agree_in_number() -> None:
     offenders = []
     for path in sorted((ROOT / "reconciler").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if re.search(r"[a-z]\(s\)", node.value) and "http(s)" not in node.value:
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and re.search(r"[a-z]\(s\)", text) and "http(s)" not in text:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text!r}")
     assert not offenders, "\n".join(offenders)
 
 
