@@ -44,7 +44,7 @@ from ._errors import (
     error_class,
 )
 from ._retry import RETRYABLE_STATUSES, Backoff, Safety, classify_transport_error, parse_retry_after
-from ._transport import Http11Transport
+from ._transport import Http11Transport, Origin, Proxy, environment_proxy
 from ._types import (
     DEFAULT_SCHEMA_TYPE,
     CompatibilityVerdict,
@@ -247,6 +247,7 @@ class RegistryClient:
         readonly: bool = False,
         max_retry_delay: float = 30.0,
         sleep: Sleep = asyncio.sleep,
+        proxy: str | None = None,
     ) -> None:
         is_local = url.startswith(LOCAL_SCHEME)
         split = split_userinfo(url) if not is_local else None
@@ -257,8 +258,17 @@ class RegistryClient:
         self.display = f"{name} ({self.url})" if name else self.url
         self._auth: Auth | None = auth or (split.auth if split is not None else None)
         raw_userinfo = urlsplit(url).netloc.rpartition("@")[0] if split and split.auth else ""
+        proxies = {} if is_local or transport is not None else self._proxies(proxy)
+        proxy_secrets = [
+            secret
+            for p in proxies.values()
+            for secret in (p.password, (p.authorization or " ").split(" ", 1)[1])
+        ]
         self._redactor = Redactor(
-            self._auth, raw_userinfo.partition(":")[2], *query_secrets(self._query)
+            self._auth,
+            raw_userinfo.partition(":")[2],
+            *query_secrets(self._query),
+            *proxy_secrets,
         )
         self._oauth = (
             ClientCredentials(self._auth, self._redactor, timeout)
@@ -287,7 +297,9 @@ class RegistryClient:
                 # Loading the CA stores takes ~50 ms: not for plain http without TLS options.
                 https = self.url.startswith("https:") or tls is not None
                 transport = Http11Transport(
-                    _ssl_context(tls, self.display) if https else None, max_idle=max_concurrency
+                    _ssl_context(tls, self.display) if https else None,
+                    max_idle=max_concurrency,
+                    proxies=proxies,
                 )
         # Requests go straight to the transport: httpx.AsyncClient's per-request
         # work (URL merging, cookie jar, auth and redirect machinery) costs several
@@ -304,6 +316,32 @@ class RegistryClient:
         if header is not None:
             self._headers["Authorization"] = header
         self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+
+    def _proxies(self, explicit: str | None) -> dict[Origin, Proxy]:
+        """The proxy of each origin: ``explicit`` for all, else what the environment says.
+
+        Resolved once, when the client is built (as httpx does): a bad proxy URL
+        is a ``RegistryConfigurationError`` then, naming neither it nor its
+        credentials.
+        """
+        result: dict[Origin, Proxy] = {}
+        for url in [self.url]:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                continue  # refused below, with the URL scheme message
+            proxy_url = explicit or environment_proxy(url)
+            if not proxy_url:
+                continue
+            try:
+                proxy = Proxy.parse(proxy_url)
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError as exc:
+                reason = str(exc)
+            else:
+                result[(parts.scheme, parts.hostname, port)] = proxy
+                continue
+            raise RegistryConfigurationError(self.display, None, None, reason)
+        return result
 
     @classmethod
     def from_config(
@@ -332,6 +370,7 @@ class RegistryClient:
             max_concurrency=max_concurrency,
             transport=transport,
             readonly=cfg.readonly,
+            proxy=cfg.proxy,
         )
 
     @property

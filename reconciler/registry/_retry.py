@@ -27,6 +27,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from ._transport import ProxyRefusedError
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -61,7 +63,16 @@ def classify_transport_error(
             # ``reason`` is OpenSSL's constant, e.g. TLSV13_ALERT_CERTIFICATE_REQUIRED.
             detail = (tls.reason or "handshake failed").lower().replace("_", " ")
         return TransportFailure(f"TLS error: {detail}", retryable=False, maybe_sent=False)
-    not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    if isinstance(exc, ProxyRefusedError):
+        # 407: the proxy wants other credentials, which a retry does not bring.
+        return TransportFailure(
+            f"the proxy refused the tunnel (HTTP {exc.status})",
+            retryable=exc.status != 407,
+            maybe_sent=False,
+        )
+    not_sent = isinstance(
+        exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError
+    )
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         reason = "connection refused"
     elif any(isinstance(e, ConnectionResetError) for e in chain):
@@ -69,6 +80,8 @@ def classify_transport_error(
         reason = "connection reset by the server"
     elif any(isinstance(e, socket.gaierror) for e in chain):
         reason = "host name could not be resolved"
+    elif isinstance(exc, httpx.WriteTimeout):
+        reason = f"the request could not be sent within {timeout:g}s (the server stopped reading)"
     elif isinstance(exc, httpx.ConnectTimeout):
         reason = f"connection timed out after {timeout:g}s"
     elif isinstance(exc, httpx.TimeoutException):
@@ -77,6 +90,8 @@ def classify_transport_error(
         reason = "the server closed the connection or broke the HTTP protocol"
     elif isinstance(exc, httpx.UnsupportedProtocol):
         return TransportFailure("unsupported URL scheme", retryable=False, maybe_sent=False)
+    elif isinstance(exc, httpx.ProxyError):
+        reason = "the proxy broke the tunnel"
     elif not_sent:
         reason = "cannot connect"
     else:

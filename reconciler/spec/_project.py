@@ -88,6 +88,22 @@ def _check_url(url: str, doc: Document, at: KeyPath, errors: Collector) -> None:
         errors.error(doc.at((*at, "url")), f"{where}: put credentials in auth, not in the URL")
 
 
+def _check_proxy(proxy: str | None, doc: Document, at: KeyPath, errors: Collector) -> None:
+    # Not quoted either: it may carry the proxy's password.
+    if proxy is None:
+        return
+    parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    try:
+        valid = parts.scheme == "http" and bool(parts.hostname) and (parts.port or 80) > 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:
+        errors.error(
+            doc.at((*at, "proxy")),
+            f"{dotted((*at, 'proxy'))}: expected http://[USER:PASSWORD@]HOST[:PORT]",
+        )
+
+
 def registries(
     raw: ProjectRaw, root: Path, doc: Document, errors: Collector
 ) -> tuple[dict[str, RegistryConfig], bool]:
@@ -99,6 +115,7 @@ def registries(
     for name, registry in raw.registries.items():
         at: KeyPath = ("registries", name)
         _check_url(registry.url, doc, at, errors)
+        _check_proxy(registry.proxy, doc, at, errors)
         result[name] = RegistryConfig(
             name=name,
             url=registry.url,
@@ -107,6 +124,7 @@ def registries(
             readonly=registry.readonly,
             allow=None if registry.allow is None else tuple(registry.allow),
             timeout=registry.timeout,
+            proxy=registry.proxy,
             compatibility=registry.compatibility,
             mode=registry.mode,
             location=doc.key_at(at),

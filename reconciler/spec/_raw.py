@@ -113,6 +113,12 @@ class RegistryRaw(_Model):
         "needs another is refused before any write.",
     )
     timeout: float = Field(30.0, gt=0, description="Request timeout in seconds.")
+    proxy: str | None = Field(
+        None,
+        description="http://[USER:PASSWORD@]HOST[:PORT] of the HTTP proxy to reach this "
+        "registry through (credentials from ${VAR}); default: HTTPS_PROXY, HTTP_PROXY, "
+        "ALL_PROXY and NO_PROXY from the environment.",
+    )
     compatibility: Level | None = Field(None, description="Global compatibility level.")
     mode: Mode | None = Field(None, description="Global mode.")
 

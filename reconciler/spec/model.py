@@ -88,6 +88,8 @@ class RegistryConfig:
     readonly: bool = False
     timeout: float = 30.0
     compatibility: str | None = None
+    # http://[user:pw@]host[:port]; None: the environment's (HTTPS_PROXY, NO_PROXY...)
+    proxy: str | None = None
     allow: tuple[str, ...] | None = None  # kinds of write accepted (engine/policy.py); None: all
     mode: str | None = None
     location: Location | None = None

@@ -26,6 +26,8 @@ from reconciler.registry import (
 )
 from reconciler.spec.model import RegistryConfig, TlsConfig
 
+from .forward_proxy import ForwardProxy
+
 
 @dataclass(frozen=True)
 class Pki:
@@ -229,3 +231,37 @@ def test_unreadable_tls_files_are_a_configuration_error(tmp_path: Path) -> None:
             "https://sr.example.com", name="dev", tls=TlsConfig(ca_file=tmp_path / "none.pem")
         )
     assert str(info.value).startswith("registry dev (https://sr.example.com): cannot load TLS")
+
+
+async def test_https_through_a_proxy_tunnel(
+    pki: Pki, https_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``HTTPS_PROXY``: a ``CONNECT`` tunnel, and TLS (with the client certificate) inside it."""
+    tls = TlsConfig(ca_file=pki.ca, cert_file=pki.client_cert, key_file=pki.client_key)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        async with RegistryClient(https_url, name="secure", tls=tls) as client:
+            assert await client.get_subjects() == ["reconciler"]
+            assert await client.get_subjects() == ["reconciler"]
+    authority = https_url.removeprefix("https://")
+    assert [s.line for s in proxy.seen] == [f"CONNECT {authority} HTTP/1.1"]
+
+
+async def test_a_refused_tunnel_is_not_retried_and_shows_no_credentials(
+    pki: Pki, https_url: str
+) -> None:
+    tls = TlsConfig(ca_file=pki.ca, cert_file=pki.client_cert, key_file=pki.client_key)
+    with ForwardProxy(credentials=("corp", "right-pw-1")) as proxy:
+        bad = proxy.url.replace("http://", "http://corp:wrong-pw-2@")
+        async with RegistryClient(https_url, name="secure", tls=tls, proxy=bad) as client:
+            with pytest.raises(RegistryUnavailableError) as info:
+                await client.get_subjects()
+            assert client.requests_made == 1
+        good = proxy.url.replace("http://", "http://corp:right-pw-1@")
+        async with RegistryClient(https_url, name="secure", tls=tls, proxy=good) as client:
+            assert await client.get_subjects() == ["reconciler"]
+    assert "the proxy refused the tunnel (HTTP 407)" in str(info.value)
+    assert "wrong-pw-2" not in str(info.value)
+    assert proxy.seen[1].authorization is not None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -174,6 +177,49 @@ async def test_read_timeout(serve: Callable[[Answer], Awaitable[Server]]) -> Non
         with pytest.raises(RegistryUnavailableError) as info:
             await client.get_config("s")
     assert "no response within 0.2s" in str(info.value)
+
+
+@pytest.fixture
+def not_accepting() -> Iterator[str]:
+    """A listening socket that never accepts: the kernel completes the handshakes of its
+    backlog and buffers what they send up to its receive buffer, then nothing moves."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+async def test_write_timeout(not_accepting: str) -> None:
+    """A server that stops reading fails a large request after the timeout, as a write
+    failure (before: the whole body was buffered and only the read timeout ended it)."""
+    large = "x" * (32 * 1024 * 1024)  # more than the kernel buffers on both sides
+    async with RegistryClient(not_accepting, timeout=0.5, max_retries=0) as client:
+        started = time.monotonic()
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.register("s", large, "JSON")
+        assert time.monotonic() - started < 5
+    assert "could not be sent within 0.5s (the server stopped reading)" in str(info.value)
+
+
+async def test_connect_timeout(not_accepting: str) -> None:
+    """With the backlog full, the kernel drops new handshakes: connecting times out."""
+    host, port = not_accepting.removeprefix("http://").split(":")
+    fillers = []
+    try:
+        for _ in range(8):  # more than a backlog of 0 holds
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect((host, int(port)))
+            fillers.append(filler)
+        await asyncio.sleep(0.05)
+        async with RegistryClient(not_accepting, timeout=0.3, max_retries=0) as client:
+            with pytest.raises(RegistryUnavailableError) as info:
+                await client.get_subjects()
+    finally:
+        for filler in fillers:
+            filler.close()
+    assert "connection timed out after 0.3s" in str(info.value)
 
 
 async def test_connection_refused() -> None:
