@@ -167,6 +167,9 @@ class RegistryState:
     fingerprint: str
     readonly: bool = False
     contexts: tuple[str, ...] = ()
+    # The URLs that answered while planning, in the order they first did: one, or
+    # more when a registry listed in ``urls:`` failed over (``display`` has the last).
+    answered: tuple[str, ...] = ()
 
 
 @dataclass
@@ -212,7 +215,13 @@ class Plan:
             )
         return cls(
             registries=[
-                RegistryState(**{**r, "contexts": tuple(r.get("contexts", ()))})
+                RegistryState(
+                    **{
+                        **r,
+                        "contexts": tuple(r.get("contexts", ())),
+                        "answered": tuple(r.get("answered", ())),
+                    }
+                )
                 for r in data["registries"]
             ],
             actions=[Action.from_dict(a) for a in data["actions"]],

@@ -154,7 +154,12 @@ async def _plan_one(
             )
         )
     state = RegistryState(
-        name, client.display, live.fingerprint(), config.readonly, tuple(sorted(managed))
+        name,
+        client.display,
+        live.fingerprint(),
+        config.readonly,
+        tuple(sorted(managed)),
+        client.answered,
     )
     return state, actions, problems
 

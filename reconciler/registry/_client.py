@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import ssl
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
@@ -234,7 +234,7 @@ class RegistryClient:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         name: str | None = None,
         auth: Auth | None = None,
@@ -249,27 +249,44 @@ class RegistryClient:
         sleep: Sleep = asyncio.sleep,
         proxy: str | None = None,
     ) -> None:
-        is_local = url.startswith(LOCAL_SCHEME)
-        split = split_userinfo(url) if not is_local else None
+        urls = [url] if isinstance(url, str) else list(url)
+        if not urls:
+            raise ValueError("a registry needs at least one URL")
+        is_local = urls[0].startswith(LOCAL_SCHEME)
         self.name = name
-        # The query string (a gateway's ?api_key=...) is sent with every request and
-        # shown nowhere: not in self.url, the display, errors or logs.
-        self.url, self._query = split_query(split.url) if split is not None else (url, ())
-        self.display = f"{name} ({self.url})" if name else self.url
-        self._auth: Auth | None = auth or (split.auth if split is not None else None)
-        raw_userinfo = urlsplit(url).netloc.rpartition("@")[0] if split and split.auth else ""
+        # Each URL without its userinfo (basic auth when no ``auth`` is given) and its
+        # query string (a gateway's ?api_key=..., sent with every request and shown
+        # nowhere: not in self.url, the display, errors or logs).
+        self._urls: list[str] = []
+        # Where requests go: (base URL, query parameters), one per URL.
+        self._bases: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        secrets: list[str] = []
+        url_auth: Auth | None = None
+        for each in urls:
+            if is_local:
+                self._urls.append(each)
+                self._bases.append((_LOCAL_BASE_URL, ()))
+                continue
+            split = split_userinfo(each)
+            url_auth = url_auth or split.auth
+            if split.auth is not None:  # as written (maybe percent-encoded), and decoded
+                raw_userinfo = urlsplit(each).netloc.rpartition("@")[0]
+                secrets += [raw_userinfo.partition(":")[2], split.auth.password]
+            clean, query = split_query(split.url)
+            self._urls.append(clean)
+            self._bases.append((clean.rstrip("/"), query))
+            secrets += query_secrets(query)
+        # Which URL requests go to: the first, until it fails (docs/registry-client.md).
+        self._active = 0
+        self._answered: list[str] = []
+        self._auth: Auth | None = auth or url_auth
         proxies = {} if is_local or transport is not None else self._proxies(proxy)
         proxy_secrets = [
             secret
             for p in proxies.values()
             for secret in (p.password, (p.authorization or " ").split(" ", 1)[1])
         ]
-        self._redactor = Redactor(
-            self._auth,
-            raw_userinfo.partition(":")[2],
-            *query_secrets(self._query),
-            *proxy_secrets,
-        )
+        self._redactor = Redactor(self._auth, *secrets, *proxy_secrets)
         self._oauth = (
             ClientCredentials(self._auth, self._redactor, timeout)
             if isinstance(self._auth, OAuthClientCredentials)
@@ -284,18 +301,20 @@ class RegistryClient:
         self._requests_made = 0
 
         if is_local:
-            base_url = _LOCAL_BASE_URL
+            if len(urls) > 1:
+                raise RegistryConfigurationError(
+                    self.display, None, None, "local: takes one database, not several URLs"
+                )
             if transport is None:
-                transport = _local_transport(Path(url[len(LOCAL_SCHEME) :]))
+                transport = _local_transport(Path(urls[0][len(LOCAL_SCHEME) :]))
         else:
-            if urlsplit(self.url).scheme not in ("http", "https"):
+            if any(urlsplit(u).scheme not in ("http", "https") for u in self.urls):
                 raise RegistryConfigurationError(
                     self.display, None, None, "URL must start with http://, https:// or local:"
                 )
-            base_url = self.url
             if transport is None:
                 # Loading the CA stores takes ~50 ms: not for plain http without TLS options.
-                https = self.url.startswith("https:") or tls is not None
+                https = any(u.startswith("https:") for u in self.urls) or tls is not None
                 transport = Http11Transport(
                     _ssl_context(tls, self.display) if https else None,
                     max_idle=max_concurrency,
@@ -306,7 +325,6 @@ class RegistryClient:
         # times the transport's own on the snapshot's thousands of small reads,
         # and this client needs none of it.
         self._transport = transport
-        self._base_url = base_url.rstrip("/")
         self._headers = {
             "Accept": _ACCEPT,
             "Accept-Encoding": "gzip, deflate",
@@ -317,6 +335,26 @@ class RegistryClient:
             self._headers["Authorization"] = header
         self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
 
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every URL of the registry, without credentials, in order of preference."""
+        return tuple(self._urls)
+
+    @property
+    def url(self) -> str:
+        """The URL requests go to now: the first, or the one failed over to."""
+        return self.urls[self._active]
+
+    @property
+    def display(self) -> str:
+        """``name (url)``, with the URL requests go to now; never credentials."""
+        return f"{self.name} ({self.url})" if self.name else self.url
+
+    @property
+    def answered(self) -> tuple[str, ...]:
+        """The URLs that answered at least one request, in the order they first did."""
+        return tuple(self._answered)
+
     def _proxies(self, explicit: str | None) -> dict[Origin, Proxy]:
         """The proxy of each origin: ``explicit`` for all, else what the environment says.
 
@@ -325,7 +363,7 @@ class RegistryClient:
         credentials.
         """
         result: dict[Origin, Proxy] = {}
-        for url in [self.url]:
+        for url in self.urls:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 continue  # refused below, with the URL scheme message
@@ -362,7 +400,7 @@ class RegistryClient:
         if cfg.is_local and transport is None:
             transport = _local_transport(base_dir / cfg.url[len(LOCAL_SCHEME) :])
         return cls(
-            cfg.url,
+            cfg.urls or cfg.url,
             name=cfg.name,
             auth=cfg.auth,
             tls=cfg.tls,
@@ -465,28 +503,31 @@ class RegistryClient:
                 "refused: the registry is readonly (project file); nothing was sent",
                 request=label,
             )
-        url = self._base_url + path
-        if params or self._query:
-            url += "?" + urlencode([*self._query, *(params or {}).items()], quote_via=quote)
+        query = list((params or {}).items())
         content = None if body is None else json.dumps(body).encode()
         headers = self._headers
         if content is not None:
             headers = {**headers, "Content-Type": _CONTENT_TYPE}
         maybe_applied = False
         attempt = 0
+        failovers = 0  # attempts that went to a URL this call had not tried: not retries
+        tried = {self._active}
         refreshed = refresh = False
         while True:
             attempt += 1
             self._requests_made += 1
             response: httpx.Response | None = None
+            index = self._active
             if self._oauth is not None:
                 headers = {**headers, "Authorization": await self._oauth_header(label, refresh)}
             async with self._semaphore:
                 try:
-                    response = await self._send(method, url, headers, content)
+                    response = await self._send(
+                        method, self._url(index, path, query), headers, content
+                    )
                 except (httpx.TransportError, OSError) as exc:
                     failure = classify_transport_error(exc, self._timeout)
-            last_attempt = attempt > self._max_retries
+            last_attempt = attempt - failovers > self._max_retries
             for observe in _observers:
                 status = None if response is None else response.status_code
                 observe(self.name or self.url, method, status, attempt)
@@ -497,14 +538,19 @@ class RegistryClient:
                 may_retry = failure.retryable and (
                     safety is Safety.IDEMPOTENT or not failure.maybe_sent
                 )
+                if may_retry and self._fail_over(index, tried):
+                    failovers += 1
+                    continue
                 if not may_retry or last_attempt:
                     reason = self._redactor.redact(failure.reason)
                     if attempt > 1:
                         reason += f" after {attempt} attempts"
                     raise RegistryUnavailableError(self.display, None, None, reason, request=label)
-                await self._sleep(self._backoff.delay(attempt, None))
+                await self._sleep(self._backoff.delay(attempt - failovers, None))
                 continue
 
+            if self._urls[index] not in self._answered:
+                self._answered.append(self._urls[index])
             status = response.status_code
             logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
             if status == 401 and self._oauth is not None and not refreshed:
@@ -523,10 +569,35 @@ class RegistryClient:
             may_retry = status in RETRYABLE_STATUSES and (
                 safety is Safety.IDEMPOTENT or status == 429
             )
+            # A 5xx is a failing server, worth another URL; a 429 is the registry's
+            # wish to be asked later, worth the same URL after its Retry-After.
+            if may_retry and status >= 500 and self._fail_over(index, tried):
+                failovers += 1
+                continue
             if not may_retry or last_attempt:
                 raise error
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            await self._sleep(self._backoff.delay(attempt, retry_after))
+            await self._sleep(self._backoff.delay(attempt - failovers, retry_after))
+
+    def _url(self, index: int, path: str, query: list[tuple[str, str | int]]) -> str:
+        base, fixed = self._bases[index]
+        if query or fixed:
+            return f"{base}{path}?{urlencode([*fixed, *query], quote_via=quote)}"
+        return base + path
+
+    def _fail_over(self, failed: int, tried: set[int]) -> bool:
+        """After URL ``failed`` failed: requests go to the next URL from now on (unless
+        a concurrent request moved on already). True when this call has not tried it yet:
+        the caller then tries it at once, as a failover rather than a retry."""
+        if len(self._bases) == 1:
+            return False
+        if self._active == failed:
+            self._active = (failed + 1) % len(self._bases)
+            logger.debug("registry %s: failing over to %s", self.name or "", self.url)
+        if self._active in tried:
+            return False
+        tried.add(self._active)
+        return True
 
     async def _send(
         self, method: str, url: str, headers: Mapping[str, str], content: bytes | None

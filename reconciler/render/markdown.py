@@ -116,6 +116,11 @@ def _diff_block(action: Action) -> str:
 def render_markdown(plan: Plan, limit: int | None = None) -> str:
     """The plan as markdown; with ``limit``, at most that many characters."""
     head = [MARKER, "## reconciler plan", "", headline(plan), ""]
+    head += [
+        f"> registry {_cell(s.name)} failed over: answered by {_cell(', then '.join(s.answered))}\n"
+        for s in plan.registries
+        if len(s.answered) > 1
+    ]
     problems = sorted(plan.problems, key=lambda p: p.severity != "error")  # errors first
     parts = (
         [_problem_line(p) for p in problems],

@@ -77,6 +77,9 @@ def render_text(plan: Plan) -> str:
         contexts = ", ".join(state.contexts)
         header = f"[bold]Registry {escape(state.display)}[/]"
         lines.append(f"{header}, contexts: {escape(contexts)}")
+        if len(state.answered) > 1:
+            answered = ", then ".join(state.answered)
+            lines.append(f"  [yellow]failed over: answered by {escape(answered)}[/]")
         if not actions:
             lines.append("  no changes")
         for action in actions:

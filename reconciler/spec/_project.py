@@ -75,17 +75,37 @@ def _tls(
 
 
 def _check_url(url: str, doc: Document, at: KeyPath, errors: Collector) -> None:
+    """``at`` is the URL's key path (``registries.N.url`` or ``registries.N.urls.I``)."""
     # Messages never quote the URL: it may come from a secret variable.
-    where = dotted((*at, "url"))
-    if url.startswith("local:"):
+    where = dotted(at)
+    several = at[-2] == "urls"
+    if url.startswith("local:") and not several:
         if url == "local:":
-            errors.error(doc.at((*at, "url")), f"{where}: local: needs a database path")
+            errors.error(doc.at(at), f"{where}: local: needs a database path")
         return
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        errors.error(doc.at((*at, "url")), f"{where}: expected http(s)://HOST[:PORT] or local:PATH")
+        expected = "http(s)://HOST[:PORT]" + ("" if several else " or local:PATH")
+        errors.error(doc.at(at), f"{where}: expected {expected}")
     elif parts.username or parts.password:
-        errors.error(doc.at((*at, "url")), f"{where}: put credentials in auth, not in the URL")
+        errors.error(doc.at(at), f"{where}: put credentials in auth, not in the URL")
+
+
+def _urls(raw: RegistryRaw, doc: Document, at: KeyPath, errors: Collector) -> list[str]:
+    """The registry's URLs: ``url`` alone, or every one of ``urls``, each checked."""
+    if raw.url is None and raw.urls is None:
+        errors.error(doc.at(at), f"{dotted((*at, 'url'))}: required key is missing")
+        return ["local:"]
+    if raw.url is not None and raw.urls is not None:
+        errors.error(doc.at((*at, "urls")), f"{dotted(at)}: url or urls, not both")
+        return [raw.url]
+    if raw.url is not None:
+        _check_url(raw.url, doc, (*at, "url"), errors)
+        return [raw.url]
+    assert raw.urls is not None
+    for index, url in enumerate(raw.urls):
+        _check_url(url, doc, (*at, "urls", index), errors)
+    return raw.urls
 
 
 def _check_proxy(proxy: str | None, doc: Document, at: KeyPath, errors: Collector) -> None:
@@ -114,11 +134,12 @@ def registries(
     result = {}
     for name, registry in raw.registries.items():
         at: KeyPath = ("registries", name)
-        _check_url(registry.url, doc, at, errors)
+        urls = _urls(registry, doc, at, errors)
         _check_proxy(registry.proxy, doc, at, errors)
         result[name] = RegistryConfig(
             name=name,
-            url=registry.url,
+            url=urls[0],
+            urls=tuple(urls) if registry.urls is not None else (),
             auth=_auth(registry, doc, at, errors),
             tls=_tls(registry, root, doc, at, errors),
             readonly=registry.readonly,

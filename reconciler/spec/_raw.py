@@ -103,7 +103,23 @@ class TlsRaw(_Model):
 
 
 class RegistryRaw(_Model):
-    url: str = Field(description="http(s)://... or local:PATH (the embedded registry).")
+    """One registry: ``url``, or ``urls`` for one registry served at several addresses."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["url"]}, {"required": ["urls"]}]},
+    )
+
+    url: str | None = Field(
+        None, description="http(s)://... or local:PATH (the embedded registry)."
+    )
+    urls: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="Several http(s):// URLs of one registry (its cluster's nodes, or "
+        "load balancers), tried in order: requests fail over to the next on connection "
+        "errors and 5xx. Instead of url.",
+    )
     auth: AuthRaw | None = None
     tls: TlsRaw | None = None
     readonly: bool = Field(False, description="Never write to this registry.")

@@ -90,6 +90,9 @@ class RegistryConfig:
     compatibility: str | None = None
     # http://[user:pw@]host[:port]; None: the environment's (HTTPS_PROXY, NO_PROXY...)
     proxy: str | None = None
+    # Every URL, in order, when the project file lists ``urls:`` (``url`` is the first):
+    # requests fail over from one to the next (docs/registry-client.md).
+    urls: tuple[str, ...] = ()
     allow: tuple[str, ...] | None = None  # kinds of write accepted (engine/policy.py); None: all
     mode: str | None = None
     location: Location | None = None

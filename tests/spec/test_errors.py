@@ -37,7 +37,7 @@ def test_unknown_key_lists_the_allowed_ones(write: Write) -> None:
     root = write({"reconcile.yaml": "version: 1\nregistries:\n  dev: {url: 'http://h', zzz: 1}\n"})
     assert errors(root) == [
         "reconcile.yaml:3:26: unknown key 'zzz' in registries.dev; allowed: allow, auth, "
-        "compatibility, mode, proxy, readonly, timeout, tls, url"
+        "compatibility, mode, proxy, readonly, timeout, tls, url, urls"
     ]
 
 
