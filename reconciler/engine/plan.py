@@ -167,8 +167,9 @@ class RegistryState:
     fingerprint: str
     readonly: bool = False
     contexts: tuple[str, ...] = ()
-    # The URLs that answered while planning, in the order they first did: one, or
-    # more when a registry listed in ``urls:`` failed over (``display`` has the last).
+    # For a registry with several URLs (``urls:``), those that answered while planning,
+    # in the order they first did: more than one when it failed over (``display`` has
+    # the last). Empty, and left out of the JSON, for a registry with one URL.
     answered: tuple[str, ...] = ()
 
 
@@ -199,7 +200,11 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
-            "registries": [asdict(r) for r in self.registries],
+            # ``answered`` only where a registry has several URLs: one URL answers alone.
+            "registries": [
+                {k: v for k, v in asdict(r).items() if k != "answered" or v}
+                for r in self.registries
+            ],
             "actions": [a.to_dict() for a in self.actions],
             "problems": [asdict(p) for p in self.problems],
             "targets": list(self.targets),

@@ -159,7 +159,7 @@ async def _plan_one(
         live.fingerprint(),
         config.readonly,
         tuple(sorted(managed)),
-        client.answered,
+        client.answered if len(client.urls) > 1 else (),
     )
     return state, actions, problems
 

@@ -343,7 +343,7 @@ class RegistryClient:
     @property
     def url(self) -> str:
         """The URL requests go to now: the first, or the one failed over to."""
-        return self.urls[self._active]
+        return self._urls[self._active]
 
     @property
     def display(self) -> str:

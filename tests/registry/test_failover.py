@@ -314,3 +314,25 @@ def test_bad_urls_are_errors_at_their_line(tmp_path: Path, entry: str, message: 
     text = str(info.value)
     assert "reconcile.yaml:" in text and message in text, text
     assert "pw-9" not in text
+
+
+async def test_a_one_url_plan_keeps_its_json_as_it_was(tmp_path: Path) -> None:
+    """``answered`` is added only where a registry has several URLs."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "a.yaml").write_text(
+        "subjects:\n  a-value: {schema: '%s'}\n" % (RECORD % 1)
+    )
+    with serve_in_thread(tmp_path / "r.db") as url:
+        (tmp_path / "reconcile.yaml").write_text(
+            f"version: 1\nregistries:\n  dev: {{url: {url}}}\n"
+        )
+        project = load_project(tmp_path)
+        async with open_clients(project, ["dev"]) as clients:
+            plan = await make_plan(project, clients)
+    assert set(plan.to_dict()["registries"][0]) == {
+        "name",
+        "display",
+        "fingerprint",
+        "readonly",
+        "contexts",
+    }
