@@ -19,7 +19,7 @@ from .plan import DELETES, Action, Plan, Problem, RegistryState
 from .registrations import plan_registrations
 from .schemas import SchemaCache
 from .snapshot import read_subject_settings, snapshot
-from .targets import select
+from .targets import select, unmatched
 
 
 class UnknownRegistryError(ValueError):
@@ -164,6 +164,21 @@ async def _plan_one(
     return state, actions, problems
 
 
+def _unknown_target(project: Project, registries: str, target: str) -> Problem:
+    if target.startswith("."):
+        named = sorted({s.context for s in project.specs} | {"."})
+        what = f"no spec declares context {target!r} (the specs declare {', '.join(named)})"
+    else:
+        named = sorted({n for s in project.specs for n in s.subjects})
+        shown = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
+        what = (
+            f"no spec names subject {target!r}, and nothing in the registries is planned "
+            f"for it (the specs name {shown or 'no subject'}); a context is written with its "
+            "dot: '.billing'"
+        )
+    return Problem("error", registries, target, what)
+
+
 async def make_plan(
     project: Project, clients: dict[str, RegistryClient], options: PlanOptions | None = None
 ) -> Plan:
@@ -182,7 +197,12 @@ async def make_plan(
         plan.actions += actions
         plan.problems += problems
     if options.targets:
+        spec_subjects = {qualify(s.context, n) for s in project.specs for n in s.subjects}
+        contexts = {s.context for s in project.specs}
+        missing = unmatched(spec_subjects, contexts, plan, options.targets)
         plan = select(plan, options.targets)
+        names = ", ".join(s.name for s in plan.registries)
+        plan.problems += [_unknown_target(project, names, target) for target in missing]
     budget = project.max_deletes if options.max_deletes is None else options.max_deletes
     deletes = len({(a.registry, a.target, a.version) for a in plan.actions if a.kind in DELETES})
     if deletes > budget:

@@ -38,6 +38,28 @@ def _wanted(action: Action, targets: tuple[str, ...]) -> bool:
     return False
 
 
+def unmatched(
+    spec_subjects: set[str], spec_contexts: set[str], plan: Plan, targets: tuple[str, ...]
+) -> list[str]:
+    """The targets that name nothing: no context or subject (qualified names) of the
+    specs, and no action of the whole ``plan`` (a subject to delete is in no spec).
+
+    An empty plan for such a target would read "No changes" to someone who mistyped it.
+    """
+    missing = []
+    for target in targets:
+        if _is_context(target):
+            known = normalize_context(target) in spec_contexts | {"."}
+        else:
+            known = any(_subject_matches(s, target) for s in spec_subjects) or any(
+                a.scope is Scope.SUBJECT and _subject_matches(a.target, target)
+                for a in plan.actions
+            )
+        if not known:
+            missing.append(target)
+    return missing
+
+
 def select(plan: Plan, targets: tuple[str, ...]) -> Plan:
     """The part of ``plan`` the targets ask for, in the plan's order."""
     keep = {i for i, a in enumerate(plan.actions) if _wanted(a, targets)}

@@ -159,3 +159,87 @@ class ExportResult(BaseModel):
     project_file: str | None = Field(
         description="The project file written (None: the directory had one)."
     )
+
+
+class Versions(BaseModel):
+    registry: str
+    subject: str = Field(description="Qualified with its context (':.ctx:name') when not '.'.")
+    versions: list[int]
+
+
+class SchemaById(BaseModel):
+    registry: str
+    id: int
+    schema_type: str
+    schema_text: str
+    references: list[SchemaReference] = []
+
+
+class SubjectVersionRef(BaseModel):
+    subject: str
+    version: int
+    id: int | None = Field(default=None, description="The schema id it registers.")
+
+
+class SubjectsForId(BaseModel):
+    registry: str
+    id: int
+    versions: list[SubjectVersionRef] = Field(description="Every subject version using the id.")
+
+
+class Settings(BaseModel):
+    registry: str
+    level: Literal["global", "context", "subject"]
+    target: str = Field(description="The subject, ':.ctx:' for a context, '' for global.")
+    compatibility: str | None = Field(description="Set at this level (None: not set here).")
+    mode: str | None = Field(description="Set at this level (None: not set here).")
+    effective_compatibility: str | None = Field(description="What applies here.")
+    effective_mode: str | None = Field(description="What applies here.")
+
+
+class Contexts(BaseModel):
+    registry: str
+    contexts: list[str]
+
+
+class ReferencedBy(BaseModel):
+    registry: str
+    subject: str
+    version: int
+    ids: list[int] = Field(description="The schemas that reference this version.")
+    versions: list[SubjectVersionRef] = Field(description="Where those schemas are registered.")
+
+
+class ContextStatistics(BaseModel):
+    context: str
+    subjects: int
+    versions: int
+    schemas: int = Field(description="Distinct schema ids.")
+    types: dict[str, int] = Field(description="Subjects per schema type (of the latest version).")
+    compatibility: str | None = Field(description="Set at this context's level.")
+    mode: str | None = Field(description="Set at this context's level.")
+
+
+class Statistics(BaseModel):
+    registry: str
+    subjects: int
+    versions: int
+    schemas: int
+    contexts: list[ContextStatistics]
+
+
+class DifferenceInfo(BaseModel):
+    subject: str = Field(description="'' for global settings, ':.ctx:' for a context's.")
+    what: str = Field(description="'version N', 'compatibility' or 'mode'.")
+    left: str | None
+    right: str | None
+    line: str
+
+
+class Comparison(BaseModel):
+    left: str
+    right: str
+    versions: int = Field(description="Versions compared (in either registry).")
+    same: int = Field(description="Of them, the same schema under the same number.")
+    differences: int
+    shown: list[DifferenceInfo] = Field(description="The first 100 differences.")

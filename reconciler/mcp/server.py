@@ -24,6 +24,7 @@ from reconciler.service import METRICS, ServiceApp, log_context
 from .auth import Access, BearerGate, IntrospectionVerifier, JwtVerifier, principal
 from .planning import register_plan_tools
 from .prompts import register_prompts
+from .questions import register_question_tools
 from .reports import register_report_tools
 from .resources import register_resources
 from .state import ServerState
@@ -156,6 +157,7 @@ def build_server(
     state = ServerState(project_dir.resolve())
     access = Access(enforced=enforce_scopes)
     register_read_tools(server, state, access)
+    register_question_tools(server, state, access)
     register_plan_tools(server, state, access)
     register_report_tools(server, state, access)
     register_resources(server, state, access)

@@ -14,10 +14,11 @@ from pydantic import Field
 
 from reconciler.compatibility import LEVELS, Level, SchemaType, check, parse
 from reconciler.engine import open_clients, targeted_registries, versions_to_check
-from reconciler.engine.contexts import context_prefix, qualify
+from reconciler.engine.contexts import DEFAULT, context_prefix, normalize_context, qualify
 from reconciler.registry import RegistryClient
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
+from reconciler.workflows.live import list_contexts
 
 from .auth import READ, Access
 from .errors import engine_errors
@@ -37,7 +38,10 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
 RegistryName = Annotated[str, Field(description="A registry name from the project file.")]
 Context = Annotated[
     str | None,
-    Field(description="A context: '.' (the default one) or '.name'. Default: every context."),
+    Field(
+        description="A context: '.' (the default one) or '.name' ('name' is the same). "
+        "Default: every context, or '.' for one subject."
+    ),
 ]
 
 
@@ -55,6 +59,22 @@ async def registry_client(project: Project, name: str) -> AsyncIterator[Registry
         raise ToolError(f"no registry {name!r} in the project file (it names {known})")
     async with engine_errors(), open_clients(project, [name]) as clients:
         yield clients[name]
+
+
+async def known_context(client: RegistryClient, context: str | None) -> str:
+    """``context`` with its dot (``billing`` is ``.billing``); a tool error naming the
+    registry's contexts when it has no such context (an empty list would read as "no
+    subjects there")."""
+    wanted = normalize_context(context)
+    if wanted == DEFAULT:
+        return wanted
+    contexts = await list_contexts(client)
+    if wanted not in contexts:
+        raise ToolError(
+            f"registry {client.display} has no context {wanted!r}; it has "
+            f"{', '.join(repr(c) for c in contexts)}"
+        )
+    return wanted
 
 
 def register_read_tools(server: MCPServer, state: ServerState, access: Access) -> None:
@@ -90,8 +110,9 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
         Subjects of a non-default context are qualified (':.ctx:name')."""
         access.require(READ)
         project = state.load()
-        wanted = (context_prefix(context) if context else "") + (prefix or "")
         async with registry_client(project, registry) as client:
+            where = context_prefix(await known_context(client, context)) if context else ""
+            wanted = where + (prefix or "")
             names = await client.get_subjects(prefix=wanted or None, deleted=deleted)
         return Subjects(registry=registry, subjects=sorted(names))
 
@@ -109,8 +130,8 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
         """Read one version of a subject's schema from a registry, with its id and references."""
         access.require(READ)
         project = state.load()
-        name = qualify(context or ".", subject)
         async with registry_client(project, registry) as client:
+            name = qualify(await known_context(client, context), subject)
             found = await client.get_version(name, version)
         return SchemaVersionResult(
             registry=registry,
@@ -142,7 +163,10 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
         subject: Annotated[str | None, Field(description="With registry.")] = None,
         references: Annotated[
             dict[str, str] | None,
-            Field(description="Schemas the new one references: name -> text."),
+            Field(
+                description="Schemas the new one references: name -> text. Default with "
+                "registry+subject: those the subject's latest version references."
+            ),
         ] = None,
     ) -> CompatibilityResult:
         """Check a schema against earlier versions offline, with the same engine the planner
@@ -160,6 +184,10 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
             project = state.load()
             async with registry_client(project, registry) as client:
                 level, stored_versions = await versions_to_check(client, subject, level)
+            if stored_versions and references is None:
+                # The new version references what the latest one does (the usual case:
+                # a field added to a record that uses Money); given ones take precedence.
+                refs = dict(stored_versions[-1].references)
             for stored in stored_versions:
                 if stored.schema_type != schema_type:
                     raise ToolError(

@@ -175,3 +175,13 @@ def run_http(project: Project, log: Path, *options: str) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         assert SECRET not in log.read_text()
+
+
+def add_stage(project: Project, *, dev_readonly: bool = False) -> None:
+    """A second embedded registry, ``stage``, that every spec targets beside ``dev``."""
+    readonly = "    readonly: true\n" if dev_readonly else ""
+    stage = "  stage:\n    url: local:.reconcile/stage.db\n"
+    project.edit("reconcile.yaml", "specs:", f"{readonly}{stage}specs:")
+    for spec in ("specs/orders.yaml", "specs/payments.yaml"):
+        path = project.root / spec
+        path.write_text("registries: [dev, stage]\n" + path.read_text())
