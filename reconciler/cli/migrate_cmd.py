@@ -13,27 +13,16 @@ from rich.console import Console
 from rich.table import Table
 
 from reconciler._words import noun, plural
-from reconciler.engine import (
-    JOURNAL_DIR,
-    ApplySession,
-    Interrupted,
-    Listener,
-    Plan,
-    PlanOptions,
-    Status,
-    StepResult,
-    make_plan,
-)
+from reconciler.engine import Interrupted, Listener, Plan, Status, StepResult
 from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_text
 from reconciler.render.report import report_json
-from reconciler.spec.model import Project
-from reconciler.workflows.live import read_registry
 from reconciler.workflows.migrate import MigrationRefused, check_target, desired_project
+from reconciler.workflows.migration import migration_plan, run_migration, verify
 from reconciler.workflows.progress import Report, progress
 from reconciler.workflows.source import Source, from_project, from_url, is_url
-from reconciler.workflows.verify import Row, compare
+from reconciler.workflows.verify import Row
 
 from ._common import console, contexts_option, fail, load, report_output_option, run
 from .export_cmd import read
@@ -160,18 +149,17 @@ async def _migrate(
         f"{noun(len(contents.contexts), 'context')} {', '.join(contents.contexts)}.",
         markup=False,
     )
-    project: Project = desired_project(contents, target, project_root, preserve_ids=preserve_ids)
-    options = PlanOptions(allow_force_import=force_import)
+    how = {"preserve_ids": preserve_ids, "force_import": force_import}
     async with RegistryClient.from_config(target.config, base_dir=target.base_dir) as client:
-        clients = {target.name: client}
         if dry_run:
-            plan = await make_plan(project, clients, options)
+            plan = await migration_plan(project_root, contents, target, client, **how)
             _show(plan, out)
             if plan.errors:
                 fail(
                     f"the migration plan has {plural(len(plan.errors), 'error')}; "
                     "nothing was applied"
                 )
+            project = desired_project(contents, target, project_root, preserve_ids=preserve_ids)
             if reason := disallowed(plan, project):
                 fail(reason)
             out.print("Dry run: nothing was applied.", markup=False)
@@ -180,10 +168,7 @@ async def _migrate(
             return EXIT_OK
         with ExitStack() as stack:
             listener = _Migration(target.name, auto_approve, stack, out)
-            session = ApplySession(
-                project, clients, project_root / JOURNAL_DIR, options, None, listener
-            )
-            outcome = await session.run()
+            outcome = await run_migration(project_root, contents, target, client, listener, **how)
         if outcome.status is Status.CANCELLED:
             out.print("Migration cancelled; nothing was changed.", markup=False)
             return EXIT_ERROR
@@ -198,8 +183,7 @@ async def _migrate(
                 f"Applied {plural(len(outcome.results), 'step')} (journal {outcome.journal}).",
                 markup=False,
             )
-        after = await read_registry(client, target.name, list(contents.contexts))
-    rows = compare(contents, after)
+        rows = await verify(contents, target.name, client)
     bad = [r for r in rows if not r.ok(preserve_ids)]
     status = "failed" if bad else "verified"
     if output != "text":

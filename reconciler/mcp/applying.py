@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
@@ -18,6 +19,7 @@ from reconciler.engine import (
     ApplySession,
     Listener,
     Outcome,
+    Plan,
     Status,
     StepResult,
     open_clients,
@@ -33,9 +35,15 @@ MAX_QUESTION_ACTIONS = 25
 
 def question(stored: StoredPlan) -> str:
     plan = stored.plan
+    where = ", ".join(r.display for r in plan.registries)
+    return asking(f"Apply plan {stored.plan_id} to {where}?", plan)
+
+
+def asking(heading: str, plan: Plan) -> str:
+    """What the user is asked before ``plan`` runs: its counts and its first actions."""
     counts = plan.counts()
     lines = [
-        f"Apply plan {stored.plan_id} to {', '.join(r.display for r in plan.registries)}?",
+        heading,
         f"{counts['register']} to register, {counts['change']} to change, "
         f"{counts['delete']} to delete:",
     ]
@@ -55,7 +63,7 @@ def can_elicit(ctx: Context) -> bool:
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
-def _step(result: StepResult, index: int) -> StepReport:
+def step_report(result: StepResult, index: int) -> StepReport:
     action = result.action
     return StepReport(
         index=index,
@@ -66,25 +74,32 @@ def _step(result: StepResult, index: int) -> StepReport:
     )
 
 
-class _Progress(Listener):
+class Progress(Listener):
     """Forwards each step to the client as a progress notification.
 
     The engine reports progress synchronously; a task forwards each step to
-    the client. The plan is forgotten once its first write is next: a plan runs once.
+    the client. ``started`` runs once the first write is next (the apply tool forgets
+    its plan then: a plan runs once).
     """
 
-    def __init__(self, state: ServerState, stored: StoredPlan) -> None:
-        self.state = state
-        self.stored = stored
+    def __init__(self, started: Callable[[], object] = lambda: None) -> None:
+        self.started = started
         self.send, self.receive = anyio.create_memory_object_stream[tuple[StepResult, int, int]](
             math.inf
         )
 
     def applying(self, journal: Path) -> None:
-        self.state.plans.pop(self.stored.plan_id, None)
+        self.started()
 
     def step(self, result: StepResult, index: int, total: int) -> None:
         self.send.send_nowait((result, index, total))
+
+    async def reporting(self, ctx: Context, run: Callable[[], Awaitable[Outcome]]) -> Outcome:
+        """``run()`` (the session), its steps forwarded to the client meanwhile."""
+        async with anyio.create_task_group() as group:
+            group.start_soon(self.forward, ctx)
+            async with self.send:
+                return await run()
 
     async def forward(self, ctx: Context) -> None:
         async with self.receive:
@@ -97,7 +112,7 @@ class _Progress(Listener):
 
 
 def _result(outcome: Outcome) -> ApplyResult:
-    steps = [_step(r, r.index) for r in outcome.results]
+    steps = [step_report(r, r.index) for r in outcome.results]
     journal = str(outcome.journal) if outcome.journal else None
     if outcome.status is Status.NO_CHANGES:
         return ApplyResult(
@@ -129,7 +144,7 @@ async def run_apply(state: ServerState, stored: StoredPlan, ctx: Context) -> App
     (a client that disconnects or cancels must not leave a registry half-applied or in
     IMPORT mode); the journal records how it ended."""
     project = state.load()
-    listener = _Progress(state, stored)
+    listener = Progress(lambda: state.plans.pop(stored.plan_id, None))
     with anyio.CancelScope(shield=True):
         async with engine_errors(), open_clients(project, stored.registries) as clients:
             session = ApplySession(
@@ -141,10 +156,7 @@ async def run_apply(state: ServerState, stored: StoredPlan, ctx: Context) -> App
                 listener,
                 saved_when=f"since plan {stored.plan_id} was made",
             )
-            async with anyio.create_task_group() as group:
-                group.start_soon(listener.forward, ctx)
-                async with listener.send:
-                    outcome = await session.run()
+            outcome = await listener.reporting(ctx, session.run)
     if outcome.status is Status.STALE:
         state.plans.pop(stored.plan_id, None)
     if outcome.status in (Status.BUSY, Status.STALE, Status.REFUSED, Status.CANCELLED):

@@ -34,13 +34,13 @@ if TYPE_CHECKING:
     import jwt
 
 READ = "read"  # list, get, check, validate, plan, drift, export, resources, prompts
-WRITE = "write"  # apply
+WRITE = "write"  # apply, migrate
 ADMIN = "admin"  # apply, besides write, of a plan that deletes, pins ids or changes a
 # context's or the global mode; it implies nothing else
 SCOPES = (READ, WRITE, ADMIN)
 # The scope each tool needs (READ for any other); checked by the tool itself and,
 # earlier, by BearerGate, which answers 403 before the call reaches the tool.
-TOOL_SCOPES = {"apply": WRITE}
+TOOL_SCOPES = {"apply": WRITE, "migrate": WRITE}
 
 # Asymmetric algorithms only: a shared-secret (HS*) or "none" token is never accepted.
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]

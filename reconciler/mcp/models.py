@@ -243,3 +243,33 @@ class Comparison(BaseModel):
     same: int = Field(description="Of them, the same schema under the same number.")
     differences: int
     shown: list[DifferenceInfo] = Field(description="The first 100 differences.")
+
+
+class VerificationRow(BaseModel):
+    subject: str
+    version: int
+    source_id: int
+    target_id: int | None = Field(description="None: the target does not have this version.")
+    status: Literal["ok", "missing", "schema differs", "id differs"]
+
+
+class MigrateResult(BaseModel):
+    status: Literal["dry_run", "applied", "no_changes", "failed", "still_differs", "cancelled"]
+    message: str
+    source_subjects: int
+    source_versions: int
+    summary: dict[str, int] = Field(description="The plan's actions to register/change/delete.")
+    actions: int
+    first_actions: list[str] = Field(description="The plan's first actions, one line each.")
+    problems: list[str] = []
+    steps_done: int = 0
+    steps: list[StepReport] = Field(default=[], description="The steps that failed.")
+    journal: str | None = None
+    verified: bool = Field(
+        default=False, description="Every source version is in the target, the same."
+    )
+    verification_rows: int = 0
+    verification_failed: int = 0
+    verification: list[VerificationRow] = Field(
+        default=[], description="Source version -> target, those that differ first (at most 100)."
+    )

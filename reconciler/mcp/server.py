@@ -22,6 +22,7 @@ from reconciler.engine.audit import acting_as
 from reconciler.service import METRICS, ServiceApp, log_context
 
 from .auth import Access, BearerGate, IntrospectionVerifier, JwtVerifier, principal
+from .migrating import register_migrate_tool
 from .planning import register_plan_tools
 from .prompts import register_prompts
 from .questions import register_question_tools
@@ -159,6 +160,7 @@ def build_server(
     register_read_tools(server, state, access)
     register_question_tools(server, state, access)
     register_plan_tools(server, state, access)
+    register_migrate_tool(server, state, access)
     register_report_tools(server, state, access)
     register_resources(server, state, access)
     register_prompts(server, state, access)

@@ -101,3 +101,60 @@ def test_the_inspector_over_http_with_a_bearer_token(http_server: HttpServer) ->
     )
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert 'Insufficient scope: required \\"read\\"' in refused.stderr, refused.stderr
+
+
+def test_the_inspector_calls_every_question_tool_and_migrate(http_server: HttpServer) -> None:
+    """Every tool of issue 15, listed with its output schema and called over HTTP (the
+    plan is applied first, so that the registry has something to answer about)."""
+    header = f"Authorization: Bearer {http_server.token('read write')}"
+    target = (http_server.url, "--transport", "http", "--header", header)
+
+    def call(tool: str, *arguments: str) -> dict[str, Any]:
+        method = ("--method", "tools/call", "--tool-name", tool)
+        extra = ("--tool-arg", *arguments) if arguments else ()
+        return _run(http_server.project, *target, *method, *extra)
+
+    listed = {
+        t["name"]: t for t in _run(http_server.project, *target, "--method", "tools/list")["tools"]
+    }
+    new = {
+        "plan_details",
+        "list_versions",
+        "get_schema_by_id",
+        "subjects_for_id",
+        "get_settings",
+        "get_contexts",
+        "referenced_by",
+        "statistics",
+        "compare_registries",
+        "migrate",
+    }
+    assert new <= set(listed)
+    assert all(listed[name].get("outputSchema") for name in new)
+    plan_id = call("plan")["structuredContent"]["plan_id"]
+    details = call("plan_details", f"plan_id={plan_id}", "subject=orders-value")
+    assert details["structuredContent"]["actions"][0]["target"] == "orders-value"
+    applied = call("apply", f"plan_id={plan_id}", "confirm=true")["structuredContent"]
+    assert applied["status"] in ("applied", "no_changes")
+    versions = call("list_versions", "registry=dev", "subject=orders-value")
+    assert versions["structuredContent"]["versions"] == [1, 2, 3]
+    schema = call("get_schema", "registry=dev", "subject=money-value")["structuredContent"]
+    by_id = call("get_schema_by_id", "registry=dev", f"id={schema['id']}")
+    assert by_id["structuredContent"]["schema_text"] == schema["schema_text"]
+    users = call("subjects_for_id", "registry=dev", f"id={schema['id']}")
+    assert users["structuredContent"]["versions"][0]["subject"] == "money-value"
+    referencing = call("referenced_by", "registry=dev", "subject=money-value", "version=1")
+    assert len(referencing["structuredContent"]["ids"]) == 2
+    settings = call("get_settings", "registry=dev", "subject=orders-value")
+    assert settings["structuredContent"]["compatibility"] == "FULL_TRANSITIVE"
+    assert call("get_contexts", "registry=dev")["structuredContent"]["contexts"] == ["."]
+    assert call("statistics", "registry=dev")["structuredContent"]["subjects"] == 6
+    same = call("compare_registries", "left=dev", "right=dev")["structuredContent"]
+    assert same["differences"] == 0
+    migrate = _inspect(
+        http_server.project,
+        *target,
+        *("--method", "tools/call", "--tool-name", "migrate"),
+        *("--tool-arg", "source=dev", "target=dev", "dry_run=true"),
+    )  # a tool error: the Inspector exits 5 and prints the result
+    assert migrate.returncode == 5 and "dev and dev are the same registry" in migrate.stdout

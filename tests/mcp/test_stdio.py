@@ -22,6 +22,7 @@ TOOLS = {
     "plan",
     "plan_details",
     "apply",
+    "migrate",
     "drift",
     "export",
     "lint",
