@@ -31,6 +31,13 @@ from .models import ApplyResult, StepReport
 from .state import ServerState, StoredPlan
 
 MAX_QUESTION_ACTIONS = 25
+# Why a tool that needs the user's confirmation cannot ask for it: a --stateless server
+# has no session to send a question on during a call, so only clients that retry with
+# the answer (protocol 2026-07-28) can be asked there.
+CANNOT_ASK = (
+    "(it has no elicitation, or this server is --stateless and the client's protocol "
+    "predates 2026-07-28)"
+)
 
 
 def question(stored: StoredPlan) -> str:

@@ -36,7 +36,7 @@ from reconciler.workflows.migrate import MigrationRefused, check_target, desired
 from reconciler.workflows.migration import migration_plan, run_migration, verify
 from reconciler.workflows.source import Source, from_project
 
-from .applying import Progress, asking, can_elicit, step_report
+from .applying import CANNOT_ASK, Progress, asking, can_elicit, step_report
 from .auth import WRITE, Access, principal
 from .errors import engine_errors
 from .models import MigrateResult, VerificationRow
@@ -165,8 +165,8 @@ def register_migrate_tool(server: MCPServer, state: ServerState, access: Access)
         answer = confirmation.data
         if answer is None and not confirm:
             raise ToolError(
-                "migrate needs the user's confirmation, and this client cannot ask for it "
-                "(no elicitation). Show the dry run's plan to the user; once they approve, "
+                "migrate needs the user's confirmation, and this client cannot be asked "
+                f"{CANNOT_ASK}. Show the dry run's plan to the user; once they approve, "
                 "call migrate again with confirm: true."
             )
         if answer is not None and not answer.apply:

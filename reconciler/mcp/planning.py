@@ -39,7 +39,7 @@ from reconciler.render import render_markdown
 from reconciler.spec.model import Project
 from reconciler.workflows import plan_view
 
-from .applying import can_elicit, question, run_apply
+from .applying import CANNOT_ASK, can_elicit, question, run_apply
 from .auth import READ, WRITE, Access
 from .errors import engine_errors
 from .models import ApplyResult, PlanDetails, PlanResult
@@ -230,8 +230,8 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         answer = confirmation.data
         if answer is None and not confirm:
             raise ToolError(
-                "apply needs the user's confirmation, and this client cannot ask for it "
-                "(no elicitation). Show the plan to the user; once they approve, call apply "
+                "apply needs the user's confirmation, and this client cannot be asked "
+                f"{CANNOT_ASK}. Show the plan to the user; once they approve, call apply "
                 "again with confirm: true."
             )
         if answer is not None and not answer.apply:
