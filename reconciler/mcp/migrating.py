@@ -27,6 +27,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from reconciler._words import plural
 from reconciler.engine import Outcome, Plan, Status, open_clients, refusal
 from reconciler.engine.policy import disallowed
 from reconciler.spec.model import Project
@@ -217,7 +218,9 @@ def register_migrate_tool(server: MCPServer, state: ServerState, access: Access)
             for r in shown[:MAX_ROWS]
         ]
         if outcome.ok and bad:
-            result.message = f"Verification failed: {len(bad)} of {len(rows)} version(s) differ."
+            result.message = (
+                f"Verification failed: {len(bad)} of {plural(len(rows), 'version')} differ."
+            )
         return result
 
 
