@@ -21,9 +21,21 @@ Public API:
   registering (Java's rule); empty for other types.
 - ``protobuf_file(parsed)``: protoc's ``FileDescriptorProto`` of a PROTOBUF
   schema, for tools that read its declarations (the linter).
+- ``RULES`` / ``rule(rule_id)``: the catalogue of every rule ID the checks
+  emit (``Rule``: the change it names, whether it is BACKWARD / FORWARD
+  compatible, why, and the fix).
 """
 
 from ._api import (
+    avro_named_types,
+    check,
+    diff,
+    invalid_defaults,
+    parse,
+    protobuf_file,
+)
+from ._rules import RULES, Rule, rule
+from ._types import (
     LEVELS,
     SCHEMA_TYPES,
     Difference,
@@ -33,16 +45,11 @@ from ._api import (
     ParsedSchema,
     Result,
     SchemaType,
-    avro_named_types,
-    check,
-    diff,
-    invalid_defaults,
-    parse,
-    protobuf_file,
 )
 
 __all__ = [
     "LEVELS",
+    "RULES",
     "SCHEMA_TYPES",
     "Difference",
     "InvalidSchemaError",
@@ -50,6 +57,7 @@ __all__ = [
     "Message",
     "ParsedSchema",
     "Result",
+    "Rule",
     "SchemaType",
     "avro_named_types",
     "check",
@@ -57,4 +65,5 @@ __all__ = [
     "invalid_defaults",
     "parse",
     "protobuf_file",
+    "rule",
 ]

@@ -2,142 +2,55 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from functools import cached_property
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ._types import (
+    LEVELS,
+    SCHEMA_TYPES,
+    InvalidSchemaError,
+    Message,
+    ParsedSchema,
+    Result,
+    SchemaFormat,
+    bounded_depth,
+)
 
 from reconciler.confluent import versions_checked
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import FileDescriptorProto
 
-SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
-SCHEMA_TYPES: tuple[str, ...] = get_args(SchemaType)
-Level = Literal[
-    "NONE",
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-]
-LEVELS: tuple[str, ...] = get_args(Level)
+    from ._types import Difference
 
 
-class InvalidSchemaError(ValueError):
-    """The schema text does not parse or is not a valid schema of its type."""
-
-
-@dataclass(frozen=True)
-class Message:
-    """One incompatibility: which rule, where, and against which earlier version."""
-
-    rule: str
-    location: str
-    message: str
-    version: int | None = None
-
-    def __str__(self) -> str:
-        where = f" at {self.location}" if self.location else ""
-        against = f" (against version {self.version})" if self.version is not None else ""
-        return f"{self.rule}{where}: {self.message}{against}"
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One change between two versions, named and located as Confluent's registry does.
-
-    ``compatible`` says whether this change alone keeps the update BACKWARD
-    compatible with the original (Confluent's ``COMPATIBLE_CHANGES`` sets).
-    """
-
-    rule: str
-    location: str
-    compatible: bool
-
-    def __str__(self) -> str:
-        return f"{self.rule} {self.location}"
-
-
-@dataclass(frozen=True)
-class Result:
-    compatible: bool
-    messages: tuple[Message, ...] = ()
-
-
-@dataclass(frozen=True)
-class ParsedSchema:
-    """A validated schema with the forms used for identity and equality.
-
-    ``references`` maps the reference name (Avro full name, JSON ``$ref`` URL,
-    Protobuf import path) to the referenced schema text.
-
-    ``canonical`` and ``normalized`` are printed on first use and then kept: a
-    compatibility check needs neither, and printing them was half the cost of
-    parsing a new version (Protobuf's canonical form even needs a second
-    compilation, with source positions). Both depend only on the text and
-    the references, so equality compares those.
-    """
-
-    schema_type: str
-    text: str
-    references: Mapping[str, str] = field(default_factory=dict)
-    native: object = field(default=None, compare=False, repr=False)
-
-    @cached_property
-    def canonical(self) -> str:
-        with _bounded_depth():
-            return str(_format(self.schema_type).canonical(self))
-
-    @cached_property
-    def normalized(self) -> str:
-        with _bounded_depth():
-            return str(_format(self.schema_type).normalized(self))
-
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(self.normalized.encode()).hexdigest()
-
-
-def _format(schema_type: str) -> ModuleType:
-    """The module implementing ``schema_type``, imported on first use (protoc is heavy)."""
+def _format(schema_type: str) -> SchemaFormat:
+    """The format of ``schema_type`` (its module's ``FORMAT``), imported on first use
+    (protoc is heavy)."""
     if schema_type == "AVRO":
-        from . import _avro
+        from ._avro import FORMAT as AVRO
 
-        return _avro
+        return AVRO
     if schema_type == "JSON":
-        from . import _jsonschema
+        from ._jsonschema import FORMAT as JSON
 
-        return _jsonschema
+        return JSON
     if schema_type == "PROTOBUF":
-        from . import _protobuf
+        from ._protobuf import FORMAT as PROTOBUF
 
-        return _protobuf
+        return PROTOBUF
     raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
-
-
-@contextmanager
-def _bounded_depth() -> Iterator[None]:
-    """Schemas nested deeper than Python's recursion limit are refused, not crashed on."""
-    try:
-        yield
-    except RecursionError as exc:
-        raise InvalidSchemaError("the schema is nested too deeply to process") from exc
 
 
 def parse(schema_type: str, text: str, references: Mapping[str, str] | None = None) -> ParsedSchema:
     """Parse and validate ``text``; raise ``InvalidSchemaError`` with a reason."""
     if schema_type not in SCHEMA_TYPES:
         raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
-    with _bounded_depth():
+    with bounded_depth():
         return _format(schema_type).parse(text, dict(references or {}))
 
 
@@ -190,7 +103,7 @@ def diff(
         raise InvalidSchemaError(f"unknown schema type {schema_type!r}")
     fmt = _format(schema_type)
     refs = dict(references or {})
-    with _bounded_depth():
+    with bounded_depth():
         old_p = old if isinstance(old, ParsedSchema) else fmt.parse(old, refs)
         new_p = new if isinstance(new, ParsedSchema) else fmt.parse(new, refs)
         return fmt.diff(old_p, new_p)
@@ -211,12 +124,12 @@ def check(
     """
     if level not in LEVELS:
         raise ValueError(f"unknown compatibility level {level!r}")
-    with _bounded_depth():
+    with bounded_depth():
         return _check(_format(schema_type), new, previous, level, dict(references or {}))
 
 
 def _check(
-    fmt: ModuleType,
+    fmt: SchemaFormat,
     new: str | ParsedSchema,
     previous: Sequence[str | ParsedSchema],
     level: str,
@@ -243,7 +156,7 @@ _PAIRS_LOCK = threading.Lock()  # the local registry may check from several thre
 
 
 def _reader_writer(
-    fmt: ModuleType, reader: ParsedSchema, writer: ParsedSchema, version: int
+    fmt: SchemaFormat, reader: ParsedSchema, writer: ParsedSchema, version: int
 ) -> list[Message]:
     """The format's verdict for one pair, remembered by texts and references.
 

@@ -13,7 +13,7 @@ import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
 from . import _avro_checker, _avro_json, _avro_model
-from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
+from ._types import Difference, InvalidSchemaError, Message, ParsedSchema, SchemaFormat
 
 
 def _names_with_references(references: dict[str, str], validate: bool) -> avro.schema.Names:
@@ -185,7 +185,7 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
         native = _Native(text, references, _avro_model.build(doc, names), None)
     except (_avro_model.Unsure, ValueError):
         native = _Native(text, references, None, _library_parse(text, references, doc))
-    return ParsedSchema("AVRO", text, references, native=native)
+    return ParsedSchema("AVRO", text, references, native=native, format=FORMAT)
 
 
 def _library_parse(text: str, references: dict[str, str], doc: object = None) -> avro.schema.Schema:
@@ -332,3 +332,16 @@ def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
         Difference(m.rule, m.location, compatible=False)
         for m in reader_writer(reader=update, writer=original, version=0)
     ]
+
+
+class AvroFormat:
+    """AVRO as a ``SchemaFormat``: this module's functions."""
+
+    parse = staticmethod(parse)
+    canonical = staticmethod(canonical)
+    normalized = staticmethod(normalized)
+    diff = staticmethod(diff)
+    reader_writer = staticmethod(reader_writer)
+
+
+FORMAT: SchemaFormat = AvroFormat()

@@ -28,77 +28,10 @@ from urllib.parse import urljoin
 import jsonschema
 import jsonschema.exceptions
 
-from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
+from ._rules import BY_ID, backward_compatible
+from ._types import Difference, InvalidSchemaError, Message, ParsedSchema, SchemaFormat
 
-COMPATIBLE_CHANGES: frozenset[str] = frozenset(
-    {
-        "ID_CHANGED",
-        "DESCRIPTION_CHANGED",
-        "TITLE_CHANGED",
-        "DEFAULT_CHANGED",
-        "SCHEMA_REMOVED",
-        "TYPE_EXTENDED",
-        "MAX_LENGTH_INCREASED",
-        "MAX_LENGTH_REMOVED",
-        "MIN_LENGTH_DECREASED",
-        "MIN_LENGTH_REMOVED",
-        "PATTERN_REMOVED",
-        "MAXIMUM_INCREASED",
-        "MAXIMUM_REMOVED",
-        "MINIMUM_DECREASED",
-        "MINIMUM_REMOVED",
-        "EXCLUSIVE_MAXIMUM_INCREASED",
-        "EXCLUSIVE_MAXIMUM_REMOVED",
-        "EXCLUSIVE_MINIMUM_DECREASED",
-        "EXCLUSIVE_MINIMUM_REMOVED",
-        "MULTIPLE_OF_REDUCED",
-        "MULTIPLE_OF_REMOVED",
-        "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED",
-        "REQUIRED_ATTRIBUTE_REMOVED",
-        "DEPENDENCY_ARRAY_NARROWED",
-        "DEPENDENCY_ARRAY_REMOVED",
-        "DEPENDENCY_SCHEMA_REMOVED",
-        "MAX_PROPERTIES_INCREASED",
-        "MAX_PROPERTIES_REMOVED",
-        "MIN_PROPERTIES_DECREASED",
-        "MIN_PROPERTIES_REMOVED",
-        "ADDITIONAL_PROPERTIES_ADDED",
-        "ADDITIONAL_PROPERTIES_EXTENDED",
-        "UNEVALUATED_PROPERTIES_ADDED",
-        "UNEVALUATED_PROPERTIES_EXTENDED",
-        "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
-        "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
-        "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
-        "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-        "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
-        "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-        "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-        "MAX_ITEMS_INCREASED",
-        "MAX_ITEMS_REMOVED",
-        "MIN_ITEMS_DECREASED",
-        "MIN_ITEMS_REMOVED",
-        "MAX_CONTAINS_INCREASED",
-        "MAX_CONTAINS_REMOVED",
-        "MIN_CONTAINS_DECREASED",
-        "MIN_CONTAINS_REMOVED",
-        "UNIQUE_ITEMS_REMOVED",
-        "ADDITIONAL_ITEMS_ADDED",
-        "ADDITIONAL_ITEMS_EXTENDED",
-        "UNEVALUATED_ITEMS_ADDED",
-        "UNEVALUATED_ITEMS_EXTENDED",
-        "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
-        "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
-        "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
-        "ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL",
-        "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-        "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-        "ENUM_ARRAY_EXTENDED",
-        "COMBINED_TYPE_EXTENDED",
-        "PRODUCT_TYPE_NARROWED",
-        "SUM_TYPE_EXTENDED",
-        "NOT_TYPE_NARROWED",
-    }
-)
+COMPATIBLE_CHANGES: frozenset[str] = backward_compatible("JSON")
 
 _STRING_KEYWORDS = ("minLength", "maxLength", "pattern", "format")
 _NUMBER_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
@@ -958,7 +891,7 @@ def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedS
             raise InvalidSchemaError(f"reference {name}: not valid JSON: {exc}") from exc
     loader = _Loader(doc, ref_docs, _draft(doc) in _DRAFT_2019_OR_LATER)
     tree = loader.load_root()
-    return ParsedSchema("JSON", text, dict(references), native=tree)
+    return ParsedSchema("JSON", text, dict(references), native=tree, format=FORMAT)
 
 
 def canonical(parsed: ParsedSchema) -> str:
@@ -991,65 +924,18 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     ]
 
 
-# Why each incompatible JSON Schema change breaks readers, in the reader's terms.
-_WHY: dict[str, str] = {
-    "TYPE_CHANGED": "the type differs from the writer's",
-    "TYPE_NARROWED": "the reader accepts only integers where the writer allowed any number",
-    "SCHEMA_ADDED": "the reader constrains a value the writer left unconstrained",
-    "PATTERN_CHANGED": "the pattern differs from the writer's",
-    "MULTIPLE_OF_CHANGED": "multipleOf is not a divisor of the writer's",
-    "MULTIPLE_OF_EXPANDED": "multipleOf is a multiple of the writer's",
-    "REQUIRED_ATTRIBUTE_ADDED": "the reader requires a property the writer made optional",
-    "DEPENDENCY_ARRAY_CHANGED": "the property dependencies differ from the writer's",
-    "DEPENDENCY_ARRAY_EXTENDED": "a property depends on more properties than the writer required",
-    "ADDITIONAL_PROPERTIES_REMOVED": "the reader forbids properties the writer allowed",
-    "ADDITIONAL_PROPERTIES_NARROWED": "unlisted properties must match a schema now",
-    "ADDITIONAL_ITEMS_REMOVED": "the reader forbids items the writer allowed",
-    "ADDITIONAL_ITEMS_NARROWED": "extra items must match a schema now",
-    "UNEVALUATED_PROPERTIES_REMOVED": "the reader forbids unevaluated properties",
-    "UNEVALUATED_PROPERTIES_NARROWED": "unevaluated properties must match a schema now",
-    "UNEVALUATED_ITEMS_REMOVED": "the reader forbids unevaluated items",
-    "UNEVALUATED_ITEMS_NARROWED": "unevaluated items must match a schema now",
-    "ENUM_ARRAY_NARROWED": "the reader allows fewer values than the writer",
-    "ENUM_ARRAY_CHANGED": "the allowed values differ from the writer's",
-    "COMBINED_TYPE_CHANGED": "the combination (allOf/anyOf/oneOf) is stricter than the writer's",
-    "COMBINED_TYPE_SUBSCHEMAS_CHANGED": "not every subschema of the writer's combination has a "
-    "compatible counterpart",
-    "PRODUCT_TYPE_EXTENDED": "allOf has more subschemas than the writer's: more constraints",
-    "SUM_TYPE_NARROWED": "oneOf/anyOf has fewer alternatives than the writer's",
-    "NOT_TYPE_EXTENDED": "'not' excludes values the writer allowed",
-    "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": "a property is added where the writer's open content "
-    "model allowed it with any value",
-    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": "a property is added where the writer's open "
-    "content model allowed it with any value; close the model (additionalProperties: false) "
-    "to add properties",
-    "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL": "a required property is added where the "
-    "writer's open content model allowed it with any value, or not at all",
-    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL": "a property is added where the "
-    "writer's open content model allowed it with any value",
-    "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL": "a required property without a default is "
-    "added; the writer's documents do not have it",
-    "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL": "a property is removed from a closed content "
-    "model; the writer's documents that have it are rejected",
-    "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "a removed property's values "
-    "are not accepted by the reader's patternProperties/additionalProperties",
-    "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "an added property rejects "
-    "values the writer's patternProperties/additionalProperties allowed",
-    "ITEM_ADDED_TO_OPEN_CONTENT_MODEL": "a tuple item is added where the writer allowed any item",
-    "ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL": "a tuple item is removed from a closed array; the "
-    "writer's arrays that have it are rejected",
-    "ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "a removed tuple item's values are "
-    "not accepted by the reader's additionalItems",
-    "ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL": "an added tuple item rejects values "
-    "the writer's additionalItems allowed",
-}
-
-
 def _describe(rule: str, location: str) -> str:
-    """A sentence for an incompatible difference; bounds are worded from their names."""
-    why = _WHY.get(rule)
-    if why is None:
-        keyword = location.rsplit("/", 1)[-1]
-        change = rule.rsplit("_", 1)[-1].lower()  # ADDED, INCREASED, DECREASED...
-        why = f"'{keyword}' is {change}: the reader accepts less than the writer"
-    return f"{why} (at {location})"
+    return f"{BY_ID[rule].why} (at {location})"
+
+
+class JsonSchemaFormat:
+    """JSON as a ``SchemaFormat``: this module's functions."""
+
+    parse = staticmethod(parse)
+    canonical = staticmethod(canonical)
+    normalized = staticmethod(normalized)
+    diff = staticmethod(diff)
+    reader_writer = staticmethod(reader_writer)
+
+
+FORMAT: SchemaFormat = JsonSchemaFormat()

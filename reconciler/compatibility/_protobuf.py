@@ -36,29 +36,12 @@ from google.protobuf.message import DecodeError
 from grpc_tools import _protoc_compiler
 
 from . import _protoopts
-from ._api import Difference, InvalidSchemaError, Message, ParsedSchema
 from ._protonorm import NormalizedPrinter
 from ._protoprint import SCALARS, Printer, written_types
+from ._rules import BY_ID, backward_compatible
+from ._types import Difference, InvalidSchemaError, Message, ParsedSchema, SchemaFormat
 
-COMPATIBLE_CHANGES: frozenset[str] = frozenset(
-    {
-        "MESSAGE_ADDED",
-        "MESSAGE_MOVED",
-        "ENUM_ADDED",
-        "ENUM_REMOVED",
-        "ENUM_CONST_ADDED",
-        "ENUM_CONST_CHANGED",
-        "ENUM_CONST_REMOVED",
-        "FIELD_ADDED",
-        "FIELD_REMOVED",
-        "FIELD_NAME_CHANGED",
-        "FIELD_STRING_OR_BYTES_LABEL_CHANGED",
-        "ONEOF_ADDED",
-        "ONEOF_REMOVED",
-        "ONEOF_FIELD_ADDED",
-        "ONEOF_FIELD_MOVED_TO_TOP_LEVEL",
-    }
-)
+COMPATIBLE_CHANGES: frozenset[str] = backward_compatible("PROTOBUF")
 
 _MAIN = "__schema__.proto"
 _BUNDLED = Path(__file__).parent / "proto"
@@ -422,7 +405,7 @@ def _parsed(
     main = next(f for f in fds.file if f.name == _MAIN)
     files = (*(f for f in fds.file if f.name != _MAIN), main)
     model = _Model(main, _index(fds.file), dict(references), files, compiled_text, kept)
-    return ParsedSchema("PROTOBUF", text, dict(references), native=model)
+    return ParsedSchema("PROTOBUF", text, dict(references), native=model, format=FORMAT)
 
 
 def _with_unknown_options(
@@ -773,23 +756,18 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     ]
 
 
-# Why each incompatible Protobuf change breaks readers of the writer's data.
-_WHY: dict[str, str] = {
-    "PACKAGE_CHANGED": "the package changed, so every message type has a new full name",
-    "MESSAGE_REMOVED": "a message type the writer's data may use was removed",
-    "FIELD_KIND_CHANGED": "the field changed between scalar, message and map",
-    "FIELD_SCALAR_KIND_CHANGED": "the field's type has another wire encoding than the writer's",
-    "FIELD_NAMED_TYPE_CHANGED": "the field's message type is another type, or changed incompatibly",
-    "FIELD_NUMERIC_LABEL_CHANGED": "a numeric field changed between singular and repeated "
-    "(packed encoding differs)",
-    "REQUIRED_FIELD_ADDED": "a required field was added; the writer's data does not have it",
-    "REQUIRED_FIELD_REMOVED": "a required field was removed",
-    "ONEOF_FIELD_REMOVED": "a oneof member was removed; data that set it loses its value",
-    "MULTIPLE_FIELDS_MOVED_TO_ONEOF": "several existing fields were moved into one oneof, but "
-    "the writer may set them together",
-    "FIELD_MOVED_TO_EXISTING_ONEOF": "fields the writer may set together are now in one oneof",
-}
-
-
 def _describe(rule: str) -> str:
-    return _WHY.get(rule, rule.lower().replace("_", " "))
+    return BY_ID[rule].why
+
+
+class ProtobufFormat:
+    """PROTOBUF as a ``SchemaFormat``: this module's functions."""
+
+    parse = staticmethod(parse)
+    canonical = staticmethod(canonical)
+    normalized = staticmethod(normalized)
+    diff = staticmethod(diff)
+    reader_writer = staticmethod(reader_writer)
+
+
+FORMAT: SchemaFormat = ProtobufFormat()
