@@ -66,8 +66,16 @@ def _parse(schema_type: str, path: Path, references: dict[str, str]) -> ParsedSc
         raise click.ClickException(f"{path}: {exc}") from exc
 
 
-def _report(result: Result, labels: list[str], new: Path, level: str, schema_type: str) -> dict:
-    """``labels`` names each previous version: its file, or subject and version number."""
+def _report(
+    result: Result,
+    labels: list[str],
+    numbers: list[int],
+    new: Path,
+    level: str,
+    schema_type: str,
+) -> dict:
+    """``labels`` names each previous version (its file, or subject and version number);
+    ``numbers`` numbers them: the registry's version numbers, or 1, 2... for files."""
     return {
         "compatible": result.compatible,
         "type": schema_type,
@@ -79,7 +87,8 @@ def _report(result: Result, labels: list[str], new: Path, level: str, schema_typ
                 "rule": m.rule,
                 "location": m.location,
                 "message": m.message,
-                "version": m.version,
+                "fix": m.fix,
+                "version": numbers[m.version - 1] if m.version else None,
                 "against": labels[m.version - 1] if m.version else None,
             }
             for m in result.messages
@@ -189,18 +198,20 @@ def compat(
         kind = _schema_type(kind and kind.upper(), [new_file])
         previous = [_parse_stored(kind, s, subject) for s in stored]
         labels = [f"{subject} version {s.version}" for s in stored]
+        numbers = [s.version for s in stored]
     else:
         level = level or "BACKWARD"
         kind = _schema_type(schema_type and schema_type.upper(), list(schemas))
         previous = [_parse(kind, f, references) for f in previous_files]
         labels = [str(f) for f in previous_files]
+        numbers = list(range(1, len(previous_files) + 1))
     new = _parse(kind, new_file, references)
     level = level.upper()
     try:
         result = check(kind, new, previous, level)
     except InvalidSchemaError as exc:
         raise click.ClickException(f"{new_file}: {exc}") from exc
-    report = _report(result, labels, new_file, level, kind)
+    report = _report(result, labels, numbers, new_file, level, kind)
     if output == "json":
         click.echo(report_json("compat", report))
     elif output == "markdown":
@@ -210,7 +221,10 @@ def compat(
         click.echo(f"{new_file}: {verdict} ({kind}, {level})")
         for message in report["messages"]:
             click.echo(f"  {message['rule']} {message['location']} (vs {message['against']})")
-            click.echo(f"    {message['message']}")
+            why = message["message"]
+            click.echo(f"    {why[:1].upper()}{why[1:]}.")
+            if message["fix"]:
+                click.echo(f"    Fix: {message['fix']}.")
     if not result.compatible:
         raise SystemExit(1)
 

@@ -242,12 +242,15 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     result = _reader_writer(reader.native, writer.native)  # type: ignore[arg-type]
     if result.compatible:
         return []
-    rules = [kind.upper() for kind in result.incompatibilities] or ["INCOMPATIBLE"]
-    messages = sorted(result.messages) or ["incompatible"]
+    rules = [kind.upper() for kind in result.incompatibilities]
+    messages = sorted(result.messages)
+    # The checker adds the root "/" to an incompatible result merged with a
+    # compatible one (a quirk of the library, kept by the port): it is nobody's
+    # place when a finding has one of its own.
+    locations = sorted(result.locations - {"/"}) or ["/"]
     if len(messages) == 1:
-        where = ",".join(sorted(result.locations))
+        where = ",".join(locations)
         return [Message(rules[0], where, _explain(rules[0], messages[0]), version)]
-    locations = sorted(result.locations)
     found = [(text, _rule_of(text, rules)) for text in messages]
     # Locations a specific kind claims (…/name, …/size, …/symbols, …/fields/N)
     # are not the place of the kinds that have no suffix of their own.
@@ -268,6 +271,10 @@ def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> l
     return out
 
 
+_TYPE_MISMATCH = re.compile(r"^reader type: (.+) not compatible with writer type: (.+)$")
+_UNION_LACKING = re.compile(r"^reader union lacking writer type:? (.+)$")
+
+
 def _explain(rule: str, text: str) -> str:
     """The checker's terse text (a bare field name, a set of symbols) as a sentence."""
     if rule == "READER_FIELD_MISSING_DEFAULT_VALUE":
@@ -280,6 +287,10 @@ def _explain(rule: str, text: str) -> str:
         return f"the reader's type has another name and no alias for the writer's ({text})"
     if rule == "FIXED_SIZE_MISMATCH":
         return f"the fixed sizes differ ({text})"
+    if (match := _TYPE_MISMATCH.match(text)) is not None:
+        return f"the reader's type {match[1]} cannot read the writer's type {match[2]}"
+    if (match := _UNION_LACKING.match(text)) is not None:
+        return f"the reader's union has no branch for the writer's type {match[1].lower()}"
     return text
 
 

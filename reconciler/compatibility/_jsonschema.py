@@ -918,14 +918,10 @@ def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:
     """Can ``reader`` accept every document ``writer`` accepts? (update=reader)."""
     return [
-        Message(d.rule, d.location, _describe(d.rule, d.location), version)
+        Message(d.rule, d.location, BY_ID[d.rule].why, version)
         for d in diff(writer, reader)
         if not d.compatible
     ]
-
-
-def _describe(rule: str, location: str) -> str:
-    return f"{BY_ID[rule].why} (at {location})"
 
 
 class JsonSchemaFormat:

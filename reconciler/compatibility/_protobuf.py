@@ -750,14 +750,10 @@ def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:
     """Can consumers using ``reader`` decode what producers using ``writer`` wrote?"""
     return [
-        Message(d.rule, d.location, _describe(d.rule), version)
+        Message(d.rule, d.location, BY_ID[d.rule].why, version)
         for d in diff(writer, reader)
         if not d.compatible
     ]
-
-
-def _describe(rule: str) -> str:
-    return BY_ID[rule].why
 
 
 class ProtobufFormat:

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ._types import SchemaType
+if TYPE_CHECKING:
+    from ._types import SchemaType
 
 # (BACKWARD, FORWARD): whether the change alone keeps each direction; None where the
 # FORWARD verdict depends on what the reverse change is (see ``Rule.forward``).

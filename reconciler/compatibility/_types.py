@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Protocol, get_args
 
+from ._rules import BY_ID
+
 SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
 SCHEMA_TYPES: tuple[str, ...] = get_args(SchemaType)
 Level = Literal[
@@ -35,17 +37,28 @@ class InvalidSchemaError(ValueError):
 
 @dataclass(frozen=True)
 class Message:
-    """One incompatibility: which rule, where, and against which earlier version."""
+    """One incompatibility: which rule, where, why, and against which earlier version.
+
+    ``message`` says why in the reader's and writer's terms, without the place
+    (``location`` holds it); ``fix`` is the rule's fix from the catalogue.
+    ``str()`` is the sentence the CLI, plans, the Action and the MCP server show:
+    ``RULE at LOCATION (against version N): why. Fix: what to do instead.``
+    """
 
     rule: str
     location: str
     message: str
     version: int | None = None
 
+    @property
+    def fix(self) -> str:
+        return BY_ID[self.rule].fix
+
     def __str__(self) -> str:
         where = f" at {self.location}" if self.location else ""
         against = f" (against version {self.version})" if self.version is not None else ""
-        return f"{self.rule}{where}: {self.message}{against}"
+        fix = f" Fix: {self.fix}." if self.fix else ""
+        return f"{self.rule}{where}{against}: {self.message}.{fix}"
 
 
 @dataclass(frozen=True)

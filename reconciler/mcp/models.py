@@ -48,6 +48,7 @@ class Incompatibility(BaseModel):
     rule: str
     location: str
     message: str
+    fix: str = Field(description="What to do instead (the rule's fix in the catalogue).")
     against: str | None = Field(description="The earlier version this breaks.")
 
 

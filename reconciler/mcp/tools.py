@@ -215,6 +215,7 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
                     rule=m.rule,
                     location=m.location,
                     message=m.message,
+                    fix=m.fix,
                     against=labels[m.version - 1] if m.version else None,
                 )
                 for m in result.messages

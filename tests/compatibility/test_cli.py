@@ -157,6 +157,25 @@ def test_against_a_registry_subject(files: dict[str, Path], tmp_path: Path) -> N
     assert code == 0
 
 
+def test_json_reports_the_registrys_version_numbers(files: dict[str, Path], tmp_path: Path) -> None:
+    """A non-transitive level compares with the latest version only: version 2, not
+    the first (and only) position of the list compared."""
+    import asyncio
+
+    url = f"local:{tmp_path / 'registry.db'}"
+    asyncio.run(_register(url, "orders-value", [V1, V2], "JSON"))
+    args = ["--subject", "orders-value", "--registry", url, "--level", "FULL"]
+    code, out = run(*args, "--output", "json", files["v1.json"])
+    report = json.loads(out)
+    assert code == 1 and report["previous"] == ["orders-value version 2"]
+    assert {(m["version"], m["against"]) for m in report["messages"]} == {
+        (2, "orders-value version 2")
+    }
+    assert all(m["fix"] for m in report["messages"])
+    code, out = run(*args, files["v1.json"])
+    assert "Fix: keep the type" in out and "(vs orders-value version 2)" in out
+
+
 def test_subject_and_registry_go_together(files: dict[str, Path]) -> None:
     code, out = run("--subject", "orders-value", files["v1.json"])
     assert code == 64 and "--registry" in out

@@ -72,6 +72,7 @@ async def test_tools_resources_prompts_and_read_tools(project: Project) -> None:
         )
         assert not compat["compatible"]
         assert compat["messages"][0]["against"] == "previous_schemas[0]"
+        assert compat["messages"][0]["fix"]
         unknown = await client.call_tool("list_subjects", {"registry": "nope"})
         assert unknown.is_error and "no registry 'nope'" in text_of(unknown)
         assert_no_secret(registries, valid, subjects, compat, unknown)
