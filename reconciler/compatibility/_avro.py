@@ -13,7 +13,14 @@ import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
 from . import _avro_checker, _avro_json, _avro_model
-from ._types import Difference, InvalidSchemaError, Message, ParsedSchema, SchemaFormat
+from ._types import (
+    Difference,
+    FunctionFormat,
+    InvalidSchemaError,
+    Message,
+    ParsedSchema,
+    SchemaFormat,
+)
 
 
 def _names_with_references(references: dict[str, str], validate: bool) -> avro.schema.Names:
@@ -345,14 +352,4 @@ def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
     ]
 
 
-class AvroFormat:
-    """AVRO as a ``SchemaFormat``: this module's functions."""
-
-    parse = staticmethod(parse)
-    canonical = staticmethod(canonical)
-    normalized = staticmethod(normalized)
-    diff = staticmethod(diff)
-    reader_writer = staticmethod(reader_writer)
-
-
-FORMAT: SchemaFormat = AvroFormat()
+FORMAT: SchemaFormat = FunctionFormat(parse, canonical, normalized, diff, reader_writer)

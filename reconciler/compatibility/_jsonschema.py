@@ -28,8 +28,16 @@ from urllib.parse import urljoin
 import jsonschema
 import jsonschema.exceptions
 
-from ._rules import BY_ID, backward_compatible
-from ._types import Difference, InvalidSchemaError, Message, ParsedSchema, SchemaFormat
+from ._changes import breaking, differences
+from ._rules import backward_compatible
+from ._types import (
+    Difference,
+    FunctionFormat,
+    InvalidSchemaError,
+    Message,
+    ParsedSchema,
+    SchemaFormat,
+)
 
 COMPATIBLE_CHANGES: frozenset[str] = backward_compatible("JSON")
 
@@ -910,28 +918,12 @@ def parse(text: str, references: dict[str, str]) -> ParsedSchema:
 def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
     """Confluent's differences from ``original`` to ``update``, in walk order."""
     found = _Differ().compare(original.native, update.native)  # type: ignore[arg-type]
-    return [
-        Difference(rule, "#/" + "/".join(path), rule in COMPATIBLE_CHANGES) for rule, path in found
-    ]
+    return differences(found)
 
 
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:
     """Can ``reader`` accept every document ``writer`` accepts? (update=reader)."""
-    return [
-        Message(d.rule, d.location, BY_ID[d.rule].why, version)
-        for d in diff(writer, reader)
-        if not d.compatible
-    ]
+    return breaking(diff(writer, reader), version)
 
 
-class JsonSchemaFormat:
-    """JSON as a ``SchemaFormat``: this module's functions."""
-
-    parse = staticmethod(parse)
-    canonical = staticmethod(canonical)
-    normalized = staticmethod(normalized)
-    diff = staticmethod(diff)
-    reader_writer = staticmethod(reader_writer)
-
-
-FORMAT: SchemaFormat = JsonSchemaFormat()
+FORMAT: SchemaFormat = FunctionFormat(parse, canonical, normalized, diff, reader_writer)

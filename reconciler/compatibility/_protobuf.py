@@ -36,10 +36,18 @@ from google.protobuf.message import DecodeError
 from grpc_tools import _protoc_compiler
 
 from . import _protoopts
+from ._changes import breaking, differences
 from ._protonorm import NormalizedPrinter
 from ._protoprint import SCALARS, Printer, written_types
-from ._rules import BY_ID, backward_compatible
-from ._types import Difference, InvalidSchemaError, Message, ParsedSchema, SchemaFormat
+from ._rules import backward_compatible
+from ._types import (
+    Difference,
+    FunctionFormat,
+    InvalidSchemaError,
+    Message,
+    ParsedSchema,
+    SchemaFormat,
+)
 
 COMPATIBLE_CHANGES: frozenset[str] = backward_compatible("PROTOBUF")
 
@@ -742,28 +750,12 @@ def _union(first: Iterable[_K], second: Iterable[_K]) -> list[_K]:
 def diff(original: ParsedSchema, update: ParsedSchema) -> list[Difference]:
     """Confluent's differences from ``original`` to ``update``."""
     found = _Differ(original.native, update.native).run()  # type: ignore[arg-type]
-    return [
-        Difference(rule, "#/" + "/".join(path), rule in COMPATIBLE_CHANGES) for rule, path in found
-    ]
+    return differences(found)
 
 
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:
     """Can consumers using ``reader`` decode what producers using ``writer`` wrote?"""
-    return [
-        Message(d.rule, d.location, BY_ID[d.rule].why, version)
-        for d in diff(writer, reader)
-        if not d.compatible
-    ]
+    return breaking(diff(writer, reader), version)
 
 
-class ProtobufFormat:
-    """PROTOBUF as a ``SchemaFormat``: this module's functions."""
-
-    parse = staticmethod(parse)
-    canonical = staticmethod(canonical)
-    normalized = staticmethod(normalized)
-    diff = staticmethod(diff)
-    reader_writer = staticmethod(reader_writer)
-
-
-FORMAT: SchemaFormat = ProtobufFormat()
+FORMAT: SchemaFormat = FunctionFormat(parse, canonical, normalized, diff, reader_writer)

@@ -35,7 +35,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message as ProtoMessage
 from google.protobuf.unknown_fields import UnknownFieldSet
 
-from ._protoprint import SCALARS, _option_pool
+from ._protoprint import SCALARS, _option_pool, by_extendee, map_entry
 
 _Field = descriptor_pb2.FieldDescriptorProto
 _Path = tuple[int, ...]
@@ -352,11 +352,8 @@ class NormalizedPrinter:
         return lines + [f'reserved "{name}";\n' for name in sorted(names)]
 
     def _extends(self, fields: Iterable[descriptor_pb2.FieldDescriptorProto], path: _Path) -> str:
-        grouped: dict[str, list[tuple[_Path, descriptor_pb2.FieldDescriptorProto]]] = {}
-        for index, field in enumerate(fields):
-            grouped.setdefault(field.extendee, []).append(((*path, index), field))
         out = []
-        for extendee, members in grouped.items():
+        for extendee, members in by_extendee(fields, path).items():
             members.sort(key=lambda item: item[1].number)
             body = "".join(_indented(self._field(f, {}, at)) for at, f in members)
             out.append(f"extend {extendee} {{" + (f"\n{body}" if body else "") + "}\n")
@@ -368,8 +365,8 @@ class NormalizedPrinter:
         entries: dict[str, descriptor_pb2.DescriptorProto],
         path: _Path,
     ) -> str:
-        entry = entries.get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
-        if entry is not None and field.label == _Field.LABEL_REPEATED:
+        entry = map_entry(field, entries)
+        if entry is not None:
             key, value = entry.field[0], entry.field[1]
             head = f"map<{self._type(key)}, {self._type(value)}>"
         else:

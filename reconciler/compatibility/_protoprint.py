@@ -107,6 +107,25 @@ _FIELD, _NESTED_TYPE, _NESTED_ENUM, _MESSAGE_EXTENSION, _ONEOF_DECL = 2, 3, 4, 6
 _TYPE_NAME, _EXTENDEE, _METHOD, _INPUT, _OUTPUT = 6, 2, 2, 2, 3
 
 
+def by_extendee(
+    extensions: Iterable[descriptor_pb2.FieldDescriptorProto], path: _Path
+) -> dict[str, list[tuple[_Path, descriptor_pb2.FieldDescriptorProto]]]:
+    """Extensions grouped by the message they extend, in declaration order, each with
+    its descriptor path (both printers write one ``extend`` block per extendee)."""
+    grouped: dict[str, list[tuple[_Path, descriptor_pb2.FieldDescriptorProto]]] = {}
+    for index, extension in enumerate(extensions):
+        grouped.setdefault(extension.extendee, []).append(((*path, index), extension))
+    return grouped
+
+
+def map_entry(
+    field: descriptor_pb2.FieldDescriptorProto, entries: dict[str, descriptor_pb2.DescriptorProto]
+) -> descriptor_pb2.DescriptorProto | None:
+    """The map entry message of a map field (``entries``: the message's entries by name)."""
+    entry = entries.get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
+    return entry if entry is not None and field.label == _Field.LABEL_REPEATED else None
+
+
 def written_types(fdp: descriptor_pb2.FileDescriptorProto, source: str) -> dict[_Path, str]:
     """Type names as the source spells them, by SourceCodeInfo path.
 
@@ -336,10 +355,7 @@ class Printer:
     def _extensions(
         self, extensions: Iterable[descriptor_pb2.FieldDescriptorProto], indent: str, path: _Path
     ) -> None:
-        by_extendee: dict[str, list[tuple[_Path, descriptor_pb2.FieldDescriptorProto]]] = {}
-        for index, extension in enumerate(extensions):
-            by_extendee.setdefault(extension.extendee, []).append(((*path, index), extension))
-        for extendee, fields in by_extendee.items():
+        for extendee, fields in by_extendee(extensions, path).items():
             written = self._written((*fields[0][0], _EXTENDEE), extendee)
             self.lines.append(f"{indent}extend {written or extendee} {{")
             self.lines.extend(f"{indent}  {self._field(f, {}, at)}" for at, f in fields)
@@ -351,8 +367,8 @@ class Printer:
         entries: dict[str, descriptor_pb2.DescriptorProto],
         path: _Path,
     ) -> str:
-        entry = entries.get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
-        if entry is not None and field.label == _Field.LABEL_REPEATED:
+        entry = map_entry(field, entries)
+        if entry is not None:
             key, value = entry.field[0], entry.field[1]
             written = self._written_map((*path, _TYPE_NAME), key, value)
             kind = written or f"map<{self._type(key)}, {self._type(value)}>"

@@ -9,7 +9,7 @@ module provides (``_api._format`` returns one).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -148,6 +148,17 @@ class SchemaFormat(Protocol):
     ) -> list[Message]:
         """Why ``reader`` cannot read data written with ``writer`` (empty: it can)."""
         ...
+
+
+@dataclass(frozen=True)
+class FunctionFormat:
+    """A ``SchemaFormat`` made of a format module's functions (its ``FORMAT``)."""
+
+    parse: Callable[[str, dict[str, str]], ParsedSchema]
+    canonical: Callable[[ParsedSchema], str]
+    normalized: Callable[[ParsedSchema], str]
+    diff: Callable[[ParsedSchema, ParsedSchema], list[Difference]]
+    reader_writer: Callable[[ParsedSchema, ParsedSchema, int], list[Message]]
 
 
 @contextmanager
