@@ -247,7 +247,8 @@ def _markdown(report: dict[str, Any]) -> str:
         "",
     ]
     lines += [
-        f"- **{m['rule']}** at `{m['location']}` (vs {m['against']}): {m['message']}"
+        f"- **{m['rule']}** at `{m['location']}` (vs {m['against']}): {m['message']}."
+        + (f" Fix: {m['fix']}." if m["fix"] else "")
         for m in report["messages"]
     ]
     return "\n".join(lines)

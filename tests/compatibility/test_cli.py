@@ -174,6 +174,8 @@ def test_json_reports_the_registrys_version_numbers(files: dict[str, Path], tmp_
     assert all(m["fix"] for m in report["messages"])
     code, out = run(*args, files["v1.json"])
     assert "Fix: keep the type" in out and "(vs orders-value version 2)" in out
+    code, out = run(*args, "--output", "markdown", files["v1.json"])
+    assert "Fix: keep the type" in out and "(vs orders-value version 2)" in out
 
 
 def test_subject_and_registry_go_together(files: dict[str, Path]) -> None:
