@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from reconciler.confluent import versions_checked
+
 from ._types import (
     LEVELS,
     SCHEMA_TYPES,
@@ -19,8 +21,6 @@ from ._types import (
     SchemaFormat,
     bounded_depth,
 )
-
-from reconciler.confluent import versions_checked
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import FileDescriptorProto
