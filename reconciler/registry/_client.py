@@ -955,13 +955,23 @@ class RegistryClient:
         not_set: ErrorCode,
         parse: Callable[[Any], str | None],
     ) -> str | None:
-        """DELETE /config or /mode at a level; the removed value, None if already gone."""
-        result = await self._call_settling(
-            "DELETE",
-            _scoped(path, subject),
-            settles=_codes(ErrorCode.SUBJECT_NOT_FOUND, not_set),
-            parse=lambda data: parse(data or {}),
-        )
+        """DELETE /config or /mode at a level; the removed value, None if already gone.
+
+        Already gone is success on the first attempt too (40401, or 40408/40409
+        "not configured"): the level holds nothing of its own, as asked.
+        """
+        gone = _codes(ErrorCode.SUBJECT_NOT_FOUND, not_set)
+        try:
+            result = await self._call_settling(
+                "DELETE",
+                _scoped(path, subject),
+                settles=gone,
+                parse=lambda data: parse(data or {}),
+            )
+        except NotFoundError as exc:
+            if not gone(exc):
+                raise
+            return None
         return None if isinstance(result, _AppliedEarlier) else result
 
     async def get_config(

@@ -12,7 +12,13 @@ Confluent 8.0.4 and 8.1.2, so the plan never lifts it for one subject.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+
+from reconciler.engine import Plan, StepResult, apply_plan, open_clients
+from reconciler.engine.plan import Action, Kind, Scope
+from reconciler.spec import load_project
 
 from .conftest import Workspace, avro_record, steps
 
@@ -266,3 +272,22 @@ def test_a_soft_delete_under_an_inherited_mode_leaves_no_subject_mode_behind(
     assert not after.has_changes and not after.errors, steps(after)
     assert ws.registry.get("/mode/gone-value").status_code == 404
     assert ws.registry.get("/mode").json() == {"mode": "READONLY"}
+
+
+def test_removing_a_subject_mode_that_is_already_gone_succeeds(ws: Workspace) -> None:
+    """A restore that removes a subject-level mode meets it absent (the registry dropped
+    it with the subject's last version, or someone removed it): the state is the one
+    wanted, so the step succeeds on its first attempt instead of failing the apply."""
+    assert ws.registry.post("/subjects/plain-value/versions", {"schema": A}).is_success
+    assert ws.registry.get("/mode/plain-value").status_code == 404
+    remove = Action(
+        Kind.DELETE_MODE, "test", ".", Scope.SUBJECT, "plain-value", "restore", "READWRITE", None
+    )
+    project = load_project(ws.root)
+
+    async def go() -> list[StepResult]:
+        async with open_clients(project, ["test"]) as clients:
+            return await apply_plan(Plan(actions=[remove]), clients)
+
+    (result,) = asyncio.run(go())
+    assert result.ok, result.detail
