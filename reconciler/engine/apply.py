@@ -17,7 +17,7 @@ from reconciler.registry import (
 )
 
 from .journal import Journal, Restores
-from .plan import Action, Kind, Plan, Scope
+from .plan import Action, Kind, Plan, Scope, temporary_switches
 
 
 class ApplyRefused(Exception):
@@ -95,11 +95,6 @@ async def run_action(action: Action, client: RegistryClient) -> str:
     return f"registered as id {schema_id}"
 
 
-def _switches(plan: Plan) -> set[tuple[str, str]]:
-    """(registry, subject) that the plan switches to a temporary mode."""
-    return {(a.registry, a.target) for a in plan.actions if a.after == "IMPORT" and not a.restore}
-
-
 # Errors that say the registry is not answering (after the client's retries).
 _UNAVAILABLE = (RegistryUnavailableError, ServerError, RateLimitedError)
 
@@ -138,21 +133,22 @@ class _Steps:
         return result
 
 
-async def _still_import(action: Action, client: RegistryClient) -> bool:
-    """Whether ``action``'s subject is in IMPORT mode again (or still) after its restore.
+async def _not_restored(action: Action, client: RegistryClient) -> bool:
+    """Whether the level ``action`` restores holds another mode than the one it set.
 
-    A retried ``PUT /mode ... IMPORT`` whose first attempt was only slow can
-    land after the restore. A failed read counts as "still": nothing unverified
-    is reported as restored.
+    A retried ``PUT /mode`` of a temporary mode whose first attempt was only
+    slow can land after the restore. A failed read counts as "not restored":
+    nothing unverified is reported as restored.
     """
     try:
-        return await client.get_mode(action.target) == "IMPORT"
+        live = await client.get_mode(None if action.scope is Scope.GLOBAL else action.target)
     except RegistryError:
         return True
+    return live != action.after
 
 
 async def _needs_restoring(result: StepResult, client: RegistryClient) -> bool:
-    return not result.ok or await _still_import(result.action, client)
+    return not result.ok or await _not_restored(result.action, client)
 
 
 async def _verify_restores(
@@ -162,12 +158,12 @@ async def _verify_restores(
     progress: Progress | None,
     journal: Journal | None,
 ) -> None:
-    """Read back every mode a restore set; restore again, once, what is still IMPORT.
+    """Read back every mode a restore set; restore again, once, what holds another.
 
     A restore that failed (the registry down past the client's retries) gets
     this second attempt too. The new attempts are appended to ``results``.
     """
-    last = [r for r in results if r.action.restore and r.action.after != "IMPORT"]
+    last = [r for r in results if r.action.restore]
     if not last:
         return
     verdicts = await asyncio.gather(
@@ -181,8 +177,8 @@ async def _verify_restores(
         action = plan.actions[index - 1]
         client = clients[action.registry]
         result = await steps.run(index - 1, action, after_failure=True)
-        if result.ok and await _still_import(action, client):
-            detail = "still in IMPORT mode after restoring it twice"
+        if result.ok and await _not_restored(action, client):
+            detail = f"not back to {action.after or 'the inherited mode'} after restoring it twice"
             result = StepResult(action, False, detail, index)
         results.append(result)
         if progress:
@@ -210,9 +206,10 @@ async def apply_plan(
     """Run every action in order, recording each step in the journal.
 
     At the first failure the remaining actions are skipped (they may depend
-    on it), except ``restore`` actions, which end temporary IMPORT modes: no
-    subject is left in IMPORT mode by a failed apply. (A restore whose switch
-    to IMPORT was skipped has nothing to undo and is skipped too.) Every
+    on it), except ``restore`` actions, which end temporary modes (IMPORT, or
+    READWRITE over a read-only mode): no level is left in one by a failed
+    apply. (A restore whose switch was skipped has nothing to undo and is
+    skipped too; a restore of an interrupted apply's switch always runs.) Every
     restore is then verified by reading the mode back (``_verify_restores``);
     the journal's ``end`` lists the modes still to restore, for the next apply.
     """
@@ -221,16 +218,19 @@ async def apply_plan(
         raise ApplyRefused(reason)
     results: list[StepResult] = []
     total = len(plan.actions)
-    switches = _switches(plan)
-    switched: set[tuple[str, str]] = set()
+    opened_by: dict[int, list[int]] = {}  # restore -> the temporary switches it ends
+    for switch, restore in temporary_switches(plan.actions).items():
+        opened_by.setdefault(restore, []).append(switch)
+    attempted: set[int] = set()
     failed = False
     steps = _Steps(clients, journal)
     for index, action in enumerate(plan.actions):
-        key = (action.registry, action.target)
-        if failed and not (action.restore and (key in switched or key not in switches)):
+        switches = opened_by.get(index)
+        if failed and not (
+            action.restore and (switches is None or any(s in attempted for s in switches))
+        ):
             continue
-        if action.after == "IMPORT" and not action.restore:
-            switched.add(key)
+        attempted.add(index)
         result = await steps.run(index, action, after_failure=failed)
         failed = failed or not result.ok
         results.append(result)

@@ -25,7 +25,7 @@ from reconciler.confluent import (
 from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, SubjectSpec
 
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
-from .plan import Action, Kind, Problem, ReferenceRef, Scope
+from .plan import TEMPORARY_MODES, Action, Kind, Problem, ReferenceRef, Scope
 from .schemas import SchemaCache
 from .snapshot import ContextState, LiveState, LiveVersion
 
@@ -449,6 +449,7 @@ class RegistryDiff:
         reason: str,
         source: str | None,
         before: str = "IMPORT",
+        scope: Scope = Scope.SUBJECT,
     ) -> None:
         kind = Kind.DELETE_MODE if mode is None else Kind.SET_MODE
         self.import_restore.append(
@@ -456,7 +457,7 @@ class RegistryDiff:
                 kind,
                 self.registry.name,
                 context,
-                Scope.SUBJECT,
+                scope,
                 subject,
                 reason,
                 before,
@@ -467,16 +468,36 @@ class RegistryDiff:
         )
 
     def plan_recovery(self) -> None:
-        """Restore the modes an interrupted apply left in IMPORT, if nothing else does."""
-        for subject, original in self.recovered_modes.items():
-            context = context_of(subject)
-            ctx = self.live.contexts.get(context)
-            if ctx is None or self.subject_setting(ctx, "mode", subject) != "IMPORT":
+        """Restore the temporary modes an interrupted apply may have left, if nothing else does.
+
+        A level an interrupted apply switched for a while (``TEMPORARY_MODES``) and
+        that still has such a mode gets the mode the apply would have restored.
+        A level whose mode has moved to anything else since was changed by hand:
+        it is left alone.
+        """
+        for target, original in self.recovered_modes.items():
+            if target == "":
+                scope, context, live = Scope.GLOBAL, DEFAULT, self.live.global_mode
+            elif target.startswith(":") and target.endswith(":"):
+                scope, context = Scope.CONTEXT, normalize_context(target.strip(":"))
+                ctx = self.live.contexts.get(context)
+                live = ctx.mode if ctx is not None else None
+            else:
+                scope, context = Scope.SUBJECT, context_of(target)
+                ctx = self.live.contexts.get(context)
+                live = None if ctx is None else self.subject_setting(ctx, "mode", target)
+            if live not in TEMPORARY_MODES or live == original:
                 continue
-            if subject in self.importing or (Kind.SET_MODE, subject) in self.config_actions:
+            if target in self.importing or (Kind.SET_MODE, target) in self.config_actions:
                 continue
             self._restore(
-                context, subject, original, "an interrupted apply left it in IMPORT mode", None
+                context,
+                target,
+                original,
+                f"an interrupted apply left it in {live} mode",
+                None,
+                before=live,
+                scope=scope,
             )
 
     # -- references -------------------------------------------------------------

@@ -7,8 +7,9 @@ record that lists the temporary modes it could not restore (``unrestored``).
 
 A journal is *unfinished* when it has no ``end`` (its process died) or when
 its ``end`` lists unrestored modes (a restore failed). The next plan or apply
-reports every unfinished journal and restores the modes it left in IMPORT,
-whatever else the new plan does; the apply that has done so appends a
+reports every unfinished journal and restores every temporary mode it may have
+left (IMPORT, or READWRITE over a read-only mode, at any level), whatever else
+the new plan does; the apply that has done so appends a
 ``recovered`` record. Whether the apply that wrote a journal is still running
 is never guessed from its pid (pids are reused): it is running only if it
 still holds the directory's lock (``lock.py``).
@@ -29,7 +30,7 @@ from reconciler._words import plural
 
 from .audit import actor, read_records
 from .lock import holder
-from .plan import Action, Kind, Plan
+from .plan import Action, Kind, Plan, temporary_switches
 
 JOURNAL_DIR = Path(".reconcile") / "journal"
 
@@ -43,7 +44,7 @@ def now() -> str:
 
 @dataclass
 class Interrupted:
-    """An apply that did not finish: it stopped, or it ended with modes left in IMPORT."""
+    """An apply that did not finish: it stopped, or it ended with temporary modes left."""
 
     path: Path
     started: str
@@ -67,30 +68,29 @@ class Interrupted:
         )
 
 
-def restore_target(actions: list[Action], index: int) -> str | None:
-    """The mode the subject that ``actions[index]`` switches to IMPORT must get back.
-
-    The plan's own restore of that subject says it (the mode the spec wants, or
-    the one it had); without one, the mode it had before the switch.
-    """
-    switch = actions[index]
-    for action in actions[index + 1 :]:
-        if action.restore and (action.registry, action.target) == (switch.registry, switch.target):
-            return action.after if action.kind is Kind.SET_MODE else None
-    return switch.before
+def _restore_mode(action: Action) -> str | None:
+    return action.after if action.kind is Kind.SET_MODE else None
 
 
 def _pending(actions: list[Action], records: list[dict[str, Any]]) -> Restores:
-    """IMPORT switches that may have reached the registry and whose restore did not run."""
+    """Temporary mode switches that may have reached the registry and whose restore did
+    not run: the level -> the mode its restore sets (``temporary_switches``).
+
+    The journal's ``start`` record holds the whole plan, synced before the first
+    step: each switch with the mode it replaced and the restore that ends it.
+    A switch counts from its ``started`` record, as it may have reached the
+    registry before the process died.
+    """
     done = {r["index"] for r in records if r.get("event") == "step" and r.get("status") == "done"}
-    restored = {(actions[i].registry, actions[i].target) for i in done if actions[i].restore}
+    started = {r["index"] for r in records if r.get("event") == "step"}
     pending: Restores = {}
-    # A step that started may have reached the registry before the process died.
-    for index in sorted({r["index"] for r in records if r.get("event") == "step"}):
-        action = actions[index]
+    for switch, restore in sorted(temporary_switches(actions).items()):
+        action = actions[switch]
         key = (action.registry, action.target)
-        if action.after == "IMPORT" and not action.restore and key not in restored:
-            pending[key] = restore_target(actions, index)
+        if switch in started and restore not in done:
+            pending[key] = _restore_mode(actions[restore])
+        elif restore in done:
+            pending.pop(key, None)
     return pending
 
 

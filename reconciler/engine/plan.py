@@ -27,6 +27,9 @@ class Kind(StrEnum):
 
 
 DELETES = frozenset({Kind.DELETE_SUBJECT, Kind.DELETE_VERSION})
+# The modes a plan switches a level to for a while (IMPORT for pinned ids, READWRITE
+# where a read-only mode would refuse a write), always undone by a ``restore`` action.
+TEMPORARY_MODES = frozenset({"IMPORT", "READWRITE"})
 
 
 class Scope(StrEnum):
@@ -171,6 +174,30 @@ class RegistryState:
     # in the order they first did: more than one when it failed over (``display`` has
     # the last). Empty, and left out of the JSON, for a registry with one URL.
     answered: tuple[str, ...] = ()
+
+
+def temporary_switches(actions: list[Action]) -> dict[int, int]:
+    """Index of each temporary mode switch -> index of the ``restore`` that ends it.
+
+    A window is a restore of a level and the switches of that level to a
+    ``TEMPORARY_MODES`` mode right before it (a window may switch twice: the
+    local registry drops a subject's mode with its soft delete). A mode
+    change the specs ask for is never in a window: it sets another mode, or
+    the level's mode is set by the restore itself.
+    """
+    windows: dict[int, int] = {}
+    opened: dict[tuple[str, str], list[int]] = {}
+    for index, action in enumerate(actions):
+        if action.kind not in (Kind.SET_MODE, Kind.DELETE_MODE):
+            continue
+        key = (action.registry, action.target)
+        if action.restore:
+            windows.update(dict.fromkeys(opened.pop(key, ()), index))
+        elif action.kind is Kind.SET_MODE and action.after in TEMPORARY_MODES:
+            opened.setdefault(key, []).append(index)
+        else:
+            opened.pop(key, None)
+    return windows
 
 
 @dataclass

@@ -38,7 +38,7 @@ class PlanOptions:
 
 
 def with_recovery(options: PlanOptions, interrupted: list[Interrupted]) -> PlanOptions:
-    """Plan the restores of the modes that interrupted applies left in IMPORT."""
+    """Plan the restores of the temporary modes that interrupted applies may have left."""
     restores = {
         key: mode
         for item in interrupted
@@ -113,8 +113,11 @@ async def _plan_one(
     specs = specs_for(project, name)
     managed = managed_subjects(specs)
     recovered = {s: m for (r, s), m in options.recovered_modes.items() if r == name}
-    for subject in recovered:
-        managed.setdefault(context_of(subject), set()).add((subject, "mode"))
+    for target in recovered:  # a subject, a context (":.ctx:") or the global level ("")
+        if target.endswith(":") or not target:
+            managed.setdefault(normalize_context(target.strip(":")), set())
+        else:
+            managed.setdefault(context_of(target), set()).add((target, "mode"))
     live = await snapshot(client, name, managed, _needs_deleted_listing(specs))
 
     def run_diff() -> tuple[RegistryDiff, list[Action]]:

@@ -58,7 +58,7 @@ class Outcome:
     results: list[StepResult] = field(default_factory=list)
     journal: Path | None = None
     after: Plan | None = None  # the plan made after applying
-    unrestored: Restores = field(default_factory=dict)  # modes left in IMPORT
+    unrestored: Restores = field(default_factory=dict)  # temporary modes left
 
     @property
     def ok(self) -> bool:
@@ -91,7 +91,7 @@ class Listener:
         """One action ran (``index`` counts from 1; a restore run again repeats its index)."""
 
 
-def _left_in_import(left: Restores) -> str:
+def _left_temporary(left: Restores) -> str:
     by_registry: dict[str, list[str]] = {}
     for registry, subject in sorted(left):
         by_registry.setdefault(registry, []).append(subject)
@@ -189,9 +189,10 @@ class ApplySession:
         if left:
             outcome.message = (
                 (outcome.message + "; " if outcome.message else "")
-                + "the temporary IMPORT mode could not be restored on "
-                + _left_in_import(left)
-                + ": they are still in IMPORT. The next plan or apply restores them first "
+                + "the temporary mode (IMPORT or READWRITE) could not be restored on "
+                + _left_temporary(left)
+                + ": they are still in IMPORT or READWRITE. The next plan or apply "
+                "restores them first "
                 f"(journal {journal.path})."
             )
             return outcome

@@ -150,3 +150,76 @@ def test_migrate_killed_in_its_import_window_then_run_again(tmp_path: Path) -> N
         assert set(modes.values()) == {None}
         ids = {s: httpx.get(f"{target}/subjects/{s}/versions/1").json()["id"] for s in subjects}
         assert ids == {f"s{n}-value": 100 + 3 * n for n in range(SUBJECTS)}
+
+
+A1 = json.dumps({"type": "record", "name": "Held", "fields": []})
+A2 = json.dumps(
+    {
+        "type": "record",
+        "name": "Held",
+        "fields": [{"name": "b", "type": ["null", "string"], "default": None}],
+    }
+)
+# case -> (context, subject as the registry names it, the spec's context-level lines,
+#          the spec lines of held-value, what the write after the temporary switch is)
+READONLY_CASES = {
+    # the subject's own READONLY (set by hand, no spec sets it) lifted for a registration
+    "own-readonly-registration": ("", "held-value", "", "{schema: ../held2.avsc}", "POST"),
+    # a context-level READONLY lifted at subject level for a soft delete of a version
+    "context-readonly-delete": (
+        ".billing",
+        ":.billing:held-value",
+        "mode: READONLY\n",
+        "\n    versions:\n      - {schema: ../held1.avsc, delete: soft}"
+        "\n      - {schema: ../held2.avsc}",
+        "DELETE",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(READONLY_CASES))
+def test_apply_killed_inside_a_temporary_readwrite_then_planned_and_run_again(
+    tmp_path: Path, case: str
+) -> None:
+    """A READONLY subject opened for one write is never left writable by a killed apply.
+
+    The kill lands after the temporary READWRITE reached the registry and before its
+    restore: the next plan sees it (exit 2, with the interrupted apply's warning),
+    and the next apply restores the mode and reads it back.
+    """
+    context, subject, context_lines, held, method = READONLY_CASES[case]
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    (root / "held1.avsc").write_text(A1)
+    (root / "held2.avsc").write_text(A2)
+    (root / "reconcile.yaml").write_text(
+        'version: 1\nregistries:\n  test: {url: "${SR_URL}"}\nspecs: [specs/*.yaml]\n'
+    )
+    where = f"context: '{context}'\n" if context else ""
+    (root / "specs/main.yaml").write_text(
+        f"{where}{context_lines}subjects:\n  held-value: {held}\n"
+    )
+    journal_dir = root / ".reconcile/journal"
+    with serve_in_thread(tmp_path / "registry.db") as url:
+        for schema in (A1, A2) if method == "DELETE" else (A1,):
+            assert httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": schema})
+        level = f"/mode/:{context}:" if context else f"/mode/{subject}"
+        assert httpx.put(url + level, json={"mode": "READONLY"}).is_success
+        own_before = httpx.get(f"{url}/mode/{subject}").json().get("mode")
+
+        def hold_the_write(seen: Seen) -> Fault:
+            return Fault.HOLD if seen.method == method else Fault.FORWARD
+
+        with FaultProxy(url, hold_the_write) as proxy:
+            _kill_after(["apply", "--auto-approve"], root, proxy.url, journal_dir, 1)
+        assert httpx.get(f"{url}/mode/{subject}").json().get("mode") == "READWRITE"
+
+        code, output = cli(root, url, "plan", "--detailed-exitcode")
+        assert code == 2, output
+        assert "stopped after" in output
+        rerun = reconcile(root, url, "apply", "--auto-approve")
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert httpx.get(f"{url}/mode/{subject}").json().get("mode") == own_before
+        assert cli(root, url, "plan", "--detailed-exitcode")[0] == 0
+        killed = sorted(journal_dir.glob("*.jsonl"))[0]
+        assert '"event": "recovered"' in killed.read_text()
