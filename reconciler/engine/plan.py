@@ -215,12 +215,27 @@ class Plan:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
+    def steps_only(self) -> set[int]:
+        """Indexes of the actions that are steps of other writes, not changes: every
+        temporary mode switch, and each restore that puts back the mode its level had
+        (one that leaves another mode is a change)."""
+        windows = temporary_switches(self.actions)
+        first: dict[int, Action] = {}  # restore -> the first switch of its window
+        for switch, restore in sorted(windows.items(), reverse=True):
+            first[restore] = self.actions[switch]
+        return set(windows) | {
+            restore
+            for restore, switch in first.items()
+            if switch.before == self.actions[restore].after
+        }
+
     def counts(self) -> dict[str, int]:
+        """What the plan changes in the registries' state (``steps_only`` aside)."""
         register = sum(1 for a in self.actions if a.kind is Kind.REGISTER)
         delete = sum(1 for a in self.actions if a.kind in DELETES)
         return {
             "register": register,
-            "change": len(self.actions) - register - delete,
+            "change": len(self.actions) - register - delete - len(self.steps_only()),
             "delete": delete,
         }
 

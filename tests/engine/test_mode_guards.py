@@ -291,3 +291,36 @@ def test_removing_a_subject_mode_that_is_already_gone_succeeds(ws: Workspace) ->
 
     (result,) = asyncio.run(go())
     assert result.ok, result.detail
+
+
+@pytest.mark.parametrize(
+    ("wanted", "counts"),
+    [
+        (None, {"register": 1, "change": 0, "delete": 1}),  # the subject stays READONLY
+        ("READWRITE", {"register": 1, "change": 1, "delete": 1}),  # its mode changes too
+    ],
+)
+def test_the_plan_counts_changes_to_the_desired_state_not_temporary_switches(
+    ws: Workspace, wanted: str | None, counts: dict[str, int]
+) -> None:
+    """A temporary READWRITE and its restore are steps of a write, not changes: a READONLY
+    subject that gets a new version and loses an old one is 1 to register, 0 to change
+    and 1 to delete; a restore to another mode than the subject had is one change."""
+    _seed(ws, "")
+    assert ws.registry.put("/mode/hist-value", {"mode": "READONLY"}).is_success
+    _spec(ws, "version_delete", ".", None)
+    spec = ws.root / "specs/main.yaml"
+    text = spec.read_text().replace(
+        "  hist-value:\n", "  hist-value:\n" + (f"    mode: {wanted}\n" if wanted else "")
+    )
+    ws.write("schemas/a3.avsc", A2.replace('"b"', '"c"'))
+    spec.write_text(text + "      - {schema: ../schemas/a3.avsc}\n")
+    plan = ws.plan()
+    assert not plan.errors, plan.errors
+    kinds = [a.kind.value for a in plan.actions if a.target == "hist-value"]
+    assert "register" in kinds and "delete_version" in kinds
+    assert plan.counts() == counts
+    assert plan.to_dict()["summary"] == counts
+    _plan, results, after = ws.apply()
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors, steps(after)

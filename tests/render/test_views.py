@@ -124,13 +124,14 @@ def test_text_view_shows_every_action() -> None:
     assert "- delete        d-value  (soft, 2 versions: spec)" in text
     assert "- delete        d-value  (permanently: spec)" in text
     assert "warning: dev x-value: kept: protected" in text
-    assert text.rstrip().endswith("Plan: 2 to register, 4 to change, 3 to delete.")
+    # p-value's temporary IMPORT and its restore are steps, not changes
+    assert text.rstrip().endswith("Plan: 2 to register, 2 to change, 3 to delete.")
 
 
 def test_markdown_view_is_a_pr_comment() -> None:
     markdown = render_markdown(_plan())
     assert markdown.startswith(MARKER)
-    assert "**Plan: 2 to register, 4 to change, 3 to delete.**" in markdown
+    assert "**Plan: 2 to register, 2 to change, 3 to delete.**" in markdown
     assert (
         "| `+` | dev | `a-value` | register version 2: schema differs | ✅ BACKWARD |" in markdown
     )
@@ -143,7 +144,7 @@ def test_json_view_round_trips() -> None:
     plan = _plan()
     data = json.loads(render_json(plan))
     assert data["format_version"] == 1
-    assert data["summary"] == {"register": 2, "change": 4, "delete": 3}
+    assert data["summary"] == {"register": 2, "change": 2, "delete": 3}
     again = Plan.from_dict(data)
     assert again.to_dict() == plan.to_dict()
 
