@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from reconciler.engine import Problem, UnknownRegistryError, open_clients, targeted_registries
+from reconciler.engine import (
+    JOURNAL_DIR,
+    Problem,
+    UnknownRegistryError,
+    open_clients,
+    targeted_registries,
+)
 from reconciler.registry import RegistryError
 from reconciler.render.drift_markdown import drift_markdown
 from reconciler.render.report import report_json
@@ -22,7 +28,7 @@ from ._common import console, directory_argument, registry_option, report_output
 async def _check(project: Project, registries: tuple[str, ...]) -> DriftReport:
     names = targeted_registries(project, registries)
     async with open_clients(project, names) as clients:
-        return await check(project, clients)
+        return await check(project, clients, journal_dir=project.root / JOURNAL_DIR)
 
 
 def _report(directory: str, registries: tuple[str, ...]) -> DriftReport:

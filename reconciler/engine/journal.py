@@ -54,8 +54,15 @@ class Interrupted:
     running: bool = False  # its process still holds the lock: another apply is in progress
     pending_restores: Restores = field(default_factory=dict)
     ended: bool = False  # it wrote ``end``, with restores that failed
+    pid: int | None = None  # the process that wrote it, on ``host``
+    host: str = ""
 
     def describe(self) -> str:
+        if self.running:
+            return (
+                f"an apply is in progress (started {self.started} by {self.user}, pid "
+                f"{self.pid} on {self.host}; journal {self.path})"
+            )
         if self.ended:
             left = ", ".join(sorted(s for _, s in self.pending_restores))
             return (
@@ -132,6 +139,8 @@ def find_interrupted(directory: Path, *, holding_lock: bool = False) -> list[Int
             running=running,
             pending_restores=pending,
             ended=end is not None,
+            pid=start.get("pid"),
+            host=start.get("host", ""),
         )
         item.done = [
             r["index"] for r in records if r.get("event") == "step" and r.get("status") == "done"

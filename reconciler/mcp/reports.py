@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
@@ -45,8 +46,9 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         difference with what the registry holds and what the specs want. Changes nothing."""
         access.require(READ)
         project = state.load()
+        check = functools.partial(drift_check, journal_dir=state.journal_path(project))
         report, _, _ = await run_planning(
-            state, project, tuple(registries or ()), PlanOptions(), drift_check
+            state, project, tuple(registries or ()), PlanOptions(), check
         )
         return DriftResult(
             status=report.status.name.lower(),  # type: ignore[arg-type]

@@ -24,13 +24,24 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from enum import IntEnum
+from pathlib import Path
 from typing import Any
 
 from reconciler._words import plural
-from reconciler.engine import Action, Kind, Plan, PlanOptions, Problem, make_plan
+from reconciler.engine import (
+    Action,
+    Interrupted,
+    Kind,
+    Plan,
+    PlanOptions,
+    Problem,
+    find_interrupted,
+    make_plan,
+    with_recovery,
+)
 from reconciler.engine.contexts import context_of, normalize_context, qualify, unqualify
 from reconciler.engine.planner import specs_for
 from reconciler.registry import RegistryClient
@@ -176,11 +187,22 @@ async def unmanaged_subjects(
 
 
 async def check(
-    project: Project, clients: dict[str, RegistryClient], options: PlanOptions | None = None
+    project: Project,
+    clients: dict[str, RegistryClient],
+    options: PlanOptions | None = None,
+    journal_dir: Path | None = None,
 ) -> DriftReport:
-    """Plan the project against ``clients`` and list what no spec names."""
-    plan = await make_plan(project, clients, options or PlanOptions())
-    return DriftReport.of(plan, await unmanaged_subjects(project, plan, clients))
+    """Plan the project against ``clients`` and list what no spec names.
+
+    With ``journal_dir``, the applies journaled there count (docs/planning.md): the
+    temporary modes of an apply in progress are how it writes, not drift; those
+    an interrupted apply left are drift that names it, and apply restores them.
+    """
+    interrupted = find_interrupted(journal_dir) if journal_dir is not None else []
+    stopped = [i for i in interrupted if not i.running]
+    plan = await make_plan(project, clients, with_recovery(options or PlanOptions(), stopped))
+    unmanaged = await unmanaged_subjects(project, plan, clients)
+    return DriftReport.of(plan, unmanaged, tuple(interrupted))
 
 
 def spec_problem(error: SpecError) -> Problem:
@@ -194,24 +216,51 @@ class DriftReport:
     plan: Plan
     checked_at: str
     unmanaged: tuple[Difference, ...] = ()
+    applies: tuple[Interrupted, ...] = ()  # unfinished applies: running or interrupted
 
     @classmethod
-    def of(cls, plan: Plan, unmanaged: Iterable[Difference] = ()) -> DriftReport:
-        return cls(plan, datetime.now(UTC).isoformat(timespec="seconds"), tuple(unmanaged))
+    def of(
+        cls,
+        plan: Plan,
+        unmanaged: Iterable[Difference] = (),
+        applies: tuple[Interrupted, ...] = (),
+    ) -> DriftReport:
+        checked = datetime.now(UTC).isoformat(timespec="seconds")
+        return cls(plan, checked, tuple(unmanaged), applies)
 
     @classmethod
     def failed(cls, problems: Iterable[Problem]) -> DriftReport:
         """The report of a check that could not plan (specs, registry, usage)."""
         return cls.of(Plan(problems=list(problems)))
 
+    def _journaled(self, action: Action) -> Interrupted | None:
+        """The unfinished apply (running first) that switched ``action``'s level, if any."""
+        if action.kind not in (Kind.SET_MODE, Kind.DELETE_MODE):
+            return None
+        key = (action.registry, action.target)
+        found = [i for i in self.applies if key in i.pending_restores]
+        return next((i for i in found if i.running), found[0] if found else None)
+
     @property
     def differences(self) -> list[Difference]:
-        # Temporary IMPORT modes around a registration are how, not what.
-        planned = [
-            _difference(a)
-            for a in self.plan.actions
-            if not a.restore and not (a.kind is Kind.SET_MODE and a.after == "IMPORT")
-        ]
+        # Temporary modes around a write are how, not what; so are those of an apply
+        # in progress. Those an interrupted apply left are drift, and say so.
+        steps = self.plan.steps_only()
+        planned = []
+        for index, action in enumerate(self.plan.actions):
+            if index in steps:
+                continue
+            difference = _difference(action)
+            apply = self._journaled(action)
+            if apply is not None and apply.running:
+                continue
+            if apply is not None:
+                difference = replace(
+                    difference,
+                    reason=f"{difference.reason}; left by an interrupted apply "
+                    f"(journal {apply.path}): `reconcile apply` restores it",
+                )
+            planned.append(difference)
         outside = [d for p in self.plan.problems if (d := _versions_outside(p)) is not None]
         return planned + outside + list(self.unmanaged)
 
@@ -244,10 +293,11 @@ class DriftReport:
             ],
             "differences": [asdict(d) for d in differences],
             "problems": [asdict(p) for p in self.problems],
+            "applies": [a.describe() for a in self.applies],
         }
 
     def to_text(self) -> list[str]:
-        lines = []
+        lines = [f"note: {a.describe()}" for a in self.applies]
         differences = self.differences
         for state in self.plan.registries:
             mine = [d for d in differences if d.registry == state.name]

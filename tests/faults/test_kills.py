@@ -40,6 +40,15 @@ def _done_steps(journal_dir: Path) -> int:
 
 def _kill_after(command: list[str], cwd: Path, url: str, journal_dir: Path, steps: int) -> None:
     """Start ``reconcile COMMAND`` against ``url``; kill -9 it once ``steps`` steps are done."""
+    process = _run_until(command, cwd, url, journal_dir, steps)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def _run_until(
+    command: list[str], cwd: Path, url: str, journal_dir: Path, steps: int
+) -> subprocess.Popen[bytes]:
+    """Start ``reconcile COMMAND`` against ``url``; return once ``steps`` steps are done."""
     already = len(list(journal_dir.glob("*.jsonl")))
     env = {**os.environ, "SR_URL": url, "NO_COLOR": "1"}
     process = subprocess.Popen(
@@ -54,8 +63,7 @@ def _kill_after(command: list[str], cwd: Path, url: str, journal_dir: Path, step
         assert process.poll() is None, "it finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.002)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    return process
 
 
 @pytest.mark.parametrize("seed", [7])
@@ -223,3 +231,45 @@ def test_apply_killed_inside_a_temporary_readwrite_then_planned_and_run_again(
         assert cli(root, url, "plan", "--detailed-exitcode")[0] == 0
         killed = sorted(journal_dir.glob("*.jsonl"))[0]
         assert '"event": "recovered"' in killed.read_text()
+
+
+def test_drift_during_an_apply_and_after_it_was_killed(tmp_path: Path) -> None:
+    """While an apply holds a subject in its temporary IMPORT, drift says that an apply
+    is in progress and does not call its IMPORT drift; once that apply is killed, drift
+    reports the IMPORT as left by an interrupted apply, which the next apply repairs."""
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    (root / "held1.avsc").write_text(A1)
+    (root / "reconcile.yaml").write_text(
+        'version: 1\nregistries:\n  test: {url: "${SR_URL}"}\nspecs: [specs/*.yaml]\n'
+    )
+    (root / "specs/main.yaml").write_text(
+        "subjects:\n  held-value:\n    versions:\n"
+        "      - {version: 1, id: 42, schema: ../held1.avsc}\n"
+    )
+    journal_dir = root / ".reconcile/journal"
+    with serve_in_thread(tmp_path / "registry.db") as url:
+
+        def hold_the_write(seen: Seen) -> Fault:
+            return Fault.HOLD if seen.method == "POST" else Fault.FORWARD
+
+        with FaultProxy(url, hold_the_write) as proxy:
+            process = _run_until(["apply", "--auto-approve"], root, proxy.url, journal_dir, 1)
+            try:
+                assert httpx.get(f"{url}/mode/held-value").json().get("mode") == "IMPORT"
+                code, output = cli(root, url, "drift")
+                assert "an apply is in progress" in output and f"pid {process.pid}" in output
+                assert "mode is IMPORT" not in output, output
+                assert code == 2, output  # the version it is registering is not there yet
+            finally:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+
+        code, output = cli(root, url, "drift")
+        assert code == 2, output
+        assert "held-value: mode is IMPORT" in output and "interrupted apply" in output
+        assert "reconcile apply" in output
+        rerun = reconcile(root, url, "apply", "--auto-approve")
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert httpx.get(f"{url}/mode/held-value").json().get("mode") is None
+        assert cli(root, url, "drift")[0] == 0
