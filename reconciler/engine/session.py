@@ -22,6 +22,7 @@ The lock is held from 1 to 7 and released however the session ends.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -111,7 +112,9 @@ class ApplySession:
     async def run(self) -> Outcome:
         lock = ApplyLock(self.journal_dir)
         try:
-            lock.acquire()
+            # Off the event loop: meeting a plan's probe, acquire retries for a while,
+            # and the MCP server's other requests must not wait for it.
+            await asyncio.to_thread(lock.acquire)
         except LockBusy as exc:
             return Outcome(Status.BUSY, f"{exc}; nothing was applied")
         try:
