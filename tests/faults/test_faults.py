@@ -33,7 +33,9 @@ from .scenario import cli, in_import, reconcile, run_trial
 PINNED_SUBJECTS = [f"p{n}-value" for n in range(4)] + [f":.billing:b{n}-value" for n in range(4)]
 
 
-@pytest.mark.parametrize("seed", [101, 202])
+# One seeded trial in CI (bench/fault_soak.py runs 100): each costs seconds of stalls and
+# retries, and the guard tests below pin every promise a trial checks.
+@pytest.mark.parametrize("seed", [101])
 def test_a_seeded_trial_keeps_every_promise(tmp_path: Path, seed: int) -> None:
     result = run_trial(tmp_path, seed, rate=0.2)
     assert result.problems == [], result
