@@ -183,31 +183,64 @@ def plan_registrations(diff: RegistryDiff) -> None:
             _plan_history(diff, context, spec)
         else:
             _plan_latest(diff, context, spec)
-    _one_mode_per_subject(diff)
+    tails = _one_mode_per_subject(diff)
     diff.registrations = _pinned_ids_first(diff, diff.registrations)
+    _end_import_before_tails(diff, tails)
 
 
-def _one_mode_per_subject(diff: RegistryDiff) -> None:
-    """A subject's registrations all run in the one temporary mode it is wrapped in.
+def _one_mode_per_subject(diff: RegistryDiff) -> set[str]:
+    """A subject's registrations run in the one temporary mode it is wrapped in, or
+    a pinned history's IMPORT ends before the versions after it that have no id.
 
-    IMPORT refuses a registration without an id, READWRITE one with an id: a
-    subject whose plan registers both kinds cannot be applied in one window.
+    IMPORT refuses a registration without an id, READWRITE one with an id. A
+    history whose pinned versions all come first is registered under IMPORT,
+    the IMPORT is ended (its restore), and the rest registered as usual, when
+    the mode it goes back to allows writes. Returns those subjects; any other
+    mix is a plan error.
     """
+    tails: set[str] = set()
     for action in diff.registrations:
         assert action.registration is not None
         mode = diff.importing.get(action.target)
         pinned = action.registration.id is not None
-        if mode is not None and (mode == "IMPORT") != pinned:
-            diff.error(
-                action.target,
-                f"version {action.after} is registered "
-                f"{'with' if pinned else 'without'} an id while the plan holds the subject "
-                f"in {mode} mode for its other registrations, which refuses it; "
-                f"{'remove its id' if pinned else 'pin its id too'}, or apply the two "
-                "kinds in separate plans",
-                action.source,
-            )
-            return
+        if mode is None or ((mode == "IMPORT") == pinned and action.target not in tails):
+            continue
+        if mode == "IMPORT" and not pinned and _writable_after_import(diff, action):
+            tails.add(action.target)
+            continue
+        diff.error(
+            action.target,
+            f"version {action.after} is registered "
+            f"{'with' if pinned else 'without'} an id while the plan holds the subject "
+            f"in {mode} mode for its other registrations, which refuses it; "
+            f"{'remove its id' if pinned else 'pin its id too'}, or apply the two "
+            "kinds in separate plans",
+            action.source,
+        )
+        return set()
+    return tails
+
+
+def _writable_after_import(diff: RegistryDiff, action: Action) -> bool:
+    """Whether the mode that ends ``action``'s subject's IMPORT lets it register."""
+    restore = next(a for a in diff.import_restore if a.target == action.target)
+    if restore.kind is Kind.SET_MODE:
+        return restore.after == "READWRITE"
+    inherited, _ = diff.effective(Kind.SET_MODE, action.context, action.target, desired=True)
+    return inherited == "READWRITE"
+
+
+def _end_import_before_tails(diff: RegistryDiff, tails: set[str]) -> None:
+    """Move the end of each subject's IMPORT right before its first version without an id."""
+    for subject in tails:
+        restore = next(a for a in diff.import_restore if a.target == subject)
+        diff.import_restore.remove(restore)
+        first = next(
+            i
+            for i, a in enumerate(diff.registrations)
+            if a.target == subject and a.registration and a.registration.id is None
+        )
+        diff.registrations.insert(first, restore)
 
 
 def _pinned_ids_first(diff: RegistryDiff, registrations: list[Action]) -> list[Action]:

@@ -59,15 +59,65 @@ def test_a_pinned_id_goes_before_a_registration_that_lets_the_registry_choose(
     assert _ids(ws, "a-value") == [2]
 
 
-def test_a_pinned_history_s_tail_without_ids_fails_the_plan(ws: Workspace) -> None:
-    # IMPORT, held for the pinned version, would refuse the one without an id.
+def test_a_pinned_history_s_tail_without_ids_is_registered_after_its_import_ends(
+    ws: Workspace,
+) -> None:
+    """The pinned versions go in under IMPORT, the IMPORT ends, then the versions
+    without an id are registered as usual; a second plan has nothing to do."""
     _write(
         ws,
         """
         subjects:
           b-value:
             versions:
-              - {version: 1, id: 1, schema: ../schemas/b.avsc}
+              - {version: 1, id: 7, schema: ../schemas/b.avsc}
+              - {version: 2, schema: ../schemas/b2.avsc}
+        """,
+        b=B,
+        b2=B2,
+    )
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_mode", "b-value", "IMPORT"),
+        ("register", "b-value", "1"),
+        ("delete_mode", "b-value", None),
+        ("register", "b-value", "2"),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors, steps(after)
+    assert _ids(ws, "b-value") == [7, 8]
+    assert ws.registry.get("/mode/b-value").status_code == 404
+
+
+def test_a_pinned_version_after_one_without_an_id_fails_the_plan(ws: Workspace) -> None:
+    # IMPORT would have to start again after the registration without an id.
+    _write(
+        ws,
+        """
+        subjects:
+          b-value:
+            versions:
+              - {version: 1, schema: ../schemas/b.avsc}
+              - {version: 2, id: 9, schema: ../schemas/b2.avsc}
+        """,
+        b=B,
+        b2=B2,
+    )
+    plan = ws.plan()
+    assert plan.errors and {e.target for e in plan.errors} == {"b-value"}, plan.errors
+    assert "separate plans" in plan.errors[0].message
+
+
+def test_a_pinned_history_s_tail_under_a_readonly_mode_fails_the_plan(ws: Workspace) -> None:
+    # The IMPORT ends to READONLY (the spec's mode), which refuses the tail.
+    _write(
+        ws,
+        """
+        subjects:
+          b-value:
+            mode: READONLY
+            versions:
+              - {version: 1, id: 7, schema: ../schemas/b.avsc}
               - {version: 2, schema: ../schemas/b2.avsc}
         """,
         b=B,
