@@ -223,7 +223,9 @@ def _one_mode_per_subject(diff: RegistryDiff) -> set[str]:
 
 def _writable_after_import(diff: RegistryDiff, action: Action) -> bool:
     """Whether the mode that ends ``action``'s subject's IMPORT lets it register."""
-    restore = next(a for a in diff.import_restore if a.target == action.target)
+    restore = next((a for a in diff.import_restore if a.target == action.target), None)
+    if restore is None:
+        return False  # the spec keeps the subject in IMPORT
     if restore.kind is Kind.SET_MODE:
         return restore.after == "READWRITE"
     inherited, _ = diff.effective(Kind.SET_MODE, action.context, action.target, desired=True)
