@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from .conftest import Workspace, avro_record, steps
 
@@ -108,17 +109,20 @@ def test_a_pinned_version_after_one_without_an_id_fails_the_plan(ws: Workspace) 
     assert "separate plans" in plan.errors[0].message
 
 
-def test_a_pinned_history_s_tail_under_a_readonly_mode_fails_the_plan(ws: Workspace) -> None:
-    # The IMPORT ends to READONLY (the spec's mode), which refuses the tail.
+@pytest.mark.parametrize("mode", ["READONLY", "IMPORT"])
+def test_a_pinned_history_s_tail_under_a_mode_that_refuses_it_fails_the_plan(
+    ws: Workspace, mode: str
+) -> None:
+    # The IMPORT ends to the spec's READONLY, or never ends: either refuses the tail.
     _write(
         ws,
-        """
+        f"""
         subjects:
           b-value:
-            mode: READONLY
+            mode: {mode}
             versions:
-              - {version: 1, id: 7, schema: ../schemas/b.avsc}
-              - {version: 2, schema: ../schemas/b2.avsc}
+              - {{version: 1, id: 7, schema: ../schemas/b.avsc}}
+              - {{version: 2, schema: ../schemas/b2.avsc}}
         """,
         b=B,
         b2=B2,
