@@ -11,6 +11,19 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from reconciler.engine import (
+    Action,
+    Journal,
+    Kind,
+    Plan,
+    PlanOptions,
+    Scope,
+    find_interrupted,
+    with_recovery,
+)
+
 from .conftest import Workspace, avro_record, steps
 
 V1 = avro_record("Order", '{"name": "id", "type": "string"}')
@@ -207,3 +220,40 @@ def test_the_end_of_a_subject_s_import_uncovers_the_inherited_mode(ws: Workspace
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors
     assert ws.registry.get("/mode").json() == {"mode": "READONLY"}
+
+
+@pytest.mark.parametrize(("context", "level"), [("billing", ":.billing:"), (".", "")])
+def test_a_temporary_readwrite_of_a_context_or_the_registry_left_by_a_killed_apply(
+    ws: Workspace, context: str, level: str
+) -> None:
+    """Recovery is not only for subjects: a killed apply's journal that opened a
+    context's (or the global) READONLY for a while gets its restore planned."""
+    _spec(ws, context=context)
+    ws.apply()
+    path = f"/mode/{level}" if level else "/mode"
+    assert ws.registry.put(path, {"mode": "READWRITE"}).is_success  # as the kill left it
+    scope = Scope.CONTEXT if level else Scope.GLOBAL
+    ctx = f".{context}" if level else "."
+
+    def mode(kind: Kind, after: str | None, restore: bool = False) -> Action:
+        return Action(
+            kind, "test", ctx, scope, level, "temporary", "READONLY", after, restore=restore
+        )
+
+    journal_dir = ws.root / ".reconcile/journal"
+    journal = Journal.create(journal_dir)
+    journal.start(
+        Plan(actions=[mode(Kind.SET_MODE, "READWRITE"), mode(Kind.SET_MODE, "READONLY", True)]), []
+    )
+    journal.step(0, "started")
+    journal.step(0, "done")  # then kill -9: no end record
+
+    interrupted = find_interrupted(journal_dir)
+    assert [i.pending_restores for i in interrupted] == [{("test", level): "READONLY"}]
+    options = with_recovery(PlanOptions(), interrupted)
+    _first, results, after = ws.apply(options)
+    assert steps(_first) == [("set_mode", level, "READONLY")]
+    assert "interrupted apply" in _first.actions[0].reason
+    assert all(r.ok for r in results), results
+    assert ws.registry.get(path).json() == {"mode": "READONLY"}
+    assert not after.has_changes and not after.errors
