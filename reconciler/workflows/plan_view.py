@@ -25,9 +25,13 @@ class Group:
 
 
 def groups(plan: Plan) -> list[Group]:
-    """The plan's counts per (registry, context), in the order the actions come."""
+    """The plan's counts per (registry, context), in the order the actions come; as in
+    ``Plan.counts``, temporary mode switches and their restores are steps, not changes."""
     found: dict[tuple[str, str], Group] = {}
-    for action in plan.actions:
+    steps = plan.steps_only()
+    for index, action in enumerate(plan.actions):
+        if index in steps:
+            continue
         key = (action.registry, action.context)
         group = found.get(key, Group(*key))
         if action.kind is Kind.REGISTER:

@@ -19,6 +19,7 @@ import pytest
 from reconciler.engine import Plan, StepResult, apply_plan, open_clients
 from reconciler.engine.plan import Action, Kind, Scope
 from reconciler.spec import load_project
+from reconciler.workflows.plan_view import groups
 
 from .conftest import Workspace, avro_record, steps
 
@@ -321,6 +322,8 @@ def test_the_plan_counts_changes_to_the_desired_state_not_temporary_switches(
     assert "register" in kinds and "delete_version" in kinds
     assert plan.counts() == counts
     assert plan.to_dict()["summary"] == counts
+    (group,) = groups(plan)  # the MCP server's counts per context
+    assert (group.registrations, group.changes, group.deletes) == tuple(counts.values())
     _plan, results, after = ws.apply()
     assert all(r.ok for r in results), results
     assert not after.has_changes and not after.errors, steps(after)
