@@ -140,8 +140,8 @@ def test_compatibility_messages_have_confluents_shape_in_our_words(sr: httpx.Cli
         json={"schema": V2},
     ).json()
     assert answer["messages"] == [
-        "{errorType:'TYPE_MISMATCH', description:'reader type: int not compatible with "
-        "writer type: string', additionalInfo:'/fields/0/type'}",
+        "{errorType:'TYPE_MISMATCH', description:'the reader's type int cannot read the "
+        "writer's type string', additionalInfo:'/fields/0/type'}",
         "{validateFields: 'false', compatibility: 'BACKWARD'}",
     ]
 
