@@ -4,7 +4,21 @@ from .apply import ApplyRefused, StepResult, apply_plan, refusal
 from .connections import open_clients
 from .history import StoredVersion, versions_to_check
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
-from .plan import FORMAT_VERSION, Action, Kind, Plan, Problem, Scope
+from .plan import (
+    FORMAT_VERSION,
+    Action,
+    Delete,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
+    Kind,
+    Plan,
+    Problem,
+    Register,
+    Scope,
+    SetCompatibility,
+    SetMode,
+)
 from .planner import (
     PlanOptions,
     UnknownRegistryError,
@@ -21,6 +35,10 @@ __all__ = [
     "Action",
     "ApplyRefused",
     "ApplySession",
+    "Delete",
+    "DeleteMode",
+    "DeleteSubject",
+    "DeleteVersion",
     "Interrupted",
     "Journal",
     "Kind",
@@ -29,7 +47,10 @@ __all__ = [
     "Plan",
     "PlanOptions",
     "Problem",
+    "Register",
     "Scope",
+    "SetCompatibility",
+    "SetMode",
     "Status",
     "StepResult",
     "StoredVersion",

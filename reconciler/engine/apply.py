@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import singledispatch
 
 from reconciler._words import noun, plural
 from reconciler.registry import (
@@ -17,7 +18,18 @@ from reconciler.registry import (
 )
 
 from .journal import Journal, Restores
-from .plan import Action, Kind, Plan, Scope, temporary_switches
+from .plan import (
+    Action,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
+    Plan,
+    Register,
+    Scope,
+    SetCompatibility,
+    SetMode,
+    temporary_switches,
+)
 
 
 class ApplyRefused(Exception):
@@ -55,28 +67,51 @@ def refusal(plan: Plan) -> str | None:
 async def run_action(action: Action, client: RegistryClient) -> str:
     """Perform one action; return what the registry answered, in words."""
     subject = None if action.scope is Scope.GLOBAL else action.target
-    if action.kind is Kind.SET_COMPATIBILITY:
-        assert action.after is not None
-        await client.set_config(action.after, subject=subject)
-        return f"compatibility {action.after}"
-    if action.kind is Kind.SET_MODE:
-        assert action.after is not None
-        await client.set_mode(action.after, subject=subject, force=action.force)
-        return f"mode {action.after}"
-    if action.kind is Kind.DELETE_MODE:
-        await client.delete_mode(subject)
-        return "subject-level mode removed"
-    if action.kind is Kind.DELETE_SUBJECT:
-        versions = await client.delete_subject(action.target, permanent=action.permanent)
-        how = "permanently deleted" if action.permanent else "soft-deleted"
-        return f"{how} {noun(len(versions), 'version')} {', '.join(map(str, versions)) or '-'}"
-    if action.kind is Kind.DELETE_VERSION:
-        assert action.version is not None
-        await client.delete_version(action.target, action.version, permanent=action.permanent)
-        how = "permanently deleted" if action.permanent else "soft-deleted"
-        return f"{how} version {action.version}"
+    return await _perform(action, client, subject)
+
+
+@singledispatch
+async def _perform(action: Action, client: RegistryClient, subject: str | None) -> str:
+    raise TypeError(f"no way to apply a {type(action).__name__}")
+
+
+@_perform.register
+async def _(action: SetCompatibility, client: RegistryClient, subject: str | None) -> str:
+    assert action.after is not None
+    await client.set_config(action.after, subject=subject)
+    return f"compatibility {action.after}"
+
+
+@_perform.register
+async def _(action: SetMode, client: RegistryClient, subject: str | None) -> str:
+    assert action.after is not None
+    await client.set_mode(action.after, subject=subject, force=action.force)
+    return f"mode {action.after}"
+
+
+@_perform.register
+async def _(action: DeleteMode, client: RegistryClient, subject: str | None) -> str:
+    await client.delete_mode(subject)
+    return "subject-level mode removed"
+
+
+@_perform.register
+async def _(action: DeleteSubject, client: RegistryClient, subject: str | None) -> str:
+    versions = await client.delete_subject(action.target, permanent=action.permanent)
+    how = "permanently deleted" if action.permanent else "soft-deleted"
+    return f"{how} {noun(len(versions), 'version')} {', '.join(map(str, versions)) or '-'}"
+
+
+@_perform.register
+async def _(action: DeleteVersion, client: RegistryClient, subject: str | None) -> str:
+    await client.delete_version(action.target, action.version, permanent=action.permanent)
+    how = "permanently deleted" if action.permanent else "soft-deleted"
+    return f"{how} version {action.version}"
+
+
+@_perform.register
+async def _(action: Register, client: RegistryClient, subject: str | None) -> str:
     reg = action.registration
-    assert reg is not None
     schema_id = await client.register(
         action.target,
         reg.schema,
@@ -190,7 +225,7 @@ def unrestored(plan: Plan, results: list[StepResult]) -> Restores:
     last = {r.index: r for r in results if r.action.restore}
     return {
         (r.action.registry, r.action.target): r.action.after
-        if r.action.kind is Kind.SET_MODE
+        if isinstance(r.action, SetMode)
         else None
         for r in last.values()
         if not r.ok

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import fnmatch
 import graphlib
+from functools import partial
 
 from reconciler._words import plural
 from reconciler.spec.model import ContextSpec
 
 from .contexts import normalize_context, qualify, unqualify
 from .diff import RegistryDiff, source_of
-from .plan import Action, Kind, Scope
+from .plan import Delete, DeleteSubject, DeleteVersion, Scope
 
 
 def _protected(spec: ContextSpec, subject: str) -> str | None:
@@ -51,7 +52,6 @@ def _referrers(
 
 def _soft_then_hard(
     diff: RegistryDiff,
-    kind: Kind,
     context: str,
     subject: str,
     how: str,
@@ -62,44 +62,31 @@ def _soft_then_hard(
     soft_deleted: bool,
     before: str | None = None,
     version: int | None = None,
-) -> list[Action]:
-    """A soft delete of what is live, then, for ``hard``, the permanent one."""
-    name = diff.registry.name
-    actions = []
-    if live:
-        actions.append(
-            Action(
-                kind,
-                name,
-                context,
-                Scope.SUBJECT,
-                subject,
-                f"{reason} (soft)",
-                before=before,
-                source=source,
-                version=version,
-            )
-        )
+) -> list[Delete]:
+    """A soft delete of what is live, then, for ``hard``, the permanent one: of the
+    whole subject, or of ``version``."""
+    steps = [(f"{reason} (soft)", before, False)] if live else []
     if how == "hard" and (live or soft_deleted):
-        actions.append(
-            Action(
-                kind,
-                name,
-                context,
-                Scope.SUBJECT,
-                subject,
-                f"{reason} (permanently)",
-                source=source,
-                version=version,
-                permanent=True,
-            )
+        steps.append((f"{reason} (permanently)", None, True))
+    make = DeleteSubject if version is None else partial(DeleteVersion, version=version)
+    return [
+        make(
+            diff.registry.name,
+            context,
+            Scope.SUBJECT,
+            subject,
+            why,
+            shown,
+            source=source,
+            permanent=permanent,
         )
-    return actions
+        for why, shown, permanent in steps
+    ]
 
 
 def _subject_deletes(
     diff: RegistryDiff, spec: ContextSpec
-) -> tuple[dict[str, list[Action]], set[str]]:
+) -> tuple[dict[str, list[Delete]], set[str]]:
     """The subjects a context spec deletes or prunes; and which subjects leave."""
     context = normalize_context(spec.context)
     ctx = diff.live.contexts[context]
@@ -123,7 +110,7 @@ def _subject_deletes(
             if subject not in listed:
                 wanted[subject] = ("soft", source_of(spec))
     leaving = set(wanted)
-    deletes: dict[str, list[Action]] = {}
+    deletes: dict[str, list[Delete]] = {}
     for subject, (how, source) in sorted(wanted.items()):
         pattern = _protected(spec, subject)
         if pattern:
@@ -151,7 +138,6 @@ def _subject_deletes(
         why = "the spec deletes it" if subject in listed else "not listed in a pruned context"
         actions = _soft_then_hard(
             diff,
-            Kind.DELETE_SUBJECT,
             context,
             subject,
             how,
@@ -166,11 +152,11 @@ def _subject_deletes(
     return deletes, leaving
 
 
-def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -> list[Action]:
+def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -> list[Delete]:
     """The pinned versions a context spec marks ``delete``."""
     context = normalize_context(spec.context)
     ctx = diff.live.contexts[context]
-    deletes: list[Action] = []
+    deletes: list[Delete] = []
     for subject_spec in spec.subjects.values():
         subject = qualify(context, subject_spec.name)
         if subject in leaving:
@@ -198,7 +184,6 @@ def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -
                     continue
             deletes += _soft_then_hard(
                 diff,
-                Kind.DELETE_VERSION,
                 context,
                 subject,
                 entry.delete,
@@ -212,8 +197,8 @@ def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -
 
 
 def plan_deletes(diff: RegistryDiff) -> None:
-    subject_deletes: dict[str, list[Action]] = {}
-    version_deletes: list[Action] = []
+    subject_deletes: dict[str, list[Delete]] = {}
+    version_deletes: list[Delete] = []
     for spec in diff.specs:
         deletes, leaving = _subject_deletes(diff, spec)
         subject_deletes.update(deletes)
@@ -221,7 +206,7 @@ def plan_deletes(diff: RegistryDiff) -> None:
     diff.deletes = version_deletes + _referrers_first(diff, subject_deletes)
 
 
-def _referrers_first(diff: RegistryDiff, deletes: dict[str, list[Action]]) -> list[Action]:
+def _referrers_first(diff: RegistryDiff, deletes: dict[str, list[Delete]]) -> list[Delete]:
     """Subject deletes ordered so that a referrer goes before what it references."""
     graph: dict[str, set[str]] = {}
     for subject in deletes:

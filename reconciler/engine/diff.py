@@ -25,7 +25,19 @@ from reconciler.confluent import (
 from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, SubjectSpec
 
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
-from .plan import TEMPORARY_MODES, Action, Kind, Problem, ReferenceRef, Scope
+from .plan import (
+    TEMPORARY_MODES,
+    Action,
+    Delete,
+    DeleteMode,
+    Kind,
+    Problem,
+    ReferenceRef,
+    Register,
+    Scope,
+    SetCompatibility,
+    SetMode,
+)
 from .schemas import SchemaCache
 from .snapshot import ContextState, LiveState, LiveVersion
 
@@ -65,10 +77,10 @@ class RegistryDiff:
         # Config and mode actions, keyed by (kind, target) so one change is planned once.
         self.config_actions: dict[tuple[Kind, str], Action] = {}
         self.config_placement: dict[tuple[Kind, str], set[str]] = {}
-        self.registrations: list[Action] = []
+        self.registrations: list[Register] = []
         self.import_setup: list[Action] = []
         self.import_restore: list[Action] = []
-        self.deletes: list[Action] = []
+        self.deletes: list[Delete] = []
         self.importing: dict[str, str] = {}  # subject -> the temporary mode it is wrapped in
         # (context, pinned id) -> (subject, version, identity) registered by this plan
         self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
@@ -121,10 +133,10 @@ class RegistryDiff:
         reason = f"{where} {what} is {before or 'not set'}, the spec wants {after}"
         if kind is Kind.SET_MODE and before == "IMPORT":
             reason += f" ({LEFTOVER_IMPORT})"
+        cls = SetCompatibility if kind is Kind.SET_COMPATIBILITY else SetMode
         self.config_actions.setdefault(
             (kind, target),
-            Action(
-                kind,
+            cls(
                 self.registry.name,
                 context,
                 scope,
@@ -249,12 +261,11 @@ class RegistryDiff:
     def _leftover(
         self, scope: Scope, context: str, target: str, after: str | None, source: str | None
     ) -> None:
-        kind = Kind.DELETE_MODE if after is None else Kind.SET_MODE
+        cls = DeleteMode if after is None else SetMode
         where = {Scope.GLOBAL: "global", Scope.CONTEXT: f"context {context}"}.get(scope, "subject")
         self.config_actions.setdefault(
             (Kind.SET_MODE, target),
-            Action(
-                kind,
+            cls(
                 self.registry.name,
                 context,
                 scope,
@@ -303,7 +314,7 @@ class RegistryDiff:
         for target, live_value in chain:
             action = self.config_actions.get((kind, target))
             if desired and action is not None:
-                if action.kind is Kind.DELETE_MODE:
+                if isinstance(action, DeleteMode):
                     continue  # the level's own mode is removed: the next level's applies
                 return action.after or fallback, (kind, target)
             if live_value is not None:
@@ -382,8 +393,7 @@ class RegistryDiff:
         self.importing[subject] = mode
         if before != mode:
             self.import_setup.append(
-                Action(
-                    Kind.SET_MODE,
+                SetMode(
                     self.registry.name,
                     context,
                     Scope.SUBJECT,
@@ -451,10 +461,9 @@ class RegistryDiff:
         before: str = "IMPORT",
         scope: Scope = Scope.SUBJECT,
     ) -> None:
-        kind = Kind.DELETE_MODE if mode is None else Kind.SET_MODE
+        cls = DeleteMode if mode is None else SetMode
         self.import_restore.append(
-            Action(
-                kind,
+            cls(
                 self.registry.name,
                 context,
                 scope,
@@ -569,7 +578,7 @@ class RegistryDiff:
         post: list[Action] = []
         for key, action in self.config_actions.items():
             placements = self.config_placement.get(key, set())
-            if action.kind in (Kind.SET_MODE, Kind.DELETE_MODE):
+            if isinstance(action, SetMode | DeleteMode):
                 later = action.after in WRITE_BLOCKING_MODES
             elif placements == {"pre", "post"}:
                 self.error(
@@ -584,8 +593,8 @@ class RegistryDiff:
             (post if later else pre).append(action)
         rank = {Scope.GLOBAL: 0, Scope.CONTEXT: 1, Scope.SUBJECT: 2}
         # A level's mode opens before its compatibility changes, and closes after them.
-        pre.sort(key=lambda a: (rank[a.scope], a.kind is Kind.SET_COMPATIBILITY))
-        post.sort(key=lambda a: (-rank[a.scope], a.kind is not Kind.SET_COMPATIBILITY))
+        pre.sort(key=lambda a: (rank[a.scope], isinstance(a, SetCompatibility)))
+        post.sort(key=lambda a: (-rank[a.scope], not isinstance(a, SetCompatibility)))
         return (
             pre + self.import_setup + self.registrations + self.import_restore + post + self.deletes
         )

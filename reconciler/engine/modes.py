@@ -34,9 +34,19 @@ from dataclasses import dataclass, field
 
 from .contexts import DEFAULT
 from .diff import DEFAULT_MODE, WRITE_BLOCKING_MODES, RegistryDiff
-from .plan import Action, Kind, Scope
+from .plan import (
+    Action,
+    Delete,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
+    Kind,
+    Scope,
+    SetCompatibility,
+    SetMode,
+)
 
-GUARDED = frozenset({Kind.SET_COMPATIBILITY, Kind.DELETE_SUBJECT, Kind.DELETE_VERSION})
+GUARDED = (SetCompatibility, Delete)
 
 
 @dataclass
@@ -56,9 +66,9 @@ class _Modes:
 
     def run(self, action: Action) -> None:
         """Follow a mode change (or a permanent delete, which drops the subject's mode)."""
-        if action.kind is Kind.DELETE_SUBJECT and action.permanent:
+        if isinstance(action, DeleteSubject) and action.permanent:
             self.subjects[action.target] = None
-        elif action.kind in (Kind.SET_MODE, Kind.DELETE_MODE):
+        elif isinstance(action, SetMode | DeleteMode):
             if action.scope is Scope.GLOBAL:
                 self.global_mode = action.after
             elif action.scope is Scope.CONTEXT:
@@ -104,13 +114,13 @@ def _empties(diff: RegistryDiff, group: list[Action]) -> bool:
     Then the registry drops the subject's mode (Confluent's deleteSubject and
     deleteSchemaVersion, permanent, when no version is left); a soft delete keeps it.
     """
-    if any(a.kind is Kind.DELETE_SUBJECT and a.permanent for a in group):
+    if any(isinstance(a, DeleteSubject) and a.permanent for a in group):
         return True
     first = group[0]
     ctx = diff.live.contexts[first.context]
     every = {v.version for v in ctx.versions.get(first.target, [])}
     every.update(ctx.soft_deleted.get(first.target, []))
-    deleted = {a.version for a in group if a.kind is Kind.DELETE_VERSION and a.permanent}
+    deleted = {a.version for a in group if isinstance(a, DeleteVersion) and a.permanent}
     return bool(deleted) and every <= deleted
 
 
@@ -126,10 +136,13 @@ def _window(
     first = group[0]
 
     def mode_action(
-        kind: Kind, reason: str, before: str | None, after: str | None, restore: bool = False
+        cls: type[SetMode | DeleteMode],
+        reason: str,
+        before: str | None,
+        after: str | None,
+        restore: bool = False,
     ) -> Action:
-        return Action(
-            kind,
+        return cls(
             diff.registry.name,
             first.context,
             Scope.SUBJECT,
@@ -141,11 +154,11 @@ def _window(
             restore=restore,
         )
 
-    out = [mode_action(Kind.SET_MODE, f"temporary READWRITE: {why}", own, DEFAULT_MODE)]
+    out = [mode_action(SetMode, f"temporary READWRITE: {why}", own, DEFAULT_MODE)]
     out += group  # a soft delete keeps the subject's mode: one window covers a hard one
-    kind = Kind.DELETE_MODE if restore_to is None else Kind.SET_MODE
+    cls = DeleteMode if restore_to is None else SetMode
     reason = f"back to {restore_to or 'the inherited mode'} after {what}"
-    out.append(mode_action(kind, reason, DEFAULT_MODE, restore_to, restore=True))
+    out.append(mode_action(cls, reason, DEFAULT_MODE, restore_to, restore=True))
     return out
 
 
@@ -161,7 +174,7 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
     i = 0
     while i < len(actions):
         action = actions[i]
-        refused = modes.refusing(action) if action.kind in GUARDED else None
+        refused = modes.refusing(action) if isinstance(action, GUARDED) else None
         if refused is None:
             modes.run(action)
             out.append(action)
@@ -183,7 +196,7 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
         while (
             end < len(actions)
             and actions[end].target == action.target
-            and actions[end].kind in GUARDED
+            and isinstance(actions[end], GUARDED)
         ):
             end += 1
         group = actions[i:end]

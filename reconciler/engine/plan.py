@@ -8,9 +8,9 @@ JSON form (``format_version``) that is saved to files and read back by
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 FORMAT_VERSION = 1
 
@@ -74,9 +74,27 @@ class Registration:
     rule_set: dict[str, Any] | None = None
 
 
+# The JSON form names every field of every kind, in this order, with these
+# defaults for the fields a kind does not have: plans saved before the actions
+# were typed read back, and typed actions write the same bytes.
+_JSON_FIELDS: dict[str, Any] = {
+    "registration": None,
+    "source": None,
+    "version": None,
+    "permanent": False,
+    "force": False,
+    "restore": False,
+}
+
+
 @dataclass(frozen=True)
 class Action:
-    kind: Kind
+    """One step of a plan. Each kind is a subclass; code that differs by kind
+    dispatches on the type (``functools.singledispatch``), so a new kind is a
+    new class plus one function per view, not a branch in every ``if`` chain.
+    """
+
+    kind: ClassVar[Kind]
     registry: str
     context: str
     scope: Scope
@@ -84,11 +102,8 @@ class Action:
     reason: str
     before: str | None = None
     after: str | None = None
-    registration: Registration | None = None
+    _: KW_ONLY
     source: str | None = None  # "file:line:col" of the spec that asked for it
-    version: int | None = None  # delete_version: which version
-    permanent: bool = False  # deletes: hard (after soft) rather than soft
-    force: bool = False  # set_mode IMPORT on a non-empty subject
     restore: bool = False  # undoes a temporary mode switch; runs even after a failure
 
     @property
@@ -102,17 +117,53 @@ class Action:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["kind"] = self.kind.value
-        data["scope"] = self.scope.value
-        return data
+        head = {k: data[k] for k in ("registry", "context")}
+        return {
+            "kind": self.kind.value,
+            **head,
+            "scope": self.scope.value,
+            **{k: data[k] for k in ("target", "reason", "before", "after")},
+            **{k: data.get(k, default) for k, default in _JSON_FIELDS.items()},
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Action:
+        """The action of the kind ``data`` names; the fields that kind does not have
+        are ignored."""
+        cls = _BY_KIND[Kind(data["kind"])]
+        common = {
+            "registry": data["registry"],
+            "context": data["context"],
+            "scope": Scope(data["scope"]),
+            "target": data["target"],
+            "reason": data["reason"],
+            "before": data.get("before"),
+            "after": data.get("after"),
+            "source": data.get("source"),
+            "restore": data.get("restore", False),
+        }
+        return cls(**common, **cls._own_fields(data))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Action:
-        reg = data.get("registration")
-        registration = None
-        if reg is not None:
-            verdict = reg.get("verdict")
-            registration = Registration(
+    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The fields of this kind beyond the common ones, read from the JSON form."""
+        return {}
+
+
+@dataclass(frozen=True)
+class Register(Action):
+    """Register a schema as a subject's next version (or a pinned id and version)."""
+
+    kind: ClassVar[Kind] = Kind.REGISTER
+    _: KW_ONLY
+    registration: Registration
+
+    @classmethod
+    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        reg = data["registration"]
+        verdict = reg.get("verdict")
+        return {
+            "registration": Registration(
                 schema_type=reg["schema_type"],
                 schema=reg["schema"],
                 references=tuple(ReferenceRef(**r) for r in reg.get("references", ())),
@@ -132,22 +183,73 @@ class Action:
                 metadata=reg.get("metadata"),
                 rule_set=reg.get("rule_set"),
             )
-        return cls(
-            kind=Kind(data["kind"]),
-            registry=data["registry"],
-            context=data["context"],
-            scope=Scope(data["scope"]),
-            target=data["target"],
-            reason=data["reason"],
-            before=data.get("before"),
-            after=data.get("after"),
-            registration=registration,
-            source=data.get("source"),
-            version=data.get("version"),
-            permanent=data.get("permanent", False),
-            force=data.get("force", False),
-            restore=data.get("restore", False),
-        )
+        }
+
+
+@dataclass(frozen=True)
+class SetCompatibility(Action):
+    """Set the compatibility level of the global, context or subject level to ``after``."""
+
+    kind: ClassVar[Kind] = Kind.SET_COMPATIBILITY
+
+
+@dataclass(frozen=True)
+class SetMode(Action):
+    """Set the mode of a level to ``after``."""
+
+    kind: ClassVar[Kind] = Kind.SET_MODE
+    _: KW_ONLY
+    force: bool = False  # IMPORT on a non-empty subject
+
+    @classmethod
+    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return {"force": data.get("force", False)}
+
+
+@dataclass(frozen=True)
+class DeleteMode(Action):
+    """Remove a level's own mode (only to restore a subject after an IMPORT)."""
+
+    kind: ClassVar[Kind] = Kind.DELETE_MODE
+
+
+@dataclass(frozen=True)
+class Delete(Action):
+    """A delete: soft, or hard (``permanent``, after a soft one)."""
+
+    _: KW_ONLY
+    permanent: bool = False
+
+    @classmethod
+    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return {"permanent": data.get("permanent", False)}
+
+
+@dataclass(frozen=True)
+class DeleteSubject(Delete):
+    """Delete a subject, every version of it."""
+
+    kind: ClassVar[Kind] = Kind.DELETE_SUBJECT
+    version: ClassVar[None] = None  # every version: what a version delete names by number
+
+
+@dataclass(frozen=True)
+class DeleteVersion(Delete):
+    """Delete one version of a subject."""
+
+    kind: ClassVar[Kind] = Kind.DELETE_VERSION
+    _: KW_ONLY
+    version: int
+
+    @classmethod
+    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return {**super()._own_fields(data), "version": data["version"]}
+
+
+_BY_KIND: dict[Kind, type[Action]] = {
+    cls.kind: cls
+    for cls in (Register, SetCompatibility, SetMode, DeleteMode, DeleteSubject, DeleteVersion)
+}
 
 
 @dataclass(frozen=True)
@@ -231,8 +333,8 @@ class Plan:
 
     def counts(self) -> dict[str, int]:
         """What the plan changes in the registries' state (``steps_only`` aside)."""
-        register = sum(1 for a in self.actions if a.kind is Kind.REGISTER)
-        delete = sum(1 for a in self.actions if a.kind in DELETES)
+        register = sum(1 for a in self.actions if isinstance(a, Register))
+        delete = sum(1 for a in self.actions if isinstance(a, Delete))
         return {
             "register": register,
             "change": len(self.actions) - register - delete - len(self.steps_only()),

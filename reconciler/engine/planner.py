@@ -15,7 +15,7 @@ from .deletes import plan_deletes
 from .diff import RegistryDiff
 from .journal import Interrupted
 from .modes import guard_modes
-from .plan import DELETES, Action, Plan, Problem, RegistryState
+from .plan import Action, Delete, Plan, Problem, RegistryState
 from .registrations import plan_registrations
 from .schemas import SchemaCache
 from .snapshot import read_subject_settings, snapshot
@@ -207,7 +207,9 @@ async def make_plan(
         names = ", ".join(s.name for s in plan.registries)
         plan.problems += [_unknown_target(project, names, target) for target in missing]
     budget = project.max_deletes if options.max_deletes is None else options.max_deletes
-    deletes = len({(a.registry, a.target, a.version) for a in plan.actions if a.kind in DELETES})
+    deletes = len(
+        {(a.registry, a.target, a.version) for a in plan.actions if isinstance(a, Delete)}
+    )
     if deletes > budget:
         plan.problems.append(
             Problem(

@@ -20,20 +20,19 @@ from __future__ import annotations
 
 from reconciler.spec.model import Project
 
-from .plan import DELETES, Action, Kind, Plan
+from .plan import Action, Delete, Kind, Plan, Register
 
 WRITE_KINDS = ("register", "config", "mode", "delete", "import")
 
 
 def write_kind(action: Action) -> str:
     """The kind of write ``action`` is, as ``allow:`` names it."""
-    if action.kind in DELETES:
+    if isinstance(action, Delete):
         return "delete"
     if action.kind is Kind.SET_COMPATIBILITY:
         return "config"
-    if action.kind is Kind.REGISTER:
-        pinned = action.registration is not None and action.registration.id is not None
-        return "import" if pinned else "register"
+    if isinstance(action, Register):
+        return "import" if action.registration.id is not None else "register"
     if action.kind is Kind.SET_MODE and action.after == "IMPORT":
         return "import"
     return "mode"

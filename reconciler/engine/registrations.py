@@ -23,7 +23,7 @@ from reconciler.spec.model import ReferenceSpec, SubjectSpec
 from .contexts import normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .diff import RegistryDiff, source_of
-from .plan import Action, Kind, ReferenceRef, Registration, Scope, Verdict
+from .plan import Kind, ReferenceRef, Register, Registration, Scope, Verdict
 from .snapshot import LiveVersion
 
 
@@ -200,7 +200,6 @@ def _one_mode_per_subject(diff: RegistryDiff) -> set[str]:
     """
     tails: set[str] = set()
     for action in diff.registrations:
-        assert action.registration is not None
         mode = diff.importing.get(action.target)
         pinned = action.registration.id is not None
         if mode is None or ((mode == "IMPORT") == pinned and action.target not in tails):
@@ -221,7 +220,7 @@ def _one_mode_per_subject(diff: RegistryDiff) -> set[str]:
     return tails
 
 
-def _writable_after_import(diff: RegistryDiff, action: Action) -> bool:
+def _writable_after_import(diff: RegistryDiff, action: Register) -> bool:
     """Whether the mode that ends ``action``'s subject's IMPORT lets it register."""
     restore = next((a for a in diff.import_restore if a.target == action.target), None)
     if restore is None:
@@ -245,7 +244,7 @@ def _end_import_before_tails(diff: RegistryDiff, tails: set[str]) -> None:
         diff.registrations.insert(first, restore)
 
 
-def _pinned_ids_first(diff: RegistryDiff, registrations: list[Action]) -> list[Action]:
+def _pinned_ids_first(diff: RegistryDiff, registrations: list[Register]) -> list[Register]:
     """Order registrations so that pinned ids go before the registry chooses any id.
 
     A registry hands out one past the highest id it has given in a context
@@ -265,7 +264,6 @@ def _pinned_ids_first(diff: RegistryDiff, registrations: list[Action]) -> list[A
         if action.target in last:
             needs[i].add(last[action.target])
         last[action.target] = i
-        assert action.registration is not None
         for ref in action.registration.references:
             referenced = qualify(action.context, ref.subject)
             needs[i] |= {
@@ -285,8 +283,8 @@ def _pinned_ids_first(diff: RegistryDiff, registrations: list[Action]) -> list[A
                 stack += order[j]
         return seen
 
-    def pinned(action: Action) -> int | None:
-        return action.registration.id if action.registration else None
+    def pinned(action: Register) -> int | None:
+        return action.registration.id
 
     highest: dict[str, int] = {}
     for context, ctx in diff.live.contexts.items():
@@ -326,7 +324,7 @@ def _pinned_ids_first(diff: RegistryDiff, registrations: list[Action]) -> list[A
             followers[j].append(i)
     ready = [i for i, count in enumerate(waiting) if count == 0]
     heapq.heapify(ready)
-    result: list[Action] = []
+    result: list[Register] = []
     while ready:
         i = heapq.heappop(ready)
         result.append(registrations[i])
@@ -546,7 +544,7 @@ def _register(
     ctx = diff.live.contexts[context]
     live_versions = ctx.versions.get(subject, [])
     planned = diff.planned.setdefault(subject, {})
-    earlier = [a for a in diff.registrations if a.target == subject and a.registration]
+    earlier = [a for a in diff.registrations if a.target == subject]
     previous: list[tuple[int, ParsedSchema]] = []
     for version in live_versions:
         try:
@@ -564,7 +562,7 @@ def _register(
     latest_number = max(numbers, default=None)
     latest_text = (
         earlier[-1].registration.schema
-        if earlier and earlier[-1].registration
+        if earlier
         else live_versions[-1].schema
         if live_versions
         else None
@@ -598,8 +596,7 @@ def _register(
             return False
     planned[new_version] = (wanted.text, wanted.reference_texts, wanted.parsed.schema_type)
     diff.registrations.append(
-        Action(
-            Kind.REGISTER,
+        Register(
             diff.registry.name,
             context,
             Scope.SUBJECT,

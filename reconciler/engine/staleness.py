@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .plan import Action, Plan
+from .plan import Action, DeleteVersion, Plan
 
 
 def stale_registries(saved: Plan, current: Plan) -> list[str]:
@@ -12,7 +12,7 @@ def stale_registries(saved: Plan, current: Plan) -> list[str]:
 
 
 def _summary(action: Action) -> str:
-    detail = action.after or (str(action.version) if action.version is not None else "")
+    detail = action.after or (str(action.version) if isinstance(action, DeleteVersion) else "")
     return f"{action.kind.value} {action.target or '(global)'} {detail}".strip()
 
 

@@ -10,7 +10,7 @@ every action in that context, and for the default context the global ones.
 from __future__ import annotations
 
 from .contexts import normalize_context, unqualify
-from .plan import Action, Plan, Problem, Scope
+from .plan import Action, Plan, Problem, Register, Scope
 
 
 def _is_context(target: str) -> bool:
@@ -70,7 +70,7 @@ def select(plan: Plan, targets: tuple[str, ...]) -> Plan:
         needed = {
             (a.registry, r.subject)
             for i, a in enumerate(plan.actions)
-            if i in keep and a.registration
+            if i in keep and isinstance(a, Register)
             for r in a.registration.references
         }
         for i, a in enumerate(plan.actions):

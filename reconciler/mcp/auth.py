@@ -27,7 +27,7 @@ from mcp.server.auth.provider import AccessToken, TokenVerifier, principal_compo
 from mcp.server.mcpserver.exceptions import ToolError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.engine.plan import DELETES, Kind, Plan
+from reconciler.engine.plan import Delete, Kind, Plan, Register
 from reconciler.engine.plan import Scope as Level
 
 if TYPE_CHECKING:
@@ -77,9 +77,9 @@ def admin_reasons(plan: Plan) -> list[str]:
     for action in plan.actions:
         if action.restore:
             continue  # undoes a temporary switch of the same plan or of an interrupted one
-        if action.kind in DELETES:
+        if isinstance(action, Delete):
             reasons.append(f"it deletes ({action.kind.value} {action.label})")
-        elif action.registration is not None and action.registration.id is not None:
+        elif isinstance(action, Register) and action.registration.id is not None:
             reasons.append(f"it registers a pinned id ({action.label})")
         elif action.kind is Kind.SET_MODE and action.after == "IMPORT":
             reasons.append(f"it sets IMPORT mode ({action.label})")

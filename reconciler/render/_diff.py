@@ -6,7 +6,7 @@ import difflib
 import json
 from typing import Any
 
-from reconciler.engine.plan import Action
+from reconciler.engine.plan import Register
 from reconciler.engine.schemas import pretty
 
 # A diff longer than this is cut in the views people read (a 64 MiB schema
@@ -14,7 +14,7 @@ from reconciler.engine.schemas import pretty
 MAX_DIFF_LINES = 400
 
 
-def schema_diff(action: Action) -> list[str]:
+def schema_diff(action: Register) -> list[str]:
     """Unified-diff lines (``+``/``-``/`` `` prefixed) from the latest version to the new
     one, at most ``MAX_DIFF_LINES`` and a last line saying how many more there are."""
     lines = _diff_lines(action)
@@ -28,10 +28,8 @@ def schema_diff(action: Action) -> list[str]:
     ]
 
 
-def _diff_lines(action: Action) -> list[str]:
+def _diff_lines(action: Register) -> list[str]:
     reg = action.registration
-    if reg is None:
-        return []
     new = pretty(reg.schema_type, reg.schema).splitlines()
     if reg.previous_schema is None:
         return [f"+ {line}" for line in new]

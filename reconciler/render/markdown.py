@@ -15,8 +15,19 @@ from __future__ import annotations
 
 import html
 import re
+from functools import singledispatch
 
-from reconciler.engine.plan import Action, Kind, Plan, Problem
+from reconciler.engine.plan import (
+    Action,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
+    Plan,
+    Problem,
+    Register,
+    SetCompatibility,
+    SetMode,
+)
 
 from ._diff import schema_diff, summary_line
 
@@ -25,7 +36,6 @@ MARKER = "<!-- reconciler-plan -->"  # lets the Action find and update its own c
 # Where the full plan is when the comment is shortened; the Action writes both.
 FULL_PLAN = "the job summary and the `reconcile-plan` artifact"
 
-_SYMBOL = {Kind.REGISTER: "+", Kind.DELETE_SUBJECT: "-", Kind.DELETE_VERSION: "-"}
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -71,28 +81,53 @@ def _problem_line(problem: Problem) -> str:
 
 
 def _row(action: Action) -> str:
-    symbol = _SYMBOL.get(action.kind, "~")
-    compat = ""
-    if action.kind is Kind.DELETE_SUBJECT:
-        change = f"delete subject{' permanently' if action.permanent else ''}: {action.reason}"
-    elif action.kind is Kind.DELETE_VERSION:
-        change = f"delete version {action.version}{' permanently' if action.permanent else ''}"
-    elif action.kind is Kind.REGISTER:
-        change = f"register version {action.after}: {action.reason}"
-        verdict = action.registration.verdict if action.registration else None
-        compat = (
-            "-" if verdict is None else f"{'✅' if verdict.compatible else '❌'} {verdict.level}"
-        )
-    else:
-        what = "compatibility" if action.kind is Kind.SET_COMPATIBILITY else "mode"
-        change = f"{what} {action.before or '(not set)'} → {action.after or '(not set)'}"
+    symbol, change, compat = _change(action)
     return (
         f"| `{symbol}` | {_cell(action.registry)} | {_code(action.label)} | "
         f"{_cell(change)} | {compat} |"
     )
 
 
-def _diff_block(action: Action) -> str:
+@singledispatch
+def _change(action: Action) -> tuple[str, str, str]:
+    """(symbol, change, compatibility verdict) of one action's table row."""
+    raise TypeError(f"no markdown view of a {type(action).__name__}")
+
+
+@_change.register
+def _(action: Register) -> tuple[str, str, str]:
+    verdict = action.registration.verdict
+    compat = "-" if verdict is None else f"{'✅' if verdict.compatible else '❌'} {verdict.level}"
+    return "+", f"register version {action.after}: {action.reason}", compat
+
+
+@_change.register
+def _(action: DeleteSubject) -> tuple[str, str, str]:
+    permanently = " permanently" if action.permanent else ""
+    return "-", f"delete subject{permanently}: {action.reason}", ""
+
+
+@_change.register
+def _(action: DeleteVersion) -> tuple[str, str, str]:
+    permanently = " permanently" if action.permanent else ""
+    return "-", f"delete version {action.version}{permanently}", ""
+
+
+@_change.register
+def _(action: SetCompatibility) -> tuple[str, str, str]:
+    return "~", _setting("compatibility", action), ""
+
+
+@_change.register
+def _(action: SetMode | DeleteMode) -> tuple[str, str, str]:
+    return "~", _setting("mode", action), ""
+
+
+def _setting(what: str, action: Action) -> str:
+    return f"{what} {action.before or '(not set)'} → {action.after or '(not set)'}"
+
+
+def _diff_block(action: Register) -> str:
     lines = schema_diff(action)
     longest = max((len(r) for line in lines for r in _BACKTICKS.findall(line)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -125,7 +160,7 @@ def render_markdown(plan: Plan, limit: int | None = None) -> str:
     parts = (
         [_problem_line(p) for p in problems],
         [_row(a) for a in plan.actions],
-        [_diff_block(a) for a in plan.actions if a.kind is Kind.REGISTER],
+        [_diff_block(a) for a in plan.actions if isinstance(a, Register)],
     )
     full = _assemble(head, parts, parts)
     if limit is None or len(full) <= limit:

@@ -3,70 +3,97 @@
 from __future__ import annotations
 
 import json
+from functools import singledispatch
 
 from rich.markup import escape
 
 from reconciler._words import plural
-from reconciler.engine.plan import Action, Kind, Plan
+from reconciler.engine.plan import (
+    Action,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
+    Plan,
+    Register,
+    SetCompatibility,
+    SetMode,
+)
 
 from ._diff import schema_diff, summary_line
 
-SYMBOL = {
-    Kind.REGISTER: ("+", "green"),
-    Kind.SET_COMPATIBILITY: ("~", "yellow"),
-    Kind.SET_MODE: ("~", "yellow"),
-    Kind.DELETE_MODE: ("~", "yellow"),
-    Kind.DELETE_SUBJECT: ("-", "red"),
-    Kind.DELETE_VERSION: ("-", "red"),
-}
-VERB = {
-    Kind.REGISTER: "register",
-    Kind.SET_COMPATIBILITY: "compatibility",
-    Kind.SET_MODE: "mode",
-    Kind.DELETE_MODE: "mode",
-    Kind.DELETE_SUBJECT: "delete",
-    Kind.DELETE_VERSION: "delete",
-}
 DIFF_STYLE = {"+": "green", "-": "red", "@": "cyan"}
 
 
+def _head(symbol: str, colour: str, verb: str, action: Action) -> str:
+    return f"  [{colour}]{symbol}[/] {verb:<13} {escape(action.label)}"
+
+
+@singledispatch
 def _action_lines(action: Action) -> list[str]:
-    symbol, colour = SYMBOL[action.kind]
-    head = f"  [{colour}]{symbol}[/] {VERB[action.kind]:<13} {escape(action.label)}"
-    if action.kind is Kind.REGISTER:
-        reg = action.registration
-        assert reg is not None
-        version = f"version {action.after}"
-        if reg.id is not None:
-            version += f", id {reg.id}"
-        head += f"  ({reg.schema_type}, {version}: {escape(action.reason)})"
-        lines = [head]
-        if reg.verdict is not None and reg.verdict.level != "NONE" and reg.verdict.checked_versions:
-            ok = "compatible" if reg.verdict.compatible else "[red]INCOMPATIBLE[/]"
-            checked = ", ".join(map(str, reg.verdict.checked_versions))
-            lines.append(f"      {ok} ({reg.verdict.level}, checked against version {checked})")
-        for ref in reg.references:
-            lines.append(
-                f"      reference {escape(ref.name)} -> {escape(ref.subject)} version {ref.version}"
-            )
-        if reg.metadata:
-            lines.append(f"      metadata {escape(json.dumps(reg.metadata, sort_keys=True))}")
-        if reg.rule_set:
-            lines.append(f"      ruleSet {escape(json.dumps(reg.rule_set, sort_keys=True))}")
-        for line in schema_diff(action):
-            style = DIFF_STYLE.get(line[0])
-            text = escape(line)
-            lines.append(f"      [{style}]{text}[/]" if style else f"      {text}")
-        return lines
-    if action.kind is Kind.DELETE_SUBJECT:
-        what = "permanently" if action.permanent else f"soft, {action.before}"
-        return [f"{head}  ({what}: {escape(action.reason)})"]
-    if action.kind is Kind.DELETE_VERSION:
-        what = "permanently" if action.permanent else "soft"
-        return [f"{head}  version {action.version} ({what})"]
-    after = action.after or "(not set)"
-    note = f"  [dim]{escape(action.reason)}[/]" if action.restore or action.force else ""
-    return [f"{head}  {action.before or '(not set)'} -> {after}{note}"]
+    """The lines that show one action; one function per kind."""
+    raise TypeError(f"no text view of a {type(action).__name__}")
+
+
+@_action_lines.register
+def _(action: Register) -> list[str]:
+    reg = action.registration
+    version = f"version {action.after}"
+    if reg.id is not None:
+        version += f", id {reg.id}"
+    head = _head("+", "green", "register", action)
+    lines = [f"{head}  ({reg.schema_type}, {version}: {escape(action.reason)})"]
+    if reg.verdict is not None and reg.verdict.level != "NONE" and reg.verdict.checked_versions:
+        ok = "compatible" if reg.verdict.compatible else "[red]INCOMPATIBLE[/]"
+        checked = ", ".join(map(str, reg.verdict.checked_versions))
+        lines.append(f"      {ok} ({reg.verdict.level}, checked against version {checked})")
+    for ref in reg.references:
+        lines.append(
+            f"      reference {escape(ref.name)} -> {escape(ref.subject)} version {ref.version}"
+        )
+    if reg.metadata:
+        lines.append(f"      metadata {escape(json.dumps(reg.metadata, sort_keys=True))}")
+    if reg.rule_set:
+        lines.append(f"      ruleSet {escape(json.dumps(reg.rule_set, sort_keys=True))}")
+    for line in schema_diff(action):
+        style = DIFF_STYLE.get(line[0])
+        text = escape(line)
+        lines.append(f"      [{style}]{text}[/]" if style else f"      {text}")
+    return lines
+
+
+@_action_lines.register
+def _(action: DeleteSubject) -> list[str]:
+    what = "permanently" if action.permanent else f"soft, {action.before}"
+    return [f"{_head('-', 'red', 'delete', action)}  ({what}: {escape(action.reason)})"]
+
+
+@_action_lines.register
+def _(action: DeleteVersion) -> list[str]:
+    what = "permanently" if action.permanent else "soft"
+    return [f"{_head('-', 'red', 'delete', action)}  version {action.version} ({what})"]
+
+
+@_action_lines.register
+def _(action: SetCompatibility) -> list[str]:
+    return [_setting(_head("~", "yellow", "compatibility", action), action, "")]
+
+
+@_action_lines.register
+def _(action: SetMode) -> list[str]:
+    noted = action.restore or action.force
+    return [_setting(_head("~", "yellow", "mode", action), action, action.reason if noted else "")]
+
+
+@_action_lines.register
+def _(action: DeleteMode) -> list[str]:
+    note = action.reason if action.restore else ""
+    return [_setting(_head("~", "yellow", "mode", action), action, note)]
+
+
+def _setting(head: str, action: Action, note: str) -> str:
+    """A level or mode change: before -> after, and why when it is a temporary switch."""
+    shown = f"  [dim]{escape(note)}[/]" if note else ""
+    return f"{head}  {action.before or '(not set)'} -> {action.after or '(not set)'}{shown}"
 
 
 def render_text(plan: Plan) -> str:

@@ -27,17 +27,25 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from enum import IntEnum
+from functools import singledispatch
 from pathlib import Path
 from typing import Any
 
 from reconciler._words import plural
 from reconciler.engine import (
     Action,
+    Delete,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
     Interrupted,
     Kind,
     Plan,
     PlanOptions,
     Problem,
+    Register,
+    SetCompatibility,
+    SetMode,
     find_interrupted,
     make_plan,
     with_recovery,
@@ -92,20 +100,49 @@ class Difference:
 
 
 def _difference(action: Action) -> Difference:
-    if action.kind is Kind.REGISTER:
-        what = "schema"
-        live = f"version {action.before}" if action.before else "(missing)"
-        desired = f"version {action.after}"
-    elif action.kind in (Kind.DELETE_SUBJECT, Kind.DELETE_VERSION):
-        what = "deleted"
-        live = "present" if action.version is None else f"version {action.version}"
-        desired = "deleted permanently" if action.permanent else "deleted"
-    else:
-        what = "compatibility" if action.kind is Kind.SET_COMPATIBILITY else "mode"
-        live, desired = action.before, action.after
+    what, live, desired = _change(action)
     return Difference(
         action.registry, action.label, what, live, desired, action.reason, action.source
     )
+
+
+@singledispatch
+def _change(action: Action) -> tuple[str, str | None, str | None]:
+    """What differs, as (what, live, desired)."""
+    raise TypeError(f"no drift description for a {type(action).__name__}")
+
+
+@_change.register
+def _(action: SetMode | DeleteMode) -> tuple[str, str | None, str | None]:
+    return "mode", action.before, action.after
+
+
+@_change.register
+def _(action: SetCompatibility) -> tuple[str, str | None, str | None]:
+    return "compatibility", action.before, action.after
+
+
+@_change.register
+def _(action: Register) -> tuple[str, str | None, str | None]:
+    return (
+        "schema",
+        f"version {action.before}" if action.before else "(missing)",
+        f"version {action.after}",
+    )
+
+
+@_change.register
+def _(action: DeleteSubject) -> tuple[str, str | None, str | None]:
+    return "deleted", "present", _deleted(action)
+
+
+@_change.register
+def _(action: DeleteVersion) -> tuple[str, str | None, str | None]:
+    return "deleted", f"version {action.version}", _deleted(action)
+
+
+def _deleted(action: Delete) -> str:
+    return "deleted permanently" if action.permanent else "deleted"
 
 
 def _versions_outside(problem: Problem) -> Difference | None:

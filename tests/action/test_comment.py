@@ -70,12 +70,12 @@ def test_errors_name_the_call_and_never_the_token() -> None:
 
 
 def test_a_shortened_plan_keeps_the_note_below_the_marker() -> None:
-    from reconciler.engine.plan import Action, Kind, Plan, Registration, Scope
+    from reconciler.engine.plan import Plan, Register, Registration, Scope
 
     schema = "{" + '"type": "string", ' * 20 + '"doc": "x"}'
     actions = [
-        Action(Kind.REGISTER, "dev", ".", Scope.SUBJECT, f"s{i}", "new", None, "1",
-               Registration("AVRO", schema))
+        Register("dev", ".", Scope.SUBJECT, f"s{i}", "new", None, "1",
+                 registration=Registration("AVRO", schema))
         for i in range(2000)
     ]  # fmt: skip
     plan = Plan(actions=actions)

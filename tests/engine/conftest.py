@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from reconciler.engine import (
+    DeleteVersion,
     Plan,
     PlanOptions,
     StepResult,
@@ -114,7 +115,7 @@ def ws(tmp_path: Path, registry: Registry) -> Workspace:
 def steps(plan: Plan) -> list[tuple[str, str, str | None]]:
     """(kind, target, after-or-version) of each action, in order."""
     return [
-        (a.kind.value, a.target, a.after if a.version is None else str(a.version))
+        (a.kind.value, a.target, str(a.version) if isinstance(a, DeleteVersion) else a.after)
         for a in plan.actions
     ]
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 
 from reconciler.engine.plan import (
-    Action,
-    Kind,
     Plan,
     Problem,
+    Register,
     Registration,
     RegistryState,
     Scope,
@@ -38,9 +37,8 @@ def _schema(index: int, fields: int = 40) -> str:
     )
 
 
-def _register(index: int) -> Action:
-    return Action(
-        Kind.REGISTER,
+def _register(index: int) -> Register:
+    return Register(
         "dev",
         ".",
         Scope.SUBJECT,
@@ -48,7 +46,7 @@ def _register(index: int) -> Action:
         "new subject",
         None,
         "1",
-        Registration("AVRO", _schema(index), verdict=Verdict("BACKWARD", True)),
+        registration=Registration("AVRO", _schema(index), verdict=Verdict("BACKWARD", True)),
         source=f"specs/s{index}.yaml:3:3",
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.engine.plan import Action, Kind, Plan, Registration, RegistryState, Scope
+from reconciler.engine.plan import Plan, Register, Registration, RegistryState, Scope
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.render._diff import MAX_DIFF_LINES, schema_diff
 
@@ -20,8 +20,7 @@ def _huge(fields: int) -> str:
 
 
 def _plan(schema: str) -> Plan:
-    action = Action(
-        Kind.REGISTER,
+    action = Register(
         "dev",
         ".",
         Scope.SUBJECT,
@@ -29,7 +28,7 @@ def _plan(schema: str) -> Plan:
         "new subject",
         None,
         "1",
-        Registration("AVRO", schema),
+        registration=Registration("AVRO", schema),
     )
     return Plan(registries=[RegistryState("dev", "dev", "f")], actions=[action])
 

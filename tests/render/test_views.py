@@ -9,14 +9,18 @@ import jsonschema
 from rich.console import Console
 
 from reconciler.engine.plan import (
-    Action,
-    Kind,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
     Plan,
     Problem,
     ReferenceRef,
+    Register,
     Registration,
     RegistryState,
     Scope,
+    SetCompatibility,
+    SetMode,
     Verdict,
 )
 from reconciler.render import render_json, render_markdown, render_text
@@ -43,12 +47,9 @@ def _plan() -> Plan:
     )
     imported = Registration("AVRO", OLD, id=117, version=2)
     actions = [
-        Action(Kind.SET_COMPATIBILITY, "dev", ".", Scope.GLOBAL, "", "why", "BACKWARD", "FULL"),
-        Action(
-            Kind.SET_MODE, "dev", ".billing", Scope.CONTEXT, ":.billing:", "why", None, "READONLY"
-        ),
-        Action(
-            Kind.SET_MODE,
+        SetCompatibility("dev", ".", Scope.GLOBAL, "", "why", "BACKWARD", "FULL"),
+        SetMode("dev", ".billing", Scope.CONTEXT, ":.billing:", "why", None, "READONLY"),
+        SetMode(
             "dev",
             ".",
             Scope.SUBJECT,
@@ -58,8 +59,7 @@ def _plan() -> Plan:
             "IMPORT",
             force=True,
         ),
-        Action(
-            Kind.REGISTER,
+        Register(
             "dev",
             ".",
             Scope.SUBJECT,
@@ -70,8 +70,7 @@ def _plan() -> Plan:
             registration=reg,
             source="specs/a.yaml:3:3",
         ),
-        Action(
-            Kind.REGISTER,
+        Register(
             "dev",
             ".",
             Scope.SUBJECT,
@@ -81,8 +80,7 @@ def _plan() -> Plan:
             "2",
             registration=imported,
         ),
-        Action(
-            Kind.DELETE_MODE,
+        DeleteMode(
             "dev",
             ".",
             Scope.SUBJECT,
@@ -92,9 +90,9 @@ def _plan() -> Plan:
             None,
             restore=True,
         ),
-        Action(Kind.DELETE_VERSION, "dev", ".", Scope.SUBJECT, "c-value", "spec", version=1),
-        Action(Kind.DELETE_SUBJECT, "dev", ".", Scope.SUBJECT, "d-value", "spec", "2 versions"),
-        Action(Kind.DELETE_SUBJECT, "dev", ".", Scope.SUBJECT, "d-value", "spec", permanent=True),
+        DeleteVersion("dev", ".", Scope.SUBJECT, "c-value", "spec", version=1),
+        DeleteSubject("dev", ".", Scope.SUBJECT, "d-value", "spec", "2 versions"),
+        DeleteSubject("dev", ".", Scope.SUBJECT, "d-value", "spec", permanent=True),
     ]
     return Plan(
         [RegistryState("dev", "dev (https://sr.example.com)", "abc", False, (".",))],
@@ -167,7 +165,7 @@ def test_the_schema_diff_ignores_the_registrys_key_order() -> None:
     """The registry stores its own key order; only real changes show."""
     stored = '{"type":"record","name":"A","fields":[{"type":"string","name":"a"}]}'
     reg = Registration("AVRO", NEW, (), False, 1, stored, Verdict("BACKWARD", True, (1,), ()))
-    action = Action(Kind.REGISTER, "dev", ".", Scope.SUBJECT, "a-value", "why", registration=reg)
+    action = Register("dev", ".", Scope.SUBJECT, "a-value", "why", registration=reg)
     changed = [line for line in schema_diff(action) if line[:1] in "+-"]
     assert changed == [
         "+     },",
