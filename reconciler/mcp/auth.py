@@ -27,7 +27,7 @@ from mcp.server.auth.provider import AccessToken, TokenVerifier, principal_compo
 from mcp.server.mcpserver.exceptions import ToolError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.engine.plan import Delete, Kind, Plan, Register
+from reconciler.engine.plan import Delete, DeleteMode, Plan, Register, SetMode
 from reconciler.engine.plan import Scope as Level
 
 if TYPE_CHECKING:
@@ -81,9 +81,9 @@ def admin_reasons(plan: Plan) -> list[str]:
             reasons.append(f"it deletes ({action.kind.value} {action.label})")
         elif isinstance(action, Register) and action.registration.id is not None:
             reasons.append(f"it registers a pinned id ({action.label})")
-        elif action.kind is Kind.SET_MODE and action.after == "IMPORT":
+        elif isinstance(action, SetMode) and action.after == "IMPORT":
             reasons.append(f"it sets IMPORT mode ({action.label})")
-        elif action.kind in (Kind.SET_MODE, Kind.DELETE_MODE) and action.scope is not Level.SUBJECT:
+        elif isinstance(action, SetMode | DeleteMode) and action.scope is not Level.SUBJECT:
             reasons.append(f"it changes the mode of {action.label}")
     return reasons
 

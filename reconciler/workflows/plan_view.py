@@ -9,8 +9,19 @@ needs what changes where, then the details of the subjects it asks about.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import singledispatch
 
-from reconciler.engine.plan import DELETES, Action, Kind, Plan
+from reconciler.engine.plan import (
+    Action,
+    Delete,
+    DeleteMode,
+    DeleteSubject,
+    DeleteVersion,
+    Plan,
+    Register,
+    SetCompatibility,
+    SetMode,
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +45,9 @@ def groups(plan: Plan) -> list[Group]:
             continue
         key = (action.registry, action.context)
         group = found.get(key, Group(*key))
-        if action.kind is Kind.REGISTER:
+        if isinstance(action, Register):
             group = replace(group, registrations=group.registrations + 1)
-        elif action.kind in DELETES:
+        elif isinstance(action, Delete):
             group = replace(group, deletes=group.deletes + 1)
         else:
             group = replace(group, changes=group.changes + 1)
@@ -46,21 +57,46 @@ def groups(plan: Plan) -> list[Group]:
 
 def action_line(action: Action) -> str:
     """One line: what the action does, to what, where, and why (no schema)."""
-    where = f"({action.registry})"
-    if action.kind is Kind.REGISTER:
-        reg = action.registration
-        verdict = reg.verdict if reg is not None else None
-        compat = ""
-        if verdict is not None and verdict.checked_versions:
-            compat = f", {'compatible' if verdict.compatible else 'INCOMPATIBLE'} {verdict.level}"
-        return f"register {action.label} version {action.after} {where}: {action.reason}{compat}"
-    if action.kind is Kind.DELETE_SUBJECT:
-        how = "permanently" if action.permanent else "soft"
-        return f"delete subject {action.label} {where} ({how}): {action.reason}"
-    if action.kind is Kind.DELETE_VERSION:
-        how = "permanently" if action.permanent else "soft"
-        return f"delete {action.label} version {action.version} {where} ({how}): {action.reason}"
-    what = "compatibility" if action.kind is Kind.SET_COMPATIBILITY else "mode"
+    return _line(action, f"({action.registry})")
+
+
+@singledispatch
+def _line(action: Action, where: str) -> str:
+    raise TypeError(f"no one-line view of a {type(action).__name__}")
+
+
+@_line.register
+def _(action: Register, where: str) -> str:
+    verdict = action.registration.verdict
+    compat = ""
+    if verdict is not None and verdict.checked_versions:
+        compat = f", {'compatible' if verdict.compatible else 'INCOMPATIBLE'} {verdict.level}"
+    return f"register {action.label} version {action.after} {where}: {action.reason}{compat}"
+
+
+@_line.register
+def _(action: DeleteSubject, where: str) -> str:
+    how = "permanently" if action.permanent else "soft"
+    return f"delete subject {action.label} {where} ({how}): {action.reason}"
+
+
+@_line.register
+def _(action: DeleteVersion, where: str) -> str:
+    how = "permanently" if action.permanent else "soft"
+    return f"delete {action.label} version {action.version} {where} ({how}): {action.reason}"
+
+
+@_line.register
+def _(action: SetCompatibility, where: str) -> str:
+    return _setting("compatibility", action, where)
+
+
+@_line.register
+def _(action: SetMode | DeleteMode, where: str) -> str:
+    return _setting("mode", action, where)
+
+
+def _setting(what: str, action: Action, where: str) -> str:
     before, after = action.before or "(not set)", action.after or "(not set)"
     return f"{what} of {action.label} {where}: {before} -> {after}: {action.reason}"
 
