@@ -31,12 +31,13 @@ from typing import NoReturn
 import httpx
 
 from reconciler.engine import Plan
+from reconciler.errors import ReconcilerError
 from reconciler.render.markdown import MARKER, cut, render_markdown
 
 MAX_BODY = 65_000  # GitHub refuses comment bodies over 65,536 characters
 
 
-class CommentError(Exception):
+class CommentError(ReconcilerError):
     """The comment could not be posted; the message names the API call, never the token."""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from reconciler.errors import ReconcilerError
 from reconciler.render.drift_markdown import drift_markdown
 
 from .comment import github_api
@@ -33,7 +34,7 @@ MARKER = "<!-- reconciler-drift -->"
 TITLE = "Schema registry drift"
 
 
-class IssueError(Exception):
+class IssueError(ReconcilerError):
     """The issue could not be updated; the message names the API call, never the token."""
 
 

@@ -7,8 +7,10 @@ from typing import Any
 import click
 
 from reconciler import __version__
+from reconciler.errors import ReconcilerError
 from reconciler.render.report import report_json
 
+from ._common import report
 from .apply_cmd import apply
 from .compat_cmd import compat
 from .drift_cmd import drift
@@ -27,7 +29,8 @@ EX_USAGE = 64  # sysexits.h: the command was used incorrectly
 
 
 class Reconcile(click.Group):
-    """The root group: a usage error exits ``EX_USAGE``, never click's 2.
+    """The root group: a usage error exits ``EX_USAGE``, never click's 2; a failure a
+    user can act on (``ReconcilerError``) is reported here, the one place, and exits 1.
 
     2 means "changes" (plan) or "drifted" (drift): a CI job reading a mistyped
     option as 2 would pass. Every usage error of every subcommand is raised
@@ -51,6 +54,8 @@ class Reconcile(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise _usage_error(exc, ctx.meta["reconcile.argv"]) from None
+        except ReconcilerError as exc:
+            report(exc)
 
 
 def _usage_error(exc: click.UsageError, args: list[str]) -> click.UsageError:

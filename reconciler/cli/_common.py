@@ -12,8 +12,7 @@ import click
 from rich.console import Console
 
 from reconciler._words import plural
-from reconciler.engine import UnknownRegistryError
-from reconciler.registry import RegistryError
+from reconciler.errors import ReconcilerError
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
 
@@ -37,22 +36,13 @@ def load(
     environ: Mapping[str, str] | None = None,
     parse_cache: bool = False,
 ) -> Project:
-    """Load and validate the project, or print every error and exit 1.
+    """Load and validate the project (``SpecErrors`` lists every error: see ``report``).
 
     Commands that contact registries say when the embedded one stands in for
     an unconfigured registry; offline commands pass ``announce_embedded=False``.
     ``parse_cache``: see ``load_project``.
     """
-    try:
-        project = load_project(Path(directory), environ, parse_cache=parse_cache)
-    except SpecErrors as exc:
-        err = console(stderr=True)
-        for error in exc.errors:
-            err.print(str(error), markup=False)
-        err.print(
-            f"{plural(len(exc.errors), 'error')}; nothing was contacted or changed.", markup=False
-        )
-        sys.exit(1)
+    project = load_project(Path(directory), environ, parse_cache=parse_cache)
     if project.uses_embedded_default and announce_embedded:
         reg = next(iter(project.registries.values()))
         console(stderr=True).print(
@@ -63,13 +53,25 @@ def load(
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run an engine coroutine; registry failures become one clear error, exit 1."""
-    try:
-        return asyncio.run(coro)
-    except RegistryError as exc:
-        fail(str(exc))
-    except UnknownRegistryError as exc:
-        fail(str(exc))
+    """Run an engine coroutine (its failures reach ``report`` through the root group)."""
+    return asyncio.run(coro)
+
+
+def report(exc: ReconcilerError) -> NoReturn:
+    """The CLI's one handler of the failures a user can act on: the message, exit 1.
+
+    Spec errors are listed one per line (``FILE:LINE:COL: message``), then counted;
+    any other is one ``error:`` line. The root group (``cli/__init__.py``) calls it.
+    """
+    if isinstance(exc, SpecErrors):
+        err = console(stderr=True)
+        for error in exc.errors:
+            err.print(str(error), markup=False)
+        err.print(
+            f"{plural(len(exc.errors), 'error')}; nothing was contacted or changed.", markup=False
+        )
+        sys.exit(1)
+    fail(str(exc))
 
 
 # Not ``exists=True``: a missing project directory is an error (exit 1) that

@@ -13,14 +13,13 @@ from reconciler.lint import (
     CATEGORIES,
     RULES,
     SEVERITIES,
-    UnknownRuleError,
     lint,
     render_github,
     render_markdown,
     render_text,
 )
 
-from ._common import console, directory_argument, fail, load
+from ._common import console, directory_argument, load
 
 
 def _list_rules() -> None:
@@ -81,10 +80,7 @@ def lint_command(
         _list_rules()
         return
     project = load(directory, announce_embedded=False)
-    try:
-        report = lint(project, only=only, skip=skip)
-    except UnknownRuleError as exc:
-        fail(str(exc))
+    report = lint(project, only=only, skip=skip)
     root = Path(directory).resolve()
     if output == "json":
         click.echo(json.dumps(report.to_json(root), indent=2))

@@ -18,7 +18,7 @@ from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_text
 from reconciler.render.report import report_json
-from reconciler.workflows.migrate import MigrationRefused, check_target, desired_project
+from reconciler.workflows.migrate import check_target, desired_project
 from reconciler.workflows.migration import migration_plan, run_migration, verify
 from reconciler.workflows.progress import Report, progress
 from reconciler.workflows.source import Source, from_project, from_url, is_url
@@ -279,10 +279,7 @@ def migrate(
     every (subject, version, id, schema) of both. Readonly targets are refused.
     """
     src, dst = _sources(directory, source, target)
-    try:
-        check_target(src, dst)
-    except MigrationRefused as exc:
-        fail(str(exc))
+    check_target(src, dst)
     root = Path(directory).resolve()
     code = run(
         _migrate(

@@ -22,12 +22,11 @@ from reconciler.engine import (
 )
 from reconciler.render import render_github, render_json, render_markdown, render_text
 from reconciler.spec.model import Project
-from reconciler.workflows.against import OFFLINE_ENVIRON, AgainstError, plan_against
+from reconciler.workflows.against import OFFLINE_ENVIRON, plan_against
 
 from ._common import (
     console,
     directory_argument,
-    fail,
     load,
     plan_output_option,
     registry_option,
@@ -145,10 +144,7 @@ def plan(
     """Show what apply would change to make the registries match the specs."""
     if against:
         project = load(directory, announce_embedded=False, environ=OFFLINE_ENVIRON)
-        try:
-            result = run(plan_against(project, against, registries, options))
-        except AgainstError as exc:
-            fail(str(exc))
+        result = run(plan_against(project, against, registries, options))
     else:
         project = load(directory, parse_cache=True)
         result = run(_plan(project, registries, recovery_options(project, options)))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Protocol, get_args
 
+from reconciler.errors import ReconcilerError
+
 from ._rules import BY_ID
 
 SchemaType = Literal["AVRO", "JSON", "PROTOBUF"]
@@ -31,7 +33,7 @@ Level = Literal[
 LEVELS: tuple[str, ...] = get_args(Level)
 
 
-class InvalidSchemaError(ValueError):
+class InvalidSchemaError(ReconcilerError, ValueError):
     """The schema text does not parse or is not a valid schema of its type."""
 
 

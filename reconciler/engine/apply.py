@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import singledispatch
 
 from reconciler._words import noun, plural
+from reconciler.errors import ReconcilerError
 from reconciler.registry import (
     RateLimitedError,
     Reference,
@@ -32,7 +33,7 @@ from .plan import (
 )
 
 
-class ApplyRefused(Exception):
+class ApplyRefused(ReconcilerError):
     """The plan must not be applied (errors in it, or a readonly registry)."""
 
 

@@ -22,6 +22,7 @@ from reconciler.confluent import (
     QualifiedSubject,
     lookup_chain,
 )
+from reconciler.registry import Reference
 from reconciler.spec.model import ContextSpec, ReferenceSpec, RegistryConfig, SubjectSpec
 
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
@@ -32,7 +33,6 @@ from .plan import (
     DeleteMode,
     Kind,
     Problem,
-    ReferenceRef,
     Register,
     Scope,
     SetCompatibility,
@@ -513,10 +513,10 @@ class RegistryDiff:
 
     def resolve_references(
         self, context: str, refs: Iterable[ReferenceSpec], owner: str, source: str | None
-    ) -> tuple[tuple[ReferenceRef, ...], dict[str, str]] | None:
+    ) -> tuple[tuple[Reference, ...], dict[str, str]] | None:
         """Reference specs -> (pinned references, name -> referenced schema text)."""
         ctx = self.live.contexts[context]
-        resolved: list[ReferenceRef] = []
+        resolved: list[Reference] = []
         texts: dict[str, str] = {}
         for ref in refs:
             subject = qualify(context, ref.subject)
@@ -540,7 +540,7 @@ class RegistryDiff:
                     source,
                 )
                 return None
-            resolved.append(ReferenceRef(ref.name, ref.subject, version))
+            resolved.append(Reference(ref.name, ref.subject, version))
             # the referenced version's own references too (a chain), as Confluent
             # resolves them: the referenced schema does not parse without them
             if version in planned:

@@ -20,13 +20,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+from reconciler.errors import ReconcilerError
+
 LOCK_FILE = "apply.lock"
 # A `reconcile plan` probes the lock for an instant (``holder``); an apply that
 # meets the probe tries again for this long before it calls the lock taken.
 PROBE_GRACE = 0.05
 
 
-class LockBusy(Exception):
+class LockBusy(ReconcilerError):
     """Another apply holds the project's lock."""
 
 

@@ -12,6 +12,8 @@ from dataclasses import KW_ONLY, asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from reconciler.registry import Reference
+
 FORMAT_VERSION = 1
 
 
@@ -51,19 +53,12 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class ReferenceRef:
-    name: str
-    subject: str
-    version: int
-
-
-@dataclass(frozen=True)
 class Registration:
     """What a ``register`` action sends, and how it differs from what is there."""
 
     schema_type: str
     schema: str
-    references: tuple[ReferenceRef, ...] = ()
+    references: tuple[Reference, ...] = ()
     normalize: bool = False
     previous_version: int | None = None
     previous_schema: str | None = None
@@ -166,7 +161,7 @@ class Register(Action):
             "registration": Registration(
                 schema_type=reg["schema_type"],
                 schema=reg["schema"],
-                references=tuple(ReferenceRef(**r) for r in reg.get("references", ())),
+                references=tuple(Reference(**r) for r in reg.get("references", ())),
                 normalize=reg.get("normalize", False),
                 previous_version=reg.get("previous_version"),
                 previous_schema=reg.get("previous_schema"),

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from reconciler._gc import gc_paused
+from reconciler.errors import ReconcilerError
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import ContextSpec, Project
 
@@ -22,7 +23,7 @@ from .snapshot import read_subject_settings, snapshot
 from .targets import select, unmatched
 
 
-class UnknownRegistryError(ValueError):
+class UnknownRegistryError(ReconcilerError, ValueError):
     """A registry name given on the command line is not in the project file."""
 
 

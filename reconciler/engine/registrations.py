@@ -18,12 +18,13 @@ from typing import Any
 from reconciler._words import noun
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check, invalid_defaults
 from reconciler.confluent import WRITE_BLOCKING_MODES, versions_checked
+from reconciler.registry import Reference
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
 from .contexts import normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .diff import RegistryDiff, source_of
-from .plan import Kind, ReferenceRef, Register, Registration, Scope, Verdict
+from .plan import Kind, Register, Registration, Scope, Verdict
 from .snapshot import LiveVersion
 
 
@@ -33,7 +34,7 @@ class _Wanted:
 
     text: str
     parsed: ParsedSchema
-    references: tuple[ReferenceRef, ...]
+    references: tuple[Reference, ...]
     reference_texts: dict[str, str]
     metadata: dict[str, Any] | None
     rule_set: dict[str, Any] | None
@@ -51,7 +52,7 @@ class _Wanted:
 
 def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[object, ...]:
     texts = diff.live_reference_texts(context, version)
-    refs = tuple(ReferenceRef(n, s, v) for n, s, v in version.references)
+    refs = tuple(Reference(n, s, v) for n, s, v in version.references)
     normalized = diff.cache.identity(version.schema_type, version.schema, texts)
     return (
         normalized,

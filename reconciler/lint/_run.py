@@ -7,6 +7,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from reconciler.confluent import QualifiedSubject
+from reconciler.errors import ReconcilerError
 from reconciler.spec import (
     ContextSpec,
     LintIgnore,
@@ -25,7 +26,7 @@ from ._source import Source, collector
 _BY_TYPE = {"AVRO": _avro.lint, "JSON": _jsonschema.lint, "PROTOBUF": _protobuf.lint}
 
 
-class UnknownRuleError(ValueError):
+class UnknownRuleError(ReconcilerError, ValueError):
     """A rule ID or category given to ``only``/``skip`` does not exist."""
 
 

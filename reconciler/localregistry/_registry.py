@@ -143,7 +143,7 @@ class _Candidate:
         if self.schema_type != "AVRO":
             out["schemaType"] = self.schema_type
         if self.references:
-            out["references"] = [r.as_json() for r in self.references]
+            out["references"] = [r.to_json() for r in self.references]
         _contract_json(out, self.metadata, self.rule_set)
         out["schema"] = self.text
         return out
@@ -413,7 +413,7 @@ class Registry:
             # validation on (IMPORT registers history as it was written).
             problems = invalid_defaults(candidate.parsed)
             if problems:
-                refs = [r.as_json() for r in candidate.references]
+                refs = [r.to_json() for r in candidate.references]
                 raise errors.invalid_schema(
                     f"Invalid schema {candidate.text} with refs {refs} of type "
                     f"{candidate.schema_type}, details: {problems[0]}"
@@ -455,7 +455,7 @@ class Registry:
                 schema_id,
                 candidate.schema_type,
                 candidate.text,
-                [r.as_json() for r in candidate.references],
+                [r.to_json() for r in candidate.references],
                 candidate.identity,
                 candidate.metadata,
                 candidate.rule_set,

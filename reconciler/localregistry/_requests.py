@@ -22,7 +22,7 @@ class Reference:
     subject: str
     version: int
 
-    def as_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"name": self.name, "subject": self.subject, "version": self.version}
 
 

@@ -82,7 +82,7 @@ def parse_schema(
         return parse(schema_type, text, texts)
     except InvalidSchemaError as exc:
         raise errors.invalid_schema(
-            f"Invalid schema {text} with refs {[r.as_json() for r in references]} "
+            f"Invalid schema {text} with refs {[r.to_json() for r in references]} "
             f"of type {schema_type}, details: {exc}"
         ) from exc
     except Exception as exc:  # a parser bug must still be the client's 422, not a 500
@@ -117,7 +117,7 @@ def identity(
     own ID.  Without either, the hash is the one files written before data
     contracts were supported hold.
     """
-    parts: list[object] = [schema_type, text, [r.as_json() for r in references]]
+    parts: list[object] = [schema_type, text, [r.to_json() for r in references]]
     if metadata is not None or rule_set is not None:
         parts += [metadata, rule_set]
     payload = json.dumps(parts, sort_keys=True)

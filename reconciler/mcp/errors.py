@@ -1,9 +1,9 @@
 """Engine failures as tool errors: one clear message, never a traceback or a secret.
 
-Registry errors are already redacted by the registry client (they name the
-registry by its display form, without credentials); spec errors name files and
-lines. Anything else is left to the SDK, which reports an unexpected failure
-without its text.
+Every ``ReconcilerError`` is one: registry errors are already redacted by the
+registry client (they name the registry by its display form, without
+credentials); spec errors name files and lines. Anything else is left to the
+SDK, which reports an unexpected failure without its text.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from contextlib import asynccontextmanager
 from mcp.server.mcpserver.exceptions import ToolError
 
 from reconciler._words import plural
-from reconciler.compatibility import InvalidSchemaError
-from reconciler.engine import UnknownRegistryError
-from reconciler.registry import RegistryError
+from reconciler.errors import ReconcilerError
 from reconciler.spec import SpecErrors
 
 
@@ -30,10 +28,11 @@ def spec_failure(exc: SpecErrors) -> ToolError:
 
 @asynccontextmanager
 async def engine_errors() -> AsyncIterator[None]:
-    """Turn the failures a user can act on into tool errors with their message."""
+    """Turn the failures a user can act on (``ReconcilerError``) into tool errors with
+    their message: the server's one handler of them."""
     try:
         yield
     except SpecErrors as exc:
         raise spec_failure(exc) from None
-    except (RegistryError, UnknownRegistryError, InvalidSchemaError) as exc:
+    except ReconcilerError as exc:
         raise ToolError(str(exc)) from None

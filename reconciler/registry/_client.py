@@ -33,12 +33,12 @@ from ._errors import (
     AuthenticationError,
     ErrorCode,
     IncompatibleSchemaError,
-    InvalidSchemaError,
     NotFoundError,
     ReadOnlyRegistryError,
     RegistryConfigurationError,
     RegistryError,
     RegistryUnavailableError,
+    SchemaRejectedError,
     UnexpectedResponseError,
     UnprocessableError,
     error_class,
@@ -169,7 +169,7 @@ def _verdict(data: Any) -> CompatibilityVerdict:
 def _refused_repeat(error: RegistryError) -> bool:
     """How a registry may refuse a repeated pinned (IMPORT) registration it already applied."""
     return isinstance(error, IncompatibleSchemaError | UnprocessableError) and not isinstance(
-        error, InvalidSchemaError
+        error, SchemaRejectedError
     )
 
 

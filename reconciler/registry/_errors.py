@@ -11,9 +11,10 @@ the ``Authorization`` header) is reachable through ``__cause__`` or
 from __future__ import annotations
 
 from reconciler.confluent import ErrorCode
+from reconciler.errors import ReconcilerError
 
 
-class RegistryError(Exception):
+class RegistryError(ReconcilerError):
     """A request to a registry failed.
 
     ``registry`` is the printable registry name (no credentials), ``status`` the
@@ -68,8 +69,12 @@ class UnprocessableError(RegistryError):
     """422: the request is well formed but refused (bad version, level, mode, ...: 422xx)."""
 
 
-class InvalidSchemaError(UnprocessableError):
-    """42201: the schema (or its type or references) is invalid."""
+class SchemaRejectedError(UnprocessableError):
+    """42201: the registry rejected the schema (or its type or references) as invalid.
+
+    Not ``reconciler.compatibility.InvalidSchemaError``, which is raised offline, when
+    a schema does not parse here.
+    """
 
 
 class AuthenticationError(RegistryError):
@@ -125,7 +130,7 @@ def error_class(status: int, error_code: int) -> type[RegistryError]:
     if status == 409:
         return IncompatibleSchemaError
     if status == 422:
-        return InvalidSchemaError if error_code == ErrorCode.INVALID_SCHEMA else UnprocessableError
+        return SchemaRejectedError if error_code == ErrorCode.INVALID_SCHEMA else UnprocessableError
     if status == 429:
         return RateLimitedError
     if status >= 500:

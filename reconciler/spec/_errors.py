@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.errors import ReconcilerError
+
 from .model import Location
 
 
@@ -35,7 +37,7 @@ class SpecError:
         return f"{format_location(self.location)}: {self.message}"
 
 
-class SpecErrors(Exception):
+class SpecErrors(ReconcilerError):
     """Every error of one load, raised together so that users fix them in one pass."""
 
     def __init__(self, errors: list[SpecError]) -> None:

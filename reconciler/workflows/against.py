@@ -44,6 +44,7 @@ from reconciler.engine import (
     make_plan,
     targeted_registries,
 )
+from reconciler.errors import ReconcilerError
 from reconciler.registry import RegistryClient
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import ContextSpec, Project, SubjectSpec
@@ -53,7 +54,7 @@ PLACEHOLDER = "http://unresolved.invalid"  # a valid URL, a non-empty credential
 _NO_BUDGET = PlanOptions(max_deletes=1_000_000_000, allow_force_import=True)
 
 
-class AgainstError(Exception):
+class AgainstError(ReconcilerError):
     """The base state cannot be built: an unknown ref, no git, or base specs that fail."""
 
 

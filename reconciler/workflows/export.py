@@ -25,6 +25,7 @@ try:
 except ImportError:  # PyYAML built without libyaml
     from yaml import SafeDumper as _FastDumper
 
+from reconciler.errors import ReconcilerError
 from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec, VersionSpec
 
 from .desired import spec_stem
@@ -159,7 +160,7 @@ def export_files(specs: tuple[ContextSpec, ...]) -> dict[str, str]:
     return files
 
 
-class EditedFilesError(Exception):
+class EditedFilesError(ReconcilerError):
     """Files an export would overwrite that hold what no export wrote there."""
 
     def __init__(self, paths: list[Path]) -> None:

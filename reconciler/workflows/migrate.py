@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.errors import ReconcilerError
 from reconciler.spec.model import Project
 
 from .desired import context_specs
@@ -19,7 +20,7 @@ from .live import RegistryContents
 from .source import Source
 
 
-class MigrationRefused(Exception):
+class MigrationRefused(ReconcilerError):
     """The migration must not start (a readonly target, the same registry twice)."""
 
 

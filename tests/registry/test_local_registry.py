@@ -16,11 +16,11 @@ import pytest
 from reconciler.localregistry import create_app, serve_in_thread
 from reconciler.registry import (
     IncompatibleSchemaError,
-    InvalidSchemaError,
     NotFoundError,
     ReadOnlyRegistryError,
     Reference,
     RegistryClient,
+    SchemaRejectedError,
     SchemaVersion,
     SubjectVersion,
 )
@@ -107,7 +107,7 @@ async def test_compatibility_errors_and_verdicts(client: RegistryClient) -> None
     with pytest.raises(IncompatibleSchemaError) as incompatible:
         await client.register("orders-value", ORDER_BREAKING)
     assert incompatible.value.status == 409
-    with pytest.raises(InvalidSchemaError):
+    with pytest.raises(SchemaRejectedError):
         await client.register("orders-value", '{"type": "record"')
 
 

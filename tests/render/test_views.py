@@ -14,7 +14,6 @@ from reconciler.engine.plan import (
     DeleteVersion,
     Plan,
     Problem,
-    ReferenceRef,
     Register,
     Registration,
     RegistryState,
@@ -23,6 +22,7 @@ from reconciler.engine.plan import (
     SetMode,
     Verdict,
 )
+from reconciler.registry import Reference
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.render._diff import schema_diff
 from reconciler.render.markdown import MARKER
@@ -38,7 +38,7 @@ def _plan() -> Plan:
     reg = Registration(
         "AVRO",
         NEW,
-        (ReferenceRef("com.acme.B", "b-value", 3),),
+        (Reference("com.acme.B", "b-value", 3),),
         False,
         1,
         OLD,
