@@ -8,6 +8,7 @@ retried only where repeating them is safe. See docs/registry-client.md.
 """
 
 from ._client import RegistryClient, add_request_observer
+from ._config import Auth, BasicAuth, BearerAuth, ClientConfig, OAuthClientCredentials, TlsConfig
 from ._errors import (
     AuthenticationError,
     AuthorizationError,
@@ -33,12 +34,17 @@ from ._types import (
 )
 
 __all__ = [
+    "Auth",
     "AuthenticationError",
     "AuthorizationError",
+    "BasicAuth",
+    "BearerAuth",
+    "ClientConfig",
     "CompatibilityVerdict",
     "ErrorCode",
     "IncompatibleSchemaError",
     "NotFoundError",
+    "OAuthClientCredentials",
     "RateLimitedError",
     "ReadOnlyRegistryError",
     "Reference",
@@ -51,6 +57,7 @@ __all__ = [
     "SchemaVersion",
     "ServerError",
     "SubjectVersion",
+    "TlsConfig",
     "UnexpectedResponseError",
     "UnprocessableError",
     "add_request_observer",

@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit, urlunsplit
 
-from reconciler.spec.model import BasicAuth, BearerAuth, OAuthClientCredentials
+from ._config import Auth, BasicAuth, BearerAuth, OAuthClientCredentials
 
 REDACTED = "***"
-
-Auth = BasicAuth | BearerAuth | OAuthClientCredentials
 
 
 @dataclass(frozen=True)

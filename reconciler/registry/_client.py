@@ -16,7 +16,6 @@ import certifi
 import httpx
 
 from reconciler import __version__
-from reconciler.spec.model import OAuthClientCredentials, RegistryConfig, TlsConfig
 
 from ._auth import (
     Auth,
@@ -29,6 +28,7 @@ from ._auth import (
     split_query,
     split_userinfo,
 )
+from ._config import ClientConfig, OAuthClientCredentials, TlsConfig
 from ._errors import (
     AuthenticationError,
     ErrorCode,
@@ -384,7 +384,7 @@ class RegistryClient:
     @classmethod
     def from_config(
         cls,
-        cfg: RegistryConfig,
+        cfg: ClientConfig,
         base_dir: Path,
         transport: httpx.AsyncBaseTransport | None = None,
         *,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from reconciler.registry import BasicAuth, BearerAuth, OAuthClientCredentials, TlsConfig
+
 if TYPE_CHECKING:
     from ._errors import SpecError
 
@@ -45,36 +47,6 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
-
-
-@dataclass(frozen=True)
-class BasicAuth:
-    username: str
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class BearerAuth:
-    token: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class OAuthClientCredentials:
-    """OAuth 2.0 client credentials: a token from ``token_url``, sent as a bearer token."""
-
-    token_url: str
-    client_id: str
-    client_secret: str = field(repr=False)
-    scope: str | None = None
-    audience: str | None = None
-
-
-@dataclass(frozen=True)
-class TlsConfig:
-    ca_file: Path | None = None
-    cert_file: Path | None = None
-    key_file: Path | None = None
-    verify: bool = True
 
 
 @dataclass(frozen=True)
