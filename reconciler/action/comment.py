@@ -32,7 +32,7 @@ import httpx
 
 from reconciler.engine import Plan
 from reconciler.errors import ReconcilerError
-from reconciler.render.markdown import MARKER, cut, render_markdown
+from reconciler.render import MARKER, cut, render_markdown
 
 MAX_BODY = 65_000  # GitHub refuses comment bodies over 65,536 characters
 

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from reconciler.errors import ReconcilerError
-from reconciler.render.drift_markdown import drift_markdown
+from reconciler.render import drift_markdown
 
 from .comment import github_api
 

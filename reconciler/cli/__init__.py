@@ -8,7 +8,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
-from reconciler.render.report import report_json
+from reconciler.render import report_json
 
 from ._common import report
 from .apply_cmd import apply

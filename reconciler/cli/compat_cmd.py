@@ -25,7 +25,7 @@ from reconciler.compatibility import (
 )
 from reconciler.engine import StoredVersion, versions_to_check
 from reconciler.registry import RegistryClient, RegistryError
-from reconciler.render.report import report_json
+from reconciler.render import report_json
 from reconciler.spec import SpecErrors, load_project
 
 from ._common import report_output_option

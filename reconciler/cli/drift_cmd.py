@@ -16,11 +16,10 @@ from reconciler.engine import (
     targeted_registries,
 )
 from reconciler.registry import RegistryError
-from reconciler.render.drift_markdown import drift_markdown
-from reconciler.render.report import report_json
+from reconciler.render import drift_markdown, report_json
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
-from reconciler.workflows.drift import DriftReport, Status, check, spec_problem
+from reconciler.workflows import DriftReport, Status, check, spec_problem
 
 from ._common import console, directory_argument, registry_option, report_output_option
 

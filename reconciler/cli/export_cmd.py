@@ -11,16 +11,27 @@ import click
 
 from reconciler._words import plural
 from reconciler.registry import RegistryClient
-from reconciler.render.report import report_json
+from reconciler.render import report_json
 from reconciler.spec import SpecErrors, load_project
-from reconciler.workflows import context_specs, read_registry, write_project_file, write_specs
-from reconciler.workflows.avro_idl import write_idl
-from reconciler.workflows.desired import spec_stem
-from reconciler.workflows.export import PROJECT_FILE, EditedFilesError, bundle, relocate
-from reconciler.workflows.files import ignore_local_state
-from reconciler.workflows.live import RegistryContents
-from reconciler.workflows.progress import progress
-from reconciler.workflows.source import Source, from_project, from_url, raw_entry
+from reconciler.workflows import (
+    PROJECT_FILE,
+    EditedFilesError,
+    RegistryContents,
+    Source,
+    bundle,
+    context_specs,
+    from_project,
+    from_url,
+    ignore_local_state,
+    progress,
+    raw_entry,
+    read_registry,
+    relocate,
+    spec_stem,
+    write_idl,
+    write_project_file,
+    write_specs,
+)
 
 from ._common import console, contexts_option, fail, load, report_output_option, run
 

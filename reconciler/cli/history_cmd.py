@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from reconciler.engine import JOURNAL_DIR
-from reconciler.engine.audit import describe_actor, past_applies
-from reconciler.render.report import report_json
+from reconciler.engine import JOURNAL_DIR, describe_actor, past_applies
+from reconciler.render import report_json
 
 from ._common import fail, report_output_option
 

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import click
 
-from reconciler.workflows.export import PROJECT_FILE, dump_yaml
-from reconciler.workflows.files import ignore_local_state
-from reconciler.workflows.source import is_url, without_userinfo
+from reconciler.workflows import (
+    PROJECT_FILE,
+    dump_yaml,
+    ignore_local_state,
+    is_url,
+    without_userinfo,
+)
 
 from ._common import console, fail
 from .export_cmd import read_reporting, resolve_source, show_written, write_project

@@ -12,7 +12,7 @@ import click
 from ._common import fail
 
 if TYPE_CHECKING:
-    from reconciler.mcp.auth import IntrospectionVerifier, JwtVerifier
+    from reconciler.mcp import IntrospectionVerifier, JwtVerifier
 
 LOOPBACK = "127.0.0.1"
 LOOPBACK_HOSTS = frozenset({LOOPBACK, "::1", "localhost"})
@@ -45,7 +45,7 @@ class Introspection:
 
 def _scope_map(pairs: tuple[str, ...]) -> dict[str, list[str]]:
     """``repo=read,write`` -> {"repo": ["read", "write"]}; fails on a bad pair."""
-    from reconciler.mcp.auth import SCOPES
+    from reconciler.mcp import SCOPES
 
     mapping: dict[str, list[str]] = {}
     for pair in pairs:
@@ -67,7 +67,7 @@ def _verifier(
     introspection: Introspection,
 ) -> JwtVerifier | IntrospectionVerifier:
     """The token verifier the options describe, or one clear error (exit 1)."""
-    from reconciler.mcp.auth import IntrospectionVerifier, JwtVerifier
+    from reconciler.mcp import IntrospectionVerifier, JwtVerifier
 
     problems = [
         _url_problem("--issuer", issuer, host),
@@ -225,8 +225,7 @@ def mcp(
 ) -> None:
     """Serve the project in DIR over MCP: tools to inspect registries, validate,
     plan and (after the user confirms) apply; see docs/mcp.md."""
-    from reconciler.mcp import build_server
-    from reconciler.mcp.server import http_app
+    from reconciler.mcp import build_server, http_app
     from reconciler.service import configure_logging, run_app
 
     if not directory.is_dir():  # an error (exit 1), not a usage error: see docs/cli.md

@@ -13,16 +13,23 @@ from rich.console import Console
 from rich.table import Table
 
 from reconciler._words import noun, plural
-from reconciler.engine import Interrupted, Listener, Plan, Status, StepResult
-from reconciler.engine.policy import disallowed
+from reconciler.engine import Interrupted, Listener, Plan, Status, StepResult, disallowed
 from reconciler.registry import RegistryClient
-from reconciler.render import render_text
-from reconciler.render.report import report_json
-from reconciler.workflows.migrate import check_target, desired_project
-from reconciler.workflows.migration import migration_plan, run_migration, verify
-from reconciler.workflows.progress import Report, progress
-from reconciler.workflows.source import Source, from_project, from_url, is_url
-from reconciler.workflows.verify import Row
+from reconciler.render import render_text, report_json
+from reconciler.workflows import (
+    Report,
+    Row,
+    Source,
+    check_target,
+    desired_project,
+    from_project,
+    from_url,
+    is_url,
+    migration_plan,
+    progress,
+    run_migration,
+    verify,
+)
 
 from ._common import console, contexts_option, fail, load, report_output_option, run
 from .export_cmd import read

@@ -22,7 +22,7 @@ from reconciler.engine import (
 )
 from reconciler.render import render_github, render_json, render_markdown, render_text
 from reconciler.spec.model import Project
-from reconciler.workflows.against import OFFLINE_ENVIRON, plan_against
+from reconciler.workflows import OFFLINE_ENVIRON, plan_against
 
 from ._common import (
     console,

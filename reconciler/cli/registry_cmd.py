@@ -51,8 +51,8 @@ def serve(host: str, port: int, data: Path, request_log: Path | None, log_level:
     """Serve the local registry until SIGINT/SIGTERM, with /healthz, /readyz and /metrics
     (docs/operations.md)."""
     # Here, not at the top: every other command would pay for importing uvicorn.
+    from reconciler.localregistry import counts, route_label
     from reconciler.localregistry import serve as serve_registry
-    from reconciler.localregistry._server import counts, route_label
     from reconciler.service import ServiceApp, add_gauges, configure_logging
 
     configure_logging(log_level)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.render.github import workflow_command
-from reconciler.render.report import report_json
+from reconciler.render import report_json, workflow_command
 from reconciler.spec import SpecError
-from reconciler.workflows.validation import validate as check
+from reconciler.workflows import validate as check
 
 from ._common import directory_argument, report_output_option
 

@@ -1,7 +1,9 @@
 """The engine: snapshot -> diff -> plan -> apply, one room per stage."""
 
 from .apply import ApplyRefused, StepResult, apply_plan, refusal
+from .audit import acting_as, describe_actor, past_applies
 from .connections import open_clients
+from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify, unqualify
 from .history import StoredVersion, versions_to_check
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
 from .plan import (
@@ -23,13 +25,17 @@ from .planner import (
     PlanOptions,
     UnknownRegistryError,
     make_plan,
+    specs_for,
     targeted_registries,
     with_recovery,
 )
+from .policy import disallowed
+from .schemas import SchemaCache, pretty
 from .session import ApplySession, Listener, Outcome, Status
 from .staleness import stale_registries, what_changed
 
 __all__ = [
+    "DEFAULT",
     "FORMAT_VERSION",
     "JOURNAL_DIR",
     "Action",
@@ -48,6 +54,7 @@ __all__ = [
     "PlanOptions",
     "Problem",
     "Register",
+    "SchemaCache",
     "Scope",
     "SetCompatibility",
     "SetMode",
@@ -55,13 +62,24 @@ __all__ = [
     "StepResult",
     "StoredVersion",
     "UnknownRegistryError",
+    "acting_as",
     "apply_plan",
+    "context_of",
+    "context_prefix",
+    "describe_actor",
+    "disallowed",
     "find_interrupted",
     "make_plan",
+    "normalize_context",
     "open_clients",
+    "past_applies",
+    "pretty",
+    "qualify",
     "refusal",
+    "specs_for",
     "stale_registries",
     "targeted_registries",
+    "unqualify",
     "versions_to_check",
     "what_changed",
     "with_recovery",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.render.github import workflow_command
+from reconciler.render import workflow_command
 
 from ._catalog import SEVERITIES
 from ._report import Finding, Report

@@ -7,6 +7,12 @@ See docs/local-registry.md for what is implemented and how it differs from Confl
 """
 
 from ._app import create_app
-from ._server import serve, serve_in_thread
+from ._server import counts, route_label, serve, serve_in_thread
 
-__all__ = ["create_app", "serve", "serve_in_thread"]
+__all__ = [
+    "counts",
+    "create_app",
+    "route_label",
+    "serve",
+    "serve_in_thread",
+]

@@ -8,6 +8,13 @@ docs/mcp.md.
 
 from __future__ import annotations
 
-from .server import build_server
+from .auth import SCOPES, IntrospectionVerifier, JwtVerifier
+from .server import build_server, http_app
 
-__all__ = ["build_server"]
+__all__ = [
+    "SCOPES",
+    "IntrospectionVerifier",
+    "JwtVerifier",
+    "build_server",
+    "http_app",
+]

@@ -27,8 +27,8 @@ from mcp.server.auth.provider import AccessToken, TokenVerifier, principal_compo
 from mcp.server.mcpserver.exceptions import ToolError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.engine.plan import Delete, DeleteMode, Plan, Register, SetMode
-from reconciler.engine.plan import Scope as Level
+from reconciler.engine import Delete, DeleteMode, Plan, Register, SetMode
+from reconciler.engine import Scope as Level
 
 if TYPE_CHECKING:
     import jwt

@@ -28,14 +28,21 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from reconciler._words import plural
-from reconciler.engine import Outcome, Plan, Status, open_clients, refusal
-from reconciler.engine.policy import disallowed
+from reconciler.engine import Outcome, Plan, Status, disallowed, open_clients, refusal
 from reconciler.spec.model import Project
-from reconciler.workflows import plan_view
-from reconciler.workflows.live import RegistryContents, read_registry
-from reconciler.workflows.migrate import MigrationRefused, check_target, desired_project
-from reconciler.workflows.migration import migration_plan, run_migration, verify
-from reconciler.workflows.source import Source, from_project
+from reconciler.workflows import (
+    MigrationRefused,
+    RegistryContents,
+    Source,
+    check_target,
+    desired_project,
+    from_project,
+    migration_plan,
+    plan_view,
+    read_registry,
+    run_migration,
+    verify,
+)
 
 from .applying import CANNOT_ASK, Progress, asking, can_elicit, step_report
 from .auth import WRITE, Access, principal

@@ -28,12 +28,12 @@ from reconciler._words import plural
 from reconciler.engine import (
     Plan,
     PlanOptions,
+    disallowed,
     make_plan,
     open_clients,
     refusal,
     targeted_registries,
 )
-from reconciler.engine.policy import disallowed
 from reconciler.registry import RegistryClient
 from reconciler.render import render_markdown
 from reconciler.spec.model import Project

@@ -11,11 +11,8 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from reconciler.engine.contexts import DEFAULT, context_prefix, qualify
-from reconciler.workflows import read_registry
-from reconciler.workflows.comparison import compare_registries
-from reconciler.workflows.live import list_contexts
-from reconciler.workflows.statistics import statistics
+from reconciler.engine import DEFAULT, context_prefix, qualify
+from reconciler.workflows import compare_registries, list_contexts, read_registry, statistics
 
 from .auth import READ, Access
 from .errors import engine_errors

@@ -14,16 +14,17 @@ from reconciler._words import plural
 from reconciler.engine import PlanOptions
 from reconciler.lint import UnknownRuleError
 from reconciler.lint import lint as lint_project
-from reconciler.workflows import context_specs, read_registry
-from reconciler.workflows.drift import check as drift_check
-from reconciler.workflows.export import (
+from reconciler.workflows import (
     EditedFilesError,
+    context_specs,
     export_files,
+    raw_entry,
+    read_registry,
     relocate,
     write_project_file,
     write_specs,
 )
-from reconciler.workflows.source import raw_entry
+from reconciler.workflows import check as drift_check
 
 from .auth import READ, Access
 from .models import DriftResult, ExportResult, LintResult

@@ -17,8 +17,7 @@ from pydantic import AnyHttpUrl
 from starlette.types import ASGIApp
 
 from reconciler import __version__
-from reconciler.engine import open_clients
-from reconciler.engine.audit import acting_as
+from reconciler.engine import acting_as, open_clients
 from reconciler.service import METRICS, ServiceApp, log_context
 
 from .auth import Access, BearerGate, IntrospectionVerifier, JwtVerifier, principal

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 
-from reconciler.engine import Plan, refusal
-from reconciler.engine.policy import disallowed
-from reconciler.render.markdown import headline
+from reconciler.engine import Plan, disallowed, refusal
+from reconciler.render import headline
 from reconciler.spec.model import Project
 from reconciler.workflows import plan_view
 

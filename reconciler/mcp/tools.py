@@ -13,12 +13,19 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from reconciler.compatibility import LEVELS, Level, SchemaType, check, parse
-from reconciler.engine import open_clients, targeted_registries, versions_to_check
-from reconciler.engine.contexts import DEFAULT, context_prefix, normalize_context, qualify
+from reconciler.engine import (
+    DEFAULT,
+    context_prefix,
+    normalize_context,
+    open_clients,
+    qualify,
+    targeted_registries,
+    versions_to_check,
+)
 from reconciler.registry import RegistryClient
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
-from reconciler.workflows.live import list_contexts
+from reconciler.workflows import list_contexts
 
 from .auth import READ, Access
 from .errors import engine_errors

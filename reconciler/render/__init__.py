@@ -1,9 +1,22 @@
 """Views of a plan: text for terminals, markdown for PR comments, JSON for machines,
 GitHub annotations for the lines its problems are about."""
 
-from .github import render_github
+from .drift_markdown import drift_markdown
+from .github import render_github, workflow_command
 from .json import render_json
-from .markdown import render_markdown
+from .markdown import MARKER, cut, headline, render_markdown
+from .report import report_json
 from .text import render_text
 
-__all__ = ["render_github", "render_json", "render_markdown", "render_text"]
+__all__ = [
+    "MARKER",
+    "cut",
+    "drift_markdown",
+    "headline",
+    "render_github",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "report_json",
+    "workflow_command",
+]

@@ -6,8 +6,7 @@ import difflib
 import json
 from typing import Any
 
-from reconciler.engine.plan import Register
-from reconciler.engine.schemas import pretty
+from reconciler.engine import Register, pretty
 
 # A diff longer than this is cut in the views people read (a 64 MiB schema
 # printed 67 MB); the plan's JSON form keeps every schema whole.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reconciler.engine.plan import Plan
+    from reconciler.engine import Plan
 
 
 def _escape(value: str, property_: bool = False) -> str:

@@ -17,7 +17,7 @@ import html
 import re
 from functools import singledispatch
 
-from reconciler.engine.plan import (
+from reconciler.engine import (
     Action,
     DeleteMode,
     DeleteSubject,

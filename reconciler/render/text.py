@@ -8,7 +8,7 @@ from functools import singledispatch
 from rich.markup import escape
 
 from reconciler._words import plural
-from reconciler.engine.plan import (
+from reconciler.engine import (
     Action,
     DeleteMode,
     DeleteSubject,

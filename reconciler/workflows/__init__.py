@@ -4,18 +4,74 @@
 - ``context_specs`` turns it into desired state (``desired``), which
   ``write_specs``/``write_project_file`` write as a project (``export``) and
   ``migrate`` plans against another registry;
-- ``drift_report`` summarises a plan for schedulers (``drift``).
+- ``check`` (``drift``) describes how the live registries differ from the specs,
+  for people and schedulers.
 """
 
-from .desired import context_specs
-from .export import bundle, write_project_file, write_specs
-from .live import RegistryContents, read_registry
+from .against import OFFLINE_ENVIRON, plan_against
+from .avro_idl import write_idl
+from .comparison import compare_registries
+from .desired import context_specs, spec_stem
+from .drift import DriftReport, Status, check, spec_problem
+from .export import (
+    PROJECT_FILE,
+    EditedFilesError,
+    bundle,
+    dump_yaml,
+    export_files,
+    relocate,
+    write_project_file,
+    write_specs,
+)
+from .files import ignore_local_state
+from .live import RegistryContents, list_contexts, read_registry
+from .migrate import MigrationRefused, check_target, desired_project
+from .migration import migration_plan, run_migration, verify
+from .progress import Report, progress
+from .source import Source, from_project, from_url, is_url, raw_entry, without_userinfo
+from .statistics import statistics
+from .validation import validate
+from .verify import Row, compare
 
 __all__ = [
+    "OFFLINE_ENVIRON",
+    "PROJECT_FILE",
+    "DriftReport",
+    "EditedFilesError",
+    "MigrationRefused",
     "RegistryContents",
+    "Report",
+    "Row",
+    "Source",
+    "Status",
     "bundle",
+    "check",
+    "check_target",
+    "compare",
+    "compare_registries",
     "context_specs",
+    "desired_project",
+    "dump_yaml",
+    "export_files",
+    "from_project",
+    "from_url",
+    "ignore_local_state",
+    "is_url",
+    "list_contexts",
+    "migration_plan",
+    "plan_against",
+    "progress",
+    "raw_entry",
     "read_registry",
+    "relocate",
+    "run_migration",
+    "spec_problem",
+    "spec_stem",
+    "statistics",
+    "validate",
+    "verify",
+    "without_userinfo",
+    "write_idl",
     "write_project_file",
     "write_specs",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.engine.contexts import qualify
+from reconciler.engine import qualify
 
 from .live import RegistryContents
 from .verify import Row, compare

@@ -46,12 +46,15 @@ from reconciler.engine import (
     Register,
     SetCompatibility,
     SetMode,
+    context_of,
     find_interrupted,
     make_plan,
+    normalize_context,
+    qualify,
+    specs_for,
+    unqualify,
     with_recovery,
 )
-from reconciler.engine.contexts import context_of, normalize_context, qualify, unqualify
-from reconciler.engine.planner import specs_for
 from reconciler.registry import RegistryClient
 from reconciler.spec import SpecError
 from reconciler.spec.model import Project

@@ -13,8 +13,8 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from reconciler.engine.contexts import DEFAULT, context_of, context_prefix, normalize_context
-from reconciler.engine.contexts import unqualify as unqualify_subject
+from reconciler.engine import DEFAULT, context_of, context_prefix, normalize_context
+from reconciler.engine import unqualify as unqualify_subject
 from reconciler.registry import NotFoundError, RegistryClient, SchemaVersion
 
 # (subjects whose config and mode have been read, subjects in all)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import singledispatch
 
-from reconciler.engine.plan import (
+from reconciler.engine import (
     Action,
     Delete,
     DeleteMode,

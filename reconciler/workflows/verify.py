@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.engine.contexts import qualify
-from reconciler.engine.schemas import SchemaCache
+from reconciler.engine import SchemaCache, qualify
 from reconciler.registry import SchemaVersion
 
 from .live import LiveContext, RegistryContents
