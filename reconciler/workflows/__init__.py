@@ -8,6 +8,7 @@
   for people and schedulers.
 """
 
+from . import plan_view
 from .against import OFFLINE_ENVIRON, plan_against
 from .avro_idl import write_idl
 from .comparison import compare_registries
@@ -60,6 +61,7 @@ __all__ = [
     "list_contexts",
     "migration_plan",
     "plan_against",
+    "plan_view",
     "progress",
     "raw_entry",
     "read_registry",

@@ -1,0 +1,95 @@
+"""The house is as docs/architecture.md draws it: which room imports which, through doors.
+
+Each sub-package of ``reconciler`` (a room) may import the rooms the doc's
+table lists for it, and every listed import is used (the doc stays true).
+Another room is entered through its package (``from reconciler.engine import
+Plan``), for names in its ``__all__``; only ``reconciler.spec.model``, the
+spec's data model, is imported as a module.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "reconciler"
+DOC = ROOT / "docs" / "architecture.md"
+PUBLIC_MODULES = {("spec", "model")}
+ENTRY_POINT = "__main__"  # ``python -m reconciler`` runs the CLI: the one importer of cli
+ROW = re.compile(r"^\| `(?P<room>[\w]+)` \| (?P<allowed>.*) \|$")
+
+
+def _table() -> dict[str, set[str]]:
+    rooms = {}
+    for line in DOC.read_text().splitlines():
+        match = ROW.match(line)
+        if match:
+            rooms[match["room"]] = set(re.findall(r"`(\w+)`", match["allowed"]))
+    return rooms
+
+
+def _imports() -> Iterator[tuple[str, Path, ast.ImportFrom | ast.Import]]:
+    """(room, file, node) of every import statement of the package, lazy ones too."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        room = parts[0]
+        if room in ("__init__", ENTRY_POINT):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                yield room, path, node
+
+
+def _modules(node: ast.Import | ast.ImportFrom) -> list[list[str]]:
+    if isinstance(node, ast.ImportFrom):
+        return [node.module.split(".")] if node.level == 0 and node.module else []
+    return [alias.name.split(".") for alias in node.names]
+
+
+def test_every_room_imports_what_the_doc_says() -> None:
+    table = _table()
+    rooms = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()}
+    rooms = {r for r in rooms if not r.startswith("__") and r not in ("py",)}
+    rooms = {r for r in rooms if (PACKAGE / r).is_dir() or (PACKAGE / f"{r}.py").is_file()}
+    assert set(table) == rooms, "docs/architecture.md must have one row per room"
+    used: dict[str, set[str]] = defaultdict(set)
+    for room, _path, node in _imports():
+        for module in _modules(node):
+            if module[0] == "reconciler" and len(module) > 1 and module[1] != room:
+                used[room].add(module[1])
+    wrong = {
+        room: {
+            "not in the doc": sorted(used[room] - allowed),
+            "unused": sorted(allowed - used[room]),
+        }
+        for room, allowed in table.items()
+        if used[room] != allowed
+    }
+    assert not wrong, f"update the imports or docs/architecture.md: {wrong}"
+
+
+def test_other_rooms_are_entered_through_their_door() -> None:
+    """No import reaches past another room's ``__init__`` or takes a name outside its
+    ``__all__``."""
+    reaching: list[str] = []
+    for room, path, node in _imports():
+        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+        for module in _modules(node):
+            if module[0] != "reconciler" or len(module) < 2 or module[1] == room:
+                continue
+            if len(module) > 2 and tuple(module[1:3]) not in PUBLIC_MODULES:
+                reaching.append(f"{where} imports {'.'.join(module)}")
+            elif len(module) == 2 and isinstance(node, ast.ImportFrom):
+                package = importlib.import_module(".".join(module))
+                public = getattr(package, "__all__", None)
+                if public is None:
+                    continue  # a module room (errors, _gc): everything it defines is its door
+                hidden = [a.name for a in node.names if a.name not in public]
+                if hidden:
+                    reaching.append(f"{where} imports {hidden} not in {'.'.join(module)}.__all__")
+    assert not reaching, "\n".join(reaching)
