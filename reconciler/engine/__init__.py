@@ -7,7 +7,7 @@ from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qu
 from .history import StoredVersion, versions_to_check
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
 from .plan import (
-    FORMAT_VERSION,
+    PLAN_FORMAT_VERSION,
     Action,
     Delete,
     DeleteMode,
@@ -36,8 +36,8 @@ from .staleness import stale_registries, what_changed
 
 __all__ = [
     "DEFAULT",
-    "FORMAT_VERSION",
     "JOURNAL_DIR",
+    "PLAN_FORMAT_VERSION",
     "Action",
     "ApplyRefused",
     "ApplySession",

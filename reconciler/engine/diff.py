@@ -50,7 +50,9 @@ def source_of(spec: SubjectSpec | ContextSpec | RegistryConfig) -> str | None:
 
 
 class RegistryDiff:
-    """The state of one registry's comparison. Use ``diff_registry``."""
+    """The state of one registry's comparison: the planner makes one per registry and
+    calls ``plan_config``, ``plan_registrations(diff)``, ``plan_recovery``,
+    ``plan_deletes(diff)`` and ``ordered`` (see ``planner._plan_one``)."""
 
     def __init__(
         self,
@@ -84,9 +86,8 @@ class RegistryDiff:
         self.importing: dict[str, str] = {}  # subject -> the temporary mode it is wrapped in
         # (context, pinned id) -> (subject, version, identity) registered by this plan
         self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
-        # qualified subject -> {version number -> (schema text, reference texts)} the plan
-        # registers; used to resolve references to versions the plan itself creates.
-        # subject -> version -> (text, referenced texts, schema type) of registrations planned
+        # qualified subject -> version -> (text, referenced texts, schema type) of the
+        # registrations planned: references to versions the plan itself creates resolve here.
         self.planned: dict[str, dict[int, tuple[str, dict[str, str], str]]] = {}
 
     def subject_setting(self, ctx: ContextState, what: str, subject: str) -> str | None:
@@ -357,15 +358,12 @@ class RegistryDiff:
             )
             return False
         # A subject already in IMPORT has its end planned (``_end_leftover_imports``).
-        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
-        restore_to = wanted.after if wanted is not None else live_mode
         self._switch_temporarily(
             context,
             subject,
             live_mode,
             "IMPORT",
             "temporary IMPORT mode for registrations with pinned ids",
-            restore_to,
             "end of the temporary IMPORT mode",
             source,
             force=non_empty,
@@ -379,17 +377,21 @@ class RegistryDiff:
         before: str | None,
         mode: str,
         reason: str,
-        restore_to: str | None,
         restore_reason: str,
         source: str | None,
         force: bool = False,
     ) -> None:
         """Set ``subject``'s own mode to ``mode`` before its registrations, restore it after.
 
-        No setup when it already has that mode; no restore when ``restore_to``
-        is that mode too. Otherwise the restore sets ``restore_to``, or removes
-        the subject-level mode when it is None.
+        The restore sets the mode the spec wants for the subject (its planned mode
+        change is taken over), else ``before``; it removes the subject-level mode
+        when that is None. No setup when the subject already has ``mode``; no
+        restore when it is to end in ``mode`` too. ``restore_reason`` may name
+        the mode restored as ``{restore_to}``.
         """
+        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
+        restore_to = wanted.after if wanted is not None else before
+        restore_reason = restore_reason.format(restore_to=restore_to or "the inherited mode")
         self.importing[subject] = mode
         if before != mode:
             self.import_setup.append(
@@ -431,16 +433,13 @@ class RegistryDiff:
                 source,
             )
             return False
-        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
-        restore_to = wanted.after if wanted is not None else own
         self._switch_temporarily(
             context,
             subject,
             own,
             "READWRITE",
             f"temporary READWRITE: {mode} refuses registrations",
-            restore_to,
-            f"back to {restore_to or 'the inherited mode'} after the registrations",
+            "back to {restore_to} after the registrations",
             source,
         )
         self.warning(

@@ -8,13 +8,13 @@ JSON form (``format_version``) that is saved to files and read back by
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, asdict, dataclass, field
+from dataclasses import KW_ONLY, MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from reconciler.registry import Reference
 
-FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 1  # of the plan's JSON form; the lint and drift reports have their own
 
 
 class Kind(StrEnum):
@@ -141,8 +141,14 @@ class Action:
 
     @classmethod
     def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
-        """The fields of this kind beyond the common ones, read from the JSON form."""
-        return {}
+        """The fields of this kind beyond the common ones, read from the JSON form: a
+        field without a default is required."""
+        common = {f.name for f in fields(Action)}
+        return {
+            f.name: data[f.name] if f.default is MISSING else data.get(f.name, f.default)
+            for f in fields(cls)
+            if f.name not in common
+        }
 
 
 @dataclass(frozen=True)
@@ -196,10 +202,6 @@ class SetMode(Action):
     _: KW_ONLY
     force: bool = False  # IMPORT on a non-empty subject
 
-    @classmethod
-    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
-        return {"force": data.get("force", False)}
-
 
 @dataclass(frozen=True)
 class DeleteMode(Action):
@@ -214,10 +216,6 @@ class Delete(Action):
 
     _: KW_ONLY
     permanent: bool = False
-
-    @classmethod
-    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
-        return {"permanent": data.get("permanent", False)}
 
 
 @dataclass(frozen=True)
@@ -235,10 +233,6 @@ class DeleteVersion(Delete):
     kind: ClassVar[Kind] = Kind.DELETE_VERSION
     _: KW_ONLY
     version: int
-
-    @classmethod
-    def _own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
-        return {**super()._own_fields(data), "version": data["version"]}
 
 
 _BY_KIND: dict[Kind, type[Action]] = {
@@ -338,7 +332,7 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format_version": FORMAT_VERSION,
+            "format_version": PLAN_FORMAT_VERSION,
             # ``answered`` only where a registry has several URLs: one URL answers alone.
             "registries": [
                 {k: v for k, v in asdict(r).items() if k != "answered" or v}
@@ -353,9 +347,9 @@ class Plan:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
         version = data.get("format_version")
-        if version != FORMAT_VERSION:
+        if version != PLAN_FORMAT_VERSION:
             raise ValueError(
-                f"plan format_version {version!r} is not supported (expected {FORMAT_VERSION})"
+                f"plan format_version {version!r} is not supported (expected {PLAN_FORMAT_VERSION})"
             )
         return cls(
             registries=[

@@ -88,19 +88,25 @@ def _matches(diff: RegistryDiff, context: str, version: LiveVersion, wanted: _Wa
     )
 
 
+@dataclass(frozen=True)
+class _Desired:
+    """One version as a spec writes it (``schema:`` or an entry of ``versions:``)."""
+
+    schema_type: str
+    text: str
+    refs: tuple[ReferenceSpec, ...]
+    metadata: Any
+    rule_set: Any
+
+
 def _wanted(
-    diff: RegistryDiff,
-    context: str,
-    subject: str,
-    spec: SubjectSpec,
-    schema_type: str,
-    text: str,
-    refs: tuple[ReferenceSpec, ...],
-    metadata: Any,
-    rule_set: Any,
+    diff: RegistryDiff, context: str, subject: str, spec: SubjectSpec, desired: _Desired
 ) -> _Wanted | None:
+    """``desired`` parsed, with its references resolved; None (and a plan error) when
+    it cannot be."""
     source = source_of(spec)
-    resolved = diff.resolve_references(context, refs, subject, source)
+    schema_type, text = desired.schema_type, desired.text
+    resolved = diff.resolve_references(context, desired.refs, subject, source)
     if resolved is None:
         return None
     references, texts = resolved
@@ -114,8 +120,8 @@ def _wanted(
         parsed,
         references,
         texts,
-        None if metadata is None else dict(metadata),
-        None if rule_set is None else dict(rule_set),
+        None if desired.metadata is None else dict(desired.metadata),
+        None if desired.rule_set is None else dict(desired.rule_set),
     )
 
 
@@ -124,12 +130,8 @@ def _unchanged(
     context: str,
     subject: str,
     spec: SubjectSpec,
-    schema_type: str,
+    desired: _Desired,
     live: LiveVersion | None,
-    text: str,
-    refs: tuple[ReferenceSpec, ...],
-    metadata: Any,
-    rule_set: Any,
 ) -> bool:
     """The fast path: the live version is the same document, without parsing either.
 
@@ -140,15 +142,15 @@ def _unchanged(
     """
     if (
         live is None
-        or live.schema_type != schema_type
-        or not diff.cache.same_document(schema_type, live.schema, text)
+        or live.schema_type != desired.schema_type
+        or not diff.cache.same_document(desired.schema_type, live.schema, desired.text)
     ):
         return False
-    if not contract_matches(metadata, rule_set, live.metadata, live.rule_set):
+    if not contract_matches(desired.metadata, desired.rule_set, live.metadata, live.rule_set):
         return False
-    if not refs and not live.references:
+    if not desired.refs and not live.references:
         return True
-    resolved = diff.resolve_references(context, refs, subject, source_of(spec))
+    resolved = diff.resolve_references(context, desired.refs, subject, source_of(spec))
     return resolved is not None and [(r.name, r.subject, r.version) for r in resolved[0]] == list(
         live.references
     )
@@ -344,30 +346,10 @@ def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
     assert spec.schema is not None
     live_versions = diff.live.contexts[context].versions.get(subject, [])
     latest = live_versions[-1] if live_versions else None
-    if _unchanged(
-        diff,
-        context,
-        subject,
-        spec,
-        spec.type,
-        latest,
-        spec.schema,
-        spec.references,
-        spec.metadata,
-        spec.rule_set,
-    ):
+    desired = _Desired(spec.type, spec.schema, spec.references, spec.metadata, spec.rule_set)
+    if _unchanged(diff, context, subject, spec, desired, latest):
         return
-    wanted = _wanted(
-        diff,
-        context,
-        subject,
-        spec,
-        spec.type,
-        spec.schema,
-        spec.references,
-        spec.metadata,
-        spec.rule_set,
-    )
+    wanted = _wanted(diff, context, subject, spec, desired)
     if wanted is None:
         return
     if latest is not None and _matches(diff, context, latest, wanted):
@@ -445,31 +427,12 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
                 source,
             )
             return
-        schema_type = entry.type_in(spec)
-        if _unchanged(
-            diff,
-            context,
-            subject,
-            spec,
-            schema_type,
-            version,
-            entry.schema,
-            entry.references,
-            entry.metadata,
-            entry.rule_set,
-        ):
-            continue
-        wanted = _wanted(
-            diff,
-            context,
-            subject,
-            spec,
-            schema_type,
-            entry.schema,
-            entry.references,
-            entry.metadata,
-            entry.rule_set,
+        desired = _Desired(
+            entry.type_in(spec), entry.schema, entry.references, entry.metadata, entry.rule_set
         )
+        if _unchanged(diff, context, subject, spec, desired, version):
+            continue
+        wanted = _wanted(diff, context, subject, spec, desired)
         if wanted is None:
             return
         if version is not None:

@@ -9,13 +9,13 @@ server (`lint` tool) call it; ``Report.to_json()`` is the versioned JSON form,
 """
 
 from ._catalog import CATEGORIES, RULES, SEVERITIES, Category, Rule, Severity
-from ._report import FORMAT_VERSION, Finding, Report
+from ._report import LINT_FORMAT_VERSION, Finding, Report
 from ._run import UnknownRuleError, lint
 from ._views import render_github, render_markdown, render_text
 
 __all__ = [
     "CATEGORIES",
-    "FORMAT_VERSION",
+    "LINT_FORMAT_VERSION",
     "RULES",
     "SEVERITIES",
     "Category",

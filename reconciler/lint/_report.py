@@ -10,7 +10,7 @@ from reconciler.spec import Location
 
 from ._catalog import SEVERITIES, Rule, Severity
 
-FORMAT_VERSION = 1
+LINT_FORMAT_VERSION = 1  # of the lint report's JSON form, versioned apart from plans
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Report:
 
     def to_json(self, root: Path | None = None) -> dict[str, Any]:
         return {
-            "format_version": FORMAT_VERSION,
+            "format_version": LINT_FORMAT_VERSION,
             "counts": self.counts(),
             "findings": [f.to_json(root) for f in self.findings],
         }

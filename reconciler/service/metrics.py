@@ -8,7 +8,6 @@ and outcome names: never a subject, a URL or anything from a token.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -17,66 +16,48 @@ from prometheus_client.registry import Collector
 from reconciler.registry import add_request_observer
 
 
-@dataclass(frozen=True)
 class Metrics:
-    tool_calls: Counter = field(
-        default_factory=lambda: Counter(
+    """The process's counters and histograms, registered when made (once: ``METRICS``)."""
+
+    def __init__(self) -> None:
+        self.tool_calls = Counter(
             "reconciler_mcp_tool_calls",
             "MCP tool calls by tool, registry and outcome (ok, error).",
             ["tool", "registry", "outcome"],
         )
-    )
-    tool_errors: Counter = field(
-        default_factory=lambda: Counter(
+        self.tool_errors = Counter(
             "reconciler_mcp_tool_errors", "MCP tool calls that failed.", ["tool", "registry"]
         )
-    )
-    tool_duration: Histogram = field(
-        default_factory=lambda: Histogram(
-            "reconciler_mcp_tool_duration_seconds",
-            "MCP tool call duration.",
-            ["tool", "registry"],
+        self.tool_duration = Histogram(
+            "reconciler_mcp_tool_duration_seconds", "MCP tool call duration.", ["tool", "registry"]
         )
-    )
-    applies: Counter = field(
-        default_factory=lambda: Counter(
+        self.applies = Counter(
             "reconciler_applies",
             "Applies by outcome (applied, still_differs, failed, no_changes, refused).",
             ["outcome"],
         )
-    )
-    apply_steps: Counter = field(
-        default_factory=lambda: Counter(
+        self.apply_steps = Counter(
             "reconciler_apply_steps", "Apply steps by outcome (ok, failed).", ["outcome"]
         )
-    )
-    registry_requests: Counter = field(
-        default_factory=lambda: Counter(
+        self.registry_requests = Counter(
             "reconciler_registry_requests",
             "HTTP requests sent to schema registries (retries included) by registry, "
             "method and status ('error': no response).",
             ["registry", "method", "status"],
         )
-    )
-    registry_retries: Counter = field(
-        default_factory=lambda: Counter(
+        self.registry_retries = Counter(
             "reconciler_registry_retries", "Retried registry requests.", ["registry"]
         )
-    )
-    http_requests: Counter = field(
-        default_factory=lambda: Counter(
+        self.http_requests = Counter(
             "reconciler_http_requests",
             "HTTP requests served by route, method and status.",
             ["route", "method", "status"],
         )
-    )
-    http_duration: Histogram = field(
-        default_factory=lambda: Histogram(
+        self.http_duration = Histogram(
             "reconciler_http_request_duration_seconds",
             "HTTP request latency by route.",
             ["route", "method"],
         )
-    )
 
     def observe_registry_request(
         self, registry: str, method: str, status: int | None, attempt: int

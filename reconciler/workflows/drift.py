@@ -61,7 +61,7 @@ from reconciler.spec.model import Project
 
 from .live import versions_by_context
 
-FORMAT_VERSION = 1
+DRIFT_FORMAT_VERSION = 1  # of the drift report's JSON form, versioned apart from plans
 
 # The engine's wording for "the registry holds versions the specs do not
 # describe" (engine/registrations.py); tests/workflows/test_drift.py pins it.
@@ -318,7 +318,7 @@ class DriftReport:
     def to_dict(self) -> dict[str, Any]:
         differences = self.differences
         return {
-            "format_version": FORMAT_VERSION,
+            "format_version": DRIFT_FORMAT_VERSION,
             "checked_at": self.checked_at,
             "status": self.status.name.lower(),
             "registries": [

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.engine import Plan
+from reconciler.render import render_json
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "quickstart"
 GOLDEN = Path(__file__).parent / "golden"
@@ -107,3 +110,11 @@ def test_example_plans_are_byte_identical(tmp_path: Path) -> None:
         pytest.fail("goldens written; run again without GOLDEN_WRITE")
     for name, text in plans.items():
         assert text == (GOLDEN / name).read_text(), name
+
+
+def test_the_saved_plans_read_back_to_the_same_bytes() -> None:
+    """``apply PLAN_FILE`` reads a saved plan into typed actions: nothing is lost."""
+    for name in ("empty.json", "every_kind.json"):
+        saved = (GOLDEN / name).read_text()
+        again = render_json(Plan.from_dict(json.loads(saved)))
+        assert again + "\n" == saved, name
