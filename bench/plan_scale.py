@@ -91,7 +91,7 @@ def build(db: Path, subjects: int, versions: int) -> int:
             for version in range(1, versions + 1):
                 next_id += 1
                 text = parse("AVRO", avro(n, version), texts).canonical
-                as_json = [r.as_json() for r in refs]
+                as_json = [r.to_json() for r in refs]
                 store.insert_schema(
                     conn,
                     ".",
