@@ -14,12 +14,11 @@ import sys
 import pytest
 
 from reconciler.engine import (
-    Action,
     Journal,
-    Kind,
     Plan,
     PlanOptions,
     Scope,
+    SetMode,
     find_interrupted,
     with_recovery,
 )
@@ -235,16 +234,12 @@ def test_a_temporary_readwrite_of_a_context_or_the_registry_left_by_a_killed_app
     scope = Scope.CONTEXT if level else Scope.GLOBAL
     ctx = f".{context}" if level else "."
 
-    def mode(kind: Kind, after: str | None, restore: bool = False) -> Action:
-        return Action(
-            kind, "test", ctx, scope, level, "temporary", "READONLY", after, restore=restore
-        )
+    def mode(after: str | None, restore: bool = False) -> SetMode:
+        return SetMode("test", ctx, scope, level, "temporary", "READONLY", after, restore=restore)
 
     journal_dir = ws.root / ".reconcile/journal"
     journal = Journal.create(journal_dir)
-    journal.start(
-        Plan(actions=[mode(Kind.SET_MODE, "READWRITE"), mode(Kind.SET_MODE, "READONLY", True)]), []
-    )
+    journal.start(Plan(actions=[mode("READWRITE"), mode("READONLY", True)]), [])
     journal.step(0, "started")
     journal.step(0, "done")  # then kill -9: no end record
 

@@ -17,7 +17,7 @@ import asyncio
 import pytest
 
 from reconciler.engine import Plan, StepResult, apply_plan, open_clients
-from reconciler.engine.plan import Action, Kind, Scope
+from reconciler.engine.plan import DeleteMode, Scope
 from reconciler.spec import load_project
 from reconciler.workflows.plan_view import groups
 
@@ -281,9 +281,7 @@ def test_removing_a_subject_mode_that_is_already_gone_succeeds(ws: Workspace) ->
     wanted, so the step succeeds on its first attempt instead of failing the apply."""
     assert ws.registry.post("/subjects/plain-value/versions", {"schema": A}).is_success
     assert ws.registry.get("/mode/plain-value").status_code == 404
-    remove = Action(
-        Kind.DELETE_MODE, "test", ".", Scope.SUBJECT, "plain-value", "restore", "READWRITE", None
-    )
+    remove = DeleteMode("test", ".", Scope.SUBJECT, "plain-value", "restore", "READWRITE", None)
     project = load_project(ws.root)
 
     async def go() -> list[StepResult]:
