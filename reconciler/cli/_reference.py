@@ -22,7 +22,7 @@ def _cell(text: str) -> str:
 
 def _option_row(param: click.Parameter, ctx: click.Context) -> str | None:
     record = param.get_help_record(ctx)
-    if record is None or not isinstance(param, click.Option) or param.name == "help":
+    if record is None or not isinstance(param, click.Option) or not param.expose_value:
         return None
     names, help_text = record
     return f"| `{_cell(names)}` | {_cell(help_text)} |"
