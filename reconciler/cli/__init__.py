@@ -14,6 +14,7 @@ from ._common import report
 from .apply_cmd import apply
 from .compat_cmd import compat
 from .drift_cmd import drift
+from .evolve_cmd import evolve_command
 from .export_cmd import export
 from .history_cmd import history
 from .init_cmd import init
@@ -93,6 +94,7 @@ main.add_command(apply)
 main.add_command(show)
 main.add_command(registry)
 main.add_command(compat)
+main.add_command(evolve_command)
 main.add_command(export)
 main.add_command(drift)
 main.add_command(migrate)

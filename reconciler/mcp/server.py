@@ -21,6 +21,7 @@ from reconciler.engine import acting_as, open_clients
 from reconciler.service import METRICS, ServiceApp, log_context
 
 from .auth import Access, BearerGate, IntrospectionVerifier, JwtVerifier, principal
+from .evolve import register_evolve_tool
 from .migrating import register_migrate_tool
 from .planning import register_plan_tools
 from .prompts import register_prompts
@@ -158,6 +159,7 @@ def build_server(
     access = Access(enforced=enforce_scopes)
     register_read_tools(server, state, access)
     register_question_tools(server, state, access)
+    register_evolve_tool(server, state, access)
     register_plan_tools(server, state, access)
     register_migrate_tool(server, state, access)
     register_report_tools(server, state, access)

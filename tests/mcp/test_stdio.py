@@ -18,6 +18,7 @@ TOOLS = {
     "referenced_by",
     "statistics",
     "compare_registries",
+    "evolve",
     "validate_specs",
     "plan",
     "plan_details",
