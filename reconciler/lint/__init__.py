@@ -9,6 +9,7 @@ server (`lint` tool) call it; ``Report.to_json()`` is the versioned JSON form,
 """
 
 from ._catalog import CATEGORIES, RULES, SEVERITIES, Category, Rule, Severity
+from ._conventions import ConventionsError, LintSettingsError
 from ._report import LINT_FORMAT_VERSION, Finding, Report
 from ._run import UnknownRuleError, lint
 from ._views import render_github, render_markdown, render_text
@@ -19,7 +20,9 @@ __all__ = [
     "RULES",
     "SEVERITIES",
     "Category",
+    "ConventionsError",
     "Finding",
+    "LintSettingsError",
     "Report",
     "Rule",
     "Severity",

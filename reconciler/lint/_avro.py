@@ -81,7 +81,11 @@ class _Linter:
         short = full.rpartition(".")[2]
         if not _PASCAL.fullmatch(short):
             self.emit(
-                "AVRO_TYPE_NAME_CASE", f"{kind} name {short!r} is not PascalCase", pointer, needles
+                "AVRO_TYPE_NAME_CASE",
+                f"{kind} name {short!r} is not PascalCase",
+                pointer,
+                needles,
+                f"rename it to {_pascal(short)!r}",
             )
         if kind != "enum":
             return
@@ -100,6 +104,7 @@ class _Linter:
                     f"enum {full} symbol {symbol!r} is not UPPER_SNAKE_CASE",
                     pointer,
                     [*needles, quoted(symbol)],
+                    f"rename it to {_words(symbol, '_').upper()!r}",
                 )
 
     def field(
@@ -206,6 +211,8 @@ class _Linter:
                     f"field {name!r} is {style} while the schema's fields are {first}",
                     pointer,
                     needles,
+                    f"rename it to {_restyle(name, first)!r} (with an alias {name!r}, so "
+                    "that data written with the old name is still read)",
                 )
 
 
@@ -225,6 +232,23 @@ def _primitive(value: Any, kind: str) -> bool:
 def _all(verdicts: Sequence[bool | None] | Any) -> bool | None:
     found = list(verdicts)
     return False if False in found else None if None in found else True
+
+
+def _words(name: str, sep: str) -> str:
+    """``placedAt``/``placed_at``/``PlacedAt`` -> ``placed<sep>at`` (lower case)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return sep.join(part.lower() for part in spaced.split("_") if part)
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in _words(name, "_").split("_")) or name
+
+
+def _restyle(name: str, style: str | None) -> str:
+    if style == "snake_case":
+        return _words(name, "_")
+    pascal = _pascal(name)
+    return pascal[:1].lower() + pascal[1:]
 
 
 def _style(name: str) -> str | None:

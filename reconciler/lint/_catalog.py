@@ -108,6 +108,23 @@ _ALL = (
         "schema's.",
     ),
     Rule(
+        "FIELD_DOC_MISSING",
+        "STYLE",
+        "info",
+        "A field has no documentation (Avro `doc`, JSON Schema `description`). Runs only "
+        "when the project's `conventions.yaml` says `field_docs: true`; the fix names the "
+        "key to add.",
+    ),
+    Rule(
+        "REQUIRED_FIELD_MISSING",
+        "SPEC",
+        "warning",
+        "The top-level record of a subject (not a `-key` one) lacks a field that the "
+        "project's `conventions.yaml` requires on every record (`required_fields`, e.g. "
+        "`event_id`, `occurred_at`): the top-level Avro record, JSON Schema object or "
+        "first Protobuf message. The fix names the field to add.",
+    ),
+    Rule(
         "JSON_SCHEMA_DRAFT_MISSING",
         "SPEC",
         "info",

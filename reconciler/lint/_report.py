@@ -28,6 +28,7 @@ class Finding:
     subject: str = ""
     context: str = ""
     path: str = ""
+    fix: str = ""  # the edit that resolves it, when there is one to name
 
     @property
     def severity(self) -> Severity:
@@ -35,7 +36,8 @@ class Finding:
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity} {self.rule.id}: {self.message}"
+        fix = f" (fix: {self.fix})" if self.fix else ""
+        return f"{where}{self.severity} {self.rule.id}: {self.message}{fix}"
 
     def to_json(self, root: Path | None = None) -> dict[str, Any]:
         file = None
@@ -54,6 +56,7 @@ class Finding:
             "subject": self.subject or None,
             "path": self.path or None,
             "message": self.message,
+            "fix": self.fix or None,
         }
 
 

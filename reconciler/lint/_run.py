@@ -7,7 +7,6 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from reconciler.confluent import QualifiedSubject
-from reconciler.errors import ReconcilerError
 from reconciler.spec import (
     ContextSpec,
     LintIgnore,
@@ -18,15 +17,16 @@ from reconciler.spec import (
     VersionSpec,
 )
 
-from . import _avro, _jsonschema, _protobuf, _reserved, _specs
+from . import _avro, _jsonschema, _protobuf, _reserved, _specs, _team
 from ._catalog import CATEGORIES, RULES
+from ._conventions import LintSettingsError, load_conventions
 from ._report import Finding, Report
 from ._source import Source, collector
 
 _BY_TYPE = {"AVRO": _avro.lint, "JSON": _jsonschema.lint, "PROTOBUF": _protobuf.lint}
 
 
-class UnknownRuleError(ReconcilerError, ValueError):
+class UnknownRuleError(LintSettingsError):
     """A rule ID or category given to ``only``/``skip`` does not exist."""
 
 
@@ -43,10 +43,13 @@ def lint(project: Project, *, only: Collection[str] = (), skip: Collection[str] 
     for written in (*config.skip, *(ignored.rule for ignored in config.ignore)):
         _known(written.name, written.location)
     skipped = {*skip, *(written.name for written in config.skip)}
+    conventions = load_conventions(project.root)
     sources = _sources(project)
     findings: list[Finding] = []
     for source in sources.values():
-        _BY_TYPE[source.schema_type](source, collector(source, findings))
+        emit = collector(source, findings)
+        _BY_TYPE[source.schema_type](source, emit)
+        _team.lint(source, conventions, emit)
     findings += _specs.lint(project, sources)
     findings += _reserved.lint(project, sources)
     return Report.of(

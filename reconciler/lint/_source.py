@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler.compatibility import InvalidSchemaError, parse, protobuf_file
 from reconciler.spec import Location
@@ -59,7 +59,13 @@ class Source:
             return None
 
 
-Emit = Callable[[str, str, str, Sequence[str]], None]  # rule, message, path, needles
+class Emit(Protocol):
+    """Report a finding: its rule, message, path in the schema, the needles that
+    locate it in the text (``locate``) and, when there is one, the fix."""
+
+    def __call__(
+        self, rule: str, message: str, path: str, needles: Sequence[str], fix: str = ""
+    ) -> None: ...
 
 
 def locate(text: str, needles: Sequence[str]) -> tuple[int, int] | None:
@@ -87,13 +93,13 @@ def quoted(name: str) -> str:
 
 
 def collector(source: Source, findings: list[Finding]) -> Emit:
-    def emit(rule: str, message: str, path: str, needles: Sequence[str]) -> None:
+    def emit(rule: str, message: str, path: str, needles: Sequence[str], fix: str = "") -> None:
         location = source.spec_location
         if source.path is not None:
             place = locate(source.text, needles) or (1, 1)
             location = Location(source.path, *place)
         findings.append(
-            Finding(RULES[rule], location, message, source.subject, source.context, path)
+            Finding(RULES[rule], location, message, source.subject, source.context, path, fix)
         )
 
     return emit

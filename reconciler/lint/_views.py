@@ -44,7 +44,8 @@ def render_markdown(report: Report, root: Path) -> str:
     if report.findings:
         lines += ["", "| severity | rule | where | message |", "|---|---|---|---|"]
         for f in report.findings:
-            message = f.message.replace("|", "\\|").replace("\n", " ")
+            fix = f" (fix: {f.fix})" if f.fix else ""
+            message = (f.message + fix).replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {f.severity} | `{f.rule.id}` | `{_relative(f, root)}` | {message} |")
     return "\n".join(lines) + "\n"
 

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from reconciler._words import plural
 from reconciler.engine import PlanOptions
-from reconciler.lint import UnknownRuleError
+from reconciler.lint import LintSettingsError
 from reconciler.lint import lint as lint_project
 from reconciler.workflows import (
     EditedFilesError,
@@ -74,7 +74,7 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         project = state.load()
         try:
             report = lint_project(project, only=only or (), skip=skip or ())
-        except UnknownRuleError as exc:
+        except LintSettingsError as exc:
             raise ToolError(str(exc)) from None
         return LintResult(
             report=report.to_json(project.root),

@@ -70,6 +70,7 @@ def test_json_report(messy: Path) -> None:  # noqa: F811
                 "path": "/fields/3",
                 "message": 'field order_record.count: default "many" is not a value of the '
                 "field's type",
+                "fix": None,
             }
         ],
     }
