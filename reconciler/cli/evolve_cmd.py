@@ -8,7 +8,6 @@ schema, a subject no spec declares, a registry that fails).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import click
 from reconciler.compatibility import LEVELS, SCHEMA_TYPES, InvalidSchemaError
 from reconciler.registry import RegistryClient
 from reconciler.render import evolve as render
+from reconciler.render.report import report_json
 from reconciler.workflows.evolve import (
     Advice,
     EvolveError,
@@ -25,7 +25,7 @@ from reconciler.workflows.evolve import (
     spec_references,
 )
 
-from ._common import fail, load, run
+from ._common import fail, load, report_output_option, run
 from .compat_cmd import _client, _read, _references, _schema_type
 
 
@@ -83,12 +83,15 @@ def _advise_spec(project_dir: str, subject: str, registry: str | None, level: st
     "registry the subject's spec targets (or the project's only registry).",
 )
 @click.option(
+    "--dir",
+    "-C",
     "--project",
     "project_dir",
     default=".",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Directory of reconcile.yaml.",
+    metavar="DIR",
+    help="The project directory (its specs and reconcile.yaml).",
 )
 @click.option(
     "--type",
@@ -109,13 +112,7 @@ def _advise_spec(project_dir: str, subject: str, registry: str | None, level: st
     help="The level to advise for. Default: the level the spec sets, else the subject's "
     "effective level in the registry.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@report_output_option()
 def evolve_command(
     subject: str,
     schema: Path | None,
@@ -159,7 +156,7 @@ def evolve_command(
             fail(str(exc))
     report = advice.to_json()
     if output == "json":
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        click.echo(report_json("evolve", report))
     elif output == "markdown":
         click.echo(render.markdown(report), nl=False)
     else:

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler._words import noun
 from reconciler.compatibility import (
     LEVELS,
     InvalidSchemaError,
@@ -378,15 +379,15 @@ def _cost(checker: _Checker, proposal: ParsedSchema, level: str) -> str:
         versions = sorted({b.version for b in checker.breaks(proposal, strict) if b.version})
         if not versions:
             continue
-        listed = ", ".join(str(v) for v in versions)
+        listed = f"{noun(len(versions), 'version')} {', '.join(str(v) for v in versions)}"
         if direction == "BACKWARD":
             sentences.append(
-                f"consumers using the new schema cannot read records written with version(s) "
+                f"consumers using the new schema cannot read records written with "
                 f"{listed}: upgrade them only once those records are gone (or reprocess them)"
             )
         else:
             sentences.append(
-                f"consumers still using version(s) {listed} cannot read records written with "
+                f"consumers still using {listed} cannot read records written with "
                 "the new schema: upgrade every consumer before any producer writes it"
             )
     if every:

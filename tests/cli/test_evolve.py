@@ -47,6 +47,7 @@ def test_json_report(proposed: Path) -> None:
     done = reconcile("evolve", "orders-value", "-o", "json", cwd=proposed)
     assert done.returncode == 2, done.stderr
     report = json.loads(done.stdout)
+    assert list(report)[:2] == ["format_version", "command"] and report["command"] == "evolve"
     assert report["format_version"] == 1 and report["level"] == "BACKWARD"
     assert report["versions"] == [1]
     first = report["suggestions"][0]

@@ -21,7 +21,18 @@ from .conftest import reconcile
 
 ROOT = Path(__file__).resolve().parents[2]
 # Commands that report and so take --output text|markdown|json.
-REPORTING = {"plan", "show", "validate", "lint", "drift", "compat", "export", "migrate", "history"}
+REPORTING = {
+    "plan",
+    "show",
+    "validate",
+    "lint",
+    "drift",
+    "compat",
+    "evolve",
+    "export",
+    "migrate",
+    "history",
+}
 
 
 def _leaf_commands() -> dict[str, click.Command]:
