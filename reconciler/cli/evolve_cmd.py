@@ -16,8 +16,8 @@ import click
 from reconciler.compatibility import LEVELS, SCHEMA_TYPES, InvalidSchemaError
 from reconciler.registry import RegistryClient
 from reconciler.render import evolve as render
-from reconciler.render.report import report_json
-from reconciler.workflows.evolve import (
+from reconciler.render import report_json
+from reconciler.workflows import (
     Advice,
     EvolveError,
     evolve,

@@ -4,7 +4,7 @@ from .apply import ApplyRefused, StepResult, apply_plan, refusal
 from .audit import acting_as, describe_actor, past_applies
 from .connections import open_clients
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify, unqualify
-from .history import StoredVersion, versions_to_check
+from .history import StoredVersion, reference_texts, versions_to_check
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
 from .plan import (
     PLAN_FORMAT_VERSION,
@@ -75,6 +75,7 @@ __all__ = [
     "past_applies",
     "pretty",
     "qualify",
+    "reference_texts",
     "refusal",
     "specs_for",
     "stale_registries",

@@ -15,7 +15,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from reconciler.compatibility import Level, SchemaType
-from reconciler.workflows.evolve import EvolveError, evolve, spec_proposal, spec_references
+from reconciler.workflows import EvolveError, evolve, spec_proposal, spec_references
 
 from .auth import READ, Access
 from .state import ServerState

@@ -1,6 +1,7 @@
 """Views of a plan: text for terminals, markdown for PR comments, JSON for machines,
 GitHub annotations for the lines its problems are about."""
 
+from . import evolve
 from .drift_markdown import drift_markdown
 from .github import render_github, workflow_command
 from .json import render_json
@@ -12,6 +13,7 @@ __all__ = [
     "MARKER",
     "cut",
     "drift_markdown",
+    "evolve",
     "headline",
     "render_github",
     "render_json",

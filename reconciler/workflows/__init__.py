@@ -14,6 +14,7 @@ from .avro_idl import write_idl
 from .comparison import compare_registries
 from .desired import context_specs, spec_stem
 from .drift import DriftReport, Status, check, spec_problem
+from .evolve import Advice, EvolveError, evolve, spec_proposal, spec_references
 from .export import (
     PROJECT_FILE,
     EditedFilesError,
@@ -37,8 +38,10 @@ from .verify import Row, compare
 __all__ = [
     "OFFLINE_ENVIRON",
     "PROJECT_FILE",
+    "Advice",
     "DriftReport",
     "EditedFilesError",
+    "EvolveError",
     "MigrationRefused",
     "RegistryContents",
     "Report",
@@ -53,6 +56,7 @@ __all__ = [
     "context_specs",
     "desired_project",
     "dump_yaml",
+    "evolve",
     "export_files",
     "from_project",
     "from_url",
@@ -68,6 +72,8 @@ __all__ = [
     "relocate",
     "run_migration",
     "spec_problem",
+    "spec_proposal",
+    "spec_references",
     "spec_stem",
     "statistics",
     "validate",

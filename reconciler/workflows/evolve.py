@@ -35,9 +35,7 @@ from reconciler.compatibility import (
     invalid_defaults,
     parse,
 )
-from reconciler.engine import StoredVersion, versions_to_check
-from reconciler.engine.contexts import qualify
-from reconciler.engine.history import reference_texts
+from reconciler.engine import StoredVersion, qualify, reference_texts, versions_to_check
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import Project, ReferenceSpec
 
