@@ -14,6 +14,7 @@ from reconciler.engine import (
     DeleteSubject,
     DeleteVersion,
     Plan,
+    Problem,
     Register,
     SetCompatibility,
     SetMode,
@@ -97,8 +98,17 @@ def _setting(head: str, action: Action, note: str) -> str:
 
 
 def render_text(plan: Plan) -> str:
-    """The whole plan as rich markup; print with a rich Console."""
-    lines: list[str] = []
+    """The whole plan as rich markup; print with a rich Console.
+
+    A plan that failed says so on its first line, then its problems (errors
+    first), then what it would have done: the first line a reviewer reads is
+    what went wrong. The last line is the verdict either way.
+    """
+    verdict = _verdict(plan)
+    problems = [
+        _problem_line(p) for p in sorted(plan.problems, key=lambda p: p.severity != "error")
+    ]
+    lines: list[str] = [verdict, *problems, ""] if plan.errors else []
     for state in plan.registries:
         actions = [a for a in plan.actions if a.registry == state.name]
         contexts = ", ".join(state.contexts)
@@ -112,20 +122,25 @@ def render_text(plan: Plan) -> str:
         for action in actions:
             lines += _action_lines(action)
         lines.append("")
-    for problem in plan.problems:
-        colour = "red" if problem.severity == "error" else "yellow"
-        where = f"{problem.source}: " if problem.source else ""
-        target = f" {problem.target}:" if problem.target else ""
-        lines.append(
-            f"[{colour}]{problem.severity}[/]: {escape(where)}{escape(problem.registry)}"
-            f"{escape(target)} {escape(problem.message)}"
-        )
-    if plan.problems:
-        lines.append("")
-    if plan.errors:
-        lines.append(f"Plan failed: {plural(len(plan.errors), 'error')}. Nothing can be applied.")
-    elif not plan.has_changes:
-        lines.append("No changes. The registries match the specs.")
-    else:
-        lines.append(summary_line(plan.counts()))
+    if problems and not plan.errors:
+        lines += [*problems, ""]
+    lines.append(verdict)
     return "\n".join(lines)
+
+
+def _problem_line(problem: Problem) -> str:
+    colour = "red" if problem.severity == "error" else "yellow"
+    where = f"{problem.source}: " if problem.source else ""
+    target = f" {problem.target}:" if problem.target else ""
+    return (
+        f"[{colour}]{problem.severity}[/]: {escape(where)}{escape(problem.registry)}"
+        f"{escape(target)} {escape(problem.message)}"
+    )
+
+
+def _verdict(plan: Plan) -> str:
+    if plan.errors:
+        return f"[red]Plan failed[/]: {plural(len(plan.errors), 'error')}. Nothing can be applied."
+    if not plan.has_changes:
+        return "No changes. The registries match the specs."
+    return summary_line(plan.counts())
