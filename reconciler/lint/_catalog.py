@@ -137,7 +137,7 @@ _ALL = (
         "info",
         "An object with `properties` is open (`additionalProperties` absent or true). "
         "Under Confluent's rules adding a typed property to an open object is not "
-        "BACKWARD compatible (PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL); a closed object "
+        "BACKWARD compatible (OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL); a closed object "
         "(`additionalProperties: false`) takes new optional properties, but cannot lose any.",
     ),
     Rule(
