@@ -17,6 +17,7 @@ import html
 import re
 from functools import singledispatch
 
+from reconciler._words import plural
 from reconciler.engine import (
     Action,
     DeleteMode,
@@ -39,10 +40,6 @@ FULL_PLAN = "the job summary and the `reconcile-plan` artifact"
 _BACKTICKS = re.compile(r"`+")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _cell(text: str) -> str:
     return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
 
@@ -58,9 +55,9 @@ def _code(text: str) -> str:
 def headline(plan: Plan) -> str:
     """The first thing the comment says: failed (how many errors), or what changes."""
     warnings = len(plan.problems) - len(plan.errors)
-    also = f" ({_plural(warnings, 'warning')})" if warnings else ""
+    also = f" ({plural(warnings, 'warning')})" if warnings else ""
     if plan.errors:
-        line = f"**❌ Plan failed: {_plural(len(plan.errors), 'error')}.** Nothing can be applied"
+        line = f"**❌ Plan failed: {plural(len(plan.errors), 'error')}.** Nothing can be applied"
         if plan.has_changes:
             counts = summary_line(plan.counts()).removeprefix("Plan: ")
             line += f" until they are fixed; it would otherwise make {counts}"
@@ -202,7 +199,7 @@ def _assemble(head: list[str], kept: Parts, full: Parts) -> str:
     for block in diffs:
         out += [block, ""]
     gone = [
-        _plural(len(whole) - len(part), what)
+        plural(len(whole) - len(part), what)
         for part, whole, what in zip(
             kept, full, ("problem", "table row", "schema diff"), strict=True
         )
