@@ -27,6 +27,11 @@ def drift_markdown(report: Mapping[str, Any], run_url: str | None = None) -> str
         "clean": "**No drift**: the registries match the specs.",
     }.get(status, f"Status: {status}.")
     out = [headline, ""]
+    # An apply running now or one that was interrupted explains what follows:
+    # the same notes the text view prints first.
+    out += [f"> **Note:** {_cell(note)}" for note in report.get("applies") or []]
+    if report.get("applies"):
+        out.append("")
     if run_url:
         out += [f"Checked at {report.get('checked_at', '?')} by [this run]({run_url}).", ""]
     if differences:

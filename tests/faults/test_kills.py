@@ -261,6 +261,8 @@ def test_drift_during_an_apply_and_after_it_was_killed(tmp_path: Path) -> None:
                 assert "an apply is in progress" in output and f"pid {process.pid}" in output
                 assert "mode is IMPORT" not in output, output
                 assert code == 2, output  # the version it is registering is not there yet
+                code, markdown = cli(root, url, "drift", "-o", "markdown")
+                assert code == 2 and "**Note:** an apply is in progress" in markdown, markdown
             finally:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
@@ -269,6 +271,8 @@ def test_drift_during_an_apply_and_after_it_was_killed(tmp_path: Path) -> None:
         assert code == 2, output
         assert "held-value: mode is IMPORT" in output and "interrupted apply" in output
         assert "reconcile apply" in output
+        code, markdown = cli(root, url, "drift", "-o", "markdown")
+        assert code == 2 and "**Note:** an apply started" in markdown, markdown
         rerun = reconcile(root, url, "apply", "--auto-approve")
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert httpx.get(f"{url}/mode/held-value").json().get("mode") is None
