@@ -7,6 +7,7 @@ from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qu
 from .history import StoredVersion, reference_texts, versions_to_check
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
 from .plan import (
+    AGAINST,
     PLAN_FORMAT_VERSION,
     Action,
     Delete,
@@ -35,6 +36,7 @@ from .session import ApplySession, Listener, Outcome, Status
 from .staleness import stale_registries, what_changed
 
 __all__ = [
+    "AGAINST",
     "DEFAULT",
     "JOURNAL_DIR",
     "PLAN_FORMAT_VERSION",

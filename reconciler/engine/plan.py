@@ -252,6 +252,9 @@ class Problem:
     source: str | None = None
 
 
+AGAINST = "against "  # the fingerprint prefix of a state that ``plan --against`` built
+
+
 @dataclass
 class RegistryState:
     """Which registry a plan was made against, and a fingerprint of what it held."""
@@ -265,6 +268,13 @@ class RegistryState:
     # in the order they first did: more than one when it failed over (``display`` has
     # the last). Empty, and left out of the JSON, for a registry with one URL.
     answered: tuple[str, ...] = ()
+
+    @property
+    def base(self) -> str | None:
+        """The ``--against`` base (``git:REF`` or a directory) this state was made from,
+        or None for a live registry; its fingerprint says so, and no live one can."""
+        against = self.fingerprint.startswith(AGAINST)
+        return self.fingerprint.removeprefix(AGAINST) if against else None
 
 
 def temporary_switches(actions: list[Action]) -> dict[int, int]:

@@ -153,6 +153,12 @@ def render_markdown(plan: Plan, limit: int | None = None) -> str:
         for s in plan.registries
         if len(s.answered) > 1
     ]
+    head += [
+        f"> registry {_cell(s.name)}: planned against {_code(s.base)}, the state its specs "
+        "describe, not the live registry\n"
+        for s in plan.registries
+        if s.base is not None
+    ]
     problems = sorted(plan.problems, key=lambda p: p.severity != "error")  # errors first
     parts = (
         [_problem_line(p) for p in problems],

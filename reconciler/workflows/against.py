@@ -38,6 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reconciler.engine import (
+    AGAINST,
     Plan,
     PlanOptions,
     apply_plan,
@@ -218,7 +219,7 @@ def _labelled(plan: Plan, against: str) -> Plan:
             state,
             display=f"{state.name} (against {against}: the state its specs describe, "
             "not the live registry)",
-            fingerprint=f"against {against}",
+            fingerprint=f"{AGAINST}{against}",
         )
         for state in plan.registries
     ]

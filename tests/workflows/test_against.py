@@ -107,6 +107,9 @@ def test_a_compatible_change_is_planned_with_its_verdict(project: Path) -> None:
     verdict = action["registration"]["verdict"]
     assert verdict["compatible"] and verdict["level"] == "BACKWARD"
     assert verdict["checked_versions"] == [1]
+    # The PR comment names its base too: a reviewer must not read it as a live plan.
+    markdown = reconcile(project, "plan", "--against", "git:main", "-o", "markdown")
+    assert "> registry dev: planned against `git:main`" in markdown.stdout, markdown.stdout
 
 
 def test_an_incompatible_change_is_caught_against_every_version_its_level_demands(
