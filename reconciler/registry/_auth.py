@@ -119,12 +119,21 @@ class ClientCredentials:
     The access token is fetched on first use, kept, and fetched again
     ``REFRESH_MARGIN`` seconds before it expires, or once when the registry
     answers 401 (``header(refresh=True)``). Each token is added to the
-    ``Redactor``, as the client secret already is.
+    ``Redactor``, as the client secret already is. The token URL is reached
+    through the registry's own ``proxy`` when it has one (behind a corporate
+    proxy the token endpoint is no nearer than the registry), else through the
+    environment's, as httpx reads it.
     """
 
     REFRESH_MARGIN = 30
 
-    def __init__(self, config: OAuthClientCredentials, redactor: Redactor, timeout: float) -> None:
+    def __init__(
+        self,
+        config: OAuthClientCredentials,
+        redactor: Redactor,
+        timeout: float,
+        proxy: str | None = None,
+    ) -> None:
         from authlib.integrations.httpx_client import AsyncOAuth2Client
 
         self._config = config
@@ -135,6 +144,7 @@ class ClientCredentials:
             scope=config.scope,
             token_endpoint=config.token_url,
             timeout=timeout,
+            proxy=proxy,
         )
         self._token: Any = None
         self._lock = asyncio.Lock()

@@ -288,7 +288,7 @@ class RegistryClient:
         ]
         self._redactor = Redactor(self._auth, *secrets, *proxy_secrets)
         self._oauth = (
-            ClientCredentials(self._auth, self._redactor, timeout)
+            ClientCredentials(self._auth, self._redactor, timeout, proxy)
             if isinstance(self._auth, OAuthClientCredentials)
             else None
         )

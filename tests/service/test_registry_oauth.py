@@ -16,11 +16,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from registry.forward_proxy import ForwardProxy  # tests/ is on sys.path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.localregistry import serve_in_thread
@@ -129,6 +130,19 @@ async def test_a_token_is_fetched_again_before_it_expires(tmp_path: Path) -> Non
             await client.get_subjects()
             await client.get_subjects()
         assert issuer.issued == ["tok-1", "tok-2"]
+
+
+async def test_the_token_url_is_reached_through_the_registrys_proxy(tmp_path: Path) -> None:
+    """Behind a corporate proxy the token endpoint is no nearer than the registry."""
+    with served(tmp_path, Issuer()) as (issuer, url), ForwardProxy() as proxy:
+        with_proxy = replace(config(url, issuer), proxy=proxy.url)
+        async with RegistryClient.from_config(with_proxy, tmp_path) as client:
+            assert await client.get_subjects() == []
+        assert issuer.issued == ["tok-1"]
+        assert [s.line for s in proxy.seen] == [
+            f"POST {issuer.url} HTTP/1.1",
+            f"GET {url}/subjects HTTP/1.1",
+        ]
 
 
 def test_the_cli_applies_with_a_secret_from_the_environment(tmp_path: Path) -> None:
