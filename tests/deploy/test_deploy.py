@@ -145,7 +145,9 @@ def test_the_compose_file_pairs_the_mcp_server_with_a_local_registry() -> None:
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    # A bound against a hang, not a speed check: on a loaded 2-core runner the
+    # server's imports alone took longer than 30 s.
+    deadline = time.monotonic() + 120
     while True:
         try:
             httpx.get(url + "/healthz", timeout=1)
