@@ -237,11 +237,7 @@ def _register(url: str, subject: str, fields: int) -> None:
 def test_reexport_refuses_to_overwrite_files_edited_by_hand(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url = registries.start("source")
-    _register(url, "a-value", 1)
-    _register(url, "b-value", 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = _exported(registries, tmp_path, "a-value", "b-value")
     spec, schema = out / "specs/default.yaml", out / "schemas/default/a-value.avsc"
     untouched = out / "schemas/default/b-value.avsc"
     spec.write_text(spec.read_text() + "    compatibility: FULL\n")
@@ -281,15 +277,22 @@ def test_reexport_after_the_registry_changed_refreshes_untouched_files(
     assert cli("export", "--url", url, "--out", out).exit_code == 0
 
 
+def _exported(registries: Registries, tmp_path: Path, *subjects: str) -> tuple[str, Path]:
+    """A registry holding version 1 of each subject, exported once: (its URL, the project)."""
+    url = registries.start("source")
+    for subject in subjects:
+        _register(url, subject, 1)
+    out = tmp_path / "exported"
+    first = cli("export", "--url", url, "--out", out)
+    assert first.exit_code == 0, output(first)
+    return url, out
+
+
 def test_export_over_files_no_export_recorded_refuses_those_that_differ(
     registries: Registries, tmp_path: Path
 ) -> None:
     """In a fresh clone (no .reconcile/, which git ignores) only identical files are known."""
-    url = registries.start("source")
-    _register(url, "a-value", 1)
-    _register(url, "b-value", 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = _exported(registries, tmp_path, "a-value", "b-value")
     (out / ".reconcile" / "export.json").unlink()
     assert cli("export", "--url", url, "--out", out).exit_code == 0  # identical: nothing lost
     (out / ".reconcile" / "export.json").unlink()
@@ -338,11 +341,7 @@ def _delete_subject(url: str, subject: str) -> None:
 def test_reexport_removes_the_files_of_what_the_registry_no_longer_holds(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url = registries.start("source")
-    _register(url, "a-value", 1)
-    _register(url, "b-value", 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = _exported(registries, tmp_path, "a-value", "b-value")
     gone = out / "schemas/default/b-value.avsc"
     assert gone.is_file()
     _delete_subject(url, "b-value")
@@ -360,11 +359,7 @@ def test_reexport_removes_the_files_of_what_the_registry_no_longer_holds(
 def test_reexport_refuses_to_remove_an_edited_file_without_force(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url = registries.start("source")
-    _register(url, "a-value", 1)
-    _register(url, "b-value", 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = _exported(registries, tmp_path, "a-value", "b-value")
     edited = out / "schemas/default/b-value.avsc"
     edited.write_text(edited.read_text().replace('"f0"', '"mine"'))
     _delete_subject(url, "b-value")
@@ -384,11 +379,7 @@ def test_reexport_refuses_to_remove_an_edited_file_without_force(
 def test_an_export_of_one_context_leaves_the_files_of_the_others(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url = registries.start("source")
-    _register(url, "a-value", 1)
-    _register(url, ":.billing:b-value", 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = _exported(registries, tmp_path, "a-value", ":.billing:b-value")
     billing = sorted((out / "schemas").rglob("b-value*"))
     assert billing
     again = cli("export", "--url", url, "--out", out, "--context", ".")
