@@ -98,7 +98,7 @@ class _Dispatcher:
             # lock, and registrations and compatibility checks parse schemas:
             # they must not stall the loop.
             return await run_in_threadpool(handler, self.registry, call), media_type
-        except errors.RegistryError as exc:
+        except errors.ErrorResponse as exc:
             return json_response(exc.body(), exc.status, exc.headers), media_type
         except sqlite3.Error as exc:
             _log.exception("store error")

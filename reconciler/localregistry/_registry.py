@@ -1,7 +1,7 @@
 """The registry's semantics, as Confluent's KafkaSchemaRegistry implements them.
 
 Each public method is one request: it runs in one SQLite transaction and
-either returns the JSON-ready answer or raises a ``RegistryError``.
+either returns the JSON-ready answer or raises an ``ErrorResponse``.
 """
 
 from __future__ import annotations
@@ -245,11 +245,11 @@ class Registry:
     ) -> store.StoredVersion:
         try:
             return self._resolve(conn, subject, version, deleted=deleted)
-        except errors.RegistryError as original:
+        except errors.ErrorResponse as original:
             for other in self._other_contexts(conn, subject):
                 try:
                     return self._resolve(conn, other, version, deleted=deleted)
-                except errors.RegistryError:
+                except errors.ErrorResponse:
                     continue
             raise original from None
 
@@ -546,7 +546,7 @@ class Registry:
             normalize = normalize or bool(effective_config(conn, subject).get("normalize"))
             try:
                 candidate = self._candidate(conn, subject, req, normalize)
-            except errors.RegistryError as exc:
+            except errors.ErrorResponse as exc:
                 if not verbose or exc.error_code != 42201:
                     raise
                 return {"is_compatible": False, "messages": [exc.message]}

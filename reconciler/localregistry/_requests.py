@@ -1,6 +1,6 @@
 """Request bodies and parameters, checked the way Confluent's Jackson/Jersey layer does.
 
-Anything malformed becomes a 4xx ``RegistryError``; nothing here may raise
+Anything malformed becomes a 4xx ``ErrorResponse``; nothing here may raise
 anything else, so a bad request can never turn into a 500.
 """
 

@@ -151,7 +151,7 @@ def rewrite_avro_text(conn: sqlite3.Connection) -> None:
             continue
         try:
             parsed = parse_stored(conn, Subject(context, ""), stored)
-        except errors.RegistryError:
+        except errors.ErrorResponse:
             continue
         if stored.schema in (parsed.normalized, parsed.canonical):
             continue

@@ -92,7 +92,7 @@ def route_label(method: str, path: str) -> str:
     segments, _ = rewrite_context_path(_split(path), {})
     try:
         handler, _params = _Dispatcher.resolve(method, segments)
-    except errors.RegistryError:
+    except errors.ErrorResponse:
         return "other"
     for route_method, parts, candidate in _PATTERNS.get(len(segments), []):
         if candidate is handler and _match(parts, segments) is not None:
