@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
 
 from reconciler import __version__
+from reconciler.engine import Plan, Problem
 from reconciler.errors import ReconcilerError
 from reconciler.render import report_json
+from reconciler.spec import SpecErrors
+from reconciler.workflows import spec_problem
 
 from ._common import report
 from .apply_cmd import apply
@@ -27,6 +31,7 @@ from .show_cmd import show
 from .validate_cmd import validate
 
 EX_USAGE = 64  # sysexits.h: the command was used incorrectly
+PLAN_COMMANDS = ("plan", "show")  # their JSON is the plan artifact, not the report envelope
 
 
 class Reconcile(click.Group):
@@ -56,6 +61,9 @@ class Reconcile(click.Group):
         except click.UsageError as exc:
             raise _usage_error(exc, ctx.meta["reconcile.argv"]) from None
         except ReconcilerError as exc:
+            args = ctx.meta["reconcile.argv"]
+            if _wants_json(args):  # a tool reading stdout learns why, as with usage errors
+                click.echo(_json_failure(_command(args), exc))
             report(exc)
 
 
@@ -64,12 +72,29 @@ def _usage_error(exc: click.UsageError, args: list[str]) -> click.UsageError:
     report envelope on stdout, so that a tool reading stdout sees why."""
     exc.exit_code = EX_USAGE
     if _wants_json(args):
-        values = {i + 1 for i, a in enumerate(args) if a in ("-o", "--output")}
-        words = (a for i, a in enumerate(args) if i not in values and not a.startswith("-"))
-        command = next(words, None)
         body = {"status": "usage_error", "error": exc.format_message()}
-        click.echo(report_json(command or "reconcile", body))
+        click.echo(report_json(_command(args), body))
     return exc
+
+
+def _command(args: list[str]) -> str:
+    """The subcommand's name in ``args`` (its first word that is not an option or
+    ``-o``'s value), or ``reconcile``."""
+    values = {i + 1 for i, a in enumerate(args) if a in ("-o", "--output")}
+    words = (a for i, a in enumerate(args) if i not in values and not a.startswith("-"))
+    return next(words, "reconcile")
+
+
+def _json_failure(command: str, exc: ReconcilerError) -> str:
+    """``exc`` in the form the command's ``-o json`` has: a failed plan for the
+    commands whose JSON is the plan artifact, else the report envelope."""
+    if command in PLAN_COMMANDS:
+        errors = exc.errors if isinstance(exc, SpecErrors) else []
+        problems = [spec_problem(e) for e in errors] or [Problem("error", "", "", str(exc))]
+        return json.dumps(Plan(problems=problems).to_dict(), indent=2)
+    if isinstance(exc, SpecErrors):
+        return report_json(command, {"status": "error", "errors": [str(e) for e in exc.errors]})
+    return report_json(command, {"status": "error", "error": str(exc)})
 
 
 def _wants_json(args: list[str]) -> bool:

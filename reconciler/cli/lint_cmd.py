@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from reconciler.lint import (
     render_markdown,
     render_text,
 )
+from reconciler.render import report_json
 
 from ._common import console, directory_argument, load
 
@@ -83,7 +83,7 @@ def lint_command(
     report = lint(project, only=only, skip=skip)
     root = Path(directory).resolve()
     if output == "json":
-        click.echo(json.dumps(report.to_json(root), indent=2))
+        click.echo(report_json("lint", report.to_json(root)))
     elif output == "markdown":
         click.echo(render_markdown(report, root), nl=False)
     else:

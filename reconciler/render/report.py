@@ -16,8 +16,12 @@ REPORT_FORMAT_VERSION = 1
 
 
 def envelope(command: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """``body`` under the envelope's two leading keys (a ``format_version`` in it is
-    the same version, written once)."""
+    """``body`` under the envelope's two leading keys. A ``format_version`` in it (a
+    report's own, as the MCP tools return it) must be this version: written once,
+    and never silently replaced by another."""
+    inner = body.get("format_version", REPORT_FORMAT_VERSION)
+    if inner != REPORT_FORMAT_VERSION:
+        raise ValueError(f"{command}: a report of format_version {inner} in an envelope of 1")
     rest = {key: value for key, value in body.items() if key != "format_version"}
     return {"format_version": REPORT_FORMAT_VERSION, "command": command, **rest}
 

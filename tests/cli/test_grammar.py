@@ -89,7 +89,9 @@ def _envelope(stdout: str, command: str) -> dict[str, object]:
         (("validate",), 1),  # no project here: the report says so, as JSON
         (("drift",), 1),
         (("history",), 0),
-        (("lint",), 1),
+        (("lint",), 1),  # no project: the error, as JSON
+        (("export",), 1),
+        (("lint", str(ROOT / "examples/quickstart")), 0),
     ],
 )
 def test_json_reports_share_one_envelope(args: tuple[str, ...], code: int, tmp_path: Path) -> None:
@@ -97,8 +99,25 @@ def test_json_reports_share_one_envelope(args: tuple[str, ...], code: int, tmp_p
         (tmp_path / "reconcile.yaml").write_text("version: 1\n")
     result = reconcile(*args, "-o", "json", cwd=tmp_path)
     assert result.returncode == code, result.stderr
-    if args[0] != "lint":  # lint cannot load the project: an error message, exit 1
-        _envelope(result.stdout, args[0])
+    report = _envelope(result.stdout, args[0])
+    if code == 1 and args[0] in ("lint", "export"):
+        assert report["status"] == "error"
+        assert report["errors"] == ["reconcile.yaml: project file not found"]
+
+
+def test_a_plan_that_cannot_be_made_prints_a_failed_plan_as_json(tmp_path: Path) -> None:
+    """plan's JSON is the plan artifact: a project that does not load is a plan whose
+    problems say why (never an empty stdout, never the report envelope)."""
+    (tmp_path / "reconcile.yaml").write_text("version: 1\nspecs: [specs/*.yaml]\n")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs/a.yaml").write_text("subjects:\n  a-value: {schema: nope.avsc}\n")
+    result = reconcile("plan", "-o", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["format_version"] == 1 and plan["actions"] == []
+    [problem] = plan["problems"]
+    assert problem["severity"] == "error" and problem["source"] == "specs/a.yaml:2:21"
+    assert "specs/a.yaml:2:21" in result.stderr  # the terminal says it too
 
 
 def test_a_usage_error_with_json_output_is_a_json_report(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ def test_json_report(messy: Path) -> None:  # noqa: F811
     report = json.loads(done.stdout)
     assert report == {
         "format_version": 1,
+        "command": "lint",
         "counts": {"error": 1, "warning": 0, "info": 0},
         "findings": [
             {
