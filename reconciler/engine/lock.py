@@ -9,11 +9,13 @@ into the file so that a refused apply can say who holds it.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import getpass
 import json
 import os
 import socket
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +85,35 @@ class ApplyLock:
         handle.write(json.dumps(record))
         handle.flush()
         self._handle = handle
+
+    async def acquire_off_loop(self) -> None:
+        """``acquire`` in a worker thread, so that the event loop runs while it retries.
+
+        A cancellation cannot stop the thread, which may still take the lock
+        after its waiter is gone; then nobody would release it, and every later
+        apply of the project would be refused while the process lives (an MCP
+        server whose client gave up). Whichever of the thread and the cancelled
+        waiter comes second lets the lock go.
+        """
+        decided = threading.Lock()
+        abandoned = taken = False
+
+        def take() -> None:
+            nonlocal taken
+            self.acquire()
+            with decided:
+                taken = True
+                if abandoned:
+                    self.release()
+
+        try:
+            await asyncio.to_thread(take)
+        except asyncio.CancelledError:
+            with decided:
+                abandoned = True
+                if taken:
+                    self.release()
+            raise
 
     def release(self) -> None:
         if self._handle is not None:

@@ -22,7 +22,6 @@ The lock is held from 1 to 7 and released however the session ends.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -114,7 +113,7 @@ class ApplySession:
         try:
             # Off the event loop: meeting a plan's probe, acquire retries for a while,
             # and the MCP server's other requests must not wait for it.
-            await asyncio.to_thread(lock.acquire)
+            await lock.acquire_off_loop()
         except LockBusy as exc:
             return Outcome(Status.BUSY, f"{exc}; nothing was applied")
         try:
