@@ -7,7 +7,11 @@ database) and prints:
 - for 10 and 50 connections, throughput and p50/p99 latency of reads
   (``GET /subjects/{s}/versions/latest``) and of writes (each connection
   registers new versions of its own subject, BACKWARD compatible, so every
-  write is checked against the previous version);
+  write is checked against the previous version), with the client's CPU
+  share (a client near a whole core measures itself, and says so), the
+  server's CPU and its wait for a CPU per request (Linux), the ratio of 50-
+  to 10-connection throughput, and connections x server CPU per request,
+  about the mean latency once the server is saturated;
 - the cost of one registration in a subject of 100, 2,000 and 10,000 versions
   (the median of sequential writes, the sizes taking turns on three servers),
   as milliseconds and as a ratio to the 100-version figure measured in the
@@ -36,8 +40,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 
@@ -58,8 +63,13 @@ def schema(serial: int) -> str:
     return json.dumps({"type": "record", "name": "Event", "namespace": "bench", "fields": fields})
 
 
+class Served(NamedTuple):
+    url: str
+    pid: int
+
+
 @contextmanager
-def server(data: Path) -> Iterator[str]:
+def server(data: Path) -> Iterator[Served]:
     reconcile = Path(sys.executable).with_name("reconcile")
     proc = subprocess.Popen(
         [str(reconcile), "registry", "serve", "--port", "0", "--data", str(data)],
@@ -73,10 +83,39 @@ def server(data: Path) -> Iterator[str]:
         found = re.search(r"http://[0-9.:]+", line)
         if found is None:
             raise RuntimeError(f"the registry did not start: {line!r}")
-        yield found.group(0)
+        yield Served(found.group(0), proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+class Usage(NamedTuple):
+    """A process's CPU time so far, and its time spent runnable but waiting for a CPU."""
+
+    cpu: float
+    waiting: float
+
+    def __sub__(self, other: tuple) -> Usage:  # type: ignore[override]
+        return Usage(self.cpu - other[0], self.waiting - other[1])
+
+
+def usage(pid: int) -> Usage | None:
+    """Summed over the process's threads from Linux's ``/proc/PID/task/*/schedstat``
+    (nanoseconds on a CPU, waiting on a run queue); None where there is none.
+
+    The waiting time tells a server starved by the machine's other work from a
+    server that is slow by itself: on a loaded machine it is most of the latency.
+    """
+    cpu = waiting = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with suppress(OSError):  # a thread that ended meanwhile
+                on_cpu, queued, _ = (task / "schedstat").read_text().split()
+                cpu += int(on_cpu)
+                waiting += int(queued)
+    except OSError:
+        return None
+    return Usage(cpu / 1e9, waiting / 1e9)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -84,36 +123,143 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def run_load(url: str, connections: int, requests: int, write: bool, round_: int) -> None:
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+class Connection:
+    """One keep-alive HTTP/1.1 connection, requests written and answers read by hand.
 
-        async def worker(n: int) -> None:
-            subject = f"load-{round_}-{n}"
+    The load client must cost far less than the server it measures: httpx's
+    pool spent a whole core at 50 connections (its bookkeeping grows with the
+    number of connections) and so capped the figures at its own speed, about
+    a third of what the server answers with this client.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, url: str) -> Connection:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        return cls(*await asyncio.open_connection(host, int(port)))
+
+    async def call(self, method: str, path: str, body: bytes = b"") -> bytes:
+        """The answer's body; raises unless the status is 200."""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nhost: registry\r\n"
+            f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        headers = await self.reader.readuntil(b"\r\n\r\n")
+        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", headers)
+        if length is None:
+            raise RuntimeError(f"no content-length in {headers!r}")
+        answer = await self.reader.readexactly(int(length.group(1)))
+        if not headers.startswith(b"HTTP/1.1 200 "):
+            raise RuntimeError(f"{method} {path}: {headers.splitlines()[0]!r} {answer!r}")
+        return answer
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Load(NamedTuple):
+    kind: str
+    connections: int
+    latencies: list[float]
+    elapsed: float
+    client_cpu: float
+    server: Usage | None
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed
+
+    def line(self) -> str:
+        server = ""
+        if self.server is not None:
+            server = (
+                f", server {self.server.cpu / self.elapsed:.0%} of a core, "
+                f"{self.server.cpu / len(self.latencies) * 1e6:.0f} us CPU and "
+                f"{self.server.waiting / len(self.latencies) * 1e6:.0f} us waiting for a CPU "
+                "a request"
+            )
+        return (
+            f"{self.kind:6} {self.connections:2} connections: {self.throughput:7.0f}/s  "
+            f"p50 {percentile(self.latencies, 0.5) * 1000:6.1f} ms  "
+            f"p99 {percentile(self.latencies, 0.99) * 1000:6.1f} ms  "
+            f"({len(self.latencies)} requests; client {self.client_cpu / self.elapsed:.0%} "
+            f"of a core{server})"
+        )
+
+
+async def run_load(
+    served: Served, connections: int, requests: int, write: bool, round_: int
+) -> Load:
+    latencies: list[float] = []
+    # bodies are built before the clock starts: the client's work is the requests
+    bodies = [json.dumps({"schema": schema(i)}).encode() for i in range(requests + 1)]
+
+    async def worker(n: int) -> None:
+        path = f"/subjects/load-{round_}-{n}/versions"
+        connection = await Connection.open(served.url)
+        try:
             if not write:
-                body = {"schema": schema(0)}
-                (await client.post(f"/subjects/{subject}/versions", json=body)).raise_for_status()
-            for i in range(requests):
+                await connection.call("POST", path, bodies[0])
+            await ready.wait()
+            for i in range(1, requests + 1):
                 start = time.perf_counter()
                 if write:
-                    body = {"schema": schema(i + 1)}
-                    response = await client.post(f"/subjects/{subject}/versions", json=body)
+                    await connection.call("POST", path, bodies[i])
                 else:
-                    response = await client.get(f"/subjects/{subject}/versions/latest")
-                response.raise_for_status()
+                    await connection.call("GET", f"{path}/latest")
                 latencies.append(time.perf_counter() - start)
+        finally:
+            connection.close()
 
-        start, cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(worker(n) for n in range(connections)))
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    kind = "writes" if write else "reads"
-    print(
-        f"{kind:6} {connections:2} connections: {len(latencies) / elapsed:7.0f}/s  "
-        f"p50 {percentile(latencies, 0.5) * 1000:6.1f} ms  "
-        f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms  ({len(latencies)} requests; "
-        f"the client used {cpu / elapsed:.0%} of a core)"
-    )
+    ready = asyncio.Event()
+    tasks = [asyncio.create_task(worker(n)) for n in range(connections)]
+    await asyncio.sleep(0.2)  # connections open (and read subjects exist) before the clock
+    before = usage(served.pid)
+    start, cpu = time.perf_counter(), time.process_time()
+    ready.set()
+    await asyncio.gather(*tasks)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    after = usage(served.pid)
+    spent = None if before is None or after is None else after - before
+    return Load("writes" if write else "reads", connections, latencies, elapsed, cpu, spent)
+
+
+def report_loads(loads: list[Load]) -> None:
+    """The 50-to-10 throughput ratios, and what bounds the latency of closed-loop clients.
+
+    Each connection sends its next request when the last one is answered, so
+    with the server saturated a request waits for one request of every other
+    connection: its mean latency is about connections x the server's CPU per
+    request (one Python process runs its Python one request at a time; only
+    SQLite's own work overlaps).
+    """
+    by_kind: dict[str, dict[int, Load]] = {}
+    for load in loads:
+        by_kind.setdefault(load.kind, {})[load.connections] = load
+    for kind, found in by_kind.items():
+        low, high = found[min(found)], found[max(found)]
+        print(
+            f"{kind:6} throughput at {high.connections} / at {low.connections} connections: "
+            f"x{high.throughput / low.throughput:.2f}"
+        )
+    for load in loads:
+        if load.client_cpu / load.elapsed > 0.8:
+            print(
+                f"the client used {load.client_cpu / load.elapsed:.0%} of a core for "
+                f"{load.kind} at {load.connections}: it, not the server, may bound those figures"
+            )
+        if load.server is not None and load.connections == max(found):
+            per_request = load.server.cpu / len(load.latencies)
+            print(
+                f"{load.kind:6} at {load.connections}: {load.connections} x "
+                f"{per_request * 1e6:.0f} us of server CPU = "
+                f"{load.connections * per_request * 1000:.1f} ms, about the mean latency "
+                f"once the server is saturated (measured mean "
+                f"{statistics.mean(load.latencies) * 1000:.1f} ms)"
+            )
 
 
 def fill(data: Path, subject: str, start: int, stop: int) -> None:
@@ -185,10 +331,14 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "registry.db"
-        with server(data) as url:
+        with server(data) as served:
+            loads = []
             for round_, connections in enumerate((10, 50)):
-                asyncio.run(run_load(url, connections, args.requests, False, round_))
-                asyncio.run(run_load(url, connections, args.requests, True, round_))
+                for write in (False, True):
+                    load = asyncio.run(run_load(served, connections, args.requests, write, round_))
+                    print(load.line())
+                    loads.append(load)
+        report_loads(loads)
         serial: dict[int, int] = {}
         with ExitStack() as stack:
             urls = {}
@@ -196,7 +346,7 @@ def main() -> None:
                 path = Path(tmp) / f"grow-{size}.db"
                 fill(path, "grow-value", 0, size)
                 serial[size] = size
-                urls[size] = stack.enter_context(server(path))
+                urls[size] = stack.enter_context(server(path)).url
             costs = write_costs(urls, serial, args.rounds, args.writes)
         floor = costs[sizes[0]]
         for size in sizes:
@@ -209,8 +359,8 @@ def main() -> None:
         for count in listings:
             path = Path(tmp) / f"listing-{count}.db"
             fill_listing(path, count)
-            with server(path) as url:
-                listing[count] = list_cost(url, args.page)
+            with server(path) as served:
+                listing[count] = list_cost(served.url, args.page)
         page_floor = listing[listings[0]]
         for count in listings:
             print(
