@@ -21,7 +21,7 @@ from reconciler.confluent import WRITE_BLOCKING_MODES, versions_checked
 from reconciler.registry import Reference
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
-from .contexts import normalize_context, qualify
+from .contexts import context_prefix, normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .diff import RegistryDiff, source_of
 from .plan import Kind, Register, Registration, Scope, Verdict
@@ -230,7 +230,11 @@ def _writable_after_import(diff: RegistryDiff, action: Register) -> bool:
         return False  # the spec keeps the subject in IMPORT
     if restore.kind is Kind.SET_MODE:
         return restore.after == "READWRITE"
-    inherited, _ = diff.effective(Kind.SET_MODE, action.context, action.target, desired=True)
+    # The restore removes the subject's own mode: what applies then is its
+    # context's (or the top level's), not the IMPORT an interrupted apply left
+    # as the subject's own mode, which the restore ends.
+    level = context_prefix(action.context)
+    inherited, _ = diff.effective(Kind.SET_MODE, action.context, level, desired=True)
     return inherited == "READWRITE"
 
 

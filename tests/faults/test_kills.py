@@ -277,3 +277,67 @@ def test_drift_during_an_apply_and_after_it_was_killed(tmp_path: Path) -> None:
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert httpx.get(f"{url}/mode/held-value").json().get("mode") is None
         assert cli(root, url, "drift")[0] == 0
+
+
+B1 = json.dumps({"type": "record", "name": "Tail", "fields": []})
+B2 = json.dumps(
+    {
+        "type": "record",
+        "name": "Tail",
+        "fields": [{"name": "b", "type": ["null", "string"], "default": None}],
+    }
+)
+# where the kill lands in the plan set_mode IMPORT, register v1 (id 7), delete_mode,
+# register v2: the write held by the proxy, and the steps done when it is held
+PINNED_TAIL_KILLS = {
+    "before-the-pinned-registration": ("POST", 1),  # IMPORT set, nothing registered
+    "before-the-import-ends": ("DELETE", 2),  # version 1 in with id 7, still in IMPORT
+}
+
+
+@pytest.mark.parametrize("case", list(PINNED_TAIL_KILLS))
+def test_a_pinned_history_with_an_unpinned_tail_killed_inside_its_import_window(
+    tmp_path: Path, case: str
+) -> None:
+    """The pinned versions go in under a temporary IMPORT that ends before the tail is
+    registered (tests/engine/test_id_spaces.py): an apply killed inside that window
+    leaves the subject in IMPORT; the next apply ends the IMPORT before it registers
+    the tail, which the registry would otherwise refuse, and keeps the pinned id."""
+    method, done = PINNED_TAIL_KILLS[case]
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    (root / "b1.avsc").write_text(B1)
+    (root / "b2.avsc").write_text(B2)
+    (root / "reconcile.yaml").write_text(
+        'version: 1\nregistries:\n  test: {url: "${SR_URL}"}\nspecs: [specs/*.yaml]\n'
+    )
+    (root / "specs/main.yaml").write_text(
+        "subjects:\n  b-value:\n    versions:\n"
+        "      - {version: 1, id: 7, schema: ../b1.avsc}\n"
+        "      - {version: 2, schema: ../b2.avsc}\n"
+    )
+    journal_dir = root / ".reconcile/journal"
+    with serve_in_thread(tmp_path / "registry.db") as url:
+
+        def hold(seen: Seen) -> Fault:
+            return Fault.HOLD if seen.method == method else Fault.FORWARD
+
+        with FaultProxy(url, hold) as proxy:
+            _kill_after(["apply", "--auto-approve"], root, proxy.url, journal_dir, done)
+        assert httpx.get(f"{url}/mode/b-value").json().get("mode") == "IMPORT"
+        versions = httpx.get(f"{url}/subjects/b-value/versions")
+        assert versions.json() == [1] if method == "DELETE" else versions.status_code == 404
+
+        code, output = cli(root, url, "plan", "--detailed-exitcode")
+        assert code == 2, output
+        assert "stopped after" in output
+        rerun = reconcile(root, url, "apply", "--auto-approve")
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert "stopped after" in rerun.stderr
+        assert in_import(url) == []
+        assert httpx.get(f"{url}/mode/b-value").status_code == 404  # no mode of its own
+        ids = [httpx.get(f"{url}/subjects/b-value/versions/{v}").json()["id"] for v in (1, 2)]
+        assert ids[0] == 7 and ids[1] != 7, ids
+        assert cli(root, url, "plan", "--detailed-exitcode")[0] == 0
+        killed = sorted(journal_dir.glob("*.jsonl"))[0]
+        assert '"event": "recovered"' in killed.read_text()
