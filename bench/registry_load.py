@@ -38,11 +38,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -68,11 +69,102 @@ class Served(NamedTuple):
     pid: int
 
 
+STATS_PATH = "/__bench/stats"
+
+
+class _Timings:
+    """What the instrumented server adds up; read (and reset) at ``STATS_PATH``."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests = 0
+        self.in_app = 0.0  # from the request reaching the app to its answer sent
+        self.writes = 0
+        self.queued = 0.0  # waiting for the write lock
+        self.held = 0.0  # holding it (the write transaction, its parsing and checks)
+
+    def json(self) -> bytes:
+        return json.dumps(vars(self)).encode()
+
+
+def serve_instrumented(argv: list[str]) -> None:
+    """``reconcile ARGV`` (``registry serve ...``: the same app, wrapped the same way), with
+    the write lock and the app timed from inside, for the load part of the bench.
+
+    Runs in the server's process (``registry_load.py --serve registry serve ...``). The client
+    sees a request's whole latency; this splits the server's part into the
+    queue for the write lock and the time holding it, which says whether the
+    lock is the bottleneck (held nearly all the time) and what one write costs
+    the server in wall time under the load.
+    """
+    import reconciler.localregistry as localregistry
+    from reconciler.cli import main as cli
+    from reconciler.localregistry import _store as store_module
+
+    timings = _Timings()
+
+    class TimedLock:
+        """The store's write lock, timed: waiting for it, and holding it."""
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+            self.taken = 0.0
+
+        def __enter__(self) -> None:
+            asked = time.perf_counter()
+            self.lock.acquire()
+            self.taken = time.perf_counter()
+            timings.queued += self.taken - asked  # one holder at a time: no race
+
+        def __exit__(self, *exc: object) -> None:
+            timings.held += time.perf_counter() - self.taken
+            timings.writes += 1
+            self.lock.release()
+
+    plain_init = store_module.Store.__init__
+
+    def timed_init(self: store_module.Store, *args: Any, **kwargs: Any) -> None:
+        plain_init(self, *args, **kwargs)
+        self._write_lock = TimedLock()  # type: ignore[assignment]
+
+    async def answer(send: Callable[[dict], Awaitable[None]], body: bytes) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def timed(app: Callable) -> Callable:
+        async def timed_app(scope: dict, receive: Callable, send: Callable) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+            elif scope["path"] == STATS_PATH:
+                await answer(send, timings.json())
+                timings.reset()
+            else:
+                start = time.perf_counter()
+                await app(scope, receive, send)
+                timings.in_app += time.perf_counter() - start
+                timings.requests += 1
+
+        return timed_app
+
+    plain_serve = localregistry.serve
+
+    def serve(*args: object, wrap: Callable | None = None, **kwargs: object) -> None:
+        plain_serve(*args, wrap=lambda app: timed(wrap(app) if wrap else app), **kwargs)
+
+    store_module.Store.__init__ = timed_init  # type: ignore[method-assign]
+    localregistry.serve = serve  # type: ignore[assignment]
+    cli(argv)
+
+
 @contextmanager
-def server(data: Path) -> Iterator[Served]:
+def server(data: Path, *, instrumented: bool = False) -> Iterator[Served]:
     reconcile = Path(sys.executable).with_name("reconcile")
+    command = [sys.executable, __file__, "--serve"] if instrumented else [str(reconcile)]
     proc = subprocess.Popen(
-        [str(reconcile), "registry", "serve", "--port", "0", "--data", str(data)],
+        [*command, "registry", "serve", "--port", "0", "--data", str(data)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -167,6 +259,7 @@ class Load(NamedTuple):
     elapsed: float
     client_cpu: float
     server: Usage | None
+    timings: dict[str, float] | None  # from an instrumented server (``_Timings``)
 
     @property
     def throughput(self) -> float:
@@ -181,12 +274,24 @@ class Load(NamedTuple):
                 f"{self.server.waiting / len(self.latencies) * 1e6:.0f} us waiting for a CPU "
                 "a request"
             )
+        inside = ""
+        if self.timings and self.timings["requests"]:
+            t = self.timings
+            inside = (
+                f"\n       in the server: {t['in_app'] / t['requests'] * 1000:.1f} ms a request"
+            )
+            if t["writes"]:
+                inside += (
+                    f"; a write queued {t['queued'] / t['writes'] * 1000:.1f} ms for the "
+                    f"write lock and held it {t['held'] / t['writes'] * 1000:.2f} ms "
+                    f"(held {t['held'] / self.elapsed:.0%} of the run)"
+                )
         return (
             f"{self.kind:6} {self.connections:2} connections: {self.throughput:7.0f}/s  "
             f"p50 {percentile(self.latencies, 0.5) * 1000:6.1f} ms  "
             f"p99 {percentile(self.latencies, 0.99) * 1000:6.1f} ms  "
             f"({len(self.latencies)} requests; client {self.client_cpu / self.elapsed:.0%} "
-            f"of a core{server})"
+            f"of a core{server}){inside}"
         )
 
 
@@ -217,14 +322,21 @@ async def run_load(
     ready = asyncio.Event()
     tasks = [asyncio.create_task(worker(n)) for n in range(connections)]
     await asyncio.sleep(0.2)  # connections open (and read subjects exist) before the clock
-    before = usage(served.pid)
-    start, cpu = time.perf_counter(), time.process_time()
-    ready.set()
-    await asyncio.gather(*tasks)
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    after = usage(served.pid)
+    stats = await Connection.open(served.url)
+    try:
+        await stats.call("GET", STATS_PATH)  # resets the server's timings
+        before = usage(served.pid)
+        start, cpu = time.perf_counter(), time.process_time()
+        ready.set()
+        await asyncio.gather(*tasks)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        after = usage(served.pid)
+        timings = json.loads(await stats.call("GET", STATS_PATH))
+    finally:
+        stats.close()
     spent = None if before is None or after is None else after - before
-    return Load("writes" if write else "reads", connections, latencies, elapsed, cpu, spent)
+    kind = "writes" if write else "reads"
+    return Load(kind, connections, latencies, elapsed, cpu, spent, timings)
 
 
 def report_loads(loads: list[Load]) -> None:
@@ -320,6 +432,9 @@ def list_cost(url: str, page: int) -> float:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--serve"]:
+        serve_instrumented(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=40, help="requests per connection")
     parser.add_argument("--sizes", default="100,2000,10000", help="subject sizes for write cost")
@@ -331,7 +446,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "registry.db"
-        with server(data) as served:
+        with server(data, instrumented=True) as served:
             loads = []
             for round_, connections in enumerate((10, 50)):
                 for write in (False, True):

@@ -8,11 +8,13 @@ spent in the app for a small read, profiled under load).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
@@ -23,7 +25,7 @@ from . import _errors as errors
 from ._contexts import rewrite_context_path
 from ._media import V1_JSON, check_readable, response_type
 from ._registry import Registry
-from ._routes import ROUTES, Call, Handler, Reply, json_response
+from ._routes import ROUTES, Call, Handler, Reply, compatibility, json_response, lookup
 from ._store import Store
 
 _log = logging.getLogger(__name__)
@@ -56,9 +58,22 @@ def _match(parts: list[str], segments: list[str]) -> dict[str, str] | None:
     return params
 
 
+# Requests with a body that never write: they run in the thread pool, beside the writes.
+_READS_WITH_A_BODY = frozenset({lookup, compatibility})
+
+
 class _Dispatcher:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        # Every write runs on this one thread, in the order the requests came.
+        # Writes take the store's write lock one at a time anyway; with a thread
+        # per write, each hand-off of the lock woke a sleeping thread, which then
+        # waited for the GIL and a CPU: under 50 writers the lock stood idle
+        # half of the time while writes queued for it (bench/registry_load.py
+        # times both from inside the server). One thread takes the next write
+        # as soon as it is done with the last, and the queue is first come,
+        # first served. The thread is made on the first write.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localregistry-writer")
 
     @staticmethod
     def resolve(method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
@@ -97,7 +112,11 @@ class _Dispatcher:
             # Writes can wait up to the busy timeout for another process's
             # lock, and registrations and compatibility checks parse schemas:
             # they must not stall the loop.
-            return await run_in_threadpool(handler, self.registry, call), media_type
+            if handler in _READS_WITH_A_BODY:
+                return await run_in_threadpool(handler, self.registry, call), media_type
+            # shielded: a write that came whole is done even if its caller goes away
+            queued = asyncio.wrap_future(self.writer.submit(handler, self.registry, call))
+            return await asyncio.shield(queued), media_type
         except errors.ErrorResponse as exc:
             return json_response(exc.body(), exc.status, exc.headers), media_type
         except sqlite3.Error as exc:

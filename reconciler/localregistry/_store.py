@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from ._contexts import Subject
-from ._fifo import FifoLock
 from ._protobuf_rows import warn_about_uncompilable_rows
 
 _DDL = """
@@ -139,11 +138,11 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        # Writers of this process queue here, in the order they came, rather
-        # than in SQLite's busy handler, which sleeps in growing steps (up to
-        # 100 ms) and let the unlucky writer of 50 wait seconds; other
-        # processes still meet the database lock and its busy timeout.
-        self._write_lock = FifoLock()
+        # Writers of this process queue here rather than in SQLite's busy
+        # handler, which sleeps in growing steps (up to 100 ms) and let the
+        # unlucky writer of 50 wait seconds; other processes still meet the
+        # database lock and its busy timeout.
+        self._write_lock = threading.Lock()
         self.cursors = ListingCursors()
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
