@@ -2,6 +2,7 @@
 
 from .apply import ApplyRefused, StepResult, apply_plan, refusal
 from .audit import acting_as, describe_actor, past_applies
+from .changes import Change
 from .connections import open_clients
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify, unqualify
 from .history import StoredVersion, reference_texts, versions_to_check
@@ -43,6 +44,7 @@ __all__ = [
     "Action",
     "ApplyRefused",
     "ApplySession",
+    "Change",
     "Delete",
     "DeleteMode",
     "DeleteSubject",

@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 from reconciler.registry import Reference
 
+from .changes import Change
+
 PLAN_FORMAT_VERSION = 1  # of the plan's JSON form; the lint and drift reports have their own
 
 
@@ -67,6 +69,9 @@ class Registration:
     version: int | None = None
     metadata: dict[str, Any] | None = None
     rule_set: dict[str, Any] | None = None
+    # What changed from the previous version, one entry per change (engine/changes.py);
+    # left out of the JSON form when empty, as in plans saved before it existed.
+    changes: tuple[Change, ...] = ()
 
 
 # The JSON form names every field of every kind, in this order, with these
@@ -183,8 +188,15 @@ class Register(Action):
                 version=reg.get("version"),
                 metadata=reg.get("metadata"),
                 rule_set=reg.get("rule_set"),
+                changes=tuple(Change(**c) for c in reg.get("changes", ())),
             )
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        if not data["registration"]["changes"]:
+            del data["registration"]["changes"]
+        return data
 
 
 @dataclass(frozen=True)

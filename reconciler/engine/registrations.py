@@ -21,6 +21,7 @@ from reconciler.confluent import WRITE_BLOCKING_MODES, versions_checked
 from reconciler.registry import Reference
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
+from .changes import Change, reference_changes, schema_changes
 from .contexts import context_prefix, normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .diff import RegistryDiff, source_of
@@ -562,6 +563,7 @@ def _register(
                 source,
             )
             return False
+    changes = _changes(previous, latest_number, wanted, earlier, live_versions)
     planned[new_version] = (wanted.text, wanted.reference_texts, wanted.parsed.schema_type)
     diff.registrations.append(
         Register(
@@ -584,11 +586,30 @@ def _register(
                 version=new_version if pinned else None,
                 metadata=wanted.metadata,
                 rule_set=wanted.rule_set,
+                changes=changes,
             ),
             source=source,
         )
     )
     return verdict is None or verdict.compatible
+
+
+def _changes(
+    previous: list[tuple[int, ParsedSchema]],
+    latest_number: int | None,
+    wanted: _Wanted,
+    earlier: list[Register],
+    live_versions: list[LiveVersion],
+) -> tuple[Change, ...]:
+    """What the registration changes from the subject's latest version (planned or live)."""
+    if not previous or previous[-1][0] != latest_number:
+        return ()  # no latest version, or one that does not parse
+    if earlier:
+        before = {r.name: (r.subject, r.version) for r in earlier[-1].registration.references}
+    else:
+        before = {name: (subject, number) for name, subject, number in live_versions[-1].references}
+    after = {r.name: (r.subject, r.version) for r in wanted.references}
+    return tuple(schema_changes(previous[-1][1], wanted.parsed) + reference_changes(before, after))
 
 
 def _verdict(

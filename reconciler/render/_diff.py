@@ -14,9 +14,12 @@ MAX_DIFF_LINES = 400
 
 
 def schema_diff(action: Register) -> list[str]:
-    """Unified-diff lines (``+``/``-``/`` `` prefixed) from the latest version to the new
-    one, at most ``MAX_DIFF_LINES`` and a last line saying how many more there are."""
-    lines = _diff_lines(action)
+    """What a registration changes: one line per change when the plan lists them
+    (``+ field ...``, ``~ type ...``), else unified-diff lines (``+``/``-``/`` ``
+    prefixed) from the latest version to the new one (a first version whole); at most
+    ``MAX_DIFF_LINES`` and a last line saying how many more there are."""
+    changes = action.registration.changes
+    lines = [str(c) for c in changes] if changes else _diff_lines(action)
     if len(lines) <= MAX_DIFF_LINES:
         return lines
     hidden = len(lines) - MAX_DIFF_LINES

@@ -22,7 +22,7 @@ from reconciler.engine import (
 
 from ._diff import schema_diff, summary_line
 
-DIFF_STYLE = {"+": "green", "-": "red", "@": "cyan"}
+DIFF_STYLE = {"+": "green", "-": "red", "~": "yellow", "@": "cyan"}
 
 
 def _head(symbol: str, colour: str, verb: str, action: Action) -> str:

@@ -13,6 +13,7 @@ from functools import singledispatch
 
 from reconciler.engine import (
     Action,
+    Change,
     Delete,
     DeleteMode,
     DeleteSubject,
@@ -71,7 +72,22 @@ def _(action: Register, where: str) -> str:
     compat = ""
     if verdict is not None and verdict.checked_versions:
         compat = f", {'compatible' if verdict.compatible else 'INCOMPATIBLE'} {verdict.level}"
-    return f"register {action.label} version {action.after} {where}: {action.reason}{compat}"
+    changes = _changes(action.registration.changes)
+    return (
+        f"register {action.label} version {action.after} {where}: {action.reason}{compat}{changes}"
+    )
+
+
+_CHANGES_SHOWN = 5
+
+
+def _changes(changes: tuple[Change, ...]) -> str:
+    """The registration's first changes, one per clause: a summary line stays short."""
+    if not changes:
+        return ""
+    shown = "; ".join(str(c) for c in changes[:_CHANGES_SHOWN])
+    more = len(changes) - _CHANGES_SHOWN
+    return f"; changes: {shown}" + (f"; and {more} more" if more > 0 else "")
 
 
 @_line.register

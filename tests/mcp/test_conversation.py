@@ -72,7 +72,8 @@ async def conversation(client: Client, project: Project) -> None:
     assert plan["summary"] == {"register": 1, "change": 0, "delete": 0} and not plan["refusal"]
     [line] = plan["first_actions"]
     assert line.startswith("register orders-value version 4 (dev)")
-    assert line.endswith("compatible FULL_TRANSITIVE")
+    # Then the registration's change list (engine/changes.py), one clause per change.
+    assert "compatible FULL_TRANSITIVE; changes: " in line
     details = answer(
         await client.call_tool(
             "plan_details", {"plan_id": plan["plan_id"], "subject": "orders-value"}

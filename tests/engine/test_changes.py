@@ -1,0 +1,184 @@
+"""The structured change list of a registration: one entry per change, with its path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from reconciler.compatibility import parse
+from reconciler.engine import Plan
+from reconciler.engine.changes import Change, reference_changes
+from reconciler.engine.changes import schema_changes as parsed_changes
+from reconciler.render import render_markdown, render_text
+from reconciler.workflows.plan_view import action_line
+
+from .conftest import Workspace
+from .test_references import ADDRESS_V1, ADDRESS_V2, _specs
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def schema_changes(kind: str, old: str, new: str) -> list[Change]:
+    return parsed_changes(parse(kind, old), parse(kind, new))
+
+
+def avro(*fields: dict) -> str:
+    return json.dumps(
+        {"type": "record", "name": "Order", "namespace": "com.acme", "fields": list(fields)}
+    )
+
+
+STATUS = {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID"]}
+
+
+def test_avro_changes_are_named_by_field() -> None:
+    old = avro(
+        {"name": "id", "type": "string"},
+        {"name": "note", "type": "string", "doc": "free text"},
+        {"name": "amount", "type": "int", "default": 0},
+        {"name": "status", "type": STATUS},
+        {"name": "gone", "type": "string"},
+    )
+    new = avro(
+        {"name": "amount", "type": "long", "default": 1},
+        {"name": "id", "type": "string"},
+        {"name": "note", "type": "string", "doc": "a note"},
+        {"name": "status", "type": {**STATUS, "symbols": ["NEW", "SHIPPED"]}},
+        {"name": "channel", "type": ["null", "string"], "default": None},
+    )
+    changes = {(c.kind, c.path, c.before, c.after) for c in schema_changes("AVRO", old, new)}
+    assert changes == {
+        ("type", "com.acme.Order.amount", '"int"', '"long"'),
+        ("default", "com.acme.Order.amount", "0", "1"),
+        ("doc", "com.acme.Order.note", '"free text"', '"a note"'),
+        ("enum_symbols", "com.acme.Status", None, "SHIPPED"),
+        ("enum_symbols", "com.acme.Status", "PAID", None),
+        (
+            "field_added",
+            "com.acme.Order.channel",
+            None,
+            '{"default": null, "type": ["null", "string"]}',
+        ),
+        ("field_removed", "com.acme.Order.gone", '{"type": "string"}', None),
+        ("order", "com.acme.Order", "id, note, amount, status", "amount, id, note, status"),
+    }
+
+
+def test_one_line_per_change() -> None:
+    old = avro({"name": "id", "type": "string"})
+    new = avro({"name": "id", "type": "string"}, {"name": "total", "type": "int"})
+    assert [str(c) for c in schema_changes("AVRO", old, new)] == [
+        '+ field com.acme.Order.total {"type": "int"}'
+    ]
+    assert str(Change("default", "a.b", "0", "1")) == "~ default a.b: 0 -> 1"
+    assert schema_changes("AVRO", old, old) == []
+
+
+def test_fields_added_alone_are_listed_one_by_one() -> None:
+    """Two fields and the enum one of them defines, added to an unchanged record: deepdiff
+    would call the (pruned, disjoint) field maps one changed value without
+    ``threshold_to_diff_deeper=0``."""
+    old = avro({"name": "id", "type": "string"})
+    new = avro(
+        {"name": "id", "type": "string"},
+        {"name": "note", "type": "string", "default": ""},
+        {"name": "status", "type": STATUS},
+    )
+    assert [str(c) for c in schema_changes("AVRO", old, new)] == [
+        '+ field com.acme.Order.note {"default": "", "type": "string"}',
+        '+ field com.acme.Order.status {"type": "com.acme.Status"}',
+        "~ changed com.acme.Status: added enum NEW, PAID",
+    ]
+
+
+def test_json_schema_changes_by_pointer() -> None:
+    old = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+    new = {
+        "type": "object",
+        "properties": {"id": {"type": "integer", "description": "key"}, "n": {"type": "string"}},
+        "required": ["id", "n"],
+    }
+    changes = {
+        (c.kind, c.path, c.before, c.after)
+        for c in schema_changes("JSON", json.dumps(old), json.dumps(new))
+    }
+    assert changes == {
+        ("type", "#/properties/id", '"string"', '"integer"'),
+        ("doc", "#/properties/id", None, '"key"'),
+        ("field_added", "#/properties/n", None, '{"type": "string"}'),
+        ("required", "#", None, '"n"'),
+    }
+
+
+def test_protobuf_changes_by_message_and_field() -> None:
+    old = (
+        'syntax = "proto3";\npackage acme;\nmessage Order {\n  string id = 1;\n  int32 n = 2;\n}\n'
+    )
+    new = (
+        'syntax = "proto3";\npackage acme;\nmessage Order {\n  int64 n = 2;\n  string id = 1;\n'
+        "  optional string x = 3;\n}\n"
+    )
+    changes = {(c.kind, c.path) for c in schema_changes("PROTOBUF", old, new)}
+    assert changes == {
+        ("type", "acme.Order.n"),
+        ("field_added", "acme.Order.x"),
+        ("order", "acme.Order"),
+    }
+
+
+def test_reference_versions() -> None:
+    changes = reference_changes({"m": ("money", 1)}, {"m": ("money", 2)})
+    assert [str(c) for c in changes] == ["~ reference version m: money v1 -> money v2"]
+
+
+def test_another_type_is_not_listed_field_by_field() -> None:
+    assert parsed_changes(parse("AVRO", avro()), parse("JSON", "{}")) == []
+
+
+def test_each_registration_of_a_plan_carries_its_changes(ws: Workspace) -> None:
+    """A referenced schema gains a field: its registration lists the field, and the
+    referrer's lists the reference's new version; the JSON form keeps them."""
+    _specs(ws, ADDRESS_V1)
+    first, _results, _after = ws.apply()
+    assert all(a.registration and a.registration.changes == () for a in first.actions)
+    assert all("changes" not in a.to_dict()["registration"] for a in first.actions)
+    _specs(ws, ADDRESS_V2)
+    plan = ws.plan()
+    address, customer = (a.registration for a in plan.actions)
+    assert address is not None and customer is not None
+    assert [str(c) for c in address.changes] == [
+        '+ field com.acme.Address.city {"default": null, "type": ["null", "string"]}'
+    ]
+    assert [str(c) for c in customer.changes] == [
+        "~ reference version com.acme.Address: address-value v1 -> address-value v2"
+    ]
+    schema = json.loads((REPO / "specs/plan.schema.json").read_text())
+    saved = json.loads(json.dumps(plan.to_dict()))
+    jsonschema.validate(saved, schema)
+    again = Plan.from_dict(saved)
+    assert again.actions[0].registration is not None
+    assert again.actions[0].registration.changes == address.changes
+
+
+def test_the_views_show_one_line_per_change(ws: Workspace) -> None:
+    _specs(ws, ADDRESS_V1)
+    ws.apply()
+    _specs(ws, ADDRESS_V2)
+    plan = ws.plan()
+    field = '+ field com.acme.Address.city {"default": null, "type": ["null", "string"]}'
+    reference = "~ reference version com.acme.Address: address-value v1 -> address-value v2"
+    for view in (render_text(plan), render_markdown(plan)):
+        assert field in view and reference in view
+        assert '"street"' not in view  # the schema is not shown whole
+
+
+def test_the_mcp_summary_line_lists_the_first_changes(ws: Workspace) -> None:
+    _specs(ws, ADDRESS_V1)
+    ws.apply()
+    _specs(ws, ADDRESS_V2)
+    line = action_line(ws.plan().actions[0])
+    assert line.endswith(
+        '; changes: + field com.acme.Address.city {"default": null, "type": ["null", "string"]}'
+    )
