@@ -1,6 +1,7 @@
 """A scripted conversation, as an assistant holds it through the SDK client, over stdio
 and over streamable HTTP: what is in dev? is adding a required field to orders-value
-compatible? (no: what then?) plan it, apply it."""
+compatible? (no) what should I do instead? (the evolve tool's checked suggestion, applied
+to the spec) plan it, apply it."""
 
 from __future__ import annotations
 
@@ -45,23 +46,24 @@ async def conversation(client: Client, project: Project) -> None:
     assert not checked["compatible"] and checked["level"] == "FULL_TRANSITIVE"
     assert any("channel" in m["message"] for m in checked["messages"])
 
-    # "What should I do instead?": a default makes it compatible (the evolve tool's advice).
-    schema["fields"][-1]["default"] = "web"
-    fixed = answer(
+    # "What should I do instead?": the evolve tool's first suggestion, checked by the tool
+    # (a default for the new field); the assistant takes its schema as it is.
+    advice = answer(
         await client.call_tool(
-            "check_compatibility",
-            {
-                "schema_type": "AVRO",
-                "new_schema": json.dumps(schema),
-                "registry": "dev",
-                "subject": "orders-value",
-            },
+            "evolve",
+            {"registry": "dev", "subject": "orders-value", "new_schema": json.dumps(schema)},
         )
     )
-    assert fixed["compatible"], fixed
+    assert not advice["compatible"] and advice["level"] == "FULL_TRANSITIVE"
+    suggestion = advice["suggestions"][0]
+    assert suggestion["kind"] == "add-default" and suggestion["checked"]
+    assert suggestion["edits"] == ['com.acme.orders.Order.channel: add "default": ""']
+    [step] = suggestion["steps"]
+    assert step["action"] == "register" and step["subject"] == "orders-value"
+    suggested = step["schema_text"]
 
     # "Plan it": the new version goes into the spec's history.
-    (project.root / "schemas" / "order.v4.avsc").write_text(json.dumps(schema, indent=2))
+    (project.root / "schemas" / "order.v4.avsc").write_text(suggested)
     project.edit(
         ORDERS,
         "      - schema: ../schemas/order.v3.avsc\n",
@@ -72,14 +74,17 @@ async def conversation(client: Client, project: Project) -> None:
     assert plan["summary"] == {"register": 1, "change": 0, "delete": 0} and not plan["refusal"]
     [line] = plan["first_actions"]
     assert line.startswith("register orders-value version 4 (dev)")
-    # Then the registration's change list (engine/changes.py), one clause per change.
-    assert "compatible FULL_TRANSITIVE; changes: " in line
+    # Then the registration's change list (engine/changes.py): the suggested edit.
+    assert line.endswith(
+        "compatible FULL_TRANSITIVE; changes: + field com.acme.orders.Order.channel "
+        '{"default": "", "type": "string"}'
+    )
     details = answer(
         await client.call_tool(
             "plan_details", {"plan_id": plan["plan_id"], "subject": "orders-value"}
         )
     )
-    assert '"channel"' in details["actions"][0]["registration"]["schema"]
+    assert json.loads(details["actions"][0]["registration"]["schema"]) == json.loads(suggested)
 
     # "Apply it" (the user approved in the conversation; this client cannot be asked).
     applied = answer(await client.call_tool("apply", {"plan_id": plan["plan_id"], "confirm": True}))
@@ -88,7 +93,7 @@ async def conversation(client: Client, project: Project) -> None:
         await client.call_tool("list_versions", {"registry": "dev", "subject": "orders-value"})
     )
     assert versions["versions"] == [1, 2, 3, 4]
-    assert_no_secret(stats, checked, planned, details, applied)
+    assert_no_secret(stats, checked, advice, planned, details, applied)
 
 
 async def test_the_conversation_over_stdio(project: Project) -> None:

@@ -128,6 +128,7 @@ def test_the_inspector_calls_every_question_tool_and_migrate(http_server: HttpSe
         "statistics",
         "compare_registries",
         "migrate",
+        "evolve",
     }
     assert new <= set(listed)
     assert all(listed[name].get("outputSchema") for name in new)
@@ -158,3 +159,13 @@ def test_the_inspector_calls_every_question_tool_and_migrate(http_server: HttpSe
         *("--tool-arg", "source=dev", "target=dev", "dry_run=true"),
     )  # a tool error: the Inspector exits 5 and prints the result
     assert migrate.returncode == 5 and "dev and dev are the same registry" in migrate.stdout
+    order = json.loads((http_server.project.root / "schemas/order.v3.avsc").read_text())
+    order["fields"].append({"name": "channel", "type": "string"})  # required: breaks FULL
+    proposal = {"registry": "dev", "subject": "orders-value", "new_schema": json.dumps(order)}
+    advice = _run(
+        http_server.project,
+        *target,
+        *("--method", "tools/call", "--tool-name", "evolve"),
+        *("--tool-args-json", json.dumps(proposal)),
+    )["structuredContent"]
+    assert not advice["compatible"] and advice["suggestions"][0]["kind"] == "add-default"
