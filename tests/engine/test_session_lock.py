@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,22 @@ def test_a_session_cancelled_while_it_waits_for_the_lock_never_keeps_it(
         assert asyncio.run(go())
     finally:
         held.release()
+
+
+def test_a_wait_cancelled_after_its_thread_took_the_lock_lets_it_go(tmp_path: Path) -> None:
+    """The other order: the thread took the lock, and the cancellation comes before the
+    waiter heard of it (the event loop was busy); the cancelled waiter releases it."""
+    lock = ApplyLock(tmp_path / "journal")
+
+    async def go() -> bool:
+        task = asyncio.create_task(lock.acquire_off_loop())
+        await asyncio.sleep(0)  # the task starts its thread
+        # the loop stands still (as under a long synchronous step) while the
+        # thread takes the free lock and returns
+        time.sleep(0.5)
+        task.cancel()
+        await asyncio.wait([task])
+        return task.cancelled()
+
+    assert asyncio.run(go())
+    assert _free_for_another_process(lock.path)
