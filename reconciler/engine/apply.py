@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import singledispatch
 
 from reconciler._words import noun, plural
+from reconciler.confluent import DEFAULT_MODE
 from reconciler.errors import ReconcilerError
 from reconciler.registry import (
     RateLimitedError,
@@ -93,7 +94,9 @@ async def _(action: SetMode, client: RegistryClient, subject: str | None) -> str
 @_perform.register
 async def _(action: DeleteMode, client: RegistryClient, subject: str | None) -> str:
     await client.delete_mode(subject)
-    return "subject-level mode removed"
+    if action.scope is Scope.GLOBAL:
+        return "global mode removed"
+    return f"{action.scope}-level mode removed"
 
 
 @_perform.register
@@ -180,6 +183,10 @@ async def _not_restored(action: Action, client: RegistryClient) -> bool:
         live = await client.get_mode(None if action.scope is Scope.GLOBAL else action.target)
     except RegistryError:
         return True
+    if action.after is None and action.scope is Scope.GLOBAL:
+        # The top level answers the registry's default when it has no mode of its
+        # own: a removed global mode reads back as READWRITE.
+        return live not in (None, DEFAULT_MODE)
     return live != action.after
 
 

@@ -234,7 +234,10 @@ class RegistryDiff:
         live = self.live
         contexts = {normalize_context(spec.context) for spec in self.specs}
         if DEFAULT in contexts and live.global_mode == "IMPORT" and not global_mode_wanted:
-            self._leftover(Scope.GLOBAL, DEFAULT, "", DEFAULT_MODE, None)
+            # removed when an interrupted apply's journal says there was none before
+            before = self.recovered_modes.get("", DEFAULT_MODE)
+            after = DEFAULT_MODE if before == "IMPORT" else before
+            self._leftover(Scope.GLOBAL, DEFAULT, "", after, None)
         for spec in self.specs:
             context = normalize_context(spec.context)
             ctx = live.contexts[context]
@@ -486,6 +489,8 @@ class RegistryDiff:
         for target, original in self.recovered_modes.items():
             if target == "":
                 scope, context, live = Scope.GLOBAL, DEFAULT, self.live.global_mode
+                if original is None and live == DEFAULT_MODE:
+                    continue  # the top level answers READWRITE when it has no mode of its own
             elif target.startswith(":") and target.endswith(":"):
                 scope, context = Scope.CONTEXT, normalize_context(target.strip(":"))
                 ctx = self.live.contexts.get(context)

@@ -94,7 +94,8 @@ class Listener:
 def _left_temporary(left: Restores) -> str:
     by_registry: dict[str, list[str]] = {}
     for registry, subject in sorted(left):
-        by_registry.setdefault(registry, []).append(subject)
+        # journals name a context by ":.ctx:" and the global level by ""
+        by_registry.setdefault(registry, []).append(subject or "the global mode")
     return "; ".join(f"{', '.join(s)} on {r}" for r, s in by_registry.items())
 
 

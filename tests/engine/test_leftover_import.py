@@ -8,12 +8,15 @@ registration. Whatever left it there, the plan restores it.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 
 from reconciler.engine import (
+    DeleteMode,
     Journal,
     Plan,
     PlanOptions,
@@ -252,3 +255,59 @@ def test_a_temporary_readwrite_of_a_context_or_the_registry_left_by_a_killed_app
     assert all(r.ok for r in results), results
     assert ws.registry.get(path).json() == {"mode": "READONLY"}
     assert not after.has_changes and not after.errors
+
+
+def _global_mode_row(ws: Workspace) -> list[tuple[str]]:
+    """The registry's stored global mode (none when it was never set or was removed):
+    ``GET /mode`` answers READWRITE either way."""
+    with closing(sqlite3.connect(ws.root.parent / "registry.db")) as db:
+        return db.execute("SELECT mode FROM mode WHERE context = '' AND subject = ''").fetchall()
+
+
+@pytest.mark.parametrize(
+    ("temporary", "context"), [("IMPORT", "."), ("READWRITE", "."), ("IMPORT", "billing")]
+)
+def test_a_temporary_global_mode_over_none_left_by_a_killed_apply(
+    ws: Workspace, temporary: str, context: str
+) -> None:
+    """A window over a level that had no mode ends with a DELETE of that mode; at the
+    global level ``GET /mode`` answers READWRITE when none is set. A global IMPORT
+    left behind is removed (not set to READWRITE: the journal says there was none),
+    the removal is read back as done, and the registry ends with no global mode, as
+    before. A global READWRITE left behind reads as the registry's default, which
+    is what the restore would give: nothing to do, and the journal is closed (the
+    restore read back READWRITE as "not restored", so apply failed and no plan ever
+    converged). No plan switches the global mode today (a global read-only mode
+    fails the plan); a journal of an apply that did is recovered like this. Specs of
+    a named context only leave the global level to the recovery (``restore``), which
+    reads the removal back."""
+    _spec(ws, context=context)
+    ws.apply()
+    assert _global_mode_row(ws) == []
+    # as the kill left it (IMPORT over schemas needs force)
+    assert ws.registry.put("/mode?force=true", {"mode": temporary}).is_success
+
+    def mode(cls: type[SetMode | DeleteMode], after: str | None, before: str | None) -> object:
+        return cls("test", ".", Scope.GLOBAL, "", "temporary", before, after, restore=not after)
+
+    journal_dir = ws.root / ".reconcile/journal"
+    journal = Journal.create(journal_dir)
+    journal.start(
+        Plan(actions=[mode(SetMode, temporary, None), mode(DeleteMode, None, temporary)]), []
+    )
+    journal.step(0, "started")
+    journal.step(0, "done")  # then kill -9: no end record
+    assert [i.pending_restores for i in find_interrupted(journal_dir)] == [{("test", ""): None}]
+
+    planned = _cli(ws, "plan", "--detailed-exitcode")
+    assert planned.returncode == (2 if temporary == "IMPORT" else 0), planned.stdout
+    assert "stopped after" in planned.stderr
+    applied = _cli(ws, "apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert ws.registry.get("/mode").json() == {"mode": "READWRITE"}
+    if temporary == "IMPORT":
+        assert "global mode removed" in applied.stdout, applied.stdout
+        assert _global_mode_row(ws) == []
+    again = _cli(ws, "plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "stopped after" not in again.stderr  # the journal was closed
