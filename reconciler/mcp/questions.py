@@ -92,7 +92,9 @@ def register_question_tools(server: MCPServer, state: ServerState, access: Acces
         return SubjectsForId(
             registry=registry,
             id=id,
-            versions=[SubjectVersionRef(subject=v.subject, version=v.version) for v in found],
+            versions=[
+                SubjectVersionRef(subject=v.subject, version=v.version, id=id) for v in found
+            ],
         )
 
     @server.tool(annotations=READ_ONLY)

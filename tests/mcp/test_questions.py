@@ -80,7 +80,7 @@ async def test_versions_ids_settings_contexts_and_references(project: Project) -
         by_id = await ask("get_schema_by_id", id=latest["id"])
         assert by_id["schema_text"] == latest["schema_text"]
         users = await ask("subjects_for_id", id=latest["id"])
-        assert {"subject": "orders-value", "version": 3, "id": None} in users["versions"]
+        assert {"subject": "orders-value", "version": 3, "id": latest["id"]} in users["versions"]
 
         money = await ask("get_schema", subject="money-value")
         users = await ask("referenced_by", subject="money-value", version=money["version"])
