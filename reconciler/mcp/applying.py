@@ -10,6 +10,7 @@ import contextlib
 import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Literal
 
 import anyio
 from mcp.server.mcpserver import Context
@@ -24,13 +25,14 @@ from reconciler.engine import (
     StepResult,
     open_clients,
 )
-from reconciler.render import render_markdown
+from reconciler.workflows import plan_view
 
 from .errors import engine_errors
 from .models import ApplyResult, StepReport
 from .state import ServerState, StoredPlan
 
 MAX_QUESTION_ACTIONS = 25
+FIRST_STEPS = 20  # and the replan's first actions: an apply's answer stays small
 # Why a tool that needs the user's confirmation cannot ask for it: a --stateless server
 # has no session to send a question on during a call, so only clients that retry with
 # the answer (protocol 2026-07-28) can be asked there.
@@ -118,31 +120,40 @@ class Progress(Listener):
                     await ctx.report_progress(index, total, message)
 
 
-def _result(outcome: Outcome) -> ApplyResult:
-    steps = [step_report(r, r.index) for r in outcome.results]
-    journal = str(outcome.journal) if outcome.journal else None
+def step_line(result: StepResult) -> str:
+    action = result.action
+    mark = "ok" if result.ok else "FAILED"
+    return f"{mark} {action.kind.value} {action.label} ({action.registry}): {result.detail}"
+
+
+def apply_result(outcome: Outcome) -> ApplyResult:
+    """The outcome in a size that does not grow with the plan (a 200-registration apply
+    answered 62 KB with every step): counts, the first steps and every failure whole."""
     if outcome.status is Status.NO_CHANGES:
         return ApplyResult(
             status="no_changes", message="The plan has no changes.", replan_empty=True
         )
-    if outcome.status is Status.FAILED:
-        return ApplyResult(
-            status="failed",
-            message=outcome.message + (" Plan and apply again." if not outcome.unrestored else ""),
-            steps=steps,
-            journal=journal,
-            replan_empty=False,
-        )
     empty = outcome.status is Status.APPLIED
+    status: Literal["applied", "failed", "still_differs"]
+    if outcome.status is Status.FAILED:
+        status = "failed"
+        message = outcome.message + (" Plan and apply again." if not outcome.unrestored else "")
+    elif empty:
+        status, message = "applied", outcome.message
+    else:
+        status = "still_differs"
+        message = "Applied, but the registries still differ from the specs: see replan."
+    after = outcome.after.actions if outcome.after and status == "still_differs" else []
     return ApplyResult(
-        status="applied" if empty else "still_differs",
-        message=outcome.message
-        if empty
-        else "Applied, but the registries still differ from the specs: see replan_markdown.",
-        steps=steps,
-        journal=journal,
+        status=status,
+        message=f"{message} Each subject's steps: plan_details with this plan_id and the subject.",
+        summary=outcome.plan.counts() if outcome.plan else {},
+        steps_done=sum(1 for r in outcome.results if r.ok),
+        steps=[step_report(r, r.index) for r in outcome.results if not r.ok],
+        first_steps=[step_line(r) for r in outcome.results[:FIRST_STEPS]],
+        journal=str(outcome.journal) if outcome.journal else None,
         replan_empty=empty,
-        replan_markdown=render_markdown(outcome.after) if outcome.after else None,
+        replan=[plan_view.action_line(a) for a in after[:FIRST_STEPS]],
     )
 
 
@@ -164,8 +175,10 @@ async def run_apply(state: ServerState, stored: StoredPlan, ctx: Context) -> App
                 saved_when=f"since plan {stored.plan_id} was made",
             )
             outcome = await listener.reporting(ctx, session.run)
+    if outcome.results:
+        state.ran(stored, [step_report(r, r.index) for r in outcome.results])
     if outcome.status is Status.STALE:
         state.plans.pop(stored.plan_id, None)
     if outcome.status in (Status.BUSY, Status.STALE, Status.REFUSED, Status.CANCELLED):
         raise ToolError(outcome.message)
-    return _result(outcome)
+    return apply_result(outcome)

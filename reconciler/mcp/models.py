@@ -108,6 +108,14 @@ class PlanResult(BaseModel):
     warnings: list[str] = Field(default=[], description="Interrupted applies found, and so on.")
 
 
+class StepReport(BaseModel):
+    index: int = Field(description="The action's place in the plan, from 1.")
+    ok: bool
+    action: str
+    registry: str
+    detail: str
+
+
 class PlanDetails(BaseModel):
     plan_id: str
     page: int
@@ -116,23 +124,36 @@ class PlanDetails(BaseModel):
     actions: list[dict[str, Any]] = Field(
         description="The actions whole, in the plan's JSON form (specs/plan.schema.json)."
     )
-
-
-class StepReport(BaseModel):
-    index: int
-    ok: bool
-    action: str
-    registry: str
-    detail: str
+    steps: list[StepReport] | None = Field(
+        default=None,
+        description="Once this server applied the plan: how each of these actions ran "
+        "(a restore run again after a failure is listed twice).",
+    )
 
 
 class ApplyResult(BaseModel):
+    """What an apply did, in a size that does not grow with the plan: counts, the first
+    steps and every failure; each subject's steps come from ``plan_details``."""
+
     status: Literal["applied", "failed", "still_differs", "no_changes"]
     message: str
-    steps: list[StepReport] = []
+    summary: dict[str, int] = Field(
+        default={}, description="The plan's changes: register, change, delete."
+    )
+    steps_done: int = Field(default=0, description="The steps that ran and succeeded.")
+    steps: list[StepReport] = Field(default=[], description="The steps that failed, whole.")
+    first_steps: list[str] = Field(
+        default=[],
+        description="The first steps that ran, one line each; every step of a subject: "
+        "plan_details with this plan_id and the subject.",
+    )
     journal: str | None = None
     replan_empty: bool = Field(description="The plan made after applying has no changes.")
-    replan_markdown: str | None = None
+    replan: list[str] = Field(
+        default=[],
+        description="When the registries still differ: the first actions of the plan made "
+        "after applying, one line each.",
+    )
 
 
 class DriftResult(BaseModel):

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from reconciler._words import plural
 from reconciler.engine import (
+    Action,
     Plan,
     PlanOptions,
     disallowed,
@@ -42,7 +43,7 @@ from reconciler.workflows import plan_view
 from .applying import CANNOT_ASK, can_elicit, question, run_apply
 from .auth import READ, WRITE, Access
 from .errors import engine_errors
-from .models import ApplyResult, PlanDetails, PlanResult
+from .models import ApplyResult, PlanDetails, PlanResult, StepReport
 from .state import ServerState, StoredPlan, parse_plan_id
 from .summary import PAGE_SIZE, summarize
 
@@ -102,6 +103,12 @@ async def find_plan(state: ServerState, plan_id: str) -> StoredPlan:
     return state.keep(again)
 
 
+def steps_of(plan: Plan, actions: list[Action], steps: tuple[StepReport, ...]) -> list[StepReport]:
+    """The steps that ran ``actions`` (some of ``plan``'s), in the order they ran."""
+    shown = {id(a) for a in actions}
+    return [s for s in steps if id(plan.actions[s.index - 1]) in shown]
+
+
 def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -> None:
     @server.tool(annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True))
     async def plan(
@@ -151,9 +158,11 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         page_size: Annotated[int, Field(ge=1, le=50)] = PAGE_SIZE,
     ) -> Annotated[CallToolResult, PlanDetails]:
         """The actions of a plan whole (schemas, references, diffs, compatibility verdicts):
-        those on one subject, or one page of them in plan order."""
+        those on one subject, or one page of them in plan order; once this server applied
+        the plan, how each of them ran."""
         access.require(READ)
-        stored = await find_plan(state, plan_id)
+        applied = state.recall_applied(plan_id)
+        stored = applied.stored if applied is not None else await find_plan(state, plan_id)
         plan = stored.plan
         if subject is not None:
             actions = plan_view.of_subject(plan, subject)
@@ -178,6 +187,7 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
             pages=pages,
             subject=subject,
             actions=[a.to_dict() for a in actions],
+            steps=None if applied is None else steps_of(plan, actions, applied.steps),
         )
         shown = render_markdown(plan_view.part(plan, actions))
         return CallToolResult(

@@ -122,8 +122,8 @@ def _count_apply(result: CallToolResult | None) -> None:
         METRICS.applies.labels("refused").inc()
         return
     METRICS.applies.labels(str(structured.get("status"))).inc()
-    for step in structured.get("steps") or ():
-        METRICS.apply_steps.labels("ok" if step.get("ok") else "failed").inc()
+    METRICS.apply_steps.labels("ok").inc(structured.get("steps_done") or 0)
+    METRICS.apply_steps.labels("failed").inc(len(structured.get("steps") or ()))
 
 
 def build_server(

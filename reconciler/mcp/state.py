@@ -38,6 +38,7 @@ from reconciler.spec import Project, SpecErrors, load_project
 
 from .auth import principal
 from .errors import spec_failure
+from .models import StepReport
 
 MAX_PLANS = 64  # per principal: its older plans are forgotten here (their ids still work)
 PLAN_ID_FORMAT = "p1"
@@ -63,6 +64,15 @@ class StoredPlan:
     options: PlanOptions
     created: str
     owner: Owner  # the token's principal, over HTTP
+
+
+@dataclass(frozen=True)
+class AppliedPlan:
+    """A plan this process applied, with how each step ran (``plan_details`` shows them:
+    the apply tool's answer has only counts, the first steps and the failures)."""
+
+    stored: StoredPlan
+    steps: tuple[StepReport, ...]
 
 
 def _b64(data: bytes) -> str:
@@ -112,6 +122,7 @@ def parse_plan_id(plan_id: str) -> PlanRequest | None:
 class ServerState:
     project_dir: Path
     plans: dict[str, StoredPlan] = field(default_factory=dict)
+    applied: dict[str, AppliedPlan] = field(default_factory=dict)  # MAX_PLANS per principal
     # One apply at a time in this process; other processes are seen through the journal.
     apply_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -164,6 +175,19 @@ class ServerState:
         for key in mine[:-MAX_PLANS]:
             del self.plans[key]
         return stored
+
+    def ran(self, stored: StoredPlan, steps: list[StepReport]) -> None:
+        """Keep how ``stored`` ran; beyond MAX_PLANS of its owner, the oldest are forgotten."""
+        self.applied.pop(stored.plan_id, None)
+        self.applied[stored.plan_id] = AppliedPlan(stored, tuple(steps))
+        mine = [key for key, kept in self.applied.items() if kept.stored.owner == stored.owner]
+        for key in mine[:-MAX_PLANS]:
+            del self.applied[key]
+
+    def recall_applied(self, plan_id: str) -> AppliedPlan | None:
+        """A plan this process applied for the caller."""
+        applied = self.applied.get(plan_id)
+        return applied if applied is not None and applied.stored.owner == principal() else None
 
     def recall(self, plan_id: str) -> StoredPlan | None:
         """A plan this process made for the caller: plans are private to the token's principal."""

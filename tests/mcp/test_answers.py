@@ -8,12 +8,15 @@ from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcp_testkit import Project, structured, text_of
 
+from reconciler.engine import Outcome, Plan, Scope, SetCompatibility, Status, StepResult
 from reconciler.mcp import build_server
+from reconciler.mcp.applying import apply_result
 from reconciler.spec import load_project
 
 SUBJECTS = 200
 PLAN_BUDGET = 32 * 1024
 EXPORT_BUDGET = 8 * 1024
+APPLY_BUDGET = 16 * 1024
 
 
 def add_many_subjects(project: Project, count: int = SUBJECTS) -> None:
@@ -87,6 +90,41 @@ async def test_a_plan_of_200_new_subjects_is_a_summary_with_details_on_request(
         assert missing.is_error and "no action on 'nosuch-value'" in text_of(missing)
 
 
+async def test_an_apply_of_200_new_subjects_is_a_summary_with_details_on_request(
+    project: Project,
+) -> None:
+    """Counts, the first steps and every failure (none here) in the answer; each
+    subject's steps from plan_details with the applied plan's id."""
+    add_many_subjects(project)
+    async with Client(build_server(project.root)) as client:
+        plan = structured(await client.call_tool("plan", {}))
+        applied = await client.call_tool("apply", {"plan_id": plan["plan_id"], "confirm": True})
+        assert size(applied) < APPLY_BUDGET, size(applied)
+        result = structured(applied)
+        assert result["status"] == "applied" and result["replan_empty"]
+        assert result["summary"] == plan["summary"]
+        assert result["steps_done"] == plan["actions"] and result["steps"] == []
+        assert result["first_steps"][0].startswith("ok ")
+        assert len(result["first_steps"]) < plan["actions"]
+        assert "plan_details" in result["message"]
+
+        one = structured(
+            await client.call_tool(
+                "plan_details", {"plan_id": plan["plan_id"], "subject": "topic007-value"}
+            )
+        )
+        assert [a["target"] for a in one["actions"]] == ["topic007-value"]
+        [step] = one["steps"]
+        assert step["ok"] and step["action"] == "register topic007-value"
+        page = structured(
+            await client.call_tool(
+                "plan_details", {"plan_id": plan["plan_id"], "page": (step["index"] + 9) // 10}
+            )
+        )  # the step's index is the action's place in the plan
+        assert page["actions"][(step["index"] - 1) % 10]["target"] == "topic007-value"
+        assert len(page["steps"]) == len(page["actions"])
+
+
 async def test_export_writes_the_files_and_says_where(project: Project) -> None:
     add_many_subjects(project)
     async with Client(build_server(project.root)) as client:
@@ -126,3 +164,27 @@ async def test_a_prompt_that_fails_says_why(project: Project) -> None:
             await client.get_prompt("review_plan", {"plan_id": "nosuch"})
     assert "no plan 'nosuch'" in failed.value.message
     assert failed.value.code != -32603
+
+
+def test_a_failed_apply_answers_every_failure_whole() -> None:
+    """Of 300 steps, 250 ran: the 50 failures come whole (their detail is the reason),
+    the successes as a count and the first lines."""
+    actions = [
+        SetCompatibility("dev", ".", Scope.SUBJECT, f"s{i:03d}-value", "spec", "NONE", "FULL")
+        for i in range(300)
+    ]
+    results = [
+        StepResult(
+            a, ok=i % 5 != 4, detail="set" if i % 5 != 4 else f"HTTP 500 on s{i:03d}", index=i + 1
+        )
+        for i, a in enumerate(actions[:250])
+    ]
+    outcome = Outcome(
+        Status.FAILED, "50 steps failed.", plan=Plan(actions=list(actions)), results=results
+    )
+    answer = apply_result(outcome)
+    assert len(answer.model_dump_json()) < APPLY_BUDGET
+    assert answer.status == "failed" and answer.steps_done == 200
+    assert [s.detail for s in answer.steps] == [f"HTTP 500 on s{i:03d}" for i in range(4, 250, 5)]
+    assert answer.summary == {"register": 0, "change": 300, "delete": 0}
+    assert answer.first_steps[4] == "FAILED set_compatibility s004-value (dev): HTTP 500 on s004"
