@@ -268,7 +268,9 @@ def put_mode(registry: Registry, call: Call) -> Reply:
 
 
 def delete_mode(registry: Registry, call: Call) -> Reply:
-    return json_response(registry.settings.delete_mode(_scope(call)))
+    return json_response(
+        registry.settings.delete_mode(_scope(call), recursive=call.flag("recursive"))
+    )
 
 
 # -- compatibility ------------------------------------------------------------

@@ -174,11 +174,17 @@ class Settings:
         for version in doomed:
             store.hard_delete_version(conn, version.subject, version.version)
 
-    def delete_mode(self, scope: Subject) -> dict[str, str]:
+    def delete_mode(self, scope: Subject, *, recursive: bool = False) -> dict[str, str]:
+        """Confluent's deleteSubjectMode; ``recursive`` on a context also deletes the
+        modes of the subjects in it, and on the top level every mode stored (the
+        default context's subject prefix is empty). A level without a mode of its
+        own is then no 40401: the answer has no mode."""
         with self.store.write() as conn:
             key = config_scope(scope)
             previous = self._own_mode(conn, scope)
-            if previous is None:
+            if previous is None and not recursive:
                 raise errors.subject_not_found(scope.qualified)
             store.delete_mode(conn, key)
-            return {"mode": previous}
+            if recursive and scope.is_context:
+                store.delete_modes_under(conn, None if key == store.GLOBAL else key.context)
+            return {} if previous is None else {"mode": previous}

@@ -656,3 +656,11 @@ def set_mode(conn: sqlite3.Connection, scope: Subject, mode: str) -> None:
 
 def delete_mode(conn: sqlite3.Connection, scope: Subject) -> None:
     conn.execute("DELETE FROM mode WHERE context=? AND subject=?", (scope.context, scope.name))
+
+
+def delete_modes_under(conn: sqlite3.Connection, context: str | None) -> None:
+    """Every mode stored in ``context`` (None: every mode, the global one included)."""
+    if context is None:
+        conn.execute("DELETE FROM mode")
+    else:
+        conn.execute("DELETE FROM mode WHERE context=?", (context,))

@@ -125,13 +125,6 @@ def test_a_schema_registered_again_after_a_permanent_delete_gets_a_new_id(
     assert register(sr, "users-value", V1)["id"] == 2  # Confluent may answer 1
 
 
-def test_delete_mode_recursive_is_ignored(sr: httpx.Client) -> None:
-    sr.put("/mode/users-value", json={"mode": "READONLY"})
-    assert sr.delete("/mode", params={"recursive": "true"}).status_code == 200
-    # Confluent also removes every subject's mode under the context.
-    assert sr.get("/mode/users-value").json() == {"mode": "READONLY"}
-
-
 def test_compatibility_messages_have_confluents_shape_in_our_words(sr: httpx.Client) -> None:
     register(sr, "users-value", V1)
     answer = sr.post(

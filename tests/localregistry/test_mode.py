@@ -92,3 +92,40 @@ def test_delete_mode_never_set_is_40401(sr: httpx.Client) -> None:
 def test_mode_names_are_case_insensitive(sr: httpx.Client) -> None:
     assert sr.put("/mode/users-value", json={"mode": "readonly"}).status_code == 200
     assert sr.get("/mode/users-value").json() == {"mode": "READONLY"}
+
+
+def test_delete_global_mode_recursive_removes_every_mode(sr: httpx.Client) -> None:
+    # ModeResource.deleteGlobalMode -> KafkaSchemaRegistry.deleteSubjectMode(null, true):
+    # the subject prefix of the default context is "", so every stored mode goes.
+    sr.put("/mode", json={"mode": "READONLY"})
+    for scope in ("users-value", ":.ctx:", ":.ctx:orders-value", ":.__GLOBAL:"):
+        assert sr.put(f"/mode/{scope}", json={"mode": "READONLY"}).status_code == 200
+    answer = sr.delete("/mode", params={"recursive": "true"})
+    assert answer.status_code == 200
+    assert answer.json() == {"mode": "READONLY"}
+    assert sr.get("/mode").json() == {"mode": "READWRITE"}
+    for scope in ("users-value", ":.ctx:", ":.ctx:orders-value"):
+        assert error_code(sr.get(f"/mode/{scope}")) == 40409
+    assert sr.get("/mode/:.__GLOBAL:").json() == {"mode": "READWRITE"}  # its default
+
+
+def test_delete_context_mode_recursive_removes_its_subjects_modes(sr: httpx.Client) -> None:
+    for scope in (":.ctx:a", ":.ctx:b", ":.other:a", "a"):
+        sr.put(f"/mode/{scope}", json={"mode": "READONLY"})
+    # The context has no mode of its own: recursive answers 200 with a null mode.
+    answer = sr.delete("/mode/:.ctx:", params={"recursive": "true"})
+    assert answer.status_code == 200
+    assert answer.json() == {}
+    for scope in (":.ctx:a", ":.ctx:b"):
+        assert error_code(sr.get(f"/mode/{scope}")) == 40409
+    for scope in (":.other:a", "a"):
+        assert sr.get(f"/mode/{scope}").json() == {"mode": "READONLY"}
+
+
+def test_delete_subject_mode_recursive_removes_that_subject_only(sr: httpx.Client) -> None:
+    for scope in ("a", "ab"):
+        sr.put(f"/mode/{scope}", json={"mode": "READONLY"})
+    assert sr.delete("/mode/a", params={"recursive": "true"}).json() == {"mode": "READONLY"}
+    assert sr.get("/mode/ab").json() == {"mode": "READONLY"}
+    # With recursive, a level without a mode is not 40401 but 200 with a null mode.
+    assert sr.delete("/mode/a", params={"recursive": "true"}).json() == {}
