@@ -13,6 +13,8 @@ import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
 from . import _avro_checker, _avro_json, _avro_model
+from ._avro_defaults import read_textual_float_defaults
+from ._java_numbers import dumps_java
 from ._types import (
     Difference,
     FunctionFormat,
@@ -185,6 +187,7 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidSchemaError(f"not valid JSON: {exc}") from exc
+    read_textual_float_defaults(doc)
     try:
         names: dict[str, _avro_model.Named] = {}
         for reference in references.values():
@@ -237,12 +240,15 @@ def _as_json(parsed: ParsedSchema) -> object:
 def canonical(parsed: ParsedSchema) -> str:
     """Avro Java's ``Schema.toString(references, false)``, as Confluent stores and returns it."""
     references = [json.loads(text) for text in parsed.references.values()]
-    form = _avro_json.java_form(json.loads(parsed.text), references)
-    return json.dumps(form, separators=(",", ":"), ensure_ascii=False)
+    doc = json.loads(parsed.text)
+    read_textual_float_defaults(doc)
+    return dumps_java(_avro_json.java_form(doc, references))
 
 
 def normalized(parsed: ParsedSchema) -> str:
-    return json.dumps(_as_json(parsed), separators=(",", ":"), sort_keys=True)
+    doc = _as_json(parsed)
+    read_textual_float_defaults(doc)
+    return dumps_java(doc, sort_keys=True)
 
 
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:

@@ -4,32 +4,69 @@ Confluent parses a schema being registered with ``setValidateDefaults(true)``
 (``AvroSchema.isNew``): a field whose default is not a value of its type makes
 the registration fail (422), while schemas already stored are read without
 the check. The Python ``avro`` package does not validate defaults, so this is
-the Java rule (``Schema.isValidDefault``, Avro 1.11), with its leniencies:
+the Java rule (``Schema.isValidDefault``, Avro 1.12 as Confluent 8 uses it),
+with its leniencies:
 
 - strings, bytes, enums and fixed take any JSON string (no symbol or length check);
-- int and long take integral JSON numbers in range; float and double any
-  number, and at field level a string Java's ``Double.valueOf`` reads ("NaN");
-- a union's default must fit its first branch;
+- int and long take integral JSON numbers in range; float and double any number;
+- a union's default may fit any of its branches (Avro 1.11, Confluent 7.x:
+  the first branch only);
 - a record's default must give every field without a default of its own.
+
+Before any of that, and for every schema parsed (stored ones too), Java's
+``parseField`` turns the textual default of a field typed ``float`` or
+``double`` into a number with ``Double.parseDouble`` (``"1.5"`` -> ``1.5``,
+``"NaN"``); a text it cannot read makes the schema invalid.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from ._avro_model import PRIMITIVES
+from ._java_numbers import dumps_java, parse_java_double
+from ._types import InvalidSchemaError
 
 _NAMED = {"record", "error", "enum", "fixed"}
 _INT_BOUND = {"int": 2**31, "long": 2**63}
 _MISSING = object()
-# What java.lang.Double.valueOf accepts, without hexadecimal literals.
-_JAVA_DOUBLE = re.compile(r"\s*[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)\s*")
+_FLOATING = ("float", "double")
+
+
+def read_textual_float_defaults(node: Any) -> None:
+    """Java's ``parseField``: a ``float``/``double`` field's textual default becomes the
+    number ``Double.parseDouble`` reads, in place; InvalidSchemaError if it reads none.
+
+    Only a field whose own type is ``float`` or ``double`` (not a union of one).
+    """
+    if isinstance(node, list):
+        for branch in node:
+            read_textual_float_defaults(branch)
+        return
+    if not isinstance(node, dict):
+        return
+    fields = node.get("fields") if node.get("type") in ("record", "error") else None
+    for field in fields if isinstance(fields, list) else []:
+        if not isinstance(field, dict):
+            continue
+        kind, value = field.get("type"), field.get("default")
+        if isinstance(kind, dict):
+            kind = kind.get("type")
+        if kind in _FLOATING and isinstance(value, str):
+            try:
+                field["default"] = parse_java_double(value)
+            except ValueError as exc:
+                raise InvalidSchemaError(str(exc)) from exc
+        read_textual_float_defaults(field.get("type"))
+    for key in ("items", "values", "type"):
+        if isinstance(node.get(key), dict | list):
+            read_textual_float_defaults(node[key])
 
 
 def invalid_defaults(doc: Any, references: list[Any]) -> list[str]:
     """Each invalid default of ``doc`` as Java words it ("Invalid default for field ...")."""
+    read_textual_float_defaults(doc)
     problems: list[str] = []
     _Validator(named_types(doc, references), problems).walk(doc, None)
     return problems
@@ -106,18 +143,10 @@ class _Validator:
         if "default" not in field:
             return
         value, kind = field["default"], field.get("type")
-        resolved, _ = self.resolve(kind, space)
-        if (
-            isinstance(value, str)
-            and self.type_of(resolved) in ("float", "double")
-            and _JAVA_DOUBLE.fullmatch(value)
-        ):
-            return  # Java reads the string as a number first
         if not self.valid(kind, value, space):
             self.problems.append(
                 f"Invalid default for field {field.get('name')}: "
-                f"{json.dumps(value, separators=(',', ':'))} not a "
-                f"{json.dumps(kind, separators=(',', ':'))}"
+                f"{dumps_java(value)} not a {json.dumps(kind, separators=(',', ':'))}"
             )
 
     def resolve(self, kind: Any, space: str | None) -> tuple[Any, str | None]:
@@ -142,7 +171,7 @@ class _Validator:
         kind, space = self.resolve(kind, space)
         name = self.type_of(kind)
         if name == "union":
-            return bool(kind) and self.valid(kind[0], value, space)
+            return any(self.valid(branch, value, space) for branch in kind)
         if name in ("string", "bytes", "enum", "fixed"):
             return isinstance(value, str)
         if name in _INT_BOUND:

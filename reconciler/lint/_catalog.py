@@ -44,10 +44,11 @@ _ALL = (
         "AVRO_UNION_DEFAULT_NOT_FIRST",
         "CORRECTNESS",
         "error",
-        "A union field's default matches a branch other than the first. Avro resolves "
-        "a union's default against its first branch, and Confluent refuses to register "
-        "the schema (as `plan` does): put that branch first (for `default: null`, "
-        '`["null", ...]`).',
+        "A union field's default matches a branch other than the first. Avro's "
+        "specification resolves a union's default against its first branch, and "
+        "Confluent 7.x (Avro 1.11) refuses to register the schema; Confluent 8 (Avro "
+        "1.12, as `plan` and the local registry) accepts it: put that branch first "
+        '(for `default: null`, `["null", ...]`).',
     ),
     Rule(
         "RESERVED_FIELD_CONFLICT",

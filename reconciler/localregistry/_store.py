@@ -90,8 +90,10 @@ CREATE TABLE IF NOT EXISTS mode (
 # schemas.rule_set (data contracts); 2 replaced the index versions_id
 # (context, schema_id) by versions_listing, which also covers the listing
 # order; 3 stores Avro text as Java's printer writes it (see
-# _schemas.rewrite_avro_text).  Files of an older layout are migrated on open.
-_LAYOUT_VERSION = 3
+# _schemas.rewrite_avro_text); 4 as well with Java's doubles (1.0E21) and a
+# float field's textual default read as a number.  Files of an older layout
+# are migrated on open.
+_LAYOUT_VERSION = 4
 
 # The global scope of config and mode (``/config``, ``/mode``) is stored under
 # this context, which no qualified subject can name (context names start with
@@ -219,7 +221,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 conn.execute(f"ALTER TABLE schemas ADD COLUMN {column} TEXT")
     # versions_listing was created with the other tables; its prefix did this one's job
     conn.execute("DROP INDEX IF EXISTS versions_id")
-    if layout < 3:
+    if layout < 4:
         from ._schemas import rewrite_avro_text  # it parses, with this module's queries
 
         rewrite_avro_text(conn)

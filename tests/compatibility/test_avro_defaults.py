@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.compatibility import invalid_defaults, parse
+from reconciler.compatibility import InvalidSchemaError, invalid_defaults, parse
 
 ENUM = {"type": "enum", "name": "E", "symbols": ["A"]}
 FIXED = {"type": "fixed", "name": "F", "size": 2}
@@ -29,9 +29,11 @@ def _problems(field: dict[str, Any], references: dict[str, str] | None = None) -
         ({"type": "int", "default": True}, False),
         ({"type": "long", "default": 2**40}, True),
         ({"type": "double", "default": 1}, True),
-        ({"type": "float", "default": "NaN"}, True),  # Double.valueOf reads it
+        ({"type": "float", "default": "NaN"}, True),  # Double.parseDouble reads it
         ({"type": "double", "default": "-Infinity"}, True),
-        ({"type": "double", "default": "lots"}, False),
+        ({"type": "float", "default": "1.5"}, True),
+        ({"type": {"type": "double"}, "default": " 0x1p3 "}, True),
+        ({"type": ["float", "null"], "default": "1.5"}, False),  # a union's is not read
         ({"type": "boolean", "default": 0}, False),
         ({"type": "null", "default": None}, True),
         ({"type": "string", "default": 5}, False),
@@ -39,7 +41,8 @@ def _problems(field: dict[str, Any], references: dict[str, str] | None = None) -
         ({"type": ENUM, "default": "NOT_A_SYMBOL"}, True),  # Java checks only for a string
         ({"type": FIXED, "default": "abc"}, True),  # ... and no length
         ({"type": ["null", "string"], "default": None}, True),
-        ({"type": ["string", "null"], "default": None}, False),  # first branch only
+        ({"type": ["string", "null"], "default": None}, True),  # any branch (Avro 1.12)
+        ({"type": ["string", "null"], "default": 5}, False),
         ({"type": {"type": "array", "items": "int"}, "default": [1, 2]}, True),
         ({"type": {"type": "array", "items": "int"}, "default": [1, "2"]}, False),
         ({"type": {"type": "map", "values": "long"}, "default": {"k": "v"}}, False),
@@ -50,6 +53,17 @@ def _problems(field: dict[str, Any], references: dict[str, str] | None = None) -
 )
 def test_java_rule(field: dict[str, Any], valid: bool) -> None:
     assert (_problems(field) == []) is valid
+
+
+@pytest.mark.parametrize("text", ["lots", "", "1.5x", "0x1.8"])
+def test_a_float_default_java_cannot_read_makes_the_schema_invalid(text: str) -> None:
+    schema = {
+        "type": "record",
+        "name": "R",
+        "fields": [{"name": "f", "type": "float", "default": text}],
+    }
+    with pytest.raises(InvalidSchemaError):
+        parse("AVRO", json.dumps(schema))
 
 
 def test_the_message_reads_like_javas() -> None:

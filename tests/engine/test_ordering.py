@@ -170,13 +170,13 @@ def test_a_default_the_registry_would_refuse_fails_the_plan_before_any_write(
     bad = avro_record(
         "Order",
         '{"name": "id", "type": "string"}',
-        '{"name": "note", "type": ["string", "null"], "default": null}',
+        '{"name": "note", "type": ["string", "null"], "default": 5}',
     )
     _spec(ws, bad, "BACKWARD")
     plan = ws.plan()
     assert [e.message for e in plan.errors] == [
         "the registry refuses to register this schema: Invalid default for field note: "
-        'null not a ["string","null"]'
+        '5 not a ["string","null"]'
     ]
     assert plan.errors[0].source is not None and "main.yaml" in plan.errors[0].source
     assert len(ws.registry.writes()) == writes_before
