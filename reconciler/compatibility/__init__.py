@@ -19,6 +19,8 @@ Public API:
   document defines, by full name.
 - ``invalid_defaults(parsed)``: the Avro field defaults a registry refuses when
   registering (Java's rule); empty for other types.
+- ``formatted(parsed, format)``: the text Confluent answers for a read with
+  ``?format=`` (Avro ``resolved``, Protobuf ``serialized``/``ignore_extensions``).
 - ``protobuf_file(parsed)``: protoc's ``FileDescriptorProto`` of a PROTOBUF
   schema, for tools that read its declarations (the linter).
 - ``RULES`` / ``rule(rule_id)``: the catalogue of every rule ID the checks
@@ -30,6 +32,7 @@ from ._api import (
     avro_named_types,
     check,
     diff,
+    formatted,
     invalid_defaults,
     parse,
     protobuf_file,
@@ -62,6 +65,7 @@ __all__ = [
     "avro_named_types",
     "check",
     "diff",
+    "formatted",
     "invalid_defaults",
     "parse",
     "protobuf_file",

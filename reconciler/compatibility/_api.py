@@ -77,6 +77,23 @@ def avro_named_types(doc: Any) -> dict[str, tuple[dict[str, Any], str | None]]:
     return named_types(doc, [])
 
 
+def formatted(parsed: ParsedSchema, schema_format: str) -> str:
+    """Confluent's ``ParsedSchema.formattedString(format)``, as its reads with
+    ``?format=`` answer: AVRO ``resolved`` (references written out), PROTOBUF
+    ``serialized`` (base64 ``FileDescriptorProto``) and ``ignore_extensions``, in
+    any case; any other format (and any for JSON) is the canonical text."""
+    chosen = schema_format.strip().lower()
+    if parsed.schema_type == "AVRO" and chosen == "resolved":
+        from ._avro import resolved
+
+        return resolved(parsed)
+    if parsed.schema_type == "PROTOBUF" and chosen in ("serialized", "ignore_extensions"):
+        from ._protobuf import serialized, without_extensions
+
+        return serialized(parsed) if chosen == "serialized" else without_extensions(parsed)
+    return parsed.canonical
+
+
 def protobuf_file(parsed: ParsedSchema) -> FileDescriptorProto:
     """The ``FileDescriptorProto`` protoc made of a parsed PROTOBUF schema (for linting)."""
     if parsed.schema_type != "PROTOBUF":

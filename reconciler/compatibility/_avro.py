@@ -245,6 +245,15 @@ def canonical(parsed: ParsedSchema) -> str:
     return dumps_java(_avro_json.java_form(doc, references))
 
 
+def resolved(parsed: ParsedSchema) -> str:
+    """Confluent's ``format=resolved``: Avro Java's ``Schema.toString()``, with no names
+    known, so each referenced named type is written out where it is first used."""
+    doc = json.loads(parsed.text)
+    read_textual_float_defaults(doc)
+    references = [json.loads(text) for text in parsed.references.values()]
+    return dumps_java(_avro_json.java_form(doc, references, inline_references=True))
+
+
 def normalized(parsed: ParsedSchema) -> str:
     doc = _as_json(parsed)
     read_textual_float_defaults(doc)

@@ -164,13 +164,16 @@ class _Printer:
         return out
 
 
-def java_form(doc: Any, references: Iterable[Any]) -> Any:
+def java_form(doc: Any, references: Iterable[Any], *, inline_references: bool = False) -> Any:
     """``doc`` as Java's printer writes it, knowing the top-level names of ``references``
-    (decoded, dependencies first) as Confluent's canonicalString does."""
+    (decoded, dependencies first) as Confluent's canonicalString does; with
+    ``inline_references`` knowing none (``Schema.toString()``), so referenced types
+    are written out where first used."""
     definitions: dict[str, tuple[Mapping[str, Any], str | None]] = {}
     known: set[str] = set()
     for reference in references:
         _collect(reference, None, definitions)
-        if isinstance(reference, dict) and isinstance(reference.get("name"), str):
+        named = isinstance(reference, dict) and isinstance(reference.get("name"), str)
+        if named and not inline_references:
             known.add(_definition_name(reference, None)[0])
     return _Printer(known, definitions).schema(doc, None)

@@ -38,7 +38,16 @@ from grpc_tools import _protoc_compiler
 from . import _protoopts
 from ._changes import breaking, differences
 from ._protonorm import NormalizedPrinter
-from ._protoprint import SCALARS, Printer, written_types
+from ._protoprint import (
+    _FIELD,
+    _FILE_EXTENSION,
+    _MESSAGE_EXTENSION,
+    _MESSAGE_TYPE,
+    _NESTED_TYPE,
+    SCALARS,
+    Printer,
+    written_types,
+)
 from ._rules import backward_compatible
 from ._types import (
     Difference,
@@ -478,6 +487,54 @@ def canonical(parsed: ParsedSchema) -> str:
     main = _with_source_info(text, tuple(sorted(parsed.references.items())))
     written = written_types(main, text)
     return Printer(model.files, written=written, kept=model.kept).render()
+
+
+def without_extensions(parsed: ParsedSchema) -> str:
+    """Confluent's ``format=ignore_extensions``: the canonical text less extensions."""
+    model: _Model = parsed.native  # type: ignore[assignment]
+    main = _with_source_info(model.compiled_text, tuple(sorted(parsed.references.items())))
+    written = written_types(main, model.compiled_text)
+    return Printer(model.files, written=written, kept=model.kept, ignore_extensions=True).render()
+
+
+def serialized(parsed: ParsedSchema) -> str:
+    """Confluent's ``format=serialized``: the base64 of the file's ``FileDescriptorProto``.
+
+    Confluent builds it from its own model (``toDynamicSchema``): the file is
+    named ``default`` and a field has a ``json_name`` only where the source
+    writes one; protoc's, used here, otherwise describes the same file.
+    """
+    model: _Model = parsed.native  # type: ignore[assignment]
+    main = _with_source_info(model.compiled_text, tuple(sorted(parsed.references.items())))
+    written = {
+        tuple(location.path[:-1])
+        for location in main.source_code_info.location
+        if location.path and location.path[-1] == _JSON_NAME
+    }
+    file = descriptor_pb2.FileDescriptorProto()
+    file.CopyFrom(model.file)
+    file.name = "default"
+    file.ClearField("source_code_info")
+    for path, field in _fields_with_paths(file):
+        if path not in written:
+            field.ClearField("json_name")
+    return base64.b64encode(file.SerializeToString()).decode("ascii")
+
+
+def _fields_with_paths(
+    file: descriptor_pb2.FileDescriptorProto,
+) -> Iterator[tuple[tuple[int, ...], descriptor_pb2.FieldDescriptorProto]]:
+    """Every field and extension of ``file`` with its SourceCodeInfo path."""
+    pending = [((_MESSAGE_TYPE, i), m) for i, m in enumerate(file.message_type)]
+    for index, field in enumerate(file.extension):
+        yield (_FILE_EXTENSION, index), field
+    while pending:
+        path, message = pending.pop()
+        for index, field in enumerate(message.field):
+            yield (*path, _FIELD, index), field
+        for index, field in enumerate(message.extension):
+            yield (*path, _MESSAGE_EXTENSION, index), field
+        pending += [((*path, _NESTED_TYPE, i), n) for i, n in enumerate(message.nested_type)]
 
 
 def normalized(parsed: ParsedSchema) -> str:

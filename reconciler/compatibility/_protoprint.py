@@ -217,7 +217,10 @@ class Printer:
     """Prints ``files[-1]`` (the schema; the others are its imports).
 
     ``written`` (canonical form only) gives type names as the source spells
-    them; without it every type name is fully qualified.
+    them; without it every type name is fully qualified. ``ignore_extensions``
+    is Confluent's ``format=ignore_extensions`` (``FormatContext``): no
+    ``extend`` blocks, no ``extensions`` ranges, and of the custom options only
+    Confluent's own (``confluent.*``).
     """
 
     def __init__(
@@ -226,8 +229,10 @@ class Printer:
         *,
         written: dict[_Path, str] | None = None,
         kept: dict[_Path, tuple[str, ...]] | None = None,
+        ignore_extensions: bool = False,
     ) -> None:
         self.fdp = files[-1]
+        self.ignore_extensions = ignore_extensions
         self.kept = kept or {}
         self.written = written or {}
         self.proto2 = self.fdp.syntax in ("", "proto2")
@@ -283,7 +288,7 @@ class Printer:
     def _options(self, options: ProtoMessage, path: _Path) -> list[str]:
         """``name = value`` for every option set, custom ones as ``(full.name)``, then
         the options no import defines, as written (``_protoopts``)."""
-        if not options.ByteSize():
+        if not options.ByteSize() and not self.ignore_extensions:
             return list(self.kept.get(path, ()))
         if self.pool is not None and len(UnknownFieldSet(options)):
             descriptor = self.pool.FindMessageTypeByName(options.DESCRIPTOR.full_name)
@@ -294,7 +299,10 @@ class Printer:
             name = f"({field.full_name})" if field.is_extension else field.name
             items = value if field.is_repeated else [value]
             out += [f"{name} = {_value(field, item)}" for item in items]
-        return out + list(self.kept.get(path, ()))
+        out += self.kept.get(path, ())
+        if self.ignore_extensions:
+            out = [o for o in out if not o.startswith("(") or o.startswith("(confluent.")]
+        return out
 
     def _statements(self, options: ProtoMessage, indent: str, path: _Path) -> None:
         self.lines.extend(f"{indent}option {o};" for o in self._options(options, path))
@@ -337,7 +345,7 @@ class Printer:
                 line = self._field(field, entries, field_path[field.number])
                 self.lines.append(f"{inner}  {line}")
             self.lines.append(f"{inner}}}")
-        for extension_range in message.extension_range:
+        for extension_range in () if self.ignore_extensions else message.extension_range:
             span = _range(extension_range.start, extension_range.end - 1)
             self.lines.append(f"{inner}extensions {span};")
         for reserved in message.reserved_range:
@@ -355,6 +363,8 @@ class Printer:
     def _extensions(
         self, extensions: Iterable[descriptor_pb2.FieldDescriptorProto], indent: str, path: _Path
     ) -> None:
+        if self.ignore_extensions:
+            return
         for extendee, fields in by_extendee(extensions, path).items():
             written = self._written((*fields[0][0], _EXTENDEE), extendee)
             self.lines.append(f"{indent}extend {written or extendee} {{")

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, replace
 
-from reconciler.compatibility import ParsedSchema, check, invalid_defaults
+from reconciler.compatibility import ParsedSchema, check, formatted, invalid_defaults
 from reconciler.confluent import WRITE_BLOCKING_MODES, transitive, versions_checked
 
 from . import _errors as errors
@@ -110,6 +110,14 @@ def _listed_json(row: store.ListedVersion) -> dict[str, object]:
         None if rule_set is None else json.loads(rule_set),
         schema,
     )
+
+
+def _formatted(conn: sqlite3.Connection, stored: store.StoredSchema, schema_format: str) -> str:
+    """The text a read with ``?format=`` answers: without one the stored text, with one
+    Confluent's ``formattedString`` of the stored schema parsed again."""
+    if not schema_format.strip():
+        return stored.schema
+    return formatted(parse_stored(conn, Subject(stored.context, ""), stored), schema_format)
 
 
 @dataclass(frozen=True)
@@ -253,10 +261,38 @@ class Registry:
                     continue
             raise original from None
 
-    def get_version(self, subject: Subject, version: int, *, deleted: bool) -> dict[str, object]:
+    def get_version(
+        self, subject: Subject, version: int, *, deleted: bool, schema_format: str = ""
+    ) -> dict[str, object]:
         with self.store.read() as conn:
             found = self._resolve_using_contexts(conn, subject, version, deleted=deleted)
-            return schema_json(found, self._schema_of(conn, found))
+            return self._formatted_json(conn, found, schema_format)
+
+    def formatted_registration(
+        self, subject: Subject, answer: dict[str, object], schema_format: str
+    ) -> dict[str, object]:
+        """A registration's answer with ``?format=``: when it carries the schema (see
+        ``_Candidate.registered_json``), that schema parsed again and formatted."""
+        if "schema" not in answer or not schema_format.strip():
+            return answer
+        references = answer.get("references")
+        with self.store.read() as conn:
+            parsed = parse_schema(
+                conn,
+                subject,
+                str(answer.get("schemaType", "AVRO")),
+                str(answer["schema"]),
+                [reference_from_json(r) for r in references if isinstance(r, dict)]
+                if isinstance(references, list)
+                else [],
+            )
+        return {**answer, "schema": formatted(parsed, schema_format)}
+
+    def _formatted_json(
+        self, conn: sqlite3.Connection, found: store.StoredVersion, schema_format: str
+    ) -> dict[str, object]:
+        stored = self._schema_of(conn, found)
+        return {**schema_json(found, stored), "schema": _formatted(conn, stored, schema_format)}
 
     def referenced_by(self, subject: Subject, version: int) -> list[int]:
         with self.store.read() as conn:
@@ -264,7 +300,13 @@ class Registry:
             return store.referrers(conn, found.subject, found.version)
 
     def lookup(
-        self, subject: Subject, req: SchemaRequest, *, normalize: bool, deleted: bool
+        self,
+        subject: Subject,
+        req: SchemaRequest,
+        *,
+        normalize: bool,
+        deleted: bool,
+        schema_format: str = "",
     ) -> dict[str, object]:
         """The version of ``subject`` holding this schema.
 
@@ -278,7 +320,7 @@ class Registry:
                     candidate = self._candidate(conn, candidate_subject, req, norm)
                     found = self._look_up(conn, candidate_subject, candidate, deleted=deleted)
                     if found is not None:
-                        return schema_json(found, self._schema_of(conn, found))
+                        return self._formatted_json(conn, found, schema_format)
             if not store.versions_of(conn, subject, deleted=deleted):
                 raise errors.subject_not_found(subject.qualified)
             raise errors.schema_not_found()
@@ -633,14 +675,19 @@ class Registry:
         raise errors.schema_not_found(schema_id)
 
     def schema_by_id(
-        self, schema_id: int, subject: Subject | None, *, fetch_max_id: bool
+        self,
+        schema_id: int,
+        subject: Subject | None,
+        *,
+        fetch_max_id: bool,
+        schema_format: str = "",
     ) -> dict[str, object]:
         with self.store.read() as conn:
             schema = self._schema_by_id(conn, schema_id, subject)
             out: dict[str, object] = {}
             if schema.schema_type != "AVRO":
                 out["schemaType"] = schema.schema_type
-            out["schema"] = schema.schema
+            out["schema"] = _formatted(conn, schema, schema_format)
             if schema.references:
                 out["references"] = schema.references
             _contract_json(out, schema.metadata, schema.rule_set)
@@ -649,9 +696,11 @@ class Registry:
                 out["maxId"] = store.next_id(conn, schema.context) - 1
             return out
 
-    def schema_text_by_id(self, schema_id: int, subject: Subject | None) -> str:
+    def schema_text_by_id(
+        self, schema_id: int, subject: Subject | None, *, schema_format: str = ""
+    ) -> str:
         with self.store.read() as conn:
-            return self._schema_by_id(conn, schema_id, subject).schema
+            return _formatted(conn, self._schema_by_id(conn, schema_id, subject), schema_format)
 
     def versions_by_id(
         self, schema_id: int, subject: Subject | None, *, deleted: bool

@@ -131,17 +131,30 @@ def list_versions(registry: Registry, call: Call) -> Reply:
 def register(registry: Registry, call: Call) -> Reply:
     subject = call.subject()
     req = parse_schema_request(call.body)
-    return json_response(registry.register(subject, req, normalize=call.flag("normalize")))
+    answer = registry.register(subject, req, normalize=call.flag("normalize"))
+    return json_response(
+        registry.formatted_registration(subject, answer, call.query("format") or "")
+    )
 
 
 def get_version(registry: Registry, call: Call) -> Reply:
     return json_response(
-        registry.get_version(call.subject(), call.version(), deleted=call.flag("deleted"))
+        registry.get_version(
+            call.subject(),
+            call.version(),
+            deleted=call.flag("deleted"),
+            schema_format=call.query("format") or "",
+        )
     )
 
 
 def get_version_schema(registry: Registry, call: Call) -> Reply:
-    found = registry.get_version(call.subject(), call.version(), deleted=call.flag("deleted"))
+    found = registry.get_version(
+        call.subject(),
+        call.version(),
+        deleted=call.flag("deleted"),
+        schema_format=call.query("format") or "",
+    )
     return text_response(str(found["schema"]))
 
 
@@ -168,6 +181,7 @@ def lookup(registry: Registry, call: Call) -> Reply:
             req,
             normalize=call.flag("normalize"),
             deleted=call.flag("deleted"),
+            schema_format=call.query("format") or "",
         )
     )
 
@@ -198,12 +212,15 @@ def schema_by_id(registry: Registry, call: Call) -> Reply:
             call.schema_id(),
             call.id_subject(),
             fetch_max_id=call.flag("fetchMaxId"),
+            schema_format=call.query("format") or "",
         )
     )
 
 
 def schema_text_by_id(registry: Registry, call: Call) -> Reply:
-    text = registry.schema_text_by_id(call.schema_id(), call.id_subject())
+    text = registry.schema_text_by_id(
+        call.schema_id(), call.id_subject(), schema_format=call.query("format") or ""
+    )
     return text_response(text)
 
 

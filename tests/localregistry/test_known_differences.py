@@ -55,15 +55,6 @@ def test_an_incompatible_schema_is_error_code_409(sr: httpx.Client) -> None:
     assert error_code(refused) == 409  # Confluent 7.x; newer Confluent: 40901
 
 
-def test_format_is_accepted_and_ignored(sr: httpx.Client) -> None:
-    proto = 'syntax = "proto3";\npackage t;\n\nmessage X {\n  int32 a = 1;\n}\n'
-    register(sr, "x-value", proto, schemaType="PROTOBUF")
-    plain = sr.get("/subjects/x-value/versions/1").json()["schema"]
-    for fmt in ("serialized", "resolved", "ignore_extensions"):
-        answer = sr.get("/subjects/x-value/versions/1", params={"format": fmt})
-        assert answer.json()["schema"] == plain, fmt  # Confluent: base64 descriptor, ...
-
-
 def test_not_implemented_endpoints_are_404(sr: httpx.Client) -> None:
     register(sr, "users-value", V1)
     assert sr.get("/subjects/users-value/metadata").status_code == 404
