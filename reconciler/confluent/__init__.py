@@ -12,12 +12,14 @@ from .codes import ErrorCode
 from .levels import (
     DEFAULT_LEVEL,
     DEFAULT_MODE,
+    GLOBAL_CONTEXT_LEVEL,
     MODES,
     TOP_LEVEL,
     WRITE_BLOCKING_MODES,
     in_force,
     lookup_chain,
     own_or_default,
+    reads_global_context,
     transitive,
     versions_checked,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "DEFAULT_LEVEL",
     "DEFAULT_MODE",
     "GLOBAL_CONTEXT",
+    "GLOBAL_CONTEXT_LEVEL",
     "MODES",
     "TOP_LEVEL",
     "WRITE_BLOCKING_MODES",
@@ -48,6 +51,7 @@ __all__ = [
     "lookup_chain",
     "normalize_context",
     "own_or_default",
+    "reads_global_context",
     "transitive",
     "versions_checked",
 ]

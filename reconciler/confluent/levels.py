@@ -42,6 +42,19 @@ def lookup_chain(subject: QualifiedSubject) -> list[QualifiedSubject]:
     return chain
 
 
+def reads_global_context(contexts: Iterable[str]) -> bool:
+    """Whether the settings in force in ``contexts`` need ``:.__GLOBAL:`` read on its own.
+
+    A reader that knows each level's own setting needs the last fallback too.
+    For the default context, ``GET /config`` and ``GET /mode`` with
+    ``defaultToGlobal=true`` answer the top level's own setting, else
+    ``:.__GLOBAL:``'s, else the default (``getConfigInScope(null)``): that one
+    read covers both levels. A named context falls back to ``:.__GLOBAL:``
+    directly, which ``GET /config/:.__GLOBAL:`` answers (own, else the default).
+    """
+    return any(context != DEFAULT_CONTEXT for context in contexts)
+
+
 def in_force(settings: Iterable[str | None], default: str) -> str:
     """The first setting of a lookup chain's levels, else the registry's default."""
     return next((found for found in settings if found is not None), default)

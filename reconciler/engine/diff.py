@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from reconciler.confluent import (
     DEFAULT_LEVEL,
     DEFAULT_MODE,
+    GLOBAL_CONTEXT_LEVEL,
     TOP_LEVEL,
     WRITE_BLOCKING_MODES,
     QualifiedSubject,
@@ -297,11 +298,17 @@ class RegistryDiff:
             if global_mode == "READONLY_OVERRIDE":
                 return global_mode, key
         # Confluent's lookup chain: the subject's own level, its context's (/config and
-        # /mode for the default context), then :.__GLOBAL:, which no spec sets and the
-        # snapshot does not read (a registry whose :.__GLOBAL: is set is not modelled).
+        # /mode for the default context, read as in force: their own else :.__GLOBAL:'s),
+        # then :.__GLOBAL:, which no spec sets (read when a named context is managed).
         chain = []
         for level in lookup_chain(QualifiedSubject.parse(subject)):
-            if level == TOP_LEVEL:
+            if level == GLOBAL_CONTEXT_LEVEL:
+                live_value = (
+                    self.live.global_context_compatibility
+                    if what == "compatibility"
+                    else self.live.global_context_mode
+                )
+            elif level == TOP_LEVEL:
                 live_value = (
                     self.live.global_compatibility
                     if what == "compatibility"

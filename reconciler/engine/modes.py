@@ -11,7 +11,8 @@ touches (``isReadOnlyMode`` in ``deleteSubject``, ``deleteSchemaVersion``,
 - the mode in force for a subject is its own, else its context's (the global
   one in the default context), else the ``:.__GLOBAL:`` context's, else
   READWRITE (``reconciler.confluent.lookup_chain``); for a context's config,
-  the context's own; for the global config, the global one;
+  the context's own, else ``:.__GLOBAL:``'s; for the global config, the global
+  one (read as in force, so it includes ``:.__GLOBAL:``'s);
 - a global READONLY_OVERRIDE overrides every other mode, in every context, on
   Confluent before 8.0.4 and 8.1.2; since then (and on the local registry) the
   most specific level wins. The planner cannot tell the two apart, so it never
@@ -93,6 +94,8 @@ class _Modes:
                 (own, "subject"),
                 (parent, "global" if action.context == DEFAULT else "context"),
             ]
+        if action.context != DEFAULT:  # the default context's global mode includes it
+            found.append((self.diff.live.global_context_mode, ":.__GLOBAL:"))
         for mode, level in found:
             if mode is not None:
                 return (mode, level) if mode in WRITE_BLOCKING_MODES else None

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.confluent import GLOBAL_CONTEXT_LEVEL, reads_global_context
 from reconciler.registry import RegistryClient, SchemaVersion
 
 from .contexts import DEFAULT, context_of, context_prefix
@@ -50,8 +51,12 @@ class ContextState:
 @dataclass
 class LiveState:
     registry: str
+    # the top level as in force (read with defaultToGlobal: its own, else :.__GLOBAL:'s)
     global_compatibility: str | None = None
     global_mode: str | None = None
+    # :.__GLOBAL:, the last fallback of named contexts (read only when one is managed)
+    global_context_compatibility: str | None = None
+    global_context_mode: str | None = None
     contexts: dict[str, ContextState] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -73,6 +78,8 @@ class LiveState:
             update(f"{len(text)}:{text}".encode())
 
         feed(self.registry, self.global_compatibility, self.global_mode)
+        if self.global_context_compatibility or self.global_context_mode:  # read for contexts
+            feed(self.global_context_compatibility, self.global_context_mode)
         for name in sorted(self.contexts):
             ctx = self.contexts[name]
             feed(
@@ -127,9 +134,14 @@ async def snapshot(
     """
     with_deleted = set(with_deleted)
     state = LiveState(registry)
-    state.global_compatibility, state.global_mode = await asyncio.gather(
-        client.get_config(), client.get_mode()
-    )
+    global_context = GLOBAL_CONTEXT_LEVEL.qualified
+    reads = [client.get_config(default_to_global=True), client.get_mode(default_to_global=True)]
+    if reads_global_context(managed):
+        reads += [client.get_config(global_context), client.get_mode(global_context)]
+    settings = await asyncio.gather(*reads)
+    state.global_compatibility, state.global_mode = settings[:2]
+    if len(settings) > 2:
+        state.global_context_compatibility, state.global_context_mode = settings[2:]
 
     async def read_context(context: str, settings: Iterable[tuple[str, str]]) -> ContextState:
         ctx = ContextState(context)

@@ -154,8 +154,12 @@ def test_a_no_change_plan_reads_no_subject_level_but_its_mode(ws: Workspace) -> 
     log = ws.registry.request_log
     log.write_text("")
     assert not ws.plan().has_changes
-    paths = [json.loads(line)["path"] for line in log.read_text().splitlines()]
-    assert sorted(paths) == ["/config", "/mode", "/mode/s-value", "/schemas"]
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(r["path"] for r in records) == ["/config", "/mode", "/mode/s-value", "/schemas"]
+    # The top level as in force: its own, else :.__GLOBAL:'s (a default-context project
+    # needs no read of :.__GLOBAL: itself; tests/engine/test_global_context.py).
+    top = {r["path"]: r["query"] for r in records if r["path"] in ("/config", "/mode")}
+    assert top == {"/config": "defaultToGlobal=true", "/mode": "defaultToGlobal=true"}
 
 
 def test_a_no_change_plan_reads_only_the_settings_the_spec_sets(ws: Workspace) -> None:
