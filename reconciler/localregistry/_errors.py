@@ -95,11 +95,11 @@ def mode_not_configured(subject: str) -> ErrorResponse:
 
 
 def incompatible(subject: str, details: list[str]) -> ErrorResponse:
-    # Confluent answers 409 with error_code 409 (RestIncompatibleSchemaException's
-    # historical default); clients key on the HTTP status.
+    """Errors.incompatibleSchemaException: 409 with error_code 40901 (Confluent 7.x
+    answered error_code 409, RestIncompatibleSchemaException's default)."""
     return ErrorResponse(
         409,
-        409,
+        ErrorCode.INCOMPATIBLE_SCHEMA,
         "Schema being registered is incompatible with an earlier schema for subject "
         f'"{subject}", details: [{", ".join(details)}]',
     )
@@ -151,7 +151,7 @@ def reference_exists(subject: str, version: int) -> ErrorResponse:
 
 def invalid_subject(subject: str) -> ErrorResponse:
     return ErrorResponse(
-        422, ErrorCode.INVALID_SUBJECT, f"The specified subject '{subject}' is not valid."
+        422, ErrorCode.INVALID_SUBJECT, f"The specified subject '{subject}' is not a valid."
     )
 
 

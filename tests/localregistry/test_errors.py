@@ -92,6 +92,8 @@ def test_control_characters_in_subject_are_42208(sr: httpx.Client) -> None:
         response = sr.request(method, path, json=body)
         assert response.status_code == 422, path
         assert error_code(response) == 42208
+        # RestInvalidSubjectException's text, its "a valid." included
+        assert response.json()["message"] == "The specified subject 'a\ab' is not a valid."
 
 
 def test_root_and_metadata(sr: httpx.Client) -> None:

@@ -106,7 +106,7 @@ def test_incompatible_schema_is_409(sr: httpx.Client) -> None:
         json={"schema": avro_record("User", ("name", "int"))},
     )
     assert response.status_code == 409
-    assert error_code(response) == 409
+    assert error_code(response) == 40901  # Errors.incompatibleSchemaException
     assert "incompatible" in response.json()["message"]
 
 
