@@ -33,6 +33,7 @@ def test_every_difference_names_a_test_that_exists() -> None:
     rows = _table_rows()
     assert len(rows) >= 10, "the table of differences is missing"
     for row in rows:
+        assert len(row) == 4 and row[2], f"row says not why it stays: {row[0]}"
         ids = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", row[-1])
         assert ids, f"row names no test: {row[0]}"
         for path, name in ids:
@@ -46,6 +47,15 @@ def test_schemas_are_listed_in_id_order(sr: httpx.Client) -> None:
     register(sr, "a-value", avro_record("Order", ("id", "long")))
     listed = [(s["subject"], s["id"]) for s in sr.get("/schemas").json()]
     assert listed == [("b-value", 1), ("a-value", 2)]  # Confluent: a-value first
+
+
+def test_the_forward_mode_is_not_implemented(sr: httpx.Client) -> None:
+    refused = sr.put("/mode/:.__GLOBAL:", json={"mode": "FORWARD"})
+    assert error_code(refused) == 42204
+    # Confluent: "Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD."
+    assert refused.json()["message"] == (
+        "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, and IMPORT."
+    )
 
 
 def test_not_implemented_endpoints_are_404(sr: httpx.Client) -> None:
