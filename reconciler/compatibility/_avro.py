@@ -187,7 +187,7 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidSchemaError(f"not valid JSON: {exc}") from exc
-    read_textual_float_defaults(doc)
+    _read_float_defaults(text, doc)
     try:
         names: dict[str, _avro_model.Named] = {}
         for reference in references.values():
@@ -241,23 +241,39 @@ def canonical(parsed: ParsedSchema) -> str:
     """Avro Java's ``Schema.toString(references, false)``, as Confluent stores and returns it."""
     references = [json.loads(text) for text in parsed.references.values()]
     doc = json.loads(parsed.text)
-    read_textual_float_defaults(doc)
-    return dumps_java(_avro_json.java_form(doc, references))
+    _read_float_defaults(parsed.text, doc)
+    return _dumps(parsed.text, _avro_json.java_form(doc, references))
+
+
+def _read_float_defaults(text: str, doc: object) -> None:
+    if "float" in text or "double" in text:  # else no field can have such a default
+        read_textual_float_defaults(doc)
+
+
+# A JSON number with a fraction or an exponent; without one, a text has no double
+# to write as Java does (a match inside a string only costs the slower writer).
+_MAY_HOLD_DOUBLES = re.compile(r"[0-9][.eE]")
+
+
+def _dumps(text: str, doc: object, *, sort_keys: bool = False, ensure_ascii: bool = False) -> str:
+    if _MAY_HOLD_DOUBLES.search(text) or "float" in text or "double" in text:
+        return dumps_java(doc, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
+    return json.dumps(doc, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=ensure_ascii)
 
 
 def resolved(parsed: ParsedSchema) -> str:
     """Confluent's ``format=resolved``: Avro Java's ``Schema.toString()``, with no names
     known, so each referenced named type is written out where it is first used."""
     doc = json.loads(parsed.text)
-    read_textual_float_defaults(doc)
+    _read_float_defaults(parsed.text, doc)
     references = [json.loads(text) for text in parsed.references.values()]
     return dumps_java(_avro_json.java_form(doc, references, inline_references=True))
 
 
 def normalized(parsed: ParsedSchema) -> str:
     doc = _as_json(parsed)
-    read_textual_float_defaults(doc)
-    return dumps_java(doc, sort_keys=True)
+    _read_float_defaults(parsed.text, doc)
+    return _dumps(parsed.text, doc, sort_keys=True, ensure_ascii=True)
 
 
 def reader_writer(reader: ParsedSchema, writer: ParsedSchema, version: int) -> list[Message]:

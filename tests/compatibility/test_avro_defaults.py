@@ -98,3 +98,14 @@ def test_nested_records_and_referenced_types_are_checked() -> None:
 
 def test_other_types_have_no_default_rule() -> None:
     assert invalid_defaults(parse("JSON", '{"type": "string", "default": 1}')) == []
+
+
+def test_the_normalized_form_keeps_ascii_escapes_and_writes_doubles_as_java() -> None:
+    doc = {"type": "record", "name": "R", "doc": "é", "fields": [
+        {"name": "f", "type": "double", "default": 1e21},
+        {"name": "g", "type": "float", "default": "1.5"},
+    ]}  # fmt: skip
+    parsed = parse("AVRO", json.dumps(doc, ensure_ascii=False))
+    assert '"doc":"\\u00e9"' in parsed.normalized  # as before: identities are kept
+    assert '"default":1.0E21' in parsed.normalized and '"default":1.5' in parsed.normalized
+    assert '"doc":"é"' in parsed.canonical and '"default":1.0E21' in parsed.canonical
