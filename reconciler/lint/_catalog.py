@@ -36,9 +36,10 @@ _ALL = (
         "error",
         "A field's default is not a value of the field's type (for a union: of any "
         "branch; for an enum: not one of its symbols; for a fixed: not of its size). "
-        "Readers that fill in the field from it fail. Where even its JSON kind is "
-        "wrong, Confluent refuses to register the schema (Avro's Java default "
-        "validation), and so does `plan`.",
+        "Readers that fill in the field from it fail. Where Avro Java cannot read it "
+        "(its JSON kind is wrong), Confluent refuses to register the schema, and so does "
+        "`plan`; a float or double default written as a string of a number is one Avro "
+        "Java 1.12 reads (Confluent stores the number) but other Avro libraries refuse.",
     ),
     Rule(
         "AVRO_UNION_DEFAULT_NOT_FIRST",
