@@ -152,7 +152,7 @@ def test_the_cli_applies_with_a_secret_from_the_environment(tmp_path: Path) -> N
         (root / "reconcile.yaml").write_text(
             "version: 1\nregistries:\n  cc:\n"
             f'    url: "{url}"\n'
-            f"    auth:\n      oauth: {{token_url: \"{issuer.url}\", client_id: {CLIENT_ID},"
+            f'    auth:\n      oauth: {{token_url: "{issuer.url}", client_id: {CLIENT_ID},'
             ' client_secret: "${SR_CLIENT_SECRET}"}\n'
             "specs: [specs/*.yaml]\n"
         )
