@@ -44,7 +44,16 @@ from ._errors import (
     error_class,
 )
 from ._retry import RETRYABLE_STATUSES, Backoff, Safety, classify_transport_error, parse_retry_after
-from ._transport import Http11Transport, Origin, Proxy, environment_proxy
+from ._transport import (
+    Http11Transport,
+    Origin,
+    Proxy,
+    Reply,
+    Timeouts,
+    encode_headers,
+    environment_proxy,
+    netloc,
+)
 from ._types import (
     DEFAULT_SCHEMA_TYPE,
     CompatibilityVerdict,
@@ -323,8 +332,19 @@ class RegistryClient:
         # Requests go straight to the transport: httpx.AsyncClient's per-request
         # work (URL merging, cookie jar, auth and redirect machinery) costs several
         # times the transport's own on the snapshot's thousands of small reads,
-        # and this client needs none of it.
+        # and this client needs none of it. The network transport is sent bytes
+        # (``Http11Transport.send``): each URL is parsed here, once.
         self._transport = transport
+        self._network = transport if isinstance(transport, Http11Transport) else None
+        # Per URL: where it connects, its path prefix and its Host header.
+        self._origins: list[tuple[Origin, str, tuple[str, str]]] = []
+        if self._network is not None:
+            for base, _ in self._bases:
+                parsed = httpx.URL(base)
+                scheme = parsed.scheme
+                origin = (scheme, parsed.host, parsed.port or (443 if scheme == "https" else 80))
+                host = ("Host", netloc(origin).decode("ascii"))
+                self._origins.append((origin, parsed.raw_path.decode("ascii").rstrip("/"), host))
         self._headers = {
             "Accept": _ACCEPT,
             "Accept-Encoding": "gzip, deflate",
@@ -333,7 +353,8 @@ class RegistryClient:
         header = authorization_header(self._auth)
         if header is not None:
             self._headers["Authorization"] = header
-        self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        self._timeouts: Timeouts = httpx.Timeout(timeout).as_dict()
+        self._extensions = {"timeout": self._timeouts}
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -516,20 +537,18 @@ class RegistryClient:
         while True:
             attempt += 1
             self._requests_made += 1
-            response: httpx.Response | None = None
+            response: Reply | None = None
             index = self._active
             if self._oauth is not None:
                 headers = {**headers, "Authorization": await self._oauth_header(label, refresh)}
             async with self._semaphore:
                 try:
-                    response = await self._send(
-                        method, self._url(index, path, query), headers, content
-                    )
+                    response = await self._send(method, index, path, query, headers, content)
                 except (httpx.TransportError, OSError) as exc:
                     failure = classify_transport_error(exc, self._timeout)
             last_attempt = attempt - failovers > self._max_retries
             for observe in _observers:
-                status = None if response is None else response.status_code
+                status = None if response is None else response.status
                 observe(self.name or self.url, method, status, attempt)
 
             if response is None:
@@ -551,7 +570,7 @@ class RegistryClient:
 
             if self._urls[index] not in self._answered:
                 self._answered.append(self._urls[index])
-            status = response.status_code
+            status = response.status
             logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
             if status == 401 and self._oauth is not None and not refreshed:
                 # A token revoked or expired early: one new token, and the same request
@@ -576,14 +595,15 @@ class RegistryClient:
                 continue
             if not may_retry or last_attempt:
                 raise error
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
             await self._sleep(self._backoff.delay(attempt - failovers, retry_after))
 
-    def _url(self, index: int, path: str, query: list[tuple[str, str | int]]) -> str:
-        base, fixed = self._bases[index]
+    def _query(self, index: int, query: list[tuple[str, str | int]]) -> str:
+        """``?...``: this URL's own parameters (e.g. a gateway's key) and the request's."""
+        fixed = self._bases[index][1]
         if query or fixed:
-            return f"{base}{path}?{urlencode([*fixed, *query], quote_via=quote)}"
-        return base + path
+            return "?" + urlencode([*fixed, *query], quote_via=quote)
+        return ""
 
     def _fail_over(self, failed: int, tried: set[int]) -> bool:
         """After URL ``failed`` failed: requests go to the next URL from now on (unless
@@ -600,29 +620,51 @@ class RegistryClient:
         return True
 
     async def _send(
-        self, method: str, url: str, headers: Mapping[str, str], content: bytes | None
-    ) -> httpx.Response:
+        self,
+        method: str,
+        index: int,
+        path: str,
+        query: list[tuple[str, str | int]],
+        headers: Mapping[str, str],
+        content: bytes | None,
+    ) -> Reply:
+        if self._network is not None:
+            origin, prefix, host = self._origins[index]
+            return await self._network.send(
+                origin,
+                method,
+                f"{prefix}{path}{self._query(index, query)}".encode("ascii"),
+                encode_headers((host, *headers.items())),
+                content,
+                self._timeouts,
+            )
         request = httpx.Request(
-            method, url, headers=headers, content=content, extensions=self._extensions
+            method,
+            self._bases[index][0] + path + self._query(index, query),
+            headers=headers,
+            content=content,
+            extensions=self._extensions,
         )
         response = await self._transport.handle_async_request(request)
         try:
             await response.aread()
         finally:
             await response.aclose()
-        return response
+        return Reply(
+            response.status_code, response.reason_phrase, response.headers, response.content
+        )
 
-    def _decode(self, response: httpx.Response, label: str) -> Any:
-        if not response.content:
+    def _decode(self, response: Reply, label: str) -> Any:
+        if not response.body:
             return None
         try:
-            return response.json()
+            return json.loads(response.body)
         except ValueError:
             pass
         # Raised here, not in the except block: the JSON error (its ``doc`` is the
         # whole body) must not ride along as ``__context__``.
         raise UnexpectedResponseError(
-            self.display, response.status_code, None, "the response is not JSON", request=label
+            self.display, response.status, None, "the response is not JSON", request=label
         )
 
     def _parse(self, parse: Callable[[Any], T], data: Any, status: int, label: str) -> T:
@@ -639,11 +681,11 @@ class RegistryClient:
             request=label,
         )
 
-    def _error(self, response: httpx.Response, label: str) -> RegistryError:
-        status = response.status_code
+    def _error(self, response: Reply, label: str) -> RegistryError:
+        status = response.status
         error_code, message = status, ""
         try:
-            data = response.json()
+            data = json.loads(response.body)
         except ValueError:
             data = None
         if isinstance(data, dict):
@@ -652,7 +694,7 @@ class RegistryClient:
                 error_code = raw_code
             message = str(data.get("message") or "")
         if not message:
-            message = response.text.strip() or response.reason_phrase or "request failed"
+            message = response.text.strip() or response.reason or "request failed"
         message = self._redactor.redact(message)
         if len(message) > _MAX_MESSAGE:
             message = message[:_MAX_MESSAGE] + "..."

@@ -1,16 +1,26 @@
 """The network transport: HTTP/1.1 keep-alive connections over an asyncio protocol.
 
-An ``httpx.AsyncBaseTransport``, so the client and its tests keep httpx's
-request and response types (and ``ASGITransport`` or an injected transport
-still replace the network). It stands in for ``httpx.AsyncHTTPTransport``
-because a snapshot's thousands of small reads cost several times more in
-httpcore's connection pool than on the wire: the pool re-checks every
-connection of the pool (a ``poll`` and a ``getpeername`` each, through anyio's
-typed attributes) for every request it assigns, which with 16 connections came
-to about 2.5 ms of client CPU per request against a local registry answering
-in 0.4 ms (``bench/plan_scale.py``). Here a request takes an idle connection
-from a stack (or opens one), writes the request, reads the whole response and
-gives the connection back; h11 does the HTTP parsing, asyncio the TLS.
+It stands in for ``httpx.AsyncHTTPTransport`` because a snapshot's thousands
+of small reads cost several times more in httpcore's connection pool than on
+the wire: the pool re-checks every connection of the pool (a ``poll`` and a
+``getpeername`` each, through anyio's typed attributes) for every request it
+assigns, which with 16 connections came to about 2.5 ms of client CPU per
+request against a local registry answering in 0.4 ms (``bench/plan_scale.py``).
+Here a request takes an idle connection from a stack (or opens one), writes
+the request, reads the whole response and gives the connection back.
+
+The client calls ``Http11Transport.send`` with the request already in bytes
+(its headers encoded once per client) and gets a ``Reply``: no
+``httpx.Request``/``Response`` (a URL parse, header normalization and byte
+streams per request), no h11 state machine. Responses are parsed by
+httptools (llhttp, the C parser uvicorn serves with), fed straight from the
+protocol's ``data_received``: 0.32 ms of client CPU per small read came down
+to a fraction of it (docs/performance.md, "Planning near the floor"). It is
+still an ``httpx.AsyncBaseTransport`` (``handle_async_request`` wraps
+``send``), so that tests can wrap it and ``ASGITransport`` or an injected
+transport can replace the network; the client sends through httpx's types
+only to those. h11 is left for the proxy's ``CONNECT`` answer, once per
+tunnel.
 
 Through an HTTP proxy (``proxies``, one per origin, resolved by the client
 from its ``proxy`` setting or ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``):
@@ -29,19 +39,69 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import ssl
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from functools import lru_cache
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 import h11
+import httptools
 import httpx
 
 _CLOSE_TIMEOUT = 1.0
 
 Origin = tuple[str, str, int]  # scheme, host, port
+Timeouts = Mapping[str, float | None]  # httpx.Timeout.as_dict(): connect, read, write
+
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_IN_VALUE = re.compile(rb"[\r\n\0]")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # Content-Length: 0 without a body
+
+
+@lru_cache(maxsize=64)
+def encode_headers(headers: tuple[tuple[str, str], ...]) -> bytes:
+    """Header lines as sent (``Name: value\\r\\n`` each), checked as h11 checks them.
+
+    Cached: a client sends the same few header sets thousands of times.
+    ``httpx.LocalProtocolError`` for a name that is not a token or a value
+    holding a line break (which would let a value add headers of its own).
+    """
+    return encode_raw_headers((n.encode("ascii"), v.encode("latin-1")) for n, v in headers)
+
+
+def encode_raw_headers(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+    lines = []
+    for name, value in headers:
+        if not _TOKEN.fullmatch(name):
+            raise httpx.LocalProtocolError("illegal header name")
+        if _FORBIDDEN_IN_VALUE.search(value):
+            raise httpx.LocalProtocolError("illegal header value")
+        lines.append(b"%s: %s\r\n" % (name, value.strip(b" \t")))
+    return b"".join(lines)
+
+
+@dataclass(slots=True)
+class Reply:
+    """A whole response: status, reason phrase, headers (lower-case names), decoded body."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def _decoded(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """``body`` undone of its ``Content-Encoding`` (we ask for gzip and deflate), by httpx's
+    decoders: rare on this path, and theirs know every quirk of deflate."""
+    return httpx.Response(status, headers=headers, content=body).content
 
 
 @dataclass(frozen=True)
@@ -112,27 +172,44 @@ class ProxyRefusedError(httpx.ProxyError):
 
 
 class _Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection: an asyncio protocol buffering what it receives.
+    """One keep-alive HTTP/1.1 connection: an asyncio protocol parsing what it receives.
 
-    A protocol rather than asyncio's streams, to know whether anything
-    arrived while the connection sat idle: a server may close it then, or
-    send a last word first (a ``408``), and either way it must not be reused.
+    A protocol rather than asyncio's streams: while a request waits for its
+    response, what arrives goes straight into the response parser (no task
+    wakes up per read, only once the response is whole); while the connection
+    sits idle, it is kept aside, because a server may close an idle
+    connection or send a last word first (a ``408``), and either way it must
+    not be reused.
     """
 
     def __init__(self) -> None:
-        self._h11 = h11.Connection(h11.CLIENT)
+        self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
-        self._received = bytearray()
+        self._received = bytearray()  # what arrived while no response was awaited
         self._closed = False  # the server closed its side, or the connection is gone
         self._error: Exception | None = None
         self._waiter: asyncio.Future[None] | None = None
         self.idle_since = 0.0  # loop time when it was last put back in the pool
-        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.lost: asyncio.Future[None] = self._loop.create_future()
         # Set while the transport's write buffer is over its high-water mark.
         self._drained: asyncio.Future[None] | None = None
         # Through a proxy to an http origin: absolute-form targets, and the proxy's credentials.
         self.absolute_form = False
         self.proxy_authorization: str | None = None
+        # The response being read: set by ``send``, filled by the parser's callbacks.
+        self._parser = httptools.HttpResponseParser(self)
+        self._response: asyncio.Future[None] | None = None
+        self._reason = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._chunks: list[bytes] = []
+        self._complete = False
+        self._status = 0
+        self._keep = False
+        self._until_close = False  # no length, not chunked: the body ends when the server closes
+        self._stray = False  # more than one response arrived: the connection is not reused
+        self._read_timeout: float | None = None
+        self._last_data = 0.0
+        self._timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol
 
@@ -142,24 +219,30 @@ class _Connection(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
-        self._received += data
-        self._wake()
+        if self._response is None:  # idle, or a proxy's answer to CONNECT
+            self._received += data
+            self._wake()
+            return
+        self._last_data = self._loop.time()
+        self._feed(data)
 
     def eof_received(self) -> bool:
         self._closed = True
         self._wake()
+        self._ended(None)
         return False  # close our side too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._error = exc
         self._wake()
+        self._ended(exc)
         self.resume_writing()
         if not self.lost.done():
             self.lost.set_result(None)
 
     def pause_writing(self) -> None:
-        self._drained = asyncio.get_running_loop().create_future()
+        self._drained = self._loop.create_future()
 
     def resume_writing(self) -> None:
         if self._drained is not None and not self._drained.done():
@@ -171,13 +254,16 @@ class _Connection(asyncio.Protocol):
             self._waiter.set_result(None)
 
     async def _read(self) -> bytes:
-        """What arrived so far, waiting for something; ``b""`` once the server closed."""
+        """What arrived so far, waiting for something; ``b""`` once the server closed.
+
+        For the proxy's answer to ``CONNECT`` only: responses go through the parser.
+        """
         while not self._received:
             if self._error is not None:
                 raise self._error
             if self._closed:
                 return b""
-            self._waiter = asyncio.get_running_loop().create_future()
+            self._waiter = self._loop.create_future()
             try:
                 await self._waiter
             finally:
@@ -186,11 +272,95 @@ class _Connection(asyncio.Protocol):
         self._received.clear()
         return data
 
+    # -- httptools' callbacks, while a response is read
+
+    def on_message_begin(self) -> None:
+        if self._complete:
+            self._stray = True
+
+    def on_status(self, reason: bytes) -> None:
+        if not self._complete:
+            self._reason += reason
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._complete:
+            self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        if self._complete:
+            return
+        status = self._parser.get_status_code()
+        if status < 200 or status in (204, 304):
+            return
+        names = {name.lower() for name, _ in self._headers}
+        self._until_close = b"content-length" not in names and b"transfer-encoding" not in names
+
+    def on_body(self, body: bytes) -> None:
+        if not self._complete:
+            self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._complete:
+            return
+        if self._parser.get_status_code() < 200:  # 1xx: the final response follows
+            self._reason, self._headers, self._chunks = b"", [], []
+            return
+        self._complete = True
+        self._status = self._parser.get_status_code()
+        self._keep = self._parser.should_keep_alive()
+        self._settle(None)
+
+    # -- reading a response
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._settle(httpx.RemoteProtocolError("the server switched protocols"))
+        except httptools.HttpParserError as exc:
+            self._settle(httpx.RemoteProtocolError(str(exc)), exc)
+
+    def _ended(self, exc: Exception | None) -> None:
+        """The server closed the connection (``exc``: how it broke) while a response was read."""
+        if self._response is None or self._response.done():
+            return
+        if exc is None and self._until_close:
+            self._complete, self._keep = True, False
+            self._status = self._parser.get_status_code()
+            self._settle(None)
+        elif isinstance(exc, OSError):
+            self._settle(httpx.ReadError(str(exc)), exc)
+        else:
+            self._settle(httpx.RemoteProtocolError("the server closed the connection"), exc)
+
+    def _settle(self, error: Exception | None, cause: BaseException | None = None) -> None:
+        """The awaited response is whole (``error`` None) or failed with ``error``."""
+        response = self._response
+        if response is None or response.done():
+            return
+        if error is None:
+            response.set_result(None)
+        else:
+            error.__cause__ = cause
+            response.set_exception(error)
+
+    def _check_read_timeout(self) -> None:
+        """Fail the response when nothing arrived for the read timeout (the gap between reads,
+        as httpx counts it, not the whole response)."""
+        self._timer = None
+        if self._response is None or self._response.done() or self._read_timeout is None:
+            return
+        wait = self._last_data + self._read_timeout - self._loop.time()
+        if wait > 0:
+            self._timer = self._loop.call_later(wait, self._check_read_timeout)
+        else:
+            self._settle(httpx.ReadTimeout("timed out reading the response"), TimeoutError())
+
     # -- use
 
     def reusable(self) -> bool:
         """Nothing received, not closed, since the last response was read."""
-        return not self._received and not self._closed
+        return not self._received and not self._closed and not self._stray
 
     def close(self) -> None:
         if self._transport is not None:
@@ -258,7 +428,7 @@ class _Connection(asyncio.Protocol):
         assert self._transport is not None
         try:
             async with asyncio.timeout(timeout):
-                transport = await asyncio.get_running_loop().start_tls(
+                transport = await self._loop.start_tls(
                     self._transport, self, context, server_hostname=host
                 )
         except TimeoutError as exc:
@@ -270,62 +440,51 @@ class _Connection(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
 
     async def exchange(
-        self, request: httpx.Request, timeouts: dict[str, float | None]
-    ) -> tuple[h11.Response, bytes, bool]:
-        """Send ``request``, read the whole response: (head, body, keep the connection)."""
-        conn = self._h11
-        url = request.url
-        headers = request.headers.raw
-        target = url.raw_path
-        if self.absolute_form:
-            target = url.raw_scheme + b"://" + url.netloc + url.raw_path
-            if self.proxy_authorization:
-                headers = [*headers, (b"Proxy-Authorization", self.proxy_authorization.encode())]
-        try:
-            data = conn.send(h11.Request(method=request.method, target=target, headers=headers))
-            body = request.content
-            if body:
-                data += conn.send(h11.Data(data=body))
-            data += conn.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:
-            raise httpx.LocalProtocolError(str(exc)) from exc
-        try:
-            await self._write(data, timeouts.get("write"))
-        except OSError as exc:
-            raise httpx.WriteError(str(exc)) from exc
+        self, request: bytes, timeouts: Timeouts
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bool]:
+        """Send ``request`` (head and body), read the whole response.
 
-        read_timeout = timeouts.get("read")
-        loop = asyncio.get_running_loop()
-        head: h11.Response | None = None
-        chunks: list[bytes] = []
+        (status, reason, headers, body as received, keep the connection).
+        """
+        self._reason, self._headers, self._chunks = b"", [], []
+        self._complete = self._keep = self._until_close = False
+        self._response = response = self._loop.create_future()
         try:
-            async with asyncio.timeout(None) as deadline:
-                while True:
-                    event = conn.next_event()
-                    if event is h11.NEED_DATA:
-                        if read_timeout is not None:
-                            deadline.reschedule(loop.time() + read_timeout)
-                        conn.receive_data(await self._read())
-                    elif isinstance(event, h11.Response):
-                        head = event
-                    elif isinstance(event, h11.Data):
-                        chunks.append(bytes(event.data))
-                    elif isinstance(event, h11.EndOfMessage):
-                        break
-                    elif isinstance(event, h11.ConnectionClosed):
-                        raise httpx.RemoteProtocolError("the server closed the connection")
-                    # InformationalResponse (1xx): the final response follows.
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout("timed out reading the response") from exc
-        except h11.RemoteProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc)) from exc
-        except OSError as exc:
-            raise httpx.ReadError(str(exc)) from exc
-        assert head is not None  # h11 yields EndOfMessage only after the head
-        keep = conn.our_state is h11.DONE and conn.their_state is h11.DONE
-        if keep:
-            conn.start_next_cycle()
-        return head, b"".join(chunks), keep
+            try:
+                await self._write(request, timeouts.get("write"))
+            except OSError as exc:
+                raise httpx.WriteError(str(exc)) from exc
+            if self._received:  # arrived before the request was sent (after a tunnel's answer)
+                data = bytes(self._received)
+                self._received.clear()
+                self._feed(data)
+            if self._closed and not response.done():
+                self._ended(self._error)
+            self._read_timeout = timeouts.get("read")
+            if self._read_timeout is not None and not response.done():
+                self._last_data = self._loop.time()
+                self._timer = self._loop.call_later(self._read_timeout, self._check_read_timeout)
+            await response
+        finally:
+            self._response = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        keep = self._keep and not self._stray
+        return (
+            self._status,
+            self._reason,
+            self._headers,
+            b"".join(self._chunks),
+            keep,
+        )
+
+
+@lru_cache(maxsize=64)
+def netloc(origin: Origin) -> bytes:
+    """``host[:port]`` as httpx writes it in ``Host`` (IDNA, IPv6 in brackets, no default port)."""
+    scheme, host, port = origin
+    return httpx.URL(scheme=scheme, host=host, port=port).netloc
 
 
 class Http11Transport(httpx.AsyncBaseTransport):
@@ -388,29 +547,55 @@ class Http11Transport(httpx.AsyncBaseTransport):
             raise
         return connection
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        scheme = url.scheme
-        if scheme not in ("http", "https"):
+    async def send(
+        self,
+        origin: Origin,
+        method: str,
+        target: bytes,
+        headers: bytes,
+        body: bytes | None,
+        timeouts: Timeouts,
+    ) -> Reply:
+        """One request to ``origin`` and its whole response.
+
+        ``target`` is the request target in origin form (``/path?query``, already
+        percent-encoded); ``headers`` are the header lines (``encode_headers``),
+        ``Host`` included, ``Content-Length`` not.
+        """
+        scheme = origin[0]
+        if scheme != "http" and scheme != "https":
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
-        port = url.port or (443 if scheme == "https" else 80)
-        key = (scheme, url.host, port)
-        timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        idle = self._idle.setdefault(key, [])
+        idle = self._idle.get(origin)
+        if idle is None:
+            idle = self._idle[origin] = []
         connection = None
         loop = asyncio.get_running_loop()
-        fresh = loop.time() - self._keepalive_expiry
-        while idle:
-            candidate = idle.pop()
-            if candidate.reusable() and candidate.idle_since >= fresh:
-                connection = candidate
-                break
-            self._discard(candidate)
+        if idle:
+            fresh = loop.time() - self._keepalive_expiry
+            while idle:
+                candidate = idle.pop()
+                if candidate.reusable() and candidate.idle_since >= fresh:
+                    connection = candidate
+                    break
+                self._discard(candidate)
         if connection is None:
-            connection = await self._connect(key, timeouts.get("connect"))
+            connection = await self._connect(origin, timeouts.get("connect"))
+        if connection.absolute_form:
+            target = b"%s://%s%s" % (scheme.encode(), netloc(origin), target)
+            if connection.proxy_authorization:
+                headers += b"Proxy-Authorization: %s\r\n" % connection.proxy_authorization.encode()
+        if body is not None:
+            headers += b"Content-Length: %d\r\n" % len(body)
+        elif method in _BODY_METHODS:
+            headers += b"Content-Length: 0\r\n"
+        request = b"%s %s HTTP/1.1\r\n%s\r\n" % (method.encode("ascii"), target, headers)
+        if body:
+            request += body
         self._busy.add(connection)
         try:
-            head, body, keep = await connection.exchange(request, timeouts)
+            status, reason, raw_headers, content, keep = await connection.exchange(
+                request, timeouts
+            )
         except BaseException:
             self._discard(connection)
             raise
@@ -421,11 +606,35 @@ class Http11Transport(httpx.AsyncBaseTransport):
             idle.append(connection)
         else:
             self._discard(connection)
+        headers_read: dict[str, str] = {}
+        for name, value in raw_headers:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            headers_read[key] = f"{headers_read[key]}, {text}" if key in headers_read else text
+        if "content-encoding" in headers_read:
+            content = _decoded(status, raw_headers, content)
+        return Reply(status, reason.decode("latin-1"), headers_read, content)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """``send`` for httpx's types (tests wrap the transport through this)."""
+        url = request.url
+        scheme = url.scheme
+        port = url.port or (443 if scheme == "https" else 80)
+        raw = [(n, v) for n, v in request.headers.raw if n.lower() != b"content-length"]
+        body = request.content
+        reply = await self.send(
+            (scheme, url.host, port),
+            request.method,
+            url.raw_path,
+            encode_raw_headers(raw),
+            body if body or request.method in _BODY_METHODS else None,
+            request.extensions.get("timeout", {}),
+        )
         return httpx.Response(
-            head.status_code,
-            headers=head.headers,
-            stream=httpx.ByteStream(body),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
+            reply.status,
+            headers=list(reply.headers.items()),
+            content=reply.body,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode()},
         )
 
     def _discard(self, connection: _Connection) -> None:

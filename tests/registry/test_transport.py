@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from reconciler.registry import RegistryClient, RegistryUnavailableError
+from reconciler.registry import BearerAuth, RegistryClient, RegistryUnavailableError
 from reconciler.registry._transport import Http11Transport
 
 # One request's head and body as the server read them -> the raw bytes to answer
@@ -233,3 +233,65 @@ async def test_connection_refused() -> None:
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+async def test_informational_answers_and_a_body_ended_by_close(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    """A 1xx before the answer is skipped; a body with neither length nor chunks ends when
+    the server closes, and that connection is not reused."""
+
+    async def answer(head: bytes, body: bytes) -> bytes:
+        return (
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b'{"mode": "IMPORT"}'
+        )
+
+    server = await serve(answer)
+    server.keep_alive = False
+    async with RegistryClient(server.url) as client:
+        assert await client.get_mode() == "IMPORT"
+        assert await client.get_mode() == "IMPORT"
+    assert server.connections == 2
+
+
+async def test_a_second_response_makes_the_connection_unusable(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    """Bytes after the response (here a whole second response) are not taken as the answer
+    to the next request: that connection is closed, the next request gets a new one."""
+
+    async def twice(head: bytes, body: bytes) -> bytes:
+        text = b'{"compatibilityLevel": "FULL"}' if b"/config/a" in head else b'{"mode": "x"}'
+        return _response(text) * 2
+
+    server = await serve(twice)
+    async with RegistryClient(server.url) as client:
+        assert await client.get_config("a") == "FULL"
+        assert await client.get_config("b") is None  # the answer to b, not a's second copy
+    assert server.connections == 2
+
+
+async def test_a_malformed_response_is_a_protocol_failure(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    async def broken(head: bytes, body: bytes) -> bytes:
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}"
+
+    server = await serve(broken)
+    async with RegistryClient(server.url, max_retries=0) as client:
+        with pytest.raises(RegistryUnavailableError) as info:
+            await client.get_config("s")
+    assert "the server closed the connection or broke the HTTP protocol" in str(info.value)
+
+
+async def test_a_header_value_cannot_add_headers(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    server = await serve(_ok)
+    async with RegistryClient(
+        server.url, auth=BearerAuth("t\r\nX-Injected: 1"), max_retries=0
+    ) as client:
+        with pytest.raises(RegistryUnavailableError):
+            await client.get_config("s")
+    assert server.requests == []
