@@ -595,7 +595,7 @@ class RegistryClient:
                 continue
             if not may_retry or last_attempt:
                 raise error
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(response.header("Retry-After"))
             await self._sleep(self._backoff.delay(attempt - failovers, retry_after))
 
     def _query(self, index: int, query: list[tuple[str, str | int]]) -> str:
@@ -651,7 +651,10 @@ class RegistryClient:
         finally:
             await response.aclose()
         return Reply(
-            response.status_code, response.reason_phrase, response.headers, response.content
+            response.status_code,
+            response.reason_phrase.encode("latin-1"),
+            response.headers.raw,
+            response.content,
         )
 
     def _decode(self, response: Reply, label: str) -> Any:

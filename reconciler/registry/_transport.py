@@ -60,6 +60,7 @@ Timeouts = Mapping[str, float | None]  # httpx.Timeout.as_dict(): connect, read,
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FORBIDDEN_IN_VALUE = re.compile(rb"[\r\n\0]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # Content-Length: 0 without a body
+_FRAMING = (b"content-length", b"transfer-encoding")
 
 
 @lru_cache(maxsize=64)
@@ -86,16 +87,30 @@ def encode_raw_headers(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
 
 @dataclass(slots=True)
 class Reply:
-    """A whole response: status, reason phrase, headers (lower-case names), decoded body."""
+    """A whole response: status, reason phrase, headers as received, decoded body.
+
+    Headers are looked up by name when asked (``header``): the client reads
+    one (``Retry-After``) and only on a retry, so none is decoded per response.
+    """
 
     status: int
-    reason: str
-    headers: Mapping[str, str]
+    raw_reason: bytes
+    raw_headers: list[tuple[bytes, bytes]]
     body: bytes
+
+    @property
+    def reason(self) -> str:
+        return self.raw_reason.decode("latin-1")
 
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+    def header(self, name: str) -> str | None:
+        """The header's value (repeated ones joined with ``, ``, as httpx does), or None."""
+        wanted = name.lower().encode("ascii")
+        values = [v.decode("latin-1") for n, v in self.raw_headers if n.lower() == wanted]
+        return ", ".join(values) if values else None
 
 
 def _decoded(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
@@ -206,6 +221,8 @@ class _Connection(asyncio.Protocol):
         self._status = 0
         self._keep = False
         self._until_close = False  # no length, not chunked: the body ends when the server closes
+        self._framed = False  # Content-Length or Transfer-Encoding was received
+        self._encoded = False  # Content-Encoding was received
         self._stray = False  # more than one response arrived: the connection is not reused
         self._read_timeout: float | None = None
         self._last_data = 0.0
@@ -233,6 +250,9 @@ class _Connection(asyncio.Protocol):
         return False  # close our side too
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._closed = True
         self._error = exc
         self._wake()
@@ -283,8 +303,14 @@ class _Connection(asyncio.Protocol):
             self._reason += reason
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if not self._complete:
-            self._headers.append((name, value))
+        if self._complete:
+            return
+        self._headers.append((name, value))
+        size = len(name)  # only names of these lengths are lower-cased and compared
+        if size == 14 or size == 17:
+            self._framed = self._framed or name.lower() in _FRAMING
+        elif size == 16:
+            self._encoded = self._encoded or name.lower() == b"content-encoding"
 
     def on_headers_complete(self) -> None:
         if self._complete:
@@ -292,8 +318,7 @@ class _Connection(asyncio.Protocol):
         status = self._parser.get_status_code()
         if status < 200 or status in (204, 304):
             return
-        names = {name.lower() for name, _ in self._headers}
-        self._until_close = b"content-length" not in names and b"transfer-encoding" not in names
+        self._until_close = not self._framed
 
     def on_body(self, body: bytes) -> None:
         if not self._complete:
@@ -304,6 +329,7 @@ class _Connection(asyncio.Protocol):
             return
         if self._parser.get_status_code() < 200:  # 1xx: the final response follows
             self._reason, self._headers, self._chunks = b"", [], []
+            self._framed = self._encoded = False
             return
         self._complete = True
         self._status = self._parser.get_status_code()
@@ -346,7 +372,13 @@ class _Connection(asyncio.Protocol):
 
     def _check_read_timeout(self) -> None:
         """Fail the response when nothing arrived for the read timeout (the gap between reads,
-        as httpx counts it, not the whole response)."""
+        as httpx counts it, not the whole response).
+
+        One timer per connection, not per request: it is left running when a
+        response completes and, when it fires, looks at the response awaited
+        then (if any), rescheduling itself from that one's last progress. A
+        timer per request (scheduled, then cancelled) cost more than the parsing.
+        """
         self._timer = None
         if self._response is None or self._response.done() or self._read_timeout is None:
             return
@@ -444,10 +476,10 @@ class _Connection(asyncio.Protocol):
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bool]:
         """Send ``request`` (head and body), read the whole response.
 
-        (status, reason, headers, body as received, keep the connection).
+        (status, reason, headers, body undone of its Content-Encoding, keep the connection).
         """
         self._reason, self._headers, self._chunks = b"", [], []
-        self._complete = self._keep = self._until_close = False
+        self._complete = self._keep = self._until_close = self._framed = self._encoded = False
         self._response = response = self._loop.create_future()
         try:
             try:
@@ -463,19 +495,22 @@ class _Connection(asyncio.Protocol):
             self._read_timeout = timeouts.get("read")
             if self._read_timeout is not None and not response.done():
                 self._last_data = self._loop.time()
-                self._timer = self._loop.call_later(self._read_timeout, self._check_read_timeout)
+                if self._timer is None:
+                    self._timer = self._loop.call_at(
+                        self._last_data + self._read_timeout, self._check_read_timeout
+                    )
             await response
         finally:
             self._response = None
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
         keep = self._keep and not self._stray
+        body = b"".join(self._chunks)
+        if self._encoded:
+            body = _decoded(self._status, self._headers, body)
         return (
             self._status,
             self._reason,
             self._headers,
-            b"".join(self._chunks),
+            body,
             keep,
         )
 
@@ -606,14 +641,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
             idle.append(connection)
         else:
             self._discard(connection)
-        headers_read: dict[str, str] = {}
-        for name, value in raw_headers:
-            key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            headers_read[key] = f"{headers_read[key]}, {text}" if key in headers_read else text
-        if "content-encoding" in headers_read:
-            content = _decoded(status, raw_headers, content)
-        return Reply(status, reason.decode("latin-1"), headers_read, content)
+        return Reply(status, reason, raw_headers, content)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """``send`` for httpx's types (tests wrap the transport through this)."""
@@ -632,9 +660,9 @@ class Http11Transport(httpx.AsyncBaseTransport):
         )
         return httpx.Response(
             reply.status,
-            headers=list(reply.headers.items()),
+            headers=[(n, v) for n, v in reply.raw_headers if n.lower() != b"content-encoding"],
             content=reply.body,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode()},
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.raw_reason},
         )
 
     def _discard(self, connection: _Connection) -> None:
