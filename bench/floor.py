@@ -19,11 +19,19 @@ and as wall seconds from the start of the process to its end:
   on the 1 %-changed copy (one registration each), as a user runs it. The
   parse cache (``.reconcile/cache/``) is removed first: each one's first run
   parses every schema, the next ones are the second plan of an unchanged
-  project.
+  project;
+- **export floor**: what ``reconcile export --history`` must read, by the same
+  minimal client: the context list, global config and mode, the paged
+  listing, and each listed subject's config and mode (no API reads them in
+  bulk), asked for as soon as the page naming the subject has arrived;
+- **export --history**: ``reconcile export DIR --url URL --history`` into an
+  empty directory (the registry read, and every version written as specs and
+  schema files).
 
 Requests are counted by the served registry (its ``/metrics``), so the two
 counts are comparable: a plan sending more than the floor says so. Ratios
-are against the floor's best run in the same session.
+are against the best run of the matching floor in the same session (the
+plans' against the floor's, the export's against the export floor's).
 
 Run: ``.venv/bin/python bench/floor.py [--sizes 10000] [--repeat 3] [--workdir DIR]``.
 ``--workdir`` keeps the registry and the exports for the next run (as
@@ -112,6 +120,56 @@ def floor_process(url: str, paths_file: str) -> None:
     print(json.dumps({"requests": sent, "listing_seconds": round(listed, 2)}))
 
 
+async def _export_floor(url: str) -> int:
+    """What an export reads: contexts, global settings, the listing, each subject's
+    config and mode (queued as each page names new subjects). The requests sent."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    for path in ("/contexts", "/config", "/mode"):
+        queue.put_nowait(path)
+    sent = 0
+    workers = CONNECTIONS - 1
+
+    async def listing() -> None:
+        nonlocal sent
+        reader, writer = await asyncio.open_connection(host, port)
+        offset, seen = 0, set()
+        while True:
+            page = await _request(
+                reader, writer, parts.netloc, f"/schemas?offset={offset}&limit={PAGE}"
+            )
+            sent += 1
+            assert isinstance(page, list)
+            for item in page:
+                subject = item["subject"]
+                if subject not in seen:
+                    seen.add(subject)
+                    queue.put_nowait(f"/config/{quote(subject, safe='')}")
+                    queue.put_nowait(f"/mode/{quote(subject, safe='')}")
+            if len(page) != PAGE:
+                break
+            offset += PAGE
+        for _ in range(workers):
+            queue.put_nowait(None)
+        writer.close()
+
+    async def worker() -> None:
+        nonlocal sent
+        reader, writer = await asyncio.open_connection(host, port)
+        while (path := await queue.get()) is not None:
+            await _request(reader, writer, parts.netloc, path)
+            sent += 1
+        writer.close()
+
+    await asyncio.gather(listing(), *(worker() for _ in range(workers)))
+    return sent
+
+
+def export_floor_process(url: str) -> None:
+    print(json.dumps({"requests": asyncio.run(_export_floor(url))}))
+
+
 # -- the parent: what the floor sends, and the timed runs ----------------------------
 
 
@@ -174,7 +232,7 @@ def timed(command: list[str], url: str) -> Run:
     return Run(seconds, cpu, served_requests(url) - before - 1, done.stdout)
 
 
-def bench(folder: Path, subjects: int, versions: int, repeat: int) -> None:
+def bench(folder: Path, subjects: int, versions: int, repeat: int, with_export: bool) -> None:
     import plan_scale
 
     served = plan_scale.prepare(folder, subjects, versions)
@@ -183,24 +241,35 @@ def bench(folder: Path, subjects: int, versions: int, repeat: int) -> None:
         paths_file.write_text("\n".join(floor_paths(served.project)))
         floor_cmd = [sys.executable, __file__, "--floor", served.url, str(paths_file)]
         plan = [sys.executable, "-m", "reconciler", "plan"]
+        exported = folder / "export-history"
+        export_floor_cmd = [sys.executable, __file__, "--export-floor", served.url]
+        export = [sys.executable, "-m", "reconciler", "export", str(exported)]
+        export += ["--url", served.url, "--history"]
         runs: dict[str, list[Run]] = {"floor": [], "plan": [], "plan 1%": []}
+        if with_export:
+            runs |= {"export floor": [], "export --history": []}
         for project in (served.project, served.changed):  # the first plans parse everything
             shutil.rmtree(project / ".reconcile" / "cache", ignore_errors=True)
-        for _ in range(repeat):  # interleaved, so that a burst of load hits all three
+        for _ in range(repeat):  # interleaved, so that a burst of load hits all of them
             runs["floor"].append(timed(floor_cmd, served.url))
             runs["plan"].append(timed([*plan, str(served.project)], served.url))
             runs["plan 1%"].append(timed([*plan, str(served.changed)], served.url))
+            if with_export:
+                runs["export floor"].append(timed(export_floor_cmd, served.url))
+                shutil.rmtree(exported, ignore_errors=True)  # every export writes everything
+                runs["export --history"].append(timed(export, served.url))
     finally:
         served.stop()
-    best_floor = min(run.seconds for run in runs["floor"])
+    floors = {label: min(run.seconds for run in runs[label]) for label in runs if "floor" in label}
     print(f"{subjects} subjects x {versions} versions {served.header}", flush=True)
     for label, results in runs.items():
+        floor = "export floor" if label.startswith("export") else "floor"
         seconds = ", ".join(f"{run.seconds:.2f}" for run in results)
-        ratios = ", ".join(f"{run.seconds / best_floor:.2f}x" for run in results)
+        ratios = ", ".join(f"{run.seconds / floors[floor]:.2f}x" for run in results)
         cpu = ", ".join(f"{run.cpu:.2f}" for run in results)
         requests = sorted({run.requests for run in results})
         print(
-            f"  {label:<8} {requests} requests, wall {seconds} s ({ratios} the floor), "
+            f"  {label:<16} {requests} requests, wall {seconds} s ({ratios} the {floor}), "
             f"client CPU {cpu} s",
             flush=True,
         )
@@ -215,21 +284,28 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, help="Keep the registry and the exports here.")
     parser.add_argument("--large", action="store_true", help="100,000 subjects (slow).")
+    parser.add_argument(
+        "--no-export", action="store_true", help="Leave out the export and its floor."
+    )
     parser.add_argument("--floor", nargs=2, metavar=("URL", "PATHS"), help=argparse.SUPPRESS)
+    parser.add_argument("--export-floor", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
         floor_process(*args.floor)
+        return
+    if args.export_floor:
+        export_floor_process(args.export_floor)
         return
     sizes = [100_000] if args.large else args.sizes
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for size in sizes:
         if args.workdir is None:
             with tempfile.TemporaryDirectory() as tmp:
-                bench(Path(tmp), size, args.versions, args.repeat)
+                bench(Path(tmp), size, args.versions, args.repeat, not args.no_export)
         else:
             folder = args.workdir / f"{size}x{args.versions}"
             folder.mkdir(parents=True, exist_ok=True)
-            bench(folder, size, args.versions, args.repeat)
+            bench(folder, size, args.versions, args.repeat, not args.no_export)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ served local registry with each candidate transport in turn, in the same
 process and the same run, and prints each one's time as a ratio to the
 hand-written transport's:
 
-- ``hand-written``: ``Http11Transport`` (h11 over an asyncio protocol);
+- ``hand-written``: ``Http11Transport`` (httptools' parser under an asyncio protocol);
 - ``httpx``: ``httpx.AsyncHTTPTransport`` (httpcore's pool), 16 connections;
 - ``httpx-aiohttp``: ``httpx_aiohttp.AiohttpTransport`` (aiohttp's connector),
   16 connections; left out when the package is not installed
