@@ -50,6 +50,12 @@ class EvolveSuggestion(BaseModel):
         "new-subject."
     )
     summary: str
+    rule: str | None = Field(
+        default=None, description="The compatibility rule the edit answers (docs/compatibility.md)."
+    )
+    fix: str | None = Field(
+        default=None, description="That rule's fix, as the rule catalogue words it."
+    )
     edits: list[str] = Field(description="One line per change, in the schema's terms.")
     steps: list[EvolveStep]
     cost: str | None = Field(description="What consumers lose, for loosen-level and new-subject.")

@@ -53,10 +53,15 @@ Work through these steps with the reconciler tools, showing me each result:
      makes an added property incompatible under FORWARD).
    - PROTOBUF: add fields with new field numbers; never reuse or renumber a
      field number, reserve removed numbers and names.
-3. Run check_compatibility with the new text against the registry subject (or
-   the previous versions from the spec's history). If it is incompatible, fix
-   the draft; do not lower the compatibility level to make it pass unless I
-   ask for it explicitly.
+3. Call the evolve tool with the draft (registry, subject, new_schema): it
+   says which registry versions the draft breaks under every level and why,
+   and, when it breaks the subject's level, suggestions that it checked to
+   pass (add a default, make the field optional, two registrations, ...),
+   each with its edit, the rule it answers and that rule's fix, and the
+   schema to register (none when the draft is compatible: go on). Take the
+   first suggestion that keeps what I asked for (its schema as it is); do not
+   take loosen-level or new-subject unless I ask for it explicitly: tell me
+   their cost instead.
 4. Show me the edit to the schema file (the spec's `schema:` file, or a new
    entry under `versions:`) for me to make, then run validate_specs, lint
    (fix what it reports about the new version: defaults, enum defaults,

@@ -68,6 +68,8 @@ def text(advice: Report) -> str:
         lines += ["", f"Suggestions (each checked: it passes {advice['level']}):"]
         for number, suggestion in enumerate(advice["suggestions"], start=1):
             lines.append(f"  {number}. {suggestion['summary']} [{suggestion['kind']}]")
+            if suggestion.get("fix"):
+                lines.append(f"       {suggestion['rule']}: {suggestion['fix']}")
             lines += [f"       {edit}" for edit in suggestion["edits"]]
             if len(suggestion["steps"]) > 1:
                 lines += [f"       {line}" for line in _step_lines(suggestion)]
@@ -108,6 +110,8 @@ def markdown(advice: Report) -> str:
         lines += ["", f"#### Suggestions (each checked: it passes {advice['level']})", ""]
         for number, suggestion in enumerate(advice["suggestions"], start=1):
             lines.append(f"{number}. **{suggestion['summary']}** (`{suggestion['kind']}`)")
+            if suggestion.get("fix"):
+                lines.append(f"   - `{suggestion['rule']}`: {suggestion['fix']}")
             lines += [f"   - `{edit}`" for edit in suggestion["edits"]]
             if len(suggestion["steps"]) > 1:
                 lines += [f"   - {line}" for line in _step_lines(suggestion)]

@@ -34,6 +34,7 @@ from reconciler.compatibility import (
     check,
     invalid_defaults,
     parse,
+    rule,
 )
 from reconciler.engine import StoredVersion, qualify, reference_texts, versions_to_check
 from reconciler.registry import RegistryClient
@@ -125,11 +126,17 @@ class Suggestion:
     edits: tuple[str, ...]
     steps: tuple[Step, ...]
     cost: str | None = None
+    # The compatibility rule the edit answers and that rule's fix, as the rule catalogue
+    # words it (reconciler/compatibility/_rules.py): one wording for every door.
+    rule: str | None = None
+    fix: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "summary": self.summary,
+            "rule": self.rule,
+            "fix": self.fix,
             "edits": list(self.edits),
             "steps": [s.to_json() for s in self.steps],
             "cost": self.cost,
@@ -233,7 +240,7 @@ def _edits(checker: _Checker, proposal: ParsedSchema) -> list[tuple[str, str, ed
             ),
             (
                 "make-optional",
-                'Make the new fields optional (a union with "null" first, default null)',
+                "Make the new fields optional",
                 edits.avro_make_optional(proposal, new),
             ),
         ]
@@ -257,7 +264,7 @@ def _edits(checker: _Checker, proposal: ParsedSchema) -> list[tuple[str, str, ed
             ),
             (
                 "make-optional",
-                "Make the new properties optional (leave them out of required)",
+                "Make the new properties optional",
                 edits.json_not_required(proposal.text, new),
             ),
         ]
@@ -271,6 +278,36 @@ def _edits(checker: _Checker, proposal: ParsedSchema) -> list[tuple[str, str, ed
             )
         )
     return [(k, s, e) for k, s, e in found if e is not None]
+
+
+# The rules each edit answers, by schema type and kind, most specific first: the
+# suggestion quotes the fix of the first one the proposal breaks.
+_ANSWERS: dict[tuple[str, str], tuple[str, ...]] = {
+    **{
+        ("AVRO", kind): ("READER_FIELD_MISSING_DEFAULT_VALUE",)
+        for kind in ("add-default", "make-optional", "keep-field")
+    },
+    **{
+        ("JSON", kind): (
+            "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+            "REQUIRED_ATTRIBUTE_ADDED",
+            "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+        )
+        for kind in ("add-default", "make-optional")
+    },
+    ("PROTOBUF", "make-optional"): ("REQUIRED_FIELD_ADDED",),
+}
+
+
+def _answered(
+    schema_type: str, kind: str, breaks: Sequence[Break]
+) -> tuple[str | None, str | None]:
+    """The rule (among those ``breaks`` name) an edit of ``kind`` answers, and its fix."""
+    broken = {b.rule for b in breaks}
+    for rule_id in _ANSWERS.get((schema_type, kind), ()):
+        if rule_id in broken and rule(rule_id).fix:
+            return rule_id, rule(rule_id).fix
+    return None, None
 
 
 def _intermediates(checker: _Checker, proposal: ParsedSchema) -> list[tuple[str, edits.Edit]]:
@@ -454,7 +491,10 @@ def advise(
             edited = checker.passes(edit.text, refs)
             if edited is not None:
                 step = Step("register", "Register the edited schema", subject, edit.text)
-                suggestions.append(Suggestion(kind, summary, edit.changes, (step,)))
+                answered, fix = _answered(schema_type, kind, own)
+                suggestions.append(
+                    Suggestion(kind, summary, edit.changes, (step,), rule=answered, fix=fix)
+                )
         candidates = [(summary.lower(), edit) for _kind, summary, edit in single]
         suggestions += _two_steps(
             checker, subject, proposal, _intermediates(checker, proposal) + candidates

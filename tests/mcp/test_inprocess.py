@@ -73,7 +73,9 @@ async def test_resources_and_prompts(project: Project) -> None:
         evolve = await client.get_prompt(
             "evolve_schema", {"subject": "orders-value", "change": "add a currency field"}
         )
-        assert "check_compatibility" in evolve.messages[0].content.text  # type: ignore[union-attr]
+        guide = evolve.messages[0].content.text  # type: ignore[union-attr]
+        # The evolve tool answers "what should I do instead?" with checked suggestions.
+        assert "call the evolve tool" in guide.lower() and "suggestions" in guide
         assert_no_secret(status, index, spec, review, evolve)
 
 

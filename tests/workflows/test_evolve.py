@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from reconciler.compatibility import check, parse
+from reconciler.compatibility import check, parse, rule
 from reconciler.localregistry import serve_in_thread
 from reconciler.registry import RegistryClient
 from reconciler.workflows.evolve import Advice, EvolveError, evolve, new_subject_name
@@ -115,6 +115,16 @@ def same(kind: str, a: str, b: str) -> bool:
     return parse(kind, a).normalized == parse(kind, b).normalized
 
 
+def answers(advice: Advice, kind: str, rule_id: str) -> None:
+    """The suggestion of ``kind`` quotes the fix of the rule it answers from the rule
+    catalogue, the wording every other door shows for that rule."""
+    [suggestion] = [s for s in advice.suggestions if s.kind == kind]
+    assert suggestion.rule == rule_id and rule_id in {
+        b.rule for v in advice.verdicts for b in v.breaks
+    }
+    assert suggestion.fix == rule(rule_id).fix and suggestion.fix
+
+
 def test_avro_required_field_added_under_backward(url: str) -> None:
     history = [avro(ID)]
     proposal = avro(ID, AMOUNT)
@@ -122,6 +132,8 @@ def test_avro_required_field_added_under_backward(url: str) -> None:
     assert kinds(advice) == ["add-default", "make-optional", "two-steps", "loosen-level"]
     by_kind = {s.kind: s for s in advice.suggestions}
     assert by_kind["add-default"].edits == ('com.acme.Order.amount: add "default": 0',)
+    answers(advice, "add-default", "READER_FIELD_MISSING_DEFAULT_VALUE")
+    answers(advice, "make-optional", "READER_FIELD_MISSING_DEFAULT_VALUE")
     assert by_kind["make-optional"].edits == (
         'com.acme.Order.amount: make it optional: "type": ["null", "int"], "default": null',
     )
@@ -175,6 +187,7 @@ def test_avro_field_removed_under_forward(url: str) -> None:
     assert by_kind["keep-field"].edits == (
         'com.acme.Order.note: keep the field, with "default": ""',
     )
+    answers(advice, "keep-field", "READER_FIELD_MISSING_DEFAULT_VALUE")
     # The intermediate is version 1 with a default on the field the proposal drops.
     two = by_kind["two-steps"]
     assert two.edits == ('com.acme.Order.note: add "default": ""',)
@@ -222,6 +235,8 @@ def test_json_required_property_in_a_closed_model(url: str) -> None:
     assert kinds(advice) == ["add-default", "make-optional", "two-steps", "loosen-level"]
     by_kind = {s.kind: s for s in advice.suggestions}
     assert by_kind["add-default"].edits == ('#/properties/amount: add "default": 0',)
+    answers(advice, "add-default", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL")
+    answers(advice, "make-optional", "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL")
     optional = json.loads(by_kind["make-optional"].steps[0].schema or "")
     assert optional["required"] == ["id"]
     assert same("JSON", ends["two-steps"][0], proposal)
@@ -252,6 +267,7 @@ def test_protobuf_required_field_made_optional(url: str) -> None:
         "acme.Order.amount = 2: make it optional (`optional`, not `required`)",
     )
     assert "optional int32 amount = 2;" in (optional.steps[0].schema or "")
+    answers(advice, "make-optional", "REQUIRED_FIELD_ADDED")
     assert same("PROTOBUF", ends["two-steps"][0], proposal)
 
 
