@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,12 @@ async def test_tool_calls_applies_and_registry_requests_are_measured_and_logged(
 def test_a_request_id_from_the_proxy_is_kept(server: HttpServer) -> None:
     answer = httpx.post(server.url, json={}, headers={"X-Request-Id": "proxy-42"})
     assert answer.headers["x-request-id"] == "proxy-42"
-    assert any(line.get("request_id") == "proxy-42" for line in log_lines(server.log))
+    # The access line is written once the response has gone (service/http.py), so the
+    # client may read the log first: wait for it, bounded against a hang (not a timing).
+    deadline = time.monotonic() + 30
+    while not any(line.get("request_id") == "proxy-42" for line in log_lines(server.log)):
+        assert time.monotonic() < deadline, "no access log line with the proxy's request id"
+        time.sleep(0.05)
 
 
 def test_a_token_in_the_query_string_is_refused_and_never_logged(server: HttpServer) -> None:
