@@ -314,11 +314,18 @@ class Registry:
         unqualified subject in every other context, as Confluent does.
         """
         with self.store.read() as conn:
-            normalize = normalize or bool(effective_config(conn, subject).get("normalize"))
+            config = effective_config(conn, subject)
+            normalize = normalize or bool(config.get("normalize"))
             for candidate_subject in [subject, *self._other_contexts(conn, subject)]:
                 for norm in dict.fromkeys([normalize, True]):
                     candidate = self._candidate(conn, candidate_subject, req, norm)
-                    found = self._look_up(conn, candidate_subject, candidate, deleted=deleted)
+                    found = self._look_up(
+                        conn,
+                        candidate_subject,
+                        candidate,
+                        deleted=deleted,
+                        config=config if candidate_subject == subject else None,
+                    )
                     if found is not None:
                         return self._formatted_json(conn, found, schema_format)
             if not store.versions_of(conn, subject, deleted=deleted):
@@ -326,14 +333,21 @@ class Registry:
             raise errors.schema_not_found()
 
     def _look_up(
-        self, conn: sqlite3.Connection, subject: Subject, candidate: _Candidate, *, deleted: bool
+        self,
+        conn: sqlite3.Connection,
+        subject: Subject,
+        candidate: _Candidate,
+        *,
+        deleted: bool,
+        config: dict[str, object] | None = None,
     ) -> store.StoredVersion | None:
         """Confluent's lookUpSchemaUnderSubject: as sent, then with the latest's contract.
 
         When the schema as sent is not found, the metadata and rule set the
         request left out are taken from the latest live version and the lookup
         is repeated, so that a lookup finds what a registration of the same
-        body would have registered.
+        body would have registered.  ``config``: the subject's effective config
+        when the caller has read it (read here otherwise, only when needed).
         """
         found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
         if found is not None:
@@ -346,7 +360,7 @@ class Registry:
             candidate.metadata,
             candidate.rule_set,
             (latest.metadata, latest.rule_set),
-            effective_config(conn, subject),
+            effective_config(conn, subject) if config is None else config,
             None,
             explicit_version=False,
         )
@@ -386,17 +400,19 @@ class Registry:
                 and req.schema.strip()
                 and not has_defaults_or_overrides(config)
             ):
-                candidate = self._candidate(conn, subject, req, normalize)
-                existing = self._look_up(conn, subject, candidate, deleted=False)
+                parsed = self._candidate(conn, subject, req, normalize)
+                existing = self._look_up(conn, subject, parsed, deleted=False, config=config)
                 if existing is not None and req.id in (None, existing.schema_id):
                     return {"id": existing.schema_id}
+            else:
+                parsed = None
             if mode in WRITE_BLOCKING_MODES:
                 raise errors.not_permitted(f"Subject {subject.qualified} is in read-only mode")
             if req.id is not None and mode != "IMPORT":
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in import mode")
             if req.id is None and mode != "READWRITE":
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in read-write mode")
-            return self._register(conn, subject, req, normalize, mode, config)
+            return self._register(conn, subject, req, normalize, mode, config, parsed)
 
     def _register(
         self,
@@ -406,7 +422,11 @@ class Registry:
         normalize: bool,
         mode: str,
         config: dict[str, object],
+        parsed: _Candidate | None,
     ) -> dict[str, object]:
+        """``parsed``: the request's schema as ``register`` already parsed it, if it did;
+        it was parsed only when the request has a schema, so only the contract may
+        have changed since (which changes the identity, not the parse)."""
         # Only what a registration needs is read (the latest live version, the
         # versions of the schema it finds), never the whole subject: a write
         # costs the same at 100 versions as at 10,000.
@@ -436,7 +456,12 @@ class Registry:
             )
             req = replace(req, metadata=metadata, rule_set=rule_set)
             filled = filled or metadata is not None or rule_set is not None
-        candidate = self._candidate(conn, subject, req, normalize)
+        if parsed is None:
+            candidate = self._candidate(conn, subject, req, normalize)
+        elif (req.metadata, req.rule_set) != (parsed.metadata, parsed.rule_set):
+            candidate = parsed.with_contract(req.metadata, req.rule_set)
+        else:
+            candidate = parsed
 
         def answer(schema_id: int, version: int) -> dict[str, object]:
             return candidate.registered_json(schema_id, version) if filled else {"id": schema_id}
@@ -460,7 +485,9 @@ class Registry:
                     f"Invalid schema {candidate.text} with refs {refs} of type "
                     f"{candidate.schema_type}, details: {problems[0]}"
                 )
-            messages = self._incompatibilities(conn, subject, candidate, None)
+            messages = self._incompatibilities(
+                conn, subject, candidate, None, config, latest_version
+            )
             if messages:
                 raise errors.incompatible(subject.qualified, messages)
         version = req.version or new_version
@@ -514,20 +541,22 @@ class Registry:
         subject: Subject,
         candidate: _Candidate,
         previous: list[store.StoredVersion] | None,
+        config: dict[str, object],
+        latest: store.StoredVersion | None,
     ) -> list[str]:
         """Confluent's error list: one line per broken rule, then the config used.
 
         ``previous`` None: the live versions the level compares with (the
-        latest only, unless transitive, read without loading the others).
+        latest only, unless transitive, read without loading the others);
+        ``latest``, the latest live version, as the caller read it.
         """
-        level = str(effective_config(conn, subject).get("compatibilityLevel"))
+        level = str(config.get("compatibilityLevel"))
         if level == "NONE":
             return []
         if previous is None:
             if transitive(level):
                 previous = store.versions_of(conn, subject)
             else:
-                latest = store.latest_version(conn, subject)
                 previous = [latest] if latest else []
         if not previous:
             return []
@@ -585,14 +614,15 @@ class Registry:
                 if found is None or found.deleted:
                     raise errors.version_not_found(version)
                 previous = [found]
-            normalize = normalize or bool(effective_config(conn, subject).get("normalize"))
+            config = effective_config(conn, subject)
+            normalize = normalize or bool(config.get("normalize"))
             try:
                 candidate = self._candidate(conn, subject, req, normalize)
             except errors.ErrorResponse as exc:
                 if not verbose or exc.error_code != 42201:
                     raise
                 return {"is_compatible": False, "messages": [exc.message]}
-            messages = self._incompatibilities(conn, subject, candidate, previous)
+            messages = self._incompatibilities(conn, subject, candidate, previous, config, None)
         out: dict[str, object] = {"is_compatible": not messages}
         if verbose:
             out["messages"] = messages
