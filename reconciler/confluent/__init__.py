@@ -2,10 +2,11 @@
 
 How a ``:.ctx:subject`` name splits (:mod:`.subjects`), which level's
 compatibility and mode are in force and what each mode refuses
-(:mod:`.levels`), and the ``error_code`` values (:mod:`.codes`). The engine,
-the registry client and the local registry all follow these rules, so this
-package is a leaf: it imports nothing else from ``reconciler``. Each rule
-names the Confluent source it is read from (confluentinc/schema-registry).
+(:mod:`.levels`), the ``error_code`` values (:mod:`.codes`), and a schema
+reference's wire form (:mod:`.references`). The engine, the registry client
+and the local registry all follow these rules, so this package is a leaf: it
+imports nothing else from ``reconciler``. Each rule names the Confluent source
+it is read from (confluentinc/schema-registry).
 """
 
 from .codes import ErrorCode
@@ -23,6 +24,7 @@ from .levels import (
     transitive,
     versions_checked,
 )
+from .references import Reference
 from .subjects import (
     CONTEXT_WILDCARD,
     DEFAULT_CONTEXT,
@@ -45,6 +47,7 @@ __all__ = [
     "WRITE_BLOCKING_MODES",
     "ErrorCode",
     "QualifiedSubject",
+    "Reference",
     "context_prefix",
     "in_force",
     "is_valid_subject",

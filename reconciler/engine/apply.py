@@ -12,7 +12,6 @@ from reconciler.confluent import DEFAULT_MODE
 from reconciler.errors import ReconcilerError
 from reconciler.registry import (
     RateLimitedError,
-    Reference,
     RegistryClient,
     RegistryError,
     RegistryUnavailableError,
@@ -120,7 +119,7 @@ async def _(action: Register, client: RegistryClient, subject: str | None) -> st
         action.target,
         reg.schema,
         schema_type=reg.schema_type,
-        references=[Reference(r.name, r.subject, r.version) for r in reg.references],
+        references=reg.references,
         normalize=reg.normalize,
         id=reg.id,
         version=reg.version,

@@ -37,8 +37,8 @@ def _referrers(
         for v in versions:
             if v.subject in leaving:
                 continue
-            for _, ref_subject, ref_version in v.references:
-                if qualify(context, ref_subject) == subject and version in (None, ref_version):
+            for ref in v.references:
+                if qualify(context, ref.subject) == subject and version in (None, ref.version):
                     found.append(f"{v.subject} version {v.version}")
     for action in diff.registrations:
         reg = action.registration
@@ -212,9 +212,9 @@ def _referrers_first(diff: RegistryDiff, deletes: dict[str, list[Delete]]) -> li
     for subject in deletes:
         context = deletes[subject][0].context
         refs = {
-            qualify(context, s)
+            qualify(context, r.subject)
             for v in diff.live.contexts[context].versions.get(subject, [])
-            for _, s, _ in v.references
+            for r in v.references
         }
         graph[subject] = refs & set(deletes)
     # static_order puts dependencies (the referenced) first; referrers must go first.

@@ -570,8 +570,8 @@ class RegistryDiff:
         """Reference name -> text for a live version, transitively (references of references)."""
         ctx = self.live.contexts[context]
         texts: dict[str, str] = {}
-        for name, subject, number in version.references:
-            qualified = qualify(context, subject)
+        for ref in version.references:
+            name, number, qualified = ref.name, ref.version, qualify(context, ref.subject)
             for candidate in ctx.versions.get(qualified, []):
                 if candidate.version == number and (qualified, number) not in seen:
                     nested = self.live_reference_texts(

@@ -53,11 +53,10 @@ class _Wanted:
 
 def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[object, ...]:
     texts = diff.live_reference_texts(context, version)
-    refs = tuple(Reference(n, s, v) for n, s, v in version.references)
     normalized = diff.cache.identity(version.schema_type, version.schema, texts)
     return (
         normalized,
-        refs,
+        version.references,
         canonical_metadata(version.metadata),
         canonical_rule_set(version.rule_set),
     )
@@ -152,9 +151,7 @@ def _unchanged(
     if not desired.refs and not live.references:
         return True
     resolved = diff.resolve_references(context, desired.refs, subject, source_of(spec))
-    return resolved is not None and [(r.name, r.subject, r.version) for r in resolved[0]] == list(
-        live.references
-    )
+    return resolved is not None and resolved[0] == live.references
 
 
 def _order(diff: RegistryDiff) -> list[tuple[str, SubjectSpec]]:
@@ -604,10 +601,8 @@ def _changes(
     """What the registration changes from the subject's latest version (planned or live)."""
     if not previous or previous[-1][0] != latest_number:
         return ()  # no latest version, or one that does not parse
-    if earlier:
-        before = {r.name: (r.subject, r.version) for r in earlier[-1].registration.references}
-    else:
-        before = {name: (subject, number) for name, subject, number in live_versions[-1].references}
+    latest = earlier[-1].registration.references if earlier else live_versions[-1].references
+    before = {r.name: (r.subject, r.version) for r in latest}
     after = {r.name: (r.subject, r.version) for r in wanted.references}
     return tuple(schema_changes(previous[-1][1], wanted.parsed) + reference_changes(before, after))
 

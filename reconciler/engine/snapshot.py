@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.confluent import GLOBAL_CONTEXT_LEVEL, reads_global_context
-from reconciler.registry import RegistryClient, SchemaVersion
+from reconciler.registry import Reference, RegistryClient, SchemaVersion
 
 from .contexts import DEFAULT, context_of, context_prefix
 
@@ -27,7 +27,7 @@ class LiveVersion:
     id: int
     schema_type: str
     schema: str
-    references: tuple[tuple[str, str, int], ...] = ()  # (name, subject, version)
+    references: tuple[Reference, ...] = ()
     metadata: dict[str, Any] | None = None
     rule_set: dict[str, Any] | None = None
 
@@ -97,7 +97,8 @@ class LiveState:
                         f"{len(v.schema)}:{v.schema}".encode()
                     )
                     if v.references or v.metadata is not None or v.rule_set is not None:
-                        feed(v.references, v.metadata, v.rule_set)
+                        refs = [(r.name, r.subject, r.version) for r in v.references]
+                        feed(refs, v.metadata, v.rule_set)
                     else:
                         update(b"-")  # never the first character of a ``feed``
         return digest.hexdigest()
@@ -105,14 +106,14 @@ class LiveState:
 
 def _live(version: SchemaVersion) -> LiveVersion:
     """Called once per live version (50,000 in a large plan): positional, no empty loops."""
-    refs, metadata, rule_set = version.references, version.metadata, version.rule_set
+    metadata, rule_set = version.metadata, version.rule_set
     return LiveVersion(
         version.subject,
         version.version,
         version.id,
         version.schema_type or "AVRO",
         version.schema,
-        tuple([(r.name, r.subject, r.version) for r in refs]) if refs else (),
+        version.references,
         None if metadata is None else dict(metadata),
         None if rule_set is None else dict(rule_set),
     )

@@ -23,6 +23,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from reconciler.compatibility import InvalidSchemaError, parse
+from reconciler.confluent import Reference
 
 from ._contexts import Subject
 
@@ -58,10 +59,10 @@ def _printer_could_have_written(text: str) -> bool:
 
 
 def _compiles(conn: sqlite3.Connection, context: str, text: str, refs: str) -> bool:
-    from ._schemas import reference_from_json, referenced_texts  # _schemas imports the store
+    from ._schemas import referenced_texts  # _schemas imports the store
 
     try:
-        references = [reference_from_json(r) for r in json.loads(refs)]
+        references = [Reference.from_json(r) for r in json.loads(refs)]
         texts = referenced_texts(conn, Subject(context, ""), references)
     except Exception:  # a reference that does not resolve is not this check's finding
         return True

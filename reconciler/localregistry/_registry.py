@@ -11,7 +11,12 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from reconciler.compatibility import ParsedSchema, check, formatted, invalid_defaults
-from reconciler.confluent import WRITE_BLOCKING_MODES, transitive, versions_checked
+from reconciler.confluent import (
+    WRITE_BLOCKING_MODES,
+    Reference,
+    transitive,
+    versions_checked,
+)
 
 from . import _errors as errors
 from . import _store as store
@@ -22,12 +27,11 @@ from ._contracts import (
     validate_rule_set,
     with_inherited,
 )
-from ._requests import LATEST, Reference, SchemaRequest
+from ._requests import LATEST, SchemaRequest
 from ._schemas import (
     identity,
     parse_schema,
     parse_stored,
-    reference_from_json,
     reference_target,
     stored_identity,
 )
@@ -282,7 +286,7 @@ class Registry:
                 subject,
                 str(answer.get("schemaType", "AVRO")),
                 str(answer["schema"]),
-                [reference_from_json(r) for r in references if isinstance(r, dict)]
+                [Reference.from_json(r) for r in references if isinstance(r, dict)]
                 if isinstance(references, list)
                 else [],
             )
@@ -443,7 +447,7 @@ class Registry:
                     req,
                     schema=latest.schema,
                     schema_type=latest.schema_type,
-                    references=tuple(reference_from_json(r) for r in latest.references),
+                    references=tuple(Reference.from_json(r) for r in latest.references),
                 )
                 filled = True
             metadata, rule_set = with_inherited(

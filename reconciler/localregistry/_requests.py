@@ -9,21 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from reconciler.confluent import Reference
+
 from . import _errors as errors
 from ._contracts import Contract, parse_metadata, parse_rule_set
 
 MAX_VERSION = 2**31 - 1
 LATEST = -1
-
-
-@dataclass(frozen=True)
-class Reference:
-    name: str
-    subject: str
-    version: int
-
-    def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "subject": self.subject, "version": self.version}
 
 
 @dataclass(frozen=True)

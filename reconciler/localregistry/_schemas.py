@@ -8,12 +8,13 @@ import sqlite3
 from dataclasses import replace
 
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
+from reconciler.confluent import Reference
 
 from . import _errors as errors
 from . import _store as store
 from ._contexts import Subject, parse_subject
 from ._contracts import Contract
-from ._requests import LATEST, Reference
+from ._requests import LATEST
 
 
 def reference_target(referrer: Subject, ref_subject: str) -> Subject:
@@ -59,15 +60,11 @@ def referenced_texts(
             stored = store.get_schema(conn, target.context, found.schema_id)
             if stored is None:
                 raise errors.store_error(f"Schema {found.schema_id} is missing from the store")
-            visit(target, [reference_from_json(r) for r in stored.references], (*seen, key))
+            visit(target, [Reference.from_json(r) for r in stored.references], (*seen, key))
             out.setdefault(ref.name, stored.schema)
 
     visit(referrer, references, ())
     return out
-
-
-def reference_from_json(doc: dict[str, object]) -> Reference:
-    return Reference(str(doc["name"]), str(doc["subject"]), int(doc["version"]))  # type: ignore[call-overload]
 
 
 def parse_schema(
@@ -99,7 +96,7 @@ def parse_stored(
         subject,
         stored.schema_type,
         stored.schema,
-        [reference_from_json(r) for r in stored.references],
+        [Reference.from_json(r) for r in stored.references],
     )
 
 
@@ -128,7 +125,7 @@ def stored_identity(stored: store.StoredSchema) -> str:
     return identity(
         stored.schema_type,
         stored.schema,
-        [reference_from_json(r) for r in stored.references],
+        [Reference.from_json(r) for r in stored.references],
         stored.metadata,
         stored.rule_set,
     )

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from reconciler.registry import Reference
+
 
 class RegistryInfo(BaseModel):
     name: str
@@ -26,12 +28,6 @@ class Subjects(BaseModel):
     subjects: list[str]
 
 
-class SchemaReference(BaseModel):
-    name: str
-    subject: str
-    version: int
-
-
 class SchemaVersionResult(BaseModel):
     registry: str
     subject: str
@@ -39,7 +35,7 @@ class SchemaVersionResult(BaseModel):
     id: int
     schema_type: str
     schema_text: str = Field(description="The schema as the registry stores it.")
-    references: list[SchemaReference] = []
+    references: list[Reference] = []
     metadata: dict[str, Any] | None = None
     rule_set: dict[str, Any] | None = None
 
@@ -194,7 +190,7 @@ class SchemaById(BaseModel):
     id: int
     schema_type: str
     schema_text: str
-    references: list[SchemaReference] = []
+    references: list[Reference] = []
 
 
 class SubjectVersionRef(BaseModel):

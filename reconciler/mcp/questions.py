@@ -23,7 +23,6 @@ from .models import (
     DifferenceInfo,
     ReferencedBy,
     SchemaById,
-    SchemaReference,
     Settings,
     Statistics,
     SubjectsForId,
@@ -76,7 +75,7 @@ def register_question_tools(server: MCPServer, state: ServerState, access: Acces
             id=id,
             schema_type=found.schema_type,
             schema_text=found.schema,
-            references=[SchemaReference(**r.to_json()) for r in found.references],
+            references=list(found.references),
         )
 
     @server.tool(annotations=READ_ONLY)

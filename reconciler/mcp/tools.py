@@ -34,7 +34,6 @@ from .models import (
     Incompatibility,
     Registries,
     RegistryInfo,
-    SchemaReference,
     SchemaVersionResult,
     Subjects,
     ValidationResult,
@@ -147,7 +146,7 @@ def register_read_tools(server: MCPServer, state: ServerState, access: Access) -
             id=found.id,
             schema_type=found.schema_type,
             schema_text=found.schema,
-            references=[SchemaReference(**r.to_json()) for r in found.references],
+            references=list(found.references),
             metadata=found.metadata,
             rule_set=found.rule_set,
         )

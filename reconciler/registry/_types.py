@@ -6,19 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.confluent import Reference
+
 DEFAULT_SCHEMA_TYPE = "AVRO"
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A schema reference: the ``name`` the schema imports, resolved to ``subject``/``version``."""
-
-    name: str
-    subject: str
-    version: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "subject": self.subject, "version": self.version}
 
 
 @dataclass(frozen=True)
@@ -78,10 +68,7 @@ class CompatibilityVerdict:
 def parse_references(raw: Any) -> tuple[Reference, ...]:
     if not raw:
         return ()
-    return tuple(
-        Reference(name=str(r["name"]), subject=str(r["subject"]), version=int(r["version"]))
-        for r in raw
-    )
+    return tuple(Reference.from_json(r) for r in raw)
 
 
 def parse_schema_version(data: Mapping[str, Any], *, subject: str | None = None) -> SchemaVersion:

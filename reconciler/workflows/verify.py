@@ -42,8 +42,7 @@ def _identity(cache: SchemaCache, ctx: LiveContext, version: SchemaVersion) -> t
         found = [v for v in subject.versions if v.version == ref.version] if subject else []
         texts[ref.name] = found[0].schema if found else ""
     normalized = cache.identity(version.schema_type, version.schema, texts)
-    refs = tuple((r.name, r.subject, r.version) for r in version.references)
-    return (version.schema_type, normalized, refs, version.metadata, version.rule_set)
+    return (version.schema_type, normalized, version.references, version.metadata, version.rule_set)
 
 
 def compare(source: RegistryContents, target: RegistryContents) -> list[Row]:

@@ -93,3 +93,20 @@ def test_other_rooms_are_entered_through_their_door() -> None:
                 if hidden:
                     reaching.append(f"{where} imports {hidden} not in {'.'.join(module)}.__all__")
     assert not reaching, "\n".join(reaching)
+
+
+def test_one_reference_type_per_reason() -> None:
+    """A class of exactly ``name``/``subject``/``version`` fields is a schema reference:
+    only the ones docs/architecture.md explains exist (the wire form and the YAML model)."""
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ClassDef):
+                fields = {
+                    s.target.id
+                    for s in node.body
+                    if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+                }
+                if fields == {"name", "subject", "version"}:
+                    found.add(f"{path.relative_to(PACKAGE)}:{node.name}")
+    assert found == {"confluent/references.py:Reference", "spec/_raw.py:ReferenceRaw"}

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from reconciler.engine.snapshot import ContextState, LiveState, LiveVersion
+from reconciler.registry import Reference
 
 ORDER = '{"type": "record", "name": "Order", "fields": []}'
 
@@ -26,7 +27,7 @@ CHANGES = {
     "id": replace(BASE, id=8),
     "type": replace(BASE, schema_type="JSON"),
     "schema": replace(BASE, schema=ORDER + " "),
-    "references": replace(BASE, references=(("a.B", "b-value", 1),)),
+    "references": replace(BASE, references=(Reference("a.B", "b-value", 1),)),
     "metadata": replace(BASE, metadata={"properties": {"owner": "x"}}),
     "empty metadata": replace(BASE, metadata={}),
     "rule set": replace(BASE, rule_set={"domainRules": []}),
