@@ -16,6 +16,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
 
+LOOPBACK = "127.0.0.1"
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +80,71 @@ def report(exc: ReconcilerError) -> NoReturn:
 directory_argument = click.argument(
     "directory", default=".", type=click.Path(file_okay=False), metavar="[DIR]"
 )
+
+
+def project_dir_option(
+    help: str, *, default: str | None = ".", aliases: tuple[str, ...] = ()
+) -> Callable[[F], F]:
+    """``-C/--dir DIR``: the project directory of a command whose arguments are not
+    the project (``compat`` and ``evolve`` take schema files, ``apply`` a plan file)."""
+    return click.option(
+        "--dir",
+        "-C",
+        *aliases,
+        "project_dir",
+        default=default,
+        show_default=default is not None,
+        type=click.Path(file_okay=False),
+        metavar="DIR",
+        help=help,
+    )
+
+
+def serve_options(
+    *, port: int, log_level: str, only: str = "", log_note: str = ""
+) -> Callable[[F], F]:
+    """``--host``, ``--port`` and ``--log-level`` of a command that serves HTTP
+    (``registry serve``, ``mcp``): loopback unless told, the same environment
+    variables, JSON log lines. ``only`` names when they apply ("HTTP" where HTTP is
+    one transport of several)."""
+
+    def says(text: str) -> str:
+        return f"{only}: {text[0].lower()}{text[1:]}" if only else text
+
+    options = [
+        click.option(
+            "--host",
+            default=LOOPBACK,
+            envvar="RECONCILE_HOST",
+            show_default=True,
+            help=says("Address to bind."),
+        ),
+        click.option(
+            "--port",
+            default=port,
+            envvar="RECONCILE_PORT",
+            show_default=True,
+            type=click.IntRange(0, 65535),
+            help=says("Port to bind."),
+        ),
+        click.option(
+            "--log-level",
+            envvar="RECONCILE_LOG_LEVEL",
+            type=click.Choice(["debug", "info", "warning", "error"]),
+            default=log_level,
+            show_default=True,
+            help=says(f"Log level on stderr{log_note} (JSON lines when stderr is not a TTY)."),
+        ),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 registry_option = click.option(
     "--registry",
     "-r",

@@ -25,7 +25,7 @@ from reconciler.engine import (
 from reconciler.render import render_text
 from reconciler.spec.model import Project
 
-from ._common import console, fail, load, registry_option, run
+from ._common import console, fail, load, project_dir_option, registry_option, run
 from .plan_cmd import plan_options
 
 
@@ -105,14 +105,9 @@ async def _apply(
     metavar="FILE",
     help="Apply this plan saved by `plan --out`, only if the registries are still as it saw them.",
 )
-@click.option(
-    "--dir",
-    "-C",
-    "project_dir",
+@project_dir_option(
+    "The project directory when DIR names a saved plan, as in `apply plan.json -C DIR`.",
     default=None,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="The project directory when DIR names a saved plan, as in `apply plan.json -C DIR`.",
 )
 @registry_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")

@@ -28,7 +28,7 @@ from reconciler.registry import RegistryClient, RegistryError
 from reconciler.render import report_json
 from reconciler.spec import SpecErrors, load_project
 
-from ._common import report_output_option
+from ._common import project_dir_option, report_output_option
 
 _SUFFIXES = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
 
@@ -158,16 +158,9 @@ def _fetch(
     metavar="NAME|URL",
     help="With --subject: a registry of the project file, or a URL (http(s)://, local:PATH).",
 )
-@click.option(
-    "--dir",
-    "-C",
-    "--project",
-    "project_dir",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="The project directory (its reconcile.yaml names --registry NAME).",
+# --project: compat's spelling before the one grammar (docs/cli.md), still accepted.
+@project_dir_option(
+    "The project directory (its reconcile.yaml names --registry NAME).", aliases=("--project",)
 )
 @report_output_option()
 def compat(

@@ -25,7 +25,7 @@ from reconciler.workflows import (
     spec_references,
 )
 
-from ._common import fail, load, report_output_option, run
+from ._common import fail, load, project_dir_option, report_output_option, run
 from .compat_cmd import _client, _read, _references, _schema_type
 
 
@@ -82,17 +82,7 @@ def _advise_spec(project_dir: str, subject: str, registry: str | None, level: st
     help="A registry of the project file, or a URL (http(s)://, local:PATH). Default: the "
     "registry the subject's spec targets (or the project's only registry).",
 )
-@click.option(
-    "--dir",
-    "-C",
-    "--project",
-    "project_dir",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="The project directory (its specs and reconcile.yaml).",
-)
+@project_dir_option("The project directory (its specs and reconcile.yaml).")
 @click.option(
     "--type",
     "schema_type",

@@ -9,12 +9,11 @@ from urllib.parse import urlsplit
 
 import click
 
-from ._common import fail
+from ._common import LOOPBACK, fail, serve_options
 
 if TYPE_CHECKING:
     from reconciler.mcp import IntrospectionVerifier, JwtVerifier
 
-LOOPBACK = "127.0.0.1"
 LOOPBACK_HOSTS = frozenset({LOOPBACK, "::1", "localhost"})
 
 
@@ -122,21 +121,7 @@ def _verifier(
     show_default=True,
     help="stdio for a local client that starts the server; http for streamable HTTP.",
 )
-@click.option(
-    "--host",
-    default=LOOPBACK,
-    envvar="RECONCILE_HOST",
-    show_default=True,
-    help="HTTP: address to bind.",
-)
-@click.option(
-    "--port",
-    default=8000,
-    envvar="RECONCILE_PORT",
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="HTTP: port to bind.",
-)
+@serve_options(port=8000, log_level="info", only="HTTP")
 @click.option(
     "--issuer",
     envvar="RECONCILE_ISSUER",
@@ -197,14 +182,6 @@ def _verifier(
     envvar="RECONCILE_STATELESS",
     help="HTTP: no MCP sessions (each request stands alone), for replicas behind a load "
     "balancer without sticky sessions; see docs/operations.md.",
-)
-@click.option(
-    "--log-level",
-    envvar="RECONCILE_LOG_LEVEL",
-    type=click.Choice(["debug", "info", "warning", "error"]),
-    default="info",
-    show_default=True,
-    help="HTTP: stderr log level (JSON lines when stderr is not a TTY).",
 )
 def mcp(
     directory: Path,

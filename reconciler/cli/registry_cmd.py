@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ._common import serve_options
+
 
 @click.group()
 def registry() -> None:
@@ -13,20 +15,7 @@ def registry() -> None:
 
 
 @registry.command()
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    envvar="RECONCILE_HOST",
-    show_default=True,
-    help="Interface to bind.",
-)
-@click.option(
-    "--port",
-    default=8081,
-    envvar="RECONCILE_PORT",
-    show_default=True,
-    type=click.IntRange(0, 65535),
-)
+@serve_options(port=8081, log_level="warning", log_note="; info logs every request")
 @click.option(
     "--data",
     default=".reconcile/registry.db",
@@ -38,14 +27,6 @@ def registry() -> None:
     "--request-log",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append one JSON line per request (method, path, query, status).",
-)
-@click.option(
-    "--log-level",
-    envvar="RECONCILE_LOG_LEVEL",
-    type=click.Choice(["debug", "info", "warning", "error"]),
-    default="warning",
-    show_default=True,
-    help="stderr log level; info logs every request (JSON lines when not a TTY).",
 )
 def serve(host: str, port: int, data: Path, request_log: Path | None, log_level: str) -> None:
     """Serve the local registry until SIGINT/SIGTERM, with /healthz, /readyz and /metrics

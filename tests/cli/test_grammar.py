@@ -62,6 +62,36 @@ def test_the_project_argument_is_dir_everywhere(name: str) -> None:
             assert "--project-file" not in param.opts, f"{name}: docs/cli.md says none has it"
 
 
+def test_the_project_directory_option_is_one_spelling() -> None:
+    """Where the project is not the [DIR] argument (a command that takes files),
+    it is -C/--dir DIR; --project only on compat, its older public spelling."""
+    spellings = {
+        name: param.opts
+        for name, command in COMMANDS.items()
+        for param in command.params
+        if param.name == "project_dir"
+    }
+    assert spellings == {
+        "apply": ["--dir", "-C"],
+        "compat": ["--dir", "-C", "--project"],
+        "evolve": ["--dir", "-C"],
+    }
+
+
+def test_the_serving_commands_share_their_options() -> None:
+    """mcp and registry serve bind, listen and log alike, and say so."""
+    serving = [COMMANDS["mcp"], COMMANDS["registry serve"]]
+    for option in ("host", "port", "log_level"):
+        mcp, registry = (next(p for p in c.params if p.name == option) for c in serving)
+        assert isinstance(mcp, click.Option) and isinstance(registry, click.Option)
+        assert (mcp.opts, mcp.envvar, repr(mcp.type)) == (
+            registry.opts,
+            registry.envvar,
+            repr(registry.type),
+        )
+        assert mcp.help and registry.help, option
+
+
 @pytest.mark.parametrize("name", sorted(REPORTING))
 def test_every_reporting_command_prints_text_markdown_and_json(name: str) -> None:
     [output] = [p for p in COMMANDS[name].params if p.name == "output"]
