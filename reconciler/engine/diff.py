@@ -13,6 +13,7 @@ the registrations that pin ids; deletes come last, referrers first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from reconciler.confluent import (
     DEFAULT_LEVEL,
@@ -32,7 +33,6 @@ from .plan import (
     Action,
     Delete,
     DeleteMode,
-    Kind,
     Problem,
     Register,
     Scope,
@@ -44,6 +44,9 @@ from .snapshot import ContextState, LiveState, LiveVersion
 
 # Why a plan ends an IMPORT mode that no spec asks for (see ``_end_leftover_imports``).
 LEFTOVER_IMPORT = "left in IMPORT, probably by an interrupted apply or migration"
+
+# The two settings a level has; a config action is keyed by (setting, target).
+Setting = Literal["compatibility", "mode"]
 
 
 def source_of(spec: SubjectSpec | ContextSpec | RegistryConfig) -> str | None:
@@ -77,9 +80,9 @@ class RegistryDiff:
         self.live_ids: dict[str, dict[int, tuple[str, int, tuple[object, ...]]]] = {}
         # (context, subject, "compatibility" | "mode") settings the diff needed, not yet read
         self.unread: set[tuple[str, str, str]] = set()
-        # Config and mode actions, keyed by (kind, target) so one change is planned once.
-        self.config_actions: dict[tuple[Kind, str], Action] = {}
-        self.config_placement: dict[tuple[Kind, str], set[str]] = {}
+        # Config and mode actions, keyed by (setting, target) so one change is planned once.
+        self.config_actions: dict[tuple[Setting, str], Action] = {}
+        self.config_placement: dict[tuple[Setting, str], set[str]] = {}
         self.registrations: list[Register] = []
         self.import_setup: list[Action] = []
         self.import_restore: list[Action] = []
@@ -91,7 +94,7 @@ class RegistryDiff:
         # registrations planned: references to versions the plan itself creates resolve here.
         self.planned: dict[str, dict[int, tuple[str, dict[str, str], str]]] = {}
 
-    def subject_setting(self, ctx: ContextState, what: str, subject: str) -> str | None:
+    def subject_setting(self, ctx: ContextState, what: Setting, subject: str) -> str | None:
         """A subject's own compatibility or mode, as read; None when not set.
 
         The snapshot reads these only for subjects whose spec sets them; any
@@ -116,7 +119,7 @@ class RegistryDiff:
 
     def _config_action(
         self,
-        kind: Kind,
+        what: Setting,
         scope: Scope,
         context: str,
         target: str,
@@ -126,18 +129,17 @@ class RegistryDiff:
     ) -> None:
         if after is None or after == before:
             return
-        what = "compatibility" if kind is Kind.SET_COMPATIBILITY else "mode"
         where = {
             Scope.GLOBAL: "global",
             Scope.CONTEXT: f"context {context}",
             Scope.SUBJECT: "subject",
         }[scope]
         reason = f"{where} {what} is {before or 'not set'}, the spec wants {after}"
-        if kind is Kind.SET_MODE and before == "IMPORT":
+        if what == "mode" and before == "IMPORT":
             reason += f" ({LEFTOVER_IMPORT})"
-        cls = SetCompatibility if kind is Kind.SET_COMPATIBILITY else SetMode
+        cls = SetCompatibility if what == "compatibility" else SetMode
         self.config_actions.setdefault(
-            (kind, target),
+            (what, target),
             cls(
                 self.registry.name,
                 context,
@@ -160,7 +162,7 @@ class RegistryDiff:
                 mode = spec.mode or mode
                 source = source_of(spec)
         self._config_action(
-            Kind.SET_COMPATIBILITY,
+            "compatibility",
             Scope.GLOBAL,
             DEFAULT,
             "",
@@ -168,16 +170,14 @@ class RegistryDiff:
             level,
             source,
         )
-        self._config_action(
-            Kind.SET_MODE, Scope.GLOBAL, DEFAULT, "", live.global_mode, mode, source
-        )
+        self._config_action("mode", Scope.GLOBAL, DEFAULT, "", live.global_mode, mode, source)
         for spec in self.specs:
             context = normalize_context(spec.context)
             ctx = live.contexts[context]
             if context != DEFAULT:
                 prefix = context_prefix(context)
                 self._config_action(
-                    Kind.SET_COMPATIBILITY,
+                    "compatibility",
                     Scope.CONTEXT,
                     context,
                     prefix,
@@ -186,7 +186,7 @@ class RegistryDiff:
                     source_of(spec),
                 )
                 self._config_action(
-                    Kind.SET_MODE,
+                    "mode",
                     Scope.CONTEXT,
                     context,
                     prefix,
@@ -200,7 +200,7 @@ class RegistryDiff:
                 subject = qualify(context, subject_spec.name)
                 if subject_spec.compatibility:
                     self._config_action(
-                        Kind.SET_COMPATIBILITY,
+                        "compatibility",
                         Scope.SUBJECT,
                         context,
                         subject,
@@ -210,7 +210,7 @@ class RegistryDiff:
                     )
                 if subject_spec.mode:
                     self._config_action(
-                        Kind.SET_MODE,
+                        "mode",
                         Scope.SUBJECT,
                         context,
                         subject,
@@ -269,7 +269,7 @@ class RegistryDiff:
         cls = DeleteMode if after is None else SetMode
         where = {Scope.GLOBAL: "global", Scope.CONTEXT: f"context {context}"}.get(scope, "subject")
         self.config_actions.setdefault(
-            (Kind.SET_MODE, target),
+            ("mode", target),
             cls(
                 self.registry.name,
                 context,
@@ -283,15 +283,14 @@ class RegistryDiff:
         )
 
     def effective(
-        self, kind: Kind, context: str, subject: str, *, desired: bool
-    ) -> tuple[str, tuple[Kind, str] | None]:
+        self, what: Setting, context: str, subject: str, *, desired: bool
+    ) -> tuple[str, tuple[Setting, str] | None]:
         """The level or mode in force for ``subject``, and the key of the action setting it.
 
         With ``desired=False`` the live value; with ``desired=True`` the value
         once every planned config action has run.
         """
         ctx = self.live.contexts[context]
-        what = "compatibility" if kind is Kind.SET_COMPATIBILITY else "mode"
         if what == "mode":
             # A global READONLY_OVERRIDE overrides every other mode, in every context.
             global_mode, key = self._global_mode(desired=desired)
@@ -323,27 +322,27 @@ class RegistryDiff:
             chain.append((level.qualified, live_value))
         fallback = DEFAULT_LEVEL if what == "compatibility" else DEFAULT_MODE
         for target, live_value in chain:
-            action = self.config_actions.get((kind, target))
+            action = self.config_actions.get((what, target))
             if desired and action is not None:
                 if isinstance(action, DeleteMode):
                     continue  # the level's own mode is removed: the next level's applies
-                return action.after or fallback, (kind, target)
+                return action.after or fallback, (what, target)
             if live_value is not None:
                 return live_value, None
         return fallback, None
 
-    def _global_mode(self, *, desired: bool) -> tuple[str | None, tuple[Kind, str] | None]:
-        action = self.config_actions.get((Kind.SET_MODE, ""))
+    def _global_mode(self, *, desired: bool) -> tuple[str | None, tuple[Setting, str] | None]:
+        action = self.config_actions.get(("mode", ""))
         if desired and action is not None:
-            return action.after, (Kind.SET_MODE, "")
+            return action.after, ("mode", "")
         return self.live.global_mode, None
 
     def mode_at_write(self, context: str, subject: str) -> str:
         """The mode a registration into ``subject`` meets when it runs."""
-        mode, key = self.effective(Kind.SET_MODE, context, subject, desired=True)
+        mode, key = self.effective("mode", context, subject, desired=True)
         if key is not None and mode in WRITE_BLOCKING_MODES:
             # A mode that forbids writes is set after them.
-            mode, _ = self.effective(Kind.SET_MODE, context, subject, desired=False)
+            mode, _ = self.effective("mode", context, subject, desired=False)
         return mode
 
     def use_import_mode(self, context: str, subject: str, source: str | None) -> bool:
@@ -399,7 +398,7 @@ class RegistryDiff:
         restore when it is to end in ``mode`` too. ``restore_reason`` may name
         the mode restored as ``{restore_to}``.
         """
-        wanted = self.config_actions.pop((Kind.SET_MODE, subject), None)
+        wanted = self.config_actions.pop(("mode", subject), None)
         restore_to = wanted.after if wanted is not None else before
         restore_reason = restore_reason.format(restore_to=restore_to or "the inherited mode")
         self.importing[subject] = mode
@@ -508,7 +507,7 @@ class RegistryDiff:
                 live = None if ctx is None else self.subject_setting(ctx, "mode", target)
             if live not in TEMPORARY_MODES or live == original:
                 continue
-            if target in self.importing or (Kind.SET_MODE, target) in self.config_actions:
+            if target in self.importing or ("mode", target) in self.config_actions:
                 continue
             self._restore(
                 context,

@@ -30,7 +30,7 @@ from reconciler._words import plural
 
 from .audit import actor, read_records
 from .lock import holder
-from .plan import Action, Kind, Plan, temporary_switches
+from .plan import Action, Plan, SetMode, temporary_switches
 
 JOURNAL_DIR = Path(".reconcile") / "journal"
 
@@ -76,7 +76,7 @@ class Interrupted:
 
 
 def _restore_mode(action: Action) -> str | None:
-    return action.after if action.kind is Kind.SET_MODE else None
+    return action.after if isinstance(action, SetMode) else None
 
 
 def _pending(actions: list[Action], records: list[dict[str, Any]]) -> Restores:

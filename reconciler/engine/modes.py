@@ -41,7 +41,6 @@ from .plan import (
     DeleteMode,
     DeleteSubject,
     DeleteVersion,
-    Kind,
     Scope,
     SetCompatibility,
     SetMode,
@@ -103,10 +102,10 @@ class _Modes:
 
 
 def _what(actions: list[Action]) -> str:
-    kinds = {a.kind for a in actions}
-    if kinds == {Kind.SET_COMPATIBILITY}:
+    changes = [isinstance(a, SetCompatibility) for a in actions]
+    if changes and all(changes):
         return "its compatibility change"
-    if Kind.SET_COMPATIBILITY in kinds:
+    if any(changes):
         return "its deletes and compatibility change"
     return "its deletes"
 

@@ -20,7 +20,11 @@ PLAN_FORMAT_VERSION = 1  # of the plan's JSON form; the lint and drift reports h
 
 
 class Kind(StrEnum):
-    """What an action does. The value is the stable name in the JSON form."""
+    """What each action type is called in the JSON form and in messages.
+
+    Only a name: code that differs by kind dispatches on the action's type
+    (``isinstance``, ``functools.singledispatch``), never on this.
+    """
 
     REGISTER = "register"
     SET_COMPATIBILITY = "set_compatibility"
@@ -30,7 +34,6 @@ class Kind(StrEnum):
     DELETE_VERSION = "delete_version"
 
 
-DELETES = frozenset({Kind.DELETE_SUBJECT, Kind.DELETE_VERSION})
 # The modes a plan switches a level to for a while (IMPORT for pinned ids, READWRITE
 # where a read-only mode would refuse a write), always undone by a ``restore`` action.
 TEMPORARY_MODES = frozenset({"IMPORT", "READWRITE"})
@@ -301,12 +304,12 @@ def temporary_switches(actions: list[Action]) -> dict[int, int]:
     windows: dict[int, int] = {}
     opened: dict[tuple[str, str], list[int]] = {}
     for index, action in enumerate(actions):
-        if action.kind not in (Kind.SET_MODE, Kind.DELETE_MODE):
+        if not isinstance(action, SetMode | DeleteMode):
             continue
         key = (action.registry, action.target)
         if action.restore:
             windows.update(dict.fromkeys(opened.pop(key, ()), index))
-        elif action.kind is Kind.SET_MODE and action.after in TEMPORARY_MODES:
+        elif isinstance(action, SetMode) and action.after in TEMPORARY_MODES:
             opened.setdefault(key, []).append(index)
         else:
             opened.pop(key, None)

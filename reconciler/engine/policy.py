@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from reconciler.spec.model import Project
 
-from .plan import Action, Delete, Kind, Plan, Register
+from .plan import Action, Delete, Plan, Register, SetCompatibility, SetMode
 
 WRITE_KINDS = ("register", "config", "mode", "delete", "import")
 
@@ -29,11 +29,11 @@ def write_kind(action: Action) -> str:
     """The kind of write ``action`` is, as ``allow:`` names it."""
     if isinstance(action, Delete):
         return "delete"
-    if action.kind is Kind.SET_COMPATIBILITY:
+    if isinstance(action, SetCompatibility):
         return "config"
     if isinstance(action, Register):
         return "import" if action.registration.id is not None else "register"
-    if action.kind is Kind.SET_MODE and action.after == "IMPORT":
+    if isinstance(action, SetMode) and action.after == "IMPORT":
         return "import"
     return "mode"
 

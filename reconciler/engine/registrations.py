@@ -25,7 +25,7 @@ from .changes import Change, reference_changes, schema_changes
 from .contexts import context_prefix, normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .diff import RegistryDiff, source_of
-from .plan import Kind, Register, Registration, Scope, Verdict
+from .plan import Register, Registration, Scope, SetMode, Verdict
 from .snapshot import LiveVersion
 
 
@@ -226,13 +226,13 @@ def _writable_after_import(diff: RegistryDiff, action: Register) -> bool:
     restore = next((a for a in diff.import_restore if a.target == action.target), None)
     if restore is None:
         return False  # the spec keeps the subject in IMPORT
-    if restore.kind is Kind.SET_MODE:
+    if isinstance(restore, SetMode):
         return restore.after == "READWRITE"
     # The restore removes the subject's own mode: what applies then is its
     # context's (or the top level's), not the IMPORT an interrupted apply left
     # as the subject's own mode, which the restore ends.
     level = context_prefix(action.context)
-    inherited, _ = diff.effective(Kind.SET_MODE, action.context, level, desired=True)
+    inherited, _ = diff.effective("mode", action.context, level, desired=True)
     return inherited == "READWRITE"
 
 
@@ -547,7 +547,7 @@ def _register(
             return False
         verdict = _verdict(diff, context, subject, spec, wanted.parsed, previous)
         mode = diff.mode_at_write(context, subject)
-        final, _ = diff.effective(Kind.SET_MODE, context, subject, desired=True)
+        final, _ = diff.effective("mode", context, subject, desired=True)
         if mode in WRITE_BLOCKING_MODES or (mode == "IMPORT" and final != "IMPORT"):
             # An IMPORT the specs do not keep is lifted like a READONLY until it ends.
             if not diff.open_for_writes(context, subject, mode, source):
@@ -625,8 +625,8 @@ def _verdict(
     pairs = [(n, p) for n, p in previous if p.schema_type == desired.schema_type]
     numbers = tuple(n for n, _ in pairs)
     schemas = [p for _, p in pairs]
-    old_level, _ = diff.effective(Kind.SET_COMPATIBILITY, context, subject, desired=False)
-    new_level, key = diff.effective(Kind.SET_COMPATIBILITY, context, subject, desired=True)
+    old_level, _ = diff.effective("compatibility", context, subject, desired=False)
+    new_level, key = diff.effective("compatibility", context, subject, desired=True)
 
     def run(level: str) -> Verdict:
         result = check(desired.schema_type, desired, schemas, level)

@@ -39,7 +39,6 @@ from reconciler.engine import (
     DeleteSubject,
     DeleteVersion,
     Interrupted,
-    Kind,
     Plan,
     PlanOptions,
     Problem,
@@ -275,7 +274,7 @@ class DriftReport:
 
     def _journaled(self, action: Action) -> Interrupted | None:
         """The unfinished apply (running first) that switched ``action``'s level, if any."""
-        if action.kind not in (Kind.SET_MODE, Kind.DELETE_MODE):
+        if not isinstance(action, SetMode | DeleteMode):
             return None
         key = (action.registry, action.target)
         found = [i for i in self.applies if key in i.pending_restores]

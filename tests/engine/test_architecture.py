@@ -110,3 +110,18 @@ def test_one_reference_type_per_reason() -> None:
                 if fields == {"name", "subject", "version"}:
                     found.add(f"{path.relative_to(PACKAGE)}:{node.name}")
     assert found == {"confluent/references.py:Reference", "spec/_raw.py:ReferenceRaw"}
+
+
+def test_code_that_differs_by_action_kind_dispatches_on_the_type() -> None:
+    """``Kind`` only names an action type (its JSON form, messages): no code outside
+    engine/plan.py reads a ``Kind`` member to decide what to do."""
+    branching = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != PACKAGE / "engine" / "plan.py"
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Kind"
+    ]
+    assert not branching, branching
