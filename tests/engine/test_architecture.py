@@ -125,3 +125,11 @@ def test_code_that_differs_by_action_kind_dispatches_on_the_type() -> None:
         and node.value.id == "Kind"
     ]
     assert not branching, branching
+
+
+def test_every_room_has_its_paragraph() -> None:
+    """docs/architecture.md says what each room of the table owns, in a paragraph
+    that starts with its name in bold."""
+    text = DOC.read_text()
+    missing = [room for room in _table() if f"**`{room}`**" not in text]
+    assert not missing, f"docs/architecture.md: no paragraph for {missing}"
