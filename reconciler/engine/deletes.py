@@ -196,14 +196,16 @@ def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -
     return deletes
 
 
-def plan_deletes(diff: RegistryDiff) -> None:
+def plan_deletes(diff: RegistryDiff) -> list[Delete]:
+    """The deletes the specs ask for, versions first, then subjects (referrers first);
+    they run after everything else (``RegistryDiff.ordered``)."""
     subject_deletes: dict[str, list[Delete]] = {}
     version_deletes: list[Delete] = []
     for spec in diff.specs:
         deletes, leaving = _subject_deletes(diff, spec)
         subject_deletes.update(deletes)
         version_deletes += _version_deletes(diff, spec, leaving)
-    diff.deletes = version_deletes + _referrers_first(diff, subject_deletes)
+    return version_deletes + _referrers_first(diff, subject_deletes)
 
 
 def _referrers_first(diff: RegistryDiff, deletes: dict[str, list[Delete]]) -> list[Delete]:

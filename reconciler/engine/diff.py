@@ -55,8 +55,8 @@ def source_of(spec: SubjectSpec | ContextSpec | RegistryConfig) -> str | None:
 
 class RegistryDiff:
     """The state of one registry's comparison: the planner makes one per registry and
-    calls ``plan_config``, ``plan_registrations(diff)``, ``plan_recovery``,
-    ``plan_deletes(diff)`` and ``ordered`` (see ``planner._plan_one``)."""
+    calls ``plan_config``, ``plan_registrations(diff)``, ``plan_recovery``, then
+    ``ordered(plan_deletes(diff))`` (see ``planner._plan_one``)."""
 
     def __init__(
         self,
@@ -86,7 +86,6 @@ class RegistryDiff:
         self.registrations: list[Register] = []
         self.import_setup: list[Action] = []
         self.import_restore: list[Action] = []
-        self.deletes: list[Delete] = []
         self.importing: dict[str, str] = {}  # subject -> the temporary mode it is wrapped in
         # (context, pinned id) -> (subject, version, identity) registered by this plan
         self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
@@ -583,7 +582,10 @@ class RegistryDiff:
 
     # -- result ----------------------------------------------------------------
 
-    def ordered(self) -> list[Action]:
+    def ordered(self, deletes: list[Delete]) -> list[Action]:
+        """Every action in the order apply runs them: config that loosens or opens,
+        temporary modes, registrations, their restores, config that tightens or
+        closes, then ``deletes``."""
         pre: list[Action] = []
         post: list[Action] = []
         for key, action in self.config_actions.items():
@@ -605,6 +607,4 @@ class RegistryDiff:
         # A level's mode opens before its compatibility changes, and closes after them.
         pre.sort(key=lambda a: (rank[a.scope], isinstance(a, SetCompatibility)))
         post.sort(key=lambda a: (-rank[a.scope], not isinstance(a, SetCompatibility)))
-        return (
-            pre + self.import_setup + self.registrations + self.import_restore + post + self.deletes
-        )
+        return pre + self.import_setup + self.registrations + self.import_restore + post + deletes

@@ -133,8 +133,7 @@ async def _plan_one(
         diff.plan_config()
         plan_registrations(diff)
         diff.plan_recovery()
-        plan_deletes(diff)
-        return diff, guard_modes(diff, diff.ordered())
+        return diff, guard_modes(diff, diff.ordered(plan_deletes(diff)))
 
     diff, actions = run_diff()
     if diff.unread:
