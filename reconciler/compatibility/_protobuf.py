@@ -505,12 +505,7 @@ def serialized(parsed: ParsedSchema) -> str:
     writes one; protoc's, used here, otherwise describes the same file.
     """
     model: _Model = parsed.native  # type: ignore[assignment]
-    main = _with_source_info(model.compiled_text, tuple(sorted(parsed.references.items())))
-    written = {
-        tuple(location.path[:-1])
-        for location in main.source_code_info.location
-        if location.path and location.path[-1] == _JSON_NAME
-    }
+    written = _written_json_names(parsed)
     file = descriptor_pb2.FileDescriptorProto()
     file.CopyFrom(model.file)
     file.name = "default"
@@ -544,13 +539,19 @@ def normalized(parsed: ParsedSchema) -> str:
     it is the default) only shows in source positions.
     """
     model: _Model = parsed.native  # type: ignore[assignment]
+    return NormalizedPrinter(model.files, model.kept, _written_json_names(parsed)).render()
+
+
+def _written_json_names(parsed: ParsedSchema) -> set[tuple[int, ...]]:
+    """The SourceCodeInfo paths of the fields whose ``json_name`` the source writes
+    (protoc fills in every field's; only source positions tell which were written)."""
+    model: _Model = parsed.native  # type: ignore[assignment]
     main = _with_source_info(model.compiled_text, tuple(sorted(parsed.references.items())))
-    json_names = {
+    return {
         tuple(location.path[:-1])
         for location in main.source_code_info.location
         if location.path and location.path[-1] == _JSON_NAME
     }
-    return NormalizedPrinter(model.files, model.kept, json_names).render()
 
 
 _JSON_NAME = 10  # FieldDescriptorProto.json_name, as SourceCodeInfo paths name it

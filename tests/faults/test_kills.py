@@ -160,14 +160,16 @@ def test_migrate_killed_in_its_import_window_then_run_again(tmp_path: Path) -> N
         assert ids == {f"s{n}-value": 100 + 3 * n for n in range(SUBJECTS)}
 
 
-A1 = json.dumps({"type": "record", "name": "Held", "fields": []})
-A2 = json.dumps(
-    {
-        "type": "record",
-        "name": "Held",
-        "fields": [{"name": "b", "type": ["null", "string"], "default": None}],
-    }
-)
+def _record_versions(name: str) -> tuple[str, str]:
+    """An empty record and its second version with an optional field: compatible."""
+    optional = {"name": "b", "type": ["null", "string"], "default": None}
+    return (
+        json.dumps({"type": "record", "name": name, "fields": []}),
+        json.dumps({"type": "record", "name": name, "fields": [optional]}),
+    )
+
+
+A1, A2 = _record_versions("Held")
 # case -> (context, subject as the registry names it, the spec's context-level lines,
 #          the spec lines of held-value, what the write after the temporary switch is)
 READONLY_CASES = {
@@ -279,14 +281,7 @@ def test_drift_during_an_apply_and_after_it_was_killed(tmp_path: Path) -> None:
         assert cli(root, url, "drift")[0] == 0
 
 
-B1 = json.dumps({"type": "record", "name": "Tail", "fields": []})
-B2 = json.dumps(
-    {
-        "type": "record",
-        "name": "Tail",
-        "fields": [{"name": "b", "type": ["null", "string"], "default": None}],
-    }
-)
+B1, B2 = _record_versions("Tail")
 # where the kill lands in the plan set_mode IMPORT, register v1 (id 7), delete_mode,
 # register v2: the write held by the proxy, and the steps done when it is held
 PINNED_TAIL_KILLS = {
