@@ -311,3 +311,14 @@ def test_a_temporary_global_mode_over_none_left_by_a_killed_apply(
     again = _cli(ws, "plan", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "stopped after" not in again.stderr  # the journal was closed
+
+
+def test_a_failed_restore_names_the_global_level_and_contexts_as_people_read_them() -> None:
+    """Journals name the global level by "" and a context by ":.ctx:"; the message of an
+    apply that could not restore them must still say which level is left switched."""
+    from reconciler.engine.session import _left_temporary
+
+    left = {("prod", ""), ("prod", ":.billing:"), ("prod", "orders-value"), ("dev", "")}
+    assert _left_temporary(left) == (
+        "the global mode on dev; the global mode, :.billing:, orders-value on prod"
+    )
