@@ -37,6 +37,7 @@ from ._api import (
     parse,
     protobuf_file,
 )
+from ._java_numbers import has_float
 from ._rules import RULES, Rule, rule
 from ._types import (
     LEVELS,
@@ -66,6 +67,7 @@ __all__ = [
     "check",
     "diff",
     "formatted",
+    "has_float",
     "invalid_defaults",
     "parse",
     "protobuf_file",

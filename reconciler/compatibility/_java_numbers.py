@@ -64,14 +64,16 @@ def dumps_java(doc: Any, *, sort_keys: bool = False, ensure_ascii: bool = False)
     A document without doubles (most schemas) is written by ``json.dumps``,
     fifteen times faster than this function's own walk.
     """
-    if not _has_float(doc):
+    if not has_float(doc):
         return json.dumps(
             doc, ensure_ascii=ensure_ascii, separators=(",", ":"), sort_keys=sort_keys
         )
     return _dumps(doc, sort_keys, ensure_ascii)
 
 
-def _has_float(doc: Any) -> bool:
+def has_float(doc: Any) -> bool:
+    """Whether a decoded JSON document holds a float anywhere: encoders agree on
+    everything else, and differ in how they print those."""
     pending = [doc]
     while pending:
         node = pending.pop()

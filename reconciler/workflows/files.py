@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from reconciler.compatibility import has_float
+
 EXTENSIONS = {"AVRO": ".avsc", "JSON": ".json", "PROTOBUF": ".proto"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -28,25 +30,12 @@ def indented_json(doc: Any) -> str:
     its output is the same: everything but floats (orjson writes ``1e16`` where Python
     writes ``1e+16``, and NaN as null); what it refuses (integers beyond 64 bits, lone
     surrogates) falls back too."""
-    if not _has_float(doc):
+    if not has_float(doc):
         try:
             return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
         except orjson.JSONEncodeError:
             pass
     return json.dumps(doc, indent=2, ensure_ascii=False)
-
-
-def _has_float(doc: Any) -> bool:
-    pending = [doc]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, float):
-            return True
-    return False
 
 
 class FileNames:
