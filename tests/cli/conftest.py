@@ -49,10 +49,9 @@ V2 = (
 )
 
 
-@pytest.fixture
-def incompatible(project: Path) -> Path:
-    """A project whose registry holds V1 and whose spec asks for the incompatible V2,
-    beside a new subject (so the failed plan has an action too)."""
+def propose_v2_over_v1(project: Path) -> None:
+    """The registry of ``project`` holds V1 of orders-value under BACKWARD (applied);
+    its spec now asks for V2, which adds a field without a default."""
     write_project(
         project,
         {
@@ -65,6 +64,13 @@ def incompatible(project: Path) -> Path:
     applied = reconcile("apply", ".", "--auto-approve", cwd=project)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     (project / "schemas/order.avsc").write_text(V2)
+
+
+@pytest.fixture
+def incompatible(project: Path) -> Path:
+    """A project whose registry holds V1 and whose spec asks for the incompatible V2,
+    beside a new subject (so the failed plan has an action too)."""
+    propose_v2_over_v1(project)
     (project / "specs/more.yaml").write_text(
         "context: more\nsubjects:\n  new-value: {schema: ../schemas/order.avsc}\n"
     )

@@ -11,7 +11,7 @@ from render.markdown_check import assert_balanced
 
 from reconciler.registry import RegistryClient
 
-from .conftest import V1, V2, reconcile, write_project
+from .conftest import V2, propose_v2_over_v1, reconcile
 
 
 @pytest.fixture(scope="module")
@@ -19,18 +19,7 @@ def proposed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The registry holds V1 under BACKWARD; the spec now asks for V2 (a field, no default).
     Shared by the tests of this module, which only add files beside the specs."""
     project = tmp_path_factory.mktemp("evolve")
-    write_project(
-        project,
-        {
-            "reconcile.yaml": "version: 1\n",
-            "specs/orders.yaml": "compatibility: BACKWARD\nsubjects:\n"
-            "  orders-value: {schema: ../schemas/order.avsc}\n",
-            "schemas/order.avsc": V1,
-        },
-    )
-    applied = reconcile("apply", ".", "--auto-approve", cwd=project)
-    assert applied.returncode == 0, applied.stdout + applied.stderr
-    (project / "schemas/order.avsc").write_text(V2)
+    propose_v2_over_v1(project)
     return project
 
 
