@@ -15,7 +15,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Reference:
-    """The ``name`` a schema imports, resolved to ``subject``/``version``."""
+    """The name a schema imports, resolved to a subject and version (this text is
+    also the description MCP clients read, so it carries no markup)."""
 
     name: str
     subject: str

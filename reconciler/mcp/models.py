@@ -129,7 +129,7 @@ class PlanDetails(BaseModel):
 
 class ApplyResult(BaseModel):
     """What an apply did, in a size that does not grow with the plan: counts, the first
-    steps and every failure; each subject's steps come from ``plan_details``."""
+    steps and every failure; each subject's steps come from the plan_details tool."""
 
     status: Literal["applied", "failed", "still_differs", "no_changes"]
     message: str

@@ -119,3 +119,21 @@ async def test_lint_reports_findings_with_rule_file_and_line(project: Project) -
         assert none["report"]["findings"] == [] and none["text"] == "No findings."
         unknown = await client.call_tool("lint", {"only": ["NO_SUCH"]})
         assert unknown.is_error and "unknown lint rule or category 'NO_SUCH'" in text_of(unknown)
+
+
+async def test_what_the_assistant_reads_carries_no_docstring_markup(project: Project) -> None:
+    """Tool, prompt and schema descriptions reach the assistant as plain text: the
+    reStructuredText ````name```` of the docstrings they come from would read as noise."""
+    async with Client(build_server(project.root)) as client:
+        listed = [
+            *(await client.list_tools()).tools,
+            *(await client.list_prompts()).prompts,
+            *(await client.list_resource_templates()).resource_templates,
+            *(await client.list_resources()).resources,
+        ]
+    marked = [
+        (item.name, text[max(0, text.index("``") - 40) : text.index("``") + 40])
+        for item in listed
+        if "``" in (text := json.dumps(item.model_dump(mode="json")))
+    ]
+    assert marked == []
