@@ -291,21 +291,57 @@ def _named_change(path: list[str], before: str | None, after: str | None) -> Cha
 _JSON_KEYS = {"type": TYPE, "default": DEFAULT, "description": DOC, "title": DOC}
 
 
+_JSON_SETS = {"required": REQUIRED, "enum": ENUM_SYMBOLS}
+
+
+def _json_model(schema: Any) -> Any:
+    """A JSON Schema with its ``required`` and ``enum`` lists as sets (dicts keyed by
+    each value's JSON text): their order means nothing, so a value replaced by another
+    is one removed and one added, never "b" -> "c" at the same index."""
+    if isinstance(schema, list):
+        return [_json_model(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        key: {_short(v): True for v in value}
+        if key in _JSON_SETS and isinstance(value, list)
+        else _json_model(value)
+        for key, value in schema.items()
+    }
+
+
+def _is_set(schema: Any, path: list[Any]) -> bool:
+    """Whether ``path`` leads to one of the lists ``_json_model`` made a set (not, say,
+    a property that happens to be named ``enum``)."""
+    for step in path:
+        try:
+            schema = schema[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return path[-1] in _JSON_SETS and isinstance(schema, list)
+
+
 def _json_changes(old: Any, new: Any) -> Iterator[Change]:
-    diff = DeepDiff(old, new, **_ONE_BY_ONE)
+    diff = DeepDiff(_json_model(old), _json_model(new), **_ONE_BY_ONE)
     for report, items in diff.items():
         for item in items:
-            path = [str(p) for p in item.path(output_format="list")]
+            raw = item.path(output_format="list")
+            path = [str(p) for p in raw]
             before = None if report.endswith("_added") else _short(item.t1)
             after = None if report.endswith("_removed") else _short(item.t2)
             pointer = "#/" + "/".join(path)
             if len(path) >= 2 and path[-2] == "properties" and (before is None or after is None):
                 kind = FIELD_ADDED if before is None else FIELD_REMOVED
                 yield Change(kind, pointer, before, after)
-            elif len(path) >= 2 and path[-2] in ("required", "enum"):
-                kind = REQUIRED if path[-2] == "required" else ENUM_SYMBOLS
+            elif len(path) >= 2 and (before is None or after is None) and (
+                _is_set(old, raw[:-1]) or _is_set(new, raw[:-1])
+            ):
+                value = path[-1]  # the set's member, as its JSON text
                 yield Change(
-                    kind, "#/" + "/".join(path[:-2]) if len(path) > 2 else "#", before, after
+                    _JSON_SETS[path[-2]],
+                    "#/" + "/".join(path[:-2]) if len(path) > 2 else "#",
+                    None if before is None else value,
+                    None if after is None else value,
                 )
             elif path and path[-1] in _JSON_KEYS:
                 yield Change(_JSON_KEYS[path[-1]], "#/" + "/".join(path[:-1]), before, after)

@@ -112,6 +112,32 @@ def test_json_schema_changes_by_pointer() -> None:
     }
 
 
+def test_json_enum_and_required_are_sets() -> None:
+    """A value replaced in ``enum`` or ``required`` is one removed and one added (their
+    order means nothing), and a property that is merely named ``enum`` is a property."""
+    old = {
+        "type": "object",
+        "properties": {"x": {"enum": ["a", "b", 1]}, "enum": {"type": "string"}},
+        "required": ["x", "enum"],
+    }
+    new = {
+        "type": "object",
+        "properties": {
+            "x": {"enum": ["c", 1, "a"]},
+            "enum": {"type": "string", "description": "d"},
+        },
+        "required": ["enum", "y"],
+    }
+    changes = [str(c) for c in schema_changes("JSON", json.dumps(old), json.dumps(new))]
+    assert changes == [
+        '~ required #: added "y"',
+        '~ required #: removed "x"',
+        '~ doc #/properties/enum: added "d"',
+        '~ enum symbols #/properties/x: added "c"',
+        '~ enum symbols #/properties/x: removed "b"',
+    ]
+
+
 def test_protobuf_changes_by_message_and_field() -> None:
     old = (
         'syntax = "proto3";\npackage acme;\nmessage Order {\n  string id = 1;\n  int32 n = 2;\n}\n'
