@@ -10,7 +10,7 @@ JSON form, not in the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 _MAX_BREAKS = 5
@@ -58,6 +58,20 @@ def _step_lines(suggestion: Report) -> list[str]:
     ]
 
 
+def _detail_lines(suggestion: Report, code: Callable[[str], str]) -> list[str]:
+    """A suggestion's rule and fix, edits, steps (when more than one) and cost, with
+    ``code`` marking up the rule IDs and edits as each view shows code."""
+    lines = []
+    if suggestion.get("fix"):
+        lines.append(f"{code(suggestion['rule'])}: {suggestion['fix']}")
+    lines += [code(edit) for edit in suggestion["edits"]]
+    if len(suggestion["steps"]) > 1:
+        lines += _step_lines(suggestion)
+    if suggestion["cost"]:
+        lines.append(f"cost: {suggestion['cost']}")
+    return lines
+
+
 def text(advice: Report) -> str:
     lines = [headline(advice), "", "Under each level:"]
     for verdict in advice["verdicts"]:
@@ -68,13 +82,7 @@ def text(advice: Report) -> str:
         lines += ["", f"Suggestions (each checked: it passes {advice['level']}):"]
         for number, suggestion in enumerate(advice["suggestions"], start=1):
             lines.append(f"  {number}. {suggestion['summary']} [{suggestion['kind']}]")
-            if suggestion.get("fix"):
-                lines.append(f"       {suggestion['rule']}: {suggestion['fix']}")
-            lines += [f"       {edit}" for edit in suggestion["edits"]]
-            if len(suggestion["steps"]) > 1:
-                lines += [f"       {line}" for line in _step_lines(suggestion)]
-            if suggestion["cost"]:
-                lines.append(f"       cost: {suggestion['cost']}")
+            lines += [f"       {line}" for line in _detail_lines(suggestion, str)]
         lines.append("  (the edited schemas: --output json or markdown)")
     elif not advice["compatible"]:
         lines += ["", "No suggestion passes the check."]
@@ -95,6 +103,10 @@ def _schema_block(schema_type: str, schema: str, summary: str) -> list[str]:
     ]
 
 
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
 def markdown(advice: Report) -> str:
     mark = "✅" if advice["compatible"] else "❌"
     lines = [f"### {mark} {headline(advice)}", "", "| level | verdict |", "|---|---|"]
@@ -110,13 +122,7 @@ def markdown(advice: Report) -> str:
         lines += ["", f"#### Suggestions (each checked: it passes {advice['level']})", ""]
         for number, suggestion in enumerate(advice["suggestions"], start=1):
             lines.append(f"{number}. **{suggestion['summary']}** (`{suggestion['kind']}`)")
-            if suggestion.get("fix"):
-                lines.append(f"   - `{suggestion['rule']}`: {suggestion['fix']}")
-            lines += [f"   - `{edit}`" for edit in suggestion["edits"]]
-            if len(suggestion["steps"]) > 1:
-                lines += [f"   - {line}" for line in _step_lines(suggestion)]
-            if suggestion["cost"]:
-                lines.append(f"   - cost: {suggestion['cost']}")
+            lines += [f"   - {line}" for line in _detail_lines(suggestion, _code)]
             first = suggestion["steps"][0].get("schema") if suggestion["steps"] else None
             if first and suggestion["kind"] not in _UNEDITED:
                 summary = (
