@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import socket
 import struct
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from enum import StrEnum
 
 import h11
 import httpx
+from loop_thread import LoopThreadServer
 
 
 class Fault(StrEnum):
@@ -69,7 +69,7 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-class FaultProxy:
+class FaultProxy(LoopThreadServer):
     """Serves on 127.0.0.1 (a free port) in a thread of its own; ``url`` once started."""
 
     def __init__(
@@ -93,22 +93,8 @@ class FaultProxy:
         self.released: asyncio.Event | None = None
         self.seen: list[Seen] = []
         self.url = ""
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
         self._client: httpx.AsyncClient | None = None
         self._inflight = 0
-
-    def __enter__(self) -> FaultProxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
 
     def settle(self, timeout: float = 30) -> None:
         """Wait until no stalled request is still on its way to the registry."""
@@ -129,13 +115,7 @@ class FaultProxy:
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
 
-    async def _stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async def _close(self) -> None:
         if self._client is not None:
             await self._client.aclose()
 

@@ -6,8 +6,8 @@ and is relayed to that host, connection and all. Each connection's first
 request line is recorded, with its ``Proxy-Authorization`` header; when
 ``credentials`` are set, a connection without them is answered 407.
 
-It runs its own event loop in a thread, so that a client in another thread or
-another process (the CLI) can use it.
+It runs its own event loop in a thread (``loop_thread``), so that a client in
+another thread or another process (the CLI) can use it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import threading
 from dataclasses import dataclass, field
+
+from loop_thread import LoopThreadServer
 
 
 @dataclass
@@ -26,38 +27,14 @@ class Seen:
 
 
 @dataclass
-class ForwardProxy:
+class ForwardProxy(LoopThreadServer):
     credentials: tuple[str, str] | None = None
     seen: list[Seen] = field(default_factory=list)
     url: str = ""
 
-    def __post_init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: asyncio.Server | None = None
-
-    def __enter__(self) -> ForwardProxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-
     async def _start(self) -> None:
         self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-
-    async def _stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _authorized(self, authorization: str | None) -> bool:
         if self.credentials is None:
