@@ -333,8 +333,10 @@ def _json_changes(old: Any, new: Any) -> Iterator[Change]:
             if len(path) >= 2 and path[-2] == "properties" and (before is None or after is None):
                 kind = FIELD_ADDED if before is None else FIELD_REMOVED
                 yield Change(kind, pointer, before, after)
-            elif len(path) >= 2 and (before is None or after is None) and (
-                _is_set(old, raw[:-1]) or _is_set(new, raw[:-1])
+            elif (
+                len(path) >= 2
+                and (before is None or after is None)
+                and (_is_set(old, raw[:-1]) or _is_set(new, raw[:-1]))
             ):
                 value = path[-1]  # the set's member, as its JSON text
                 yield Change(
