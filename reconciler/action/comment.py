@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
     try:
         plan = None
         if args.plan and Path(args.plan).is_file():
-            plan = Plan.from_dict(json.loads(Path(args.plan).read_text()))
+            plan = Plan.from_json(json.loads(Path(args.plan).read_text()))
         section = Path(args.append).read_text() if args.append else ""
         result = upsert_comment(
             comment_body(Path(args.markdown).read_text(), plan, section, args.note),

@@ -91,7 +91,7 @@ def _json_failure(command: str, exc: ReconcilerError) -> str:
     if command in PLAN_COMMANDS:
         errors = exc.errors if isinstance(exc, SpecErrors) else []
         problems = [spec_problem(e) for e in errors] or [Problem("error", "", "", str(exc))]
-        return json.dumps(Plan(problems=problems).to_dict(), indent=2)
+        return json.dumps(Plan(problems=problems).to_json(), indent=2)
     if isinstance(exc, SpecErrors):
         return report_json(command, {"status": "error", "errors": [str(e) for e in exc.errors]})
     return report_json(command, {"status": "error", "error": str(exc)})

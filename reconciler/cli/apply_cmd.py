@@ -143,7 +143,7 @@ def apply(
     saved = None
     if plan_file is not None:
         try:
-            saved = Plan.from_dict(json.loads(Path(plan_file).read_text()))
+            saved = Plan.from_json(json.loads(Path(plan_file).read_text()))
         except OSError as exc:
             fail(f"{plan_file}: {exc.strerror}")
         except (ValueError, KeyError, TypeError) as exc:

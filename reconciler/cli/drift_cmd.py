@@ -55,9 +55,9 @@ def drift(directory: str, registries: tuple[str, ...], output: str) -> None:
     """
     report = _report(directory, registries)
     if output == "json":  # on every outcome, errors included: for schedulers and alerting
-        click.echo(report_json("drift", report.to_dict()))
+        click.echo(report_json("drift", report.to_json()))
     elif output == "markdown":
-        click.echo(drift_markdown(report.to_dict()), nl=False)
+        click.echo(drift_markdown(report.to_json()), nl=False)
     else:
         # A check that never reached a registry is an error message, not a report.
         out = console(stderr=not report.plan.registries and report.status is Status.ERROR)

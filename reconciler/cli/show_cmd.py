@@ -29,7 +29,7 @@ def show(plan_file: str, output: str) -> None:
     except OSError as exc:
         fail(f"cannot read {plan_file}: {exc.strerror or exc}")
     try:
-        plan = Plan.from_dict(json.loads(text))
+        plan = Plan.from_json(json.loads(text))
     except (ValueError, KeyError, TypeError) as exc:
         fail(f"{plan_file} is not a saved plan: {exc}")
     show_plan(plan, output, Path.cwd())

@@ -26,7 +26,7 @@ def validate(directory: str, output: str) -> None:
     """
     result = check(Path(directory))
     if output == "json":
-        click.echo(report_json("validate", result.to_dict()))
+        click.echo(report_json("validate", result.to_json()))
     elif output == "markdown":
         click.echo(result.to_markdown())
     else:

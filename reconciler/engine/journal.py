@@ -117,7 +117,7 @@ def find_interrupted(directory: Path, *, holding_lock: bool = False) -> list[Int
         if any(r.get("event") == "recovered" for r in records):
             continue
         start = records[0]
-        actions = [Action.from_dict(a) for a in start["plan"]["actions"]]
+        actions = [Action.from_json(a) for a in start["plan"]["actions"]]
         end = next((r for r in records if r.get("event") == "end"), None)
         if end is not None:
             unrestored = end.get("unrestored") or []
@@ -181,7 +181,7 @@ class Journal:
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
                 "recovers": [str(i.path) for i in recovers],
-                "plan": plan.to_dict(),
+                "plan": plan.to_json(),
             },
             sync=True,
         )

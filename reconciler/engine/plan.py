@@ -1,7 +1,7 @@
 """The plan: an ordered list of typed actions, and its versioned JSON form.
 
 A plan is data. The text, markdown and JSON views in ``reconciler.render``
-are renderings of it; ``Plan.to_dict``/``Plan.from_dict`` give the stable
+are renderings of it; ``Plan.to_json``/``Plan.from_json`` give the stable
 JSON form (``format_version``) that is saved to files and read back by
 ``apply``.
 """
@@ -118,7 +118,7 @@ class Action:
             return f"(context {self.context})"
         return self.target
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         head = {k: data[k] for k in ("registry", "context")}
         return {
@@ -130,7 +130,7 @@ class Action:
         }
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> Action:
+    def from_json(data: dict[str, Any]) -> Action:
         """The action of the kind ``data`` names; the fields that kind does not have
         are ignored."""
         cls = _BY_KIND[Kind(data["kind"])]
@@ -195,8 +195,8 @@ class Register(Action):
             )
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
         if not data["registration"]["changes"]:
             del data["registration"]["changes"]
         return data
@@ -355,7 +355,7 @@ class Plan:
             "delete": delete,
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "format_version": PLAN_FORMAT_VERSION,
             # ``answered`` only where a registry has several URLs: one URL answers alone.
@@ -363,14 +363,14 @@ class Plan:
                 {k: v for k, v in asdict(r).items() if k != "answered" or v}
                 for r in self.registries
             ],
-            "actions": [a.to_dict() for a in self.actions],
+            "actions": [a.to_json() for a in self.actions],
             "problems": [asdict(p) for p in self.problems],
             "targets": list(self.targets),
             "summary": self.counts(),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Plan:
+    def from_json(cls, data: dict[str, Any]) -> Plan:
         version = data.get("format_version")
         if version != PLAN_FORMAT_VERSION:
             raise ValueError(
@@ -387,7 +387,7 @@ class Plan:
                 )
                 for r in data["registries"]
             ],
-            actions=[Action.from_dict(a) for a in data["actions"]],
+            actions=[Action.from_json(a) for a in data["actions"]],
             problems=[Problem(**p) for p in data.get("problems", ())],
             targets=tuple(data.get("targets", ())),
         )

@@ -186,7 +186,7 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
             page=1 if subject is not None else page,
             pages=pages,
             subject=subject,
-            actions=[a.to_dict() for a in actions],
+            actions=[a.to_json() for a in actions],
             steps=None if applied is None else steps_of(plan, actions, applied.steps),
         )
         shown = render_markdown(plan_view.part(plan, actions))

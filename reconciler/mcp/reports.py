@@ -53,7 +53,7 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         )
         return DriftResult(
             status=report.status.name.lower(),  # type: ignore[arg-type]
-            report=report.to_dict(),
+            report=report.to_json(),
             text="\n".join(report.to_text()),
         )
 

@@ -89,7 +89,7 @@ def plan_id_of(plan: Plan, registries: tuple[str, ...], options: PlanOptions, ow
     of the request, the plan's JSON form and its owner."""
     request = json.dumps(_request_json(registries, options), separators=(",", ":"))
     content = json.dumps(
-        [request, plan.to_dict(), list(owner) if owner else None],
+        [request, plan.to_json(), list(owner) if owner else None],
         sort_keys=True,
         separators=(",", ":"),
         default=str,

@@ -8,4 +8,4 @@ from reconciler.engine import Plan
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan.to_dict(), indent=2)
+    return json.dumps(plan.to_json(), indent=2)

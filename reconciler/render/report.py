@@ -1,6 +1,6 @@
 """The one JSON envelope of every report a command prints with ``--output json``.
 
-The plan has its own versioned artifact (``Plan.to_dict``); every other report
+The plan has its own versioned artifact (``Plan.to_json``); every other report
 (validate, lint, drift, compat, export, migrate, history) is an object that
 starts with ``format_version`` and ``command``, so a tool reading several
 commands' output can tell them apart and refuse a version it does not know.

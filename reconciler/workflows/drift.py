@@ -314,7 +314,7 @@ class DriftReport:
             return Status.ERROR
         return Status.DRIFTED if self.differences else Status.CLEAN
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         differences = self.differences
         return {
             "format_version": DRIFT_FORMAT_VERSION,

@@ -40,7 +40,7 @@ class Validation:
             f"{plural(len(project.registries), 'registry', 'registries')} ({names})"
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         project = self.project
         return {
             "status": "ok" if self.ok else "error",

@@ -127,6 +127,27 @@ def test_code_that_differs_by_action_kind_dispatches_on_the_type() -> None:
     assert not branching, branching
 
 
+# Other spellings of "the JSON-ready dict of this object" (and of reading one back).
+OTHER_JSON_NAMES = re.compile(
+    r"^(to|as|from)_?(dict|mapping|payload|json_dict|jsonable|serializable)$|^(dict|json|as_json)$"
+)
+
+
+def test_one_method_name_for_the_json_form() -> None:
+    """An object's JSON-ready dict is ``to_json()`` and reading one back ``from_json()``
+    (docs/architecture.md): no class of ours spells either another way."""
+    other = [
+        f"{path.relative_to(ROOT)}:{item.lineno} {node.name}.{item.name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.ClassDef)
+        for item in node.body
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+        and OTHER_JSON_NAMES.match(item.name)
+    ]
+    assert not other, f"name it to_json / from_json: {other}"
+
+
 def test_every_room_has_its_paragraph() -> None:
     """docs/architecture.md says what each room of the table owns, in a paragraph
     that starts with its name in bold."""

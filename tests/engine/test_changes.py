@@ -169,7 +169,7 @@ def test_each_registration_of_a_plan_carries_its_changes(ws: Workspace) -> None:
     _specs(ws, ADDRESS_V1)
     first, _results, _after = ws.apply()
     assert all(a.registration and a.registration.changes == () for a in first.actions)
-    assert all("changes" not in a.to_dict()["registration"] for a in first.actions)
+    assert all("changes" not in a.to_json()["registration"] for a in first.actions)
     _specs(ws, ADDRESS_V2)
     plan = ws.plan()
     address, customer = (a.registration for a in plan.actions)
@@ -181,9 +181,9 @@ def test_each_registration_of_a_plan_carries_its_changes(ws: Workspace) -> None:
         "~ reference version com.acme.Address: address-value v1 -> address-value v2"
     ]
     schema = json.loads((REPO / "specs/plan.schema.json").read_text())
-    saved = json.loads(json.dumps(plan.to_dict()))
+    saved = json.loads(json.dumps(plan.to_json()))
     jsonschema.validate(saved, schema)
-    again = Plan.from_dict(saved)
+    again = Plan.from_json(saved)
     assert again.actions[0].registration is not None
     assert again.actions[0].registration.changes == address.changes
 

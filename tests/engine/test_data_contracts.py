@@ -34,7 +34,7 @@ def test_a_contract_written_loosely_converges(ws: Workspace) -> None:
     first, results, after = ws.apply()
     assert steps(first) == [("register", "orders-value", "1")]
     assert all(r.ok for r in results), results
-    assert not after.has_changes and not after.errors, after.to_dict()
+    assert not after.has_changes and not after.errors, after.to_json()
     live = ws.registry.get("/subjects/orders-value/versions/1").json()
     assert live["metadata"]["properties"]["owner"] == "team-a"
     assert live["ruleSet"]["domainRules"][0]["mode"] == "WRITEREAD"
@@ -47,7 +47,7 @@ def test_a_version_without_a_contract_inherits_it(ws: Workspace) -> None:
     first, results, after = ws.apply()
     assert steps(first) == [("register", "orders-value", "2")]
     assert all(r.ok for r in results), results
-    assert not after.has_changes and not after.errors, after.to_dict()
+    assert not after.has_changes and not after.errors, after.to_json()
     live = ws.registry.get("/subjects/orders-value/versions/2").json()
     assert live["metadata"]["properties"]["owner"] == "team-a"
 
@@ -60,7 +60,7 @@ def test_a_contract_change_is_a_registration(ws: Workspace) -> None:
     assert steps(first) == [("register", "orders-value", "2")]
     assert first.actions[0].reason == "references, metadata or rules change"
     assert all(r.ok for r in results), results
-    assert not after.has_changes and not after.errors, after.to_dict()
+    assert not after.has_changes and not after.errors, after.to_json()
 
 
 def test_an_empty_contract_drops_an_inherited_one(ws: Workspace) -> None:
@@ -70,4 +70,4 @@ def test_an_empty_contract_drops_an_inherited_one(ws: Workspace) -> None:
     first, results, after = ws.apply()
     assert steps(first) == [("register", "orders-value", "2")]
     assert all(r.ok for r in results), results
-    assert not after.has_changes and not after.errors, after.to_dict()
+    assert not after.has_changes and not after.errors, after.to_json()

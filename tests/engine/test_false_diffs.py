@@ -91,7 +91,7 @@ def test_reformatted_schema_gives_an_empty_plan(ws: Workspace, schema_type: str)
     assert not after.has_changes and not after.errors
     _spec(ws, schema_type, extension, reformatted)
     plan = ws.plan()
-    assert not plan.has_changes and not plan.errors, plan.to_dict()
+    assert not plan.has_changes and not plan.errors, plan.to_json()
 
 
 CHANGES = {
@@ -114,7 +114,7 @@ def test_a_change_of_meaning_is_a_registration(ws: Workspace, change: str) -> No
     ws.apply()
     _spec(ws, "AVRO", "avsc", json.dumps(CHANGES[change](AVRO)))
     plan = ws.plan()
-    assert steps(plan) == [("register", "s-value", "2")], plan.to_dict()
+    assert steps(plan) == [("register", "s-value", "2")], plan.to_json()
     assert plan.actions[0].reason == "schema differs from the latest version (1)"
 
 

@@ -319,7 +319,7 @@ def test_the_plan_counts_changes_to_the_desired_state_not_temporary_switches(
     kinds = [a.kind.value for a in plan.actions if a.target == "hist-value"]
     assert "register" in kinds and "delete_version" in kinds
     assert plan.counts() == counts
-    assert plan.to_dict()["summary"] == counts
+    assert plan.to_json()["summary"] == counts
     (group,) = groups(plan)  # the MCP server's counts per context
     assert (group.registrations, group.changes, group.deletes) == tuple(counts.values())
     _plan, results, after = ws.apply()

@@ -116,5 +116,5 @@ def test_the_saved_plans_read_back_to_the_same_bytes() -> None:
     """``apply PLAN_FILE`` reads a saved plan into typed actions: nothing is lost."""
     for name in ("empty.json", "every_kind.json"):
         saved = (GOLDEN / name).read_text()
-        again = render_json(Plan.from_dict(json.loads(saved)))
+        again = render_json(Plan.from_json(json.loads(saved)))
         assert again + "\n" == saved, name

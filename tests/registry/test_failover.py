@@ -160,7 +160,7 @@ async def test_a_node_killed_mid_plan(nodes: tuple[Node, Node], tmp_path: Path) 
     [state] = plan.registries
     assert state.answered == (first.url, second.url)
     assert state.display == f"dev ({second.url})"
-    assert json.loads(json.dumps(plan.to_dict()))["registries"][0]["answered"] == [
+    assert json.loads(json.dumps(plan.to_json()))["registries"][0]["answered"] == [
         first.url,
         second.url,
     ]
@@ -329,7 +329,7 @@ async def test_a_one_url_plan_keeps_its_json_as_it_was(tmp_path: Path) -> None:
         project = load_project(tmp_path)
         async with open_clients(project, ["dev"]) as clients:
             plan = await make_plan(project, clients)
-    assert set(plan.to_dict()["registries"][0]) == {
+    assert set(plan.to_json()["registries"][0]) == {
         "name",
         "display",
         "fingerprint",

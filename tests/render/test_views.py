@@ -143,8 +143,8 @@ def test_json_view_round_trips() -> None:
     data = json.loads(render_json(plan))
     assert data["format_version"] == 1
     assert data["summary"] == {"register": 2, "change": 2, "delete": 3}
-    again = Plan.from_dict(data)
-    assert again.to_dict() == plan.to_dict()
+    again = Plan.from_json(data)
+    assert again.to_json() == plan.to_json()
 
 
 def test_an_empty_plan_says_so() -> None:
