@@ -12,14 +12,33 @@ from __future__ import annotations
 
 import fnmatch
 import graphlib
+from dataclasses import dataclass
 from functools import partial
 
 from reconciler._words import plural
 from reconciler.spec.model import ContextSpec
 
+from .comparison import Comparison, Found, Notes, source_of
 from .contexts import normalize_context, qualify, unqualify
-from .diff import RegistryDiff, source_of
 from .plan import Delete, DeleteSubject, DeleteVersion, Scope
+from .registrations import RegistrationPlan
+
+
+@dataclass(frozen=True)
+class DeletePlan(Found):
+    """The deletes, in the order they run (after every other action)."""
+
+    actions: tuple[Delete, ...]
+
+
+class _Work:
+    """The delete phase's working state: created by ``plan_deletes``, returned frozen."""
+
+    def __init__(self, comparison: Comparison, registrations: RegistrationPlan) -> None:
+        self.comparison = comparison
+        self.live = comparison.live
+        self.registrations = registrations.registers
+        self.notes = Notes(comparison)
 
 
 def _protected(spec: ContextSpec, subject: str) -> str | None:
@@ -28,10 +47,10 @@ def _protected(spec: ContextSpec, subject: str) -> str | None:
 
 
 def _referrers(
-    diff: RegistryDiff, context: str, subject: str, version: int | None, leaving: set[str]
+    work: _Work, context: str, subject: str, version: int | None, leaving: set[str]
 ) -> list[str]:
     """Who references ``subject`` (a given version, or any), other than what is deleted too."""
-    ctx = diff.live.contexts[context]
+    ctx = work.live.contexts[context]
     found = []
     for versions in ctx.versions.values():
         for v in versions:
@@ -40,7 +59,7 @@ def _referrers(
             for ref in v.references:
                 if qualify(context, ref.subject) == subject and version in (None, ref.version):
                     found.append(f"{v.subject} version {v.version}")
-    for action in diff.registrations:
+    for action in work.registrations:
         reg = action.registration
         if reg and any(
             qualify(context, r.subject) == subject and version in (None, r.version)
@@ -51,7 +70,7 @@ def _referrers(
 
 
 def _soft_then_hard(
-    diff: RegistryDiff,
+    work: _Work,
     context: str,
     subject: str,
     how: str,
@@ -71,7 +90,7 @@ def _soft_then_hard(
     make = DeleteSubject if version is None else partial(DeleteVersion, version=version)
     return [
         make(
-            diff.registry.name,
+            work.comparison.registry.name,
             context,
             Scope.SUBJECT,
             subject,
@@ -84,17 +103,15 @@ def _soft_then_hard(
     ]
 
 
-def _subject_deletes(
-    diff: RegistryDiff, spec: ContextSpec
-) -> tuple[dict[str, list[Delete]], set[str]]:
+def _subject_deletes(work: _Work, spec: ContextSpec) -> tuple[dict[str, list[Delete]], set[str]]:
     """The subjects a context spec deletes or prunes; and which subjects leave."""
     context = normalize_context(spec.context)
-    ctx = diff.live.contexts[context]
+    ctx = work.live.contexts[context]
     # Pruning is per context, not per file: a subject that any spec file of this
     # registry's context names is managed and never pruned.
     listed = {
         qualify(context, s)
-        for other in diff.specs
+        for other in work.comparison.specs
         if normalize_context(other.context) == context
         for s in other.subjects
     }
@@ -115,29 +132,29 @@ def _subject_deletes(
         pattern = _protected(spec, subject)
         if pattern:
             if subject in listed:
-                diff.error(
+                work.notes.error(
                     subject,
                     f"the subject is protected (pattern {pattern!r}) and cannot be deleted",
                     source,
                 )
             else:
-                diff.warning(
+                work.notes.warning(
                     subject,
                     f"kept although the context is pruned: protected (pattern {pattern!r})",
                     source,
                 )
             leaving.discard(subject)
             continue
-        referrers = _referrers(diff, context, subject, None, leaving)
+        referrers = _referrers(work, context, subject, None, leaving)
         if referrers:
-            diff.error(
+            work.notes.error(
                 subject, "cannot delete: still referenced by " + ", ".join(referrers), source
             )
             continue
         live = ctx.versions.get(subject, [])
         why = "the spec deletes it" if subject in listed else "not listed in a pruned context"
         actions = _soft_then_hard(
-            diff,
+            work,
             context,
             subject,
             how,
@@ -152,10 +169,10 @@ def _subject_deletes(
     return deletes, leaving
 
 
-def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -> list[Delete]:
+def _version_deletes(work: _Work, spec: ContextSpec, leaving: set[str]) -> list[Delete]:
     """The pinned versions a context spec marks ``delete``."""
     context = normalize_context(spec.context)
-    ctx = diff.live.contexts[context]
+    ctx = work.live.contexts[context]
     deletes: list[Delete] = []
     for subject_spec in spec.subjects.values():
         subject = qualify(context, subject_spec.name)
@@ -169,13 +186,13 @@ def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -
             source = str(entry.location) if entry.location else source_of(subject_spec)
             # Live, or registered by this plan to keep the history's numbering.
             is_live = any(v.version == number for v in ctx.versions.get(subject, [])) or any(
-                a.target == subject and a.after == str(number) for a in diff.registrations
+                a.target == subject and a.after == str(number) for a in work.registrations
             )
             is_soft = number in ctx.soft_deleted.get(subject, [])
             if is_live or is_soft:
-                referrers = _referrers(diff, context, subject, number, leaving)
+                referrers = _referrers(work, context, subject, number, leaving)
                 if referrers:
-                    diff.error(
+                    work.notes.error(
                         subject,
                         f"cannot delete version {number}: still referenced by "
                         + ", ".join(referrers),
@@ -183,7 +200,7 @@ def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -
                     )
                     continue
             deletes += _soft_then_hard(
-                diff,
+                work,
                 context,
                 subject,
                 entry.delete,
@@ -196,26 +213,32 @@ def _version_deletes(diff: RegistryDiff, spec: ContextSpec, leaving: set[str]) -
     return deletes
 
 
-def plan_deletes(diff: RegistryDiff) -> list[Delete]:
+def plan_deletes(comparison: Comparison, registrations: RegistrationPlan) -> DeletePlan:
     """The deletes the specs ask for, versions first, then subjects (referrers first);
-    they run after everything else (``RegistryDiff.ordered``)."""
+    they run after everything else (``diff.order``). Nothing is deleted that a live
+    version or a planned registration still references."""
+    work = _Work(comparison, registrations)
     subject_deletes: dict[str, list[Delete]] = {}
     version_deletes: list[Delete] = []
-    for spec in diff.specs:
-        deletes, leaving = _subject_deletes(diff, spec)
+    for spec in work.comparison.specs:
+        deletes, leaving = _subject_deletes(work, spec)
         subject_deletes.update(deletes)
-        version_deletes += _version_deletes(diff, spec, leaving)
-    return version_deletes + _referrers_first(diff, subject_deletes)
+        version_deletes += _version_deletes(work, spec, leaving)
+    return DeletePlan(
+        tuple(version_deletes + _referrers_first(work, subject_deletes)),
+        problems=tuple(work.notes.problems),
+        unread=frozenset(work.notes.unread),
+    )
 
 
-def _referrers_first(diff: RegistryDiff, deletes: dict[str, list[Delete]]) -> list[Delete]:
+def _referrers_first(work: _Work, deletes: dict[str, list[Delete]]) -> list[Delete]:
     """Subject deletes ordered so that a referrer goes before what it references."""
     graph: dict[str, set[str]] = {}
     for subject in deletes:
         context = deletes[subject][0].context
         refs = {
             qualify(context, r.subject)
-            for v in diff.live.contexts[context].versions.get(subject, [])
+            for v in work.live.contexts[context].versions.get(subject, [])
             for r in v.references
         }
         graph[subject] = refs & set(deletes)

@@ -19,10 +19,11 @@ touches (``isReadOnlyMode`` in ``deleteSubject``, ``deleteSchemaVersion``,
   counts on a subject's own mode lifting a global READONLY_OVERRIDE: under it
   the plan fails before any write, which is right on both.
 
-Registrations are guarded where they are planned (``RegistryDiff.use_import_mode``,
-``open_for_writes``). ``guard_modes`` walks the ordered actions with the modes
-as each action will meet them and wraps every subject-level delete or config
-change that its mode would refuse in a temporary subject-level READWRITE,
+Registrations are guarded where they are planned (registrations.py's
+``use_import_mode`` and ``open_for_writes``). ``guard_modes`` walks the ordered
+actions with the modes as each action will meet them and wraps every
+subject-level delete or config change that its mode would refuse in a
+temporary subject-level READWRITE,
 restored right after (a ``restore`` action, run even after a failure). A
 context's or the global config change under its own read-only mode is not
 lifted (that would open every subject of the level to every writer): the plan
@@ -31,10 +32,13 @@ fails before any write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from reconciler.confluent import DEFAULT_MODE, WRITE_BLOCKING_MODES
+
+from .comparison import Comparison, Found, Notes
 from .contexts import DEFAULT
-from .diff import DEFAULT_MODE, WRITE_BLOCKING_MODES, RegistryDiff
 from .plan import (
     Action,
     Delete,
@@ -49,19 +53,27 @@ from .plan import (
 GUARDED = (SetCompatibility, Delete)
 
 
+@dataclass(frozen=True)
+class GuardedActions(Found):
+    """Every action, with a temporary READWRITE around each one a mode would refuse."""
+
+    actions: tuple[Action, ...]
+
+
 @dataclass
 class _Modes:
     """The modes set at each level, as the actions run so far leave them."""
 
-    diff: RegistryDiff
+    comparison: Comparison
+    notes: Notes
     global_mode: str | None
     contexts: dict[str, str | None]
     subjects: dict[str, str | None] = field(default_factory=dict)
 
     def own(self, context: str, subject: str) -> str | None:
         if subject not in self.subjects:
-            ctx = self.diff.live.contexts[context]
-            self.subjects[subject] = self.diff.subject_setting(ctx, "mode", subject)
+            ctx = self.comparison.live.contexts[context]
+            self.subjects[subject] = self.notes.setting(ctx, "mode", subject)
         return self.subjects[subject]
 
     def run(self, action: Action) -> None:
@@ -94,14 +106,14 @@ class _Modes:
                 (parent, "global" if action.context == DEFAULT else "context"),
             ]
         if action.context != DEFAULT:  # the default context's global mode includes it
-            found.append((self.diff.live.global_context_mode, ":.__GLOBAL:"))
+            found.append((self.comparison.live.global_context_mode, ":.__GLOBAL:"))
         for mode, level in found:
             if mode is not None:
                 return (mode, level) if mode in WRITE_BLOCKING_MODES else None
         return None  # READWRITE by default
 
 
-def _what(actions: list[Action]) -> str:
+def _what(actions: Sequence[Action]) -> str:
     changes = [isinstance(a, SetCompatibility) for a in actions]
     if changes and all(changes):
         return "its compatibility change"
@@ -110,7 +122,7 @@ def _what(actions: list[Action]) -> str:
     return "its deletes"
 
 
-def _empties(diff: RegistryDiff, group: list[Action]) -> bool:
+def _empties(comparison: Comparison, group: Sequence[Action]) -> bool:
     """Whether ``group`` permanently deletes the subject, or every version it has.
 
     Then the registry drops the subject's mode (Confluent's deleteSubject and
@@ -119,7 +131,7 @@ def _empties(diff: RegistryDiff, group: list[Action]) -> bool:
     if any(isinstance(a, DeleteSubject) and a.permanent for a in group):
         return True
     first = group[0]
-    ctx = diff.live.contexts[first.context]
+    ctx = comparison.live.contexts[first.context]
     every = {v.version for v in ctx.versions.get(first.target, [])}
     every.update(ctx.soft_deleted.get(first.target, []))
     deleted = {a.version for a in group if isinstance(a, DeleteVersion) and a.permanent}
@@ -127,8 +139,8 @@ def _empties(diff: RegistryDiff, group: list[Action]) -> bool:
 
 
 def _window(
-    diff: RegistryDiff,
-    group: list[Action],
+    comparison: Comparison,
+    group: Sequence[Action],
     why: str,
     own: str | None,
     restore_to: str | None,
@@ -145,7 +157,7 @@ def _window(
         restore: bool = False,
     ) -> Action:
         return cls(
-            diff.registry.name,
+            comparison.registry.name,
             first.context,
             Scope.SUBJECT,
             first.target,
@@ -164,11 +176,13 @@ def _window(
     return out
 
 
-def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
+def guard_modes(comparison: Comparison, actions: Sequence[Action]) -> GuardedActions:
     """``actions`` with a temporary READWRITE around each subject action a mode would refuse."""
-    live = diff.live
+    live = comparison.live
+    notes = Notes(comparison)
     modes = _Modes(
-        diff,
+        comparison,
+        notes,
         live.global_mode,
         {name: ctx.mode for name, ctx in live.contexts.items() if name != DEFAULT},
     )
@@ -184,7 +198,7 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
             continue
         mode, level = refused
         if action.scope is not Scope.SUBJECT:
-            diff.error(
+            notes.error(
                 action.target,
                 f"the {level} mode {mode} refuses this compatibility change and the spec "
                 "keeps it; set the mode to READWRITE in the spec for one apply, then back",
@@ -204,7 +218,7 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
         group = actions[i:end]
         what = _what(group)
         if level == "global" and mode == "READONLY_OVERRIDE":
-            diff.error(
+            notes.error(
                 action.target,
                 f"the global mode READONLY_OVERRIDE refuses {what} and cannot be lifted "
                 "for one subject; change that mode in the spec first",
@@ -218,9 +232,9 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
         # but a registry drops a subject's mode with its last version on a permanent
         # delete, and removing a mode that is gone fails: where the group permanently
         # deletes the subject, the mode it had is set.
-        restore_to = mode if own is None and _empties(diff, group) else own
-        out += _window(diff, group, f"{mode} refuses {what}", own, restore_to, what)
-        diff.warning(
+        restore_to = mode if own is None and _empties(comparison, group) else own
+        out += _window(comparison, group, f"{mode} refuses {what}", own, restore_to, what)
+        notes.warning(
             action.target,
             f"the subject is {mode}: it is switched to READWRITE for {what} and back after",
             action.source,
@@ -229,4 +243,6 @@ def guard_modes(diff: RegistryDiff, actions: list[Action]) -> list[Action]:
             modes.run(done)
         modes.subjects[action.target] = restore_to
         i = end
-    return out
+    return GuardedActions(
+        tuple(out), problems=tuple(notes.problems), unread=frozenset(notes.unread)
+    )

@@ -11,13 +11,11 @@ from reconciler.errors import ReconcilerError
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import ContextSpec, Project
 
+from .comparison import Comparison
 from .contexts import context_of, normalize_context, qualify
-from .deletes import plan_deletes
-from .diff import RegistryDiff
+from .diff import compare
 from .journal import Interrupted
-from .modes import guard_modes
 from .plan import Action, Delete, Plan, Problem, RegistryState
-from .registrations import plan_registrations
 from .schemas import SchemaCache
 from .snapshot import read_subject_settings, snapshot
 from .targets import select, unmatched
@@ -121,31 +119,25 @@ async def _plan_one(
             managed.setdefault(context_of(target), set()).add((target, "mode"))
     live = await snapshot(client, name, managed, _needs_deleted_listing(specs))
 
-    def run_diff() -> tuple[RegistryDiff, list[Action]]:
-        diff = RegistryDiff(
-            config,
-            specs,
-            live,
-            cache,
-            allow_force_import=options.allow_force_import,
-            recovered_modes=recovered,
-        )
-        diff.plan_config()
-        plan_registrations(diff)
-        diff.plan_recovery()
-        return diff, guard_modes(diff, diff.ordered(plan_deletes(diff)))
-
-    diff, actions = run_diff()
+    comparison = Comparison(
+        config,
+        tuple(specs),
+        live,
+        cache,
+        allow_force_import=options.allow_force_import,
+        recovered_modes=recovered,
+    )
+    diff = compare(comparison)
     if diff.unread:
-        # Settings the diff needed and the snapshot had not read: read, diff again.
+        # Settings the diff needed and the snapshot had not read: read, compare again.
         unread: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for context, subject, what in diff.unread:
             unread[context].append((subject, what))
         await asyncio.gather(
             *(read_subject_settings(client, live.contexts[c], s) for c, s in unread.items())
         )
-        diff, actions = run_diff()
-    problems = diff.problems
+        diff = compare(comparison)
+    actions, problems = list(diff.actions), list(diff.problems)
     if config.readonly and actions:
         problems.append(
             Problem(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import graphlib
 import heapq
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,11 +23,266 @@ from reconciler.registry import Reference
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
 from .changes import Change, reference_changes, schema_changes
+from .comparison import Comparison, Found, Notes, Setting, source_of
+from .config import (
+    ConfigKey,
+    ConfigPlan,
+    Level,
+    effective,
+    global_mode,
+    mode_at_write,
+    restore_action,
+)
 from .contexts import context_prefix, normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
-from .diff import RegistryDiff, source_of
-from .plan import Register, Registration, Scope, SetMode, Verdict
+from .plan import Action, Register, Registration, Scope, SetMode, Verdict
 from .snapshot import LiveVersion
+
+
+@dataclass(frozen=True)
+class RegistrationPlan(Found):
+    """The registrations, and the temporary modes wrapped around some of them.
+
+    ``actions`` are the registrations in the order they run, with the end of a
+    pinned history's IMPORT moved right before its first version without an id;
+    ``registers`` only the registrations (what the deletes check referrers
+    against). ``setup`` and ``restores`` are the temporary modes set before and
+    restored after them; ``importing`` the subject -> temporary mode it is
+    wrapped in; ``taken_over`` the subjects whose planned mode change the
+    restore makes instead of the config phase; ``placements`` whether each
+    compatibility change must run before ("pre") or after ("post") the
+    registrations that depend on it.
+    """
+
+    actions: tuple[Action, ...]
+    registers: tuple[Register, ...]
+    setup: tuple[Action, ...]
+    restores: tuple[Action, ...]
+    importing: Mapping[str, str]
+    taken_over: frozenset[str]
+    placements: Mapping[ConfigKey, frozenset[str]]
+
+
+class _Work:
+    """The registration phase's working state: created by ``plan_registrations``, which
+    returns it frozen as a ``RegistrationPlan``."""
+
+    def __init__(self, comparison: Comparison, config: ConfigPlan) -> None:
+        self.comparison = comparison
+        self.config = config
+        self.live = comparison.live
+        self.cache = comparison.cache
+        self.notes = Notes(comparison)
+        self.registrations: list[Register] = []
+        self.import_setup: list[Action] = []
+        self.import_restore: list[Action] = []
+        self.importing: dict[str, str] = {}  # subject -> the temporary mode it is wrapped in
+        self.taken_over: set[str] = set()
+        self.config_placement: dict[ConfigKey, set[str]] = {}
+        # context -> {id: (subject, version, identity)} of its live versions, built lazily
+        self.live_ids: dict[str, dict[int, tuple[str, int, tuple[object, ...]]]] = {}
+        # (context, pinned id) -> (subject, version, identity) registered by this plan
+        self.pinned_ids: dict[tuple[str, int], tuple[str, int, tuple[object, ...]]] = {}
+        # qualified subject -> version -> (text, referenced texts, schema type) of the
+        # registrations planned: references to versions the plan itself creates resolve here.
+        self.planned: dict[str, dict[int, tuple[str, dict[str, str], str]]] = {}
+
+    def result(self, actions: list[Action]) -> RegistrationPlan:
+        return RegistrationPlan(
+            tuple(actions),
+            tuple(self.registrations),
+            tuple(self.import_setup),
+            tuple(self.import_restore),
+            dict(self.importing),
+            frozenset(self.taken_over),
+            {key: frozenset(where) for key, where in self.config_placement.items()},
+            problems=tuple(self.notes.problems),
+            unread=frozenset(self.notes.unread),
+        )
+
+    def error(self, target: str, message: str, source: str | None = None) -> None:
+        self.notes.error(target, message, source)
+
+    def effective(self, what: Setting, context: str, subject: str, *, desired: bool) -> Level:
+        """The level or mode in force for ``subject`` (see ``config.effective``)."""
+        return effective(
+            self.comparison,
+            self.config,
+            self.notes,
+            what,
+            context,
+            subject,
+            desired=desired,
+            taken_over=self.taken_over,
+        )
+
+    def mode_at_write(self, context: str, subject: str) -> str:
+        return mode_at_write(
+            self.comparison, self.config, self.notes, context, subject, self.taken_over
+        )
+
+    def live_reference_texts(self, context: str, version: LiveVersion) -> dict[str, str]:
+        return self.comparison.live_reference_texts(context, version)
+
+    def use_import_mode(self, context: str, subject: str, source: str | None) -> bool:
+        """Wrap ``subject``'s registrations in a temporary subject-level IMPORT mode.
+
+        The restore action sets the mode the spec wants, or the one the subject
+        had (before an interrupted apply, if one left it in IMPORT), or removes
+        the subject-level mode when it had none (or an IMPORT no spec asks for);
+        it runs even when a registration fails.
+        """
+        if subject in self.importing:
+            return True
+        ctx = self.live.contexts[context]
+        live_mode = self.notes.setting(ctx, "mode", subject)
+        non_empty = bool(ctx.versions.get(subject)) or bool(ctx.soft_deleted.get(subject))
+        if non_empty and live_mode != "IMPORT" and not self.comparison.allow_force_import:
+            self.error(
+                subject,
+                "registering pinned ids into a subject that already has versions needs "
+                "IMPORT mode with force; re-run with --force-import if the ids are free",
+                source,
+            )
+            return False
+        # A subject already in IMPORT has its end planned (config's ``_leftover_imports``).
+        self._switch_temporarily(
+            context,
+            subject,
+            live_mode,
+            "IMPORT",
+            "temporary IMPORT mode for registrations with pinned ids",
+            "end of the temporary IMPORT mode",
+            source,
+            force=non_empty,
+        )
+        return True
+
+    def _switch_temporarily(
+        self,
+        context: str,
+        subject: str,
+        before: str | None,
+        mode: str,
+        reason: str,
+        restore_reason: str,
+        source: str | None,
+        force: bool = False,
+    ) -> None:
+        """Set ``subject``'s own mode to ``mode`` before its registrations, restore it after.
+
+        The restore sets the mode the spec wants for the subject (its planned mode
+        change is taken over), else ``before``; it removes the subject-level mode
+        when that is None. No setup when the subject already has ``mode``; no
+        restore when it is to end in ``mode`` too. ``restore_reason`` may name
+        the mode restored as ``{restore_to}``.
+        """
+        wanted = None if subject in self.taken_over else self.config.actions.get(("mode", subject))
+        self.taken_over.add(subject)
+        restore_to = wanted.after if wanted is not None else before
+        restore_reason = restore_reason.format(restore_to=restore_to or "the inherited mode")
+        self.importing[subject] = mode
+        registry = self.comparison.registry.name
+        if before != mode:
+            self.import_setup.append(
+                SetMode(
+                    registry,
+                    context,
+                    Scope.SUBJECT,
+                    subject,
+                    reason,
+                    before,
+                    mode,
+                    source=source,
+                    force=force,
+                )
+            )
+        if restore_to != mode:
+            self.import_restore.append(
+                restore_action(registry, context, subject, restore_to, restore_reason, source, mode)
+            )
+
+    def open_for_writes(self, context: str, subject: str, mode: str, source: str | None) -> bool:
+        """Registrations into a subject whose ``mode`` refuses them: a temporary READWRITE.
+
+        Set at subject level before the registrations and restored after them
+        (to the spec's mode, the subject's own, or the inherited one), like
+        IMPORT. A global READONLY_OVERRIDE cannot be lifted for one subject:
+        that is a plan error.
+        """
+        if subject in self.importing:
+            return True
+        ctx = self.live.contexts[context]
+        own = self.notes.setting(ctx, "mode", subject)
+        # A global READONLY_OVERRIDE overrides a subject's own mode (see modes.py); a
+        # context's is a READONLY like any other, which the subject's own mode lifts.
+        if global_mode(self.comparison, self.config, desired=True).value == "READONLY_OVERRIDE":
+            self.error(
+                subject,
+                "the global mode READONLY_OVERRIDE refuses registrations and cannot be "
+                "lifted for one subject; change that mode in the spec first",
+                source,
+            )
+            return False
+        self._switch_temporarily(
+            context,
+            subject,
+            own,
+            "READWRITE",
+            f"temporary READWRITE: {mode} refuses registrations",
+            "back to {restore_to} after the registrations",
+            source,
+        )
+        self.notes.warning(
+            subject,
+            f"the subject is {mode}: it is switched to READWRITE for its "
+            "registrations and back after them",
+            source,
+        )
+        return True
+
+    def resolve_references(
+        self, context: str, refs: Iterable[ReferenceSpec], owner: str, source: str | None
+    ) -> tuple[tuple[Reference, ...], dict[str, str]] | None:
+        """Reference specs -> (pinned references, name -> referenced schema text); references
+        to versions this plan registers resolve to the planned texts."""
+        ctx = self.live.contexts[context]
+        resolved: list[Reference] = []
+        texts: dict[str, str] = {}
+        for ref in refs:
+            subject = qualify(context, ref.subject)
+            planned = self.planned.get(subject, {})
+            live_versions = {v.version: v.schema for v in ctx.versions.get(subject, [])}
+            known = {**live_versions, **{n: t for n, (t, _, _) in planned.items()}}
+            if not known:
+                self.error(
+                    owner,
+                    f"reference {ref.name} points to subject {ref.subject}, "
+                    "which neither the specs nor the registry have",
+                    source,
+                )
+                return None
+            version = max(known) if ref.version == "latest" else ref.version
+            if version not in known:
+                self.error(
+                    owner,
+                    f"reference {ref.name} points to {ref.subject} version "
+                    f"{version}, which neither the specs nor the registry have",
+                    source,
+                )
+                return None
+            resolved.append(Reference(ref.name, ref.subject, version))
+            # the referenced version's own references too (a chain), as Confluent
+            # resolves them: the referenced schema does not parse without them
+            if version in planned:
+                nested = planned[version][1]
+            else:
+                live = next(v for v in ctx.versions[subject] if v.version == version)
+                nested = self.live_reference_texts(context, live)
+            for name, text in nested.items():
+                texts.setdefault(name, text)
+            texts[ref.name] = known[version]
+        return tuple(resolved), texts
 
 
 @dataclass(frozen=True)
@@ -51,9 +307,9 @@ class _Wanted:
         )
 
 
-def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[object, ...]:
-    texts = diff.live_reference_texts(context, version)
-    normalized = diff.cache.identity(version.schema_type, version.schema, texts)
+def _identity(work: _Work, context: str, version: LiveVersion) -> tuple[object, ...]:
+    texts = work.live_reference_texts(context, version)
+    normalized = work.cache.identity(version.schema_type, version.schema, texts)
     return (
         normalized,
         version.references,
@@ -62,28 +318,28 @@ def _identity(diff: RegistryDiff, context: str, version: LiveVersion) -> tuple[o
     )
 
 
-def _live_ids(diff: RegistryDiff, context: str) -> dict[int, tuple[str, int, tuple[object, ...]]]:
+def _live_ids(work: _Work, context: str) -> dict[int, tuple[str, int, tuple[object, ...]]]:
     """id -> (subject, version, identity) of every live version of a context.
 
     Built once per context and only when a pinned id must be checked: rebuilt for
     every pinned history, it made planning quadratic in the context's versions.
     """
-    ids = diff.live_ids.get(context)
+    ids = work.live_ids.get(context)
     if ids is None:
-        ids = diff.live_ids[context] = {
-            v.id: (v.subject, v.version, _identity(diff, context, v))
-            for versions in diff.live.contexts[context].versions.values()
+        ids = work.live_ids[context] = {
+            v.id: (v.subject, v.version, _identity(work, context, v))
+            for versions in work.live.contexts[context].versions.values()
             for v in versions
         }
     return ids
 
 
-def _matches(diff: RegistryDiff, context: str, version: LiveVersion, wanted: _Wanted) -> bool:
+def _matches(work: _Work, context: str, version: LiveVersion, wanted: _Wanted) -> bool:
     """Whether a live version is the desired one: same schema and references, and a
     contract that satisfies the spec's (a contract the spec leaves out is inherited)."""
     if version.schema_type != wanted.parsed.schema_type:
         return False
-    return _identity(diff, context, version)[:2] == wanted.identity[:2] and contract_matches(
+    return _identity(work, context, version)[:2] == wanted.identity[:2] and contract_matches(
         wanted.metadata, wanted.rule_set, version.metadata, version.rule_set
     )
 
@@ -100,20 +356,20 @@ class _Desired:
 
 
 def _wanted(
-    diff: RegistryDiff, context: str, subject: str, spec: SubjectSpec, desired: _Desired
+    work: _Work, context: str, subject: str, spec: SubjectSpec, desired: _Desired
 ) -> _Wanted | None:
     """``desired`` parsed, with its references resolved; None (and a plan error) when
     it cannot be."""
     source = source_of(spec)
     schema_type, text = desired.schema_type, desired.text
-    resolved = diff.resolve_references(context, desired.refs, subject, source)
+    resolved = work.resolve_references(context, desired.refs, subject, source)
     if resolved is None:
         return None
     references, texts = resolved
     try:
-        parsed = diff.cache.parse(schema_type, text, texts)
+        parsed = work.cache.parse(schema_type, text, texts)
     except InvalidSchemaError as exc:
-        diff.error(subject, f"invalid {schema_type} schema: {exc}", source)
+        work.error(subject, f"invalid {schema_type} schema: {exc}", source)
         return None
     return _Wanted(
         text,
@@ -126,7 +382,7 @@ def _wanted(
 
 
 def _unchanged(
-    diff: RegistryDiff,
+    work: _Work,
     context: str,
     subject: str,
     spec: SubjectSpec,
@@ -143,22 +399,22 @@ def _unchanged(
     if (
         live is None
         or live.schema_type != desired.schema_type
-        or not diff.cache.same_document(desired.schema_type, live.schema, desired.text)
+        or not work.cache.same_document(desired.schema_type, live.schema, desired.text)
     ):
         return False
     if not contract_matches(desired.metadata, desired.rule_set, live.metadata, live.rule_set):
         return False
     if not desired.refs and not live.references:
         return True
-    resolved = diff.resolve_references(context, desired.refs, subject, source_of(spec))
+    resolved = work.resolve_references(context, desired.refs, subject, source_of(spec))
     return resolved is not None and resolved[0] == live.references
 
 
-def _order(diff: RegistryDiff) -> list[tuple[str, SubjectSpec]]:
+def _order(work: _Work) -> list[tuple[str, SubjectSpec]]:
     """(context, spec) of every subject with a desired schema, referenced ones first."""
     by_name: dict[str, tuple[str, SubjectSpec]] = {}
     graph: dict[str, set[str]] = {}
-    for spec in diff.specs:
+    for spec in work.comparison.specs:
         context = normalize_context(spec.context)
         for subject_spec in spec.subjects.values():
             if subject_spec.delete or (subject_spec.schema is None and not subject_spec.versions):
@@ -173,23 +429,26 @@ def _order(diff: RegistryDiff) -> list[tuple[str, SubjectSpec]]:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as exc:
         cycle = " -> ".join(exc.args[1])
-        diff.error(cycle, f"schema references form a cycle: {cycle}")
+        work.error(cycle, f"schema references form a cycle: {cycle}")
         return []
     return [by_name[s] for s in order if s in by_name]
 
 
-def plan_registrations(diff: RegistryDiff) -> None:
-    for context, spec in _order(diff):
+def plan_registrations(comparison: Comparison, config: ConfigPlan) -> RegistrationPlan:
+    """Every registration the specs ask for, referenced subjects first, pinned ids before
+    the ids a registry chooses, with the temporary modes they need."""
+    work = _Work(comparison, config)
+    for context, spec in _order(work):
         if spec.versions:
-            _plan_history(diff, context, spec)
+            _plan_history(work, context, spec)
         else:
-            _plan_latest(diff, context, spec)
-    tails = _one_mode_per_subject(diff)
-    diff.registrations = _pinned_ids_first(diff, diff.registrations)
-    _end_import_before_tails(diff, tails)
+            _plan_latest(work, context, spec)
+    tails = _one_mode_per_subject(work)
+    work.registrations = _pinned_ids_first(work, work.registrations)
+    return work.result(_end_import_before_tails(work, tails))
 
 
-def _one_mode_per_subject(diff: RegistryDiff) -> set[str]:
+def _one_mode_per_subject(work: _Work) -> set[str]:
     """A subject's registrations run in the one temporary mode it is wrapped in, or
     a pinned history's IMPORT ends before the versions after it that have no id.
 
@@ -200,15 +459,15 @@ def _one_mode_per_subject(diff: RegistryDiff) -> set[str]:
     mix is a plan error.
     """
     tails: set[str] = set()
-    for action in diff.registrations:
-        mode = diff.importing.get(action.target)
+    for action in work.registrations:
+        mode = work.importing.get(action.target)
         pinned = action.registration.id is not None
         if mode is None or ((mode == "IMPORT") == pinned and action.target not in tails):
             continue
-        if mode == "IMPORT" and not pinned and _writable_after_import(diff, action):
+        if mode == "IMPORT" and not pinned and _writable_after_import(work, action):
             tails.add(action.target)
             continue
-        diff.error(
+        work.error(
             action.target,
             f"version {action.after} is registered "
             f"{'with' if pinned else 'without'} an id while the plan holds the subject "
@@ -221,9 +480,9 @@ def _one_mode_per_subject(diff: RegistryDiff) -> set[str]:
     return tails
 
 
-def _writable_after_import(diff: RegistryDiff, action: Register) -> bool:
+def _writable_after_import(work: _Work, action: Register) -> bool:
     """Whether the mode that ends ``action``'s subject's IMPORT lets it register."""
-    restore = next((a for a in diff.import_restore if a.target == action.target), None)
+    restore = next((a for a in work.import_restore if a.target == action.target), None)
     if restore is None:
         return False  # the spec keeps the subject in IMPORT
     if isinstance(restore, SetMode):
@@ -232,24 +491,27 @@ def _writable_after_import(diff: RegistryDiff, action: Register) -> bool:
     # context's (or the top level's), not the IMPORT an interrupted apply left
     # as the subject's own mode, which the restore ends.
     level = context_prefix(action.context)
-    inherited, _ = diff.effective("mode", action.context, level, desired=True)
+    inherited, _ = work.effective("mode", action.context, level, desired=True)
     return inherited == "READWRITE"
 
 
-def _end_import_before_tails(diff: RegistryDiff, tails: set[str]) -> None:
-    """Move the end of each subject's IMPORT right before its first version without an id."""
+def _end_import_before_tails(work: _Work, tails: set[str]) -> list[Action]:
+    """The registrations, with the end of each ``tails`` subject's IMPORT moved right
+    before its first version without an id (out of the restores after them all)."""
+    actions: list[Action] = list(work.registrations)
     for subject in tails:
-        restore = next(a for a in diff.import_restore if a.target == subject)
-        diff.import_restore.remove(restore)
+        restore = next(a for a in work.import_restore if a.target == subject)
+        work.import_restore.remove(restore)
         first = next(
             i
-            for i, a in enumerate(diff.registrations)
-            if a.target == subject and a.registration and a.registration.id is None
+            for i, a in enumerate(actions)
+            if a.target == subject and isinstance(a, Register) and a.registration.id is None
         )
-        diff.registrations.insert(first, restore)
+        actions.insert(first, restore)
+    return actions
 
 
-def _pinned_ids_first(diff: RegistryDiff, registrations: list[Register]) -> list[Register]:
+def _pinned_ids_first(work: _Work, registrations: list[Register]) -> list[Register]:
     """Order registrations so that pinned ids go before the registry chooses any id.
 
     A registry hands out one past the highest id it has given in a context
@@ -292,7 +554,7 @@ def _pinned_ids_first(diff: RegistryDiff, registrations: list[Register]) -> list
         return action.registration.id
 
     highest: dict[str, int] = {}
-    for context, ctx in diff.live.contexts.items():
+    for context, ctx in work.live.contexts.items():
         highest[context] = max((v.id for vs in ctx.versions.values() for v in vs), default=0)
     for i, action in enumerate(registrations):
         schema_id = pinned(action)
@@ -311,7 +573,7 @@ def _pinned_ids_first(diff: RegistryDiff, registrations: list[Register]) -> list
         if schema_id <= highest.get(action.context, 0):
             continue  # an id the registry has already passed: it never hands it out again
         first = registrations[blocking[0]]
-        diff.error(
+        work.error(
             action.target,
             f"id {schema_id} is pinned by {action.target} version {action.after}, which "
             f"must come after {first.target} version {first.after} (its references or its "
@@ -342,23 +604,23 @@ def _pinned_ids_first(diff: RegistryDiff, registrations: list[Register]) -> list
     return result
 
 
-def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
+def _plan_latest(work: _Work, context: str, spec: SubjectSpec) -> None:
     subject = qualify(context, spec.name)
     source = source_of(spec)
     assert spec.schema is not None
-    live_versions = diff.live.contexts[context].versions.get(subject, [])
+    live_versions = work.live.contexts[context].versions.get(subject, [])
     latest = live_versions[-1] if live_versions else None
     desired = _Desired(spec.type, spec.schema, spec.references, spec.metadata, spec.rule_set)
-    if _unchanged(diff, context, subject, spec, desired, latest):
+    if _unchanged(work, context, subject, spec, desired, latest):
         return
-    wanted = _wanted(diff, context, subject, spec, desired)
+    wanted = _wanted(work, context, subject, spec, desired)
     if wanted is None:
         return
-    if latest is not None and _matches(diff, context, latest, wanted):
+    if latest is not None and _matches(work, context, latest, wanted):
         return
     for older in live_versions[:-1]:
-        if _matches(diff, context, older, wanted):
-            diff.error(
+        if _matches(work, context, older, wanted):
+            work.error(
                 subject,
                 f"the desired schema is version {older.version}, not the latest "
                 f"({live_versions[-1].version}); a registry does not register a schema "
@@ -371,11 +633,11 @@ def _plan_latest(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
         reason = "new subject"
     elif latest.schema_type != spec.type:
         reason = f"schema type changes from {latest.schema_type} to {spec.type}"
-    elif _identity(diff, context, latest)[0] == wanted.parsed.normalized:
+    elif _identity(work, context, latest)[0] == wanted.parsed.normalized:
         reason = "references, metadata or rules change"
     else:
         reason = f"schema differs from the latest version ({latest.version})"
-    _register(diff, context, subject, spec, wanted, reason)
+    _register(work, context, subject, spec, wanted, reason)
 
 
 def _number_needed(
@@ -395,10 +657,10 @@ def _number_needed(
     return any(n > number and n not in present for n in numbers)
 
 
-def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
+def _plan_history(work: _Work, context: str, spec: SubjectSpec) -> None:
     subject = qualify(context, spec.name)
     source = source_of(spec)
-    ctx = diff.live.contexts[context]
+    ctx = work.live.contexts[context]
     live = {v.version: v for v in ctx.versions.get(subject, [])}
     soft_deleted = set(ctx.soft_deleted.get(subject, []))
     numbers: list[int] = []
@@ -406,7 +668,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
         numbers.append(entry.version if entry.version is not None else (numbers or [0])[-1] + 1)
     unlisted = sorted(set(live) - set(numbers))
     if unlisted:
-        diff.error(
+        work.error(
             subject,
             f"the registry has {noun(len(unlisted), 'version')} {', '.join(map(str, unlisted))} "
             "that the pinned "
@@ -422,7 +684,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
             continue  # deletes.py deletes it, or it is gone already
         version = live.get(number)
         if version is not None and entry.id is not None and version.id != entry.id:
-            diff.error(
+            work.error(
                 subject,
                 f"version {number} has id {version.id} in the registry, the "
                 f"spec pins id {entry.id}; an id cannot be changed",
@@ -432,14 +694,14 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
         desired = _Desired(
             entry.type_in(spec), entry.schema, entry.references, entry.metadata, entry.rule_set
         )
-        if _unchanged(diff, context, subject, spec, desired, version):
+        if _unchanged(work, context, subject, spec, desired, version):
             continue
-        wanted = _wanted(diff, context, subject, spec, desired)
+        wanted = _wanted(work, context, subject, spec, desired)
         if wanted is None:
             return
         if version is not None:
-            if not _matches(diff, context, version, wanted):
-                diff.error(
+            if not _matches(work, context, version, wanted):
+                work.error(
                     subject,
                     f"the registry's version {number} differs from the pinned "
                     "history; history is never rewritten",
@@ -448,7 +710,7 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
                 return
             continue
         if number in soft_deleted:
-            diff.error(
+            work.error(
                 subject,
                 f"version {number} is soft-deleted in the registry and cannot "
                 "be registered again; delete it permanently first (delete: hard)",
@@ -456,11 +718,11 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
             )
             return
         if entry.id is not None:
-            holder = _live_ids(diff, context).get(entry.id) or diff.pinned_ids.get(
+            holder = _live_ids(work, context).get(entry.id) or work.pinned_ids.get(
                 (context, entry.id)
             )
             if holder is not None and holder[2] != wanted.identity:
-                diff.error(
+                work.error(
                     subject,
                     f"id {entry.id} is already used in context {context} by "
                     f"{holder[0]} version {holder[1]} with another schema; it cannot be "
@@ -468,11 +730,11 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
                     source,
                 )
                 return
-            if not diff.use_import_mode(context, subject, source):
+            if not work.use_import_mode(context, subject, source):
                 return
-            diff.pinned_ids[(context, entry.id)] = (subject, number, wanted.identity)
+            work.pinned_ids[(context, entry.id)] = (subject, number, wanted.identity)
             _register(
-                diff,
+                work,
                 context,
                 subject,
                 spec,
@@ -481,9 +743,9 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
                 pinned=(entry.id, number),
             )
             continue
-        natural = max([*live, *soft_deleted, *diff.planned.get(subject, {})], default=0) + 1
+        natural = max([*live, *soft_deleted, *work.planned.get(subject, {})], default=0) + 1
         if entry.version is not None and number != natural:
-            diff.error(
+            work.error(
                 subject,
                 f"version {number} would be registered as version {natural}; "
                 "pin its id as well to import it with its number",
@@ -491,13 +753,13 @@ def _plan_history(diff: RegistryDiff, context: str, spec: SubjectSpec) -> None:
             )
             return
         if not _register(
-            diff, context, subject, spec, wanted, "next version of the pinned history"
+            work, context, subject, spec, wanted, "next version of the pinned history"
         ):
             return
 
 
 def _register(
-    diff: RegistryDiff,
+    work: _Work,
     context: str,
     subject: str,
     spec: SubjectSpec,
@@ -507,23 +769,23 @@ def _register(
 ) -> bool:
     """Plan one registration after whatever the plan already registers in ``subject``."""
     source = source_of(spec)
-    ctx = diff.live.contexts[context]
+    ctx = work.live.contexts[context]
     live_versions = ctx.versions.get(subject, [])
-    planned = diff.planned.setdefault(subject, {})
-    earlier = [a for a in diff.registrations if a.target == subject]
+    planned = work.planned.setdefault(subject, {})
+    earlier = [a for a in work.registrations if a.target == subject]
     previous: list[tuple[int, ParsedSchema]] = []
     for version in live_versions:
         try:
-            texts = diff.live_reference_texts(context, version)
+            texts = work.live_reference_texts(context, version)
             previous.append(
-                (version.version, diff.cache.parse(version.schema_type, version.schema, texts))
+                (version.version, work.cache.parse(version.schema_type, version.schema, texts))
             )
         except InvalidSchemaError:
             continue  # a version the registry accepted but we cannot read: not checked
     for action in earlier:
         number = int(action.after or 0)
         text, texts, schema_type = planned[number]
-        previous.append((number, diff.cache.parse(schema_type, text, texts)))
+        previous.append((number, work.cache.parse(schema_type, text, texts)))
     numbers = [v.version for v in live_versions] + [int(a.after or 0) for a in earlier]
     latest_number = max(numbers, default=None)
     latest_text = (
@@ -541,19 +803,19 @@ def _register(
         new_version = max([*numbers, *ctx.soft_deleted.get(subject, [])], default=0) + 1
         refused = invalid_defaults(wanted.parsed)
         if refused:
-            diff.error(
+            work.error(
                 subject, f"the registry refuses to register this schema: {refused[0]}", source
             )
             return False
-        verdict = _verdict(diff, context, subject, spec, wanted.parsed, previous)
-        mode = diff.mode_at_write(context, subject)
-        final, _ = diff.effective("mode", context, subject, desired=True)
+        verdict = _verdict(work, context, subject, spec, wanted.parsed, previous)
+        mode = work.mode_at_write(context, subject)
+        final, _ = work.effective("mode", context, subject, desired=True)
         if mode in WRITE_BLOCKING_MODES or (mode == "IMPORT" and final != "IMPORT"):
             # An IMPORT the specs do not keep is lifted like a READONLY until it ends.
-            if not diff.open_for_writes(context, subject, mode, source):
+            if not work.open_for_writes(context, subject, mode, source):
                 return False
-        elif mode != "READWRITE" and subject not in diff.importing:
-            diff.error(
+        elif mode != "READWRITE" and subject not in work.importing:
+            work.error(
                 subject,
                 f"the subject is in {mode} mode when this registration runs, "
                 "which refuses it; set its mode to READWRITE in the spec",
@@ -562,9 +824,9 @@ def _register(
             return False
     changes = _changes(previous, latest_number, wanted, earlier, live_versions)
     planned[new_version] = (wanted.text, wanted.reference_texts, wanted.parsed.schema_type)
-    diff.registrations.append(
+    work.registrations.append(
         Register(
-            diff.registry.name,
+            work.comparison.registry.name,
             context,
             Scope.SUBJECT,
             subject,
@@ -608,7 +870,7 @@ def _changes(
 
 
 def _verdict(
-    diff: RegistryDiff,
+    work: _Work,
     context: str,
     subject: str,
     spec: SubjectSpec,
@@ -625,8 +887,8 @@ def _verdict(
     pairs = [(n, p) for n, p in previous if p.schema_type == desired.schema_type]
     numbers = tuple(n for n, _ in pairs)
     schemas = [p for _, p in pairs]
-    old_level, _ = diff.effective("compatibility", context, subject, desired=False)
-    new_level, key = diff.effective("compatibility", context, subject, desired=True)
+    old_level, _ = work.effective("compatibility", context, subject, desired=False)
+    new_level, key = work.effective("compatibility", context, subject, desired=True)
 
     def run(level: str) -> Verdict:
         result = check(desired.schema_type, desired, schemas, level)
@@ -650,11 +912,11 @@ def _verdict(
             if old.compatible:
                 placement, verdict = "post", old
     if key is not None and placement is not None:
-        diff.config_placement.setdefault(key, set()).add(placement)
+        work.config_placement.setdefault(key, set()).add(placement)
     if not verdict.compatible:
         details = "; ".join(verdict.messages) or "incompatible"
         versions = ", ".join(map(str, verdict.checked_versions))
-        diff.error(
+        work.error(
             subject,
             f"the new schema is not {verdict.level} compatible with "
             f"{noun(len(verdict.checked_versions), 'version')} {versions}: {details}",

@@ -10,11 +10,16 @@ spec's data model, is imported as a module.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import re
+import types
+import typing
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from reconciler.engine import comparison, config, deletes, diff, modes, registrations
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "reconciler"
@@ -146,6 +151,121 @@ def test_one_method_name_for_the_json_form() -> None:
         and OTHER_JSON_NAMES.match(item.name)
     ]
     assert not other, f"name it to_json / from_json: {other}"
+
+
+# The phases of one registry's comparison, in the order engine/diff.py's compare runs them.
+DIFF_PHASES: tuple[Callable[..., object], ...] = (
+    config.plan_config,
+    registrations.plan_registrations,
+    config.plan_recovery,
+    deletes.plan_deletes,
+    diff.order,
+    modes.guard_modes,
+    diff.compare,
+)
+PHASE_MODULES = (comparison, config, registrations, deletes, modes, diff)
+PHASE_MODULE_NAMES = {m.__name__ for m in PHASE_MODULES}
+# Methods that change the list, dict or set they are called on.
+MUTATORS = {"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update"}
+MUTATORS |= {"setdefault", "add", "discard", "sort", "reverse", "__setitem__"}
+
+
+def _mutable_parts(hint: object, where: str) -> list[str]:
+    """Where ``hint`` lets a mutable object cross a phase boundary: a list, dict or set;
+    a class of the diff's modules other than the ``Comparison`` or a phase's result
+    (``Found``); or one of those that is not frozen or has such a field."""
+    origin = typing.get_origin(hint) or hint
+    if origin in (list, dict, set):
+        return [f"{where}: {hint}"]
+    if origin in (typing.Union, types.UnionType):
+        return [p for arg in typing.get_args(hint) for p in _mutable_parts(arg, where)]
+    if not isinstance(origin, type) or origin.__module__ not in PHASE_MODULE_NAMES:
+        return []
+    if not (issubclass(origin, comparison.Found) or origin is comparison.Comparison):
+        return [f"{where}: {origin.__name__} is neither the Comparison nor a phase's result"]
+    if dataclasses.is_dataclass(origin):
+        if not origin.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            return [f"{where}: {origin.__name__} is not frozen"]
+        fields = typing.get_type_hints(origin)
+        return [
+            p
+            for f in dataclasses.fields(origin)
+            for p in _mutable_parts(fields[f.name], f"{where} -> {origin.__name__}.{f.name}")
+        ]
+    return [f"{where}: {origin.__name__} is not a frozen dataclass"]
+
+
+def test_diff_phases_take_and_return_frozen_results() -> None:
+    """Each phase of the diff takes the immutable ``Comparison`` and the frozen results
+    of the phases before it, and returns its own: no phase hands another an object to
+    fill in (as the 16 attributes of the ``RegistryDiff`` every phase wrote once were)."""
+    found = [
+        part
+        for phase in DIFF_PHASES
+        for name, hint in typing.get_type_hints(phase).items()
+        for part in _mutable_parts(hint, f"{phase.__module__}.{phase.__qualname__} {name}")
+    ]
+    assert not found, found
+
+
+def _root(node: ast.expr) -> str | None:
+    """The name an attribute, subscript or call chain starts from."""
+    while isinstance(node, ast.Attribute | ast.Subscript | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _writes(function: ast.FunctionDef) -> Iterator[tuple[str, int]]:
+    """(name, line) of each write through a name: to an attribute or item of it, or a
+    call of a method that changes a collection reached from it."""
+    for node in ast.walk(function):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign | ast.Delete):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MUTATORS
+        ):
+            targets = [node.func.value]
+        for target in targets:
+            # Rebinding a name writes to nothing; a mutator call on the name itself does.
+            if isinstance(node, ast.Call) or isinstance(target, ast.Attribute | ast.Subscript):
+                name = _root(target)
+                if name is not None:
+                    yield name, node.lineno
+
+
+def test_diff_phases_write_only_to_what_they_create() -> None:
+    """No function of the diff's modules writes through an argument, except ``self`` and
+    a phase's own working state (a private class of its module, which the phase creates
+    and drops): what a phase is given (the ``Comparison``, the results of the phases
+    before it) is read, never filled in."""
+    found: list[str] = []
+    for module in PHASE_MODULES:
+        path = Path(module.__file__ or "")
+        tree = ast.parse(path.read_text(), str(path))
+        private = {
+            n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name.startswith("_")
+        }
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            arguments = function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+            given = {
+                a.arg
+                for a in arguments
+                if a.arg != "self"
+                and not (isinstance(a.annotation, ast.Name) and a.annotation.id in private)
+            }
+            found += [
+                f"{path.relative_to(ROOT)}:{line} {function.name} writes to its argument {name}"
+                for name, line in _writes(function)
+                if name in given
+            ]
+    assert not found, found
 
 
 def test_every_room_has_its_paragraph() -> None:

@@ -90,6 +90,36 @@ def test_a_pinned_history_s_tail_without_ids_is_registered_after_its_import_ends
     assert ws.registry.get("/mode/b-value").status_code == 404
 
 
+def test_a_pinned_history_s_tail_and_a_delete_in_one_plan(ws: Workspace) -> None:
+    """The end of the IMPORT moved among the registrations is not a registration: the
+    deletes' referrer check skips it (it raised AttributeError on the mode action)."""
+    ws.registry.post("/subjects/old-value/versions", {"schema": C}).raise_for_status()
+    _write(
+        ws,
+        """
+        subjects:
+          old-value: {delete: soft}
+          b-value:
+            versions:
+              - {version: 1, id: 7, schema: ../schemas/b.avsc}
+              - {version: 2, schema: ../schemas/b2.avsc}
+        """,
+        b=B,
+        b2=B2,
+    )
+    first, results, after = ws.apply()
+    assert steps(first) == [
+        ("set_mode", "b-value", "IMPORT"),
+        ("register", "b-value", "1"),
+        ("delete_mode", "b-value", None),
+        ("register", "b-value", "2"),
+        ("delete_subject", "old-value", None),
+    ]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors, steps(after)
+    assert _ids(ws, "b-value") == [7, 8]
+
+
 def test_a_pinned_version_after_one_without_an_id_fails_the_plan(ws: Workspace) -> None:
     # IMPORT would have to start again after the registration without an id.
     _write(
