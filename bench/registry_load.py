@@ -112,13 +112,15 @@ def serve_instrumented(argv: list[str]) -> None:
             self.lock = threading.Lock()
             self.taken = 0.0
 
-        def __enter__(self) -> None:
+        def acquire(self, blocking: bool = True) -> bool:
             asked = time.perf_counter()
-            self.lock.acquire()
+            if not self.lock.acquire(blocking):
+                return False
             self.taken = time.perf_counter()
             timings.queued += self.taken - asked  # one holder at a time: no race
+            return True
 
-        def __exit__(self, *exc: object) -> None:
+        def release(self) -> None:
             timings.held += time.perf_counter() - self.taken
             timings.writes += 1
             self.lock.release()
@@ -295,6 +297,16 @@ class Load(NamedTuple):
         )
 
 
+async def stats(served: Served) -> bytes:
+    """The instrumented server's timings (reset by reading them), on a connection of its
+    own: uvicorn closes a connection idle for 5 s, as one kept open across a slow run."""
+    connection = await Connection.open(served.url)
+    try:
+        return await connection.call("GET", STATS_PATH)
+    finally:
+        connection.close()
+
+
 async def run_load(
     served: Served, connections: int, requests: int, write: bool, round_: int
 ) -> Load:
@@ -322,18 +334,14 @@ async def run_load(
     ready = asyncio.Event()
     tasks = [asyncio.create_task(worker(n)) for n in range(connections)]
     await asyncio.sleep(0.2)  # connections open (and read subjects exist) before the clock
-    stats = await Connection.open(served.url)
-    try:
-        await stats.call("GET", STATS_PATH)  # resets the server's timings
-        before = usage(served.pid)
-        start, cpu = time.perf_counter(), time.process_time()
-        ready.set()
-        await asyncio.gather(*tasks)
-        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        after = usage(served.pid)
-        timings = json.loads(await stats.call("GET", STATS_PATH))
-    finally:
-        stats.close()
+    await stats(served)  # resets the server's timings
+    before = usage(served.pid)
+    start, cpu = time.perf_counter(), time.process_time()
+    ready.set()
+    await asyncio.gather(*tasks)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    after = usage(served.pid)
+    timings = json.loads(await stats(served))
     spent = None if before is None or after is None else after - before
     kind = "writes" if write else "reads"
     return Load(kind, connections, latencies, elapsed, cpu, spent, timings)

@@ -14,7 +14,7 @@ import logging
 import os
 import sqlite3
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
@@ -26,7 +26,7 @@ from ._contexts import rewrite_context_path
 from ._media import V1_JSON, check_readable, response_type
 from ._registry import Registry
 from ._routes import ROUTES, Call, Handler, Reply, compatibility, json_response, lookup
-from ._store import Store
+from ._store import Store, WouldWait
 
 _log = logging.getLogger(__name__)
 
@@ -65,15 +65,19 @@ _READS_WITH_A_BODY = frozenset({lookup, compatibility})
 class _Dispatcher:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        # Every write runs on this one thread, in the order the requests came.
-        # Writes take the store's write lock one at a time anyway; with a thread
-        # per write, each hand-off of the lock woke a sleeping thread, which then
-        # waited for the GIL and a CPU: under 50 writers the lock stood idle
-        # half of the time while writes queued for it (bench/registry_load.py
-        # times both from inside the server). One thread takes the next write
-        # as soon as it is done with the last, and the queue is first come,
-        # first served. The thread is made on the first write.
+        # A write that would wait for the lock runs on this one thread, and the
+        # writes after it queue here, in the order the requests came (see
+        # _write). Writes take the store's write lock one at a time anyway; with
+        # a thread per write, each hand-off of the lock woke a sleeping thread,
+        # which then waited for the GIL and a CPU: under 50 writers the lock
+        # stood idle half of the time while writes queued for it
+        # (bench/registry_load.py times both from inside the server). One
+        # thread takes the next write as soon as it is done with the last, and
+        # the queue is first come, first served. The thread is made on the
+        # first write that needs it.
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localregistry-writer")
+        # the last write handed to the writer thread (the ones before it are done)
+        self.queued: Future[Reply] | None = None
 
     @staticmethod
     def resolve(method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
@@ -86,6 +90,30 @@ class _Dispatcher:
                 return handler, params
             allowed += [route_method, "HEAD"] if route_method == "GET" else [route_method]
         raise errors.method_not_allowed(allowed) if allowed else errors.not_found()
+
+    async def _write(self, handler: Handler, call: Call) -> Reply:
+        """Run a write here, on the event loop, when it can start at once; else on the
+        writer thread, behind the writes queued there.
+
+        A write that finds the write lock free (no write queued here, none of
+        another process in progress) runs to its end without waiting for
+        anything but the CPU: handing it to the writer thread and its answer
+        back cost more CPU than the hand-offs saved, and under 50 writers the
+        two threads took turns on the GIL for every write (docs/performance.md,
+        local registry). A write that would wait for the lock (another
+        process's, up to the busy timeout) must not stall the loop: it goes to
+        the writer thread, and every write after it queues there, first come,
+        first served, until the queue is empty again.
+        """
+        if self.queued is None or self.queued.done():
+            try:
+                with self.registry.store.without_waiting():
+                    return handler(self.registry, call)
+            except WouldWait:
+                pass  # nothing was done: the writer thread runs it from the start
+        self.queued = self.writer.submit(handler, self.registry, call)
+        # shielded: a write that came whole is done even if its caller goes away
+        return await asyncio.shield(asyncio.wrap_future(self.queued))
 
     async def handle(self, scope: Scope, body: bytes) -> tuple[Reply, str]:
         """The reply and its media type (Confluent's default for errors before negotiation)."""
@@ -109,14 +137,9 @@ class _Dispatcher:
                 # the write lock.  The hop to a worker thread cost more than the
                 # read itself.
                 return handler(self.registry, call), media_type
-            # Writes can wait up to the busy timeout for another process's
-            # lock, and registrations and compatibility checks parse schemas:
-            # they must not stall the loop.
             if handler in _READS_WITH_A_BODY:
                 return await run_in_threadpool(handler, self.registry, call), media_type
-            # shielded: a write that came whole is done even if its caller goes away
-            queued = asyncio.wrap_future(self.writer.submit(handler, self.registry, call))
-            return await asyncio.shield(queued), media_type
+            return await self._write(handler, call), media_type
         except errors.ErrorResponse as exc:
             return json_response(exc.body(), exc.status, exc.headers), media_type
         except sqlite3.Error as exc:

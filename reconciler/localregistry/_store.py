@@ -95,6 +95,9 @@ CREATE TABLE IF NOT EXISTS mode (
 # are migrated on open.
 _LAYOUT_VERSION = 4
 
+# How long a statement waits for another process's lock before SQLITE_BUSY.
+_BUSY_TIMEOUT_MS = 30_000
+
 # The global scope of config and mode (``/config``, ``/mode``) is stored under
 # this context, which no qualified subject can name (context names start with
 # a dot).
@@ -145,6 +148,7 @@ class Store:
         # unlucky writer of 50 wait seconds; other processes still meet the
         # database lock and its busy timeout.
         self._write_lock = threading.Lock()
+        self._no_wait = _NoWait()
         self.cursors = ListingCursors()
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -160,9 +164,12 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            self.path,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
         )
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         # In WAL mode, NORMAL syncs at checkpoints instead of every commit: a
         # crashed process loses nothing, a power cut may lose the last commits,
         # which is the right trade for a development registry.
@@ -193,16 +200,62 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction holding the database lock from its start."""
-        with self._write_lock, self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("UPDATE generation SET n = n + 1")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        """A write transaction holding the database lock from its start.
+
+        Inside ``without_waiting()``, the block's first write transaction raises
+        ``WouldWait`` (before anything is read or written) instead of waiting for
+        the lock; any later one waits, so that a block that gave up has done nothing.
+        """
+        waits = not self._no_wait.active
+        if not self._write_lock.acquire(blocking=waits):
+            raise WouldWait
+        try:
+            with self._connect() as conn:
+                _begin(conn, waits)
+                self._no_wait.active = False
+                try:
+                    yield conn
+                    conn.execute("UPDATE generation SET n = n + 1")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        finally:
+            self._write_lock.release()
+
+    @contextmanager
+    def without_waiting(self) -> Iterator[None]:
+        """The first write transaction this thread starts in this block does not wait for
+        the lock: when this process's writer thread or another process holds it, it
+        raises ``WouldWait``."""
+        self._no_wait.active = True
+        try:
+            yield
+        finally:
+            self._no_wait.active = False
+
+
+class WouldWait(Exception):
+    """A write inside ``Store.without_waiting`` found the write lock taken; nothing was done."""
+
+
+class _NoWait(threading.local):
+    active = False
+
+
+def _begin(conn: sqlite3.Connection, waits: bool) -> None:
+    if waits:
+        conn.execute("BEGIN IMMEDIATE")
+        return
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            raise WouldWait from exc
+        raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
