@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from reconciler.compatibility import ParsedSchema, check, formatted, invalid_defaults
 from reconciler.confluent import (
@@ -159,6 +160,24 @@ class _Candidate:
         _contract_json(out, self.metadata, self.rule_set)
         out["schema"] = self.text
         return out
+
+
+class _Latest:
+    """A subject's latest live version and its schema, each read at most once per request
+    (a registration asks for them in its repeat check, its own work and its
+    compatibility check)."""
+
+    def __init__(self, conn: sqlite3.Connection, subject: Subject) -> None:
+        self.conn = conn
+        self.subject = subject
+
+    @cached_property
+    def version(self) -> store.StoredVersion | None:
+        return store.latest_version(self.conn, self.subject)
+
+    @cached_property
+    def schema(self) -> store.StoredSchema | None:
+        return None if self.version is None else Registry._schema_of(self.conn, self.version)
 
 
 class Registry:
@@ -344,6 +363,7 @@ class Registry:
         *,
         deleted: bool,
         config: dict[str, object] | None = None,
+        latest: _Latest | None = None,
     ) -> store.StoredVersion | None:
         """Confluent's lookUpSchemaUnderSubject: as sent, then with the latest's contract.
 
@@ -351,19 +371,20 @@ class Registry:
         request left out are taken from the latest live version and the lookup
         is repeated, so that a lookup finds what a registration of the same
         body would have registered.  ``config``: the subject's effective config
-        when the caller has read it (read here otherwise, only when needed).
+        when the caller has read it (read here otherwise, only when needed);
+        ``latest``, the subject's latest version as the caller reads it.
         """
         found = self._find_in_subject(conn, subject, candidate, deleted=deleted)
         if found is not None:
             return found
-        latest_version = store.latest_version(conn, subject)
-        if latest_version is None:
+        if latest is None:
+            latest = _Latest(conn, subject)
+        if latest.schema is None:
             return None
-        latest = self._schema_of(conn, latest_version)
         metadata, rule_set = with_inherited(
             candidate.metadata,
             candidate.rule_set,
-            (latest.metadata, latest.rule_set),
+            (latest.schema.metadata, latest.schema.rule_set),
             effective_config(conn, subject) if config is None else config,
             None,
             explicit_version=False,
@@ -395,6 +416,7 @@ class Registry:
             config = effective_config(conn, subject)
             normalize = normalize or bool(config.get("normalize"))
             mode = effective_mode(conn, subject)
+            latest = _Latest(conn, subject)
             # Confluent answers an already registered schema before looking at the
             # mode, so re-registering is idempotent even in READONLY mode; with
             # config defaults or overrides it always goes through registration.
@@ -405,7 +427,9 @@ class Registry:
                 and not has_defaults_or_overrides(config)
             ):
                 parsed = self._candidate(conn, subject, req, normalize)
-                existing = self._look_up(conn, subject, parsed, deleted=False, config=config)
+                existing = self._look_up(
+                    conn, subject, parsed, deleted=False, config=config, latest=latest
+                )
                 if existing is not None and req.id in (None, existing.schema_id):
                     return {"id": existing.schema_id}
             else:
@@ -416,7 +440,7 @@ class Registry:
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in import mode")
             if req.id is None and mode != "READWRITE":
                 raise errors.not_permitted(f"Subject {subject.qualified} is not in read-write mode")
-            return self._register(conn, subject, req, normalize, mode, config, parsed)
+            return self._register(conn, subject, req, normalize, mode, config, parsed, latest)
 
     def _register(
         self,
@@ -427,6 +451,7 @@ class Registry:
         mode: str,
         config: dict[str, object],
         parsed: _Candidate | None,
+        latest: _Latest,
     ) -> dict[str, object]:
         """``parsed``: the request's schema as ``register`` already parsed it, if it did;
         it was parsed only when the request has a schema, so only the contract may
@@ -434,26 +459,25 @@ class Registry:
         # Only what a registration needs is read (the latest live version, the
         # versions of the schema it finds), never the whole subject: a write
         # costs the same at 100 versions as at 10,000.
-        latest_version = store.latest_version(conn, subject)
         new_version = store.next_version(conn, subject)
         filled = False
         if mode != "IMPORT":
             # Confluent's maybePopulateFromPrevious; IMPORT registers the body as sent.
-            latest = self._schema_of(conn, latest_version) if latest_version else None
-            if (not req.schema or not req.schema.strip()) and latest is not None:
+            previous = latest.schema
+            if (not req.schema or not req.schema.strip()) and previous is not None:
                 # An empty schema re-registers the latest one (Confluent uses this to
                 # attach new metadata); without a previous version it is invalid.
                 req = replace(
                     req,
-                    schema=latest.schema,
-                    schema_type=latest.schema_type,
-                    references=tuple(Reference.from_json(r) for r in latest.references),
+                    schema=previous.schema,
+                    schema_type=previous.schema_type,
+                    references=tuple(Reference.from_json(r) for r in previous.references),
                 )
                 filled = True
             metadata, rule_set = with_inherited(
                 req.metadata,
                 req.rule_set,
-                None if latest is None else (latest.metadata, latest.rule_set),
+                None if previous is None else (previous.metadata, previous.rule_set),
                 config,
                 new_version,
                 explicit_version=req.version is not None,
@@ -489,9 +513,7 @@ class Registry:
                     f"Invalid schema {candidate.text} with refs {refs} of type "
                     f"{candidate.schema_type}, details: {problems[0]}"
                 )
-            messages = self._incompatibilities(
-                conn, subject, candidate, None, config, latest_version
-            )
+            messages = self._incompatibilities(conn, subject, candidate, None, config, latest)
             if messages:
                 raise errors.incompatible(subject.qualified, messages)
         version = req.version or new_version
@@ -501,9 +523,21 @@ class Registry:
             schema_id = store.next_id(conn, subject.context)
             while store.get_schema(conn, subject.context, schema_id) is not None:
                 schema_id += 1
-        self._store_schema(conn, subject, schema_id, candidate)
-        store.insert_version(conn, subject, version, schema_id)
-        for old in store.versions_holding(conn, subject, schema_id):
+            new_schema = True  # the probe found no row with this ID
+        else:
+            current = store.get_schema(conn, subject.context, schema_id)
+            if current is not None and stored_identity(current) != candidate.identity:
+                raise errors.not_permitted(
+                    f"Overwrite new schema with id {schema_id} is not permitted."
+                )
+            new_schema = current is None
+        if new_schema:
+            self._insert_schema(conn, subject, schema_id, candidate)
+        # a version above every one of the subject's (soft-deleted ones too) replaces
+        # nothing
+        store.insert_version(conn, subject, version, schema_id, new=version == new_version)
+        # only a schema that was already stored can have older versions in this subject
+        for old in [] if new_schema else store.versions_holding(conn, subject, schema_id):
             # Re-registering a soft-deleted schema replaces its old version (after
             # the new one exists, so that the schema is never left unused).
             if old.deleted and old.version < version:
@@ -517,27 +551,20 @@ class Registry:
         return answer(schema_id, version)
 
     @staticmethod
-    def _store_schema(
+    def _insert_schema(
         conn: sqlite3.Connection, subject: Subject, schema_id: int, candidate: _Candidate
     ) -> None:
-        current = store.get_schema(conn, subject.context, schema_id)
-        if current is None:
-            store.insert_schema(
-                conn,
-                subject.context,
-                schema_id,
-                candidate.schema_type,
-                candidate.text,
-                [r.to_json() for r in candidate.references],
-                candidate.identity,
-                candidate.metadata,
-                candidate.rule_set,
-            )
-            return
-        if stored_identity(current) != candidate.identity:
-            raise errors.not_permitted(
-                f"Overwrite new schema with id {schema_id} is not permitted."
-            )
+        store.insert_schema(
+            conn,
+            subject.context,
+            schema_id,
+            candidate.schema_type,
+            candidate.text,
+            [r.to_json() for r in candidate.references],
+            candidate.identity,
+            candidate.metadata,
+            candidate.rule_set,
+        )
 
     def _incompatibilities(
         self,
@@ -546,7 +573,7 @@ class Registry:
         candidate: _Candidate,
         previous: list[store.StoredVersion] | None,
         config: dict[str, object],
-        latest: store.StoredVersion | None,
+        latest: _Latest | None,
     ) -> list[str]:
         """Confluent's error list: one line per broken rule, then the config used.
 
@@ -561,14 +588,17 @@ class Registry:
             if transitive(level):
                 previous = store.versions_of(conn, subject)
             else:
-                previous = [latest] if latest else []
+                previous = [latest.version] if latest and latest.version else []
         if not previous:
             return []
         previous = list(versions_checked(level, previous))
         parsed_previous: list[ParsedSchema] = []
         messages: list[str] = []
         for version in previous:
-            stored = self._schema_of(conn, version)
+            if latest is not None and latest.schema is not None and version == latest.version:
+                stored = latest.schema
+            else:
+                stored = self._schema_of(conn, version)
             if stored.schema_type != candidate.schema_type:
                 messages.append("Incompatible because of different schema type")
                 continue

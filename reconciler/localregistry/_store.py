@@ -596,15 +596,21 @@ def next_version(conn: sqlite3.Connection, subject: Subject) -> int:
 
 
 def insert_version(
-    conn: sqlite3.Connection, subject: Subject, version: int, schema_id: int
+    conn: sqlite3.Connection, subject: Subject, version: int, schema_id: int, *, new: bool = False
 ) -> None:
-    """Insert or (IMPORT mode only) overwrite a version, as Confluent's store does."""
-    previous = get_version(conn, subject, version)
+    """Insert or (IMPORT mode only) overwrite a version, as Confluent's store does.
+
+    ``new``: the version is above every version of the subject, soft-deleted
+    ones included, so there is neither a row nor references to replace (a
+    version's references go with it, see ``hard_delete_version``).
+    """
+    previous = None if new else get_version(conn, subject, version)
     conn.execute("INSERT OR IGNORE INTO contexts (context) VALUES (?)", (subject.context,))
-    conn.execute(
-        "DELETE FROM references_ WHERE context=? AND subject=? AND version=?",
-        (subject.context, subject.name, version),
-    )
+    if not new:
+        conn.execute(
+            "DELETE FROM references_ WHERE context=? AND subject=? AND version=?",
+            (subject.context, subject.name, version),
+        )
     conn.execute(
         "INSERT OR REPLACE INTO versions (context, subject, version, schema_id) "
         "VALUES (?, ?, ?, ?)",

@@ -110,3 +110,19 @@ def test_import_overwrites_an_existing_version(sr: httpx.Client) -> None:
     register(sr, "a-value", V1, id=1, version=1)
     register(sr, "a-value", V2, id=2, version=1)
     assert sr.get("/subjects/a-value/versions/1").json()["id"] == 2
+
+
+def test_an_overwritten_version_leaves_neither_its_schema_nor_its_references(
+    sr: httpx.Client,
+) -> None:
+    """Only a version above every existing one skips the replacement's clean-up
+    (``insert_version(new=True)``); an overwrite still does it."""
+    sr.put("/mode", json={"mode": "IMPORT"})
+    register(sr, "base-value", V1, id=1, version=1)
+    holder = avro_record("Holder", ("user", "User"))
+    refs = [{"name": "User", "subject": "base-value", "version": 1}]
+    register(sr, "a-value", holder, id=2, version=1, references=refs)
+    assert sr.get("/subjects/base-value/versions/1/referencedby").json() == [2]
+    register(sr, "a-value", V2, id=3, version=1)
+    assert sr.get("/subjects/base-value/versions/1/referencedby").json() == []
+    assert sr.get("/schemas/ids/2").status_code == 404

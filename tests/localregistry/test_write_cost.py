@@ -84,3 +84,22 @@ def test_a_registration_with_inherited_metadata_still_parses_once(
     assert answer["metadata"] == {"properties": {"owner": "a"}}
     again = registry.register(subject, SchemaRequest(sent), normalize=False)
     assert again == {"id": answer["id"]}
+
+
+def test_a_new_version_reads_the_latest_version_and_a_new_ids_row_once(
+    registry: Registry,
+) -> None:
+    """The latest version and its schema serve the repeat check, the registration and
+    the compatibility check; the probe for a free ID is the only read of the new
+    ID's row; a version above all others has nothing to replace."""
+    log: list[str] = []
+    _traced(registry.store, log)
+    answer = registry.register(parse_subject("s-value"), SchemaRequest(_schema(1)), normalize=False)
+    assert answer == {"id": 2}
+    latest_reads = [q for q in log if "ORDER BY version DESC LIMIT 1" in q]
+    assert len(latest_reads) == 1, latest_reads
+    schema_rows = [q for q in log if q.startswith("SELECT context, id, schema_type")]
+    assert [q.rsplit("id=", 1)[1] for q in schema_rows] == ["1", "2"], schema_rows
+    assert not [q for q in log if q.startswith("DELETE")], log
+    assert not [q for q in log if "FROM versions WHERE context=" in q and "schema_id=" in q], log
+    assert len(log) == 20, log  # BEGIN ... COMMIT; 27 before
