@@ -251,7 +251,8 @@ def _begin(conn: sqlite3.Connection, waits: bool) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+        # the primary code: SQLITE_BUSY_RECOVERY and the like are busy too
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
             raise WouldWait from exc
         raise
     finally:
