@@ -37,6 +37,7 @@ from grpc_tools import _protoc_compiler
 
 from . import _protoopts
 from ._changes import breaking, differences
+from ._protocanon import canonical_text
 from ._protonorm import NormalizedPrinter
 from ._protoprint import (
     _FIELD,
@@ -48,6 +49,7 @@ from ._protoprint import (
     Printer,
     written_types,
 )
+from ._protowire import WireError
 from ._rules import backward_compatible
 from ._types import (
     Difference,
@@ -481,20 +483,30 @@ def file_descriptor(parsed: ParsedSchema) -> descriptor_pb2.FileDescriptorProto:
 
 
 def canonical(parsed: ParsedSchema) -> str:
-    """The file with type names as the source spells them, which takes source positions."""
-    model: _Model = parsed.native  # type: ignore[assignment]
-    text = model.compiled_text
-    main = _with_source_info(text, tuple(sorted(parsed.references.items())))
-    written = written_types(main, text)
-    return Printer(model.files, written=written, kept=model.kept).render()
+    """Confluent's canonical text (``_protocanon``): Wire's parse of the source, printed.
+
+    Text Wire would not read (``edition`` files) is printed from descriptors,
+    with type names as the source spells them (which takes source positions).
+    """
+    return _printed(parsed, ignore_extensions=False)
 
 
 def without_extensions(parsed: ParsedSchema) -> str:
     """Confluent's ``format=ignore_extensions``: the canonical text less extensions."""
+    return _printed(parsed, ignore_extensions=True)
+
+
+def _printed(parsed: ParsedSchema, *, ignore_extensions: bool) -> str:
+    try:
+        return canonical_text(parsed.text, ignore_extensions=ignore_extensions)
+    except WireError:
+        pass
     model: _Model = parsed.native  # type: ignore[assignment]
     main = _with_source_info(model.compiled_text, tuple(sorted(parsed.references.items())))
     written = written_types(main, model.compiled_text)
-    return Printer(model.files, written=written, kept=model.kept, ignore_extensions=True).render()
+    return Printer(
+        model.files, written=written, kept=model.kept, ignore_extensions=ignore_extensions
+    ).render()
 
 
 def serialized(parsed: ParsedSchema) -> str:

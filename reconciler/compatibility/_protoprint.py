@@ -1,12 +1,13 @@
-"""Prints a compiled .proto file back as .proto source: its canonical form.
+"""Prints a compiled .proto file back as .proto source, from protoc's descriptors.
 
-The printed text is what the local registry stores and serves, so it must be
-a valid file that compiles again, with the same imports, to the same
-descriptors (oneof members come after the other fields, as in Confluent's
-printer; declaration order within a message carries no meaning). Comments
-and layout are gone, so the text changes when the schema does. The canonical
-form keeps type names as the source spells them (as Confluent's does). The
-normalized form is Confluent's own layout (``_protonorm``).
+The canonical text the registry stores is Confluent's printer over Wire's
+parse (``_protocanon``); this printer writes what has no source to parse: a
+serialized ``FileDescriptorProto`` given as the schema (printed, then read as
+text), and ``edition`` files, which Wire does not read. Its text compiles
+again, with the same imports, to the same descriptors (oneof members after
+the other fields; declaration order within a message carries no meaning),
+keeping type names as the source spells them. The normalized form is
+Confluent's own layout (``_protonorm``).
 """
 
 from __future__ import annotations

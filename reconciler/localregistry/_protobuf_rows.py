@@ -35,13 +35,14 @@ _log = logging.getLogger("reconciler.localregistry")
 _NAME = r"\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _TYPE = rf"(?:{_NAME}|map<\w+, {_NAME}>)"
 _OPTIONS = r"(?: \[.*\])?"
-# Every line the Protobuf printers write (reconciler.compatibility._protoprint, and
-# _protonorm but for the lines of a message-valued option, which are compiled).
+# Every line the Protobuf printers write (reconciler.compatibility._protocanon,
+# _protoprint and _protonorm) but for the lines of a multi-line option value, whose
+# texts are compiled.
 _PRINTED_LINE = re.compile(
     "|".join(
         (
             r"(?:syntax|edition|package|import|option|extensions|reserved) .*;",
-            r"(?:message|enum|oneof|service) \w+ \{",
+            r"(?:message|enum|oneof|service) \w+ \{\}?",
             r"\};?",
             rf"extend {_TYPE} \{{",
             r"(?:(?:optional|required|repeated) )?group \w+ = \d+ \{",

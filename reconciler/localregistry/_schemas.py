@@ -131,18 +131,11 @@ def stored_identity(stored: store.StoredSchema) -> str:
     )
 
 
-def rewrite_avro_text(conn: sqlite3.Connection) -> None:
-    """Layout 3: Avro text stored in the ``avro`` package's key order gets Java's.
-
-    The canonical form (what a registration without ``normalize`` stores) is
-    now Avro Java's printer, as Confluent's. Rows in the old canonical form are
-    rewritten with their identity hash, keeping their IDs and versions, so the
-    same schema registered again (in either form) finds them. Rows stored in
-    the normalized form (sorted keys) and rows that do not parse are left as
-    they are.
-    """
-    rows = conn.execute("SELECT context, id FROM schemas WHERE schema_type = 'AVRO'").fetchall()
-    for context, schema_id in rows:
+def _rewrite(conn: sqlite3.Connection, schema_type: str) -> None:
+    """Rows of ``schema_type`` not in their canonical or normalized form get the canonical
+    one, with its identity hash, keeping IDs and versions; rows that do not parse stay."""
+    rows = conn.execute("SELECT context, id FROM schemas WHERE schema_type = ?", (schema_type,))
+    for context, schema_id in rows.fetchall():
         stored = store.get_schema(conn, context, schema_id)
         if stored is None:
             continue
@@ -157,3 +150,32 @@ def rewrite_avro_text(conn: sqlite3.Connection) -> None:
             "UPDATE schemas SET schema = ?, identity = ? WHERE context = ? AND id = ?",
             (text, stored_identity(replace(stored, schema=text)), context, schema_id),
         )
+
+
+def rewrite_protobuf_text(conn: sqlite3.Connection) -> None:
+    """Layout 5: Protobuf text in the earlier canonical layout gets Confluent's.
+
+    The canonical form is now Confluent's printer over Wire's parse
+    (``reconciler.compatibility._protocanon``). A stored row is the earlier
+    printer's text, the source being gone, so it is printed again from that
+    text: its ID and versions stay, and registering the stored text, or a
+    source that the earlier printer wrote back the same way, finds it. Rows
+    stored normalized keep their text (that form did not change), rows that do
+    not parse are left for the open-time warning. Two rows that now print the
+    same keep both their IDs (never merged); a registration of that text
+    answers the lower one, as a lookup of any identity does.
+    """
+    _rewrite(conn, "PROTOBUF")
+
+
+def rewrite_avro_text(conn: sqlite3.Connection) -> None:
+    """Layout 3: Avro text stored in the ``avro`` package's key order gets Java's.
+
+    The canonical form (what a registration without ``normalize`` stores) is
+    now Avro Java's printer, as Confluent's. Rows in the old canonical form are
+    rewritten with their identity hash, keeping their IDs and versions, so the
+    same schema registered again (in either form) finds them. Rows stored in
+    the normalized form (sorted keys) and rows that do not parse are left as
+    they are.
+    """
+    _rewrite(conn, "AVRO")

@@ -91,9 +91,10 @@ CREATE TABLE IF NOT EXISTS mode (
 # (context, schema_id) by versions_listing, which also covers the listing
 # order; 3 stores Avro text as Java's printer writes it (see
 # _schemas.rewrite_avro_text); 4 as well with Java's doubles (1.0E21) and a
-# float field's textual default read as a number.  Files of an older layout
-# are migrated on open.
-_LAYOUT_VERSION = 4
+# float field's textual default read as a number; 5 stores Protobuf text as
+# Confluent's printer writes Wire's parse (_schemas.rewrite_protobuf_text).
+# Files of an older layout are migrated on open.
+_LAYOUT_VERSION = 5
 
 # How long a statement waits for another process's lock before SQLITE_BUSY.
 _BUSY_TIMEOUT_MS = 30_000
@@ -279,6 +280,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
         from ._schemas import rewrite_avro_text  # it parses, with this module's queries
 
         rewrite_avro_text(conn)
+    if layout < 5:
+        from ._schemas import rewrite_protobuf_text
+
+        rewrite_protobuf_text(conn)
     conn.execute(f"PRAGMA user_version={_LAYOUT_VERSION}")
 
 

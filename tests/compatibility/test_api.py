@@ -280,7 +280,9 @@ def test_protobuf_forms_are_valid_proto_files(form: str) -> None:
     again = parse("PROTOBUF", text)
     assert getattr(again, form) == text
     assert diff("PROTOBUF", parsed, again) == []
-    assert '(x.tag) = "t"' in text and "optional group G = 4 {" in text
+    # the canonical form keeps the option's name as written (Confluent prints Wire's parse)
+    assert ('(x.tag) = "t"' if form == "normalized" else '(tag) = "t"') in text
+    assert "optional group G = 4 {" in text
 
 
 def test_json_and_avro_forms_parse_again() -> None:

@@ -320,7 +320,7 @@ def test_files_without_contract_columns_are_migrated(
         assert register(_client, "users-value", V2, metadata=OWNER)["id"] == 2
         assert version(_client, "users-value", 2)["metadata"] == OWNER
         with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
         current.app = create_app(path)  # opening a migrated file again changes nothing
         assert version(_client, "users-value", 2)["metadata"] == OWNER
     finally:

@@ -116,15 +116,3 @@ def test_an_invalid_schema_message_carries_our_reason(sr: httpx.Client) -> None:
         'Invalid schema {"type":"record","name":"R"} with refs [] of type AVRO, details: '
         "invalid Avro schema: Record schema requires a non-empty fields property."
     )
-
-
-def test_protobuf_text_is_returned_in_our_canonical_layout(sr: httpx.Client) -> None:
-    proto = (
-        'syntax="proto3";\npackage t;\n// c\nmessage X {\n\n  int32   a=1; // x\n'
-        "  message Y { string s = 1; }\n  Y y = 2;\n}\n"
-    )
-    register(sr, "p-value", proto, schemaType="PROTOBUF")
-    assert sr.get("/subjects/p-value/versions/1").json()["schema"] == (
-        'syntax = "proto3";\npackage t;\nmessage X {\n  int32 a = 1;\n  Y y = 2;\n'
-        "  message Y {\n    string s = 1;\n  }\n}\n"
-    )

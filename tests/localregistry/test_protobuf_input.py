@@ -38,7 +38,7 @@ def test_a_serialized_file_descriptor_is_stored_as_proto_text(sr: httpx.Client) 
     schema_id = register(sr, "s", _serialized(SCHEMA), schemaType="PROTOBUF")["id"]
     text = sr.get(f"/schemas/ids/{schema_id}/schema").text
     assert text == (
-        'syntax = "proto3";\npackage t;\nimport "google/protobuf/timestamp.proto";\n'
+        'syntax = "proto3";\npackage t;\n\nimport "google/protobuf/timestamp.proto";\n\n'
         "message X {\n  int32 a = 1;\n  .t.Y y = 2;\n  .google.protobuf.Timestamp at = 3;\n"
         "  map<string, .t.Y> m = 4;\n}\nmessage Y {\n  int32 b = 1;\n}\n"
     )
@@ -92,20 +92,21 @@ UNDEFINED_OPTIONS = (
 def test_undefined_custom_options_are_kept_where_they_were(sr: httpx.Client) -> None:
     schema_id = register(sr, "s", UNDEFINED_OPTIONS, schemaType="PROTOBUF")["id"]
     text = sr.get(f"/schemas/ids/{schema_id}/schema").text
-    assert text == (
-        'syntax = "proto3";\npackage t;\n'
-        'option (file_opt) = "x";\n'
+    assert text == (  # Confluent's printer: options as written, in source order
+        'syntax = "proto3";\npackage t;\n\n'
+        'option (file_opt) = "x";\n\n'
         "message SampleRecord {\n"
-        "  option (msg_opt).a = { b: 1 };\n"
-        "  int32 my_field1 = 1 [deprecated = true, (f_opt) = true];\n"
+        "  option (msg_opt).a = {\n    b: 1\n  };\n\n"
+        "  int32 my_field1 = 1 [\n    (f_opt) = true,\n    deprecated = true\n  ];\n\n"
         "  oneof qux {\n"
         "    option (my_oneof_option) = 7;\n"
+        "  \n"
         "    string quux = 8;\n"
         "  }\n"
         "}\n"
-        "enum E {\n  option (e) = 1;\n  A = 0 [(v) = 2];\n}\n"
-        "service S {\n  option (s) = true;\n  rpc Get (SampleRecord) returns (SampleRecord) {\n"
-        '    option (m) = "m";\n  }\n}\n'
+        "enum E {\n  option (e) = 1;\n  A = 0 [(v) = 2];\n}\n\n"
+        "service S {\n  option (s) = true;\n\n  rpc Get (SampleRecord) returns (SampleRecord) {\n"
+        '    option (m) = "m";\n  };\n}\n'
     )
     # the stored text is a schema too, and layout does not make another one
     assert register(sr, "s2", text, schemaType="PROTOBUF")["id"] == schema_id

@@ -5,7 +5,8 @@ each schema of ../shared/conformance (Avro, JSON Schema, Protobuf) is
 registered over HTTP as written, then mutated (tabs, CRLF, blank lines,
 comments for Protobuf, key order for the JSON formats) and registered again
 under another subject. The mutated one must read back as text that parses to
-the same normalized form, and get the ID Confluent would give it. Confluent
+the same normalized form, get the ID Confluent would give it and, with that
+ID, read back byte for byte as the unmutated one does. Confluent
 gives one ID to one canonical form (``MD5`` of ``canonicalString()``):
 
 - Protobuf: ``ProtobufSchemaUtils.toString`` prints Wire's parse tree, which
@@ -168,6 +169,7 @@ class Registry:
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
         self.baseline: dict[Case, int] = {}
+        self.baseline_text: dict[Case, str] = {}
         self.count = 0
 
     def _references(self, case: Case) -> list[dict[str, object]]:
@@ -192,12 +194,16 @@ class Registry:
     def check(self, case: Case, mutated: str) -> None:
         if case not in self.baseline:
             self.baseline[case] = self.register(case, case.text)
+            read = self.client.get(f"/schemas/ids/{self.baseline[case]}/schema")
+            self.baseline_text[case] = read.text
         schema_id = self.register(case, mutated)
         expected = parse(case.kind, case.text, dict(case.dependencies)).normalized
         stored = self.client.get(f"/schemas/ids/{schema_id}/schema").text
         assert parse(case.kind, stored, dict(case.dependencies)).normalized == expected, stored
         same = schema_id == self.baseline[case]
         assert same is _same_id_expected(case, mutated), (case.text, mutated)
+        if same:  # Confluent's text holds no layout: byte for byte the unmutated one's
+            assert stored == self.baseline_text[case], (case.text, mutated)
 
 
 @pytest.fixture(scope="module")

@@ -109,7 +109,7 @@ def test_older_files_get_the_listing_index(
             indexes = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
             }
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
         assert "versions_listing" in indexes and "versions_id" not in indexes
         assert _listing(_client, deleted="true") == before
     finally:
