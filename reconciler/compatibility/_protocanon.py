@@ -65,15 +65,15 @@ class CanonicalPrinter:
         """Confluent's ``toString(FormatContext, OptionElement)``."""
         name = f"({option.name})" if option.parenthesized else option.name
         kind, value = option.kind, option.value
-        if kind is wire.Kind.STRING:
+        if kind is wire.OptionKind.STRING:
             return f'{name} = "{_escape(value)}"'
-        if kind in (wire.Kind.BOOLEAN, wire.Kind.ENUM, wire.Kind.NUMBER):
+        if kind in (wire.OptionKind.BOOLEAN, wire.OptionKind.ENUM, wire.OptionKind.NUMBER):
             return f"{name} = {value}"
-        if kind is wire.Kind.OPTION:
+        if kind is wire.OptionKind.OPTION:
             return f"{name}.{self.option(value)}"
-        if kind is wire.Kind.MAP:
+        if kind is wire.OptionKind.MAP:
             return f"{name} = {{\n{self._map(value)}}}"
-        if kind is wire.Kind.LIST:
+        if kind is wire.OptionKind.LIST:
             return f"{name} = {self.bracketed(value)}"
         return name  # pragma: no cover - every kind is handled above
 
@@ -253,7 +253,7 @@ class CanonicalPrinter:
         if field.default is not None:
             options.append(self._default(field.type, field.default))
         if field.json_name is not None:
-            options.append(wire.Option("json_name", wire.Kind.STRING, field.json_name))
+            options.append(wire.Option("json_name", wire.OptionKind.STRING, field.json_name))
         options = self._filter(options)
         suffix = f" {self.bracketed(options)}" if options else ""
         return f"{label}{field.type} {field.name} = {field.tag}{suffix};\n"
@@ -263,13 +263,13 @@ class CanonicalPrinter:
         """Confluent's ``toKind``: the default's kind follows the field's type."""
         simple = kind.rsplit(".", 1)[-1]
         if simple == "string":
-            return wire.Option("default", wire.Kind.STRING, value)
+            return wire.Option("default", wire.OptionKind.STRING, value)
         if simple == "bytes":
-            return wire.Option("default", wire.Kind.NUMBER, _bytes_literal(value))
+            return wire.Option("default", wire.OptionKind.NUMBER, _bytes_literal(value))
         if simple == "bool":
-            return wire.Option("default", wire.Kind.BOOLEAN, value)
-        numeric = simple in _NUMERIC
-        return wire.Option("default", wire.Kind.NUMBER if numeric else wire.Kind.ENUM, value)
+            return wire.Option("default", wire.OptionKind.BOOLEAN, value)
+        kind_of = wire.OptionKind.NUMBER if simple in _NUMERIC else wire.OptionKind.ENUM
+        return wire.Option("default", kind_of, value)
 
 
 def canonical_text(text: str, *, ignore_extensions: bool = False) -> str:

@@ -25,7 +25,7 @@ class WireError(ValueError):
     """Text Wire's parser would not read (the caller prints descriptors instead)."""
 
 
-class Kind(Enum):
+class OptionKind(Enum):
     STRING = "STRING"
     BOOLEAN = "BOOLEAN"
     NUMBER = "NUMBER"
@@ -39,14 +39,14 @@ class Kind(Enum):
 class Primitive:
     """Wire's ``OptionPrimitive``: a bool, number or enum literal inside an aggregate."""
 
-    kind: Kind
+    kind: OptionKind
     value: str
 
 
 @dataclass(frozen=True)
 class Option:
     name: str
-    kind: Kind
+    kind: OptionKind
     value: Any  # str, Primitive text, dict, list or a nested Option
     parenthesized: bool = False
 
@@ -336,25 +336,25 @@ class _Options:
         for sub_name in reversed(sub_names):
             wrapped = sub_name.startswith("(")
             value = Option(sub_name[1:-1] if wrapped else sub_name, kind, value, wrapped)
-            kind = Kind.OPTION
+            kind = OptionKind.OPTION
         return Option(name, kind, value, parenthesized)
 
-    def _kind_and_value(self) -> tuple[Kind, Any]:
+    def _kind_and_value(self) -> tuple[OptionKind, Any]:
         reader = self.reader
         peeked = reader.peek()
         if peeked == "{":
-            return Kind.MAP, self._map()
+            return OptionKind.MAP, self._map()
         if peeked == "[":
-            return Kind.LIST, self._list()
+            return OptionKind.LIST, self._list()
         if peeked in "\"'":
-            return Kind.STRING, reader.string()
+            return OptionKind.STRING, reader.string()
         if peeked.isdigit() or peeked == "-":
-            return Kind.NUMBER, reader.word()
+            return OptionKind.NUMBER, reader.word()
         word = reader.word()
-        return (Kind.BOOLEAN if word in ("true", "false") else Kind.ENUM), word
+        return (OptionKind.BOOLEAN if word in ("true", "false") else OptionKind.ENUM), word
 
     @staticmethod
-    def _element(kind: Kind, value: Any) -> Any:
+    def _element(kind: OptionKind, value: Any) -> Any:
         return Primitive(kind, value) if kind in _PRIMITIVE else value
 
     def _map(self) -> dict[str, Any]:
@@ -392,7 +392,7 @@ class _Options:
                 raise WireError("expected ',' or ']'")
 
 
-_PRIMITIVE = (Kind.BOOLEAN, Kind.ENUM, Kind.NUMBER)
+_PRIMITIVE = (OptionKind.BOOLEAN, OptionKind.ENUM, OptionKind.NUMBER)
 _LABELS = ("required", "optional", "repeated")
 
 
