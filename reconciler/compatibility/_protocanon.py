@@ -19,9 +19,10 @@ ID. A port of the printer's non-normalizing ``FormatContext`` (and of
   inside ``[...]`` stays on one line); ``default`` and ``json_name`` after a
   field's other options.
 
-One departure: Confluent writes a ``bytes`` field's default without quotes
-(text no parser reads back); here it keeps its quotes, C-escaped, so the
-stored text compiles again.
+Two departures, so that the stored text compiles again: Confluent writes a
+``bytes`` field's default without quotes (text no parser reads back), here it
+keeps its quotes, C-escaped; Confluent leaves ``import weak`` out (its types
+then resolve nowhere), here it follows the public imports.
 """
 
 from __future__ import annotations
@@ -124,10 +125,11 @@ class CanonicalPrinter:
             out.append(f'syntax = "{file.syntax}";\n')
         if file.package is not None:
             out.append(f"package {file.package};\n")
-        if file.imports or file.public_imports:
+        if file.imports or file.public_imports or file.weak_imports:
             out.append("\n")
             out += [f'import "{name}";\n' for name in file.imports]
             out += [f'import public "{name}";\n' for name in file.public_imports]
+            out += [f'import weak "{name}";\n' for name in file.weak_imports]
         options = self._statements(file.options)
         if options:
             out.append("\n" + options)

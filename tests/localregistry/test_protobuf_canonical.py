@@ -451,3 +451,20 @@ def test_a_file_of_the_old_layout_keeps_its_ids_with_confluents_text(
             assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
     finally:
         current.app = None
+
+
+def test_a_weak_import_is_kept_so_the_text_compiles_again(sr: httpx.Client) -> None:
+    """Confluent's printer leaves ``import weak`` out; here it follows the other imports."""
+    source = (
+        'syntax = "proto3";\nimport weak "google/protobuf/timestamp.proto";\n'
+        'import "google/protobuf/duration.proto";\n'
+        "message M { google.protobuf.Timestamp t = 1; google.protobuf.Duration d = 2; }\n"
+    )
+    schema_id = register(sr, "s", source, schemaType="PROTOBUF")["id"]
+    text = sr.get(f"/schemas/ids/{schema_id}/schema").text
+    assert text == (
+        'syntax = "proto3";\n\nimport "google/protobuf/duration.proto";\n'
+        'import weak "google/protobuf/timestamp.proto";\n\n'
+        "message M {\n  google.protobuf.Timestamp t = 1;\n  google.protobuf.Duration d = 2;\n}\n"
+    )
+    assert register(sr, "again", text, schemaType="PROTOBUF")["id"] == schema_id
