@@ -232,7 +232,9 @@ def timed(command: list[str], url: str) -> Run:
     return Run(seconds, cpu, served_requests(url) - before - 1, done.stdout)
 
 
-def bench(folder: Path, subjects: int, versions: int, repeat: int, with_export: bool) -> None:
+def bench(
+    folder: Path, subjects: int, versions: int, repeat: int, with_export: bool, with_plan: bool
+) -> None:
     import plan_scale
 
     served = plan_scale.prepare(folder, subjects, versions)
@@ -245,15 +247,18 @@ def bench(folder: Path, subjects: int, versions: int, repeat: int, with_export: 
         export_floor_cmd = [sys.executable, __file__, "--export-floor", served.url]
         export = [sys.executable, "-m", "reconciler", "export", str(exported)]
         export += ["--url", served.url, "--history"]
-        runs: dict[str, list[Run]] = {"floor": [], "plan": [], "plan 1%": []}
+        runs: dict[str, list[Run]] = {}
+        if with_plan:
+            runs |= {"floor": [], "plan": [], "plan 1%": []}
         if with_export:
             runs |= {"export floor": [], "export --history": []}
         for project in (served.project, served.changed):  # the first plans parse everything
             shutil.rmtree(project / ".reconcile" / "cache", ignore_errors=True)
         for _ in range(repeat):  # interleaved, so that a burst of load hits all of them
-            runs["floor"].append(timed(floor_cmd, served.url))
-            runs["plan"].append(timed([*plan, str(served.project)], served.url))
-            runs["plan 1%"].append(timed([*plan, str(served.changed)], served.url))
+            if with_plan:
+                runs["floor"].append(timed(floor_cmd, served.url))
+                runs["plan"].append(timed([*plan, str(served.project)], served.url))
+                runs["plan 1%"].append(timed([*plan, str(served.changed)], served.url))
             if with_export:
                 runs["export floor"].append(timed(export_floor_cmd, served.url))
                 shutil.rmtree(exported, ignore_errors=True)  # every export writes everything
@@ -273,8 +278,9 @@ def bench(folder: Path, subjects: int, versions: int, repeat: int, with_export: 
             f"client CPU {cpu} s",
             flush=True,
         )
-    listings = [json.loads(run.output)["listing_seconds"] for run in runs["floor"]]
-    print(f"  paged listing of {subjects * versions} versions (in the floor): {listings} s")
+    if with_plan:
+        listings = [json.loads(run.output)["listing_seconds"] for run in runs["floor"]]
+        print(f"  paged listing of {subjects * versions} versions (in the floor): {listings} s")
 
 
 def main() -> None:
@@ -287,6 +293,9 @@ def main() -> None:
     parser.add_argument(
         "--no-export", action="store_true", help="Leave out the export and its floor."
     )
+    parser.add_argument(
+        "--export-only", action="store_true", help="Leave out the plans and their floor."
+    )
     parser.add_argument("--floor", nargs=2, metavar=("URL", "PATHS"), help=argparse.SUPPRESS)
     parser.add_argument("--export-floor", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -297,15 +306,16 @@ def main() -> None:
         export_floor_process(args.export_floor)
         return
     sizes = [100_000] if args.large else args.sizes
+    phases = (not args.no_export, not args.export_only)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for size in sizes:
         if args.workdir is None:
             with tempfile.TemporaryDirectory() as tmp:
-                bench(Path(tmp), size, args.versions, args.repeat, not args.no_export)
+                bench(Path(tmp), size, args.versions, args.repeat, *phases)
         else:
             folder = args.workdir / f"{size}x{args.versions}"
             folder.mkdir(parents=True, exist_ok=True)
-            bench(folder, size, args.versions, args.repeat, not args.no_export)
+            bench(folder, size, args.versions, args.repeat, *phases)
 
 
 if __name__ == "__main__":

@@ -54,8 +54,19 @@ def load(
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run an engine coroutine (its failures reach ``report`` through the root group)."""
-    return asyncio.run(coro)
+    """Run an engine coroutine (its failures reach ``report`` through the root group).
+
+    The result is handed over outside the main task: when ``asyncio.run`` puts
+    SIGINT's handler back, Python 3.11 formats the handler, whose repr holds the
+    main task's, result included (a whole registry read: 20 MiB of text, twice).
+    """
+    result: list[T] = []
+
+    async def main() -> None:
+        result.append(await coro)
+
+    asyncio.run(main())
+    return result[0]
 
 
 def report(exc: ReconcilerError) -> NoReturn:

@@ -740,13 +740,15 @@ class RegistryClient:
         deleted: bool = False,
         latest_only: bool = False,
         page_size: int = 1000,
+        on_page: Callable[[list[SchemaVersion]], None] | None = None,
     ) -> list[SchemaVersion]:
         """Every schema version (``GET /schemas``), paged with offset/limit until a short page.
 
         N versions cost ceil((N + 1) / page_size) requests. A registry that
         ignores ``limit`` answers with everything at once (one request); one that
         ignores ``offset`` would repeat a page forever, so a page that adds
-        nothing new ends the listing.
+        nothing new ends the listing. ``on_page`` is given each page's new
+        versions as it arrives (so that reads they call for can start).
         """
         result: list[SchemaVersion] = []
         seen: set[tuple[str, int]] = set()
@@ -767,6 +769,8 @@ class RegistryClient:
             fresh = [sv for sv in page if (sv.subject, sv.version) not in seen]
             seen.update((sv.subject, sv.version) for sv in fresh)
             result.extend(fresh)
+            if on_page is not None:
+                on_page(fresh)
             if len(page) != page_size or not fresh:
                 return result
             offset += page_size

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -54,15 +55,18 @@ class _SchemaFiles:
     """Names and renders the schema files of one context; paths relative to the spec."""
 
     def __init__(self, context: str, files: dict[str, str]) -> None:
-        self.folder = Path("schemas") / spec_stem(context)
+        # Joined as strings below (a claimed name holds no separator): pathlib's
+        # joins, twice per version, cost more than the rest of naming.
+        folder = Path("schemas") / spec_stem(context)
+        self.folder, self.up = folder.as_posix() + "/", (Path("..") / folder).as_posix() + "/"
         self.names = FileNames()
         self.files = files
 
     def write(self, subject: str, schema_type: str, text: str, version: int | None) -> str:
         stem = subject if version is None else f"{subject}.v{version}"
         name = self.names.claim(stem, EXTENSIONS.get(schema_type, ".txt"))
-        self.files[(self.folder / name).as_posix()] = readable(schema_type, text)
-        return (Path("..") / self.folder / name).as_posix()
+        self.files[self.folder + name] = readable(schema_type, text)
+        return self.up + name
 
 
 def _version_doc(writer: _SchemaFiles, subject: SubjectSpec, v: VersionSpec) -> dict[str, Any]:
@@ -180,17 +184,26 @@ def _manifest(root: Path) -> dict[str, str]:
     return recorded if isinstance(recorded, dict) else {}
 
 
-def edited_files(root: Path, files: dict[str, str]) -> list[Path]:
-    """The files among ``files`` that exist under ``root`` and were changed by hand.
+def _present(root: Path, relatives: Iterable[str]) -> list[str]:
+    """Those of ``relatives`` that may exist under ``root``: one listing per folder
+    instead of one failed open per file (an export into a new directory opens none).
+    Names are compared case-folded, for case-insensitive file systems."""
+    by_folder: dict[str, list[str]] = {}
+    for relative in relatives:
+        by_folder.setdefault(relative.rpartition("/")[0], []).append(relative)
+    present = []
+    for folder, members in by_folder.items():
+        try:
+            entries = {entry.casefold() for entry in os.listdir(root / folder)}
+        except OSError:  # no such folder (or not one): nothing in it to check
+            continue
+        present += [r for r in members if r.rpartition("/")[2].casefold() in entries]
+    return present
 
-    A file counts as changed unless it already holds what this export writes,
-    or exactly what the last export into ``root`` wrote there (its SHA-256 in
-    ``.reconcile/export.json``). A file no export recorded, such as one written
-    by hand or in another clone, counts as changed when it differs.
-    """
-    recorded = _manifest(root)
+
+def _edited(root: Path, files: dict[str, bytes], recorded: dict[str, str]) -> list[Path]:
     edited = []
-    for relative, text in files.items():
+    for relative in _present(root, files):
         path = root / relative
         try:
             current = path.read_bytes()
@@ -199,9 +212,21 @@ def edited_files(root: Path, files: dict[str, str]) -> list[Path]:
         except OSError:
             edited.append(path)  # a directory, say: never replaced
             continue
-        if current != text.encode("utf-8") and recorded.get(relative) != _digest(current):
+        if current != files[relative] and recorded.get(relative) != _digest(current):
             edited.append(path)
     return edited
+
+
+def edited_files(root: Path, files: dict[str, str]) -> list[Path]:
+    """The files among ``files`` that exist under ``root`` and were changed by hand.
+
+    A file counts as changed unless it already holds what this export writes,
+    or exactly what the last export into ``root`` wrote there (its SHA-256 in
+    ``.reconcile/export.json``). A file no export recorded, such as one written
+    by hand or in another clone, counts as changed when it differs.
+    """
+    encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
+    return _edited(root, encoded, _manifest(root))
 
 
 def stale_files(root: Path, files: dict[str, str], contexts: tuple[str, ...] = ()) -> list[str]:
@@ -240,23 +265,25 @@ def write_specs(
     export's check; ``contexts`` limits what counts as stale to those contexts.
     """
     files = export_files(specs)
+    encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
     recorded = _manifest(root)
     stale = stale_files(root, files, contexts)
-    edited = edited_files(root, files) + [
+    edited = _edited(root, encoded, recorded) + [
         root / relative
         for relative in stale
         if recorded.get(relative) != _digest((root / relative).read_bytes())
     ]
     if not force and edited:
         raise EditedFilesError(edited)
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
+    for folder in dict.fromkeys(relative.rpartition("/")[0] for relative in encoded):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for relative, data in encoded.items():
+        with open(root / relative, "wb") as file:
+            file.write(data)
     for relative in stale:
         (root / relative).unlink()
         recorded.pop(relative)
-    recorded.update({relative: _digest(text.encode("utf-8")) for relative, text in files.items()})
+    recorded.update({relative: _digest(data) for relative, data in encoded.items()})
     (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     (root / MANIFEST).write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
     return [root / spec_file(spec) for spec in specs], [root / relative for relative in stale]

@@ -15,11 +15,34 @@ EXTENSIONS = {"AVRO": ".avsc", "JSON": ".json", "PROTOBUF": ".proto"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+class _Float(Exception):
+    """A number the standard library writes otherwise than orjson (see ``indented_json``)."""
+
+
+def _refuse_float(literal: str) -> Any:
+    raise _Float(literal)
+
+
+# Decodes as ``json.loads`` does (the C scanner), but stops at the first float,
+# NaN or Infinity: the one walk that tells whether orjson may write the result.
+_WITHOUT_FLOATS = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_float)
+
+
 def readable(schema_type: str, text: str) -> str:
-    """The schema as a person would write it: indented JSON, or the .proto text."""
+    """The schema as a person would write it: indented JSON, or the .proto text.
+
+    Indented JSON is ``json.dumps(json.loads(text), indent=2, ensure_ascii=False)``
+    byte for byte (``indented_json``); a document without floats, the usual schema,
+    goes straight to orjson, as the decoder already saw every number.
+    """
     if schema_type in ("AVRO", "JSON"):
         try:
-            return indented_json(json.loads(text)) + "\n"
+            return _orjson_indented(_WITHOUT_FLOATS.decode(text)) + "\n"
+        except _Float:
+            try:
+                return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+            except json.JSONDecodeError:
+                pass
         except json.JSONDecodeError:
             pass
     return text if text.endswith("\n") else text + "\n"
@@ -30,12 +53,17 @@ def indented_json(doc: Any) -> str:
     its output is the same: everything but floats (orjson writes ``1e16`` where Python
     writes ``1e+16``, and NaN as null); what it refuses (integers beyond 64 bits, lone
     surrogates) falls back too."""
-    if not has_float(doc):
-        try:
-            return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
-        except orjson.JSONEncodeError:
-            pass
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    if has_float(doc):
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+    return _orjson_indented(doc)
+
+
+def _orjson_indented(doc: Any) -> str:
+    """``indented_json`` of a document without floats."""
+    try:
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
 class FileNames:

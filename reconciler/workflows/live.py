@@ -65,30 +65,51 @@ async def list_contexts(client: RegistryClient) -> list[str]:
     return sorted({normalize_context(c) for c in found} | {DEFAULT})
 
 
+# Versions of one context from one listing page, as the page arrives.
+PageHandler = Callable[[str, list[SchemaVersion]], None]
+
+
 async def versions_by_context(
-    client: RegistryClient, contexts: list[str]
+    client: RegistryClient, contexts: list[str], on_page: PageHandler | None = None
 ) -> dict[str, list[SchemaVersion]]:
     """Every live version of each context, in as few listings as the registry allows.
 
     The default context is listed without a prefix; registries that answer
     that listing with every context (the local registry, Confluent's ``:*:``
-    default) then need no listing per context.
+    default) then need no listing per context. ``on_page`` is given each
+    page's versions of each context as the page arrives.
     """
     found: dict[str, list[SchemaVersion]] = {c: [] for c in contexts}
+
+    def listed(only: str | None) -> Callable[[list[SchemaVersion]], None]:
+        def add(page: list[SchemaVersion]) -> None:
+            fresh: dict[str, list[SchemaVersion]] = {}
+            for version in page:
+                context = context_of(version.subject)
+                if context in found if only is None else context == only:
+                    fresh.setdefault(context, []).append(version)
+            for context, versions in fresh.items():
+                found[context] += versions
+                if on_page is not None:
+                    on_page(context, versions)
+
+        return add
+
     pending = list(contexts)
     if DEFAULT in contexts:
         pending.remove(DEFAULT)
-        for version in await client.list_schemas():
-            context = context_of(version.subject)
-            if context in found:
-                found[context].append(version)
+        await client.list_schemas(on_page=listed(None))
         pending = [c for c in pending if not found[c]]
-    listings = await asyncio.gather(
-        *(client.list_schemas(subject_prefix=context_prefix(c)) for c in pending)
+    await asyncio.gather(
+        *(client.list_schemas(subject_prefix=context_prefix(c), on_page=listed(c)) for c in pending)
     )
-    for context, listing in zip(pending, listings, strict=True):
-        found[context] = [v for v in listing if context_of(v.subject) == context]
     return found
+
+
+# As many readers as the client has connections by default (the listing holds one
+# while it lasts): more would only wait on the client's semaphore.
+READERS = 16
+Setting = tuple[str | None, str]  # (level: None global, a context prefix or a subject; what)
 
 
 async def read_registry(
@@ -99,51 +120,72 @@ async def read_registry(
 ) -> RegistryContents:
     """Read the given contexts (default: every context) of one registry.
 
-    Requests: the context list, ceil(versions / 1000) listings, two config and
-    mode reads per context and per subject, concurrent within the client's pool.
+    Requests: the context list, ceil(versions / 1000) listings, a config and a
+    mode read per context and per subject. The settings of a subject are asked
+    for as soon as a listing page names it, by a fixed pool of readers (one
+    request each at a time), while the listing goes on.
     """
     wanted = [normalize_context(c) for c in contexts] or await list_contexts(client)
-    by_context = await versions_by_context(client, wanted)
-    contents = RegistryContents(registry)
-    names: list[tuple[str, str]] = []  # (context, qualified subject)
+    queue: asyncio.Queue[Setting | None] = asyncio.Queue()
+    found: dict[Setting, str | None] = {}
+    subjects: set[str] = set()
+    total: int | None = None  # subjects to read, once every listing has ended
+    done = 0
+
+    def ask(level: str | None) -> None:
+        queue.put_nowait((level, "compatibility"))
+        queue.put_nowait((level, "mode"))
+
     for context in wanted:
+        ask(None if context == DEFAULT else context_prefix(context))
+
+    def on_page(_: str, versions: list[SchemaVersion]) -> None:
+        for version in versions:
+            if not version.deleted and version.subject not in subjects:
+                subjects.add(version.subject)
+                ask(version.subject)
+
+    async def reader() -> None:
+        nonlocal done
+        while (setting := await queue.get()) is not None:
+            level, what = setting
+            read = client.get_config if what == "compatibility" else client.get_mode
+            found[setting] = await read(level)
+            if level in subjects and (level, "compatibility") in found and (level, "mode") in found:
+                done += 1
+                if progress is not None and total is not None:
+                    progress(done, total)
+
+    async def listing() -> dict[str, list[SchemaVersion]]:
+        nonlocal total
+        try:
+            return await versions_by_context(client, wanted, on_page)
+        finally:
+            total = len(subjects)
+            for finished in range(1, done + 1):  # as if counted since the start
+                if progress is not None:
+                    progress(finished, total)
+            for _ in range(READERS - 1):
+                queue.put_nowait(None)
+
+    by_context, *_ = await asyncio.gather(listing(), *(reader() for _ in range(READERS - 1)))
+    contents = RegistryContents(registry)
+    for context in wanted:
+        level = None if context == DEFAULT else context_prefix(context)
+        ctx = contents.contexts[context] = LiveContext(
+            context, found[level, "compatibility"], found[level, "mode"]
+        )
         grouped: dict[str, list[SchemaVersion]] = {}
         for version in sorted(by_context[context], key=lambda v: (v.subject, v.version)):
             if not version.deleted:
                 grouped.setdefault(version.subject, []).append(version)
-        contents.contexts[context] = LiveContext(context)
-        names += [(context, subject) for subject in grouped]
-        contents.contexts[context].subjects = {
-            unqualify_subject(s): LiveSubject(unqualify_subject(s), tuple(v))
+        ctx.subjects = {
+            unqualify_subject(s): LiveSubject(
+                unqualify_subject(s),
+                tuple(v),
+                found[s, "compatibility"],
+                found[s, "mode"],
+            )
             for s, v in grouped.items()
         }
-
-    async def level(target: str | None) -> tuple[str | None, str | None]:
-        compatibility, mode = await asyncio.gather(
-            client.get_config(target), client.get_mode(target)
-        )
-        return compatibility, mode
-
-    context_levels = await asyncio.gather(
-        *(level(None if c == DEFAULT else context_prefix(c)) for c in contents.contexts)
-    )
-    for ctx, (compatibility, mode) in zip(contents.contexts.values(), context_levels, strict=True):
-        ctx.compatibility, ctx.mode = compatibility, mode
-
-    done = 0
-
-    async def subject_level(qualified: str) -> tuple[str | None, str | None]:
-        nonlocal done
-        result = await level(qualified)
-        done += 1
-        if progress is not None:
-            progress(done, len(names))
-        return result
-
-    levels = await asyncio.gather(*(subject_level(s) for _, s in names))
-    for (context, qualified), (compatibility, mode) in zip(names, levels, strict=True):
-        ctx = contents.contexts[context]
-        name = unqualify_subject(qualified)
-        subject = ctx.subjects[name]
-        ctx.subjects[name] = LiveSubject(name, subject.versions, compatibility, mode)
     return contents

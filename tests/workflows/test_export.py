@@ -385,3 +385,24 @@ def test_an_export_of_one_context_leaves_the_files_of_the_others(
     again = cli("export", "--url", url, "--out", out, "--context", ".")
     assert again.exit_code == 0, output(again)
     assert all(path.is_file() for path in billing)
+
+
+def test_an_export_that_would_not_load_back_is_reported_as_a_failure(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """The registry holds what the written project refuses: a schema over the default
+    ``limits.schema_bytes`` (1 MiB). Export writes it but never reports success: the
+    check that the project loads back is what tells."""
+    url = registries.start("big")
+    schema = {"type": "record", "name": "R", "doc": "x" * (1024 * 1024), "fields": []}
+    response = httpx.post(f"{url}/subjects/big-value/versions", json={"schema": json.dumps(schema)})
+    response.raise_for_status()
+    _register(url, "small-value", 1)
+    out = tmp_path / "exported"
+
+    for history in ([], ["--history"]):
+        exported = cli("export", "--url", url, "--out", out, "--force", *history)
+        assert exported.exit_code == 1, output(exported)
+        assert f"the exported project in {out} does not load (1 error)" in exported.stderr
+        assert "schemas/default/big-value" in exported.stderr
+        assert "over the limit of 1048576" in exported.stderr

@@ -64,3 +64,19 @@ def test_a_schema_is_written_alike_and_big_numbers_fall_back() -> None:
     assert readable("JSON", json.dumps(schema)) == (
         json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(DOCUMENTS, st.sampled_from([{}, {"indent": 1}, {"ensure_ascii": False}]))
+def test_any_schema_text_is_written_as_the_standard_library_writes_it(
+    doc: Any, written: dict[str, Any]
+) -> None:
+    """``readable`` decodes once, refusing floats on the way, instead of walking the
+    document again (``has_float``): the bytes stay the standard library's."""
+    text = json.dumps(doc, **written)
+    assert readable("AVRO", text) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("text", ["{", '{"a": 1.5,', "syntax = 'proto3';", "[1e400, }"])
+def test_a_text_that_is_not_json_is_written_as_it_is(text: str) -> None:
+    assert readable("JSON", text) == text + "\n"
