@@ -468,3 +468,21 @@ def test_a_weak_import_is_kept_so_the_text_compiles_again(sr: httpx.Client) -> N
         "message M {\n  google.protobuf.Timestamp t = 1;\n  google.protobuf.Duration d = 2;\n}\n"
     )
     assert register(sr, "again", text, schemaType="PROTOBUF")["id"] == schema_id
+
+
+def test_an_edition_file_which_wire_does_not_read_is_printed_from_descriptors(
+    sr: httpx.Client,
+) -> None:
+    """Confluent refuses ``edition`` (Wire: "edition is not currently supported"); protoc
+    reads it, and its text is printed from the descriptors, type names as written."""
+    source = (
+        'edition = "2023";\npackage e;\nmessage M {\n\tint32 a = 1;\n'
+        "  M m = 2 [features.field_presence = EXPLICIT];\n}\n"
+    )
+    schema_id = register(sr, "s", source, schemaType="PROTOBUF")["id"]
+    text = sr.get(f"/schemas/ids/{schema_id}/schema").text
+    assert text == (
+        'edition = "2023";\npackage e;\nmessage M {\n  int32 a = 1;\n'
+        "  M m = 2 [features = { field_presence: EXPLICIT }];\n}\n"
+    )
+    assert register(sr, "again", text, schemaType="PROTOBUF")["id"] == schema_id
