@@ -27,12 +27,14 @@ import hashlib
 import hmac
 import json
 import os
+import pickle
 import secrets
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 CACHE_FILE = Path(".reconcile") / "cache" / "schemas.json"
 _KEY_BYTES = 32
@@ -165,5 +167,180 @@ class ParseCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(self.path, json.dumps(doc).encode())
             self._valid = set(self._used)
+        except OSError:
+            pass
+
+
+PROJECT_CACHE_FILE = Path(".reconcile") / "cache" / "project.bin"
+
+
+def _load_code_digest() -> str:
+    """What decides what loading makes of the files: the spec package, reconciler's
+    version and its YAML and model libraries, and what the parse cache's digest covers
+    (the compatibility package and its parsers)."""
+    return f"{_code_digest()}:{_spec_digest()}"
+
+
+@cache
+def _spec_digest() -> str:
+    import reconciler
+    import reconciler.spec as package
+
+    digest = hashlib.sha256(reconciler.__version__.encode())
+    for source in sorted(Path(package.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for library in ("pyyaml", "pydantic"):
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=".encode())
+    return digest.hexdigest()
+
+
+class RecordingEnviron(Mapping[str, str]):
+    """An environment that remembers which variables were looked up (the cache's key)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self.used: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.used.add(name)
+        return self._environ[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.used.add(name)
+        return self._environ.get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
+_NOFOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read_unlinked(path: str, real_dirs: dict[str, bool]) -> bytes | None:
+    """The file's bytes, or None if it is gone or reached through a symlink now.
+
+    Paths as text and ``os`` calls: pathlib's objects cost more than the reads
+    (10,000 schema files).
+    """
+    parent = os.path.dirname(path)
+    real = real_dirs.get(parent)
+    if real is None:
+        real = real_dirs[parent] = os.path.realpath(parent) == parent
+    if not real:
+        return None
+    try:
+        handle = os.open(path, _NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        while chunk := os.read(handle, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
+
+
+class ProjectCache:
+    """The specs a load made of a project's files, reused while those files are unchanged.
+
+    Keyed by content: an HMAC (the parse cache's key) over the code that loads
+    (``_load_code_digest``), what the load depends on in the project file
+    (``context``: the registries' names and global settings, the size limit,
+    the spec files matched), the bytes of every file the specs were made from
+    (spec files and schema files, named in the cache file) and the value of
+    every variable the spec files interpolate (or its absence). Never by time:
+    an edit that leaves a file's bytes as they were is no change. Only loads
+    without errors are kept, and only when no schema path went through a
+    symlink (the file read would not be the one named). The file holds no
+    registry setting beyond those in ``context`` (credentials are not part of
+    the specs) and no variable's value, only the HMAC over them.
+
+    The payload is a pickle, read only once the HMAC over the whole file has
+    checked: a file that came with a checkout, or is corrupt or partial, is
+    ignored (the project loads in full and the file is rewritten).
+    """
+
+    def __init__(self, root: Path, context: str) -> None:
+        self.path = root / PROJECT_CACHE_FILE
+        self.root = root
+        self.context = context
+        self.key = _secret()
+
+    def _digest(
+        self,
+        inputs: list[str],
+        contents: Iterable[bytes],
+        variables: list[str],
+        environ: Mapping[str, str],
+    ) -> str:
+        assert self.key is not None
+        digest = hmac.new(self.key, f"{_load_code_digest()}\0{self.context}".encode(), "sha256")
+        for path, data in zip(inputs, contents, strict=True):
+            name = path.encode()
+            digest.update(b"%d\0%s%d\0" % (len(name), name, len(data)))
+            digest.update(data)
+        for name in variables:
+            value = environ.get(name)
+            text = b"-" if value is None else b"+%d\0%s" % (len(value), value.encode())
+            digest.update(b"%d\0%s%s" % (len(name), name.encode(), text))
+        return digest.hexdigest()
+
+    def load(self, environ: Mapping[str, str]) -> Any | None:
+        """What ``save`` kept, if every input is as it was then; else None."""
+        if self.key is None:
+            return None
+        try:
+            data = self.path.read_bytes()
+            mac, header_text, payload = data.split(b"\n", 2)
+            expected = hmac.new(self.key, header_text + b"\n" + payload, "sha256").hexdigest()
+            if not hmac.compare_digest(mac.decode("ascii"), expected):
+                return None
+            header = json.loads(header_text)
+            inputs = [os.path.join(self.root, name) for name in header["inputs"]]
+            real_dirs: dict[str, bool] = {}
+            contents = []
+            for path in inputs:
+                content = _read_unlinked(path, real_dirs)
+                if content is None:
+                    return None
+                contents.append(content)
+            digest = self._digest(inputs, contents, header["variables"], environ)
+            if header["digest"] != digest:
+                return None
+            return pickle.loads(payload)
+        except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError):
+            return None
+
+    def save(
+        self, inputs: list[Path], variables: set[str], environ: Mapping[str, str], value: object
+    ) -> None:
+        """Keep ``value`` under the current bytes of ``inputs`` (inside the project) and
+        ``variables``; a failure only costs the next load time."""
+        if self.key is None:
+            return
+        real_dirs: dict[str, bool] = {}
+        names, contents = [], []
+        for path in sorted(set(inputs)):
+            content = _read_unlinked(str(path), real_dirs)
+            if content is None or not path.is_relative_to(self.root):
+                return
+            names.append(path.relative_to(self.root).as_posix())
+            contents.append(content)
+        ordered = sorted(variables)
+        paths = [os.path.join(self.root, name) for name in names]
+        digest = self._digest(paths, contents, ordered, environ)
+        header = json.dumps({"inputs": names, "variables": ordered, "digest": digest}).encode()
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        mac = hmac.new(self.key, header + b"\n" + payload, "sha256").hexdigest().encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.path, mac + b"\n" + header + b"\n" + payload)
         except OSError:
             pass

@@ -8,21 +8,22 @@ registry-name checks) so that one run reports everything.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from reconciler._gc import gc_paused
 
-from ._cache import ParseCache
+from ._cache import ParseCache, ProjectCache, RecordingEnviron
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._project import lint_config, registries, spec_files
 from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
 from ._specfile import LoadedSpec, resolve_spec
 from ._validate import validate
-from ._yaml import load_yaml
-from .model import DEFAULT_SCHEMA_BYTES, Project, RegistryConfig
+from ._yaml import Document, load_yaml
+from .model import DEFAULT_SCHEMA_BYTES, ContextSpec, Project, RegistryConfig
 
 
 def _sort_key(error: SpecError) -> tuple[str, int, int]:
@@ -79,8 +80,22 @@ def load_project(
     # schemas' parses): the collector's passes would only rescan it, ~0.4 s
     # for 10,000 subjects.
     with gc_paused():
-        for spec_path in spec_files(patterns, root, path, listed, errors):
-            spec_doc = load_yaml(spec_path, environ, errors, root)
+        files = spec_files(patterns, root, path, listed, errors)
+        project_cache = None
+        ready = configured is not None and raw is not None and doc is not None
+        if parse_cache and ready and not errors.errors:
+            project_cache = ProjectCache(
+                root, _cache_context(configured, limit, plan_checks, files)
+            )
+            reused = project_cache.load(environ)
+            if reused is not None:
+                specs, warnings = reused
+                errors.warnings += warnings
+                return _project(root, path, configured, specs, embedded, raw, doc, errors)
+        known_warnings = len(errors.warnings)
+        recording = RecordingEnviron(environ)
+        for spec_path in files:
+            spec_doc = load_yaml(spec_path, recording, errors, root)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit))
@@ -88,14 +103,52 @@ def load_project(
         check_all(loaded, configured, errors, plan_checks, cache)
         if cache is not None:
             cache.save()
+        specs = tuple(item.spec for item in loaded)
+        linked = any(item.followed_links for item in loaded)
+        if project_cache is not None and not errors.errors and not linked:
+            inputs = [*files, *_schema_files(specs)]
+            kept = (specs, errors.warnings[known_warnings:])
+            project_cache.save(inputs, recording.used, environ, kept)
 
     if errors.errors or configured is None or raw is None:
         raise SpecErrors(_unique_sorted(errors.errors))
+    return _project(root, path, configured, specs, embedded, raw, doc, errors)
+
+
+def _cache_context(
+    configured: dict[str, RegistryConfig], limit: int, plan_checks: bool, files: list[Path]
+) -> str:
+    """What the specs' load depends on in the project file (``ProjectCache``'s key):
+    never a credential or a URL, only the registries' names and global settings."""
+    settings = sorted((c.name, c.compatibility, c.mode) for c in configured.values())
+    return json.dumps([settings, limit, plan_checks, [str(f) for f in files]])
+
+
+def _schema_files(specs: tuple[ContextSpec, ...]) -> Iterator[Path]:
+    for spec in specs:
+        for subject in spec.subjects.values():
+            if subject.schema_path is not None:
+                yield subject.schema_path
+            for version in subject.versions or ():
+                if version.schema_path is not None:
+                    yield version.schema_path
+
+
+def _project(
+    root: Path,
+    path: Path,
+    configured: dict[str, RegistryConfig],
+    specs: tuple[ContextSpec, ...],
+    embedded: bool,
+    raw: ProjectRaw,
+    doc: Document,
+    errors: Collector,
+) -> Project:
     return Project(
         root=root,
         path=path,
         registries=configured,
-        specs=tuple(item.spec for item in loaded),
+        specs=specs,
         uses_embedded_default=embedded,
         max_deletes=raw.max_deletes,
         lint=lint_config(raw.lint, doc),  # type: ignore[arg-type]

@@ -53,15 +53,28 @@ class Resolver:
         self._directories: dict[Path, Path] = {}
         # (spec directory, directory part of a value) -> resolved, as text, inside the root
         self._folders: dict[tuple[Path, str], tuple[Path, str, bool]] = {}
+        # Whether a path went through a symlink inside the project: the file read is
+        # then not the one the path names, and the project cache keeps no such load.
+        self.followed_links = False
 
     def resolve(self, path: Path) -> Path:
         if path.name in ("", "..") or path.parent == path:
-            return path.resolve()
+            resolved = path.resolve()
+            self._note_links(path, resolved)
+            return resolved
         directory = self._directories.get(path.parent)
         if directory is None:
             directory = self._directories[path.parent] = path.parent.resolve()
+            self._note_links(path.parent, directory)
         resolved = directory / path.name
-        return resolved.resolve() if resolved.is_symlink() else resolved
+        if resolved.is_symlink():
+            self.followed_links = True
+            return resolved.resolve()
+        return resolved
+
+    def _note_links(self, written: Path, resolved: Path) -> None:
+        if os.path.normpath(written) != str(resolved):
+            self.followed_links = True
 
     def schema_file(self, spec_dir: Path, value: str, root: Path) -> tuple[Path, Problem]:
         """``resolve(spec_dir / value)``, and whether it is outside ``root`` or not a file.
@@ -78,6 +91,7 @@ class Resolver:
         folder = self._folders.get((spec_dir, head))
         if folder is None:
             resolved = (spec_dir / head).resolve()
+            self._note_links(spec_dir / head, resolved)
             folder = (resolved, str(resolved), resolved.is_relative_to(root))
             self._folders[spec_dir, head] = folder
         directory, directory_text, inside = folder
@@ -89,6 +103,7 @@ class Resolver:
                 raise
             mode = 0
         if stat.S_ISLNK(mode):
+            self.followed_links = True
             return self._checked(Path(full).resolve(), root)
         path = directory / name
         if not inside:

@@ -56,6 +56,7 @@ class LoadedSpec:
     doc: Document
     explicit: set[str]  # context-level keys written in the file (for conflict checks)
     schemas: list[SchemaUse] = field(default_factory=list)
+    followed_links: bool = False  # a schema path went through a symlink (see Resolver)
 
 
 class _SpecResolver:
@@ -285,4 +286,5 @@ def resolve_spec(
         subjects=subjects,
         location=doc.at(()),
     )
-    return LoadedSpec(spec, doc, set(raw.model_fields_set), resolver.schemas)
+    explicit = set(raw.model_fields_set)
+    return LoadedSpec(spec, doc, explicit, resolver.schemas, resolver.paths.followed_links)

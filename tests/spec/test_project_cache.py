@@ -1,0 +1,189 @@
+"""The project cache: a second load of an unchanged project reuses the specs, safely.
+
+Keyed by content (every file the specs were made from, the variables they
+interpolate, the code that loads), never by time; a damaged or foreign file
+is ignored and rewritten; it holds no credential.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import reconciler
+from reconciler.spec import Project, SpecErrors, load_project
+from reconciler.spec import _cache as cache
+from reconciler.spec._cache import PROJECT_CACHE_FILE
+
+from .conftest import ORDER, Write
+
+WIDER = ORDER.replace('"string"}]', '"string"}, {"name": "n", "type": "int", "default": 0}]')
+PROJECT = {
+    "reconcile.yaml": "version: 1\nregistries:\n  local:\n    url: http://localhost:8081\n"
+    "    auth:\n      basic: {username: svc, password: '${REGISTRY_PASSWORD}'}\n",
+    "specs/app.yaml": "registry: local\nsubjects:\n"
+    "  order-value:\n    schema: ../schemas/order.avsc\n    compatibility: ${LEVEL}\n",
+    "schemas/order.avsc": ORDER,
+}
+ENV = {"LEVEL": "FULL", "REGISTRY_PASSWORD": "s3cr3t-password-value"}
+
+
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The MAC key lives in the user's cache directory: a temporary one here."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
+def load(root: Path, environ: dict[str, str] | None = None) -> Project:
+    return load_project(root, ENV if environ is None else environ, parse_cache=True)
+
+
+def stamp(root: Path) -> tuple[int, int]:
+    """Which cache file is there: a load that did not reuse it writes a new one."""
+    info = (root / PROJECT_CACHE_FILE).stat()
+    return info.st_ino, info.st_mtime_ns
+
+
+def subject(project: Project) -> tuple[str | None, str | None]:
+    order = project.specs[0].subjects["order-value"]
+    return order.schema, order.compatibility
+
+
+def test_a_second_load_reuses_the_specs_and_writes_nothing(write: Write) -> None:
+    root = write(PROJECT)
+    first = load(root)
+    before = stamp(root)
+    second = load(root)
+    assert stamp(root) == before
+    assert second == first
+    assert second.specs[0].subjects["order-value"].location == (
+        first.specs[0].subjects["order-value"].location
+    )
+
+
+def test_an_edited_schema_file_is_seen(write: Write) -> None:
+    root = write(PROJECT)
+    load(root)
+    (root / "schemas/order.avsc").write_text(WIDER)
+    assert subject(load(root)) == (WIDER, "FULL")
+
+
+def test_an_edited_spec_file_is_seen_even_with_the_same_size_and_time(write: Write) -> None:
+    root = write(PROJECT)
+    load(root)
+    spec = root / "specs/app.yaml"
+    info = spec.stat()
+    spec.write_text(spec.read_text().replace("order-value", "order-valuE"))
+    os.utime(spec, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert list(load(root).specs[0].subjects) == ["order-valuE"]
+
+
+def test_a_new_spec_file_is_seen(write: Write) -> None:
+    root = write(PROJECT)
+    load(root)
+    (root / "specs/more.yaml").write_text(
+        "registry: local\ncontext: more\nsubjects:\n  x-value: {schema: ../schemas/order.avsc}\n"
+    )
+    assert sorted(s.context for s in load(root).specs) == [".", ".more"]
+
+
+def test_a_variable_the_specs_use_is_part_of_the_key(write: Write) -> None:
+    root = write(PROJECT)
+    load(root)
+    assert subject(load(root, {**ENV, "LEVEL": "NONE"}))[1] == "NONE"
+    with pytest.raises(SpecErrors):  # unset: the load reports it, as without a cache
+        load(root, {"REGISTRY_PASSWORD": "x"})
+
+
+def test_another_version_of_reconcile_is_another_cache(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write(PROJECT)
+    load(root)
+    before = stamp(root)
+    monkeypatch.setattr(reconciler, "__version__", "99.0")
+    cache._spec_digest.cache_clear()
+    try:
+        load(root)
+        assert stamp(root) != before
+    finally:
+        monkeypatch.undo()
+        cache._spec_digest.cache_clear()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "forged with another key"])
+def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(
+    write: Write, damage: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = write(PROJECT)
+    path = root / PROJECT_CACHE_FILE
+    if damage == "forged with another key":
+        # Made elsewhere (e.g. committed by a pull request), saying the schema is WIDER.
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+        (root / "schemas/order.avsc").write_text(WIDER)
+        load(root)
+        (root / "schemas/order.avsc").write_text(ORDER)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    else:
+        load(root)
+        good = path.read_bytes()
+        path.write_bytes(good[: len(good) // 2] if damage == "truncated" else b"\x00\xffno")
+    before = stamp(root)
+    assert subject(load(root)) == (ORDER, "FULL")
+    assert stamp(root) != before  # rewritten
+    again = stamp(root)
+    load(root)
+    assert stamp(root) == again  # and used
+
+
+def test_the_cache_holds_no_credential_and_no_variable_value(write: Write) -> None:
+    root = write(PROJECT)
+    load(root)
+    data = (root / PROJECT_CACHE_FILE).read_bytes()
+    assert b"s3cr3t-password-value" not in data
+    assert b"svc" not in data
+    assert b"localhost:8081" not in data
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
+def test_a_schema_read_through_a_symlink_is_not_cached(write: Write) -> None:
+    root = write(PROJECT)
+    (root / "schemas/real.avsc").write_text(ORDER)
+    (root / "schemas/order.avsc").unlink()
+    (root / "schemas/order.avsc").symlink_to("real.avsc")
+    load(root)
+    assert not (root / PROJECT_CACHE_FILE).exists()
+    (root / "schemas/other.avsc").write_text(WIDER)
+    (root / "schemas/order.avsc").unlink()
+    (root / "schemas/order.avsc").symlink_to("other.avsc")
+    assert subject(load(root))[0] == WIDER
+
+
+def test_a_schema_file_replaced_by_a_symlink_out_of_the_project_is_refused(
+    write: Write, tmp_path: Path
+) -> None:
+    """The same bytes, now outside the project: the load's own check must run."""
+    root = write(PROJECT)
+    load(root)
+    outside = tmp_path / "outside.avsc"
+    outside.write_text(ORDER)
+    (root / "schemas/order.avsc").unlink()
+    (root / "schemas/order.avsc").symlink_to(outside)
+    with pytest.raises(SpecErrors, match="resolves outside the project directory"):
+        load(root)
+
+
+def test_a_schema_folder_replaced_by_a_symlink_out_of_the_project_is_refused(
+    write: Write, tmp_path: Path
+) -> None:
+    root = write(PROJECT)
+    load(root)
+    (root / "schemas").rename(tmp_path / "moved")
+    (root / "schemas").symlink_to(tmp_path / "moved")
+    with pytest.raises(SpecErrors, match="resolves outside the project directory"):
+        load(root)
