@@ -326,16 +326,18 @@ class ProjectCache:
         if self.key is None:
             return
         real_dirs: dict[str, bool] = {}
-        names, contents = [], []
-        for path in sorted(set(inputs)):
-            content = _read_unlinked(str(path), real_dirs)
-            if content is None or not path.is_relative_to(self.root):
+        inside = os.path.join(self.root, "")
+        paths = sorted({str(path) for path in inputs})  # as text: pathlib costs more here
+        contents = []
+        for path in paths:
+            content = _read_unlinked(path, real_dirs)
+            if content is None or not path.startswith(inside):
                 return
-            names.append(path.relative_to(self.root).as_posix())
             contents.append(content)
+        names = [path[len(inside) :].replace(os.sep, "/") for path in paths]
         ordered = sorted(variables)
-        paths = [os.path.join(self.root, name) for name in names]
-        digest = self._digest(paths, contents, ordered, environ)
+        joined = [os.path.join(self.root, name) for name in names]  # as ``load`` names them
+        digest = self._digest(joined, contents, ordered, environ)
         header = json.dumps({"inputs": names, "variables": ordered, "digest": digest}).encode()
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         mac = hmac.new(self.key, header + b"\n" + payload, "sha256").hexdigest().encode()
