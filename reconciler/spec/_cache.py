@@ -258,13 +258,21 @@ class ProjectCache:
     every variable the spec files interpolate (or its absence). Never by time:
     an edit that leaves a file's bytes as they were is no change. Only loads
     without errors are kept, and only when no schema path went through a
-    symlink (the file read would not be the one named). The file holds no
-    registry setting beyond those in ``context`` (credentials are not part of
-    the specs) and no variable's value, only the HMAC over them.
+    symlink (the file read would not be the one named).
 
-    The payload is a pickle, read only once the HMAC over the whole file has
-    checked: a file that came with a checkout, or is corrupt or partial, is
-    ignored (the project loads in full and the file is rewritten).
+    What it holds: the specs as loaded, that is after interpolation: a
+    ``${VAR}`` a spec file uses (in a subject's metadata, say) is in the
+    payload as its value, as it would be in a plan, so the file is as
+    sensitive as the interpolated specs; it is written with mode 0600 under
+    ``.reconcile/``, which ``reconcile init``'s ``.gitignore`` excludes. The
+    project file is never cached: no registry URL or credential is in it (the
+    registries' names and global levels only, in ``context``), and the key
+    names the variables but holds their values only under the HMAC.
+
+    The payload is a pickle, unpickled only once the HMAC over the whole file
+    (header and payload) has checked: a file that came with a checkout, one
+    whose payload was replaced, or one corrupt or partial, is ignored (the
+    project loads in full and the file is rewritten).
     """
 
     def __init__(self, root: Path, context: str) -> None:

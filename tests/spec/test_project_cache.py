@@ -8,6 +8,7 @@ is ignored and rewritten; it holds no credential.
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from pathlib import Path
 
@@ -187,3 +188,37 @@ def test_a_schema_folder_replaced_by_a_symlink_out_of_the_project_is_refused(
     (root / "schemas").symlink_to(tmp_path / "moved")
     with pytest.raises(SpecErrors, match="resolves outside the project directory"):
         load(root)
+
+
+class Planted:
+    """A pickle that, once unpickled, makes a directory: proof that it was."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (str(self.marker),)
+
+
+@pytest.mark.parametrize("signed_by", ["this user's key, payload replaced", "another key"])
+def test_a_planted_cache_file_is_never_unpickled(
+    write: Write, signed_by: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project.bin from a checkout (or edited in place) must not run its pickle."""
+    root = write(PROJECT)
+    marker = tmp_path / "unpickled"
+    if signed_by == "another key":
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker"))
+    load(root)  # a genuine file: its header's digest matches the project
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    path = root / PROJECT_CACHE_FILE
+    mac, header, _ = path.read_bytes().split(b"\n", 2)
+    path.write_bytes(mac + b"\n" + header + b"\n" + pickle.dumps(Planted(marker)))
+    assert subject(load(root)) == (ORDER, "FULL")
+    assert not marker.exists()
+
+
+def test_the_cache_file_is_private(write: Write) -> None:
+    root = write(PROJECT)
+    load(root)
+    assert (root / PROJECT_CACHE_FILE).stat().st_mode & 0o077 == 0
