@@ -127,9 +127,14 @@ class ServerState:
     apply_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def load(self) -> Project:
-        """The project as it is on disk now; spec errors become one tool error."""
+        """The project as it is on disk now; spec errors become one tool error.
+
+        Every tool loads the project, so the server keeps the CLI's plan and apply
+        caches under ``.reconcile/cache/`` (keyed by content, see docs/planning.md):
+        an unchanged project of 10,000 subjects loads in a fifth of the time. Where
+        they cannot be written (a read-only checkout) the load is only slower."""
         try:
-            return load_project(self.project_dir)
+            return load_project(self.project_dir, parse_cache=True)
         except SpecErrors as exc:
             raise spec_failure(exc) from None
 

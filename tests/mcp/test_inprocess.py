@@ -137,3 +137,20 @@ async def test_what_the_assistant_reads_carries_no_docstring_markup(project: Pro
         if "``" in (text := json.dumps(item.model_dump(mode="json")))
     ]
     assert marked == []
+
+
+async def test_the_load_cache_never_hides_an_edit(project: Project) -> None:
+    """The server loads the project through the content-keyed caches of plan and apply:
+    the first plan leaves them, and a spec edited after it is what the next plan sees."""
+    async with Client(build_server(project.root)) as client:
+        await client.call_tool("plan", {})
+        assert (project.root / ".reconcile" / "cache" / "project.bin").is_file()
+        project.edit("specs/payments.yaml", "compatibility: FULL", "compatibility: NONE")
+        second = structured(await client.call_tool("plan", {}))
+        details = structured(
+            await client.call_tool(
+                "plan_details", {"plan_id": second["plan_id"], "subject": "payments-value"}
+            )
+        )
+    levels = [a for a in details["actions"] if a["kind"] == "set_compatibility"]
+    assert [a["after"] for a in levels] == ["NONE"], levels
