@@ -35,9 +35,12 @@ _log = logging.getLogger("reconciler.localregistry")
 _NAME = r"\.?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _TYPE = rf"(?:{_NAME}|map<\w+, {_NAME}>)"
 _OPTIONS = r"(?: \[.*\])?"
+_OPTION_NAME = r"(?:\([\w.]+\)|\w+)(?:\.(?:\([\w.]+\)|\w+))*"
+_STRING = r'"(?:[^"\\]|\\.)*"'
 # Every line the Protobuf printers write (reconciler.compatibility._protocanon,
-# _protoprint and _protonorm) but for the lines of a multi-line option value, whose
-# texts are compiled.
+# _protoprint and _protonorm), multi-line option values included: a field or value
+# whose options open a bracket, one option, aggregate field or list element a line,
+# and their closing brackets.
 _PRINTED_LINE = re.compile(
     "|".join(
         (
@@ -49,6 +52,12 @@ _PRINTED_LINE = re.compile(
             rf"(?:(?:optional|required|repeated) )?{_TYPE} \w+ = \d+{_OPTIONS};",
             rf"\w+ = -?\d+{_OPTIONS};",
             rf"rpc \w+ \((?:stream )?{_NAME}\) returns \((?:stream )?{_NAME}\)(?:;| \{{)",
+            rf"(?:(?:optional|required|repeated) )?{_TYPE} \w+ = \d+ \[.*",
+            r"\w+ = -?\d+ \[.*",
+            rf"(?:option )?{_OPTION_NAME} = .*",
+            r"\[?[\w.]+\]?: .*",
+            rf"(?:{_STRING}|-?[\w.+-]+|\{{|\[)?,?",
+            r"\]?\}?\]?[;,]?",
         )
     )
 )

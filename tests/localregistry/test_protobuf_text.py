@@ -155,3 +155,16 @@ def test_healthy_printed_forms_are_not_compiled_on_open() -> None:
     assert _printer_could_have_written(parsed.canonical), parsed.canonical
     assert _printer_could_have_written(parsed.normalized), parsed.normalized
     assert not _printer_could_have_written(parsed.canonical.replace("  Y y = 2;", "  ; y = 2;"))
+
+
+def test_multi_line_options_are_not_compiled_on_open() -> None:
+    """Confluent's layout writes a field's several options and an aggregate value one per
+    line: such texts are known printed forms too (else every open compiles each of them)."""
+    from reconciler.localregistry._protobuf_rows import _printer_could_have_written
+
+    from .test_protobuf_canonical import CONFLUENT, RICH
+
+    texts = [parse("PROTOBUF", RICH).canonical, parse("PROTOBUF", RICH).normalized]
+    texts += [parse("PROTOBUF", source).canonical for source, _, _ in CONFLUENT.values()]
+    for text in texts:
+        assert _printer_could_have_written(text), text
