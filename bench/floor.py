@@ -166,6 +166,26 @@ async def _export_floor(url: str) -> int:
     return sent
 
 
+def write_floor_process(exported: str) -> None:
+    """The least an export's writing costs here: its files' bytes, read first (not
+    timed), created again by the bare system calls in a directory beside it."""
+    source = Path(exported)
+    files = {p.relative_to(source): p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    target = source.with_name(source.name + "-written")
+    shutil.rmtree(target, ignore_errors=True)
+    system = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+    started = time.perf_counter()
+    for folder in {relative.parent for relative in files}:
+        (target / folder).mkdir(parents=True, exist_ok=True)
+    for relative, data in files.items():
+        handle = os.open(target / relative, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        os.write(handle, data)
+        os.close(handle)
+    seconds = time.perf_counter() - started
+    system = resource.getrusage(resource.RUSAGE_SELF).ru_stime - system
+    print(json.dumps({"files": len(files), "seconds": seconds, "system": system}))
+
+
 def export_floor_process(url: str) -> None:
     print(json.dumps({"requests": asyncio.run(_export_floor(url))}))
 
@@ -243,28 +263,45 @@ def bench(
         paths_file.write_text("\n".join(floor_paths(served.project)))
         floor_cmd = [sys.executable, __file__, "--floor", served.url, str(paths_file)]
         plan = [sys.executable, "-m", "reconciler", "plan"]
-        exported = folder / "export-history"
+        # Each export into a directory of its own, the earlier ones removed after the
+        # timed runs: creating files right after deleting 50,000 costs this VM's ext4
+        # (mounted with discard) several times more system time.
+        exports = [folder / f"export-history-{n}" for n in range(repeat)]
+        trash = folder / "trash"
+        trash.mkdir(exist_ok=True)
+        for old in folder.glob("export-history*"):
+            old.rename(trash / f"{old.name}-{time.time_ns()}")
         export_floor_cmd = [sys.executable, __file__, "--export-floor", served.url]
-        export = [sys.executable, "-m", "reconciler", "export", str(exported)]
-        export += ["--url", served.url, "--history"]
+        export = [sys.executable, "-m", "reconciler", "export"]
+        export_args = ["--url", served.url, "--history"]
         runs: dict[str, list[Run]] = {}
+        written: list[dict[str, float]] = []
         if with_plan:
             runs |= {"floor": [], "plan": [], "plan 1%": []}
         if with_export:
             runs |= {"export floor": [], "export --history": []}
         for project in (served.project, served.changed):  # the first plans parse everything
             shutil.rmtree(project / ".reconcile" / "cache", ignore_errors=True)
-        for _ in range(repeat):  # interleaved, so that a burst of load hits all of them
+        for n in range(repeat):  # interleaved, so that a burst of load hits all of them
             if with_plan:
                 runs["floor"].append(timed(floor_cmd, served.url))
                 runs["plan"].append(timed([*plan, str(served.project)], served.url))
                 runs["plan 1%"].append(timed([*plan, str(served.changed)], served.url))
             if with_export:
                 runs["export floor"].append(timed(export_floor_cmd, served.url))
-                shutil.rmtree(exported, ignore_errors=True)  # every export writes everything
-                runs["export --history"].append(timed(export, served.url))
+                runs["export --history"].append(
+                    timed([*export, str(exports[n]), *export_args], served.url)
+                )
+                files = subprocess.run(
+                    [sys.executable, __file__, "--write-floor", str(exports[n])],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                written.append(json.loads(files.stdout))
     finally:
         served.stop()
+        shutil.rmtree(trash, ignore_errors=True)
     floors = {label: min(run.seconds for run in runs[label]) for label in runs if "floor" in label}
     print(f"{subjects} subjects x {versions} versions {served.header}", flush=True)
     for label, results in runs.items():
@@ -277,6 +314,11 @@ def bench(
             f"  {label:<16} {requests} requests, wall {seconds} s ({ratios} the {floor}), "
             f"client CPU {cpu} s",
             flush=True,
+        )
+    for files in written:
+        print(
+            f"  the export's {files['files']:.0f} files written again (bare os.open/os.write, "
+            f"a new directory): wall {files['seconds']:.2f} s, system CPU {files['system']:.2f} s"
         )
     if with_plan:
         listings = [json.loads(run.output)["listing_seconds"] for run in runs["floor"]]
@@ -298,9 +340,13 @@ def main() -> None:
     )
     parser.add_argument("--floor", nargs=2, metavar=("URL", "PATHS"), help=argparse.SUPPRESS)
     parser.add_argument("--export-floor", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--write-floor", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
         floor_process(*args.floor)
+        return
+    if args.write_floor:
+        write_floor_process(args.write_floor)
         return
     if args.export_floor:
         export_floor_process(args.export_floor)
