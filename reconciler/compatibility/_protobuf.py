@@ -49,7 +49,7 @@ from ._protoprint import (
     Printer,
     written_types,
 )
-from ._protowire import WireError
+from ._protowire import WireError, as_wire_reads
 from ._rules import backward_compatible
 from ._types import (
     Difference,
@@ -401,10 +401,11 @@ def _run_protoc(args: list[str], errors: Path) -> tuple[int, str]:
 def _parse_cached(text: str, references: tuple[tuple[str, str], ...]) -> ParsedSchema:
     """``text`` as .proto; failing that, as Confluent's ``ProtobufSchema`` also reads it:
     with custom options no import defines, or as a serialized file descriptor."""
+    source = as_wire_reads(text)
     try:
-        return _parsed(text, text, references, _compile(text, references, False), {})
+        return _parsed(text, source, references, _compile(source, references, False), {})
     except InvalidSchemaError as refused:
-        kept = _with_unknown_options(text, references, refused)
+        kept = _with_unknown_options(text, source, references, refused)
         if kept is not None:
             return kept
         printed = _from_serialized(text, references)
@@ -428,12 +429,13 @@ def _parsed(
 
 
 def _with_unknown_options(
-    text: str, references: tuple[tuple[str, str], ...], refused: InvalidSchemaError
+    text: str, source: str, references: tuple[tuple[str, str], ...], refused: InvalidSchemaError
 ) -> ParsedSchema | None:
     """The schema without the custom options protoc calls unknown, which are kept as
-    text (Confluent's parser keeps them); ``None`` if protoc refused anything else."""
+    text (Confluent's parser keeps them); ``None`` if protoc refused anything else.
+    ``source`` is ``text`` as protoc compiles it (``as_wire_reads``)."""
     positions = _protoopts.unknown_option_positions(str(refused).removeprefix(_REFUSED))
-    found = _protoopts.cut(text, positions) if positions else None
+    found = _protoopts.cut(source, positions) if positions else None
     if found is None:
         return None
     compiled_text, options = found

@@ -14,6 +14,7 @@ collected into a list). What Wire refuses (``edition``) raises ``WireError``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -167,6 +168,9 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.data = text
         self.pos = 0
+        # (position, count) of the leading zeros of each integer written with them:
+        # Wire reads ``010`` in decimal (10), protoc in octal (8); see ``as_wire_reads``.
+        self.leading_zeros: list[tuple[int, int]] = []
 
     def _skip(self) -> None:
         data, size = self.data, len(self.data)
@@ -244,8 +248,16 @@ class _Reader:
             name += "." + self.word()
         return name
 
+    def note_leading_zeros(self, tag: str) -> None:
+        """Remember where the word just read, ``tag``, has leading zeros before a digit."""
+        digits = tag.lstrip("+-")
+        zeros = len(digits) - len(digits.lstrip("0"))
+        if zeros and digits.isdigit() and zeros < len(digits):
+            self.leading_zeros.append((self.pos - len(digits), zeros))
+
     def integer(self) -> int:
         tag = self.word()
+        self.note_leading_zeros(tag)
         try:
             if tag.startswith(("0x", "0X")):
                 return int(tag[2:], 16)
@@ -576,6 +588,7 @@ class _Parser:
 
     def _range_end(self) -> int:
         end = self.reader.word()
+        self.reader.note_leading_zeros(end)
         if end == "max":
             return MAX_TAG
         try:
@@ -665,3 +678,32 @@ def parse(text: str) -> ProtoFile:
         return parser.parse()
     except IndexError as error:  # pragma: no cover - a guard: the reader checks bounds
         raise WireError(str(error)) from error
+
+
+_LEADING_ZERO = re.compile(r"(?<![\w.])0\d")
+
+
+def as_wire_reads(text: str) -> str:
+    """``text`` with the leading zeros of its integers blanked where Wire reads integers
+    (field and enum numbers, reserved and extension ranges).
+
+    Wire's ``SyntaxReader.readInt`` reads ``010`` in decimal, 10, where protoc
+    reads octal, 8; Confluent stores, checks and serves what Wire read, so the
+    text protoc compiles must say 10 too, or a spec's schema and the version a
+    registry holds of it would differ forever. Blanks keep every position: what
+    protoc reports still points into ``text``. ``text`` itself where it has no
+    such integer or Wire does not read it.
+    """
+    if not _LEADING_ZERO.search(text):
+        return text
+    parser = _Parser(text)
+    try:
+        parser.parse()
+    except (WireError, IndexError):
+        return text
+    if not parser.reader.leading_zeros:
+        return text
+    chars = list(text)
+    for position, count in parser.reader.leading_zeros:
+        chars[position : position + count] = " " * count
+    return "".join(chars)

@@ -132,6 +132,20 @@ def test_a_protobuf_field_rename_is_a_registration(ws: Workspace) -> None:
     assert steps(ws.plan()) == [("register", "s-value", "2")]
 
 
+def test_a_protobuf_number_with_leading_zeros_converges(ws: Workspace) -> None:
+    """Confluent's parser (Wire) reads ``010`` as 10 and stores ``= 10``; protoc reads 8.
+    The plan after the apply is empty (it was ``~ changed ...tags.number: 10 -> 8``
+    forever), and the decimal spelling is the same schema."""
+    written = PROTO.replace("repeated string tags = 4;", "repeated string tags = 010;")
+    _spec(ws, "PROTOBUF", "proto", written)
+    first, results, after = ws.apply()
+    assert steps(first) == [("register", "s-value", "1")]
+    assert all(r.ok for r in results), results
+    assert not after.has_changes and not after.errors, after.to_json()
+    _spec(ws, "PROTOBUF", "proto", written.replace("= 010;", "= 10;"))
+    assert not ws.plan().has_changes
+
+
 def test_a_default_of_true_is_not_a_default_of_one(ws: Workspace) -> None:
     """The fast path compares documents strictly: 1 == True in Python, not in a schema."""
     schema = {
