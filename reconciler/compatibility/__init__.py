@@ -22,7 +22,9 @@ Public API:
 - ``formatted(parsed, format)``: the text Confluent answers for a read with
   ``?format=`` (Avro ``resolved``, Protobuf ``serialized``/``ignore_extensions``).
 - ``protobuf_file(parsed)``: protoc's ``FileDescriptorProto`` of a PROTOBUF
-  schema, for tools that read its declarations (the linter).
+  schema, for tools that read its declarations (the linter);
+  ``protobuf_leading_zeros(parsed)`` the numbers it writes as ``010``, which
+  Confluent reads as 10 and protoc as 8.
 - ``RULES`` / ``rule(rule_id)``: the catalogue of every rule ID the checks
   emit (``Rule``: the change it names, whether it is BACKWARD / FORWARD
   compatible, why, and the fix).
@@ -36,6 +38,7 @@ from ._api import (
     invalid_defaults,
     parse,
     protobuf_file,
+    protobuf_leading_zeros,
 )
 from ._java_numbers import has_float
 from ._rules import RULES, Rule, rule
@@ -71,5 +74,6 @@ __all__ = [
     "invalid_defaults",
     "parse",
     "protobuf_file",
+    "protobuf_leading_zeros",
     "rule",
 ]

@@ -683,6 +683,30 @@ def parse(text: str) -> ProtoFile:
 _LEADING_ZERO = re.compile(r"(?<![\w.])0\d")
 
 
+def _leading_zeros(text: str) -> list[tuple[int, int]]:
+    """(position, count) of the leading zeros of the integers Wire reads in ``text``."""
+    if not _LEADING_ZERO.search(text):
+        return []
+    parser = _Parser(text)
+    try:
+        parser.parse()
+    except (WireError, IndexError):
+        return []
+    return parser.reader.leading_zeros
+
+
+def decimal_with_leading_zeros(text: str) -> list[str]:
+    """The integers ``text`` writes with leading zeros where Wire reads integers, as
+    written (``010``), in source order: protoc would read them as octal."""
+    found = []
+    for position, count in _leading_zeros(text):
+        end = position + count
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        found.append(text[position:end])
+    return found
+
+
 def as_wire_reads(text: str) -> str:
     """``text`` with the leading zeros of its integers blanked where Wire reads integers
     (field and enum numbers, reserved and extension ranges).
@@ -694,16 +718,10 @@ def as_wire_reads(text: str) -> str:
     protoc reports still points into ``text``. ``text`` itself where it has no
     such integer or Wire does not read it.
     """
-    if not _LEADING_ZERO.search(text):
-        return text
-    parser = _Parser(text)
-    try:
-        parser.parse()
-    except (WireError, IndexError):
-        return text
-    if not parser.reader.leading_zeros:
+    zeros = _leading_zeros(text)
+    if not zeros:
         return text
     chars = list(text)
-    for position, count in parser.reader.leading_zeros:
+    for position, count in zeros:
         chars[position : position + count] = " " * count
     return "".join(chars)

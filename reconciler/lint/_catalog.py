@@ -52,6 +52,16 @@ _ALL = (
         '(for `default: null`, `["null", ...]`).',
     ),
     Rule(
+        "PROTO_NUMBER_LEADING_ZERO",
+        "CORRECTNESS",
+        "error",
+        "A field or enum number, or a reserved or extension range, is written with "
+        "leading zeros (`010`). Confluent's parser (Wire) reads it in decimal, 10, and so "
+        "do `plan` and the local registry; protoc reads it as octal, 8, so code generated "
+        "from the file numbers the field differently from the schema the registry holds. "
+        "Write the number in decimal.",
+    ),
+    Rule(
         "RESERVED_FIELD_CONFLICT",
         "CORRECTNESS",
         "error",

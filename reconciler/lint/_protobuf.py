@@ -6,16 +6,31 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from reconciler.compatibility import parse, protobuf_leading_zeros
+
 from ._source import Emit, Source
 
 if TYPE_CHECKING:  # protobuf is imported only when a Protobuf schema is linted
     from google.protobuf import descriptor_pb2
 
 
+_OCTAL = frozenset("01234567")
+
+
 def lint(source: Source, emit: Emit) -> None:
     file = source.descriptor
     if file is None:
         return  # the loader reports invalid schemas
+    for number in protobuf_leading_zeros(parse("PROTOBUF", source.text, source.references)):
+        decimal = str(int(number, 10))
+        octal = f"{int(number, 8)}" if set(number) <= _OCTAL else "an error (not octal)"
+        emit(
+            "PROTO_NUMBER_LEADING_ZERO",
+            f"{number} is {decimal} to Confluent and plan, {octal} to protoc",
+            "",
+            [rf"(?<![\w.]){re.escape(number)}(?![\w.])"],
+            fix=f"write {decimal}",
+        )
     if not file.package:
         emit(
             "PROTO_PACKAGE_MISSING",

@@ -30,7 +30,7 @@ def test_findings_are_lines_naming_file_line_and_rule(messy: Path) -> None:  # n
         and "error AVRO_DEFAULT_INVALID: field order_record.count" in line
         for line in lines
     )
-    assert lines[-1] == "20 findings (4 errors, 6 warnings, 10 infos)"
+    assert lines[-1] == "21 findings (5 errors, 6 warnings, 10 infos)"
     assert done.stderr == ""
 
 

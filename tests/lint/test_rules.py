@@ -48,6 +48,7 @@ syntax = "proto3";
 
 message Entry {
   string id = 1;
+  string note = 010;
   enum State {
     ACTIVE = 0;
     CLOSED = 1;
@@ -183,7 +184,8 @@ def test_each_rule_fires_at_its_place_and_nothing_else_fires(messy: Path) -> Non
         ("JSON_SCHEMA_DRAFT_MISSING", "schemas/event.json", 1),
         ("JSON_OPEN_CONTENT_MODEL", "schemas/event.json", 3),
         ("PROTO_PACKAGE_MISSING", "schemas/audit.proto", 1),
-        ("PROTO_ENUM_ZERO_VALUE", "schemas/audit.proto", 6),
+        ("PROTO_ENUM_ZERO_VALUE", "schemas/audit.proto", 7),
+        ("PROTO_NUMBER_LEADING_ZERO", "schemas/audit.proto", 5),
         ("COMPATIBILITY_NONE", "reconcile.yaml", 3),
         ("COMPATIBILITY_NONE", "specs/default.yaml", 4),
         ("SUBJECT_NAME_STRATEGY", "specs/default.yaml", 4),
@@ -206,6 +208,10 @@ def test_messages_name_the_problem(messy: Path) -> None:
     assert '"many"' in by_rule["AVRO_DEFAULT_INVALID"].message
     assert "Entry.State" in by_rule["PROTO_ENUM_ZERO_VALUE"].message
     assert "STATE_UNSPECIFIED" in by_rule["PROTO_ENUM_ZERO_VALUE"].message
+    assert by_rule["PROTO_NUMBER_LEADING_ZERO"].message == (
+        "010 is 10 to Confluent and plan, 8 to protoc"
+    )
+    assert by_rule["PROTO_NUMBER_LEADING_ZERO"].fix == "write 10"
     assert (
         "audit-value in context '.audit' of registry 'dev'"
         in by_rule["COMPATIBILITY_UNSET"].message
