@@ -23,7 +23,7 @@ Public API:
   ``?format=`` (Avro ``resolved``, Protobuf ``serialized``/``ignore_extensions``).
 - ``protobuf_file(parsed)``: protoc's ``FileDescriptorProto`` of a PROTOBUF
   schema, for tools that read its declarations (the linter);
-  ``protobuf_leading_zeros(parsed)`` the numbers it writes as ``010``, which
+  ``protobuf_leading_zeros(text)`` the numbers a schema writes as ``010``, which
   Confluent reads as 10 and protoc as 8.
 - ``RULES`` / ``rule(rule_id)``: the catalogue of every rule ID the checks
   emit (``Rule``: the change it names, whether it is BACKWARD / FORWARD

@@ -103,15 +103,13 @@ def protobuf_file(parsed: ParsedSchema) -> FileDescriptorProto:
     return _protobuf.file_descriptor(parsed)
 
 
-def protobuf_leading_zeros(parsed: ParsedSchema) -> list[str]:
-    """Field and enum numbers and range bounds a PROTOBUF schema writes with leading
-    zeros (``010``), as written: Confluent (Wire) and this package read them in
-    decimal, protoc in octal (for linting)."""
-    if parsed.schema_type != "PROTOBUF":
-        return []
+def protobuf_leading_zeros(text: str) -> list[str]:
+    """Field and enum numbers and range bounds a PROTOBUF schema's ``text`` writes with
+    leading zeros (``010``), as written: Confluent (Wire) and this package read them
+    in decimal, protoc in octal (for linting)."""
     from ._protowire import decimal_with_leading_zeros
 
-    return decimal_with_leading_zeros(parsed.text)
+    return decimal_with_leading_zeros(text)
 
 
 def diff(

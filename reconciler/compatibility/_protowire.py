@@ -168,9 +168,9 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.data = text
         self.pos = 0
-        # (position, count) of the leading zeros of each integer written with them:
+        # (position, digits as written) of each integer written with leading zeros:
         # Wire reads ``010`` in decimal (10), protoc in octal (8); see ``as_wire_reads``.
-        self.leading_zeros: list[tuple[int, int]] = []
+        self.leading_zeros: list[tuple[int, str]] = []
 
     def _skip(self) -> None:
         data, size = self.data, len(self.data)
@@ -251,9 +251,8 @@ class _Reader:
     def note_leading_zeros(self, tag: str) -> None:
         """Remember where the word just read, ``tag``, has leading zeros before a digit."""
         digits = tag.lstrip("+-")
-        zeros = len(digits) - len(digits.lstrip("0"))
-        if zeros and digits.isdigit() and zeros < len(digits):
-            self.leading_zeros.append((self.pos - len(digits), zeros))
+        if digits[:1] == "0" and digits.isdigit() and digits.strip("0"):
+            self.leading_zeros.append((self.pos - len(digits), digits))
 
     def integer(self) -> int:
         tag = self.word()
@@ -683,8 +682,9 @@ def parse(text: str) -> ProtoFile:
 _LEADING_ZERO = re.compile(r"(?<![\w.])0\d")
 
 
-def _leading_zeros(text: str) -> list[tuple[int, int]]:
-    """(position, count) of the leading zeros of the integers Wire reads in ``text``."""
+def _leading_zeros(text: str) -> list[tuple[int, str]]:
+    """(position, digits as written) of the integers Wire reads in ``text`` that are
+    written with leading zeros."""
     if not _LEADING_ZERO.search(text):
         return []
     parser = _Parser(text)
@@ -698,13 +698,7 @@ def _leading_zeros(text: str) -> list[tuple[int, int]]:
 def decimal_with_leading_zeros(text: str) -> list[str]:
     """The integers ``text`` writes with leading zeros where Wire reads integers, as
     written (``010``), in source order: protoc would read them as octal."""
-    found = []
-    for position, count in _leading_zeros(text):
-        end = position + count
-        while end < len(text) and text[end].isdigit():
-            end += 1
-        found.append(text[position:end])
-    return found
+    return [digits for _, digits in _leading_zeros(text)]
 
 
 def as_wire_reads(text: str) -> str:
@@ -722,6 +716,7 @@ def as_wire_reads(text: str) -> str:
     if not zeros:
         return text
     chars = list(text)
-    for position, count in zeros:
+    for position, digits in zeros:
+        count = len(digits) - len(digits.lstrip("0"))
         chars[position : position + count] = " " * count
     return "".join(chars)

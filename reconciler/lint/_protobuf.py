@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from reconciler.compatibility import parse, protobuf_leading_zeros
+from reconciler.compatibility import protobuf_leading_zeros
 
 from ._source import Emit, Source
 
@@ -21,7 +21,7 @@ def lint(source: Source, emit: Emit) -> None:
     file = source.descriptor
     if file is None:
         return  # the loader reports invalid schemas
-    for number in protobuf_leading_zeros(parse("PROTOBUF", source.text, source.references)):
+    for number in protobuf_leading_zeros(source.text):
         decimal = str(int(number, 10))
         octal = f"{int(number, 8)}" if set(number) <= _OCTAL else "an error (not octal)"
         emit(
