@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 CACHE_FILE = Path(".reconcile") / "cache" / "schemas.json"
@@ -72,20 +73,25 @@ def _secret() -> bytes | None:
     return key if len(key) == _KEY_BYTES else None
 
 
-@cache
-def _code_digest() -> str:
-    """What decides whether a schema parses: the compatibility package and its libraries."""
-    import reconciler.compatibility as package
-
-    digest = hashlib.sha256()
-    for source in sorted(Path(package.__file__).parent.glob("*.py")):
+def _sources_digest(package: ModuleType, libraries: tuple[str, ...], seed: str = "") -> str:
+    """A digest of ``seed``, the package's Python sources and the libraries' versions."""
+    digest = hashlib.sha256(seed.encode())
+    for source in sorted(Path(str(package.__file__)).parent.glob("*.py")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    for library in ("avro", "jsonschema", "protobuf"):
+    for library in libraries:
         try:
             digest.update(f"{library}={metadata.version(library)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{library}=".encode())
     return digest.hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    """What decides whether a schema parses: the compatibility package and its libraries."""
+    import reconciler.compatibility as package
+
+    return _sources_digest(package, ("avro", "jsonschema", "protobuf"))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -186,15 +192,7 @@ def _spec_digest() -> str:
     import reconciler
     import reconciler.spec as package
 
-    digest = hashlib.sha256(reconciler.__version__.encode())
-    for source in sorted(Path(package.__file__).parent.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    for library in ("pyyaml", "pydantic"):
-        try:
-            digest.update(f"{library}={metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library}=".encode())
-    return digest.hexdigest()
+    return _sources_digest(package, ("pyyaml", "pydantic"), reconciler.__version__)
 
 
 class RecordingEnviron(Mapping[str, str]):
