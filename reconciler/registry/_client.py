@@ -222,6 +222,10 @@ def add_request_observer(observer: RequestObserver) -> None:
     _observers.append(observer)
 
 
+# Requests one client runs at once by default (its keep-alive connections).
+MAX_CONCURRENCY = 16
+
+
 class RegistryClient:
     """Async client for one Confluent-compatible schema registry.
 
@@ -251,7 +255,7 @@ class RegistryClient:
         timeout: float = 30.0,
         max_retries: int = 4,
         backoff: float = 0.25,
-        max_concurrency: int = 16,
+        max_concurrency: int = MAX_CONCURRENCY,
         transport: httpx.AsyncBaseTransport | None = None,
         readonly: bool = False,
         max_retry_delay: float = 30.0,
@@ -306,6 +310,7 @@ class RegistryClient:
         self._max_retries = max_retries
         self._backoff = Backoff(base=backoff, cap=max_retry_delay)
         self._sleep = sleep
+        self._max_concurrency = max_concurrency
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._requests_made = 0
 
@@ -409,7 +414,7 @@ class RegistryClient:
         base_dir: Path,
         transport: httpx.AsyncBaseTransport | None = None,
         *,
-        max_concurrency: int = 16,
+        max_concurrency: int = MAX_CONCURRENCY,
     ) -> RegistryClient:
         """A client for a project-file registry; ``local:PATH`` is resolved against ``base_dir``.
 
@@ -431,6 +436,11 @@ class RegistryClient:
             readonly=cfg.readonly,
             proxy=cfg.proxy,
         )
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests this client runs at once: more concurrent callers only queue."""
+        return self._max_concurrency
 
     @property
     def requests_made(self) -> int:

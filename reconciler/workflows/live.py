@@ -106,9 +106,6 @@ async def versions_by_context(
     return found
 
 
-# As many readers as the client has connections by default (the listing holds one
-# while it lasts): more would only wait on the client's semaphore.
-READERS = 16
 Setting = tuple[str | None, str]  # (level: None global, a context prefix or a subject; what)
 
 
@@ -123,9 +120,12 @@ async def read_registry(
     Requests: the context list, ceil(versions / 1000) listings, a config and a
     mode read per context and per subject. The settings of a subject are asked
     for as soon as a listing page names it, by a fixed pool of readers (one
-    request each at a time), while the listing goes on.
+    request each at a time), while the listing goes on. The readers and the
+    listing together are as many as the client runs at once: more would only
+    wait on its semaphore.
     """
     wanted = [normalize_context(c) for c in contexts] or await list_contexts(client)
+    readers = max(1, client.max_concurrency - 1)  # the listing holds one while it lasts
     queue: asyncio.Queue[Setting | None] = asyncio.Queue()
     found: dict[Setting, str | None] = {}
     subjects: set[str] = set()
@@ -165,10 +165,10 @@ async def read_registry(
             for finished in range(1, done + 1):  # as if counted since the start
                 if progress is not None:
                     progress(finished, total)
-            for _ in range(READERS - 1):
+            for _ in range(readers):
                 queue.put_nowait(None)
 
-    by_context, *_ = await asyncio.gather(listing(), *(reader() for _ in range(READERS - 1)))
+    by_context, *_ = await asyncio.gather(listing(), *(reader() for _ in range(readers)))
     contents = RegistryContents(registry)
     for context in wanted:
         level = None if context == DEFAULT else context_prefix(context)
