@@ -7,9 +7,10 @@ import json
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 import certifi
@@ -102,6 +103,35 @@ def _flag(value: bool) -> str | None:
 
 def _params(**values: str | int | None) -> dict[str, str | int]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Absent(Generic[T]):
+    """404 error codes that answer a read with ``value`` rather than an error.
+
+    For reads where "nothing there" is an expected answer (a subject without a
+    mode of its own: 10,000 of a large snapshot's reads): no error object is
+    built, raised and caught for them. Any other 404 is still a ``NotFoundError``.
+    """
+
+    codes: frozenset[int]
+    value: T
+
+
+def _error_body(response: Reply) -> dict[str, Any] | None:
+    """An error response's JSON object (``error_code``, ``message``), if it is one."""
+    try:
+        data = json.loads(response.body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _error_code(response: Reply) -> int | None:
+    """The ``error_code`` of an error response, as ``_error`` reads it (None: none given)."""
+    data = _error_body(response)
+    code = None if data is None else data.get("error_code")
+    return code if isinstance(code, int) else None
 
 
 def _codes(*codes: ErrorCode) -> Settles:
@@ -485,13 +515,15 @@ class RegistryClient:
         body: Any = None,
         safety: Safety = Safety.IDEMPOTENT,
         reads_only: bool = False,
+        absent: Absent[T] | None = None,
     ) -> T:
         """Send a request with retries; return ``parse`` of the decoded JSON body.
 
         A body ``parse`` cannot read (a missing field, a wrong type) is an
         ``UnexpectedResponseError``. Every method but GET counts as a write
         (refused by a readonly client) unless ``reads_only`` says otherwise, so
-        that a forgotten flag errs on the safe side.
+        that a forgotten flag errs on the safe side. ``absent`` answers a 404
+        with one of its error codes with its value (see ``Absent``).
         """
         result = await self._call_settling(
             method,
@@ -502,6 +534,7 @@ class RegistryClient:
             safety=safety,
             reads_only=reads_only,
             settles=None,
+            absent=absent,
         )
         if isinstance(result, _AppliedEarlier):  # only with ``settles``: never here
             raise result.error
@@ -518,6 +551,7 @@ class RegistryClient:
         body: Any = None,
         safety: Safety = Safety.IDEMPOTENT,
         reads_only: bool = False,
+        absent: Absent[T] | None = None,
     ) -> T | _AppliedEarlier:
         """``_call``, where an error can also mean success.
 
@@ -591,6 +625,8 @@ class RegistryClient:
             refresh = False
             if 200 <= status < 300:
                 return self._parse(parse, self._decode(response, label), status, label)
+            if status == 404 and absent is not None and _error_code(response) in absent.codes:
+                return absent.value
             error = self._error(response, label)
             if maybe_applied and settles is not None and settles(error):
                 return _AppliedEarlier(error)
@@ -697,11 +733,8 @@ class RegistryClient:
     def _error(self, response: Reply, label: str) -> RegistryError:
         status = response.status
         error_code, message = status, ""
-        try:
-            data = json.loads(response.body)
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
+        data = _error_body(response)
+        if data is not None:
             raw_code = data.get("error_code")
             if isinstance(raw_code, int):
                 error_code = raw_code
@@ -995,17 +1028,13 @@ class RegistryClient:
         parse: Callable[[Any], str | None],
     ) -> str | None:
         """GET /config or /mode at a level; None when nothing is set there."""
-        try:
-            return await self._call(
-                "GET",
-                _scoped(path, subject),
-                params=_params(defaultToGlobal=_flag(default_to_global)),
-                parse=parse,
-            )
-        except NotFoundError as exc:
-            if exc.error_code in (ErrorCode.SUBJECT_NOT_FOUND, not_set):
-                return None
-            raise
+        return await self._call(
+            "GET",
+            _scoped(path, subject),
+            params=_params(defaultToGlobal=_flag(default_to_global)),
+            parse=parse,
+            absent=Absent(frozenset((ErrorCode.SUBJECT_NOT_FOUND, not_set)), None),
+        )
 
     async def _delete_setting(
         self,

@@ -139,6 +139,35 @@ async def test_lookup_and_config_not_found_are_none(scripted: Build) -> None:
             await client.get_version("s", 9)
 
 
+@pytest.mark.parametrize(
+    ("read", "answer"),
+    [
+        pytest.param("get_mode", confluent_error(404, 40408, "no level"), id="mode-40408"),
+        pytest.param("get_config", confluent_error(404, 40409, "no mode"), id="config-40409"),
+        pytest.param("get_mode", confluent_error(404, 40402, "version"), id="mode-40402"),
+        pytest.param("get_mode", httpx.Response(404, text="<html>gone</html>"), id="not-json"),
+        pytest.param("get_mode", httpx.Response(404, json=[40409]), id="not-an-object"),
+        pytest.param(
+            "get_config",
+            httpx.Response(404, json={"error_code": "40408", "message": "m"}),
+            id="code-as-text",
+        ),
+        pytest.param("get_config", confluent_error(500, 40408, "broken"), id="not-a-404"),
+    ],
+)
+async def test_not_set_is_only_each_settings_own_404(
+    scripted: Build, read: str, answer: httpx.Response
+) -> None:
+    """A setting read answers None for 40401 and its own "not configured" code only
+    (answered as a value, without an error): any other answer is still an error."""
+    client, _ = scripted([answer], max_retries=0)
+    async with client:
+        with pytest.raises(RegistryError) as info:
+            await getattr(client, read)("s")
+    assert info.value.status == answer.status_code
+    assert "GET /" in str(info.value)
+
+
 # -- credentials ----------------------------------------------------------------
 
 
