@@ -31,6 +31,7 @@ from ._types import (
     SchemaById,
     SchemaVersion,
     SubjectVersion,
+    frozen_instance,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "UnexpectedResponseError",
     "UnprocessableError",
     "add_request_observer",
+    "frozen_instance",
 ]

@@ -17,15 +17,18 @@ from reconciler.registry import (
     AuthorizationError,
     IncompatibleSchemaError,
     NotFoundError,
+    Reference,
     RegistryClient,
     RegistryError,
     RegistryUnavailableError,
     SchemaRejectedError,
+    SchemaVersion,
     ServerError,
     UnexpectedResponseError,
     UnprocessableError,
 )
 from reconciler.registry._auth import Redactor
+from reconciler.registry._types import parse_schema_version
 from reconciler.spec.model import BasicAuth, BearerAuth
 
 from .conftest import confluent_error
@@ -118,6 +121,95 @@ async def test_wrong_shapes_of_other_answers(scripted: Build) -> None:
             await client.list_schemas()
         with pytest.raises(UnexpectedResponseError):
             await client.register("s", "{}")
+
+
+LISTED = {"subject": "s", "version": 2, "id": 7, "schema": '{"type":"string"}'}
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param({k: v for k, v in LISTED.items() if k != missing}, id=f"no-{missing}")
+        for missing in ("version", "id", "schema")
+    ]
+    + [
+        pytest.param({**LISTED, "version": None}, id="version-null"),
+        pytest.param({**LISTED, "id": "seven"}, id="id-text"),
+        pytest.param({**LISTED, "id": [7]}, id="id-list"),
+        pytest.param({**LISTED, "references": [{"name": "r"}]}, id="reference-incomplete"),
+        pytest.param({**LISTED, "references": 5}, id="references-number"),
+        pytest.param("s", id="not-an-object"),
+    ],
+)
+async def test_listed_version_of_the_wrong_shape(scripted: Build, item: object) -> None:
+    """The listing's quick path (fields taken as they are when their types are right)
+    leaves every other body to the conversions: a missing or unreadable field is an error."""
+    client, _ = scripted([httpx.Response(200, json=[LISTED, item])])
+    async with client:
+        with pytest.raises(UnexpectedResponseError) as info:
+            await client.list_schemas()
+    assert info.value.__context__ is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param(LISTED, id="as-sent"),
+        pytest.param({**LISTED, "schemaType": "PROTOBUF", "deleted": True}, id="all-fields"),
+        pytest.param({**LISTED, "schemaType": None, "metadata": None}, id="nulls"),
+        pytest.param({**LISTED, "metadata": {"properties": {"a": "1"}}}, id="metadata"),
+        pytest.param(
+            {**LISTED, "references": [{"name": "r", "subject": "t", "version": 1}]}, id="refs"
+        ),
+        pytest.param({**LISTED, "version": "2"}, id="version-text"),
+        pytest.param({**LISTED, "version": True}, id="version-bool"),
+        pytest.param({**LISTED, "id": 7.0}, id="id-float"),
+        pytest.param({**LISTED, "subject": 5}, id="subject-number"),
+        pytest.param({**LISTED, "schema": 1}, id="schema-number"),
+        pytest.param({**LISTED, "schemaType": 5}, id="type-number"),
+        pytest.param({**LISTED, "schemaType": ""}, id="type-empty"),
+        pytest.param({**LISTED, "deleted": 1}, id="deleted-number"),
+    ],
+)
+def test_listed_version_reads_as_the_dataclass_builds_it(item: dict[str, Any]) -> None:
+    """Quick path or conversions, the result is the dataclass its ``__init__`` builds
+    from the converted fields: equal, same repr, attributes and pickle, frozen."""
+    get = item.get
+    refs = get("references")
+    expected = SchemaVersion(
+        str(get("subject")),
+        int(item["version"]),
+        int(item["id"]),
+        str(item["schema"]),
+        str(get("schemaType") or "AVRO"),
+        tuple(Reference.from_json(r) for r in refs) if refs else (),
+        get("metadata"),
+        get("ruleSet"),
+        bool(get("deleted", False)),
+    )
+    parsed = parse_schema_version(item)
+    assert parsed == expected
+    assert repr(parsed) == repr(expected)
+    assert vars(parsed) == vars(expected)
+    assert pickle.loads(pickle.dumps(parsed)) == expected
+    with pytest.raises(AttributeError):
+        parsed.version = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"compatibilityLevel": "FULL"}'.encode("utf-16"), id="utf-16"),
+        pytest.param(b'\xef\xbb\xbf{"compatibilityLevel": "FULL"}', id="bom"),
+        pytest.param(b'{"compatibilityLevel": "FULL", "x": NaN}', id="nan"),
+        pytest.param(b'{"compatibilityLevel": "FULL", "x": "\\ud800"}', id="lone-surrogate"),
+    ],
+)
+async def test_bodies_orjson_refuses_read_as_before(scripted: Build, body: bytes) -> None:
+    """Bodies are decoded by orjson, and by the standard library where orjson says no."""
+    client, _ = scripted([httpx.Response(200, content=body)])
+    async with client:
+        assert await client.get_config() == "FULL"
 
 
 async def test_lookup_and_config_not_found_are_none(scripted: Build) -> None:
