@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from reconciler.engine.schemas import same_document
+from reconciler.engine.schemas import _as_written, same_document
 
 from .conftest import Workspace, steps
 
@@ -206,8 +208,64 @@ def test_a_no_change_plan_reads_only_the_settings_the_spec_sets(ws: Workspace) -
         ('{"a": [1, 2]}', '{"a": [2, 1]}', False),
         ('{"a": 1e2}', '{"a": 100.0}', False),  # the same number: left to the parsed forms
         ("[1", "[1 ", False),
+        # the compact rendering's shortcut (a registry's text against a spec's, indented)
+        ('{"a":[1,"x y"],"b":null}', '{\n  "a": [\n    1,\n    "x y"\n  ],\n  "b": null\n}', True),
+        ('{"a":"\u00e9"}', '{"a": "\\u00e9"}', True),
+        ('{"a":1.0}', '{"a": 1.00}', False),
+        ('{"a":100.0}', '{"a": 1e2}', False),
+        ('{"a":0}', '{"a": -0}', False),
+        ('{"a":1.2345678901234568e+22}', '{"a": 12345678901234567890123}', False),
+        ('{"a":1e+16}', '{"a": 10000000000000000.0}', False),
+        ('{"a":"\ud800"}', '{"a": "\\ud800"}', True),
     ],
 )
 def test_same_document_is_true_only_for_the_same_json(a: str, b: str, same: bool) -> None:
     """The shortcut before parsing: False only means "parse and compare"."""
     assert same_document("AVRO", a, b) is same
+
+
+# JSON texts with several spellings of a number, escapes and whitespace: what a
+# registry may return and a spec may hold. ``_SPACE`` marks where whitespace may go,
+# ``_NUMBER`` a number spelled one way in the compact text and maybe another in the
+# indented one.
+_SPACE, _NUMBER = "\x00", "\x01"
+_SPELLINGS = [
+    ("1", "1"),
+    ("1.0", "1.00"),
+    ("100.0", "1e2"),
+    ("100.0", "1E2"),
+    ("0", "-0"),
+    ("1", "1.0"),
+    ("1.2345678901234568e+22", "12345678901234567890123"),
+    ("1e+16", "10000000000000000.0"),
+    ("-9.223372036854776e+18", "-9223372036854775809"),
+    ("18446744073709551615", "18446744073709551615"),
+    ("0.5", "5e-1"),
+]
+_SCALARS = st.sampled_from(
+    [_NUMBER, _NUMBER, "-2", '"a"', '"\\u0061"', '"b c"', '"-0"', '"\\n"', "true", "null"]
+)
+_KEYS = st.sampled_from(['"a"', '"\\u0061"', '"b"'])
+_TEMPLATES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3).map(lambda xs: "[" + f",{_SPACE}".join(xs) + "]")
+        | st.lists(st.tuples(_KEYS, inner), max_size=3).map(
+            lambda kvs: "{" + f",{_SPACE}".join(f"{k}:{_SPACE}{v}" for k, v in kvs) + "}"
+        )
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEMPLATES, st.sampled_from(_SPELLINGS))
+def test_same_document_agrees_with_the_documents_as_written(
+    template: str, spellings: tuple[str, str]
+) -> None:
+    """Whatever shortcut it takes, ``same_document`` of a compact text and an indented
+    one compares the documents with their number literals kept."""
+    compact, written = spellings
+    a = template.replace(_SPACE, "").replace(_NUMBER, compact)
+    b = template.replace(_SPACE, "\n  ").replace(_NUMBER, written)
+    assert same_document("AVRO", a, b) is (a == b or _as_written(a) == _as_written(b))
