@@ -16,6 +16,8 @@ __all__ = ["DEFAULT", "context_of", "context_prefix", "normalize_context", "qual
 
 def qualify(context: str, subject: str) -> str:
     """The wire name of ``subject`` in ``context``; already qualified names pass through."""
+    if context == DEFAULT:  # the default context's prefix is empty (a diff asks 60,000 times)
+        return subject
     if subject.startswith(":."):
         return subject
     return context_prefix(context) + subject

@@ -426,12 +426,46 @@ def _order(work: _Work) -> list[tuple[str, SubjectSpec]]:
                 refs += version.references
             graph[subject] = {qualify(context, r.subject) for r in refs}
     try:
-        order = list(graphlib.TopologicalSorter(graph).static_order())
+        order = _static_order(graph)
     except graphlib.CycleError as exc:
         cycle = " -> ".join(exc.args[1])
         work.error(cycle, f"schema references form a cycle: {cycle}")
         return []
     return [by_name[s] for s in order if s in by_name]
+
+
+def _static_order(graph: Mapping[str, Iterable[str]]) -> list[str]:
+    """``graphlib.TopologicalSorter(graph).static_order()``, in the same order.
+
+    graphlib keeps an object per node and searches the whole graph for a cycle
+    before it starts (~25 ms of a 10,000-subject diff, most of whose subjects
+    reference nothing); here the order is worked out on plain dicts, and graphlib
+    runs only when some nodes are never ready, to name the cycle as it does.
+    """
+    waiting: dict[str, int] = {}  # node -> predecessors not yet ordered
+    followers: dict[str, list[str]] = {}
+    for node, predecessors in graph.items():  # nodes in graphlib's order of discovery
+        waiting[node] = waiting.get(node, 0)
+        followers.setdefault(node, [])
+        for predecessor in predecessors:
+            waiting[node] += 1
+            waiting.setdefault(predecessor, 0)
+            followers.setdefault(predecessor, []).append(node)
+    ready = [node for node, count in waiting.items() if count == 0]
+    order: list[str] = []
+    while ready:
+        order += ready
+        after: list[str] = []
+        for node in ready:
+            for follower in followers[node]:
+                waiting[follower] -= 1
+                if waiting[follower] == 0:
+                    after.append(follower)
+        ready = after
+    if len(order) < len(waiting):
+        graphlib.TopologicalSorter(graph).prepare()  # raises CycleError, naming a cycle
+        raise AssertionError("nodes never ready, and graphlib finds no cycle")
+    return order
 
 
 def plan_registrations(comparison: Comparison, config: ConfigPlan) -> RegistrationPlan:
@@ -524,6 +558,8 @@ def _pinned_ids_first(work: _Work, registrations: list[Register]) -> list[Regist
     Otherwise the plan's order (referenced first, each history oldest first)
     is kept.
     """
+    if all(action.registration.id is None for action in registrations):
+        return registrations  # every edge below goes forward: the order is kept as it is
     # Edges that must hold: a subject's versions in order, referenced subjects first.
     needs: list[set[int]] = [set() for _ in registrations]
     last: dict[str, int] = {}
@@ -606,13 +642,13 @@ def _pinned_ids_first(work: _Work, registrations: list[Register]) -> list[Regist
 
 def _plan_latest(work: _Work, context: str, spec: SubjectSpec) -> None:
     subject = qualify(context, spec.name)
-    source = source_of(spec)
     assert spec.schema is not None
     live_versions = work.live.contexts[context].versions.get(subject, [])
     latest = live_versions[-1] if live_versions else None
     desired = _Desired(spec.type, spec.schema, spec.references, spec.metadata, spec.rule_set)
     if _unchanged(work, context, subject, spec, desired, latest):
         return
+    source = source_of(spec)
     wanted = _wanted(work, context, subject, spec, desired)
     if wanted is None:
         return
