@@ -15,6 +15,7 @@ import os
 import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote
 
@@ -30,32 +31,81 @@ from ._store import Store, WouldWait
 
 _log = logging.getLogger(__name__)
 
+# The scope key under which the app leaves the route a request matched, as a metric
+# label, for the server around it (``reconciler.service.ServiceApp`` reads it).
+ROUTE_KEY = "reconciler.route"
 
-def _patterns() -> dict[int, list[tuple[str, list[str], Handler]]]:
-    """(method, pattern split into segments, handler) by number of segments, in ROUTES order."""
-    out: dict[int, list[tuple[str, list[str], Handler]]] = {}
+
+@dataclass(frozen=True)
+class _Route:
+    """One path pattern of ``ROUTES`` and the handler of each method it answers."""
+
+    parts: tuple[str, ...]
+    # (index, name) of the parameters, (index, text) of the other segments but the first
+    params: tuple[tuple[int, str], ...]
+    literals: tuple[tuple[int, str], ...]
+    handlers: dict[str, Handler]
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        for index, text in self.literals:
+            if segments[index] != text:
+                return None
+        return {name: segments[index] for index, name in self.params}
+
+    def label(self, method: str) -> str:
+        """The metric label of a request this route answers (``GET /mode/{subject}``)."""
+        return f"{'GET' if method == 'HEAD' else method} /{'/'.join(self.parts)}"
+
+
+def _routes() -> dict[tuple[int, str], list[_Route]]:
+    """The routes by number of segments and first segment, in ``ROUTES`` order.
+
+    Every pattern starts with a fixed segment, so a request is matched against
+    the one to three patterns of its shape (``mode/{subject}``) rather than
+    every pattern of its length; each pattern is matched once for all methods.
+    """
+    out: dict[tuple[int, str], list[_Route]] = {}
     for method, pattern, handler in ROUTES:
-        parts = pattern.split("/") if pattern else []
-        out.setdefault(len(parts), []).append((method, parts, handler))
+        parts = tuple(pattern.split("/")) if pattern else ()
+        if parts and parts[0].startswith("{"):
+            raise ValueError(f"a route must start with a fixed segment: {pattern}")
+        shape = out.setdefault((len(parts), parts[0] if parts else ""), [])
+        found = next((route for route in shape if route.parts == parts), None)
+        if found is None:
+            params = tuple((i, p[1:-1]) for i, p in enumerate(parts) if p.startswith("{"))
+            literals = tuple((i, p) for i, p in enumerate(parts) if i and not p.startswith("{"))
+            found = _Route(parts, params, literals, {})
+            shape.append(found)
+        found.handlers.setdefault(method, handler)
     return out
 
 
-_PATTERNS = _patterns()
+_ROUTES = _routes()
 
 
 def _split(raw_path: str) -> list[str]:
     """Path segments, each percent-decoded on its own so ``%2F`` stays inside a subject."""
-    return [unquote(part) for part in raw_path.strip("/").split("/")] if raw_path.strip("/") else []
+    stripped = raw_path.strip("/")
+    if not stripped:
+        return []
+    if "%" not in stripped:
+        return stripped.split("/")
+    return [unquote(part) for part in stripped.split("/")]
 
 
-def _match(parts: list[str], segments: list[str]) -> dict[str, str] | None:
-    params: dict[str, str] = {}
-    for part, segment in zip(parts, segments, strict=True):
-        if part.startswith("{"):
-            params[part[1:-1]] = segment
-        elif part != segment:
-            return None
-    return params
+def resolve(method: str, segments: list[str]) -> tuple[Handler, dict[str, str], _Route]:
+    """The handler of a request, its path parameters and its route; 404 or 405 if none."""
+    allowed: list[str] = []
+    for route in _ROUTES.get((len(segments), segments[0] if segments else ""), ()):
+        params = route.match(segments)
+        if params is None:
+            continue
+        handler = route.handlers.get("GET" if method == "HEAD" else method)
+        if handler is not None:
+            return handler, params, route
+        for route_method in route.handlers:
+            allowed += [route_method, "HEAD"] if route_method == "GET" else [route_method]
+    raise errors.method_not_allowed(allowed) if allowed else errors.not_found()
 
 
 # Requests with a body that never write: they run in the thread pool, beside the writes.
@@ -78,18 +128,6 @@ class _Dispatcher:
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localregistry-writer")
         # the last write handed to the writer thread (the ones before it are done)
         self.queued: Future[Reply] | None = None
-
-    @staticmethod
-    def resolve(method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
-        allowed: list[str] = []
-        for route_method, parts, handler in _PATTERNS.get(len(segments), []):
-            params = _match(parts, segments)
-            if params is None:
-                continue
-            if route_method == method or (method == "HEAD" and route_method == "GET"):
-                return handler, params
-            allowed += [route_method, "HEAD"] if route_method == "GET" else [route_method]
-        raise errors.method_not_allowed(allowed) if allowed else errors.not_found()
 
     async def _write(self, handler: Handler, call: Call) -> Reply:
         """Run a write here, on the event loop, when it can start at once; else on the
@@ -122,11 +160,17 @@ class _Dispatcher:
             raw = scope.get("raw_path") or scope["path"].encode()
             segments = _split(raw.decode("latin-1"))
             # as Starlette's query_params: latin-1, blanks kept, the last value wins
-            query_string = scope.get("query_string", b"").decode("latin-1")
-            query = dict(parse_qsl(query_string, keep_blank_values=True))
+            query_string = scope.get("query_string", b"")
+            query = (
+                dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+                if query_string
+                else {}
+            )
             rewritten, query = rewrite_context_path(segments, query)
             method = scope["method"]
-            handler, params = self.resolve(method, rewritten)
+            handler, params, route = resolve(method, rewritten)
+            # for whoever serves the app: the route's metric label (service.ServiceApp)
+            scope[ROUTE_KEY] = route.label(method)
             headers = _headers(scope)
             check_readable(headers.get("content-type"))
             media_type = response_type(headers.get("accept", ""))

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import _errors as errors
-from ._app import _PATTERNS, _Dispatcher, _match, _split, create_app
+from ._app import _split, create_app, resolve
 from ._contexts import rewrite_context_path
 
 Wrap = Callable[[ASGIApp], ASGIApp]
@@ -138,16 +138,16 @@ def serve(
 @functools.lru_cache(maxsize=4096)
 def route_label(method: str, path: str) -> str:
     """The route pattern a request matches (``GET subjects/{subject}/versions``), for
-    metrics: never the subject itself. ``other`` when nothing matches."""
+    metrics: never the subject itself. ``other`` when nothing matches.
+
+    The app leaves the label of each request it routes in the scope (``ROUTE_KEY``),
+    which ``ServiceApp`` reads first; this is for requests it did not route."""
     segments, _ = rewrite_context_path(_split(path), {})
     try:
-        handler, _params = _Dispatcher.resolve(method, segments)
+        _handler, _params, route = resolve(method, segments)
     except errors.ErrorResponse:
         return "other"
-    for route_method, parts, candidate in _PATTERNS.get(len(segments), []):
-        if candidate is handler and _match(parts, segments) is not None:
-            return f"{route_method} /{'/'.join(parts)}"
-    return "other"
+    return route.label(method)
 
 
 def counts(db_path: str | os.PathLike[str]) -> dict[str, int]:

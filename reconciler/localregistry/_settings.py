@@ -65,15 +65,16 @@ class Settings:
         self.store = db
 
     def get_config(self, scope: Subject, *, default_to_global: bool) -> dict[str, object]:
-        with self.store.read() as conn:
+        if default_to_global:
+            with self.store.read() as conn:
+                return effective_config(conn, scope)
+        with self.store.read_one() as conn:
             found = store.get_config(conn, config_scope(scope))
-            if found is None and default_to_global:
-                found = effective_config(conn, scope)
-            if found is None and own_or_default(scope, None, DEFAULT_LEVEL) is not None:
-                found = {"compatibilityLevel": DEFAULT_LEVEL}
-            if found is None:
-                raise errors.compatibility_not_configured(scope.qualified)
-            return found
+        if found is None and own_or_default(scope, None, DEFAULT_LEVEL) is not None:
+            found = {"compatibilityLevel": DEFAULT_LEVEL}
+        if found is None:
+            raise errors.compatibility_not_configured(scope.qualified)
+        return found
 
     def set_config(self, scope: Subject, body: dict[str, object]) -> dict[str, object]:
         """Store the fields given; the answer is the request, as Confluent's.
@@ -132,13 +133,14 @@ class Settings:
         return own_or_default(scope, store.get_mode(conn, config_scope(scope)), DEFAULT_MODE)
 
     def get_mode(self, scope: Subject, *, default_to_global: bool) -> dict[str, str]:
-        with self.store.read() as conn:
-            if default_to_global:
+        if default_to_global:
+            with self.store.read() as conn:
                 return {"mode": effective_mode(conn, scope)}
+        with self.store.read_one() as conn:
             found = self._own_mode(conn, scope)
-            if found is None:
-                raise errors.mode_not_configured(scope.qualified)
-            return {"mode": found}
+        if found is None:
+            raise errors.mode_not_configured(scope.qualified)
+        return {"mode": found}
 
     def set_mode(self, scope: Subject, mode: object, *, force: bool) -> dict[str, str]:
         if not isinstance(mode, str) or mode.upper() not in MODES:
