@@ -17,7 +17,13 @@ database) and prints:
   as milliseconds and as a ratio to the 100-version figure measured in the
   same run (the floor);
 - the mean time of a ``GET /schemas`` page of 1,000 while paging through
-  5,000 and 100,000 versions (offset += limit, as clients page), likewise.
+  5,000 and 100,000 versions (offset += limit, as clients page), likewise;
+- the server's CPU per read of each kind a plan sends (``GET /mode/{s}``
+  answering 404 and 200, ``GET /config/{s}``, a ``GET /schemas`` page of
+  1,000 versions) at 16 connections, as a plan's client keeps, computed (a
+  fresh server) and kept (the same requests again), each as a ratio to the
+  floor: the same uvicorn stack (the registry's server, its protocol and
+  loop) answering a fixed body from a bare ASGI app, measured in the same run.
 
 The subject is filled in process, through the registry's own ``register``
 (the same code the server runs), because filling 10,000 versions over HTTP
@@ -25,7 +31,8 @@ would be mostly HTTP. Every loop is bounded by a count; the server is stopped
 at the end.
 
 Run: ``.venv/bin/python bench/registry_load.py [--requests 40] [--rounds 5]``
-(``--sizes 100,2000,10000`` by default).
+(``--sizes 100,2000,10000`` by default; ``--parts reads`` for the reads by kind
+alone, about 20 s).
 """
 
 from __future__ import annotations
@@ -161,12 +168,42 @@ def serve_instrumented(argv: list[str]) -> None:
     cli(argv)
 
 
+FLOOR_BODY = b'{"error_code":40409,"message":"the floor: a fixed answer"}'
+
+
+def serve_floor(data: str) -> None:
+    """The floor of a read: the registry's own server (``localregistry.serve``: uvicorn,
+    its HTTP protocol and event loop, one socket write a response) around a bare ASGI
+    app that answers every request with a fixed body, as a registry answers a small
+    read (status, content type, length). Runs in its own process (``--serve-floor``)."""
+    from reconciler.localregistry import serve
+
+    headers = [
+        (b"content-type", b"application/vnd.schemaregistry.v1+json"),
+        (b"content-length", b"%d" % len(FLOOR_BODY)),
+    ]
+
+    async def fixed(scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http":
+            await receive()
+            await send({"type": "http.response.start", "status": 404, "headers": headers})
+            await send({"type": "http.response.body", "body": FLOOR_BODY})
+
+    def ready(url: str) -> None:
+        print(f"floor listening on {url}", flush=True)
+
+    serve(data, port=0, on_ready=ready, wrap=lambda app: fixed)
+
+
 @contextmanager
-def server(data: Path, *, instrumented: bool = False) -> Iterator[Served]:
+def server(data: Path, *, instrumented: bool = False, floor: bool = False) -> Iterator[Served]:
     reconcile = Path(sys.executable).with_name("reconcile")
     command = [sys.executable, __file__, "--serve"] if instrumented else [str(reconcile)]
+    arguments = ["registry", "serve", "--port", "0", "--data", str(data)]
+    if floor:
+        command, arguments = [sys.executable, __file__, "--serve-floor"], [str(data)]
     proc = subprocess.Popen(
-        [*command, "registry", "serve", "--port", "0", "--data", str(data)],
+        [*command, *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -234,8 +271,8 @@ class Connection:
         host, port = url.removeprefix("http://").rsplit(":", 1)
         return cls(*await asyncio.open_connection(host, int(port)))
 
-    async def call(self, method: str, path: str, body: bytes = b"") -> bytes:
-        """The answer's body; raises unless the status is 200."""
+    async def call(self, method: str, path: str, body: bytes = b"", status: int = 200) -> bytes:
+        """The answer's body; raises unless the status is ``status``."""
         head = (
             f"{method} {path} HTTP/1.1\r\nhost: registry\r\n"
             f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
@@ -246,7 +283,7 @@ class Connection:
         if length is None:
             raise RuntimeError(f"no content-length in {headers!r}")
         answer = await self.reader.readexactly(int(length.group(1)))
-        if not headers.startswith(b"HTTP/1.1 200 "):
+        if not headers.startswith(b"HTTP/1.1 %d " % status):
             raise RuntimeError(f"{method} {path}: {headers.splitlines()[0]!r} {answer!r}")
         return answer
 
@@ -439,9 +476,99 @@ def list_cost(url: str, page: int) -> float:
             offset += page
 
 
+CONNECTIONS = 16  # the registry client's pool, as bench/floor.py
+
+
+def fill_settings(data: Path, subjects: int, versions: int) -> None:
+    """``subjects`` x ``versions`` (one schema each, as ``fill_listing``), a config on
+    every fifth subject and a mode on every tenth, written through the store."""
+    db = Store(data)
+    with db.write() as conn:
+        for n in range(subjects):
+            subject = Subject(".", f"s{n}-value")
+            for version in range(1, versions + 1):
+                schema_id = n * versions + version
+                text, identity = schema(schema_id), f"r{schema_id}"
+                store.insert_schema(conn, ".", schema_id, "AVRO", text, [], identity, None, None)
+                store.insert_version(conn, subject, version, schema_id)
+            if n % 5 == 0:
+                store.set_config(conn, subject, {"compatibilityLevel": "FULL"})
+            if n % 10 == 0:
+                store.set_mode(conn, subject, "READWRITE")
+
+
+def read_paths(subjects: int, versions: int, requests: int, page: int) -> dict[str, list[str]]:
+    """The paths of each kind of read, ``requests`` of each small kind; the listing is
+    paged through (offset += limit) as many times as makes about ``requests / 100`` pages."""
+    pages = [f"/schemas?offset={o}&limit={page}" for o in range(0, subjects * versions, page)]
+    return {
+        "floor (fixed answer)": [f"/mode/s{n % subjects}-value" for n in range(requests)],
+        "GET /mode/{s}, 404": [
+            f"/mode/s{n % subjects}-value" for n in range(requests * 2) if n % 10
+        ][:requests],
+        "GET /mode/{s}, 200": [f"/mode/s{n * 10 % subjects}-value" for n in range(requests)],
+        "GET /config/{s}": [f"/config/s{n * 5 % subjects}-value" for n in range(requests)],
+        f"GET /schemas page of {page}": pages * max(1, requests // 100 // len(pages)),
+    }
+
+
+async def read_cost(served: Served, paths: list[str], status: int) -> float:
+    """The server's CPU per request over ``CONNECTIONS`` keep-alive connections taking
+    ``paths`` in turn; as wall time where the OS has no per-thread CPU figure."""
+    pending = list(reversed(paths))
+    connections = [await Connection.open(served.url) for _ in range(CONNECTIONS)]
+
+    async def worker(connection: Connection) -> None:
+        while pending:
+            path = pending.pop()
+            await connection.call("GET", path, status=200 if "/schemas" in path else status)
+
+    try:
+        before, start = usage(served.pid), time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in connections))
+        elapsed, after = time.perf_counter() - start, usage(served.pid)
+    finally:
+        for connection in connections:
+            connection.close()
+    spent = elapsed if before is None or after is None else (after - before).cpu
+    return spent / len(paths)
+
+
+def report_reads(tmp: Path, requests: int, page: int) -> None:
+    """Each kind of read's server CPU against the floor's: the first round on a fresh
+    server, every answer computed; then the best of two more, where the server answers
+    what it kept (``localregistry/_read_cache.py``: small answers, while the file is
+    unchanged)."""
+    subjects, versions = 2000, 5
+    data = tmp / "reads.db"
+    fill_settings(data, subjects, versions)
+    kinds = read_paths(subjects, versions, requests, page)
+    rounds: dict[str, list[float]] = {kind: [] for kind in kinds}
+    with server(data) as served, server(tmp / "floor.db", floor=True) as floor:
+        for _ in range(3):  # rounds, so that a burst of load hits every kind alike
+            for kind, paths in kinds.items():
+                target = floor if kind.startswith("floor") else served
+                status = 200 if kind.endswith(("200", "}")) else 404
+                rounds[kind].append(asyncio.run(read_cost(target, paths, status)))
+    base = min(rounds["floor (fixed answer)"])
+    print(
+        f"reads at {CONNECTIONS} connections, {subjects} subjects x {versions} versions, "
+        "server CPU a request (x the floor): computed, then kept"
+    )
+    for kind, costs in rounds.items():
+        first, kept = (base, base) if kind.startswith("floor") else (costs[0], min(costs[1:]))
+        print(
+            f"read {kind:26} {first * 1e6:8.0f} us (x{first / base:.2f}), "
+            f"kept {kept * 1e6:8.0f} us (x{kept / base:.2f})"
+        )
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--serve"]:
         serve_instrumented(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["--serve-floor"]:
+        serve_floor(sys.argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=40, help="requests per connection")
@@ -450,47 +577,74 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of writes per size")
     parser.add_argument("--page", type=int, default=1000, help="GET /schemas page size")
     parser.add_argument("--listing", default="5000,100000", help="versions listed by pages")
+    parser.add_argument("--reads", type=int, default=4000, help="requests per kind of read")
+    parser.add_argument(
+        "--parts",
+        default="reads,load,writes,listing",
+        help="which parts to run: reads (by kind), load, writes (by subject size), listing",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    parts = set(args.parts.split(","))
     with tempfile.TemporaryDirectory() as tmp:
+        if "reads" in parts:
+            report_reads(Path(tmp), args.reads, args.page)
         data = Path(tmp) / "registry.db"
-        with server(data, instrumented=True) as served:
-            loads = []
-            for round_, connections in enumerate((10, 50)):
-                for write in (False, True):
-                    load = asyncio.run(run_load(served, connections, args.requests, write, round_))
-                    print(load.line())
-                    loads.append(load)
-        report_loads(loads)
-        serial: dict[int, int] = {}
-        with ExitStack() as stack:
-            urls = {}
-            for size in sizes:
-                path = Path(tmp) / f"grow-{size}.db"
-                fill(path, "grow-value", 0, size)
-                serial[size] = size
-                urls[size] = stack.enter_context(server(path)).url
-            costs = write_costs(urls, serial, args.rounds, args.writes)
-        floor = costs[sizes[0]]
+        if "load" in parts:
+            run_loads(data, args.requests)
+        if "writes" in parts:
+            report_writes(Path(tmp), sizes, args.rounds, args.writes)
+        if "listing" in parts:
+            report_listing(Path(tmp), args.listing, args.page)
+
+
+def run_loads(data: Path, requests: int) -> None:
+    """Reads and writes at 10 and 50 connections on an instrumented server."""
+    with server(data, instrumented=True) as served:
+        loads = []
+        for round_, connections in enumerate((10, 50)):
+            for write in (False, True):
+                load = asyncio.run(run_load(served, connections, requests, write, round_))
+                print(load.line())
+                loads.append(load)
+    report_loads(loads)
+
+
+def report_writes(tmp: Path, sizes: list[int], rounds: int, writes: int) -> None:
+    """One registration's cost by subject size, against the smallest size's."""
+    serial: dict[int, int] = {}
+    with ExitStack() as stack:
+        urls = {}
         for size in sizes:
-            print(
-                f"write in a subject of {size:6} versions: {costs[size] * 1000:6.2f} ms "
-                f"(x{costs[size] / floor:.2f} of {sizes[0]})"
-            )
-        listings = [int(n) for n in args.listing.split(",")]
-        listing = {}
-        for count in listings:
-            path = Path(tmp) / f"listing-{count}.db"
-            fill_listing(path, count)
-            with server(path) as served:
-                listing[count] = list_cost(served.url, args.page)
-        page_floor = listing[listings[0]]
-        for count in listings:
-            print(
-                f"GET /schemas page of {args.page} while paging through {count:6} versions: "
-                f"{listing[count] * 1000:6.2f} ms (x{listing[count] / page_floor:.2f} of "
-                f"{listings[0]})"
-            )
+            path = tmp / f"grow-{size}.db"
+            fill(path, "grow-value", 0, size)
+            serial[size] = size
+            urls[size] = stack.enter_context(server(path)).url
+        costs = write_costs(urls, serial, rounds, writes)
+    floor = costs[sizes[0]]
+    for size in sizes:
+        print(
+            f"write in a subject of {size:6} versions: {costs[size] * 1000:6.2f} ms "
+            f"(x{costs[size] / floor:.2f} of {sizes[0]})"
+        )
+
+
+def report_listing(tmp: Path, counts: str, page: int) -> None:
+    """A page's mean time while paging through each count of versions, against the first."""
+    listings = [int(n) for n in counts.split(",")]
+    listing = {}
+    for count in listings:
+        path = tmp / f"listing-{count}.db"
+        fill_listing(path, count)
+        with server(path) as served:
+            listing[count] = list_cost(served.url, page)
+    page_floor = listing[listings[0]]
+    for count in listings:
+        print(
+            f"GET /schemas page of {page} while paging through {count:6} versions: "
+            f"{listing[count] * 1000:6.2f} ms (x{listing[count] / page_floor:.2f} of "
+            f"{listings[0]})"
+        )
 
 
 if __name__ == "__main__":

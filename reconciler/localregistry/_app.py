@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import _errors as errors
 from ._contexts import rewrite_context_path
 from ._media import V1_JSON, check_readable, response_type
+from ._read_cache import Kept, ReadCache
 from ._registry import Registry
 from ._routes import ROUTES, Call, Handler, Reply, compatibility, json_response, lookup
 from ._store import Store, WouldWait
@@ -126,6 +127,7 @@ class _Dispatcher:
         # the queue is first come, first served. The thread is made on the
         # first write that needs it.
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="localregistry-writer")
+        self.kept = ReadCache(registry.store)
         # the last write handed to the writer thread (the ones before it are done)
         self.queued: Future[Reply] | None = None
 
@@ -154,7 +156,31 @@ class _Dispatcher:
         return await asyncio.shield(asyncio.wrap_future(self.queued))
 
     async def handle(self, scope: Scope, body: bytes) -> tuple[Reply, str]:
-        """The reply and its media type (Confluent's default for errors before negotiation)."""
+        """The reply and its media type (Confluent's default for errors before negotiation).
+
+        A GET's answer is kept while the data file is unchanged (``ReadCache``).
+        """
+        headers = _headers(scope)
+        if scope["method"] != "GET":
+            return await self._answer(scope, body, headers)
+        accept, content_type = headers.get("accept"), headers.get("content-type")
+        key = (scope.get("raw_path") or b"", scope.get("query_string", b""), accept, content_type)
+        try:
+            kept, version = self.kept.lookup(key)
+        except sqlite3.Error:  # the store cannot be read: _answer says so
+            return await self._answer(scope, body, headers)
+        if kept is None:
+            reply, media_type = await self._answer(scope, body, headers)
+            kept = Kept(reply, media_type, scope.get(ROUTE_KEY))
+            if key[0]:
+                self.kept.keep(key, version, kept)
+        elif kept.route is not None:
+            scope[ROUTE_KEY] = kept.route
+        return kept.reply, kept.media_type
+
+    async def _answer(
+        self, scope: Scope, body: bytes, headers: dict[str, str]
+    ) -> tuple[Reply, str]:
         media_type = V1_JSON
         try:
             raw = scope.get("raw_path") or scope["path"].encode()
@@ -171,7 +197,6 @@ class _Dispatcher:
             handler, params, route = resolve(method, rewritten)
             # for whoever serves the app: the route's metric label (service.ServiceApp)
             scope[ROUTE_KEY] = route.label(method)
-            headers = _headers(scope)
             check_readable(headers.get("content-type"))
             media_type = response_type(headers.get("accept", ""))
             call = Call(params, query, body)
@@ -240,13 +265,14 @@ class RegistryApp:
             return  # nobody to answer, and a partial body must not be acted on
         reply, media_type = await self.dispatcher.handle(scope, body)
         headers = [
-            (k.lower().encode("latin-1"), v.encode("latin-1"))
-            for k, v in (reply.headers or {}).items()
-        ]
-        headers += [
-            (b"content-length", str(len(reply.body)).encode("latin-1")),
+            (b"content-length", b"%d" % len(reply.body)),
             (b"content-type", media_type.encode("latin-1")),
         ]
+        if reply.headers:
+            extra = [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()
+            ]
+            headers = extra + headers
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
 

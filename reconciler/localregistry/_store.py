@@ -143,6 +143,9 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._idle: list[sqlite3.Connection] = []
+        # never writes, so its PRAGMA data_version moves with every commit (data_version)
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
         # Writers of this process queue here rather than in SQLite's busy
         # handler, which sleeps in growing steps (up to 100 ms) and let the
         # unlucky writer of 50 wait seconds; other processes still meet the
@@ -175,6 +178,15 @@ class Store:
         # which is the right trade for a development registry.
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
+
+    def data_version(self) -> int:
+        """A number that changes whenever anyone commits to the file: a write of this
+        process or of another one (SQLite's ``PRAGMA data_version``, asked on a
+        connection that never writes, which sees every commit as another's)."""
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = self._open()
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def _connect(self) -> _Borrowed:
         return _Borrowed(self, begin=False)

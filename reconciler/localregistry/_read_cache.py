@@ -1,0 +1,73 @@
+"""Answers to GET requests, kept while the data file is unchanged.
+
+A plan reads every subject's mode and config and pages through ``GET /schemas``
+again on each run; between two runs the registry usually did not change. An
+answer is kept with the file's ``PRAGMA data_version`` as it was before the
+answer was computed, on a connection of its own that never writes: SQLite
+changes that number whenever any other connection commits, this process's
+writers and other processes' alike (several servers may share one file). Each
+GET asks for it first (one statement, a few microseconds), and a different
+number empties the cache, so an answer is never older than the last commit
+before the request. An answer computed while a commit landed is kept under the
+older number and so dropped by the next request.
+
+Only answers below 500 are kept (a store error may pass), each of at most
+``MAX_BODY`` bytes (a listing page of 1,000 schemas is ~400 KB: pages are
+computed each time), and at most ``MAX_BYTES`` bytes in all, the oldest
+dropped first.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ._routes import Reply
+from ._store import Store
+
+MAX_BODY = 16 * 1024
+MAX_BYTES = 64 * 1024 * 1024
+# what an entry costs besides its body (key, tuples, the Reply), counted against MAX_BYTES
+_OVERHEAD = 400
+
+# the request as far as a GET's answer depends on it: raw path, query string, the
+# Accept header (the media type) and Content-Type (a 415 comes before the answer)
+Key = tuple[bytes, bytes, str | None, str | None]
+
+
+class Kept(NamedTuple):
+    reply: Reply
+    media_type: str
+    route: str | None  # the metric label of the route (see _app.ROUTE_KEY)
+
+
+class ReadCache:
+    """Kept answers of one store; used from one thread (the event loop's) at a time."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._entries: dict[Key, Kept] = {}
+        self._bytes = 0
+        self._version: int | None = None
+
+    def lookup(self, key: Key) -> tuple[Kept | None, int]:
+        """The kept answer, if the file is unchanged since it was kept; and the file's
+        version now, to ``keep`` an answer computed from here on under."""
+        version = self.store.data_version()
+        if version != self._version:
+            self._entries.clear()
+            self._bytes = 0
+            self._version = version
+            return None, version
+        return self._entries.get(key), version
+
+    def keep(self, key: Key, version: int, kept: Kept) -> None:
+        size = len(kept.reply.body) + _OVERHEAD
+        if version != self._version or kept.reply.status >= 500 or size > MAX_BODY:
+            return
+        if key in self._entries:
+            return
+        self._entries[key] = kept
+        self._bytes += size
+        while self._bytes > MAX_BYTES:
+            oldest = next(iter(self._entries))
+            self._bytes -= len(self._entries.pop(oldest).reply.body) + _OVERHEAD

@@ -1,0 +1,134 @@
+"""GET answers kept between requests (``_read_cache``) are never older than the last
+commit to the data file, whoever made it: this server, or another process serving
+the same file."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reconciler.localregistry import _read_cache, serve_in_thread
+from reconciler.localregistry._read_cache import Kept, ReadCache
+from reconciler.localregistry._routes import Reply
+from reconciler.localregistry._store import Store
+
+SCHEMA = '{"type":"record","name":"R","fields":[{"name":"a","type":"long"%s}]}'
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _other_process(db: Path) -> Iterator[str]:
+    """The registry served on ``db`` by another process."""
+    port = _free_port()
+    code = (
+        "import sys; from reconciler.localregistry import serve; "
+        "serve(sys.argv[1], port=int(sys.argv[2]))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(port)])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "subprocess registry did not start"
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _reads(client: httpx.Client) -> list[tuple[int, object]]:
+    """What a plan reads of one subject, as (status, body)."""
+    paths = [
+        "/mode/s-value",
+        "/config/s-value",
+        "/subjects/s-value/versions",
+        "/subjects/s-value/versions/latest",
+        "/schemas?subjectPrefix=s-value",
+        "/mode",
+    ]
+    return [(r.status_code, r.json()) for r in (client.get(p) for p in paths)]
+
+
+def test_reads_see_every_write_of_another_process_on_the_same_file(tmp_path: Path) -> None:
+    db = tmp_path / "registry.db"
+    Store(db)  # created before two processes open it
+    with (
+        _other_process(db) as other_url,
+        serve_in_thread(db) as mine_url,
+        httpx.Client(base_url=other_url, timeout=30) as other,
+        httpx.Client(base_url=mine_url, timeout=30) as mine,
+    ):
+        for step in range(4):
+            before = _reads(mine)
+            assert _reads(mine) == before  # now answered from the kept answers
+            mode = ["READONLY", "READWRITE"][step % 2]
+            level = ["FULL", "NONE"][step % 2]
+            assert other.put("/mode/s-value", json={"mode": "READWRITE"}).status_code == 200
+            assert other.put("/config/s-value", json={"compatibility": level}).status_code == 200
+            if step % 2:
+                body = {"schema": SCHEMA % f', "default": {step}'}
+                assert other.post("/subjects/s-value/versions", json=body).status_code == 200
+            assert other.put("/mode/s-value", json={"mode": mode}).status_code == 200
+            after = _reads(mine)
+            assert after == _reads(other)
+            assert after[0] == (200, {"mode": mode})
+            assert after[1] == (200, {"compatibilityLevel": level})
+            assert after != before
+
+
+def test_reads_see_this_servers_own_writes(tmp_path: Path) -> None:
+    with (
+        serve_in_thread(tmp_path / "registry.db") as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        for step in range(3):
+            before = _reads(client)
+            level = ["FULL", "NONE", "BACKWARD"][step]
+            assert client.put("/config/s-value", json={"compatibility": level}).status_code == 200
+            body = {"schema": SCHEMA % f', "default": {step}'}
+            assert client.post("/subjects/s-value/versions", json=body).status_code == 200
+            after = _reads(client)
+            assert after[1] == (200, {"compatibilityLevel": level})
+            assert after[2] == (200, list(range(1, step + 2)))
+            assert after != before
+
+
+def test_kept_answers_stay_within_their_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_read_cache, "MAX_BYTES", 10_000)
+    cache = ReadCache(Store(tmp_path / "registry.db"))
+    for n in range(200):
+        key = (f"/mode/s{n}".encode(), b"", None, None)
+        found, version = cache.lookup(key)
+        assert found is None
+        cache.keep(key, version, Kept(Reply(b"x" * 100, 404), "application/json", None))
+    assert cache._bytes <= 10_000
+    # the newest are kept, the oldest dropped
+    assert cache.lookup((b"/mode/s199", b"", None, None))[0] is not None
+    assert cache.lookup((b"/mode/s0", b"", None, None))[0] is None
+    big = Kept(Reply(b"x" * _read_cache.MAX_BODY, 200), "application/json", None)
+    found, version = cache.lookup((b"/schemas", b"", None, None))
+    cache.keep((b"/schemas", b"", None, None), version, big)
+    assert cache.lookup((b"/schemas", b"", None, None))[0] is None
+    error = Kept(Reply(b"{}", 500), "application/json", None)
+    cache.keep((b"/error", b"", None, None), version, error)
+    assert cache.lookup((b"/error", b"", None, None))[0] is None
