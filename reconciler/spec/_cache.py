@@ -29,6 +29,7 @@ import json
 import os
 import pickle
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
@@ -36,6 +37,8 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from ._files import Reads, read_all
 
 CACHE_FILE = Path(".reconcile") / "cache" / "schemas.json"
 _KEY_BYTES = 32
@@ -217,7 +220,24 @@ class RecordingEnviron(Mapping[str, str]):
         return len(self._environ)
 
 
-_NOFOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+_NOFOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _real_dir(parent: str, real_dirs: dict[str, bool]) -> bool:
+    real = real_dirs.get(parent)
+    if real is None:
+        real = real_dirs[parent] = os.path.realpath(parent) == parent
+    return real
+
+
+def _linked(path: str, real_dirs: dict[str, bool]) -> bool:
+    """Whether ``path`` is a symlink, or in a folder reached through one (or is gone)."""
+    if not _real_dir(os.path.dirname(path), real_dirs):
+        return True
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return True
 
 
 def _read_unlinked(path: str, real_dirs: dict[str, bool]) -> bytes | None:
@@ -226,21 +246,14 @@ def _read_unlinked(path: str, real_dirs: dict[str, bool]) -> bytes | None:
     Paths as text and ``os`` calls: pathlib's objects cost more than the reads
     (10,000 schema files).
     """
-    parent = os.path.dirname(path)
-    real = real_dirs.get(parent)
-    if real is None:
-        real = real_dirs[parent] = os.path.realpath(parent) == parent
-    if not real:
+    if not _real_dir(os.path.dirname(path), real_dirs):
         return None
     try:
         handle = os.open(path, _NOFOLLOW)
     except OSError:
         return None
     try:
-        chunks = []
-        while chunk := os.read(handle, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_all(handle)
     finally:
         os.close(handle)
 
@@ -325,18 +338,33 @@ class ProjectCache:
             return None
 
     def save(
-        self, inputs: list[Path], variables: set[str], environ: Mapping[str, str], value: object
+        self,
+        spec_files: list[Path],
+        schema_files: Iterable[Path],
+        reads: Reads,
+        variables: set[str],
+        environ: Mapping[str, str],
+        value: object,
     ) -> None:
-        """Keep ``value`` under the current bytes of ``inputs`` (inside the project) and
-        ``variables``; a failure only costs the next load time."""
-        if self.key is None:
+        """Keep ``value`` under the bytes of its input files (inside the project) as the
+        load read them (``reads``) and ``variables``; a failure only costs the next load
+        time. The caller saw that no schema file was reached through a symlink
+        (``Resolver.followed_links``); the spec files are checked here.
+
+        Nothing is kept when an input was not read, or read twice with other bytes,
+        or when a spec file lies through a symlink (a later ``load`` would refuse it).
+        """
+        if self.key is None or not reads.consistent:
             return
         real_dirs: dict[str, bool] = {}
+        if any(_linked(str(path), real_dirs) for path in spec_files):
+            return
         inside = os.path.join(self.root, "")
-        paths = sorted({str(path) for path in inputs})  # as text: pathlib costs more here
+        # As text: pathlib costs more here.
+        paths = sorted({str(path) for path in (*spec_files, *schema_files)})
         contents = []
         for path in paths:
-            content = _read_unlinked(path, real_dirs)
+            content = reads.data.get(path)
             if content is None or not path.startswith(inside):
                 return
             contents.append(content)

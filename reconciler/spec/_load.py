@@ -18,6 +18,7 @@ from reconciler._gc import gc_paused
 from ._cache import ParseCache, ProjectCache, RecordingEnviron
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
+from ._files import Reads
 from ._project import lint_config, registries, spec_files
 from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
 from ._specfile import LoadedSpec, resolve_spec
@@ -94,11 +95,12 @@ def load_project(
                 return _project(root, path, configured, specs, embedded, raw, doc, errors)
         known_warnings = len(errors.warnings)
         recording = RecordingEnviron(environ)
+        reads = Reads()  # the project cache's key: the bytes the specs are made from
         for spec_path in files:
-            spec_doc = load_yaml(spec_path, recording, errors, root)
+            spec_doc = load_yaml(spec_path, recording, errors, root, reads=reads)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
             if spec_raw is not None and spec_doc is not None:
-                loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit))
+                loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit, reads))
         cache = ParseCache.open(root) if parse_cache else None
         check_all(loaded, configured, errors, plan_checks, cache)
         if cache is not None:
@@ -106,9 +108,8 @@ def load_project(
         specs = tuple(item.spec for item in loaded)
         linked = any(item.followed_links for item in loaded)
         if project_cache is not None and not errors.errors and not linked:
-            inputs = [*files, *_schema_files(specs)]
             kept = (specs, errors.warnings[known_warnings:])
-            project_cache.save(inputs, recording.used, environ, kept)
+            project_cache.save(files, _schema_files(specs), reads, recording.used, environ, kept)
 
     if errors.errors or configured is None or raw is None:
         raise SpecErrors(_unique_sorted(errors.errors))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._errors import Collector, display_path
+from ._files import Reads, decode, read_bytes
 from .model import DEFAULT_SCHEMA_BYTES, Location
 
 # The errors ``Path.is_file()`` and ``Path.is_symlink()`` read as "no"; others propagate.
@@ -126,11 +127,13 @@ def schema_source(
     errors: Collector,
     resolver: Resolver,
     limit: int = DEFAULT_SCHEMA_BYTES,
+    reads: Reads | None = None,
 ) -> SchemaSource | None:
     """Text of a ``schema:`` value, or None after reporting why there is none.
 
     A schema over ``limit`` bytes is refused; a file's size is checked before
-    it is read (a 64 MiB file once cost 710 MB on its way to a refusal).
+    it is read (a 64 MiB file once cost 710 MB on its way to a refusal). The
+    bytes of a file read are added to ``reads``.
     """
     over = f"over the limit of {limit} (limits.schema_bytes in reconcile.yaml)"
     if is_inline(value):
@@ -155,14 +158,17 @@ def schema_source(
         errors.error(location, f"schema file not found: {display_path(path, root)}")
         return None
     try:
-        size = os.path.getsize(path)
+        text_path = str(path)
+        size = os.stat(text_path).st_size
         if size > limit:
             errors.error(
                 location, f"schema file {display_path(path, root)} is {size} bytes, {over}"
             )
             return None
-        with open(path, encoding="utf-8") as file:
-            return SchemaSource(file.read(), path)
+        data = read_bytes(text_path, size)
+        if reads is not None:
+            reads.add(text_path, data)
+        return SchemaSource(decode(data), path)
     except (OSError, UnicodeDecodeError) as exc:
         errors.error(
             location,

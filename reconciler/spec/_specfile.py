@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import Collector
+from ._files import Reads
 from ._raw import ReferenceRaw, SpecRaw, SubjectRaw, VersionRaw
 from ._schemas import Resolver, schema_source
 from ._yaml import Document, KeyPath
@@ -67,8 +68,10 @@ class _SpecResolver:
         known_registries: set[str] | None,
         errors: Collector,
         schema_bytes: int,
+        reads: Reads | None,
     ) -> None:
         self.doc = doc
+        self.reads = reads
         self.root = root
         self.schema_bytes = schema_bytes
         self.known = known_registries
@@ -152,6 +155,7 @@ class _SpecResolver:
             self.errors,
             self.paths,
             self.schema_bytes,
+            self.reads,
         )
         if source is None:
             return None
@@ -264,8 +268,10 @@ def resolve_spec(
     known_registries: set[str] | None,
     errors: Collector,
     schema_bytes: int = DEFAULT_SCHEMA_BYTES,
+    reads: Reads | None = None,
 ) -> LoadedSpec:
-    resolver = _SpecResolver(doc, root, known_registries, errors, schema_bytes)
+    """``reads``: where the bytes of the schema files read are kept (``_files``)."""
+    resolver = _SpecResolver(doc, root, known_registries, errors, schema_bytes, reads)
     registries = resolver.targets(raw)
     context = resolver.context(raw.context)
     for i, pattern in enumerate(raw.protected):

@@ -32,6 +32,7 @@ except ImportError:  # PyYAML built without libyaml
 from reconciler._gc import gc_paused
 
 from ._errors import Collector
+from ._files import Reads, decode
 from ._interpolate import interpolate
 from .model import Location
 
@@ -296,15 +297,20 @@ def load_yaml(
     errors: Collector,
     root: Path | None = None,
     defer: str | None = None,
+    reads: Reads | None = None,
 ) -> Document | None:
     """Parse one YAML file; report syntax errors at their mark and return None.
 
     Locations are shown relative to ``root``, the project directory. The
     interpolation problems of the values under ``defer``'s entries (the
-    project file's ``registries``) are deferred to each entry's name.
+    project file's ``registries``) are deferred to each entry's name. The
+    bytes read are added to ``reads``.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        if reads is not None:
+            reads.add(str(path), data)
+        text = decode(data)
     except (OSError, UnicodeDecodeError) as exc:
         errors.error(
             Location(path, 1, 1, root), f"cannot read file: {getattr(exc, 'strerror', None) or exc}"

@@ -11,11 +11,12 @@ import os
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import reconciler
-from reconciler.spec import Project, SpecErrors, load_project
+from reconciler.spec import Project, SpecErrors, _load, _schemas, load_project
 from reconciler.spec import _cache as cache
 from reconciler.spec._cache import PROJECT_CACHE_FILE
 
@@ -222,3 +223,70 @@ def test_the_cache_file_is_private(write: Write) -> None:
     root = write(PROJECT)
     load(root)
     assert (root / PROJECT_CACHE_FILE).stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("edited", ["schemas/order.avsc", "specs/app.yaml"])
+def test_a_file_edited_while_the_project_loads_is_not_cached_under_its_new_bytes(
+    write: Write, edited: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is the bytes the specs were made from, not the bytes found afterwards.
+
+    The edit lands after the load read the file and before the cache is written
+    (an editor or a ``git checkout`` running beside a plan): a cache keyed by the
+    new bytes would hand the old specs to every later load of the edited file.
+    """
+    root = write(PROJECT)
+    path = root / edited
+    new = path.read_text().replace('"id"', '"key"').replace("${LEVEL}", "NONE")
+    checks = _load.check_all
+
+    def check_then_edit(*args: Any, **kwargs: Any) -> None:
+        checks(*args, **kwargs)
+        path.write_text(new)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_load, "check_all", check_then_edit)
+        assert subject(load(root)) == (ORDER, "FULL")  # what it read
+    schema, level = subject(load(root))
+    assert (schema, level) == ((new, "FULL") if edited.startswith("schemas") else (ORDER, "NONE"))
+
+
+def test_a_schema_file_read_twice_with_other_bytes_is_not_cached(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two subjects share a file edited between their reads, then edited back: no
+    single key describes specs holding both texts, so none is written."""
+    root = write(
+        {
+            **PROJECT,
+            "specs/app.yaml": "registry: local\nsubjects:\n"
+            "  a-value: {schema: ../schemas/order.avsc}\n"
+            "  b-value: {schema: ../schemas/order.avsc}\n",
+        }
+    )
+    path = root / "schemas/order.avsc"
+    read_bytes, edits = _schemas.read_bytes, [WIDER, ORDER]
+
+    def read_then_edit(name: str, size: int = 0) -> bytes:
+        data = read_bytes(name, size)
+        if name == str(path) and edits:
+            path.write_text(edits.pop(0))
+        return data
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_schemas, "read_bytes", read_then_edit)
+        first = load(root).specs[0].subjects
+    assert [first[name].schema for name in ("a-value", "b-value")] == [ORDER, WIDER]
+    assert not (root / PROJECT_CACHE_FILE).exists()
+    again = load(root).specs[0].subjects
+    assert [again[name].schema for name in ("a-value", "b-value")] == [ORDER, ORDER]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
+def test_a_spec_file_reached_through_a_symlink_is_not_cached(write: Write) -> None:
+    root = write(PROJECT)
+    (root / "app.yaml").write_text((root / "specs/app.yaml").read_text())
+    (root / "specs/app.yaml").unlink()
+    (root / "specs/app.yaml").symlink_to("../app.yaml")
+    assert subject(load(root)) == (ORDER, "FULL")
+    assert not (root / PROJECT_CACHE_FILE).exists()

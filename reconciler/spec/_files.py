@@ -1,0 +1,57 @@
+"""Reading the project's files: as bytes, once, and remembered for the project cache.
+
+A load reads ~10,000 schema files; ``open(..., encoding="utf-8")`` builds
+three Python objects and makes as many system calls again per file (0.15 s
+for 10,000 files against 0.07 s for ``os.open``/``os.read`` and a decode).
+The bytes read are kept (``Reads``): the project cache's key is made of
+exactly the bytes the specs were made from, not of what a second read finds
+(a file edited while the project loads would otherwise have the old specs
+cached under its new bytes).
+"""
+
+from __future__ import annotations
+
+import os
+
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation by the C runtime
+
+
+def read_all(handle: int, size_hint: int = 0) -> bytes:
+    """Everything left to read from ``handle``, up to its end (not merely ``size_hint``)."""
+    chunks = []
+    while chunk := os.read(handle, max(size_hint + 1, 1 << 16)):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def read_bytes(path: str, size: int = 0) -> bytes:
+    """The file's bytes (``size``, its size as just found, saves a buffer's growth)."""
+    handle = os.open(path, os.O_RDONLY | _BINARY)
+    try:
+        return read_all(handle, size)
+    finally:
+        os.close(handle)
+
+
+def decode(data: bytes) -> str:
+    """``data`` as ``open(path, encoding="utf-8").read()`` gives it: universal newlines,
+    and the same ``UnicodeDecodeError`` (that reads the whole file and decodes it at once)."""
+    text = data.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+class Reads:
+    """The bytes of every file one load read, by path (as text)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        # False once a file read twice gave other bytes (edited meanwhile): the
+        # specs then hold both versions, which no single key describes.
+        self.consistent = True
+
+    def add(self, path: str, data: bytes) -> None:
+        first = self.data.setdefault(path, data)
+        if first is not data and first != data:
+            self.consistent = False
