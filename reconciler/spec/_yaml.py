@@ -54,25 +54,34 @@ def to_location(path: Path, mark: yaml.Mark, root: Path | None = None) -> Locati
     return Location(path, mark.line + 1, mark.column + 1, root)
 
 
+Mark = tuple[int, int]  # 1-based line and column
+
+
 @dataclass
 class Document:
-    """A parsed YAML file: plain Python data plus the location of every node."""
+    """A parsed YAML file: plain Python data plus the location of every node.
+
+    The locations are kept as ``(line, column)`` and made ``Location`` objects
+    when asked for: a 10,000-subject file has ~110,000 nodes and keys, and
+    building a ``Location`` for each cost a third of building the document.
+    """
 
     path: Path
     data: Any
     root: Path | None = None  # the project directory, which locations are shown relative to
-    values: dict[KeyPath, Location] = field(default_factory=dict)
-    keys: dict[KeyPath, Location] = field(default_factory=dict)
+    values: dict[KeyPath, Mark] = field(default_factory=dict)
+    keys: dict[KeyPath, Mark] = field(default_factory=dict)
 
     def at(self, key_path: KeyPath) -> Location:
         """Location of the value at ``key_path`` (or of its nearest ancestor)."""
         while key_path not in self.values:
             key_path = key_path[:-1]
-        return self.values[key_path]
+        return Location(self.path, *self.values[key_path], self.root)
 
     def key_at(self, key_path: KeyPath) -> Location:
         """Location of the mapping key naming ``key_path`` (its value's if none)."""
-        return self.keys.get(key_path) or self.at(key_path)
+        mark = self.keys.get(key_path)
+        return self.at(key_path) if mark is None else Location(self.path, *mark, self.root)
 
     def existing_path(self, loc: tuple[Any, ...]) -> KeyPath:
         """The longest real path in ``loc``, skipping parts that are not data keys.
@@ -173,15 +182,16 @@ class _Builder:
         self.errors = errors
 
     def build(self, node: yaml.Node, key_path: KeyPath) -> Any:
-        location = to_location(self.doc.path, node.start_mark, self.doc.root)
-        self.doc.values[key_path] = location
+        mark = node.start_mark
+        self.doc.values[key_path] = (mark.line + 1, mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, key_path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*key_path, i)) for i, item in enumerate(node.value)]
         value = _scalar(self.loader, node)
-        if isinstance(value, str):
+        if isinstance(value, str) and "$" in value:  # without one, nothing to interpolate
             value, problems = interpolate(value, self.environ)
+            location = self.doc.at(key_path)
             start = node.start_mark.index + self.index_offset
             end = node.end_mark.index + self.index_offset
             # A registry's variables are needed only when it is used (``plan
@@ -213,21 +223,25 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, key_path: KeyPath) -> dict[str, Any]:
         self.loader.flatten_mapping(node)  # resolves "<<" merge keys
         result: dict[str, Any] = {}
+        keys = self.doc.keys
         for key_node, value_node in node.value:
-            key_location = to_location(self.doc.path, key_node.start_mark, self.doc.root)
+            mark = key_node.start_mark
+            key_mark = (mark.line + 1, mark.column + 1)
             key = _scalar(self.loader, key_node)
             if not isinstance(key, str):
-                self.errors.error(key_location, f"key {key!r} must be a string (quote it)")
+                location = Location(self.doc.path, *key_mark, self.doc.root)
+                self.errors.error(location, f"key {key!r} must be a string (quote it)")
                 continue
+            at = (*key_path, key)
             if key in result:
-                first = self.doc.keys[(*key_path, key)]
+                first = keys[at]
                 self.errors.error(
-                    key_location,
-                    f"duplicate key {key!r} (first at line {first.line}, column {first.column})",
+                    Location(self.doc.path, *key_mark, self.doc.root),
+                    f"duplicate key {key!r} (first at line {first[0]}, column {first[1]})",
                 )
                 continue
-            self.doc.keys[(*key_path, key)] = key_location
-            result[key] = self.build(value_node, (*key_path, key))
+            keys[at] = key_mark
+            result[key] = self.build(value_node, at)
         return result
 
 
