@@ -8,8 +8,13 @@ compatibility), then loads it in a fresh Python process, so that the peak
 RSS is the load's own. ``--inline`` puts the schemas inside the spec file as
 YAML mappings instead (no schema files: the YAML composer does more work).
 
-Run: ``.venv/bin/python bench/load_specs.py [--sizes 1000 10000] [--repeat 3] [--inline]``.
-Each load prints one line; ``--json`` prints them as JSON lines.
+``--cache`` loads as ``plan`` does (``parse_cache=True``), each repeat twice:
+cold (``.reconcile/`` removed first: every schema parsed, the caches written)
+then warm (the project cache reused); each line then gives the load's CPU
+seconds and its children's (the forked child that takes half the parses).
+
+Run: ``.venv/bin/python bench/load_specs.py [--sizes 1000 10000] [--repeat 3] [--inline]
+[--cache]``. Each load prints one line; ``--json`` prints them as JSON lines.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,17 +90,32 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _load(root: str) -> None:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load(root: str, cache: str) -> None:
     """Child process: load once and print one JSON line."""
     from reconciler.spec import load_project
 
+    if cache == "cold":
+        shutil.rmtree(Path(root) / ".reconcile", ignore_errors=True)
     before = _peak_mib()
-    start = time.perf_counter()
-    project = load_project(Path(root), environ={})
-    seconds = time.perf_counter() - start
+    start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+    project = load_project(Path(root), environ={}, parse_cache=cache != "none")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = _peak_mib()
     subjects = sum(len(spec.subjects) for spec in project.specs)
-    result = {"subjects": subjects, "seconds": seconds, "rss_before": before, "peak": peak}
+    result = {
+        "subjects": subjects,
+        "cache": cache,
+        "seconds": seconds,
+        "cpu": cpu,
+        "children_cpu": _children_cpu() - children,
+        "rss_before": before,
+        "peak": peak,
+    }
     print(json.dumps(result))
 
 
@@ -103,30 +124,36 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per size")
     parser.add_argument("--inline", action="store_true", help="schemas inside the spec file")
+    parser.add_argument("--cache", action="store_true", help="cold then warm, as plan loads")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-cache", default="none", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _load(args.child)
+        _load(args.child, args.child_cache)
         return
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             write_project(root, size, args.inline)
             for _ in range(args.repeat):
-                out = subprocess.run(
-                    [sys.executable, __file__, "--child", str(root)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-                result = {"size": size, "inline": args.inline, **json.loads(out)}
-                if args.json:
-                    print(json.dumps(result), flush=True)
-                else:
+                for cache in ("cold", "warm") if args.cache else ("none",):
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--child", str(root), "--child-cache", cache],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    ).stdout
+                    result = {"size": size, "inline": args.inline, **json.loads(out)}
+                    if args.json:
+                        print(json.dumps(result), flush=True)
+                        continue
                     print(
-                        f"{size:>6} subjects{' (inline)' if args.inline else ''}: "
-                        f"{result['seconds']:6.2f} s, peak RSS {result['peak']:.0f} MiB "
+                        f"{size:>6} subjects{' (inline)' if args.inline else ''}"
+                        f"{'' if cache == 'none' else ', ' + cache}: "
+                        f"{result['seconds']:6.2f} s, CPU {result['cpu']:.2f} s "
+                        f"(children {result['children_cpu']:.2f} s), "
+                        f"peak RSS {result['peak']:.0f} MiB "
                         f"({result['rss_before']:.0f} MiB before loading)",
                         flush=True,
                     )
