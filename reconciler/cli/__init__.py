@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import click
@@ -12,23 +14,8 @@ from reconciler.engine import Plan, Problem
 from reconciler.errors import ReconcilerError
 from reconciler.render import report_json
 from reconciler.spec import SpecErrors
-from reconciler.workflows import spec_problem
 
 from ._common import report
-from .apply_cmd import apply
-from .compat_cmd import compat
-from .drift_cmd import drift
-from .evolve_cmd import evolve_command
-from .export_cmd import export
-from .history_cmd import history
-from .init_cmd import init
-from .lint_cmd import lint_command
-from .mcp_cmd import mcp
-from .migrate_cmd import migrate
-from .plan_cmd import plan
-from .registry_cmd import registry
-from .show_cmd import show
-from .validate_cmd import validate
 
 EX_USAGE = 64  # sysexits.h: the command was used incorrectly
 PLAN_COMMANDS = ("plan", "show")  # their JSON is the plan artifact, not the report envelope
@@ -89,6 +76,8 @@ def _json_failure(command: str, exc: ReconcilerError) -> str:
     """``exc`` in the form the command's ``-o json`` has: a failed plan for the
     commands whose JSON is the plan artifact, else the report envelope."""
     if command in PLAN_COMMANDS:
+        from reconciler.workflows import spec_problem  # drift's: loaded on this path only
+
         errors = exc.errors if isinstance(exc, SpecErrors) else []
         problems = [spec_problem(e) for e in errors] or [Problem("error", "", "", str(exc))]
         return json.dumps(Plan(problems=problems).to_json(), indent=2)
@@ -105,23 +94,54 @@ def _wants_json(args: list[str]) -> bool:
     )
 
 
-@click.group(cls=Reconcile, context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(Mapping[str, click.Command]):
+    """The subcommands by name, each imported from its module when first looked up.
+
+    ``reconcile plan`` then imports plan's module and what it uses, not the MCP
+    server's, export's or lint's (docs/performance.md, "Session 6: what a plan
+    imports"); ``reconcile --help`` imports every command's module for its line.
+    """
+
+    def __init__(self, where: Mapping[str, str]) -> None:
+        self._where = where  # name -> "module:attribute", the module relative to this package
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, _, attribute = self._where[name].partition(":")
+            self._loaded[name] = getattr(importlib.import_module(module, __name__), attribute)
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+COMMANDS = Commands(
+    {
+        "init": ".init_cmd:init",
+        "validate": ".validate_cmd:validate",
+        "lint": ".lint_cmd:lint_command",
+        "plan": ".plan_cmd:plan",
+        "apply": ".apply_cmd:apply",
+        "show": ".show_cmd:show",
+        "registry": ".registry_cmd:registry",
+        "compat": ".compat_cmd:compat",
+        "evolve": ".evolve_cmd:evolve_command",
+        "export": ".export_cmd:export",
+        "drift": ".drift_cmd:drift",
+        "migrate": ".migrate_cmd:migrate",
+        "history": ".history_cmd:history",
+        "mcp": ".mcp_cmd:mcp",
+    }
+)
+
+
+@click.group(
+    cls=Reconcile, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="reconcile")
 def main() -> None:
     """GitOps for Kafka schema registries: validate, plan and apply YAML specs."""
-
-
-main.add_command(init)
-main.add_command(validate)
-main.add_command(lint_command)
-main.add_command(plan)
-main.add_command(apply)
-main.add_command(show)
-main.add_command(registry)
-main.add_command(compat)
-main.add_command(evolve_command)
-main.add_command(export)
-main.add_command(drift)
-main.add_command(migrate)
-main.add_command(history)
-main.add_command(mcp)

@@ -22,7 +22,6 @@ from reconciler.engine import (
 )
 from reconciler.render import render_github, render_json, render_markdown, render_text
 from reconciler.spec.model import Project
-from reconciler.workflows import OFFLINE_ENVIRON, plan_against
 
 from ._common import (
     console,
@@ -143,6 +142,9 @@ def plan(
 ) -> None:
     """Show what apply would change to make the registries match the specs."""
     if against:
+        # Its own path (git, tar, in-memory registries, the apply engine): imported when asked.
+        from reconciler.workflows import OFFLINE_ENVIRON, plan_against
+
         project = load(directory, announce_embedded=False, environ=OFFLINE_ENVIRON)
         result = run(plan_against(project, against, registries, options))
     else:

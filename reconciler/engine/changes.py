@@ -21,9 +21,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.compatibility import ParsedSchema, protobuf_file
+
+# deepdiff (~25 ms to import) is imported by the functions that diff, on the first
+# change a plan describes: most plans describe none (docs/performance.md, "Session 6:
+# what a plan imports").
 
 # Change kinds (the JSON form's ``kind``).
 FIELD_ADDED = "field_added"
@@ -234,6 +236,8 @@ def _defined(entry: dict[str, Any]) -> str:
 def _named_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
     """Changes between two models of named types (Avro, Protobuf)."""
     pruned_old, pruned_new = _pruned(old, new)
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(pruned_old, pruned_new, exclude_regex_paths=[r"\['order'\]"], **_ONE_BY_ONE)
     for report, items in diff.items():
         for item in items:
@@ -322,6 +326,8 @@ def _is_set(schema: Any, path: list[Any]) -> bool:
 
 
 def _json_changes(old: Any, new: Any) -> Iterator[Change]:
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(_json_model(old), _json_model(new), **_ONE_BY_ONE)
     for report, items in diff.items():
         for item in items:
@@ -355,6 +361,8 @@ def reference_changes(
     old: Mapping[str, tuple[str, int]], new: Mapping[str, tuple[str, int]]
 ) -> list[Change]:
     """Reference name -> (subject, version), before and after."""
+    from deepdiff import DeepDiff
+
     diff = DeepDiff(dict(old), dict(new), **_ONE_BY_ONE)
     found = []
     for report, items in diff.items():

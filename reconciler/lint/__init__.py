@@ -8,27 +8,10 @@ server (`lint` tool) call it; ``Report.to_json()`` is the versioned JSON form,
 ``render_text``/``render_markdown``/``render_github`` the other views.
 """
 
-from ._catalog import CATEGORIES, RULES, SEVERITIES, Category, Rule, Severity
-from ._conventions import ConventionsError, LintSettingsError
-from ._report import LINT_FORMAT_VERSION, Finding, Report
-from ._run import UnknownRuleError, lint
-from ._views import render_github, render_markdown, render_text
+# The door is lazy (lazy_loader): the names of __init__.pyi, beside this file, are
+# imported from their modules when first read, so that a command loads only the
+# modules it uses (docs/architecture.md, docs/performance.md "Session 6: what a plan
+# imports"). Type checkers read the same stub.
+import lazy_loader
 
-__all__ = [
-    "CATEGORIES",
-    "LINT_FORMAT_VERSION",
-    "RULES",
-    "SEVERITIES",
-    "Category",
-    "ConventionsError",
-    "Finding",
-    "LintSettingsError",
-    "Report",
-    "Rule",
-    "Severity",
-    "UnknownRuleError",
-    "lint",
-    "render_github",
-    "render_markdown",
-    "render_text",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -7,60 +7,10 @@ that name the registry and never contain credentials, and requests are
 retried only where repeating them is safe. See docs/registry-client.md.
 """
 
-from ._client import RegistryClient, add_request_observer
-from ._config import Auth, BasicAuth, BearerAuth, ClientConfig, OAuthClientCredentials, TlsConfig
-from ._errors import (
-    AuthenticationError,
-    AuthorizationError,
-    ErrorCode,
-    IncompatibleSchemaError,
-    NotFoundError,
-    RateLimitedError,
-    ReadOnlyRegistryError,
-    RegistryConfigurationError,
-    RegistryError,
-    RegistryUnavailableError,
-    SchemaRejectedError,
-    ServerError,
-    UnexpectedResponseError,
-    UnprocessableError,
-)
-from ._types import (
-    CompatibilityVerdict,
-    Reference,
-    SchemaById,
-    SchemaVersion,
-    SubjectVersion,
-    frozen_instance,
-)
+# The door is lazy (lazy_loader): the names of __init__.pyi, beside this file, are
+# imported from their modules when first read, so that a command loads only the
+# modules it uses (docs/architecture.md, docs/performance.md "Session 6: what a plan
+# imports"). Type checkers read the same stub.
+import lazy_loader
 
-__all__ = [
-    "Auth",
-    "AuthenticationError",
-    "AuthorizationError",
-    "BasicAuth",
-    "BearerAuth",
-    "ClientConfig",
-    "CompatibilityVerdict",
-    "ErrorCode",
-    "IncompatibleSchemaError",
-    "NotFoundError",
-    "OAuthClientCredentials",
-    "RateLimitedError",
-    "ReadOnlyRegistryError",
-    "Reference",
-    "RegistryClient",
-    "RegistryConfigurationError",
-    "RegistryError",
-    "RegistryUnavailableError",
-    "SchemaById",
-    "SchemaRejectedError",
-    "SchemaVersion",
-    "ServerError",
-    "SubjectVersion",
-    "TlsConfig",
-    "UnexpectedResponseError",
-    "UnprocessableError",
-    "add_request_observer",
-    "frozen_instance",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -13,7 +13,6 @@ from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
-import certifi
 import httpx
 import orjson
 
@@ -245,6 +244,8 @@ def _ssl_context(tls: TlsConfig | None, display: str) -> ssl.SSLContext:
         if tls.ca_file and tls.verify:
             context = ssl.create_default_context(cafile=str(tls.ca_file))
         else:
+            import certifi  # HTTPS only: its bundle's lookup is a few ms of every start
+
             context = ssl.create_default_context()
             context.load_verify_locations(certifi.where())
         if not tls.verify:

@@ -1,24 +1,10 @@
 """Views of a plan: text for terminals, markdown for PR comments, JSON for machines,
 GitHub annotations for the lines its problems are about."""
 
-from . import evolve
-from .drift_markdown import drift_markdown
-from .github import render_github, workflow_command
-from .json import render_json
-from .markdown import MARKER, cut, headline, render_markdown
-from .report import report_json
-from .text import render_text
+# The door is lazy (lazy_loader): the names of __init__.pyi, beside this file, are
+# imported from their modules when first read, so that a command loads only the
+# modules it uses (docs/architecture.md, docs/performance.md "Session 6: what a plan
+# imports"). Type checkers read the same stub.
+import lazy_loader
 
-__all__ = [
-    "MARKER",
-    "cut",
-    "drift_markdown",
-    "evolve",
-    "headline",
-    "render_github",
-    "render_json",
-    "render_markdown",
-    "render_text",
-    "report_json",
-    "workflow_command",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -6,39 +6,10 @@ is ``FILE:LINE:COL: message``. The format is documented in docs/spec-format.md
 and published as JSON Schema under ``specs/``.
 """
 
-from ._errors import SpecError, SpecErrors
-from ._load import load_project
-from .model import (
-    BasicAuth,
-    BearerAuth,
-    ContextSpec,
-    LintConfig,
-    LintIgnore,
-    LintName,
-    Location,
-    Project,
-    ReferenceSpec,
-    RegistryConfig,
-    SubjectSpec,
-    TlsConfig,
-    VersionSpec,
-)
+# The door is lazy (lazy_loader): the names of __init__.pyi, beside this file, are
+# imported from their modules when first read, so that a command loads only the
+# modules it uses (docs/architecture.md, docs/performance.md "Session 6: what a plan
+# imports"). Type checkers read the same stub.
+import lazy_loader
 
-__all__ = [
-    "BasicAuth",
-    "BearerAuth",
-    "ContextSpec",
-    "LintConfig",
-    "LintIgnore",
-    "LintName",
-    "Location",
-    "Project",
-    "ReferenceSpec",
-    "RegistryConfig",
-    "SpecError",
-    "SpecErrors",
-    "SubjectSpec",
-    "TlsConfig",
-    "VersionSpec",
-    "load_project",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from reconciler.engine import qualify
 
 from .live import RegistryContents
-from .verify import Row, compare
+from .rows import Row, compare
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from reconciler.registry import RegistryClient
 
 from .live import RegistryContents, read_registry
 from .migrate import desired_project
+from .rows import Row, compare
 from .source import Source
-from .verify import Row, compare
 
 
 async def migration_plan(

@@ -274,3 +274,56 @@ def test_every_room_has_its_paragraph() -> None:
     text = DOC.read_text()
     missing = [room for room in _table() if f"**`{room}`**" not in text]
     assert not missing, f"docs/architecture.md: no paragraph for {missing}"
+
+
+def _doors() -> list[str]:
+    """The rooms whose door is lazy: an ``__init__.pyi`` beside the ``__init__.py``."""
+    return sorted(p.parent.name for p in PACKAGE.glob("*/__init__.pyi"))
+
+
+def test_every_name_of_every_door_resolves() -> None:
+    """Each name a lazy door lists is its module's (a submodule it lists is that module),
+    even once every module of the room is imported: importing a submodule binds it on
+    its package, and must not hide a door name (a function named as its own module,
+    ``workflows.evolve``, stays the function)."""
+    assert {"engine", "registry", "spec", "workflows"} <= set(_doors())
+    wrong = []
+    for room in _doors():
+        door = importlib.import_module(f"reconciler.{room}")
+        for path in sorted((PACKAGE / room).glob("*.py")):
+            importlib.import_module(f"reconciler.{room}.{path.stem}")
+        stub = ast.parse((PACKAGE / room / "__init__.pyi").read_text())
+        for node in stub.body:
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            for alias in node.names:
+                value = getattr(door, alias.name)
+                if node.module is None:
+                    expected: object = importlib.import_module(f"reconciler.{room}.{alias.name}")
+                else:
+                    module = importlib.import_module(f"reconciler.{room}.{node.module}")
+                    expected = getattr(module, alias.name)
+                if value is not expected:
+                    wrong.append(f"reconciler.{room}.{alias.name} is {value!r}")
+        assert sorted(door.__all__) == sorted(
+            a.name for n in stub.body if isinstance(n, ast.ImportFrom) for a in n.names
+        )
+    assert not wrong, wrong
+
+
+def test_no_door_name_is_another_modules_name() -> None:
+    """A door name that is the name of another module of its room (``verify`` the
+    function of migration.py beside a verify.py) reads as that module once the module
+    is imported: lazy_loader keeps only a name that is its own module's."""
+    clashes = []
+    for room in _doors():
+        stub = ast.parse((PACKAGE / room / "__init__.pyi").read_text())
+        modules = {p.stem for p in (PACKAGE / room).glob("*.py")}
+        for node in stub.body:
+            if isinstance(node, ast.ImportFrom) and node.module is not None:
+                clashes += [
+                    f"reconciler.{room}: {a.name} of .{node.module}"
+                    for a in node.names
+                    if a.name in modules and a.name != node.module
+                ]
+    assert not clashes, clashes

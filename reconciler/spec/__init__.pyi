@@ -1,0 +1,38 @@
+"""The names of the door in __init__.py, for lazy_loader and type checkers."""
+
+from ._errors import SpecError, SpecErrors
+from ._load import load_project
+from .model import (
+    BasicAuth,
+    BearerAuth,
+    ContextSpec,
+    LintConfig,
+    LintIgnore,
+    LintName,
+    Location,
+    Project,
+    ReferenceSpec,
+    RegistryConfig,
+    SubjectSpec,
+    TlsConfig,
+    VersionSpec,
+)
+
+__all__ = [
+    "BasicAuth",
+    "BearerAuth",
+    "ContextSpec",
+    "LintConfig",
+    "LintIgnore",
+    "LintName",
+    "Location",
+    "Project",
+    "ReferenceSpec",
+    "RegistryConfig",
+    "SpecError",
+    "SpecErrors",
+    "SubjectSpec",
+    "TlsConfig",
+    "VersionSpec",
+    "load_project",
+]

@@ -1,0 +1,128 @@
+"""A command imports what it runs: the modules a plan never uses stay unloaded.
+
+Each command runs as a subprocess (against a registry served over HTTP, as in
+production), then writes the names in ``sys.modules`` when it exits; the test
+fails when one of the heavy modules below is among them, for example because
+someone imported it at the top of a module a plan loads. No timing: the import
+seconds are measured by hand (docs/performance.md, "Session 6: what a plan
+imports").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.localregistry import serve_in_thread
+
+from .conftest import V1, write_project
+
+# What none of the commands below use (the MCP server, the local registry's
+# ASGI app and server, JSON Schema and Protobuf support, OAuth, metrics,
+# export's writers, lint) and what only some plans use (deepdiff describes a
+# changed schema: this plan has no change). orjson is the registry client's.
+NEVER = (
+    "authlib",
+    "deepdiff",
+    "google.protobuf",
+    "grpc",
+    "grpc_tools",
+    "jsonschema",
+    "jwt",
+    "mcp",
+    "prometheus_client",
+    "starlette",
+    "uvicorn",
+    "reconciler.cli.export_cmd",
+    "reconciler.cli.lint_cmd",
+    "reconciler.cli.mcp_cmd",
+    "reconciler.cli.migrate_cmd",
+    "reconciler.engine.apply",
+    "reconciler.lint",
+    "reconciler.localregistry",
+    "reconciler.mcp",
+    "reconciler.service",
+    "reconciler.workflows.avro_idl",
+    "reconciler.workflows.export",
+)
+# Writes the loaded modules to $MODULES_OUT at exit (after click's sys.exit).
+RUN = """
+import atexit, json, os, pathlib, sys
+out = pathlib.Path(os.environ["MODULES_OUT"])
+atexit.register(lambda: out.write_text(json.dumps(sorted(sys.modules))))
+from reconciler.cli import main
+main()
+"""
+
+
+def loaded(*args: str, cwd: Path) -> set[str]:
+    """The modules ``reconcile ARGS`` has loaded when it exits (exit 0 asserted)."""
+    out = cwd.parent / "modules.json"
+    result = subprocess.run(
+        [sys.executable, "-c", RUN, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MODULES_OUT": str(out)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return set(json.loads(out.read_text()))
+
+
+def heavy(modules: set[str], names: tuple[str, ...] = NEVER) -> list[str]:
+    """The modules that are one of ``names`` or inside one of them."""
+    return sorted(m for m in modules if any(m == n or m.startswith(f"{n}.") for n in names))
+
+
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A project of one Avro subject, applied to a registry served over HTTP."""
+    root = tmp_path_factory.mktemp("imports")
+    with serve_in_thread(root / "served.db") as url:
+        project = write_project(
+            root / "proj",
+            {
+                "reconcile.yaml": f"version: 1\nregistries:\n  dev: {{url: '{url}'}}\n",
+                "specs/orders.yaml": "compatibility: BACKWARD\nsubjects:\n"
+                "  orders-value: {schema: ../schemas/order.avsc}\n",
+                "schemas/order.avsc": V1,
+            },
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "reconciler", "apply", ".", "--auto-approve"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        yield project
+
+
+# validate contacts nothing: no HTTP client either.
+OFFLINE = ("httpx", "h11", "httptools", "reconciler.registry._client", "reconciler.engine.planner")
+
+
+@pytest.mark.parametrize(
+    ("args", "also"),
+    [(("plan", "."), ()), (("plan", ".", "-o", "json"), ()), (("validate", "."), OFFLINE)],
+    ids=["plan", "plan -o json", "validate"],
+)
+def test_a_command_loads_none_of_the_heavy_modules(
+    args: tuple[str, ...], also: tuple[str, ...], applied: Path
+) -> None:
+    modules = loaded(*args, cwd=applied)
+    assert "reconciler.cli" in modules  # the probe works
+    assert heavy(modules, NEVER + also) == []
+
+
+def test_the_probe_sees_a_heavy_module_a_command_loads(applied: Path) -> None:
+    """``reconcile lint`` uses the linter: the same probe finds it."""
+    assert "reconciler.lint" in heavy(loaded("lint", ".", cwd=applied))
