@@ -48,6 +48,11 @@ class Comparison:
     allow_force_import: bool = False
     # subject, ":.ctx:" or "" -> the mode it had before an interrupted apply switched it
     recovered_modes: Mapping[str, str | None] = field(default_factory=dict)
+    # A first comparison, whose result the planner drops when it names settings to read
+    # (``Found.unread``): once one is found, the costly parts of each registration
+    # (its compatibility check, its change list) are left out, as the comparison
+    # after the reads makes them again. Never set for the comparison that is kept.
+    provisional: bool = False
 
     def live_reference_texts(
         self, context: str, version: LiveVersion, seen: frozenset[tuple[str, int]] = frozenset()

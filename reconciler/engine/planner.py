@@ -126,6 +126,7 @@ async def _plan_one(
         cache,
         allow_force_import=options.allow_force_import,
         recovered_modes=recovered,
+        provisional=True,  # kept only when it needs no more reads
     )
     diff = compare(comparison)
     if diff.unread:
@@ -136,7 +137,7 @@ async def _plan_one(
         await asyncio.gather(
             *(read_subject_settings(client, live.contexts[c], s) for c, s in unread.items())
         )
-        diff = compare(comparison)
+        diff = compare(replace(comparison, provisional=False))
     actions, problems = list(diff.actions), list(diff.problems)
     if config.readonly and actions:
         problems.append(

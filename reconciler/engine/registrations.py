@@ -103,6 +103,11 @@ class _Work:
     def error(self, target: str, message: str, source: str | None = None) -> None:
         self.notes.error(target, message, source)
 
+    def dropped(self) -> bool:
+        """Whether this comparison's result will be dropped: a provisional one that has
+        found settings to read (see ``Comparison.provisional``)."""
+        return self.comparison.provisional and bool(self.notes.unread or self.config.unread)
+
     def effective(self, what: Setting, context: str, subject: str, *, desired: bool) -> Level:
         """The level or mode in force for ``subject`` (see ``config.effective``)."""
         return effective(
@@ -858,7 +863,9 @@ def _register(
                 source,
             )
             return False
-    changes = _changes(previous, latest_number, wanted, earlier, live_versions)
+    changes = (
+        () if work.dropped() else _changes(previous, latest_number, wanted, earlier, live_versions)
+    )
     planned[new_version] = (wanted.text, wanted.reference_texts, wanted.parsed.schema_type)
     work.registrations.append(
         Register(
@@ -925,6 +932,10 @@ def _verdict(
     schemas = [p for _, p in pairs]
     old_level, _ = work.effective("compatibility", context, subject, desired=False)
     new_level, key = work.effective("compatibility", context, subject, desired=True)
+    if work.dropped():
+        # Compatible, so that the registrations after it are planned as well and
+        # name the settings they need too (a refused one would stop a history).
+        return Verdict(new_level, True, (), ())
 
     def run(level: str) -> Verdict:
         result = check(desired.schema_type, desired, schemas, level)
