@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, Literal, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar, cast
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -150,6 +150,16 @@ def _error_code(response: Reply) -> int | None:
     return code if isinstance(code, int) else None
 
 
+# What a setting read answers when the level holds no setting of its own.
+_NO_LEVEL: Absent[None] = Absent(
+    frozenset((ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED)), None
+)
+_NO_MODE: Absent[None] = Absent(
+    frozenset((ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED)), None
+)
+_GLOBAL_DEFAULT = {"defaultToGlobal": "true"}
+
+
 def _codes(*codes: ErrorCode) -> Settles:
     wanted = {int(c) for c in codes}
     return lambda error: error.error_code in wanted
@@ -199,10 +209,13 @@ def _strings(data: Any) -> list[str]:
 
 
 def _optional_str(data: Mapping[str, Any], *keys: str) -> str | None:
-    value = next((data[k] for k in keys if data.get(k) is not None), None)
-    if value is not None and not isinstance(value, str):
-        raise TypeError(f"expected a string in {keys}")
-    return value
+    for key in keys:
+        value = data.get(key)
+        if value is not None:
+            if not isinstance(value, str):
+                raise TypeError(f"expected a string in {keys}")
+            return value
+    return None
 
 
 def _level(data: Any) -> str | None:
@@ -406,6 +419,9 @@ class RegistryClient:
         header = authorization_header(self._auth)
         if header is not None:
             self._headers["Authorization"] = header
+        # The headers of most requests (no body, no OAuth token), per URL: encoded (and
+        # checked) when sent, from the cache of ``encode_headers``.
+        self._plain_headers = [(host, *self._headers.items()) for _, _, host in self._origins]
         self._timeouts: Timeouts = httpx.Timeout(timeout).as_dict()
         self._extensions = {"timeout": self._timeouts}
 
@@ -523,7 +539,7 @@ class RegistryClient:
 
     # -- the request loop -------------------------------------------------
 
-    async def _call(
+    def _call(
         self,
         method: str,
         path: str,
@@ -534,7 +550,7 @@ class RegistryClient:
         safety: Safety = Safety.IDEMPOTENT,
         reads_only: bool = False,
         absent: Absent[T] | None = None,
-    ) -> T:
+    ) -> Awaitable[T]:
         """Send a request with retries; return ``parse`` of the decoded JSON body.
 
         A body ``parse`` cannot read (a missing field, a wrong type) is an
@@ -542,21 +558,25 @@ class RegistryClient:
         (refused by a readonly client) unless ``reads_only`` says otherwise, so
         that a forgotten flag errs on the safe side. ``absent`` answers a 404
         with one of its error codes with its value (see ``Absent``).
+
+        The request itself, awaited by the caller: no coroutine of its own
+        (a snapshot sends 12,000 of them). Without ``settles`` the request
+        never answers ``_AppliedEarlier``.
         """
-        result = await self._call_settling(
-            method,
-            path,
-            parse=parse,
-            params=params,
-            body=body,
-            safety=safety,
-            reads_only=reads_only,
-            settles=None,
-            absent=absent,
+        return cast(
+            "Awaitable[T]",
+            self._call_settling(
+                method,
+                path,
+                parse=parse,
+                params=params,
+                body=body,
+                safety=safety,
+                reads_only=reads_only,
+                settles=None,
+                absent=absent,
+            ),
         )
-        if isinstance(result, _AppliedEarlier):  # only with ``settles``: never here
-            raise result.error
-        return result
 
     async def _call_settling(
         self,
@@ -586,7 +606,7 @@ class RegistryClient:
                 "refused: the registry is readonly (project file); nothing was sent",
                 request=label,
             )
-        query = list((params or {}).items())
+        query = list(params.items()) if params else []
         content = None if body is None else json.dumps(body).encode()
         headers = self._headers
         if content is not None:
@@ -596,6 +616,7 @@ class RegistryClient:
         failovers = 0  # attempts that went to a URL this call had not tried: not retries
         tried = {self._active}
         refreshed = refresh = False
+        semaphore = self._semaphore
         while True:
             attempt += 1
             self._requests_made += 1
@@ -603,11 +624,14 @@ class RegistryClient:
             index = self._active
             if self._oauth is not None:
                 headers = {**headers, "Authorization": await self._oauth_header(label, refresh)}
-            async with self._semaphore:
-                try:
-                    response = await self._send(method, index, path, query, headers, content)
-                except (httpx.TransportError, OSError) as exc:
-                    failure = classify_transport_error(exc, self._timeout)
+            # What ``async with`` calls, without its two coroutines per request.
+            await semaphore.acquire()
+            try:
+                response = await self._send(method, index, path, query, headers, content)
+            except (httpx.TransportError, OSError) as exc:
+                failure = classify_transport_error(exc, self._timeout)
+            finally:
+                semaphore.release()
             last_attempt = attempt - failovers > self._max_retries
             for observe in _observers:
                 status = None if response is None else response.status
@@ -683,7 +707,32 @@ class RegistryClient:
         tried.add(self._active)
         return True
 
-    async def _send(
+    def _send(
+        self,
+        method: str,
+        index: int,
+        path: str,
+        query: list[tuple[str, str | int]],
+        headers: Mapping[str, str],
+        content: bytes | None,
+    ) -> Awaitable[Reply]:
+        """One attempt: the network transport's ``send`` itself (no coroutine in between),
+        or an injected transport's through httpx's types."""
+        if self._network is None:
+            return self._send_httpx(method, index, path, query, headers, content)
+        origin, prefix, host = self._origins[index]
+        return self._network.send(
+            origin,
+            method,
+            f"{prefix}{path}{self._query(index, query)}".encode("ascii"),
+            encode_headers(
+                self._plain_headers[index] if headers is self._headers else (host, *headers.items())
+            ),
+            content,
+            self._timeouts,
+        )
+
+    async def _send_httpx(
         self,
         method: str,
         index: int,
@@ -692,16 +741,6 @@ class RegistryClient:
         headers: Mapping[str, str],
         content: bytes | None,
     ) -> Reply:
-        if self._network is not None:
-            origin, prefix, host = self._origins[index]
-            return await self._network.send(
-                origin,
-                method,
-                f"{prefix}{path}{self._query(index, query)}".encode("ascii"),
-                encode_headers((host, *headers.items())),
-                content,
-                self._timeouts,
-            )
         request = httpx.Request(
             method,
             self._bases[index][0] + path + self._query(index, query),
@@ -1038,21 +1077,21 @@ class RegistryClient:
 
     # -- config and mode ---------------------------------------------------
 
-    async def _get_setting(
+    def _get_setting(
         self,
         path: str,
         subject: str | None,
         default_to_global: bool,
-        not_set: ErrorCode,
+        not_set: Absent[None],
         parse: Callable[[Any], str | None],
-    ) -> str | None:
+    ) -> Awaitable[str | None]:
         """GET /config or /mode at a level; None when nothing is set there."""
-        return await self._call(
+        return self._call(
             "GET",
             _scoped(path, subject),
-            params=_params(defaultToGlobal=_flag(default_to_global)),
+            params=_GLOBAL_DEFAULT if default_to_global else None,
             parse=parse,
-            absent=Absent(frozenset((ErrorCode.SUBJECT_NOT_FOUND, not_set)), None),
+            absent=not_set,
         )
 
     async def _delete_setting(
@@ -1088,13 +1127,7 @@ class RegistryClient:
 
         None when the subject has none of its own (40401/40408).
         """
-        return await self._get_setting(
-            "/config",
-            subject,
-            default_to_global,
-            ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
-            _level,
-        )
+        return await self._get_setting("/config", subject, default_to_global, _NO_LEVEL, _level)
 
     async def set_config(self, level: str, subject: str | None = None) -> str:
         return await self._call(
@@ -1114,9 +1147,7 @@ class RegistryClient:
         self, subject: str | None = None, default_to_global: bool = False
     ) -> str | None:
         """The mode set at this level; None when the subject has none of its own (40401/40409)."""
-        return await self._get_setting(
-            "/mode", subject, default_to_global, ErrorCode.SUBJECT_MODE_NOT_CONFIGURED, _mode
-        )
+        return await self._get_setting("/mode", subject, default_to_global, _NO_MODE, _mode)
 
     async def set_mode(self, mode: str, subject: str | None = None, force: bool = False) -> str:
         """Set the mode; ``force`` allows IMPORT on a subject or registry that has schemas."""

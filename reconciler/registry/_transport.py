@@ -409,12 +409,20 @@ class _Connection(asyncio.Protocol):
         so through ``pause_writing`` past its high-water mark (64 KiB): small
         requests never wait, a large one waits for the peer to read.
         """
+        self._put(data)
+        if self._drained is not None:
+            await self._drain(timeout)
+
+    def _put(self, data: bytes) -> None:
+        """Hand ``data`` to the transport (which sends what the socket takes at once)."""
         assert self._transport is not None
         if self._error is not None or self._closed:
             raise httpx.WriteError("the connection is closed")
         self._transport.write(data)
-        if self._drained is None:
-            return
+
+    async def _drain(self, timeout: float | None) -> None:
+        """Wait (up to ``timeout``) until the transport's buffer is below its mark again."""
+        assert self._drained is not None
         try:
             async with asyncio.timeout(timeout):
                 await asyncio.shield(self._drained)
@@ -483,7 +491,11 @@ class _Connection(asyncio.Protocol):
         self._response = response = self._loop.create_future()
         try:
             try:
-                await self._write(request, timeouts.get("write"))
+                # ``_write``, inline: a small request never waits, and a coroutine
+                # per request cost more than the check.
+                self._put(request)
+                if self._drained is not None:
+                    await self._drain(timeouts.get("write"))
             except OSError as exc:
                 raise httpx.WriteError(str(exc)) from exc
             if self._received:  # arrived before the request was sent (after a tunnel's answer)
