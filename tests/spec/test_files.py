@@ -1,0 +1,47 @@
+"""Schema and spec files are read as bytes and decoded exactly as ``open(...).read()`` would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reconciler.spec import _files
+
+CASES = {
+    "ascii": b'{"type": "string"}',
+    "crlf and lone cr": b"a\r\nb\rc\n",
+    "crlf across the first 8 KiB": b"a" * 8191 + b"\r\nb",
+    "bom": b"\xef\xbb\xbf{}",
+    "invalid at the start": b"\xff",
+    "invalid past the first 8 KiB": b"a" * 9000 + b"\xff" + b"b" * 100,
+    "truncated at the end": b"abc\xe2\x82",
+    "multibyte across 8 KiB, invalid after": b"a" * 8191 + b"\xe2\x82\xac" + b"\xff",
+}
+
+
+@pytest.mark.parametrize("data", CASES.values(), ids=CASES.keys())
+def test_the_text_or_the_error_is_the_one_open_gives(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "file"
+    path.write_bytes(data)
+
+    def outcome(read: Callable[[], str]) -> str:
+        try:
+            return "text: " + read()
+        except UnicodeDecodeError as exc:
+            return f"error: {exc}"
+
+    assert _files.read_bytes(str(path)) == data
+    with open(path, encoding="utf-8") as file:
+        expected = outcome(file.read)
+    assert outcome(lambda: _files.decode(data)) == expected
+
+
+def test_a_file_read_twice_with_other_bytes_is_noted() -> None:
+    reads = _files.Reads()
+    reads.add("/p/a", b"1")
+    reads.add("/p/a", b"1")
+    assert reads.consistent
+    reads.add("/p/a", b"2")
+    assert not reads.consistent and reads.data == {"/p/a": b"1"}
