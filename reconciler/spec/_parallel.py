@@ -98,8 +98,11 @@ class _Child(Generic[R]):
         """``(result,)``, or None if the child did not send one (or never started)."""
         if self.pipe is None:
             return None
-        data = self.pipe.read()
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            data = self.pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped by someone else's SIGCHLD handler: unknown
+            status = -1
         self.pid = 0
         if status != 0:
             return None
@@ -107,8 +110,11 @@ class _Child(Generic[R]):
 
     def stop(self) -> None:
         if self.pid:  # not waited for: interrupted
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass  # already reaped elsewhere
             self.pid = 0
         if self.pipe is not None:
             self.pipe.close()
