@@ -114,6 +114,7 @@ async def read_registry(
     registry: str,
     contexts: Iterable[str] = (),
     progress: ReadProgress | None = None,
+    listed: PageHandler | None = None,
 ) -> RegistryContents:
     """Read the given contexts (default: every context) of one registry.
 
@@ -122,7 +123,8 @@ async def read_registry(
     for as soon as a listing page names it, by a fixed pool of readers (one
     request each at a time), while the listing goes on. The readers and the
     listing together are as many as the client runs at once: more would only
-    wait on its semaphore.
+    wait on its semaphore. ``listed`` is given each page's versions of each
+    context as the page arrives.
     """
     wanted = [normalize_context(c) for c in contexts] or await list_contexts(client)
     readers = max(1, client.max_concurrency - 1)  # the listing holds one while it lasts
@@ -139,7 +141,9 @@ async def read_registry(
     for context in wanted:
         ask(None if context == DEFAULT else context_prefix(context))
 
-    def on_page(_: str, versions: list[SchemaVersion]) -> None:
+    def on_page(context: str, versions: list[SchemaVersion]) -> None:
+        if listed is not None:
+            listed(context, versions)
         for version in versions:
             if not version.deleted and version.subject not in subjects:
                 subjects.add(version.subject)
