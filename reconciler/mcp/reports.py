@@ -17,7 +17,6 @@ from reconciler.lint import lint as lint_project
 from reconciler.workflows import (
     EditedFilesError,
     context_specs,
-    export_files,
     raw_entry,
     read_registry,
     relocate,
@@ -119,7 +118,7 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
             contents = await read_registry(client, registry, tuple(contexts or ()))
         specs = context_specs(contents, registry, out, history=history, keep_ids=history)
         try:
-            written, _ = write_specs(specs, out, contexts=tuple(contexts or ()))
+            written = write_specs(specs, out, contexts=tuple(contexts or ()))
         except EditedFilesError as exc:
             edited = ", ".join(p.relative_to(root).as_posix() for p in exc.paths[:10])
             raise ToolError(
@@ -134,7 +133,7 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
             subjects=contents.subject_count,
             versions=sum(1 for _ in contents.versions()),
             directory=out.relative_to(root).as_posix() or ".",
-            spec_files=[p.relative_to(out).as_posix() for p in written],
-            schema_files=len(export_files(specs)) - len(written),
+            spec_files=[p.relative_to(out).as_posix() for p in written.specs],
+            schema_files=written.schema_files,
             project_file=project_file.relative_to(out).as_posix() if project_file else None,
         )

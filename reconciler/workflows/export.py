@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -221,6 +221,14 @@ def stale_files(root: Path, files: dict[str, str], contexts: tuple[str, ...] = (
     )
 
 
+class Written(NamedTuple):
+    """What ``write_specs`` did."""
+
+    specs: list[Path]  # the spec files written
+    removed: list[Path]  # files of an earlier export the registry no longer holds
+    schema_files: int  # how many schema files were written
+
+
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
@@ -250,10 +258,9 @@ def write_specs(
     force: bool = False,
     contexts: tuple[str, ...] = (),
     rendered: Mapping[tuple[str, str], str] | None = None,
-) -> tuple[list[Path], list[Path]]:
+) -> Written:
     """Write every spec and its schema files, and remove the files an earlier export
-    wrote that this one does not (``stale_files``); return (spec files written,
-    files removed).
+    wrote that this one does not (``stale_files``).
 
     Unless ``force``, raise ``EditedFilesError`` before writing or removing
     anything when a file to overwrite or remove was changed since the last
@@ -280,7 +287,11 @@ def write_specs(
     (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     (root / MANIFEST).write_bytes(manifest + b"\n")
-    return [root / spec_file(spec) for spec in specs], [root / relative for relative in stale]
+    return Written(
+        [root / spec_file(spec) for spec in specs],
+        [root / relative for relative in stale],
+        len(files) - len(specs),
+    )
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:
