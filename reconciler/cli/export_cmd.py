@@ -16,7 +16,6 @@ from reconciler.spec import SpecErrors, load_project
 from reconciler.workflows import (
     PROJECT_FILE,
     EditedFilesError,
-    Prepared,
     RegistryContents,
     Source,
     bundle,
@@ -48,26 +47,17 @@ def resolve_source(directory: str, registry: str | None, url: str | None) -> Sou
         fail(str(exc.args[0]))
 
 
-async def read(
-    source: Source, contexts: tuple[str, ...], prepared: Prepared | None = None
-) -> tuple[RegistryContents, int]:
-    """Read the registry with a progress bar; return the contents and the requests made.
-    ``prepared`` is filled meanwhile with what is listed."""
+async def read(source: Source, contexts: tuple[str, ...]) -> tuple[RegistryContents, int]:
+    """Read the registry with a progress bar; return the contents and the requests made."""
     async with RegistryClient.from_config(source.config, base_dir=source.base_dir) as client:
         with progress(f"Reading {source.name}") as report:
-            if prepared is None:
-                contents = await read_registry(client, source.name, contexts, report)
-            else:
-                reading = read_registry(client, source.name, contexts, report, prepared.add)
-                contents = await prepared.during(reading)
+            contents = await read_registry(client, source.name, contexts, report)
         return contents, client.requests_made
 
 
-def read_reporting(
-    source: Source, contexts: tuple[str, ...], prepared: Prepared | None = None
-) -> RegistryContents:
+def read_reporting(source: Source, contexts: tuple[str, ...]) -> RegistryContents:
     """Read the registry, then say on stderr how much was read and with how many requests."""
-    contents, requests = run(read(source, contexts, prepared))
+    contents, requests = run(read(source, contexts))
     versions = sum(1 for _ in contents.versions())
     console(stderr=True).print(
         f"Read {contents.subject_count} subjects, {versions} versions in "
@@ -88,8 +78,7 @@ def _check_target_project(out: Path, name: str, contexts: list[str]) -> None:
             "directory with --out"
         )
     try:
-        # The parse cache an earlier export there seeded spares the parses.
-        existing = load_project(out, parse_cache=True, cache_specs=False)
+        existing = load_project(out)
     except SpecErrors:
         return  # broken already: the load after writing reports it
     ours = {(out / "specs" / f"{spec_stem(c)}.yaml").resolve() for c in contexts}
@@ -108,21 +97,14 @@ def write_project(
     history: bool,
     force: bool,
     contexts: tuple[str, ...] = (),
-    prepared: Prepared | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """Write the specs, the project file and the .gitignore, and remove what an earlier
     export wrote that the registry no longer holds; fail if the result does not load.
-    Return (files written, files removed).
-
-    With ``prepared`` (filled during the read), its schema texts are written and its
-    verdicts seed the written project's parse cache, which the check then uses."""
+    Return (files written, files removed)."""
     _check_target_project(out, source.name, list(contents.contexts))
     specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
     try:
-        rendered = prepared.rendered if prepared is not None else None
-        written, removed, _ = write_specs(
-            specs, out, force=force, contexts=contexts, rendered=rendered
-        )
+        written, removed, _ = write_specs(specs, out, force=force, contexts=contexts)
     except EditedFilesError as exc:
         err = console(stderr=True)
         for path in exc.paths:
@@ -136,10 +118,8 @@ def write_project(
         out, source.name, relocate(source.entry, source.base_dir, out)
     )
     written += [extra for extra in (project_file, ignore_local_state(out)) if extra is not None]
-    if prepared is not None:
-        prepared.seed(out)
     try:
-        load_project(out, parse_cache=prepared is not None, cache_specs=False)
+        load_project(out)
     except SpecErrors as exc:
         for error in exc.errors:
             console(stderr=True).print(str(error), markup=False)
@@ -210,9 +190,7 @@ def export(
     changed since the last export is not overwritten or removed without --force.
     """
     source = resolve_source(directory, registry, url)
-    # A history has five times the schema files: prepared while the registry answers.
-    prepared = Prepared() if history and fmt == "specs" else None
-    contents = read_reporting(source, contexts, prepared)
+    contents = read_reporting(source, contexts)
     target = Path(out or directory)
     removed: list[Path] = []
     if fmt == "bundle":
@@ -223,9 +201,7 @@ def export(
     elif fmt == "avro-idl":
         written = list(write_idl(contents, target, history=history))
     else:
-        written, removed = write_project(
-            source, contents, target, history, force, contexts, prepared
-        )
+        written, removed = write_project(source, contents, target, history, force, contexts)
     summary = {
         "registry": source.name,
         "format": fmt,

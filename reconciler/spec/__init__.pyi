@@ -1,6 +1,5 @@
 """The names of the door in __init__.py, for lazy_loader and type checkers."""
 
-from ._cache import seed_parse_cache
 from ._errors import SpecError, SpecErrors
 from ._load import load_project
 from .model import (
@@ -36,5 +35,4 @@ __all__ = [
     "TlsConfig",
     "VersionSpec",
     "load_project",
-    "seed_parse_cache",
 ]

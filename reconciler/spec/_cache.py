@@ -181,19 +181,6 @@ class ParseCache:
             pass
 
 
-def seed_parse_cache(root: Path, parsed: Iterable[tuple[str, str]]) -> None:
-    """Make ``parsed`` (schema type and text, without references) the verdicts of the
-    project in ``root``, each of which ``reconciler.compatibility.parse`` accepted.
-
-    For a caller that parsed the texts before writing them (an export, while it
-    waits on the registry): the load that checks the written files then finds
-    the verdicts, keyed by the content it reads, and parses only what differs.
-    """
-    seeded = ParseCache(root / CACHE_FILE, _secret(), set())
-    seeded._used.update(entry(schema_type, text, ()) for schema_type, text in parsed)
-    seeded.save()
-
-
 PROJECT_CACHE_FILE = Path(".reconcile") / "cache" / "project.bin"
 
 

@@ -42,7 +42,6 @@ def load_project(
     project_file: str = "reconcile.yaml",
     plan_checks: bool = False,
     parse_cache: bool = False,
-    cache_specs: bool = True,
 ) -> Project:
     """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
 
@@ -54,9 +53,7 @@ def load_project(
 
     ``parse_cache`` remembers which schemas parse under ``.reconcile/cache/``
     and skips those parses next time (see ``_cache``); it writes there, so only
-    commands that already keep local state (plan, apply) ask for it. With it,
-    ``cache_specs`` also reuses (and keeps) the loaded specs while their files
-    are unchanged; an export that checks the project it wrote has no use for them.
+    commands that already keep local state (plan, apply) ask for it.
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
@@ -87,7 +84,7 @@ def load_project(
         files = spec_files(patterns, root, path, listed, errors)
         project_cache = None
         ready = configured is not None and raw is not None and doc is not None
-        if parse_cache and cache_specs and ready and not errors.errors:
+        if parse_cache and ready and not errors.errors:
             project_cache = ProjectCache(
                 root, _cache_context(configured, limit, plan_checks, files)
             )

@@ -17,7 +17,6 @@ from .export import (
     write_project_file,
     write_specs,
 )
-from .export_ahead import Prepared
 from .files import ignore_local_state
 from .live import RegistryContents, list_contexts, read_registry
 from .migrate import MigrationRefused, check_target, desired_project
@@ -36,7 +35,6 @@ __all__ = [
     "EditedFilesError",
     "EvolveError",
     "MigrationRefused",
-    "Prepared",
     "RegistryContents",
     "Report",
     "Row",

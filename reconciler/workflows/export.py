@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -49,22 +49,18 @@ def _contract(doc: dict[str, Any], metadata: Any, rule_set: Any) -> None:
 class _SchemaFiles:
     """Names and renders the schema files of one context; paths relative to the spec."""
 
-    def __init__(
-        self, context: str, files: dict[str, str], rendered: Mapping[tuple[str, str], str]
-    ) -> None:
+    def __init__(self, context: str, files: dict[str, str]) -> None:
         # Joined as strings below (a claimed name holds no separator): pathlib's
         # joins, twice per version, cost more than the rest of naming.
         folder = Path("schemas") / spec_stem(context)
         self.folder, self.up = folder.as_posix() + "/", (Path("..") / folder).as_posix() + "/"
         self.names = FileNames()
         self.files = files
-        self.rendered = rendered
 
     def write(self, subject: str, schema_type: str, text: str, version: int | None) -> str:
         stem = subject if version is None else f"{subject}.v{version}"
         name = self.names.claim(stem, EXTENSIONS.get(schema_type, ".txt"))
-        done = self.rendered.get((schema_type, text))
-        self.files[self.folder + name] = readable(schema_type, text) if done is None else done
+        self.files[self.folder + name] = readable(schema_type, text)
         return self.up + name
 
 
@@ -97,13 +93,9 @@ def _subject_doc(writer: _SchemaFiles, subject: SubjectSpec) -> dict[str, Any]:
     return doc
 
 
-def spec_document(
-    spec: ContextSpec,
-    files: dict[str, str],
-    rendered: Mapping[tuple[str, str], str] | None = None,
-) -> dict[str, Any]:
+def spec_document(spec: ContextSpec, files: dict[str, str]) -> dict[str, Any]:
     """The YAML document of one spec file; its schema files are added to ``files``."""
-    writer = _SchemaFiles(spec.context, files, rendered or {})
+    writer = _SchemaFiles(spec.context, files)
     doc: dict[str, Any] = {"registry": spec.registries[0], "context": spec.context}
     if spec.compatibility:
         doc["compatibility"] = spec.compatibility
@@ -118,18 +110,13 @@ def spec_file(spec: ContextSpec) -> str:
     return f"specs/{spec_stem(spec.context)}.yaml"
 
 
-def export_files(
-    specs: tuple[ContextSpec, ...], rendered: Mapping[tuple[str, str], str] | None = None
-) -> dict[str, str]:
+def export_files(specs: tuple[ContextSpec, ...]) -> dict[str, str]:
     """Every file an export writes, by path relative to the project root: for each
-    context its spec file, then its schema files. Writes nothing.
-
-    ``rendered``: schema file texts already made (``readable``), by schema type and
-    registry text (``Prepared``)."""
+    context its spec file, then its schema files. Writes nothing."""
     files: dict[str, str] = {}
     for spec in specs:
         schemas: dict[str, str] = {}
-        doc = spec_document(spec, schemas, rendered)
+        doc = spec_document(spec, schemas)
         where = "" if spec.context == "." else f", context {spec.context}"
         header = HEADER.format(registry=spec.registries[0], context=where)
         files[spec_file(spec)] = header + dump_yaml(doc)
@@ -257,7 +244,6 @@ def write_specs(
     *,
     force: bool = False,
     contexts: tuple[str, ...] = (),
-    rendered: Mapping[tuple[str, str], str] | None = None,
 ) -> Written:
     """Write every spec and its schema files, and remove the files an earlier export
     wrote that this one does not (``stale_files``).
@@ -265,10 +251,9 @@ def write_specs(
     Unless ``force``, raise ``EditedFilesError`` before writing or removing
     anything when a file to overwrite or remove was changed since the last
     export (``edited_files``). What was written is recorded for the next
-    export's check; ``contexts`` limits what counts as stale to those contexts;
-    ``rendered`` is ``export_files``'.
+    export's check; ``contexts`` limits what counts as stale to those contexts.
     """
-    files = export_files(specs, rendered)
+    files = export_files(specs)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
     recorded = _manifest(root)
     stale = stale_files(root, files, contexts)

@@ -115,7 +115,6 @@ async def read_registry(
     registry: str,
     contexts: Iterable[str] = (),
     progress: ReadProgress | None = None,
-    listed: PageHandler | None = None,
 ) -> RegistryContents:
     """Read the given contexts (default: every context) of one registry.
 
@@ -124,8 +123,7 @@ async def read_registry(
     for as soon as a listing page names it, by a fixed pool of readers (one
     request each at a time), while the listing goes on. The readers and the
     listing together are as many as the client runs at once: more would only
-    wait on its semaphore. ``listed`` is given each page's versions of each
-    context as the page arrives.
+    wait on its semaphore.
     """
     wanted = [normalize_context(c) for c in contexts] or await list_contexts(client)
     readers = max(1, client.max_concurrency - 1)  # the listing holds one while it lasts
@@ -142,9 +140,7 @@ async def read_registry(
     for context in wanted:
         ask(None if context == DEFAULT else context_prefix(context))
 
-    def on_page(context: str, versions: list[SchemaVersion]) -> None:
-        if listed is not None:
-            listed(context, versions)
+    def on_page(_: str, versions: list[SchemaVersion]) -> None:
         for version in versions:
             if not version.deleted and version.subject not in subjects:
                 subjects.add(version.subject)
@@ -175,8 +171,7 @@ async def read_registry(
 
     # The versions listed (50,000 at 10,000 x 5) are kept until the read ends, and
     # each "not set" answer leaves a cycle (the error and its traceback): the
-    # collector rescanned the growing read ~800 times, ~0.4 s of an export's CPU
-    # (~1 s with the schema files prepared meanwhile, ``Prepared.during``).
+    # collector rescanned the growing read ~800 times, ~0.4 s of an export's CPU.
     with gc_paused():
         by_context, *_ = await asyncio.gather(listing(), *(reader() for _ in range(readers)))
         return _contents(registry, wanted, by_context, found)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.spec import SpecErrors, load_project, seed_parse_cache
+from reconciler.spec import SpecErrors, load_project
 from reconciler.spec import _cache as cache
 from reconciler.spec._cache import CACHE_FILE, ParseCache
 
@@ -155,18 +155,6 @@ def test_the_verdict_of_the_right_key_is_trusted(write: Write) -> None:
     key = cache._secret()
     assert key is not None
     forge(root, key)
-    assert load_cached(root) == []
-
-
-def test_seeded_verdicts_hold_for_exactly_the_bytes_seeded(write: Write) -> None:
-    """``seed_parse_cache`` takes a caller's word that texts parsed (an export parses
-    what it writes while it waits on the registry): the load trusts it for those bytes
-    only. A file one byte apart from the seeded text is parsed, and refused."""
-    root = write({**PROJECT, "schemas/order.avsc": INVALID})
-    seed_parse_cache(root, [("AVRO", INVALID + " "), ("JSON", INVALID)])
-    errors = load_cached(root)
-    assert len(errors) == 1 and "order-value" in errors[0] and "nope" in errors[0]
-    seed_parse_cache(root, [("AVRO", INVALID)])
     assert load_cached(root) == []
 
 

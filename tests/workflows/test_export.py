@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 from collections.abc import Callable
@@ -12,16 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from reconciler.registry import RegistryClient, SchemaVersion
 from reconciler.spec import load_project
-from reconciler.workflows import (
-    Prepared,
-    RegistryContents,
-    context_specs,
-    export_files,
-    read_registry,
-)
-from reconciler.workflows import export as export_module
 
 from .conftest import EXAMPLES, Registries, cli, output, with_registry
 
@@ -416,75 +406,3 @@ def test_an_export_that_would_not_load_back_is_reported_as_a_failure(
         assert f"the exported project in {out} does not load (1 error)" in exported.stderr
         assert "schemas/default/big-value" in exported.stderr
         assert "over the limit of 1048576" in exported.stderr
-
-
-def test_the_load_back_check_parses_the_files_written_not_what_was_prepared(
-    registries: Registries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With --history the schema files' texts are made, and parsed, while the registry
-    answers; the check that the project loads back is handed those verdicts. It still
-    parses what is on disk: a file whose bytes are not the text prepared (a fault
-    injected where the files are written) fails the export, though its registry schema
-    was prepared and parsed as valid."""
-    url = registries.start("source")
-    _register(url, "a-value", 1)
-    _register(url, "a-value", 2)
-    broken = b'{"type": "record", "name": "R", "fields": [{"name": "f", "type": "nope"}]}\n'
-    target = "schemas/default/a-value.v2.avsc"
-    write = export_module._write
-
-    def faulty(root: Path, files: dict[str, bytes]) -> None:
-        assert target in files
-        write(root, {**files, target: broken})
-
-    monkeypatch.setattr(export_module, "_write", faulty)
-    out = tmp_path / "exported"
-    exported = cli("export", "--url", url, "--out", out, "--history")
-    assert exported.exit_code == 1, output(exported)
-    assert f"the exported project in {out} does not load (1 error)" in exported.stderr
-    assert "'a-value'" in exported.stderr and "nope" in exported.stderr
-
-    monkeypatch.undo()  # the same export, written as prepared, loads
-    exported = cli("export", "--url", url, "--out", tmp_path / "again", "--history")
-    assert exported.exit_code == 0, output(exported)
-
-
-def test_a_history_prepared_during_the_read_writes_the_same_bytes(
-    registries: Registries, generated_db: Path, tmp_path: Path
-) -> None:
-    """Schema file texts made between the registry's answers are the ones ``export_files``
-    makes after the read (Avro, JSON and Protobuf, with references); schemas without
-    references that parse get a verdict, and only those."""
-    url = registries.start("generated", generated_db)
-
-    async def read(prepared: Prepared | None) -> RegistryContents:
-        async with RegistryClient(url) as client:
-            if prepared is None:
-                return await read_registry(client, "big")
-            return await prepared.during(read_registry(client, "big", listed=prepared.add))
-
-    prepared = Prepared()
-    contents = asyncio.run(read(prepared))
-    assert asyncio.run(read(None)) == contents
-    specs = context_specs(contents, "big", tmp_path, history=True, keep_ids=True)
-    written = export_files(specs, prepared.rendered)
-    assert written == export_files(specs)
-    versions = list(contents.versions())
-    assert len(prepared.rendered) == len({(v.schema_type, v.schema) for v in versions})
-    rendered = prepared.rendered
-    plain = {
-        (v.schema_type, rendered[v.schema_type, v.schema]) for v in versions if not v.references
-    }
-    assert set(prepared.valid) == plain
-
-    refused = SchemaVersion("bad-value", 1, 1, '{"type": "record", "name": "R", "fields": 1}')
-    prepared = Prepared()
-    prepared.add(".", [refused, versions[0]])
-    asyncio.run(prepared.during(asyncio.sleep(0)))
-    assert set(prepared.rendered) == {
-        ("AVRO", refused.schema),
-        (versions[0].schema_type, versions[0].schema),
-    }
-    assert prepared.valid == [
-        (versions[0].schema_type, rendered[versions[0].schema_type, versions[0].schema])
-    ]
