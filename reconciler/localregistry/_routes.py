@@ -220,9 +220,9 @@ def list_schemas(registry: Registry, call: Call) -> Reply:
     return Reply(
         orjson.dumps(
             registry.list_schemas(
-            WILDCARD if prefix is None else prefix,
-            deleted=call.flag("deleted"),
-            latest_only=call.flag("latestOnly"),
+                WILDCARD if prefix is None else prefix,
+                deleted=call.flag("deleted"),
+                latest_only=call.flag("latestOnly"),
                 offset=max(parse_int(call.query("offset"), 0), 0),
                 limit=parse_int(call.query("limit"), -1),
             )
