@@ -3,30 +3,28 @@
 Nothing is sent to a registry before the project has loaded, so while it
 loads the second core is idle (on the 2-core bench, the served registry's).
 Validating 9,001 Avro schemas is ~0.25 s of CPU in one process; a forked
-child takes half of them (a spawned interpreter would pay its imports,
-~0.3 s, more than it saves).
+child takes half of them (fork: ~5 ms for the loader's ~100 MB; a spawned
+interpreter would pay its imports, ~0.3 s, more than it saves).
 
 Only where forking is safe and cheap: Linux, one Python thread (a fork copies
 no other thread and none of the locks they might hold), and enough items to
-pay for it. The child is ``multiprocessing``'s (its fork context: the
-parent's buffers flushed before, the child ended by ``os._exit``), its result
-sent back pickled through a pipe; whatever goes wrong there (a crash, a
-signal, an exception), the parent computes the child's half itself: the
-results never depend on the child. The parent always reaps the child, and
-kills it first if interrupted.
+pay for it. The child computes, sends its results back pickled through a
+pipe and leaves with ``os._exit`` (no ``atexit``, no buffers flushed twice);
+whatever goes wrong there (a crash, a signal, an exception), the parent
+computes the child's half itself: the results never depend on the child.
+The parent always reaps the child, and kills it first if interrupted.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Generic, TypeVar
-
-if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
+from typing import BinaryIO, Generic, NoReturn, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -78,44 +76,58 @@ def forked(function: Callable[[], R], worth_it: bool = True) -> Iterator[Callabl
 
 
 class _Child(Generic[R]):
-    """``function()`` in a process forked by ``multiprocessing`` (imported here only:
-    a plan's start-up does not pay for it), its result sent back through a pipe."""
-
     def __init__(self, function: Callable[[], R]) -> None:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        self.receiver, sender = context.Pipe(duplex=False)
-        # Under fork the target is inherited, not pickled: a closure will do.
-        self.process: BaseProcess | None = context.Process(
-            target=_run, args=(function, sender), daemon=True
-        )
+        self.pid = 0
+        self.pipe: BinaryIO | None = None
         try:
-            self.process.start()
+            read_end, write_end = os.pipe()
         except OSError:
-            self.process = None
-        sender.close()
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return
+        if pid == 0:
+            _run(function, read_end, write_end)
+        os.close(write_end)
+        self.pid, self.pipe = pid, open(read_end, "rb")  # noqa: SIM115 (closed by stop)
 
     def result(self) -> tuple[R] | None:
         """``(result,)``, or None if the child did not send one (or never started)."""
-        if self.process is None:
+        if self.pipe is None:
             return None
         try:
-            received: tuple[R] | None = self.receiver.recv()
-        except (EOFError, OSError):
-            received = None
-        self.process.join()
-        # None: reaped by someone else's SIGCHLD handler, its end unknown.
-        return received if self.process.exitcode == 0 else None
+            data = self.pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped by someone else's SIGCHLD handler: unknown
+            status = -1
+        self.pid = 0
+        if status != 0:
+            return None
+        return (pickle.loads(data),)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.exitcode is None:  # interrupted
-            self.process.kill()
-            self.process.join()
-        self.receiver.close()
+        if self.pid:  # not waited for: interrupted
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass  # already reaped elsewhere
+            self.pid = 0
+        if self.pipe is not None:
+            self.pipe.close()
 
 
-def _run(function: Callable[[], R], sender: Connection) -> None:
-    """The child: compute and send (``multiprocessing`` ends the process after)."""
-    sender.send((function(),))
-    sender.close()
+def _run(function: Callable[[], R], read_end: int, write_end: int) -> NoReturn:
+    """The child: compute, send, leave; never returns into the caller's code."""
+    status = 1
+    try:
+        os.close(read_end)
+        data = pickle.dumps(function(), pickle.HIGHEST_PROTOCOL)
+        with open(write_end, "wb") as pipe:
+            pipe.write(data)
+        status = 0
+    finally:
+        os._exit(status)

@@ -38,7 +38,7 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             forked.append(pid)
         return pid
 
-    monkeypatch.setattr(os, "fork", recorded)
+    monkeypatch.setattr(_parallel.os, "fork", recorded)
     return forked
 
 

@@ -308,7 +308,7 @@ def test_a_large_project_is_checked_by_a_forked_child_and_an_edit_still_seen(
         forks.append(pid)
         return pid
 
-    monkeypatch.setattr(os, "fork", recorded)
+    monkeypatch.setattr(_parallel.os, "fork", recorded)
     count = _parallel.MIN_ITEMS
     files = {f"schemas/s{i:04}.avsc": ORDER.replace("Order", f"O{i:04}") for i in range(count)}
     subjects = "".join(f"  s{i:04}-value: {{schema: ../{name}}}\n" for i, name in enumerate(files))
