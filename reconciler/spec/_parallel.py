@@ -98,11 +98,8 @@ class _Child(Generic[R]):
         """``(result,)``, or None if the child did not send one (or never started)."""
         if self.pipe is None:
             return None
-        try:
-            data = self.pipe.read()
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:  # reaped by someone else's SIGCHLD handler: unknown
-            status = -1
+        data = self.pipe.read()
+        _, status = os.waitpid(self.pid, 0)
         self.pid = 0
         if status != 0:
             return None
@@ -110,11 +107,8 @@ class _Child(Generic[R]):
 
     def stop(self) -> None:
         if self.pid:  # not waited for: interrupted
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass  # already reaped elsewhere
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
             self.pid = 0
         if self.pipe is not None:
             self.pipe.close()

@@ -132,16 +132,3 @@ def test_a_load_reports_the_same_errors_forked_or_not(
     assert len(children) == 1 and reaped(children)
     assert outcomes[0] == outcomes[1]
     assert len(outcomes[0]) == len([i for i in range(count) if i % 97 == 5 or i % 89 == 7])
-
-
-def test_a_child_reaped_by_someone_else_is_done_here(children: list[int]) -> None:
-    """Another SIGCHLD handler (an event loop's child watcher) may wait for it first."""
-
-    def reaping(item: int) -> tuple[int, bool]:
-        if os.getpid() == PARENT and item == 0:
-            os.waitpid(children[0], 0)
-        return marked(item)
-
-    results = _parallel.map_in_halves(reaping, range(10), minimum=4)
-    assert results == [(i * i, True) for i in range(10)]
-    assert reaped(children)
