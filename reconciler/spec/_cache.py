@@ -39,7 +39,6 @@ from types import ModuleType
 from typing import Any
 
 from ._files import Reads, read_all
-from ._parallel import MIN_ITEMS, forked
 
 CACHE_FILE = Path(".reconcile") / "cache" / "schemas.json"
 _KEY_BYTES = 32
@@ -324,25 +323,17 @@ class ProjectCache:
                 return None
             header = json.loads(header_text)
             inputs = [os.path.join(self.root, name) for name in header["inputs"]]
-            variables = header["variables"]
-
-            def digest() -> str | None:
-                real_dirs: dict[str, bool] = {}
-                contents = []
-                for path in inputs:
-                    content = _read_unlinked(path, real_dirs)
-                    if content is None:
-                        return None
-                    contents.append(content)
-                return self._digest(inputs, contents, variables, environ)
-
-            # The payload is authentic (its HMAC checked): it is unpickled while a
-            # child reads and hashes the inputs, and used only if they are unchanged.
-            with forked(digest, worth_it=len(inputs) >= MIN_ITEMS) as current:
-                value = pickle.loads(payload)
-                if current() != header["digest"]:
+            real_dirs: dict[str, bool] = {}
+            contents = []
+            for path in inputs:
+                content = _read_unlinked(path, real_dirs)
+                if content is None:
                     return None
-            return value
+                contents.append(content)
+            digest = self._digest(inputs, contents, header["variables"], environ)
+            if header["digest"] != digest:
+                return None
+            return pickle.loads(payload)
         except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError):
             return None
 

@@ -22,9 +22,8 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import BinaryIO, Generic, NoReturn, TypeVar
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -46,80 +45,49 @@ def map_in_halves(
     ``function`` must be deterministic and free of side effects the caller needs
     (the child's are lost), and its results picklable.
     """
+    if len(items) < minimum or not _can_fork():
+        return [function(item) for item in items]
     half = (len(items) + 1) // 2
-    with forked(lambda: [function(item) for item in items[half:]], len(items) >= minimum) as rest:
-        return [function(item) for item in items[:half]] + rest()
-
-
-@contextmanager
-def forked(function: Callable[[], R], worth_it: bool = True) -> Iterator[Callable[[], R]]:
-    """Run ``function()`` in a forked child while the ``with`` block runs.
-
-    The block gets a function returning ``function()``'s result: the child's, or,
-    when forking is unsafe or not ``worth_it`` or the child failed, computed
-    here. Leaving the block stops and reaps a child still running.
-    """
-    child = _Child(function) if worth_it and _can_fork() else None
-
-    def result() -> R:
-        if child is not None:
-            received = child.result()
-            if received is not None:
-                return received[0]
-        return function()
-
+    mine, theirs = items[:half], items[half:]
     try:
-        yield result
-    finally:
-        if child is not None:
-            child.stop()
-
-
-class _Child(Generic[R]):
-    def __init__(self, function: Callable[[], R]) -> None:
-        self.pid = 0
-        self.pipe: BinaryIO | None = None
-        try:
-            read_end, write_end = os.pipe()
-        except OSError:
-            return
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_end)
-            os.close(write_end)
-            return
-        if pid == 0:
-            _run(function, read_end, write_end)
+        read_end, write_end = os.pipe()
+    except OSError:
+        return [function(item) for item in items]
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
         os.close(write_end)
-        self.pid, self.pipe = pid, open(read_end, "rb")  # noqa: SIM115 (closed by stop)
+        return [function(item) for item in items]
+    if pid == 0:
+        _child(function, theirs, read_end, write_end)
+    os.close(write_end)
+    received: object = None
+    with open(read_end, "rb") as pipe:
+        try:
+            results = [function(item) for item in mine]
+            data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            pid = 0
+            if status == 0:
+                received = pickle.loads(data)
+        finally:
+            if pid:  # interrupted: stop the child and reap it
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+    if not isinstance(received, list) or len(received) != len(theirs):
+        received = [function(item) for item in theirs]  # the child failed: no matter
+    return results + received
 
-    def result(self) -> tuple[R] | None:
-        """``(result,)``, or None if the child did not send one (or never started)."""
-        if self.pipe is None:
-            return None
-        data = self.pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if status != 0:
-            return None
-        return (pickle.loads(data),)
 
-    def stop(self) -> None:
-        if self.pid:  # not waited for: interrupted
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = 0
-        if self.pipe is not None:
-            self.pipe.close()
-
-
-def _run(function: Callable[[], R], read_end: int, write_end: int) -> NoReturn:
-    """The child: compute, send, leave; never returns into the caller's code."""
+def _child(
+    function: Callable[[T], R], items: Sequence[T], read_end: int, write_end: int
+) -> NoReturn:
+    """Compute, send, leave: never returns into the caller's code."""
     status = 1
     try:
         os.close(read_end)
-        data = pickle.dumps(function(), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps([function(item) for item in items], pickle.HIGHEST_PROTOCOL)
         with open(write_end, "wb") as pipe:
             pipe.write(data)
         status = 0

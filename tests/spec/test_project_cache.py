@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import reconciler
-from reconciler.spec import Project, SpecErrors, _load, _parallel, _schemas, load_project
+from reconciler.spec import Project, SpecErrors, _load, _schemas, load_project
 from reconciler.spec import _cache as cache
 from reconciler.spec._cache import PROJECT_CACHE_FILE
 
@@ -290,33 +290,3 @@ def test_a_spec_file_reached_through_a_symlink_is_not_cached(write: Write) -> No
     (root / "specs/app.yaml").symlink_to("../app.yaml")
     assert subject(load(root)) == (ORDER, "FULL")
     assert not (root / PROJECT_CACHE_FILE).exists()
-
-
-def test_a_large_project_is_checked_by_a_forked_child_and_an_edit_still_seen(
-    write: Write, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """From ``_parallel.MIN_ITEMS`` inputs on, a child reads and hashes them while the
-    payload is unpickled: what it finds decides, as in one process."""
-    if not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    monkeypatch.setattr(_parallel, "_can_fork", lambda: True)  # the runner may have threads
-    forks: list[int] = []
-    fork = os.fork
-
-    def recorded() -> int:
-        pid = fork()
-        forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(_parallel.os, "fork", recorded)
-    count = _parallel.MIN_ITEMS
-    files = {f"schemas/s{i:04}.avsc": ORDER.replace("Order", f"O{i:04}") for i in range(count)}
-    subjects = "".join(f"  s{i:04}-value: {{schema: ../{name}}}\n" for i, name in enumerate(files))
-    root = write({**PROJECT, **files, "specs/app.yaml": f"registry: local\nsubjects:\n{subjects}"})
-    load(root)
-    before, forks[:] = stamp(root), []
-    assert len(load(root).specs[0].subjects) == count
-    assert stamp(root) == before and len(forks) == 1  # reused, checked by a child
-    (root / "schemas/s0500.avsc").write_text(ORDER.replace("Order", "X0500"))  # same size
-    assert load(root).specs[0].subjects["s0500-value"].schema == ORDER.replace("Order", "X0500")
-    assert stamp(root) != before
