@@ -14,7 +14,6 @@ from reconciler.confluent import QualifiedSubject
 from ._cache import ParseCache
 from ._cache import entry as cache_entry
 from ._errors import Collector, format_location
-from ._parallel import map_in_halves
 from ._specfile import LoadedSpec, SchemaUse
 from .model import (
     DEFAULT_CONTEXT,
@@ -202,29 +201,15 @@ class _Schemas:
         self.plan_checks = plan_checks
         # Without plan checks a parse is only a verdict, which the cache may know.
         self.cache = None if plan_checks else cache
-        # The schema, or why not; None: valid, the verdict alone (from the cache or not).
+        # The schema, or why not; None: valid, known from the cache, not parsed.
         self.parsed: dict[ParseKey, ParsedSchema | str | None] = {}
         self.defaults: dict[ParseKey, list[str]] = {}
         # (registry, context, id) -> identity, subject, location of its first use
         self.ids: dict[tuple[str, str, int], tuple[object, str, Location]] = {}
 
-    def check(self, uses: list[SchemaUse]) -> None:
-        """Parse each schema once, then report each use's problems, in order.
-
-        The texts are parsed together, before any is reported, so that the
-        verdicts alone (all a load without plan checks needs) can be worked out
-        in two processes (``_parallel``); the errors are the same and come in
-        the same order either way.
-        """
-        keyed = [(use, self._key(use)) for use in uses]
-        self._parse_all([key for _, key in keyed if key is not None])
-        for use, key in keyed:
-            if key is not None:
-                self._report(use, key)
-
-    def _key(self, use: SchemaUse) -> ParseKey | None:
-        """What the schema's parse depends on, with its references' texts from the first
-        registry that has them all; None when they cannot be had.
+    def check(self, use: SchemaUse) -> None:
+        """Parse one schema, with its references' texts from the first registry that has
+        them all.
 
         Every target registry is looked at so that each one missing a referenced
         subject gets its warning.
@@ -236,37 +221,10 @@ class _Schemas:
             found = self.references.texts(registry, target.context, use.references, chain)
             texts = texts if texts is not None else found
         if texts is None:
-            return None
-        return (use.schema_type, use.text, tuple(texts.items()))
-
-    def _parse_all(self, keys: list[ParseKey]) -> None:
-        pending = [key for key in dict.fromkeys(keys) if key not in self.parsed]
-        if self.plan_checks:
-            for key in pending:
-                self.parsed[key] = self._parse(key)
             return
-        # Verdicts only: the cache knows some; Avro's are worked out in two
-        # processes (other formats' parsers are not forked: protoc's library).
-        entries = {key: cache_entry(*key) for key in pending} if self.cache is not None else {}
-        unknown = []
-        for key in pending:
-            if self.cache is not None and self.cache.known_valid(entries[key]):
-                self.parsed[key] = None
-            else:
-                unknown.append(key)
-        avro = [key for key in unknown if key[0] == "AVRO"]
-        others = [key for key in unknown if key[0] != "AVRO"]
-        for key, verdict in zip(avro, map_in_halves(_verdict, avro), strict=True):
-            self.parsed[key] = verdict
-        for key in others:
-            self.parsed[key] = _verdict(key)
-        if self.cache is not None:
-            for key in unknown:
-                if self.parsed[key] is None:
-                    self.cache.add(entries[key])
-
-    def _report(self, use: SchemaUse, key: ParseKey) -> None:
-        target = use.target
+        key = (use.schema_type, use.text, tuple(texts.items()))
+        if key not in self.parsed:
+            self.parsed[key] = self._parse(key)
         schema = self.parsed[key]
         if isinstance(schema, str):
             self.errors.error(use.location, f"subject {target.subject!r}: {schema}")
@@ -285,12 +243,17 @@ class _Schemas:
             return
         self._pinned_id(use, use.pinned_id, (schema.normalized, key[2]))
 
-    @staticmethod
-    def _parse(key: ParseKey) -> ParsedSchema | str:
+    def _parse(self, key: ParseKey) -> ParsedSchema | str | None:
+        verdict = None if self.cache is None else cache_entry(*key)
+        if verdict is not None and self.cache is not None and self.cache.known_valid(verdict):
+            return None
         try:
-            return parse(key[0], key[1], dict(key[2]))
+            parsed = parse(key[0], key[1], dict(key[2]))
         except InvalidSchemaError as exc:
             return str(exc)
+        if verdict is not None and self.cache is not None:
+            self.cache.add(verdict)
+        return parsed
 
     def _pinned_id(self, use: SchemaUse, schema_id: int, identity: object) -> None:
         """One id names one schema in a context: plan refuses to import another under it."""
@@ -321,13 +284,6 @@ def check_all(
     index = _subject_index(loaded, errors)
     _context_settings(loaded, registries, errors)
     schemas = _Schemas(_References(index, errors), errors, plan_checks, cache)
-    schemas.check([use for item in loaded for use in item.schemas])
-
-
-def _verdict(key: ParseKey) -> str | None:
-    """Why the schema does not parse, or None if it does."""
-    try:
-        parse(key[0], key[1], dict(key[2]))
-    except InvalidSchemaError as exc:
-        return str(exc)
-    return None
+    for item in loaded:
+        for use in item.schemas:
+            schemas.check(use)
