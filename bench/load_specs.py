@@ -11,7 +11,7 @@ YAML mappings instead (no schema files: the YAML composer does more work).
 ``--cache`` loads as ``plan`` does (``parse_cache=True``), each repeat twice:
 cold (``.reconcile/`` removed first: every schema parsed, the caches written)
 then warm (the project cache reused); each line then gives the load's CPU
-seconds and its children's (the forked child that takes half the parses).
+seconds and its children's (none today: the forked loads were removed, docs/performance.md).
 
 Run: ``.venv/bin/python bench/load_specs.py [--sizes 1000 10000] [--repeat 3] [--inline]
 [--cache]``. Each load prints one line; ``--json`` prints them as JSON lines.
