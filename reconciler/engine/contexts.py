@@ -25,6 +25,8 @@ def qualify(context: str, subject: str) -> str:
 
 def context_of(subject: str) -> str:
     """The context a wire subject name belongs to (``:.ctx`` is the context itself)."""
+    if not subject.startswith(":"):  # neither ``:.ctx:`` nor ``:*:``: most names, no parse
+        return DEFAULT
     return QualifiedSubject.parse(subject).context
 
 

@@ -158,18 +158,14 @@ async def snapshot(
 
         async def read_listing() -> None:
             listing = await client.list_schemas(subject_prefix=prefix or None)
-            # Each subject's context once, not once per version (50,000 in a large plan);
-            # a name not starting with ":" is in the default context, no parse needed.
+            # Each subject's context once, not once per version (50,000 in a large plan).
             inside: dict[str, bool] = {}
             versions = ctx.versions
-            in_default = context == DEFAULT
             for version in sorted(listing, key=_BY_SUBJECT_AND_VERSION):
                 subject = version.subject
                 here = inside.get(subject)
                 if here is None:
-                    here = inside[subject] = (
-                        in_default if subject[:1] != ":" else context_of(subject) == context
-                    )
+                    here = inside[subject] = context_of(subject) == context
                 if here:
                     versions.setdefault(subject, []).append(_live(version))
             if context in with_deleted:
