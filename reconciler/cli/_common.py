@@ -53,10 +53,24 @@ def load(
     return project
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where it is installed (not on Windows or PyPy), else asyncio's.
+
+    A plan's client spends most of its CPU in the loop's reads and callbacks: about
+    a tenth less of it on uvloop (docs/performance.md, "Session 7")."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run an engine coroutine (its failures reach ``report`` through the root group).
 
-    The result is handed over outside the main task: when ``asyncio.run`` puts
+    As ``asyncio.run`` does (its ``Runner``: Ctrl-C cancels the main task, then
+    raises ``KeyboardInterrupt``), on the loop of ``_loop_factory``.
+    The result is handed over outside the main task: when the runner puts
     SIGINT's handler back, Python 3.11 formats the handler, whose repr holds the
     main task's, result included (a whole registry read: 20 MiB of text, twice).
     """
@@ -65,7 +79,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     async def main() -> None:
         result.append(await coro)
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(main())
     return result[0]
 
 
