@@ -13,8 +13,14 @@ older number and so dropped by the next request.
 
 Only answers below 500 are kept (a store error may pass), each of at most
 ``MAX_BODY`` bytes (a listing page of 1,000 schemas is ~400 KB: pages are
-computed each time), and at most ``MAX_BYTES`` bytes in all, the oldest
-dropped first.
+computed each time), and at most ``MAX_BYTES`` bytes in all. When the budget is
+spent, later answers are not kept, and nothing is dropped until the next
+commit empties the cache. A plan reads the same answers in the same order on
+every run: dropping the oldest to make room would drop, on a registry whose
+answers do not all fit (100,000 subjects), each answer just before it is asked
+for again, so that no run would find any; and dropping the first of a dict's
+entries over and over costs a scan of the dropped ones each time (a second
+100,000-subject floor run took 26.8 s against the first's 13.9 s).
 """
 
 from __future__ import annotations
@@ -64,10 +70,7 @@ class ReadCache:
         size = len(kept.reply.body) + _OVERHEAD
         if version != self._version or kept.reply.status >= 500 or size > MAX_BODY:
             return
-        if key in self._entries:
+        if key in self._entries or self._bytes + size > MAX_BYTES:
             return
         self._entries[key] = kept
         self._bytes += size
-        while self._bytes > MAX_BYTES:
-            oldest = next(iter(self._entries))
-            self._bytes -= len(self._entries.pop(oldest).reply.body) + _OVERHEAD

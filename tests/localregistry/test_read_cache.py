@@ -122,9 +122,9 @@ def test_kept_answers_stay_within_their_budget(
         assert found is None
         cache.keep(key, version, Kept(Reply(b"x" * 100, 404), "application/json", None))
     assert cache._bytes <= 10_000
-    # the newest are kept, the oldest dropped
-    assert cache.lookup((b"/mode/s199", b"", None, None))[0] is not None
-    assert cache.lookup((b"/mode/s0", b"", None, None))[0] is None
+    # the first are kept; once the budget is spent the later are not
+    assert cache.lookup((b"/mode/s0", b"", None, None))[0] is not None
+    assert cache.lookup((b"/mode/s199", b"", None, None))[0] is None
     big = Kept(Reply(b"x" * _read_cache.MAX_BODY, 200), "application/json", None)
     found, version = cache.lookup((b"/schemas", b"", None, None))
     cache.keep((b"/schemas", b"", None, None), version, big)
@@ -132,3 +132,23 @@ def test_kept_answers_stay_within_their_budget(
     error = Kept(Reply(b"{}", 500), "application/json", None)
     cache.keep((b"/error", b"", None, None), version, error)
     assert cache.lookup((b"/error", b"", None, None))[0] is None
+
+
+def test_a_scan_larger_than_the_budget_still_finds_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan asks for the same answers in the same order on every run. When they do
+    not all fit, the second run must still find those that were kept (dropping the
+    oldest to make room would have dropped each just before it was asked for)."""
+    monkeypatch.setattr(_read_cache, "MAX_BYTES", 50 * (100 + _read_cache._OVERHEAD))
+    cache = ReadCache(Store(tmp_path / "registry.db"))
+    keys = [(f"/mode/s{n}".encode(), b"", None, None) for n in range(200)]
+    found = []
+    for _ in range(2):  # two runs of the same scan, no commit between them
+        for key in keys:
+            kept, version = cache.lookup(key)
+            found.append(kept is not None)
+            if kept is None:
+                cache.keep(key, version, Kept(Reply(b"x" * 100, 404), "application/json", None))
+    assert not any(found[:200])
+    assert sum(found[200:]) == 50
