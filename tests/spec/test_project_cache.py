@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import reconciler
 from reconciler.spec import Project, SpecErrors, _load, _schemas, load_project
 from reconciler.spec import _cache as cache
 from reconciler.spec._cache import PROJECT_CACHE_FILE
+from reconciler.spec.model import ContextSpec, Location, ReferenceSpec, SubjectSpec, VersionSpec
 
 from .conftest import ORDER, Write
 
@@ -290,3 +292,45 @@ def test_a_spec_file_reached_through_a_symlink_is_not_cached(write: Write) -> No
     (root / "specs/app.yaml").symlink_to("../app.yaml")
     assert subject(load(root)) == (ORDER, "FULL")
     assert not (root / PROJECT_CACHE_FILE).exists()
+
+
+def test_paths_come_back_from_the_payload_as_they_went_in(tmp_path: Path) -> None:
+    """Paths are written as parent and name (``_PayloadPickler``): any path, root,
+    relative or not, comes back equal and of its type."""
+    paths = [tmp_path / "schemas" / "a.avsc", tmp_path / "schemas" / "b.avsc", tmp_path]
+    paths += [Path(tmp_path.anchor), Path("."), Path("relative/c.avsc"), Path("d")]
+    back = pickle.loads(cache._dumps(paths))
+    assert back == paths
+    assert [type(path) for path in back] == [type(path) for path in paths]
+    assert [str(path) for path in back] == [str(path) for path in paths]
+
+
+def test_spec_objects_come_back_from_the_payload_as_they_went_in(tmp_path: Path) -> None:
+    """Spec objects are written without their default fields (``_reduce_spec``): every
+    field reads back as it was, defaults included, and the objects compare and hash equal."""
+    at = Location(tmp_path / "specs" / "a.yaml", 3, 5, tmp_path)
+    version = VersionSpec("{}", version=2, delete="soft", metadata={"k": "v"}, location=at)
+    subjects = {
+        "plain": SubjectSpec("plain", schema='"string"', location=at),
+        "full": SubjectSpec(
+            "full",
+            type="PROTOBUF",
+            versions=(version, VersionSpec("{}", type="JSON")),
+            references=(ReferenceSpec("r", "other", "latest", at),),
+            compatibility="FULL",
+            normalize=True,
+            schema_path=tmp_path / "schemas" / "full.proto",
+        ),
+    }
+    spec = ContextSpec(tmp_path / "specs" / "a.yaml", ("main",), ".ctx", subjects=subjects)
+    back = pickle.loads(cache._dumps(spec))
+    assert back == spec
+    assert hash(back.subjects["full"].references) == hash(spec.subjects["full"].references)
+    for name, subject in spec.subjects.items():
+        assert astuple_shallow(back.subjects[name]) == astuple_shallow(subject)
+    assert back.subjects["plain"].type == "AVRO"
+    assert back.subjects["plain"].location.root == tmp_path  # compare=False: checked apart
+
+
+def astuple_shallow(obj: Any) -> tuple[Any, ...]:
+    return tuple((field.name, getattr(obj, field.name)) for field in fields(obj))
