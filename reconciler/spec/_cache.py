@@ -42,6 +42,7 @@ from types import ModuleType
 from typing import Any
 
 from ._files import Reads, read_all
+from ._yaml import Document, KeyPath
 from .model import ContextSpec, SubjectSpec, VersionSpec
 
 CACHE_FILE = Path(".reconcile") / "cache" / "schemas.json"
@@ -185,6 +186,7 @@ class ParseCache:
 
 
 PROJECT_CACHE_FILE = Path(".reconcile") / "cache" / "project.bin"
+SETTINGS_CACHE_FILE = Path(".reconcile") / "cache" / "settings.bin"
 
 
 def _load_code_digest() -> str:
@@ -320,10 +322,58 @@ class _PayloadPickler(pickle.Pickler):
         return _child, (parent, name)
 
 
-def _dumps(value: object) -> bytes:
+class _DocPickler(_PayloadPickler):
+    """A payload pickler that writes the strings of a YAML document as their key path.
+
+    The project file's settings hold its registries' URLs and credentials,
+    which no cache file may hold: every string of the settings that is a
+    value of the document is written as where it is in the document, and
+    read from the document again when loaded (``_DocUnpickler``). The
+    document is the same then: its bytes and variables are the cache's key.
+    """
+
+    def __init__(self, file: io.BytesIO, doc: Document) -> None:
+        super().__init__(file)
+        self._at = {text: at for text, at in _strings(doc.data, ())}
+
+    def persistent_id(self, obj: Any) -> KeyPath | None:
+        return self._at.get(obj) if type(obj) is str else None
+
+
+class _DocUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, doc: Document) -> None:
+        super().__init__(file)
+        self._data = doc.data
+
+    def persistent_load(self, pid: Any) -> str:
+        node = self._data
+        for part in pid:
+            node = node[part]
+        if type(node) is not str:
+            raise pickle.UnpicklingError("not a string of the document")
+        return node
+
+
+def _strings(data: Any, at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
+    """Every string value of a YAML document's data, with its key path."""
+    if isinstance(data, str):
+        yield data, at
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*at, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*at, index))
+
+
+def _dumps(value: object, doc: Document | None = None) -> bytes:
     buffer = io.BytesIO()
-    _PayloadPickler(buffer).dump(value)
+    (_PayloadPickler(buffer) if doc is None else _DocPickler(buffer, doc)).dump(value)
     return buffer.getvalue()
+
+
+def _loads(payload: bytes, doc: Document | None = None) -> Any:
+    return pickle.loads(payload) if doc is None else _DocUnpickler(io.BytesIO(payload), doc).load()
 
 
 class ProjectCache:
@@ -343,10 +393,12 @@ class ProjectCache:
     ``${VAR}`` a spec file uses (in a subject's metadata, say) is in the
     payload as its value, as it would be in a plan, so the file is as
     sensitive as the interpolated specs; it is written with mode 0600 under
-    ``.reconcile/``, which ``reconcile init``'s ``.gitignore`` excludes. The
-    project file is never cached: no registry URL or credential is in it (the
-    registries' names and global levels only, in ``context``), and the key
-    names the variables but holds their values only under the HMAC.
+    ``.reconcile/``, which ``reconcile init``'s ``.gitignore`` excludes. No
+    registry URL or credential is in it (the registries' names and global
+    levels only, in ``context``), and the key names the variables but holds
+    their values only under the HMAC. The project file's settings are kept by
+    another instance (``SETTINGS_CACHE_FILE``, keyed by that file's bytes and
+    variables), without the file's strings (``_DocPickler``).
 
     The payload is a pickle, unpickled only once the HMAC over the whole file
     (header and payload) has checked: a file that came with a checkout, one
@@ -354,8 +406,8 @@ class ProjectCache:
     project loads in full and the file is rewritten).
     """
 
-    def __init__(self, root: Path, context: str) -> None:
-        self.path = root / PROJECT_CACHE_FILE
+    def __init__(self, root: Path, context: str, file: Path = PROJECT_CACHE_FILE) -> None:
+        self.path = root / file
         self.root = root
         self.context = context
         self.key = _secret()
@@ -379,8 +431,9 @@ class ProjectCache:
             digest.update(b"%d\0%s%s" % (len(name), name.encode(), text))
         return digest.hexdigest()
 
-    def load(self, environ: Mapping[str, str]) -> Any | None:
-        """What ``save`` kept, if every input is as it was then; else None."""
+    def load(self, environ: Mapping[str, str], doc: Document | None = None) -> Any | None:
+        """What ``save`` kept, if every input is as it was then; else None. ``doc``: the
+        document whose strings ``save`` left out (see ``_DocPickler``)."""
         if self.key is None:
             return None
         try:
@@ -401,8 +454,16 @@ class ProjectCache:
             digest = self._digest(inputs, contents, header["variables"], environ)
             if header["digest"] != digest:
                 return None
-            return pickle.loads(payload)
-        except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError):
+            return _loads(payload, doc)
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            IndexError,
+            TypeError,
+            pickle.UnpicklingError,
+            EOFError,
+        ):
             return None
 
     def save(
@@ -413,11 +474,13 @@ class ProjectCache:
         variables: set[str],
         environ: Mapping[str, str],
         value: object,
+        doc: Document | None = None,
     ) -> None:
         """Keep ``value`` under the bytes of its input files (inside the project) as the
         load read them (``reads``) and ``variables``; a failure only costs the next load
         time. The caller saw that no schema file was reached through a symlink
-        (``Resolver.followed_links``); the spec files are checked here.
+        (``Resolver.followed_links``); the spec files are checked here. With ``doc``,
+        the strings of that document are not written (``_DocPickler``).
 
         Nothing is kept when an input was not read, or read twice with other bytes,
         or when a spec file lies through a symlink (a later ``load`` would refuse it).
@@ -441,7 +504,7 @@ class ProjectCache:
         joined = [os.path.join(self.root, name) for name in names]  # as ``load`` names them
         digest = self._digest(joined, contents, ordered, environ)
         header = json.dumps({"inputs": names, "variables": ordered, "digest": digest}).encode()
-        payload = _dumps(value)
+        payload = _dumps(value, doc)
         mac = hmac.new(self.key, header + b"\n" + payload, "sha256").hexdigest().encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

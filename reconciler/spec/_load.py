@@ -15,14 +15,12 @@ from pathlib import Path
 
 from reconciler._gc import gc_paused
 
-from ._cache import ParseCache, ProjectCache, RecordingEnviron
+from ._cache import SETTINGS_CACHE_FILE, ParseCache, ProjectCache, RecordingEnviron
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._files import Reads
-from ._project import lint_config, registries, spec_files
-from ._raw import DEFAULT_SPEC_GLOBS, ProjectRaw, SpecRaw
+from ._project import Settings, settings, spec_files
 from ._specfile import LoadedSpec, resolve_spec
-from ._validate import validate
 from ._yaml import Document, load_yaml
 from .model import DEFAULT_SCHEMA_BYTES, ContextSpec, Project, RegistryConfig
 
@@ -64,35 +62,32 @@ def load_project(
         message = f"{display_path(path)}: project file not found"
         raise SpecErrors([SpecError(None, message)])
     errors = Collector()
-    doc = load_yaml(path, environ, errors, root, defer="registries")
-    raw = validate(ProjectRaw, doc, errors) if doc else None
-
-    configured: dict[str, RegistryConfig] | None = None  # None: names unknown, not checked
-    embedded = False
-    if raw is not None and doc is not None:
-        configured, embedded = registries(raw, root, doc, errors)
-    patterns = raw.specs if raw is not None else DEFAULT_SPEC_GLOBS
-    limit = raw.limits.schema_bytes if raw is not None else DEFAULT_SCHEMA_BYTES
-    known = set(configured) if configured is not None else None
+    project, doc = _settings(root, path, environ, errors, parse_cache)
+    patterns = project.patterns if project is not None else _default_globs()
+    limit = project.limit if project is not None else DEFAULT_SCHEMA_BYTES
+    known = set(project.registries) if project is not None else None  # None: not checked
 
     loaded: list[LoadedSpec] = []
-    listed = doc if raw is not None and "specs" in raw.model_fields_set else None
+    listed = doc if project is not None and project.listed else None
     # Everything built from here on is kept (a spec, its subjects, their
     # schemas' parses): the collector's passes would only rescan it, ~0.4 s
     # for 10,000 subjects.
     with gc_paused():
         files = spec_files(patterns, root, path, listed, errors)
         project_cache = None
-        ready = configured is not None and raw is not None and doc is not None
-        if parse_cache and ready and not errors.errors:
+        if parse_cache and project is not None and not errors.errors:
             project_cache = ProjectCache(
-                root, _cache_context(configured, limit, plan_checks, files)
+                root, _cache_context(project.registries, limit, plan_checks, files)
             )
             reused = project_cache.load(environ)
             if reused is not None:
                 specs, warnings = reused
                 errors.warnings += warnings
-                return _project(root, path, configured, specs, embedded, raw, doc, errors)
+                return _project(root, path, project, specs, errors)
+        # Only a load that reads the spec files needs their models (pydantic).
+        from ._raw import SpecRaw
+        from ._validate import validate
+
         known_warnings = len(errors.warnings)
         recording = RecordingEnviron(environ)
         reads = Reads()  # the project cache's key: the bytes the specs are made from
@@ -102,6 +97,7 @@ def load_project(
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit, reads))
         cache = ParseCache.open(root) if parse_cache else None
+        configured = project.registries if project is not None else None
         check_all(loaded, configured, errors, plan_checks, cache)
         if cache is not None:
             cache.save()
@@ -111,9 +107,51 @@ def load_project(
             kept = (specs, errors.warnings[known_warnings:])
             project_cache.save(files, _schema_files(specs), reads, recording.used, environ, kept)
 
-    if errors.errors or configured is None or raw is None:
+    if errors.errors or project is None:
         raise SpecErrors(_unique_sorted(errors.errors))
-    return _project(root, path, configured, specs, embedded, raw, doc, errors)
+    return _project(root, path, project, specs, errors)
+
+
+def _settings(
+    root: Path, path: Path, environ: Mapping[str, str], errors: Collector, parse_cache: bool
+) -> tuple[Settings | None, Document | None]:
+    """The project file's settings and document; None when it does not load or
+    validate (errors reported).
+
+    With ``parse_cache``, the settings made of these very bytes and variables
+    last time are reused (``.reconcile/cache/settings.bin``): validating the
+    file needs pydantic and its models (~0.08 s to import), a warm plan
+    nothing else of them. A file with errors is never kept, so its errors are
+    always reported as validation words them. Nor are settings that depend on
+    other files (TLS files, which must exist).
+    """
+    recording = RecordingEnviron(environ)
+    reads = Reads()
+    doc = load_yaml(path, recording, errors, root, defer="registries", reads=reads)
+    if doc is None:
+        return None, None
+    cache = None
+    if parse_cache and not errors.errors:
+        cache = ProjectCache(root, json.dumps(["settings", str(path)]), SETTINGS_CACHE_FILE)
+        kept = cache.load(environ, doc)
+        if isinstance(kept, Settings):
+            errors.warnings += kept.warnings
+            return kept, doc
+    made = settings(doc, root, errors)
+    if (
+        made is not None
+        and cache is not None
+        and not errors.errors
+        and all(registry.tls is None for registry in made.registries.values())
+    ):
+        cache.save([path], (), reads, recording.used, environ, made, doc)
+    return made, doc
+
+
+def _default_globs() -> list[str]:
+    from ._raw import DEFAULT_SPEC_GLOBS  # a project file that does not validate: pydantic is in
+
+    return list(DEFAULT_SPEC_GLOBS)
 
 
 def _cache_context(
@@ -136,22 +174,15 @@ def _schema_files(specs: tuple[ContextSpec, ...]) -> Iterator[Path]:
 
 
 def _project(
-    root: Path,
-    path: Path,
-    configured: dict[str, RegistryConfig],
-    specs: tuple[ContextSpec, ...],
-    embedded: bool,
-    raw: ProjectRaw,
-    doc: Document,
-    errors: Collector,
+    root: Path, path: Path, project: Settings, specs: tuple[ContextSpec, ...], errors: Collector
 ) -> Project:
     return Project(
         root=root,
         path=path,
-        registries=configured,
+        registries=project.registries,
         specs=specs,
-        uses_embedded_default=embedded,
-        max_deletes=raw.max_deletes,
-        lint=lint_config(raw.lint, doc),  # type: ignore[arg-type]
+        uses_embedded_default=project.embedded,
+        max_deletes=project.max_deletes,
+        lint=project.lint,
         warnings=tuple(_unique_sorted(errors.warnings)),
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ._errors import Collector, display_path
-from ._raw import LintRaw, ProjectRaw, RegistryRaw
-from ._validate import dotted
-from ._yaml import Document, KeyPath
+from ._errors import Collector, SpecError, display_path
+from ._yaml import Document, KeyPath, dotted
 from .model import (
     EMBEDDED_REGISTRY_NAME,
     EMBEDDED_REGISTRY_URL,
@@ -21,6 +21,50 @@ from .model import (
     RegistryConfig,
     TlsConfig,
 )
+
+if TYPE_CHECKING:  # pydantic's models: imported only when the project file is validated
+    from ._raw import LintRaw, ProjectRaw, RegistryRaw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the project file says, as a load uses it.
+
+    Made from the validated file (``settings``), or kept from a previous load
+    of the same bytes (``ProjectCache``, ``.reconcile/cache/settings.bin``),
+    which needs neither pydantic nor its models.
+    """
+
+    registries: dict[str, RegistryConfig]
+    embedded: bool  # no registry configured: the embedded one
+    patterns: list[str]  # the spec globs
+    listed: bool  # the file lists the globs itself (a glob matching nothing is worth a warning)
+    limit: int  # the largest schema, in bytes
+    max_deletes: int
+    lint: LintConfig
+    warnings: tuple[SpecError, ...]  # the registries' deferred problems
+
+
+def settings(doc: Document, root: Path, errors: Collector) -> Settings | None:
+    """The project file's settings, or None when it does not validate (errors reported)."""
+    from ._raw import ProjectRaw
+    from ._validate import validate
+
+    raw = validate(ProjectRaw, doc, errors)
+    if raw is None:
+        return None
+    known = len(errors.warnings)
+    configured, embedded = registries(raw, root, doc, errors)
+    return Settings(
+        registries=configured,
+        embedded=embedded,
+        patterns=raw.specs,
+        listed="specs" in raw.model_fields_set,
+        limit=raw.limits.schema_bytes,
+        max_deletes=raw.max_deletes,
+        lint=lint_config(raw.lint, doc),
+        warnings=tuple(errors.warnings[known:]),
+    )
 
 
 def _auth(

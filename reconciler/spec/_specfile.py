@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import Collector
 from ._files import Reads
-from ._raw import ReferenceRaw, SpecRaw, SubjectRaw, VersionRaw
 from ._schemas import Resolver, schema_source
 from ._yaml import Document, KeyPath
 from .model import (
@@ -22,6 +21,9 @@ from .model import (
     SubjectSpec,
     VersionSpec,
 )
+
+if TYPE_CHECKING:  # pydantic's models, imported by the loads that validate spec files
+    from ._raw import ReferenceRaw, SpecRaw, SubjectRaw, VersionRaw
 
 _CONTEXT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -271,6 +273,8 @@ def resolve_spec(
     reads: Reads | None = None,
 ) -> LoadedSpec:
     """``reads``: where the bytes of the schema files read are kept (``_files``)."""
+    from ._raw import SubjectRaw
+
     resolver = _SpecResolver(doc, root, known_registries, errors, schema_bytes, reads)
     registries = resolver.targets(raw)
     context = resolver.context(raw.context)

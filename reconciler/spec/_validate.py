@@ -9,20 +9,12 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ._errors import Collector
-from ._yaml import Document, KeyPath
+from ._yaml import Document, KeyPath, dotted
 
 M = TypeVar("M", bound=BaseModel)
 
 # Values under these keys are credentials: messages never quote their input.
 _SECRET_KEYS = {"auth"}
-
-
-def dotted(key_path: KeyPath) -> str:
-    """``subjects.orders-value.versions[0].schema`` style path for messages."""
-    text = ""
-    for part in key_path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text.lstrip(".")
 
 
 def _members(annotation: Any) -> list[Any]:

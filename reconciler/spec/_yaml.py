@@ -38,6 +38,15 @@ from .model import Location
 
 KeyPath = tuple[str | int, ...]
 
+
+def dotted(key_path: KeyPath) -> str:
+    """``subjects.orders-value.versions[0].schema`` style path for messages."""
+    text = ""
+    for part in key_path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
 # Aliases let a small file expand to a huge (or, with a recursive anchor, an
 # endless) document; spec files come from pull requests, so both are refused
 # before anything is expanded.

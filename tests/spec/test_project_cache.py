@@ -19,8 +19,15 @@ import pytest
 import reconciler
 from reconciler.spec import Project, SpecErrors, _load, _schemas, load_project
 from reconciler.spec import _cache as cache
-from reconciler.spec._cache import PROJECT_CACHE_FILE
-from reconciler.spec.model import ContextSpec, Location, ReferenceSpec, SubjectSpec, VersionSpec
+from reconciler.spec._cache import PROJECT_CACHE_FILE, SETTINGS_CACHE_FILE
+from reconciler.spec.model import (
+    BasicAuth,
+    ContextSpec,
+    Location,
+    ReferenceSpec,
+    SubjectSpec,
+    VersionSpec,
+)
 
 from .conftest import ORDER, Write
 
@@ -334,3 +341,95 @@ def test_spec_objects_come_back_from_the_payload_as_they_went_in(tmp_path: Path)
 
 def astuple_shallow(obj: Any) -> tuple[Any, ...]:
     return tuple((field.name, getattr(obj, field.name)) for field in fields(obj))
+
+
+# --- the project file's settings (.reconcile/cache/settings.bin) ----------------------
+
+TWO_REGISTRIES = (
+    "version: 1\nmax_deletes: 3\nregistries:\n  local:\n    url: http://localhost:8081\n"
+    "    timeout: ${TIMEOUT}\n"
+    "    auth:\n      basic: {username: svc, password: '${REGISTRY_PASSWORD}'}\n"
+    "  other:\n    url: ${OTHER_URL}\n    proxy: http://proxy-user:proxy-pass@127.0.0.1:3128\n"
+    "lint:\n  skip: [naming]\n"
+)
+
+
+def test_a_second_load_takes_the_project_settings_from_the_cache(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unchanged bytes and variables: the settings are not validated again (no pydantic),
+    and the project is the same, down to the locations and the deferred warnings."""
+    root = write({**PROJECT, "reconcile.yaml": TWO_REGISTRIES})
+    environ = {**ENV, "TIMEOUT": "5"}
+    first = load(root, environ)
+    assert any("OTHER_URL" in str(warning) for warning in first.warnings)
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("the project file was validated again")
+
+    monkeypatch.setattr(_load, "settings", refuse)
+    second = load(root, environ)
+    assert second == first
+    assert second.warnings == first.warnings
+    assert second.registries["local"].location == first.registries["local"].location
+    assert second.registries["local"].timeout == 5.0
+
+
+def test_the_settings_follow_the_project_files_variables(write: Write) -> None:
+    root = write({**PROJECT, "reconcile.yaml": TWO_REGISTRIES})
+    load(root, {**ENV, "TIMEOUT": "5"})
+    local = load(root, {**ENV, "TIMEOUT": "7", "REGISTRY_PASSWORD": "p2"}).registries["local"]
+    assert (local.timeout, local.auth) == (7.0, BasicAuth("svc", "p2"))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("    auth:", "    tiemout: 3\n    auth:"),
+        ("http://localhost", "ftp://localhost"),
+        ("    auth:", "    timeout: -1\n    auth:"),
+    ],
+    ids=["unknown key", "bad url", "bad value"],
+)
+def test_errors_in_the_project_file_are_reported_as_without_a_cache(
+    write: Write, edit: tuple[str, str]
+) -> None:
+    root = write(PROJECT)
+    load(root)  # valid settings kept
+    project_file = root / "reconcile.yaml"
+    project_file.write_text(project_file.read_text().replace(*edit))
+    with pytest.raises(SpecErrors) as cached:
+        load(root)
+    with pytest.raises(SpecErrors) as fresh:
+        load_project(root, ENV)
+    assert [str(e) for e in cached.value.errors] == [str(e) for e in fresh.value.errors]
+    assert "reconcile.yaml:" in str(cached.value)
+
+
+def test_settings_with_tls_files_are_not_kept(write: Write) -> None:
+    """Whether a TLS file exists is no part of the key: such settings are made each time."""
+    root = write(
+        {
+            **PROJECT,
+            "reconcile.yaml": "version: 1\nregistries:\n  local:\n    url: https://h:8081\n"
+            "    tls: {ca_file: ca.pem}\n",
+            "ca.pem": "not read at load",
+        }
+    )
+    load(root)
+    assert not (root / SETTINGS_CACHE_FILE).exists()
+    (root / "ca.pem").unlink()
+    with pytest.raises(SpecErrors, match=r"file not found: ca\.pem"):
+        load(root)
+
+
+def test_no_cache_file_holds_a_credential_a_url_or_a_variable_value(write: Write) -> None:
+    root = write({**PROJECT, "reconcile.yaml": TWO_REGISTRIES})
+    load(root, {**ENV, "TIMEOUT": "5", "OTHER_URL": "http://other-host:8081"})
+    files = sorted((root / PROJECT_CACHE_FILE).parent.iterdir())
+    assert root / SETTINGS_CACHE_FILE in files
+    for path in files:
+        data = path.read_bytes()
+        for secret in (b"s3cr3t-password-value", b"svc", b"localhost:8081", b"proxy-pass"):
+            assert secret not in data, (path.name, secret)
+        assert b"other-host" not in data
