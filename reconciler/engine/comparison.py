@@ -53,6 +53,10 @@ class Comparison:
     # (its compatibility check, its change list) are left out, as the comparison
     # after the reads makes them again. Never set for the comparison that is kept.
     provisional: bool = False
+    # Subjects a comparison of the same specs and live versions found unchanged
+    # (``RegistrationPlan.unchanged``): the comparison after the reads takes that answer
+    # as it is instead of comparing each of them again.
+    unchanged: frozenset[str] = frozenset()
 
     def live_reference_texts(
         self, context: str, version: LiveVersion, seen: frozenset[tuple[str, int]] = frozenset()

@@ -47,10 +47,12 @@ class Diff(Found):
     """One registry's actions in the order apply runs them, and what the phases found."""
 
     actions: tuple[Action, ...]
+    unchanged: frozenset[str] = frozenset()  # for the next comparison (``Comparison.unchanged``)
 
 
 def compare(comparison: Comparison) -> Diff:
-    """Run every phase; ``unread`` names the settings to read before comparing again."""
+    """Run every phase; ``unread`` names the settings to read before comparing again,
+    and ``unchanged`` what that comparison may take as it is."""
     config = plan_config(comparison)
     registrations = plan_registrations(comparison, config)
     recovery = plan_recovery(comparison, config, registrations.importing)
@@ -60,6 +62,7 @@ def compare(comparison: Comparison) -> Diff:
     phases: tuple[Found, ...] = (config, registrations, recovery, deletes, ordered, guarded)
     return Diff(
         guarded.actions,
+        registrations.unchanged,
         problems=tuple(p for phase in phases for p in phase.problems),
         unread=frozenset().union(*(phase.unread for phase in phases)),
     )

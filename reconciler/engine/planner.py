@@ -137,7 +137,7 @@ async def _plan_one(
         await asyncio.gather(
             *(read_subject_settings(client, live.contexts[c], s) for c, s in unread.items())
         )
-        diff = compare(replace(comparison, provisional=False))
+        diff = compare(replace(comparison, provisional=False, unchanged=diff.unchanged))
     actions, problems = list(diff.actions), list(diff.problems)
     if config.readonly and actions:
         problems.append(

@@ -51,7 +51,10 @@ class RegistrationPlan(Found):
     wrapped in; ``taken_over`` the subjects whose planned mode change the
     restore makes instead of the config phase; ``placements`` whether each
     compatibility change must run before ("pre") or after ("post") the
-    registrations that depend on it.
+    registrations that depend on it; ``unchanged`` the subjects whose live latest
+    version is their ``schema:``, neither with references: an answer made of the
+    spec and the live versions alone, which the comparison after the reads takes
+    as it is (``Comparison.unchanged``).
     """
 
     actions: tuple[Action, ...]
@@ -61,6 +64,7 @@ class RegistrationPlan(Found):
     importing: Mapping[str, str]
     taken_over: frozenset[str]
     placements: Mapping[ConfigKey, frozenset[str]]
+    unchanged: frozenset[str]
 
 
 class _Work:
@@ -86,6 +90,7 @@ class _Work:
         # qualified subject -> version -> (text, referenced texts, schema type) of the
         # registrations planned: references to versions the plan itself creates resolve here.
         self.planned: dict[str, dict[int, tuple[str, dict[str, str], str]]] = {}
+        self.unchanged: set[str] = set()  # see ``RegistrationPlan.unchanged``
 
     def result(self, actions: list[Action]) -> RegistrationPlan:
         return RegistrationPlan(
@@ -96,6 +101,7 @@ class _Work:
             dict(self.importing),
             frozenset(self.taken_over),
             {key: frozenset(where) for key, where in self.config_placement.items()},
+            frozenset(self.unchanged),
             problems=tuple(self.notes.problems),
             unread=frozenset(self.notes.unread),
         )
@@ -415,9 +421,10 @@ def _unchanged(
     return resolved is not None and resolved[0] == live.references
 
 
-def _order(work: _Work) -> list[tuple[str, SubjectSpec]]:
-    """(context, spec) of every subject with a desired schema, referenced ones first."""
-    by_name: dict[str, tuple[str, SubjectSpec]] = {}
+def _order(work: _Work) -> list[tuple[str, str, SubjectSpec]]:
+    """(context, qualified subject, spec) of every subject with a desired schema,
+    referenced ones first."""
+    by_name: dict[str, tuple[str, str, SubjectSpec]] = {}
     graph: dict[str, set[str]] = {}
     for spec in work.comparison.specs:
         context = normalize_context(spec.context)
@@ -425,7 +432,7 @@ def _order(work: _Work) -> list[tuple[str, SubjectSpec]]:
             if subject_spec.delete or (subject_spec.schema is None and not subject_spec.versions):
                 continue
             subject = qualify(context, subject_spec.name)
-            by_name[subject] = (context, subject_spec)
+            by_name[subject] = (context, subject, subject_spec)
             refs = list(subject_spec.references)
             for version in subject_spec.versions or ():
                 refs += version.references
@@ -477,11 +484,14 @@ def plan_registrations(comparison: Comparison, config: ConfigPlan) -> Registrati
     """Every registration the specs ask for, referenced subjects first, pinned ids before
     the ids a registry chooses, with the temporary modes they need."""
     work = _Work(comparison, config)
-    for context, spec in _order(work):
+    known = comparison.unchanged
+    for context, subject, spec in _order(work):
         if spec.versions:
             _plan_history(work, context, spec)
+        elif subject in known:
+            work.unchanged.add(subject)
         else:
-            _plan_latest(work, context, spec)
+            _plan_latest(work, context, subject, spec)
     tails = _one_mode_per_subject(work)
     work.registrations = _pinned_ids_first(work, work.registrations)
     return work.result(_end_import_before_tails(work, tails))
@@ -645,13 +655,16 @@ def _pinned_ids_first(work: _Work, registrations: list[Register]) -> list[Regist
     return result
 
 
-def _plan_latest(work: _Work, context: str, spec: SubjectSpec) -> None:
-    subject = qualify(context, spec.name)
+def _plan_latest(work: _Work, context: str, subject: str, spec: SubjectSpec) -> None:
     assert spec.schema is not None
     live_versions = work.live.contexts[context].versions.get(subject, [])
     latest = live_versions[-1] if live_versions else None
     desired = _Desired(spec.type, spec.schema, spec.references, spec.metadata, spec.rule_set)
     if _unchanged(work, context, subject, spec, desired, latest):
+        assert latest is not None
+        if not desired.refs and not latest.references:
+            # References resolve against what the plan registers: those are compared again.
+            work.unchanged.add(subject)
         return
     source = source_of(spec)
     wanted = _wanted(work, context, subject, spec, desired)
