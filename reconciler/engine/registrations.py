@@ -350,6 +350,8 @@ def _matches(work: _Work, context: str, version: LiveVersion, wanted: _Wanted) -
     contract that satisfies the spec's (a contract the spec leaves out is inherited)."""
     if version.schema_type != wanted.parsed.schema_type:
         return False
+    if not work.cache.may_be_same(version.schema_type, version.schema, wanted.text):
+        return False
     return _identity(work, context, version)[:2] == wanted.identity[:2] and contract_matches(
         wanted.metadata, wanted.rule_set, version.metadata, version.rule_set
     )
@@ -687,7 +689,10 @@ def _plan_latest(work: _Work, context: str, subject: str, spec: SubjectSpec) -> 
         reason = "new subject"
     elif latest.schema_type != spec.type:
         reason = f"schema type changes from {latest.schema_type} to {spec.type}"
-    elif _identity(work, context, latest)[0] == wanted.parsed.normalized:
+    elif (
+        work.cache.may_be_same(spec.type, latest.schema, wanted.text)
+        and _identity(work, context, latest)[0] == wanted.parsed.normalized
+    ):
         reason = "references, metadata or rules change"
     else:
         reason = f"schema differs from the latest version ({latest.version})"

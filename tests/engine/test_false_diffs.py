@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.engine.schemas import _as_written, same_document
+from reconciler.compatibility import parse
+from reconciler.engine.schemas import SchemaCache, _as_written, same_document
 
 from .conftest import Workspace, steps
 
@@ -118,6 +119,27 @@ def test_a_change_of_meaning_is_a_registration(ws: Workspace, change: str) -> No
     plan = ws.plan()
     assert steps(plan) == [("register", "s-value", "2")], plan.to_json()
     assert plan.actions[0].reason == "schema differs from the latest version (1)"
+
+
+def test_an_older_version_spelled_otherwise_is_not_registered_again(ws: Workspace) -> None:
+    """A field added, then the spec goes back to the first schema, written another way
+    (types as objects, keys reordered): it is version 1, which cannot become latest."""
+    _spec(ws, "AVRO", "avsc", json.dumps(AVRO))
+    ws.apply()
+    second = {
+        **AVRO,
+        "fields": [*AVRO["fields"], {"name": "note", "type": "string", "default": ""}],
+    }
+    _spec(ws, "AVRO", "avsc", json.dumps(second))
+    ws.apply()
+    first = {**AVRO, "fields": [{"name": "id", "type": {"type": "string"}}, *AVRO["fields"][1:]]}
+    _spec(ws, "AVRO", "avsc", json.dumps(_reordered(first), indent=2))
+    plan = ws.plan()
+    assert steps(plan) == []
+    (problem,) = plan.errors
+    assert problem.message.startswith("the desired schema is version 1, not the latest (2)")
+    _spec(ws, "AVRO", "avsc", json.dumps(_reordered(second), indent=2))
+    assert not ws.plan().has_changes
 
 
 def test_a_json_schema_description_change_is_a_registration(ws: Workspace) -> None:
@@ -269,3 +291,56 @@ def test_same_document_agrees_with_the_documents_as_written(
     a = template.replace(_SPACE, "").replace(_NUMBER, compact)
     b = template.replace(_SPACE, "\n  ").replace(_NUMBER, written)
     assert same_document("AVRO", a, b) is (a == b or _as_written(a) == _as_written(b))
+
+
+# Avro records as a spec may spell them (a type as a name or an object, a nested
+# record's name full or in the enclosing namespace, keys in any order), and changed:
+# ``may_be_same`` is a shortcut before the normalized forms, which must never say two
+# schemas differ when their normalized forms are equal.
+_FIELD_NAMES = st.sampled_from(["id", "note", "total", "tags"])
+_FIELD_TYPES = st.sampled_from(
+    [
+        ('"string"', '{"type": "string"}'),
+        ('"long"', '{"type": "long"}'),
+        ('["null", "string"]', '["null", {"type": "string"}]'),
+        ('{"type": "array", "items": "string"}', '{"items": {"type": "string"}, "type": "array"}'),
+        (
+            '{"type": "record", "name": "Inner", "fields": [{"name": "a", "type": "int"}]}',
+            '{"fields": [{"type": "int", "name": "a"}], "name": "com.acme.Inner", '
+            '"type": "record"}',
+        ),
+        (
+            '{"type": "enum", "name": "Kind", "symbols": ["A", "B"]}',
+            '{"symbols": ["A", "B"], "type": "enum", "namespace": "com.acme", "name": "Kind"}',
+        ),
+    ]
+)
+# A named type is defined once: no two fields of one type.
+_FIELDS = st.lists(
+    st.tuples(_FIELD_NAMES, _FIELD_TYPES), max_size=4, unique_by=(lambda f: f[0], lambda f: f[1])
+)
+
+
+def _record(fields: list[tuple[str, str]], namespace: str = '"namespace": "com.acme", ') -> str:
+    shown = ", ".join(f'{{"name": "{name}", "type": {type_}}}' for name, type_ in fields)
+    return f'{{"type": "record", "name": "R", {namespace}"fields": [{shown}]}}'
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FIELDS, _FIELDS, st.lists(st.booleans(), min_size=4, max_size=4), st.booleans())
+def test_may_be_same_is_false_only_for_different_normalized_forms(
+    a_fields: list, b_fields: list, spelled: list[bool], full_name: bool
+) -> None:
+    """Two records, the second either the first spelled otherwise or another one."""
+    a = _record([(name, types[0]) for name, types in a_fields])
+    if not b_fields:  # the first, spelled otherwise
+        b_fields = a_fields
+    b = _record(
+        [(name, types[spelled[i]]) for i, (name, types) in enumerate(b_fields)],
+        "" if full_name else '"namespace": "com.acme", ',
+    ).replace('"name": "R"', '"name": "com.acme.R"' if full_name else '"name": "R"')
+    cache = SchemaCache()
+    same = parse("AVRO", a, {}).normalized == parse("AVRO", b, {}).normalized
+    assert cache.may_be_same("AVRO", a, b) or not same
+    if [n for n, _ in a_fields] != [n for n, _ in b_fields]:
+        assert not cache.may_be_same("AVRO", a, b)
