@@ -47,3 +47,34 @@ def test_settings_and_extra_versions_change_the_fingerprint() -> None:
     assert state(BASE, mode="IMPORT").fingerprint() != base
     assert state(BASE, subject_mode={"order-value": "READONLY"}).fingerprint() != base
     assert state(BASE, replace(BASE, version=2, id=8)).fingerprint() != base
+
+
+PINNED = "2414b98ef301ddf1c8329222d13c16958fc68d812496b6648d91d9fe9cb7eafe"
+
+
+def pinned_state() -> LiveState:
+    """A state with every kind of field a fingerprint covers, for the pinned value below."""
+    default = ContextState(
+        ".",
+        compatibility="BACKWARD",
+        subject_compatibility={"order-value": "FULL", "pay-value": None},
+        subject_mode={"order-value": "READONLY"},
+        soft_deleted={"order-value": [1]},
+    )
+    default.versions["order-value"] = [
+        replace(BASE, version=2),
+        replace(BASE, version=3, id=9, references=(Reference("a.B", "b-value", 1),)),
+    ]
+    default.versions["pay-value"] = [
+        LiveVersion("pay-value", 1, 10, "JSON", '{"title": "Zahlung €"}', (), {"tags": {}}, None),
+        LiveVersion("pay-value", 2, 11, "PROTOBUF", 'syntax = "proto3";', (), None, {"r": [1]}),
+    ]
+    named = ContextState(".team", mode="IMPORT")
+    named.versions[":.team:x"] = [LiveVersion(":.team:x", 1, 1, "AVRO", '"string"')]
+    return LiveState("bench", "BACKWARD", "READWRITE", "FULL", None, {".team": named, ".": default})
+
+
+def test_the_fingerprint_of_a_fixed_state_is_pinned() -> None:
+    """Saved plans carry it and apply compares it with a new one: a change of its bytes
+    makes every saved plan stale. Pinned from the main of 2026-12-06 (43f22e1)."""
+    assert pinned_state().fingerprint() == PINNED
