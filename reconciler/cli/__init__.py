@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,6 +17,13 @@ from reconciler.render import report_json
 from reconciler.spec import SpecErrors
 
 from ._common import report
+
+# httpx's __init__ imports its own command-line client (``httpx._main``: rich's progress,
+# table and syntax modules and pygments, a third of importing httpx) whenever they are
+# installed, as here, and falls back to a stub on ImportError. The ``reconcile`` process
+# never runs that client: a None module makes the import fail (before httpx is imported,
+# which none of the imports above does; tests/cli/test_imports.py checks it).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 EX_USAGE = 64  # sysexits.h: the command was used incorrectly
 PLAN_COMMANDS = ("plan", "show")  # their JSON is the plan artifact, not the report envelope

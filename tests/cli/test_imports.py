@@ -26,17 +26,21 @@ from .conftest import V1, write_project
 # What none of the commands below use (the MCP server, the local registry's
 # ASGI app and server, JSON Schema and Protobuf support, OAuth, metrics,
 # export's writers, lint) and what only some plans use (deepdiff describes a
-# changed schema: this plan has no change). orjson is the registry client's.
+# changed schema: this plan has no change), nor httpx's command-line client (and its
+# pygments), which httpx's __init__ imports unless told not to (cli/__init__.py). orjson
+# is the registry client's.
 NEVER = (
     "authlib",
     "deepdiff",
     "google.protobuf",
     "grpc",
     "grpc_tools",
+    "httpx._main",
     "jsonschema",
     "jwt",
     "mcp",
     "prometheus_client",
+    "pygments",
     "starlette",
     "uvicorn",
     "reconciler.cli.export_cmd",
@@ -51,11 +55,13 @@ NEVER = (
     "reconciler.workflows.avro_idl",
     "reconciler.workflows.export",
 )
-# Writes the loaded modules to $MODULES_OUT at exit (after click's sys.exit).
+# Writes the loaded modules to $MODULES_OUT at exit (after click's sys.exit); a None
+# entry is an import refused (cli/__init__.py's httpx._main), not a module loaded.
 RUN = """
 import atexit, json, os, pathlib, sys
 out = pathlib.Path(os.environ["MODULES_OUT"])
-atexit.register(lambda: out.write_text(json.dumps(sorted(sys.modules))))
+loaded = lambda: sorted(name for name, module in sys.modules.items() if module is not None)
+atexit.register(lambda: out.write_text(json.dumps(loaded())))
 from reconciler.cli import main
 main()
 """
