@@ -433,3 +433,18 @@ def test_no_cache_file_holds_a_credential_a_url_or_a_variable_value(write: Write
         for secret in (b"s3cr3t-password-value", b"svc", b"localhost:8081", b"proxy-pass"):
             assert secret not in data, (path.name, secret)
         assert b"other-host" not in data
+
+
+@pytest.mark.parametrize(
+    "library", ["avro", "jsonschema", "protobuf", "PyYAML", "pydantic", "no-such"]
+)
+def test_library_versions_are_read_as_importlib_metadata_reads_them(library: str) -> None:
+    """The code digest's library versions come from the ``.dist-info`` folders' names
+    (``_version``), importing no ``importlib.metadata``: the same versions."""
+    from importlib import metadata
+
+    try:
+        expected = metadata.version(library)
+    except metadata.PackageNotFoundError:
+        expected = ""
+    assert cache._version(library) == expected
