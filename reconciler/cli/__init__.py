@@ -6,7 +6,7 @@ import importlib
 import json
 import sys
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,9 @@ from reconciler.render import report_json
 from reconciler.spec import SpecErrors
 
 from ._common import report
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 # httpx's __init__ imports its own command-line client (``httpx._main``: rich's progress,
 # table and syntax modules and pygments, a third of importing httpx) whenever they are
@@ -49,6 +52,22 @@ class Reconcile(click.Group):
             raise _usage_error(exc, argv) from None
         ctx.meta["reconcile.argv"] = argv
         return ctx
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, from ``COMMANDS``' summaries: ``--help`` imports no command."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS.summary(name, limit)) for name in names])
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """As click's, from ``COMMANDS``' summaries: completing a command's name imports
+        no command (the names only; ``Command``'s own, the options, follow)."""
+        from click.shell_completion import CompletionItem
+
+        names = [name for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        items = [CompletionItem(name, help=COMMANDS.summary(name)) for name in names]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -107,16 +126,20 @@ class Commands(Mapping[str, click.Command]):
 
     ``reconcile plan`` then imports plan's module and what it uses, not the MCP
     server's, export's or lint's (docs/performance.md, "Session 6: what a plan
-    imports"); ``reconcile --help`` imports every command's module for its line.
+    imports"). ``reconcile --help`` and the shell completion of a command's name
+    show each command's summary from here (``summary``), importing none of them;
+    tests/cli/test_completion.py checks that each is its command's help.
     """
 
-    def __init__(self, where: Mapping[str, str]) -> None:
-        self._where = where  # name -> "module:attribute", the module relative to this package
+    def __init__(self, where: Mapping[str, tuple[str, str]]) -> None:
+        # name -> ("module:attribute", the first paragraph of the command's help);
+        # the module relative to this package
+        self._where = where
         self._loaded: dict[str, click.Command] = {}
 
     def __getitem__(self, name: str) -> click.Command:
         if name not in self._loaded:
-            module, _, attribute = self._where[name].partition(":")
+            module, _, attribute = self._where[name][0].partition(":")
             self._loaded[name] = getattr(importlib.import_module(module, __name__), attribute)
         return self._loaded[name]
 
@@ -126,23 +149,72 @@ class Commands(Mapping[str, click.Command]):
     def __len__(self) -> int:
         return len(self._where)
 
+    def summary(self, name: str, limit: int = 45) -> str:
+        """What ``self[name].get_short_help_str(limit)`` says, without importing it."""
+        return click.Command(name, help=self._where[name][1]).get_short_help_str(limit)
+
 
 COMMANDS = Commands(
     {
-        "init": ".init_cmd:init",
-        "validate": ".validate_cmd:validate",
-        "lint": ".lint_cmd:lint_command",
-        "plan": ".plan_cmd:plan",
-        "apply": ".apply_cmd:apply",
-        "show": ".show_cmd:show",
-        "registry": ".registry_cmd:registry",
-        "compat": ".compat_cmd:compat",
-        "evolve": ".evolve_cmd:evolve_command",
-        "export": ".export_cmd:export",
-        "drift": ".drift_cmd:drift",
-        "migrate": ".migrate_cmd:migrate",
-        "history": ".history_cmd:history",
-        "mcp": ".mcp_cmd:mcp",
+        "init": (
+            ".init_cmd:init",
+            "Start a project in DIR: a commented project file, one example spec and "
+            "schema, and a .gitignore for reconcile's local state (.reconcile/).",
+        ),
+        "validate": (
+            ".validate_cmd:validate",
+            "Check the project file and spec files in DIR, without contacting any registry.",
+        ),
+        "lint": (
+            ".lint_cmd:lint_command",
+            "Check the specs and their schemas against conventions that plan and apply "
+            "do not enforce.",
+        ),
+        "plan": (
+            ".plan_cmd:plan",
+            "Show what apply would change to make the registries match the specs.",
+        ),
+        "apply": (
+            ".apply_cmd:apply",
+            "Apply the plan for the project in DIR, or a plan saved by `plan --out`.",
+        ),
+        "show": (
+            ".show_cmd:show",
+            "Print a plan saved by `reconcile plan --out`, e.g. as markdown for a PR comment.",
+        ),
+        "registry": (
+            ".registry_cmd:registry",
+            "The embedded Confluent-compatible schema registry (SQLite file).",
+        ),
+        "compat": (
+            ".compat_cmd:compat",
+            "Check NEW against earlier versions: PREVIOUS... NEW, or --subject S --registry R NEW.",
+        ),
+        "evolve": (
+            ".evolve_cmd:evolve_command",
+            "Advise on evolving SUBJECT to SCHEMA (default: the schema its spec declares).",
+        ),
+        "export": (
+            ".export_cmd:export",
+            "Write what a registry holds as specs and schema files (adopt a registry).",
+        ),
+        "drift": (
+            ".drift_cmd:drift",
+            "Report how the live registries differ from the specs; change nothing.",
+        ),
+        "migrate": (
+            ".migrate_cmd:migrate",
+            "Copy every subject and version of R1 (or of some contexts) into R2, then verify.",
+        ),
+        "history": (
+            ".history_cmd:history",
+            "List the past applies of the project in DIR: who, when, what, outcome.",
+        ),
+        "mcp": (
+            ".mcp_cmd:mcp",
+            "Serve the project in DIR over MCP: tools to inspect registries, validate, "
+            "plan and (after the user confirms) apply; see docs/mcp.md.",
+        ),
     }
 )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from reconciler.cli import main
+from reconciler.cli import COMMANDS, main
 
 BIN = Path(sys.executable).parent
 RECONCILE = shutil.which("reconcile", path=str(BIN))
@@ -76,3 +76,15 @@ def test_zsh_and_fish_requests_are_answered_with_descriptions() -> None:
     assert zsh[2].startswith("Show what apply would change")
     fish = complete("fish_complete", "reconcile export --hi", "--hi")
     assert fish.startswith("plain,--history\t")
+
+
+def test_the_command_summaries_are_the_commands_own_help() -> None:
+    """``--help`` and the completion of a command's name show ``COMMANDS``' summaries,
+    which import no command (tests/cli/test_imports.py): each must say what its
+    command's own help says, at any width."""
+    assert set(COMMANDS) == set(main.list_commands(click.Context(main)))
+    for name in COMMANDS:
+        command = COMMANDS[name]
+        assert not command.hidden
+        for limit in (20, 45, 60, 74, 200):
+            assert COMMANDS.summary(name, limit) == command.get_short_help_str(limit), name

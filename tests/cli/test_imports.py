@@ -63,7 +63,7 @@ out = pathlib.Path(os.environ["MODULES_OUT"])
 loaded = lambda: sorted(name for name, module in sys.modules.items() if module is not None)
 atexit.register(lambda: out.write_text(json.dumps(loaded())))
 from reconciler.cli import main
-main()
+main(prog_name="reconcile")  # as the console script: _RECONCILE_COMPLETE asks to complete
 """
 
 
@@ -157,3 +157,29 @@ def test_a_second_plan_of_an_unchanged_project_validates_nothing(
     env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}  # the cache's key: its own
     assert heavy(loaded("plan", ".", cwd=applied, env=env), VALIDATION) != []  # the probe
     assert heavy(loaded("plan", ".", cwd=applied, env=env), VALIDATION) == []
+
+
+COMPLETE_A_COMMAND = {
+    "_RECONCILE_COMPLETE": "zsh_complete",
+    "COMP_WORDS": "reconcile ",
+    "COMP_CWORD": "1",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("--help",), {}),
+        ((), COMPLETE_A_COMMAND),
+    ],
+    ids=["--help", "completing a command's name"],
+)
+def test_help_and_completion_import_no_command(
+    args: tuple[str, ...], env: dict[str, str], tmp_path: Path
+) -> None:
+    """Each command's line comes from ``cli.COMMANDS``, not from its module."""
+    (tmp_path / "cwd").mkdir()
+    modules = loaded(*args, cwd=tmp_path / "cwd", env=env)
+    assert "reconciler.cli" in modules  # the probe works
+    commands = [m for m in modules if m.startswith("reconciler.cli.") and m.endswith("_cmd")]
+    assert commands == []
