@@ -93,6 +93,19 @@ def test_fields_added_alone_are_listed_one_by_one() -> None:
     ]
 
 
+def test_a_field_named_order_is_listed() -> None:
+    """The fields' order is compared apart from the rest, by name: a field called
+    ``order`` is listed like any other (it was left out as if it were the order)."""
+    old = avro({"name": "id", "type": "string"}, {"name": "order", "type": "int"})
+    new = avro({"name": "id", "type": "string"}, {"name": "order", "type": "long"})
+    assert [str(c) for c in schema_changes("AVRO", old, new)] == [
+        '~ type com.acme.Order.order: "int" -> "long"'
+    ]
+    proto = 'syntax = "proto3";\npackage acme;\nmessage Order {\n  string id = 1;\n%s}\n'
+    changes = schema_changes("PROTOBUF", proto % "", proto % "  int32 order = 2;\n")
+    assert [(c.kind, c.path) for c in changes] == [("field_added", "acme.Order.order")]
+
+
 def test_json_schema_changes_by_pointer() -> None:
     old = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
     new = {
