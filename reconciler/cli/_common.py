@@ -56,8 +56,9 @@ def load(
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop's loop where it is installed (not on Windows or PyPy), else asyncio's.
 
-    A plan's client spends most of its CPU in the loop's reads and callbacks: about
-    a tenth less of it on uvloop (docs/performance.md, "Session 7")."""
+    A plan's client spends most of its CPU in the loop's reads and callbacks: 5-8 %
+    less of it on uvloop (docs/performance.md, "Session 7: reading while the specs
+    load")."""
     try:
         import uvloop
     except ImportError:
