@@ -19,6 +19,7 @@ from reconciler.workflows import (
     RegistryContents,
     Source,
     bundle,
+    check_exported,
     context_specs,
     from_project,
     from_url,
@@ -121,7 +122,7 @@ def write_project(
         )
         written += [extra for extra in (project_file, ignore_local_state(out)) if extra is not None]
         try:
-            load_project(out, known_valid=done.verdicts.valid())
+            check_exported(out, done.verdicts)
         except SpecErrors as exc:
             for error in exc.errors:
                 console(stderr=True).print(str(error), markup=False)

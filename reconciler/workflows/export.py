@@ -20,7 +20,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from reconciler._gc import gc_paused
 from reconciler.errors import ReconcilerError
+from reconciler.spec import load_project
 from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec, VersionSpec
 
 from .desired import spec_stem
@@ -241,6 +243,10 @@ def _write(root: Path, files: dict[str, bytes]) -> None:
             os.close(handle)
 
 
+# What it builds is kept until it returns (the files' texts, their documents), then
+# dropped: the collector's passes would only rescan it, with the registry's contents
+# the caller keeps (~0.13 s at 10,000 subjects x 5 versions).
+@gc_paused()
 def write_specs(
     specs: tuple[ContextSpec, ...],
     root: Path,
@@ -304,6 +310,18 @@ def _parsed_ahead(files: dict[str, str]) -> list[tuple[str, str]]:
         if schema_type in PARSED_AHEAD and relative.startswith("schemas/") and "\r" not in text:
             ahead.append((schema_type, text))
     return ahead
+
+
+def check_exported(out: Path, verdicts: ParseVerdicts) -> None:
+    """Raise ``SpecErrors`` unless the project written in ``out`` loads back, with the
+    parse verdicts of ``write_specs(parse_ahead=True)``; wait for them, then close them.
+
+    The loaded project is dropped before the collector runs again: ``load_project``
+    pauses it while loading, and the first collection after that pause would scan
+    the whole project (~0.5 s at 10,000 subjects x 5 versions) just before it is freed.
+    """
+    with verdicts, gc_paused():
+        load_project(out, known_valid=verdicts.valid())
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:
