@@ -8,7 +8,6 @@ reference) come from a registry; the registry client is imported only then.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from reconciler.registry import RegistryClient, RegistryError
 from reconciler.render import report_json
 from reconciler.spec import SpecErrors, load_project
 
-from ._common import project_dir_option, report_output_option
+from ._common import project_dir_option, report_output_option, run
 
 _SUFFIXES = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
 
@@ -125,7 +124,7 @@ def _fetch(
     registry: str, project_dir: str, subject: str, level: str | None
 ) -> tuple[str, list[StoredVersion]]:
     try:
-        return asyncio.run(_history(registry, project_dir, subject, level))
+        return run(_history(registry, project_dir, subject, level))
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
@@ -21,7 +20,13 @@ from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
 from reconciler.workflows import DriftReport, Status, check, spec_problem
 
-from ._common import console, directory_argument, registry_option, report_output_option
+from ._common import (
+    console,
+    directory_argument,
+    registry_option,
+    report_output_option,
+    run,
+)
 
 
 async def _check(project: Project, registries: tuple[str, ...]) -> DriftReport:
@@ -37,7 +42,7 @@ def _report(directory: str, registries: tuple[str, ...]) -> DriftReport:
     except SpecErrors as exc:
         return DriftReport.failed(spec_problem(e) for e in exc.errors)
     try:
-        return asyncio.run(_check(project, registries))
+        return run(_check(project, registries))
     except (RegistryError, UnknownRegistryError) as exc:
         return DriftReport.failed([Problem("error", "", "", str(exc))])
 

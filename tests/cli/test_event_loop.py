@@ -59,3 +59,17 @@ def test_ctrl_c_during_a_plan_aborts_cleanly(project: Path) -> None:
                 plan.communicate()
     assert plan.returncode == 1, out + err
     assert err.strip() == "Aborted!", err
+
+
+def test_every_command_runs_its_coroutine_through_run() -> None:
+    """``_common.run`` is the one place a command starts an event loop: uvloop's, and
+    the result handed over outside the main task (a drift report's repr is seconds)."""
+    import reconciler.cli
+
+    folder = Path(reconciler.cli.__file__).parent
+    callers = [
+        path.name
+        for path in sorted(folder.glob("*.py"))
+        if path.name != "_common.py" and "asyncio.run(" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == []
