@@ -6,15 +6,17 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
 
 from reconciler._words import plural
 from reconciler.errors import ReconcilerError
 from reconciler.spec import SpecErrors, load_project
 from reconciler.spec.model import Project
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 LOOPBACK = "127.0.0.1"
 T = TypeVar("T")
@@ -23,6 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def console(stderr: bool = False) -> Console:
     """Colour on a terminal (NO_COLOR respected), plain text in pipes and CI."""
+    from rich.console import Console  # only when something is printed through it
+
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
