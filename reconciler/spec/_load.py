@@ -64,9 +64,7 @@ def load_project(
     ``known_valid``: (schema type, text) of reference-free schemas the caller
     parsed with ``reconciler.compatibility.parse`` (an export, which parses the
     files it writes while writing them): taken as parse verdicts for exactly
-    those texts, kept in memory only (without ``parse_cache``). It is iterated
-    only after every file is read, just before the parses: an export's verdicts
-    are still being worked out by a child while the files load.
+    those texts, kept in memory only (without ``parse_cache``).
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()

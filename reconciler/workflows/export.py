@@ -264,7 +264,7 @@ def write_specs(
     export's check; ``contexts`` limits what counts as stale to those contexts.
     With ``parse_ahead``, the schema files are parsed while they are written
     (``export_verdicts``): the caller checks the written project with
-    ``check_exported(root, written.verdicts)``, which waits for them and closes them.
+    ``load_project(known_valid=written.verdicts.valid())`` and closes them.
     """
     files = export_files(specs)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
@@ -321,7 +321,7 @@ def check_exported(out: Path, verdicts: ParseVerdicts) -> None:
     the whole project (~0.5 s at 10,000 subjects x 5 versions) just before it is freed.
     """
     with verdicts, gc_paused():
-        load_project(out, known_valid=verdicts)
+        load_project(out, known_valid=verdicts.valid())
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:
