@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from reconciler._gc import gc_paused
 
-from ._cache import (
-    CACHE_FILE,
-    SETTINGS_CACHE_FILE,
-    ParseCache,
-    ProjectCache,
-    RecordingEnviron,
-    entry,
-)
+from ._cache import SETTINGS_CACHE_FILE, ParseCache, ProjectCache, RecordingEnviron
 from ._checks import check_all
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._files import Reads
@@ -47,7 +40,6 @@ def load_project(
     project_file: str = "reconcile.yaml",
     plan_checks: bool = False,
     parse_cache: bool = False,
-    known_valid: Iterable[tuple[str, str]] = (),
 ) -> Project:
     """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
 
@@ -60,11 +52,6 @@ def load_project(
     ``parse_cache`` remembers which schemas parse under ``.reconcile/cache/``
     and skips those parses next time (see ``_cache``); it writes there, so only
     commands that already keep local state (plan, apply) ask for it.
-
-    ``known_valid``: (schema type, text) of reference-free schemas the caller
-    parsed with ``reconciler.compatibility.parse`` (an export, which parses the
-    files it writes while writing them): taken as parse verdicts for exactly
-    those texts, kept in memory only (without ``parse_cache``).
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
@@ -110,9 +97,6 @@ def load_project(
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit, reads))
         cache = ParseCache.open(root) if parse_cache else None
-        seeded = {entry(schema_type, text, ()) for schema_type, text in known_valid}
-        if cache is None and seeded:
-            cache = ParseCache(root / CACHE_FILE, None, seeded)  # no key: never saved
         configured = project.registries if project is not None else None
         check_all(loaded, configured, errors, plan_checks, cache)
         if cache is not None:

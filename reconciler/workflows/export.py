@@ -26,7 +26,6 @@ from reconciler.spec import load_project
 from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec, VersionSpec
 
 from .desired import spec_stem
-from .export_verdicts import PARSED_AHEAD, ParseVerdicts
 from .export_yaml import dump_yaml
 from .files import EXTENSIONS, FileNames, readable
 from .live import RegistryContents
@@ -217,8 +216,6 @@ class Written(NamedTuple):
     specs: list[Path]  # the spec files written
     removed: list[Path]  # files of an earlier export the registry no longer holds
     schema_files: int  # how many schema files were written
-    # Which schema files parse, worked out while they were written (``parse_ahead``)
-    verdicts: ParseVerdicts
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
@@ -253,7 +250,6 @@ def write_specs(
     *,
     force: bool = False,
     contexts: tuple[str, ...] = (),
-    parse_ahead: bool = False,
 ) -> Written:
     """Write every spec and its schema files, and remove the files an earlier export
     wrote that this one does not (``stale_files``).
@@ -262,9 +258,6 @@ def write_specs(
     anything when a file to overwrite or remove was changed since the last
     export (``edited_files``). What was written is recorded for the next
     export's check; ``contexts`` limits what counts as stale to those contexts.
-    With ``parse_ahead``, the schema files are parsed while they are written
-    (``export_verdicts``): the caller checks the written project with
-    ``load_project(known_valid=written.verdicts.valid())`` and closes them.
     """
     files = export_files(specs)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
@@ -277,51 +270,30 @@ def write_specs(
     ]
     if not force and edited:
         raise EditedFilesError(edited)
-    verdicts = ParseVerdicts(_parsed_ahead(files) if parse_ahead else ())
-    try:
-        _write(root, encoded)
-        for relative in stale:
-            (root / relative).unlink()
-            recorded.pop(relative)
-        recorded.update({relative: _digest(data) for relative, data in encoded.items()})
-        (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
-        manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-        (root / MANIFEST).write_bytes(manifest + b"\n")
-    except BaseException:
-        verdicts.close()
-        raise
+    _write(root, encoded)
+    for relative in stale:
+        (root / relative).unlink()
+        recorded.pop(relative)
+    recorded.update({relative: _digest(data) for relative, data in encoded.items()})
+    (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
+    manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    (root / MANIFEST).write_bytes(manifest + b"\n")
     return Written(
         [root / spec_file(spec) for spec in specs],
         [root / relative for relative in stale],
         len(files) - len(specs),
-        verdicts,
     )
 
 
-_TYPES = {extension: schema_type for schema_type, extension in EXTENSIONS.items()}
-
-
-def _parsed_ahead(files: dict[str, str]) -> list[tuple[str, str]]:
-    """(schema type, text) of the schema files to parse ahead: those the check reads back
-    as written (no carriage return, which reading translates)."""
-    ahead = []
-    for relative, text in files.items():
-        schema_type = _TYPES.get(relative[relative.rfind(".") :])
-        if schema_type in PARSED_AHEAD and relative.startswith("schemas/") and "\r" not in text:
-            ahead.append((schema_type, text))
-    return ahead
-
-
-def check_exported(out: Path, verdicts: ParseVerdicts) -> None:
-    """Raise ``SpecErrors`` unless the project written in ``out`` loads back, with the
-    parse verdicts of ``write_specs(parse_ahead=True)``; wait for them, then close them.
+def check_exported(out: Path) -> None:
+    """Raise ``SpecErrors`` unless the project written in ``out`` loads back.
 
     The loaded project is dropped before the collector runs again: ``load_project``
     pauses it while loading, and the first collection after that pause would scan
     the whole project (~0.5 s at 10,000 subjects x 5 versions) just before it is freed.
     """
-    with verdicts, gc_paused():
-        load_project(out, known_valid=verdicts.valid())
+    with gc_paused():
+        load_project(out)
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:
