@@ -14,8 +14,10 @@ from reconciler._words import plural
 from reconciler.engine import PlanOptions
 from reconciler.lint import LintSettingsError
 from reconciler.lint import lint as lint_project
+from reconciler.spec import SpecErrors
 from reconciler.workflows import (
     EditedFilesError,
+    check_exported,
     context_specs,
     raw_entry,
     read_registry,
@@ -107,7 +109,8 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         """Write what a registry holds as a loadable project (spec files, schema files and,
         when the directory has none, a project file), as `reconcile export --out` does.
         Returns where and what was written; changes no registry. A file edited since the
-        last export there is never overwritten."""
+        last export there is never overwritten. An error when the written project does not
+        load back (a schema over the project's size limit, say)."""
         access.require(READ)
         project = state.load()
         root = project.root.resolve()
@@ -128,6 +131,14 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
             ) from None
         entry = relocate(raw_entry(project.path, registry), root, out)
         project_file = write_project_file(out, registry, entry)
+        try:  # as `reconcile export`: never a success for files that do not load back
+            check_exported(out)
+        except SpecErrors as exc:
+            lines = [str(error) for error in exc.errors]
+            raise ToolError(
+                f"the exported project in {out.relative_to(root).as_posix()} does not load "
+                f"({plural(len(lines), 'error')}):\n" + "\n".join(lines)
+            ) from None
         return ExportResult(
             registry=registry,
             subjects=contents.subject_count,

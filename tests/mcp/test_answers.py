@@ -3,12 +3,16 @@ request, an export written to files, a review prompt that points at the details.
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
 from mcp_testkit import Project, structured, text_of
 
 from reconciler.engine import Outcome, Plan, Scope, SetCompatibility, Status, StepResult
+from reconciler.localregistry import serve_in_thread
 from reconciler.mcp import build_server
 from reconciler.mcp.applying import apply_result
 from reconciler.spec import load_project
@@ -188,3 +192,21 @@ def test_a_failed_apply_answers_every_failure_whole() -> None:
     assert [s.detail for s in answer.steps] == [f"HTTP 500 on s{i:03d}" for i in range(4, 250, 5)]
     assert answer.summary == {"register": 0, "change": 300, "delete": 0}
     assert answer.first_steps[4] == "FAILED set_compatibility s004-value (dev): HTTP 500 on s004"
+
+
+async def test_an_export_that_would_not_load_back_is_an_error(project: Project) -> None:
+    """As `reconcile export` does: the registry holds what the written project refuses
+    (a schema over the default ``limits.schema_bytes``, 1 MiB), so the tool reports an
+    error naming the file, never a success."""
+    schema = {"type": "record", "name": "R", "doc": "x" * (1024 * 1024), "fields": []}
+    with serve_in_thread(project.root / ".reconcile" / "registry.db") as url:
+        response = httpx.post(
+            f"{url}/subjects/big-value/versions", json={"schema": json.dumps(schema)}
+        )
+        response.raise_for_status()
+    async with Client(build_server(project.root)) as client:
+        exported = await client.call_tool("export", {"registry": "dev"})
+    assert exported.is_error, text_of(exported)
+    message = text_of(exported)
+    assert "the exported project in .reconcile/export/dev does not load (1 error)" in message
+    assert "schemas/default/big-value" in message and "over the limit of 1048576" in message
