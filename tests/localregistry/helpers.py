@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -31,3 +38,34 @@ def error_code(response: httpx.Response) -> int:
     assert set(body) == {"error_code", "message"}, body
     assert isinstance(body["message"], str) and body["message"]
     return int(body["error_code"])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def other_process(db: Path) -> Iterator[str]:
+    """The base URL of the registry served on ``db`` by another process (stopped on exit)."""
+    port = free_port()
+    code = (
+        "import sys; from reconciler.localregistry import serve; "
+        "serve(sys.argv[1], port=int(sys.argv[2]))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(port)])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "subprocess registry did not start"
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

@@ -7,10 +7,7 @@ processes sharing the SQLite file.
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +16,8 @@ from pathlib import Path
 import httpx
 
 from reconciler.localregistry import serve_in_thread
+
+from .helpers import other_process
 
 SUBJECTS = [f"s{i}-value" for i in range(6)]
 
@@ -73,30 +72,9 @@ def test_parallel_registrations_in_threads(tmp_path: Path) -> None:
         _check(url, results)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_two_processes_on_one_file(tmp_path: Path) -> None:
     db = tmp_path / "registry.db"
-    port = _free_port()
-    code = (
-        "import sys; from reconciler.localregistry import serve; "
-        "serve(sys.argv[1], port=int(sys.argv[2]))"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(port)])
-    other = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{other}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "subprocess registry did not start"
-                time.sleep(0.05)
+    with other_process(db) as other:
         jobs = [(SUBJECTS[i % len(SUBJECTS)], i % 12) for i in range(120)]
         with serve_in_thread(db) as mine:
             with httpx.Client(base_url=mine) as client:
@@ -106,9 +84,6 @@ def test_two_processes_on_one_file(tmp_path: Path) -> None:
                 parts = pool.map(lambda c: _register_all(c[0], c[1]), chunks)
                 results = [r for part in parts for r in part]
             _check(mine, results)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_reads_are_answered_while_a_write_waits_for_the_lock(tmp_path: Path) -> None:

@@ -4,12 +4,6 @@ the same file."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,38 +14,9 @@ from reconciler.localregistry._read_cache import Kept, ReadCache
 from reconciler.localregistry._routes import Reply
 from reconciler.localregistry._store import Store
 
+from .helpers import other_process
+
 SCHEMA = '{"type":"record","name":"R","fields":[{"name":"a","type":"long"%s}]}'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _other_process(db: Path) -> Iterator[str]:
-    """The registry served on ``db`` by another process."""
-    port = _free_port()
-    code = (
-        "import sys; from reconciler.localregistry import serve; "
-        "serve(sys.argv[1], port=int(sys.argv[2]))"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(port)])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "subprocess registry did not start"
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def _reads(client: httpx.Client) -> list[tuple[int, object]]:
@@ -71,7 +36,7 @@ def test_reads_see_every_write_of_another_process_on_the_same_file(tmp_path: Pat
     db = tmp_path / "registry.db"
     Store(db)  # created before two processes open it
     with (
-        _other_process(db) as other_url,
+        other_process(db) as other_url,
         serve_in_thread(db) as mine_url,
         httpx.Client(base_url=other_url, timeout=30) as other,
         httpx.Client(base_url=mine_url, timeout=30) as mine,

@@ -14,19 +14,13 @@ import pytest
 
 from reconciler.localregistry import create_app, serve_in_thread
 
-from .helpers import avro_record, register
+from .helpers import avro_record, free_port, register
 
 USER = avro_record("User", ("name", "string"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_cli_serve_prints_ready_line_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     data = tmp_path / "sub" / "registry.db"
     log = tmp_path / "requests.jsonl"
     proc = subprocess.Popen(
