@@ -29,7 +29,12 @@ and as wall seconds from the start of the process to its end:
   schema files).
 
 Requests are counted by the served registry (its ``/metrics``), so the two
-counts are comparable: a plan sending more than the floor says so. Ratios
+counts are comparable: a plan sending more than the floor says so. The
+registry's CPU seconds during each run come from the same ``/metrics``
+(``process_cpu_seconds_total``): the client's CPU plus the registry's, against
+the wall, says how much of the machine a run used, and so how far overlapping
+client work with the registry's can take it (on 2 CPUs the floor alone uses
+~1.5 CPU-seconds per wall second). Ratios
 are against the best run of the matching floor in the same session (the
 plans' against the floor's, the export's against the export floor's).
 
@@ -211,24 +216,25 @@ def floor_paths(project_dir: Path) -> list[str]:
     return paths
 
 
-def served_requests(url: str) -> int:
-    """Requests the registry has answered so far (its ``/metrics`` counter)."""
+def served_counters(url: str) -> tuple[int, float]:
+    """Requests the registry has answered so far, and its process's CPU seconds
+    (its ``/metrics``: the request counter and prometheus-client's process collector)."""
     import httpx
 
-    text = httpx.get(url + "/metrics", timeout=10).text
-    return int(
-        sum(
-            float(line.rsplit(" ", 1)[1])
-            for line in text.splitlines()
-            if line.startswith("reconciler_http_requests_total{")
-        )
-    )
+    requests, cpu = 0.0, 0.0
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith("reconciler_http_requests_total{"):
+            requests += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("process_cpu_seconds_total "):
+            cpu = float(line.rsplit(" ", 1)[1])
+    return int(requests), cpu
 
 
 @dataclass
 class Run:
     seconds: float  # wall
     cpu: float  # the process's own CPU seconds (user + system), not the registry's
+    registry_cpu: float  # the served registry's CPU seconds meanwhile (0.01 s steps)
     requests: int
     output: str
 
@@ -239,8 +245,9 @@ def _children_cpu() -> float:
 
 
 def timed(command: list[str], url: str) -> Run:
-    """Wall and CPU seconds of ``command`` in a fresh process, and the requests it sent."""
-    before = served_requests(url)
+    """Wall and CPU seconds of ``command`` in a fresh process, the registry's CPU
+    seconds meanwhile, and the requests it sent."""
+    before, registry_cpu = served_counters(url)
     cpu = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -248,8 +255,9 @@ def timed(command: list[str], url: str) -> Run:
     cpu = _children_cpu() - cpu
     if done.returncode not in (0, 2):
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    after, registry_after = served_counters(url)
     # The first /metrics read is counted by the second.
-    return Run(seconds, cpu, served_requests(url) - before - 1, done.stdout)
+    return Run(seconds, cpu, registry_after - registry_cpu, after - before - 1, done.stdout)
 
 
 def bench(
@@ -309,10 +317,11 @@ def bench(
         seconds = ", ".join(f"{run.seconds:.2f}" for run in results)
         ratios = ", ".join(f"{run.seconds / floors[floor]:.2f}x" for run in results)
         cpu = ", ".join(f"{run.cpu:.2f}" for run in results)
+        registry_cpu = ", ".join(f"{run.registry_cpu:.2f}" for run in results)
         requests = sorted({run.requests for run in results})
         print(
             f"  {label:<16} {requests} requests, wall {seconds} s ({ratios} the {floor}), "
-            f"client CPU {cpu} s",
+            f"client CPU {cpu} s, registry CPU {registry_cpu} s",
             flush=True,
         )
     for files in written:
