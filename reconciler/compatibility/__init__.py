@@ -40,7 +40,7 @@ from ._api import (
     protobuf_file,
     protobuf_leading_zeros,
 )
-from ._java_numbers import has_float
+from ._java_numbers import has_float, java_double_text
 from ._rules import RULES, Rule, rule
 from ._types import (
     LEVELS,
@@ -72,6 +72,7 @@ __all__ = [
     "formatted",
     "has_float",
     "invalid_defaults",
+    "java_double_text",
     "parse",
     "protobuf_file",
     "protobuf_leading_zeros",

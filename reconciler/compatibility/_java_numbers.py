@@ -39,7 +39,12 @@ def parse_java_double(text: str) -> float:
 
 
 def java_double_text(value: float) -> str:
-    """``Double.toString(value)`` (shortest digits, as Java 19+ prints them)."""
+    """``Double.toString(value)`` (shortest digits, as Java 19+ prints them).
+
+    Where one digit would do, Java writes two: of the two-digit decimals that read
+    back as the double, the nearest to it. That is the digit and a zero except
+    among the smallest (subnormal) doubles: ``Double.MIN_VALUE`` is ``4.9E-324``.
+    """
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -50,6 +55,10 @@ def java_double_text(value: float) -> str:
     digits_tuple = Decimal(repr(abs(value))).normalize().as_tuple()
     digits = "".join(map(str, digits_tuple.digits))
     exponent = len(digits) - 1 + int(digits_tuple.exponent)  # of the first digit
+    if len(digits) == 1:
+        mantissa, _, power = f"{abs(value):.1e}".partition("e")  # the nearest two digits
+        if float(f"{mantissa}e{power}") == abs(value):
+            digits, exponent = mantissa.replace(".", "").rstrip("0") or "0", int(power)
     if -3 <= exponent < 7:
         if exponent < 0:
             return f"{sign}0.{'0' * (-exponent - 1)}{digits}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from dataclasses import replace
 
-from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
+from reconciler.compatibility import InvalidSchemaError, ParsedSchema, java_double_text, parse
 from reconciler.confluent import Reference
 
 from . import _errors as errors
@@ -166,6 +167,57 @@ def rewrite_protobuf_text(conn: sqlite3.Connection) -> None:
     answers the lower one, as a lookup of any identity does.
     """
     _rewrite(conn, "PROTOBUF")
+
+
+# A JSON string (skipped) or one of the doubles whose text changed in layout 6.
+_STRING_OR_SMALLEST = re.compile(r'"(?:[^"\\]|\\.)*"|-?[1-9]\.0E-32[2-4](?![0-9])')
+
+
+def _smallest_doubles() -> dict[str, str]:
+    """The texts layout 5 wrote for the doubles whose Java text has two digits where
+    Python's shortest has one (``5.0E-324`` -> ``4.9E-324``), by old text; only the
+    smallest subnormals: elsewhere the nearest two digits are the digit and a zero."""
+    renamed = {}
+    for exponent in range(-324, -321):
+        for digit in range(1, 10):
+            value = float(f"{digit}e{exponent}")
+            if value == 0:  # below half the smallest double
+                continue
+            shortest, _, power = repr(value).partition("e")
+            old = f"{shortest[0]}.0E{int(power)}"
+            for sign in ("", "-"):
+                if len(shortest) == 1 and java_double_text(value) != old:
+                    renamed[sign + old] = sign + java_double_text(value)
+    return renamed
+
+
+def rewrite_smallest_doubles(conn: sqlite3.Connection) -> None:
+    """Layout 6: ``Double.MIN_VALUE`` and a few other subnormal doubles as Java writes
+    them (``4.9E-324``; layouts 4 and 5 wrote ``5.0E-324``).
+
+    Only Avro rows holding one of those texts as a JSON number change, in
+    whichever form they were stored (canonical or normalized: the number's text
+    is all that differs), with their identity hash; IDs and versions stay, so
+    the same schema registered again finds them.
+    """
+    renamed = _smallest_doubles()
+
+    def new_text(match: re.Match[str]) -> str:
+        return renamed.get(match[0], match[0])
+
+    rows = conn.execute(
+        "SELECT context, id FROM schemas WHERE schema_type = 'AVRO' AND schema LIKE '%.0E-32%'"
+    )
+    for context, schema_id in rows.fetchall():
+        stored = store.get_schema(conn, context, schema_id)
+        if stored is None:
+            continue
+        text = _STRING_OR_SMALLEST.sub(new_text, stored.schema)
+        if text != stored.schema:
+            conn.execute(
+                "UPDATE schemas SET schema = ?, identity = ? WHERE context = ? AND id = ?",
+                (text, stored_identity(replace(stored, schema=text)), context, schema_id),
+            )
 
 
 def rewrite_avro_text(conn: sqlite3.Connection) -> None:

@@ -92,9 +92,10 @@ CREATE TABLE IF NOT EXISTS mode (
 # order; 3 stores Avro text as Java's printer writes it (see
 # _schemas.rewrite_avro_text); 4 as well with Java's doubles (1.0E21) and a
 # float field's textual default read as a number; 5 stores Protobuf text as
-# Confluent's printer writes Wire's parse (_schemas.rewrite_protobuf_text).
+# Confluent's printer writes Wire's parse (_schemas.rewrite_protobuf_text); 6
+# writes the smallest doubles as Java does (4.9E-324: _schemas.rewrite_smallest_doubles).
 # Files of an older layout are migrated on open.
-_LAYOUT_VERSION = 5
+_LAYOUT_VERSION = 6
 
 # How long a statement waits for another process's lock before SQLITE_BUSY.
 _BUSY_TIMEOUT_MS = 30_000
@@ -323,6 +324,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
         from ._schemas import rewrite_protobuf_text
 
         rewrite_protobuf_text(conn)
+    if layout < 6:
+        from ._schemas import rewrite_smallest_doubles
+
+        rewrite_smallest_doubles(conn)
     conn.execute(f"PRAGMA user_version={_LAYOUT_VERSION}")
 
 

@@ -152,3 +152,38 @@ def test_files_with_python_numbers_or_textual_float_defaults_keep_their_ids(
             assert register(_client, f"other{n}", schema)["id"] == ids[schema]
     finally:
         current.app = None
+
+
+def test_the_smallest_doubles_are_written_with_javas_two_digits(sr: httpx.Client) -> None:
+    # Double.toString(Double.MIN_VALUE) is "4.9E-324": when one digit would do, Java
+    # writes the two-digit decimal nearest the double, not that digit and a zero.
+    text = _stored(sr, _record("double", 5e-324, twice=1e-323))
+    assert '"default":4.9E-324' in text and '"twice":9.9E-324' in text
+
+
+def test_files_with_the_old_text_of_the_smallest_doubles_keep_their_ids(
+    _shared_server: tuple[str, _CurrentApp], _client: httpx.Client, tmp_path: Path
+) -> None:
+    """Rows of layout 5 wrote ``5.0E-324``: opening the file rewrites the number (not the
+    same characters inside a string), keeping IDs; the same schema registered again finds them."""
+    _url, current = _shared_server
+    schema = _record("double", 5e-324, doc="5.0E-324", low=-1e-323)
+    path = tmp_path / "old.db"
+    current.app = create_app(path)
+    try:
+        schema_id = register(_client, "s", schema)["id"]
+        with sqlite3.connect(path) as conn:
+            new = conn.execute("SELECT schema FROM schemas WHERE id=?", (schema_id,)).fetchone()[0]
+            old = new.replace(":4.9E-324", ":5.0E-324").replace(":-9.9E-324", ":-1.0E-323")
+            assert old != new and '"doc":"5.0E-324"' in old
+            conn.execute(
+                "UPDATE schemas SET schema=?, identity=? WHERE id=?",
+                (old, identity("AVRO", old, []), schema_id),
+            )
+            conn.execute("PRAGMA user_version=5")
+        current.app = create_app(path)
+        assert _client.get(f"/schemas/ids/{schema_id}").json()["schema"] == new
+        assert register(_client, "s", schema)["id"] == schema_id
+        assert register(_client, "other", schema)["id"] == schema_id
+    finally:
+        current.app = None

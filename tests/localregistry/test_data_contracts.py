@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 
 from reconciler.localregistry import create_app
+from reconciler.localregistry._store import _LAYOUT_VERSION as LAYOUT_VERSION
 
 from .conftest import _CurrentApp
 from .helpers import avro_record, error_code, register
@@ -320,7 +321,7 @@ def test_files_without_contract_columns_are_migrated(
         assert register(_client, "users-value", V2, metadata=OWNER)["id"] == 2
         assert version(_client, "users-value", 2)["metadata"] == OWNER
         with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION
         current.app = create_app(path)  # opening a migrated file again changes nothing
         assert version(_client, "users-value", 2)["metadata"] == OWNER
     finally:

@@ -20,6 +20,7 @@ import pytest
 
 from reconciler.localregistry import create_app
 from reconciler.localregistry._schemas import identity
+from reconciler.localregistry._store import _LAYOUT_VERSION as LAYOUT_VERSION
 
 from .conftest import _CurrentApp
 from .helpers import register
@@ -448,7 +449,7 @@ def test_a_file_of_the_old_layout_keeps_its_ids_with_confluents_text(
         assert min(ids["issue"], twin_id) == ids["issue"]
         assert _client.get("/subjects/avro/versions/1/schema").text == '"string"'
         with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION
     finally:
         current.app = None
 

@@ -16,6 +16,7 @@ import pytest
 
 from reconciler.localregistry import create_app
 from reconciler.localregistry._contexts import Subject, prefix_matcher
+from reconciler.localregistry._store import _LAYOUT_VERSION as LAYOUT_VERSION
 
 from .conftest import _CurrentApp
 from .helpers import avro_record, register
@@ -109,7 +110,7 @@ def test_older_files_get_the_listing_index(
             indexes = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
             }
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION
         assert "versions_listing" in indexes and "versions_id" not in indexes
         assert _listing(_client, deleted="true") == before
     finally:
