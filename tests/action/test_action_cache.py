@@ -170,7 +170,7 @@ def _quickstart(tmp: Path) -> Path:
     return source
 
 
-def test_a_new_runner_plans_an_unchanged_project_from_the_kept_cache(tmp_path: Path) -> None:
+def test_a_new_runner_plans_from_the_kept_cache_only_with_its_signing_key(tmp_path: Path) -> None:
     source = _quickstart(tmp_path)
     runner = Runner(tmp_path)
     runner.checkout(source)
@@ -194,6 +194,15 @@ def test_a_new_runner_plans_an_unchanged_project_from_the_kept_cache(tmp_path: P
     # Another commit's entry is restored (by the restore key) and the new one saved.
     assert third.key != first.key and third.restored and not third.hit
     assert third.saved is not None and runner.store[-1][0] == third.key
+
+    # The same entry without its signing key: foreign, so ignored (loaded in full and
+    # rewritten), never trusted; the plan is the same.
+    next(third.saved.rglob("cache.key")).unlink()
+    runner.checkout(source)
+    unsigned = runner.run()
+    assert unsigned.hit and len(unsigned.before) == 2
+    assert all(unsigned.after[path] != stamp for path, stamp in unsigned.before.items())
+    assert unsigned.outputs == third.outputs
 
 
 def test_a_cache_the_checkout_brought_is_never_used(tmp_path: Path) -> None:
