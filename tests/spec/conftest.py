@@ -1,15 +1,17 @@
 """Fixtures: a project directory in tmp_path, written from {path: text}.
 
-Every project a test writes is also loaded with both YAML composers (libyaml
-and pure Python): ``load``/``errors`` assert that both give the same result,
-and the ``write`` fixture asserts on teardown that every YAML file of the
-project gives the same data, node locations and errors. See test_loaders.py.
+Every project a test writes is also loaded with each YAML composer (the plain
+one of ``_yaml_plain`` in front of libyaml, libyaml alone, pure Python):
+``load``/``errors`` assert that all give the same result, and the ``write``
+fixture asserts on teardown that every YAML file of the project gives the same
+data, node locations and errors. See test_loaders.py.
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -24,9 +26,17 @@ Write = Callable[[Mapping[str, str]], Path]
 ORDER = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}'
 
 
-def pure_python() -> mock._patch[Any]:
+def libyaml_only() -> mock._patch[Any]:
+    """Within it, YAML is composed by libyaml (or pure Python where it falls back to it),
+    never by ``_yaml_plain``."""
+    return mock.patch.object(_yaml, "PLAIN", False)
+
+
+@contextmanager
+def pure_python() -> Iterator[None]:
     """Within it, YAML is composed by the pure-Python loader only."""
-    return mock.patch.object(_yaml, "CSafeLoader", None)
+    with libyaml_only(), mock.patch.object(_yaml, "CSafeLoader", None):
+        yield
 
 
 def _outcome(root: Path, environ: Mapping[str, str]) -> Project | list[SpecError]:
@@ -39,6 +49,8 @@ def _outcome(root: Path, environ: Mapping[str, str]) -> Project | list[SpecError
 def outcomes(root: Path, environ: Mapping[str, str]) -> Project | list[SpecError]:
     """``load_project``'s result or errors, asserted equal with both composers."""
     result = _outcome(root, environ)
+    with libyaml_only():
+        assert _outcome(root, environ) == result, "the plain composer and libyaml disagree"
     with pure_python():
         assert _outcome(root, environ) == result, "libyaml and pure Python disagree"
     return result
@@ -57,9 +69,11 @@ def documents(root: Path) -> dict[Path, Any]:
 
 
 def assert_composers_agree(root: Path) -> None:
-    fast = documents(root)
+    plain = documents(root)
+    with libyaml_only():
+        assert documents(root) == plain, "the plain composer and libyaml disagree"
     with pure_python():
-        assert documents(root) == fast, "libyaml and pure Python disagree"
+        assert documents(root) == plain, "libyaml and pure Python disagree"
 
 
 @pytest.fixture

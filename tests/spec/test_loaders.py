@@ -1,19 +1,25 @@
-"""libyaml and the pure-Python composer give the same documents, locations and errors.
+"""The YAML composers give the same documents, locations and errors.
 
-Every project written by the other tests is compared too (see conftest.py);
-these are the cases where the two are most likely to differ: marks after a
-byte order mark or unusual line breaks, escapes hiding a ``${VAR}``, error
-messages (libyaml words them differently: the pure-Python composer reports
-them), and the nesting and alias limits.
+libyaml, the pure-Python composer and, for the plain shape of exported spec
+files, ``_yaml_plain``. Every project written by the other tests is compared
+too (see conftest.py); these are the cases where they are most likely to
+differ: marks after a byte order mark or unusual line breaks, escapes hiding
+a ``${VAR}``, error messages (libyaml words them differently: the pure-Python
+composer reports them), the nesting and alias limits, and for the plain
+composer every way a document can leave its shape (it must give up on each,
+never compose it differently), also on generated documents.
 """
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reconciler.spec import Project, SpecErrors, _yaml, load_project
+from reconciler.spec._yaml_plain import compose_plain
 
 from .conftest import assert_composers_agree, documents, outcomes
 
@@ -91,3 +97,159 @@ def test_a_control_character_is_an_error_at_its_place(tmp_path: Path) -> None:
         "YAML syntax error: character 0x01 is not allowed in YAML"
     ]
     assert "a.yaml:2:22" in str(caught.value.errors[0])
+
+
+# Documents of the plain shape: the plain composer composes them.
+PLAIN = {
+    "export": (
+        "# Written by `reconcile export` from registry bench.\n"
+        "registry: bench\ncontext: .\ncompatibility: BACKWARD\nsubjects:\n"
+        "  money-value:\n    type: AVRO\n    schema: ../schemas/default/money-value.avsc\n"
+        "  topic10-value:\n    schema: ../schemas/default/topic10-value.avsc\n"
+        "    references:\n    - name: bench.Money\n      subject: money-value\n"
+        "      version: 1\n    compatibility: FULL\n"
+    ),
+    "indented-sequence": "a:\n  - x\n  - y: 1\n    z: 2\n  -   w\nb: c\n",
+    "comments-and-blanks": "# c\n\na: b # c\n  # inside\nc:   # c\n\n  d: e   \n   \n",
+    "words": (
+        "a: 1\nb: yes\nc: ~\nd: 2024-01-02\ne: .inf\nf: 0x1f\ng: 1_000\nh: -3\n"
+        "i: +.5\nj: null\nk: .\nl: -x\nm: 2001-12-14\nn: a=b\n"
+    ),
+    "offset-root": "  a: b\n  c:\n   - d\n",
+    "item-spacing": "a:\n-   b: c\n    d:\n    - e\n-  f\ng: h\n",
+    "no-final-newline": "a:\n  b: c",
+}
+
+# Documents the plain composer gives up on (the YAML composers then decide).
+NOT_PLAIN = {
+    "empty-value": "a:\nb: c\n",
+    "empty-at-end": "a: b\nc:\n",
+    "null-item": "a:\n- \n- b\n",
+    "bool-key": "yes: 1\n",
+    "int-key": "1: a\n",
+    "null-key": "~: a\n",
+    "duplicate": "a: 1\nb: 2\na: 3\n",
+    "quoted": "a: 'b'\n",
+    "spaces": "a: b c\n",
+    "value-tag": "a: =\n",
+    "colon-in-word": "a: b:c\n",
+    "continuation": "a: b\n  c\n",
+    "over-indented": "a: b\n  c: d\n",
+    "under-indented": "a:\n    b: c\n  d: e\n",
+    "sequence-document": "- a\n- b\n",
+    "document-start": "---\na: b\n",
+    "document-end": "a: b\n...\n",
+    "nested-item": "a:\n- - b\n",
+    "non-ascii": "a: \u00e9\n",
+    "tab-in-comment": "a: b # \tc\n",
+    "long-key": "k" * 1_100 + ": v\n",
+    "deep": "".join(" " * i + f"k{i}:\n" for i in range(150)) + " " * 150 + "v: w\n",
+    "map-after-sequence": "a:\n  - b\n  c: d\n",
+    "comment-without-space": "a: b#c\n",
+    "space-before-colon": "a : b\n",
+    "flow": "a: [b]\n",
+    "anchor": "a: &x b\nc: *x\n",
+    "merge": "a:\n  <<: b\n",
+    "variable": "a: ${X}\n",
+    "empty": "",
+    "comment-only": "# nothing\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_the_plain_composer_composes_the_plain_shape(name: str, tmp_path: Path) -> None:
+    assert compose_plain(PLAIN[name]) is not None
+    (tmp_path / "doc.yaml").write_text(PLAIN[name], encoding="utf-8", newline="")
+    assert_composers_agree(tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_PLAIN))
+def test_the_plain_composer_gives_up_on_anything_else(name: str, tmp_path: Path) -> None:
+    assert compose_plain(NOT_PLAIN[name]) is None
+    (tmp_path / "doc.yaml").write_text(NOT_PLAIN[name], encoding="utf-8", newline="")
+    assert_composers_agree(tmp_path)
+
+
+WORDS = ["a", "b", "x.y", "../s/a-value.avsc", "1", "07", "yes", "~", "2024-01-02", "-x", ".5"]
+KEYS = ["a", "b", "x.y", "c-d", "e_f", "g/h"]
+ODD = ["", "=", "b c", "'q'", "b:c", "b #c", "[x]", "&a", "- x", "|", "b # c", ":"]
+
+
+def _tree(rng: random.Random, depth: int, in_list: bool = False) -> Any:
+    kind = rng.random()
+    if depth > 3 or kind < 0.4:
+        return rng.choice(WORDS)
+    if kind < 0.75 or in_list:  # an item that is a sequence starts with "-" alone: not plain
+        return {rng.choice(KEYS): _tree(rng, depth + 1) for _ in range(3)}
+    return [_tree(rng, depth + 1, in_list=True) for _ in range(rng.randint(1, 3))]
+
+
+def _render(rng: random.Random, node: Any, indent: int, lines: list[str]) -> None:
+    """``node`` (a mapping or a sequence) in block style, with random spacing and comments."""
+    step = rng.randint(1, 3)
+    for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+        head = " " * indent + (f"{key}:" if isinstance(node, dict) else "-")
+        if rng.random() < 0.1:
+            lines.append(" " * rng.randint(0, 6) + rng.choice(["", "# c", "#"]))
+        if isinstance(value, str):
+            lines.append(f"{head}{' ' * rng.randint(1, 2)}{value}" + rng.choice(["", "  ", " # c"]))
+        elif isinstance(node, list):  # a mapping starting on the item's line: "- key: ..."
+            spaces = rng.randint(1, 3)
+            inner: list[str] = []
+            _render(rng, value, indent + 1 + spaces, inner)
+            first = next(i for i, line in enumerate(inner) if line.lstrip(" ")[:1] not in "#")
+            lines += inner[:first]
+            lines.append(head + " " * spaces + inner[first].lstrip(" "))
+            lines += inner[first + 1 :]
+        else:
+            lines.append(head)
+            indentless = isinstance(value, list) and rng.random() < 0.5
+            _render(rng, value, indent if indentless else indent + step, lines)
+
+
+def _mutated(rng: random.Random, lines: list[str]) -> list[str]:
+    lines = list(lines)
+    at = rng.randrange(len(lines))
+    change = rng.randrange(4)
+    if change == 0:
+        del lines[at]
+    elif change == 1:
+        lines.insert(at, lines[rng.randrange(len(lines))])
+    elif change == 2:
+        shift = rng.choice([-2, -1, 1, 2])
+        lines[at] = " " * max(0, shift) + lines[at][max(0, -shift) :]
+    else:
+        lines[at] = lines[at].rstrip(" ") + rng.choice([" ", ""]) + rng.choice(ODD)
+    return lines
+
+
+def test_generated_documents_compose_the_same_or_are_left_to_the_composers(
+    tmp_path: Path,
+) -> None:
+    """Block documents of random words, spacing and comments, a third of them mutated
+    (a line dropped, repeated, shifted or given an odd word): every document composes
+    to the same data, locations and errors whichever composer is in front."""
+    rng = random.Random(17)
+    composed = 0
+    for number in range(300):
+        lines: list[str] = []
+        _render(rng, {"root": _tree(rng, 0), "k": _tree(rng, 1)}, 0, lines)
+        if rng.random() < 0.35:
+            lines = _mutated(rng, lines)
+        text = "\n".join(lines) + "\n"
+        composed += compose_plain(text) is not None
+        (tmp_path / f"{number}.yaml").write_text(text, encoding="utf-8", newline="")
+    assert 100 < composed < 300  # both paths are exercised
+    assert_composers_agree(tmp_path)
+
+
+def test_a_plain_document_over_the_node_limit_is_refused_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_yaml, "MAX_NODES", 5)
+    (tmp_path / "doc.yaml").write_text("a: b\nc:\n  d: e\n")  # 6 nodes: 3 keys, 3 values
+    assert compose_plain((tmp_path / "doc.yaml").read_text()) is not None
+    assert_composers_agree(tmp_path)
+    assert [str(e) for e in documents(tmp_path)[tmp_path / "doc.yaml"][1]] == [
+        f"{tmp_path / 'doc.yaml'}:1:1: document expands to over 5 nodes"
+    ]
