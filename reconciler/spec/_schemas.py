@@ -77,8 +77,11 @@ class Resolver:
         if os.path.normpath(written) != str(resolved):
             self.followed_links = True
 
-    def schema_file(self, spec_dir: Path, value: str, root: Path) -> tuple[Path, Problem]:
-        """``resolve(spec_dir / value)``, and whether it is outside ``root`` or not a file.
+    def schema_file(
+        self, spec_dir: Path, value: str, root: Path
+    ) -> tuple[Path, Problem, int | None]:
+        """``resolve(spec_dir / value)``, whether it is outside ``root`` or not a file,
+        and the file's size when its ``lstat`` told it (None: not looked at).
 
         The same answers as ``Path.resolve``, ``is_relative_to`` and ``is_file``,
         in one ``lstat`` for a file that is not a symlink: those three cost
@@ -98,24 +101,27 @@ class Resolver:
         directory, directory_text, inside = folder
         full = os.path.join(directory_text, name)
         try:
-            mode = os.lstat(full).st_mode
+            found = os.lstat(full)
+            mode, size = found.st_mode, found.st_size
         except OSError as exc:
             if exc.errno not in _ABSENT:
                 raise
-            mode = 0
+            mode, size = 0, None
         if stat.S_ISLNK(mode):
             self.followed_links = True
             return self._checked(Path(full).resolve(), root)
         path = directory / name
         if not inside:
-            return path, "outside"
-        return path, None if stat.S_ISREG(mode) else "missing"
+            return path, "outside", None
+        if not stat.S_ISREG(mode):
+            return path, "missing", None
+        return path, None, size
 
     @staticmethod
-    def _checked(path: Path, root: Path) -> tuple[Path, Problem]:
+    def _checked(path: Path, root: Path) -> tuple[Path, Problem, None]:
         if not path.is_relative_to(root):
-            return path, "outside"
-        return path, None if path.is_file() else "missing"
+            return path, "outside", None
+        return path, None if path.is_file() else "missing", None
 
 
 def schema_source(
@@ -150,7 +156,7 @@ def schema_source(
             errors.error(location, f"inline schema is {size} bytes, {over}")
             return None
         return SchemaSource(text, None)
-    path, problem = resolver.schema_file(spec_dir, value, root)
+    path, problem, size = resolver.schema_file(spec_dir, value, root)
     if problem == "outside":
         errors.error(location, f"schema path {value!r} resolves outside the project directory")
         return None
@@ -159,7 +165,8 @@ def schema_source(
         return None
     try:
         text_path = str(path)
-        size = os.stat(text_path).st_size
+        if size is None:  # reached through a symlink: its target's size
+            size = os.stat(text_path).st_size
         if size > limit:
             errors.error(
                 location, f"schema file {display_path(path, root)} is {size} bytes, {over}"

@@ -73,6 +73,9 @@ class _SpecResolver:
         reads: Reads | None,
     ) -> None:
         self.doc = doc
+        # One object for every schema of the file: the resolver's cache is keyed by it, and
+        # ``Path.parent`` makes a new one (whose hash is computed again) each time.
+        self.spec_dir = doc.path.parent
         self.reads = reads
         self.root = root
         self.schema_bytes = schema_bytes
@@ -151,7 +154,7 @@ class _SpecResolver:
         source = schema_source(
             value,
             schema_type,
-            self.doc.path.parent,
+            self.spec_dir,
             self.root,
             location,
             self.errors,

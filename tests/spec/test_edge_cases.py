@@ -361,4 +361,6 @@ def test_schema_files_are_checked_as_pathlib_does(tmp_path: Path) -> None:
             if expected.is_file()
             else "missing"
         )
-        assert resolver.schema_file(spec_dir, value, root) == (expected, problem), value
+        path, found, size = resolver.schema_file(spec_dir, value, root)
+        assert (path, found) == (expected, problem), value
+        assert size is None or size == expected.stat().st_size, value  # the lstat's, if any
