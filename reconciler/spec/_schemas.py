@@ -29,7 +29,7 @@ _ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 Problem = Literal["outside", "missing"] | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per schema of a load: not a frozen dataclass, 4x cheaper to make
 class SchemaSource:
     text: str
     path: Path | None  # None when inline

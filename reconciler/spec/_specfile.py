@@ -29,7 +29,9 @@ _CONTEXT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
+# Use and SchemaUse live for one load (10,000 each at 10,000 subjects): plain slotted
+# classes, a fifth of the cost of building frozen dataclasses.
+@dataclass(slots=True)
 class Use:
     """Where a schema is used: which registries, context and subject."""
 
@@ -38,7 +40,7 @@ class Use:
     subject: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SchemaUse:
     """One schema text to validate once all spec files are known (for references)."""
 
