@@ -7,7 +7,8 @@ functions, so a verdict computed offline is the verdict the registry gives.
 Public API:
 
 - ``parse(schema_type, text, references)`` -> ``ParsedSchema`` or raises
-  ``InvalidSchemaError``.
+  ``InvalidSchemaError``; ``validate`` (same arguments) only raises, as
+  ``parse`` would, for callers that want the verdict alone (a spec load).
 - ``ParsedSchema.canonical``: the form the registry stores and uses for
   identity (same canonical form -> same id); ``ParsedSchema.normalized``: the
   ``normalize=true`` form, used by the planner for equality by meaning;
@@ -39,6 +40,7 @@ from ._api import (
     parse,
     protobuf_file,
     protobuf_leading_zeros,
+    validate,
 )
 from ._java_numbers import has_float, java_double_text
 from ._rules import RULES, Rule, rule
@@ -77,4 +79,5 @@ __all__ = [
     "protobuf_file",
     "protobuf_leading_zeros",
     "rule",
+    "validate",
 ]

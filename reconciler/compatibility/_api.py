@@ -54,6 +54,18 @@ def parse(schema_type: str, text: str, references: Mapping[str, str] | None = No
         return _format(schema_type).parse(text, dict(references or {}))
 
 
+def validate(schema_type: str, text: str, references: Mapping[str, str] | None = None) -> None:
+    """Raise ``InvalidSchemaError`` exactly when ``parse`` would, with the same message;
+    cheaper where only that verdict is wanted (Avro: nothing of the parse is kept)."""
+    if schema_type != "AVRO":
+        parse(schema_type, text, references)
+        return
+    from ._avro import validate as validate_avro
+
+    with bounded_depth():
+        validate_avro(text, dict(references or {}))
+
+
 def invalid_defaults(parsed: ParsedSchema) -> list[str]:
     """Why a registry would refuse to register ``parsed`` for its field defaults (AVRO only).
 

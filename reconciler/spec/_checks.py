@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from reconciler.compatibility import InvalidSchemaError, ParsedSchema, invalid_defaults, parse
+from reconciler.compatibility import (
+    InvalidSchemaError,
+    ParsedSchema,
+    invalid_defaults,
+    parse,
+    validate,
+)
 from reconciler.confluent import QualifiedSubject
 
 from ._cache import ParseCache
@@ -201,7 +207,8 @@ class _Schemas:
         self.plan_checks = plan_checks
         # Without plan checks a parse is only a verdict, which the cache may know.
         self.cache = None if plan_checks else cache
-        # The schema, or why not; None: valid, known from the cache, not parsed.
+        # The schema, or why not; None: valid, its parse not kept (only a verdict was
+        # needed, or the cache knew it).
         self.parsed: dict[ParseKey, ParsedSchema | str | None] = {}
         self.defaults: dict[ParseKey, list[str]] = {}
         # (registry, context, id) -> identity, subject, location of its first use
@@ -247,8 +254,12 @@ class _Schemas:
         verdict = None if self.cache is None else cache_entry(*key)
         if verdict is not None and self.cache is not None and self.cache.known_valid(verdict):
             return None
+        parsed = None
         try:
-            parsed = parse(key[0], key[1], dict(key[2]))
+            if self.plan_checks:
+                parsed = parse(key[0], key[1], dict(key[2]))
+            else:  # only the verdict is used: nothing of the parse is kept
+                validate(key[0], key[1], dict(key[2]))
         except InvalidSchemaError as exc:
             return str(exc)
         if verdict is not None and self.cache is not None:

@@ -165,7 +165,7 @@ def test_a_schema_used_twice_is_parsed_once_and_reported_at_each_use(write: Writ
             "specs/a.avsc": bad,
         }
     )
-    with mock.patch.object(_checks, "parse", wraps=_checks.parse) as parse:
+    with mock.patch.object(_checks, "validate", wraps=_checks.validate) as parse:
         messages = [message.split(": invalid Avro schema: ")[0] for message in errors(root)]
     assert messages == [
         "specs/a.yaml:2:21: subject 'a-value'",
