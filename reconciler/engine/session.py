@@ -36,7 +36,7 @@ from .lock import ApplyLock, LockBusy
 from .plan import Plan
 from .planner import PlanOptions, make_plan, with_recovery
 from .policy import disallowed
-from .staleness import stale_registries, what_changed
+from .staleness import stale_message, stale_registries
 
 
 class Status(StrEnum):
@@ -161,13 +161,7 @@ class ApplySession:
         return await self._apply(todo, options, interrupted)
 
     def _stale(self, stale: list[str], planned: Plan, now: Plan, when: str) -> Outcome:
-        changes = "\n".join(f"  {line}" for line in what_changed(planned, now))
-        return Outcome(
-            Status.STALE,
-            f"the live state of registry {', '.join(stale)} changed {when}; nothing was "
-            f"applied. Since then:\n{changes}\nMake a new plan.",
-            planned,
-        )
+        return Outcome(Status.STALE, stale_message(stale, planned, now, when), planned)
 
     async def _apply(
         self, todo: Plan, options: PlanOptions, interrupted: list[Interrupted]

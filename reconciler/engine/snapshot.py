@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -19,6 +19,14 @@ from reconciler.confluent import GLOBAL_CONTEXT_LEVEL, reads_global_context
 from reconciler.registry import Reference, RegistryClient, SchemaVersion, frozen_instance
 
 from .contexts import DEFAULT, context_of, context_prefix
+
+# The form of ``LiveState.fingerprint``: a saved plan whose fingerprints are of
+# another form was made by another version of reconcile (``staleness.py``). The
+# first form (until 2026-12-06) was a bare sha256 that fed each context's versions
+# after its settings; "v2:" feeds the digest of its versions instead.
+FINGERPRINT_FORM = "v2:"
+# Versions hashed between two turns of the event loop: ~1-2 ms of hashing.
+_SLICE = 1000
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,26 @@ class ContextState:
     soft_deleted: dict[str, list[int]] = field(default_factory=dict)
     subject_compatibility: dict[str, str | None] = field(default_factory=dict)
     subject_mode: dict[str, str | None] = field(default_factory=dict)
+    # sha256 of ``versions``, once worked out (``versions_digest``): the snapshot hashes
+    # them while its settings reads are in flight, and nothing changes them after.
+    _versions_digest: bytes | None = field(default=None, repr=False, compare=False)
+
+    def versions_digest(self) -> bytes:
+        """The sha256 of ``versions`` as the fingerprint feeds them (``_hash_versions``)."""
+        if self._versions_digest is None:
+            digest = hashlib.sha256()
+            for _ in _hash_versions(self.versions, digest):
+                pass
+            self._versions_digest = digest.digest()
+        return self._versions_digest
+
+    async def hash_versions(self) -> None:
+        """``versions_digest`` worked out a slice at a time, the event loop turning
+        between slices: responses to the reads in flight are not held up."""
+        digest = hashlib.sha256()
+        for _ in _hash_versions(self.versions, digest):
+            await asyncio.sleep(0)
+        self._versions_digest = digest.digest()
 
     def latest(self, subject: str) -> LiveVersion | None:
         versions = self.versions.get(subject)
@@ -61,23 +89,15 @@ class LiveState:
     contexts: dict[str, ContextState] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        """A digest of everything the plan was computed from.
+        """A digest of everything the plan was computed from, in its form (``FINGERPRINT_FORM``).
 
         Fed to the hash piece by piece in a fixed order (``dataclasses.asdict`` of
-        50,000 versions took most of a second). A version's fields are written
-        length-prefixed rather than JSON-encoded (escaping each schema text cost
-        more than hashing it); only its references and contract, when it has any,
-        go through JSON.
+        50,000 versions took most of a second): the registry's settings, then each
+        context's settings and the digest of its versions (``ContextState.versions_digest``,
+        which the snapshot works out while its settings reads are in flight).
         """
         digest = hashlib.sha256()
-        update = digest.update
-        # ``json.dumps`` with options builds an encoder per call: one for all 50,000.
-        encode = json.JSONEncoder(sort_keys=True, default=str).encode
-
-        def feed(*parts: object) -> None:
-            text = encode(parts)
-            update(f"{len(text)}:{text}".encode())
-
+        feed = _feeder(digest)
         feed(self.registry, self.global_compatibility, self.global_mode)
         if self.global_context_compatibility or self.global_context_mode:  # read for contexts
             feed(self.global_context_compatibility, self.global_context_mode)
@@ -91,18 +111,49 @@ class LiveState:
                 ctx.subject_mode,
                 ctx.soft_deleted,
             )
-            for subject in sorted(ctx.versions):
-                for v in ctx.versions[subject]:
-                    update(
-                        f"{len(v.subject)}:{v.subject}{v.version}:{v.id}:{v.schema_type}:"
-                        f"{len(v.schema)}:{v.schema}".encode()
-                    )
-                    if v.references or v.metadata is not None or v.rule_set is not None:
-                        refs = [(r.name, r.subject, r.version) for r in v.references]
-                        feed(refs, v.metadata, v.rule_set)
-                    else:
-                        update(b"-")  # never the first character of a ``feed``
-        return digest.hexdigest()
+            digest.update(ctx.versions_digest())
+        return FINGERPRINT_FORM + digest.hexdigest()
+
+
+def _feeder(digest: hashlib._Hash) -> Callable[..., None]:
+    """``feed(*parts)``: the parts JSON-encoded, length-prefixed, into ``digest``."""
+    update = digest.update
+    # ``json.dumps`` with options builds an encoder per call: one for all 50,000.
+    encode = json.JSONEncoder(sort_keys=True, default=str).encode
+
+    def feed(*parts: object) -> None:
+        text = encode(parts)
+        update(f"{len(text)}:{text}".encode())
+
+    return feed
+
+
+def _hash_versions(versions: dict[str, list[LiveVersion]], digest: hashlib._Hash) -> Iterator[None]:
+    """Feed ``digest`` every version, subject by subject, pausing after each slice.
+
+    A version's fields are written length-prefixed rather than JSON-encoded
+    (escaping each schema text cost more than hashing it); only its references
+    and contract, when it has any, go through JSON. Each pause (``yield``) comes
+    after ``_SLICE`` versions or more, a millisecond or two of hashing.
+    """
+    update = digest.update
+    feed = _feeder(digest)
+    fed = 0
+    for subject in sorted(versions):
+        for v in versions[subject]:
+            update(
+                f"{len(v.subject)}:{v.subject}{v.version}:{v.id}:{v.schema_type}:"
+                f"{len(v.schema)}:{v.schema}".encode()
+            )
+            if v.references or v.metadata is not None or v.rule_set is not None:
+                refs = [(r.name, r.subject, r.version) for r in v.references]
+                feed(refs, v.metadata, v.rule_set)
+            else:
+                update(b"-")  # never the first character of a ``feed``
+        fed += len(versions[subject])
+        if fed >= _SLICE:
+            fed = 0
+            yield
 
 
 _BY_SUBJECT_AND_VERSION = attrgetter("subject", "version")
@@ -174,6 +225,8 @@ async def snapshot(
                     live = {v.version for v in ctx.versions.get(version.subject, [])}
                     if context_of(version.subject) == context and version.version not in live:
                         ctx.soft_deleted.setdefault(version.subject, []).append(version.version)
+            # The fingerprint's share of the versions, while the settings reads are in flight.
+            await ctx.hash_versions()
 
         async def read_context_level() -> None:
             if context == DEFAULT:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
 
-from reconciler.engine.snapshot import ContextState, LiveState, LiveVersion
+from reconciler.engine import ApplySession, Status, open_clients
+from reconciler.engine import snapshot as snapshot_module
+from reconciler.engine.plan import Plan
+from reconciler.engine.planner import managed_subjects, specs_for
+from reconciler.engine.snapshot import ContextState, LiveState, LiveVersion, snapshot
 from reconciler.registry import Reference
+from reconciler.spec import load_project
+
+from .conftest import Workspace, avro_record
 
 ORDER = '{"type": "record", "name": "Order", "fields": []}'
 
@@ -49,7 +57,7 @@ def test_settings_and_extra_versions_change_the_fingerprint() -> None:
     assert state(BASE, replace(BASE, version=2, id=8)).fingerprint() != base
 
 
-PINNED = "2414b98ef301ddf1c8329222d13c16958fc68d812496b6648d91d9fe9cb7eafe"
+PINNED = "v2:c7cb59a933619cc7a8f6b95bd17fe2163d1015165647dd047786782f953e6105"
 
 
 def pinned_state() -> LiveState:
@@ -76,5 +84,75 @@ def pinned_state() -> LiveState:
 
 def test_the_fingerprint_of_a_fixed_state_is_pinned() -> None:
     """Saved plans carry it and apply compares it with a new one: a change of its bytes
-    makes every saved plan stale. Pinned from the main of 2026-12-06 (43f22e1)."""
+    makes every saved plan stale (a new form must carry a new ``FINGERPRINT_FORM``).
+    Pinned when the form became "v2:" (2026-12-06, session 8); the first form's
+    value for this state was 2414b98e...7eafe."""
     assert pinned_state().fingerprint() == PINNED
+
+
+def test_a_context_fed_its_versions_digest_as_worked_out_by_the_snapshot(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot hashes each context's versions a slice at a time while its settings
+    reads run (``ContextState.hash_versions``); the fingerprint must be the one worked
+    out from the state alone, whatever the slices."""
+    monkeypatch.setattr(snapshot_module, "_SLICE", 2)  # many slices from a few versions
+    for n in range(3):
+        for version in range(3):
+            field = f'{{"name": "f{version}", "type": "string", "default": ""}}'
+            ws.registry.post(
+                f"/subjects/s{n}-value/versions", {"schema": avro_record(f"S{n}", field)}
+            )
+    ws.registry.post(
+        "/subjects/:.team:t-value/versions",
+        {"schema": avro_record("T", '{"name": "x", "type": "int"}')},
+    )
+    ws.write("specs/main.yaml", "subjects:\n  s0-value: {compatibility: NONE}\n")
+    ws.write("specs/team.yaml", "context: .team\nsubjects:\n  t-value: {}\n")
+    project = load_project(ws.root)
+    managed = managed_subjects(specs_for(project, "test"))
+
+    async def go() -> LiveState:
+        async with open_clients(project, ["test"]) as clients:
+            return await snapshot(clients["test"], "test", managed)
+
+    live = asyncio.run(go())
+    assert [len(live.contexts[c].versions) for c in (".", ".team")] == [3, 1]
+    hashed = live.fingerprint()
+    for ctx in live.contexts.values():
+        assert ctx._versions_digest is not None  # worked out by the snapshot
+        ctx._versions_digest = None
+    assert live.fingerprint() == hashed
+
+
+def test_a_plan_saved_by_another_version_is_refused_as_such(ws: Workspace) -> None:
+    """A saved plan whose fingerprints are of another form (the first form was a bare
+    sha256) cannot say whether the registry changed: apply refuses it, naming the
+    version, not a change of the registry."""
+    ws.write("schemas/a.avsc", avro_record("A", '{"name": "a", "type": "string"}'))
+    ws.write("specs/main.yaml", "subjects:\n  a-value: {schema: ../schemas/a.avsc}\n")
+    project = load_project(ws.root)
+    made = ws.plan()
+    assert made.registries[0].fingerprint.startswith("v2:")
+
+    def apply(fingerprint: str) -> str:
+        saved = Plan.from_json(made.to_json())
+        saved.registries[0].fingerprint = fingerprint
+
+        async def go() -> tuple[Status, str]:
+            async with open_clients(project, ["test"]) as clients:
+                outcome = await ApplySession(
+                    project, clients, ws.root / ".reconcile/journal", saved=saved
+                ).run()
+                return outcome.status, outcome.message
+
+        status, message = asyncio.run(go())
+        assert status is Status.STALE
+        return message
+
+    older = apply("0" * 64)
+    assert "made by another version of reconcile" in older and "live state of" not in older
+    moved = apply("v2:" + "0" * 64)
+    assert "the live state of registry test changed" in moved
+    assert "another version" not in moved
+    assert ws.registry.writes() == []
