@@ -78,8 +78,8 @@ def _check_target_project(out: Path, name: str, contexts: list[str]) -> None:
             f"{path} does not name registry {name}; add it there, or export to another "
             "directory with --out"
         )
-    try:
-        existing = load_project(out)
+    try:  # with the verdicts the last export's check kept (``check_exported``)
+        existing = load_project(out, parse_cache=True, cache_specs=False)
     except SpecErrors:
         return  # broken already: the load after writing reports it
     ours = {(out / "specs" / f"{spec_stem(c)}.yaml").resolve() for c in contexts}

@@ -40,6 +40,7 @@ def load_project(
     project_file: str = "reconcile.yaml",
     plan_checks: bool = False,
     parse_cache: bool = False,
+    cache_specs: bool = True,
 ) -> Project:
     """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
 
@@ -52,6 +53,9 @@ def load_project(
     ``parse_cache`` remembers which schemas parse under ``.reconcile/cache/``
     and skips those parses next time (see ``_cache``); it writes there, so only
     commands that already keep local state (plan, apply) ask for it.
+    ``cache_specs=False`` keeps only those verdicts, not the loaded specs
+    (``ProjectCache``): export's check, whose 50,000 specs would cost more to
+    keep than the next plan's parses it saves.
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
@@ -75,7 +79,7 @@ def load_project(
     with gc_paused():
         files = spec_files(patterns, root, path, listed, errors)
         project_cache = None
-        if parse_cache and project is not None and not errors.errors:
+        if parse_cache and cache_specs and project is not None and not errors.errors:
             project_cache = ProjectCache(
                 root, _cache_context(project.registries, limit, plan_checks, files)
             )

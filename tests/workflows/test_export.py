@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from reconciler.spec import load_project
+from reconciler.spec._cache import CACHE_FILE, PROJECT_CACHE_FILE
 
 from .conftest import EXAMPLES, Registries, cli, output, with_registry
 
@@ -406,3 +407,25 @@ def test_an_export_that_would_not_load_back_is_reported_as_a_failure(
         assert f"the exported project in {out} does not load (1 error)" in exported.stderr
         assert "schemas/default/big-value" in exported.stderr
         assert "over the limit of 1048576" in exported.stderr
+
+
+def test_the_first_plan_after_an_export_parses_nothing_the_export_checked(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """The check that the written project loads back keeps its verdicts in the project's
+    parse cache (not the loaded specs: no project.bin), so a plan's load of the export
+    finds every schema there and parses none (the cache file is not rewritten)."""
+    url = registries.start("source")
+    for subject, fields in (("a-value", 1), ("a-value", 2), ("b-value", 3)):
+        _register(url, subject, fields)
+    out = tmp_path / "exported"
+    exported = cli("export", "--url", url, "--out", out, "--history")
+    assert exported.exit_code == 0, output(exported)
+    cache = out / CACHE_FILE
+    assert len(json.loads(cache.read_text())["valid"]) == 3
+    assert not (out / PROJECT_CACHE_FILE).exists()
+    before = cache.stat()
+    load_project(out, parse_cache=True)  # as plan loads it
+    after = cache.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
