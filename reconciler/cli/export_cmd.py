@@ -105,7 +105,7 @@ def write_project(
     _check_target_project(out, source.name, list(contents.contexts))
     specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
     try:
-        written, removed, _ = write_specs(specs, out, force=force, contexts=contexts)
+        result = write_specs(specs, out, force=force, contexts=contexts)
     except EditedFilesError as exc:
         err = console(stderr=True)
         for path in exc.paths:
@@ -118,14 +118,14 @@ def write_project(
     project_file = write_project_file(
         out, source.name, relocate(source.entry, source.base_dir, out)
     )
-    written += [extra for extra in (project_file, ignore_local_state(out)) if extra is not None]
+    extras = [extra for extra in (project_file, ignore_local_state(out)) if extra is not None]
     try:
-        check_exported(out)
+        check_exported(out, result.files)
     except SpecErrors as exc:
         for error in exc.errors:
             console(stderr=True).print(str(error), markup=False)
         fail(f"the exported project in {out} does not load ({plural(len(exc.errors), 'error')})")
-    return written, removed
+    return result.specs + extras, result.removed
 
 
 def show_written(written: Sequence[Path], removed: Sequence[Path] = ()) -> None:

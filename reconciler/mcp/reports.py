@@ -132,7 +132,7 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
         entry = relocate(raw_entry(project.path, registry), root, out)
         project_file = write_project_file(out, registry, entry)
         try:  # as `reconcile export`: never a success for files that do not load back
-            check_exported(out)
+            check_exported(out, written.files)
         except SpecErrors as exc:
             lines = [str(error) for error in exc.errors]
             raise ToolError(

@@ -12,6 +12,7 @@ cached under its new bytes).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation by the C runtime
 
@@ -43,13 +44,23 @@ def decode(data: bytes) -> str:
 
 
 class Reads:
-    """The bytes of every file one load read, by path (as text)."""
+    """The bytes of every file one load read, by path (as text).
 
-    def __init__(self) -> None:
+    ``written``: the bytes of files the caller has just written, by absolute path
+    (as text), taken instead of reading them back (export's check of the project it
+    wrote: 50,000 opens and reads at 10,000 subjects x 5 versions).
+    """
+
+    def __init__(self, written: Mapping[str, bytes] | None = None) -> None:
         self.data: dict[str, bytes] = {}
         # False once a file read twice gave other bytes (edited meanwhile): the
         # specs then hold both versions, which no single key describes.
         self.consistent = True
+        self._written = written or {}
+
+    def given(self, path: str) -> bytes | None:
+        """The bytes the caller wrote at ``path``; None: the file is to be read."""
+        return self._written.get(path)
 
     def add(self, path: str, data: bytes) -> None:
         first = self.data.setdefault(path, data)

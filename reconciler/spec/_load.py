@@ -41,6 +41,7 @@ def load_project(
     plan_checks: bool = False,
     parse_cache: bool = False,
     cache_specs: bool = True,
+    written: Mapping[str, bytes] | None = None,
 ) -> Project:
     """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
 
@@ -56,6 +57,10 @@ def load_project(
     ``cache_specs=False`` keeps only those verdicts, not the loaded specs
     (``ProjectCache``): export's check, whose 50,000 specs would cost more to
     keep than the next plan's parses it saves.
+
+    ``written``: the bytes of files the caller has just written into the project,
+    by absolute path (as text): taken instead of reading those files back (each
+    must still be where the specs say: it is looked up, not read; see ``Reads``).
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
@@ -94,7 +99,7 @@ def load_project(
 
         known_warnings = len(errors.warnings)
         recording = RecordingEnviron(environ)
-        reads = Reads()  # the project cache's key: the bytes the specs are made from
+        reads = Reads(written)  # the project cache's key: the bytes the specs are made from
         for spec_path in files:
             spec_doc = load_yaml(spec_path, recording, errors, root, reads=reads)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None

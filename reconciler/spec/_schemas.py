@@ -165,14 +165,18 @@ def schema_source(
         return None
     try:
         text_path = str(path)
-        if size is None:  # reached through a symlink: its target's size
+        data = None if reads is None else reads.given(text_path)
+        if data is not None:
+            size = len(data)
+        elif size is None:  # reached through a symlink: its target's size
             size = os.stat(text_path).st_size
         if size > limit:
             errors.error(
                 location, f"schema file {display_path(path, root)} is {size} bytes, {over}"
             )
             return None
-        data = read_bytes(text_path, size)
+        if data is None:
+            data = read_bytes(text_path, size)
         if reads is not None:
             reads.add(text_path, data)
         return SchemaSource(decode(data), path)

@@ -339,7 +339,9 @@ def load_yaml(
     bytes read are added to ``reads``.
     """
     try:
-        data = path.read_bytes()
+        data = None if reads is None else reads.given(str(path))
+        if data is None:
+            data = path.read_bytes()
         if reads is not None:
             reads.add(str(path), data)
         text = decode(data)

@@ -11,8 +11,9 @@ import httpx
 import pytest
 import yaml
 
-from reconciler.spec import load_project
+from reconciler.spec import SpecErrors, load_project
 from reconciler.spec._cache import CACHE_FILE, PROJECT_CACHE_FILE
+from reconciler.workflows import check_exported
 
 from .conftest import EXAMPLES, Registries, cli, output, with_registry
 
@@ -429,3 +430,32 @@ def test_the_first_plan_after_an_export_parses_nothing_the_export_checked(
     after = cache.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+def test_the_check_loads_the_bytes_written_and_still_looks_each_file_up(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """``check_exported(out, written)`` takes the bytes export wrote instead of reading
+    them back: what it checks is those bytes, and each file must still be where its
+    spec says."""
+    _, out = _exported(registries, tmp_path, "a-value", "b-value")
+    written = {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for folder in ("specs", "schemas")
+        for path in (out / folder).rglob("*")
+        if path.is_file()
+    }
+    check_exported(out, written)
+
+    # The given bytes are what is checked (not what the disk holds)...
+    broken = dict(written, **{"schemas/default/a-value.avsc": b'{"type": "nope"}'})
+    with pytest.raises(SpecErrors) as refused:
+        check_exported(out, broken)
+    assert [e.location.file.name for e in refused.value.errors if e.location] == ["default.yaml"]
+    assert "a-value" in str(refused.value.errors[0])
+
+    # ... and a file given but gone from the disk is still missing.
+    (out / "schemas/default/b-value.avsc").unlink()
+    with pytest.raises(SpecErrors) as missing:
+        check_exported(out, written)
+    assert "schema file not found: schemas/default/b-value.avsc" in str(missing.value.errors[0])
