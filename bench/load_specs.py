@@ -10,11 +10,16 @@ YAML mappings instead (no schema files: the YAML composer does more work).
 
 ``--cache`` loads as ``plan`` does (``parse_cache=True``), each repeat twice:
 cold (``.reconcile/`` removed first: every schema parsed, the caches written)
-then warm (the project cache reused); each line then gives the load's CPU
-seconds and its children's (none today: the forked loads were removed, docs/performance.md).
+then warm (the project cache reused; ``--warm N``: N warm loads, each in its own
+process); each line then gives the load's CPU seconds and its children's (none
+today: the forked loads were removed, docs/performance.md). ``--project DIR``
+loads that project instead of writing one (``--warm N`` alone: its cache as it
+is, no cold load), e.g. the 100,000-subject project of ``bench/floor.py --large``.
 
 Run: ``.venv/bin/python bench/load_specs.py [--sizes 1000 10000] [--repeat 3] [--inline]
-[--cache]``. Each load prints one line; ``--json`` prints them as JSON lines.
+[--cache] [--warm N] [--project DIR]``. Each load prints one line; ``--json`` prints them
+as JSON lines. To compare two checkouts, run it with ``PYTHONPATH=CHECKOUT`` for each,
+alternated, each on its own copy of the project (the cache is keyed by the loading code).
 """
 
 from __future__ import annotations
@@ -125,6 +130,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per size")
     parser.add_argument("--inline", action="store_true", help="schemas inside the spec file")
     parser.add_argument("--cache", action="store_true", help="cold then warm, as plan loads")
+    parser.add_argument("--warm", type=int, default=None, help="warm loads after each cold one")
+    parser.add_argument("--project", type=Path, help="load this project, not a written one")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-cache", default="none", help=argparse.SUPPRESS)
@@ -132,31 +139,41 @@ def main() -> None:
     if args.child:
         _load(args.child, args.child_cache)
         return
+    if args.project is not None:
+        for _ in range(args.repeat):
+            caches = ["cold"] if args.warm is None else []
+            _run(args.project.resolve(), None, caches + ["warm"] * (args.warm or 1), args)
+        return
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             write_project(root, size, args.inline)
             for _ in range(args.repeat):
-                for cache in ("cold", "warm") if args.cache else ("none",):
-                    out = subprocess.run(
-                        [sys.executable, __file__, "--child", str(root), "--child-cache", cache],
-                        check=True,
-                        capture_output=True,
-                        text=True,
-                    ).stdout
-                    result = {"size": size, "inline": args.inline, **json.loads(out)}
-                    if args.json:
-                        print(json.dumps(result), flush=True)
-                        continue
-                    print(
-                        f"{size:>6} subjects{' (inline)' if args.inline else ''}"
-                        f"{'' if cache == 'none' else ', ' + cache}: "
-                        f"{result['seconds']:6.2f} s, CPU {result['cpu']:.2f} s "
-                        f"(children {result['children_cpu']:.2f} s), "
-                        f"peak RSS {result['peak']:.0f} MiB "
-                        f"({result['rss_before']:.0f} MiB before loading)",
-                        flush=True,
-                    )
+                caches = ["cold"] + ["warm"] * (args.warm or 1) if args.cache else ["none"]
+                _run(root, size, caches, args)
+
+
+def _run(root: Path, size: int | None, caches: list[str], args: argparse.Namespace) -> None:
+    for cache in caches:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(root), "--child-cache", cache],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        result = {"size": size, "inline": args.inline, **json.loads(out)}
+        if args.json:
+            print(json.dumps(result), flush=True)
+            continue
+        print(
+            f"{result['subjects']:>6} subjects{' (inline)' if args.inline else ''}"
+            f"{'' if cache == 'none' else ', ' + cache}: "
+            f"{result['seconds']:6.2f} s, CPU {result['cpu']:.2f} s "
+            f"(children {result['children_cpu']:.2f} s), "
+            f"peak RSS {result['peak']:.0f} MiB "
+            f"({result['rss_before']:.0f} MiB before loading)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
