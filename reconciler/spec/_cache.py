@@ -35,14 +35,16 @@ import secrets
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from functools import cache
 from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
-from ._files import Reads, read_all
+from ._files import Reads, decode
 from ._yaml import Document, KeyPath
 from .model import ContextSpec, SubjectSpec, VersionSpec
 
@@ -260,6 +262,7 @@ class RecordingEnviron(Mapping[str, str]):
 
 
 _NOFOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_CHUNK = 1 << 16
 
 
 def _real_dir(parent: str, real_dirs: dict[str, bool]) -> bool:
@@ -279,22 +282,37 @@ def _linked(path: str, real_dirs: dict[str, bool]) -> bool:
         return True
 
 
-def _read_unlinked(path: str, real_dirs: dict[str, bool]) -> bytes | None:
-    """The file's bytes, or None if it is gone or reached through a symlink now.
+def _read_inputs(root: Path, names: list[str]) -> list[bytes] | None:
+    """The bytes of the files ``names`` ("/"-separated, relative to ``root``); None if
+    one is gone or reached through a symlink now (the file read would not be the one
+    the cache was keyed by).
 
-    Paths as text and ``os`` calls: pathlib's objects cost more than the reads
-    (10,000 schema files).
+    One loop over text paths and ``os`` calls: the system calls (open, read to the
+    end, close: ~4.5 us a file here) are most of it, the Python around them was
+    another ~2 us a file with a function call per file (100,000 schema files).
     """
-    if not _real_dir(os.path.dirname(path), real_dirs):
-        return None
-    try:
+    inside = os.path.join(root, "")
+    real_dirs: dict[str, bool] = {}
+    contents = []
+    append = contents.append
+    for name in names:
+        folder = name.rpartition("/")[0]
+        real = real_dirs.get(folder)
+        path = inside + name  # os.path.join(root, name): ``name`` is relative
+        if real is None:
+            directory = os.path.dirname(path)
+            real = real_dirs[folder] = os.path.realpath(directory) == directory
+        if not real:
+            return None
         handle = os.open(path, _NOFOLLOW)
-    except OSError:
-        return None
-    try:
-        return read_all(handle)
-    finally:
-        os.close(handle)
+        try:
+            data = os.read(handle, _CHUNK)
+            while more := os.read(handle, _CHUNK):  # to the end, however long it is now
+                data += more
+            append(data)
+        finally:
+            os.close(handle)
+    return contents
 
 
 def _child(parent: PurePath, name: str) -> PurePath:
@@ -310,19 +328,28 @@ _DEFAULTS = {
 }
 
 
-def _reduce_spec(spec: Any) -> tuple[Any, ...]:
-    """A spec object as pickle writes it, less the fields at their class's default.
+class _InputText:
+    """In the payload, a schema text that is the text of one of the cache's input files.
 
-    Pickle's own way writes every field into the instance's ``__dict__``; a
-    field left out is read from the class (where ``dataclass`` keeps a field's
-    default), so the object reads and compares the same, and the warm load
-    sets ~5 instead of 13 entries for each of 10,000 subjects.
+    Unpickled by ``_PayloadUnpickler`` as that file's bytes, decoded: the
+    bytes the load has just read and checked against the key. The 100,000
+    schema texts of a large project are then not in the cache file twice
+    (once as the files, once in the payload: 80 MB read, authenticated and
+    unpickled again).
     """
-    state = spec.__dict__.copy()
-    for name, default in _DEFAULTS[type(spec)].items():
-        if state[name] is default:  # the very object: None, False, (), the class's string
-            del state[name]
-    return copyreg.__newobj__, (type(spec),), state
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _input_text, (self.index,)
+
+
+def _input_text(index: int) -> str:
+    """What ``_PayloadUnpickler`` replaces; unpickled without one, a payload is refused."""
+    raise pickle.UnpicklingError(f"input text {index} outside a project cache's load")
 
 
 class _PayloadPickler(pickle.Pickler):
@@ -333,17 +360,39 @@ class _PayloadPickler(pickle.Pickler):
     half of the warm load's unpickling. Written as ``_child(parent, name)``,
     each folder is rebuilt once (the pickle's memo shares it) and each file
     costs one join of a single name. Spec objects leave out their default
-    fields (``_reduce_spec``).
+    fields, and a schema text read from one of ``inputs`` (the files of the
+    cache's key, by path, with their bytes) is written as that file's index
+    (``_InputText``).
     """
 
-    def __init__(self, file: io.BytesIO) -> None:
+    def __init__(self, file: io.BytesIO, inputs: Mapping[str, tuple[int, bytes]]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._folders: dict[str, PurePath] = {}
+        self._inputs = inputs
         self.dispatch_table = {
             **copyreg.dispatch_table,
-            **dict.fromkeys(_DEFAULTS, _reduce_spec),
+            **dict.fromkeys(_DEFAULTS, self._reduce_spec),
             type(Path()): self._reduce_path,
         }
+
+    def _reduce_spec(self, spec: Any) -> tuple[Any, ...]:
+        """A spec object as pickle writes it, less the fields at their class's default.
+
+        Pickle's own way writes every field into the instance's ``__dict__``; a
+        field left out is read from the class (where ``dataclass`` keeps a field's
+        default), so the object reads and compares the same, and the warm load
+        sets ~5 instead of 13 entries for each of 10,000 subjects.
+        """
+        state = spec.__dict__.copy()
+        for name, default in _DEFAULTS[type(spec)].items():
+            if state[name] is default:  # the very object: None, False, (), the class's string
+                del state[name]
+        path = state.get("schema_path")
+        if path is not None and (found := self._inputs.get(str(path))) is not None:
+            index, data = found
+            if state.get("schema") == decode(data):
+                state["schema"] = _InputText(index)
+        return copyreg.__newobj__, (type(spec),), state
 
     def _reduce_path(self, path: PurePath) -> tuple[Any, ...]:
         folder, name = os.path.split(str(path))
@@ -366,11 +415,25 @@ class _DocPickler(_PayloadPickler):
     """
 
     def __init__(self, file: io.BytesIO, doc: Document) -> None:
-        super().__init__(file)
+        super().__init__(file, {})
         self._at = {text: at for text, at in _strings(doc.data, ())}
 
     def persistent_id(self, obj: Any) -> KeyPath | None:
         return self._at.get(obj) if type(obj) is str else None
+
+
+class _PayloadUnpickler(pickle.Unpickler):
+    """Unpickles a payload of ``_PayloadPickler``'s: ``texts(index)`` is the decoded
+    text of the cache's input ``index``, as this load read it."""
+
+    def __init__(self, file: io.BytesIO, texts: Callable[[int], str]) -> None:
+        super().__init__(file)
+        self._texts = texts
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == _input_text.__name__:
+            return self._texts
+        return super().find_class(module, name)
 
 
 class _DocUnpickler(pickle.Unpickler):
@@ -399,14 +462,29 @@ def _strings(data: Any, at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
             yield from _strings(value, (*at, index))
 
 
-def _dumps(value: object, doc: Document | None = None) -> bytes:
+def _dumps(
+    value: object,
+    doc: Document | None = None,
+    inputs: Mapping[str, tuple[int, bytes]] | None = None,
+) -> bytes:
+    """``value`` pickled; with ``doc``, none of its strings (``_DocPickler``); ``inputs``:
+    the files whose texts are written as their index (``_InputText``)."""
     buffer = io.BytesIO()
-    (_PayloadPickler(buffer) if doc is None else _DocPickler(buffer, doc)).dump(value)
+    if doc is None:
+        _PayloadPickler(buffer, inputs or {}).dump(value)
+    else:
+        _DocPickler(buffer, doc).dump(value)
     return buffer.getvalue()
 
 
-def _loads(payload: bytes, doc: Document | None = None) -> Any:
-    return pickle.loads(payload) if doc is None else _DocUnpickler(io.BytesIO(payload), doc).load()
+def _loads(payload: bytes, doc: Document | None = None, contents: Sequence[bytes] = ()) -> Any:
+    """What ``_dumps`` wrote; ``contents``: the bytes of the inputs, by index."""
+    if doc is not None:
+        return _DocUnpickler(io.BytesIO(payload), doc).load()
+    # Decoded up front (~0.02 s for 100,000 files): a call back into Python for each
+    # text costs more than the decoding.
+    texts = [decode(data) for data in contents]
+    return _PayloadUnpickler(io.BytesIO(payload), texts.__getitem__).load()
 
 
 class ProjectCache:
@@ -433,6 +511,9 @@ class ProjectCache:
     another instance (``SETTINGS_CACHE_FILE``, keyed by that file's bytes and
     variables), without the file's strings (``_DocPickler``).
 
+    A schema text read from a file is not in the payload: it is that file's bytes,
+    which the load reads and checks against the key anyway (``_InputText``).
+
     The payload is a pickle, unpickled only once the HMAC over the whole file
     (header and payload) has checked: a file that came with a checkout, one
     whose payload was replaced, or one corrupt or partial, is ignored (the
@@ -447,17 +528,20 @@ class ProjectCache:
 
     def _digest(
         self,
-        inputs: list[str],
-        contents: Iterable[bytes],
+        names: list[str],
+        contents: list[bytes],
         variables: list[str],
         environ: Mapping[str, str],
     ) -> str:
+        """The key: the inputs' names (relative to the root, which is hashed too), their
+        lengths and bytes, and the variables' values. Hashed in a few large updates, not
+        two per file: the names joined (no path holds a NUL), the lengths as one array,
+        then the contents, which those lengths split unambiguously."""
         assert self.key is not None
         digest = hmac.new(self.key, f"{_load_code_digest()}\0{self.context}".encode(), "sha256")
-        for path, data in zip(inputs, contents, strict=True):
-            name = path.encode()
-            digest.update(b"%d\0%s%d\0" % (len(name), name, len(data)))
-            digest.update(data)
+        digest.update(b"%d\0%s" % (len(names), "\0".join([str(self.root), *names]).encode()))
+        digest.update(array("Q", map(len, contents)).tobytes())
+        deque(map(digest.update, contents), maxlen=0)
         for name in variables:
             value = environ.get(name)
             text = b"-" if value is None else b"+%d\0%s" % (len(value), value.encode())
@@ -476,18 +560,14 @@ class ProjectCache:
             if not hmac.compare_digest(mac.decode("ascii"), expected):
                 return None
             header = json.loads(header_text)
-            inputs = [os.path.join(self.root, name) for name in header["inputs"]]
-            real_dirs: dict[str, bool] = {}
-            contents = []
-            for path in inputs:
-                content = _read_unlinked(path, real_dirs)
-                if content is None:
-                    return None
-                contents.append(content)
-            digest = self._digest(inputs, contents, header["variables"], environ)
+            names = header["inputs"]
+            contents = _read_inputs(self.root, names)
+            if contents is None:
+                return None
+            digest = self._digest(names, contents, header["variables"], environ)
             if header["digest"] != digest:
                 return None
-            return _loads(payload, doc)
+            return _loads(payload, doc, contents)
         except (
             OSError,
             ValueError,
@@ -534,10 +614,10 @@ class ProjectCache:
             contents.append(content)
         names = [path[len(inside) :].replace(os.sep, "/") for path in paths]
         ordered = sorted(variables)
-        joined = [os.path.join(self.root, name) for name in names]  # as ``load`` names them
-        digest = self._digest(joined, contents, ordered, environ)
+        digest = self._digest(names, contents, ordered, environ)
         header = json.dumps({"inputs": names, "variables": ordered, "digest": digest}).encode()
-        payload = _dumps(value, doc)
+        inputs = {path: (index, contents[index]) for index, path in enumerate(paths)}
+        payload = _dumps(value, doc, inputs)
         mac = hmac.new(self.key, header + b"\n" + payload, "sha256").hexdigest().encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

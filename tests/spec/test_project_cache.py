@@ -448,3 +448,38 @@ def test_library_versions_are_read_as_importlib_metadata_reads_them(library: str
     except metadata.PackageNotFoundError:
         expected = ""
     assert cache._version(library) == expected
+
+
+def test_the_cache_file_does_not_hold_the_schema_files_texts_again(write: Write) -> None:
+    """A schema text read from a file is written as that file's place among the key's
+    inputs, and read back from the file the load has just checked: 100,000 schema
+    files were 80 MB of the cache file, read, authenticated and unpickled again."""
+    root = write(PROJECT)
+    load(root)
+    data = (root / PROJECT_CACHE_FILE).read_bytes()
+    assert b'"name": "Order"' in ORDER.encode()
+    assert b'"name": "Order"' not in data
+    assert subject(load(root)) == (ORDER, "FULL")
+
+
+def test_a_text_that_is_not_its_files_text_stays_in_the_payload(tmp_path: Path) -> None:
+    """Only a text equal to its file's (decoded) bytes is left out of the payload."""
+    path = tmp_path / "schemas" / "a.avsc"
+    same = SubjectSpec("same", schema="{}\n", schema_path=path)
+    other = SubjectSpec("other", schema="{ }", schema_path=path)
+    inputs = {str(path): (0, b"{}\r\n")}
+    back = cache._loads(cache._dumps((same, other), inputs=inputs), contents=[b"{}\r\n"])
+    assert back == (same, other)
+    with pytest.raises(pickle.UnpicklingError):  # the texts are not in it
+        pickle.loads(cache._dumps((same, other), inputs=inputs))
+
+
+def test_a_schema_file_is_read_to_its_end_when_checked(write: Write) -> None:
+    """A file the cache knew at exactly one read's size (64 KiB) and grown since is
+    seen: its first read alone matches the key."""
+    padded = '{"type": "string"' + " " * (65536 - 18) + "}"
+    assert len(padded) == 65536
+    root = write({**PROJECT, "schemas/order.avsc": padded})
+    load(root)
+    (root / "schemas/order.avsc").write_text(padded + "\n")
+    assert subject(load(root))[0] == padded + "\n"
