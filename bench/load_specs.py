@@ -16,10 +16,16 @@ today: the forked loads were removed, docs/performance.md). ``--project DIR``
 loads that project instead of writing one (``--warm N`` alone: its cache as it
 is, no cold load), e.g. the 100,000-subject project of ``bench/floor.py --large``.
 
+``--phases`` adds the CPU seconds of the load's steps (the spec files read
+and composed, validated, resolved with their schema files, checked with
+their schemas' parses, the project cache written) and of the rest (the
+project file, the collector's pass when the load's pause ends, imports made
+by the load), measured by wrapping each step.
+
 Run: ``.venv/bin/python bench/load_specs.py [--sizes 1000 10000] [--repeat 3] [--inline]
-[--cache] [--warm N] [--project DIR]``. Each load prints one line; ``--json`` prints them
-as JSON lines. To compare two checkouts, run it with ``PYTHONPATH=CHECKOUT`` for each,
-alternated, each on its own copy of the project (the cache is keyed by the loading code).
+[--cache] [--warm N] [--project DIR] [--phases]``. Each load prints one line; ``--json``
+prints them as JSON lines. To compare two checkouts, run it with ``PYTHONPATH=CHECKOUT`` for
+each, alternated, each on its own copy of the project (the cache is keyed by the loading code).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 MONEY = {
     "type": "record",
@@ -100,12 +107,47 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _load(root: str, cache: str) -> None:
+# The load's steps as ``spec._load`` calls them: (module, attribute, phase name).
+PHASES = (
+    ("reconciler.spec._load", "load_yaml", "yaml"),
+    ("reconciler.spec._validate", "validate", "validate"),
+    ("reconciler.spec._load", "resolve_spec", "resolve"),
+    ("reconciler.spec._load", "check_all", "checks"),
+)
+
+
+def _time_phases() -> dict[str, float]:
+    """Wrap the load's steps to add up their CPU seconds (in the dict returned)."""
+    import importlib
+
+    from reconciler.spec._cache import ProjectCache
+
+    spent: dict[str, float] = {}
+
+    def timed(function: Any, name: str) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.process_time() - start
+
+        return wrapper
+
+    for module, attribute, name in PHASES:
+        owner = importlib.import_module(module)
+        setattr(owner, attribute, timed(getattr(owner, attribute), name))
+    ProjectCache.save = timed(ProjectCache.save, "cache write")  # type: ignore[method-assign]
+    return spent
+
+
+def _load(root: str, cache: str, phases: bool) -> None:
     """Child process: load once and print one JSON line."""
     from reconciler.spec import load_project
 
     if cache == "cold":
         shutil.rmtree(Path(root) / ".reconcile", ignore_errors=True)
+    spent = _time_phases() if phases else None
     before = _peak_mib()
     start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     project = load_project(Path(root), environ={}, parse_cache=cache != "none")
@@ -121,6 +163,9 @@ def _load(root: str, cache: str) -> None:
         "rss_before": before,
         "peak": peak,
     }
+    if spent is not None:
+        # The project file's YAML and validation count in "yaml" and "validate" too.
+        result["phases"] = {**spent, "rest": cpu - sum(spent.values())}
     print(json.dumps(result))
 
 
@@ -132,12 +177,13 @@ def main() -> None:
     parser.add_argument("--cache", action="store_true", help="cold then warm, as plan loads")
     parser.add_argument("--warm", type=int, default=None, help="warm loads after each cold one")
     parser.add_argument("--project", type=Path, help="load this project, not a written one")
+    parser.add_argument("--phases", action="store_true", help="CPU of the load's steps")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-cache", default="none", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _load(args.child, args.child_cache)
+        _load(args.child, args.child_cache, args.phases)
         return
     if args.project is not None:
         for _ in range(args.repeat):
@@ -155,8 +201,9 @@ def main() -> None:
 
 def _run(root: Path, size: int | None, caches: list[str], args: argparse.Namespace) -> None:
     for cache in caches:
+        child = [sys.executable, __file__, "--child", str(root), "--child-cache", cache]
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(root), "--child-cache", cache],
+            child + ["--phases"] * args.phases,
             check=True,
             capture_output=True,
             text=True,
@@ -171,7 +218,11 @@ def _run(root: Path, size: int | None, caches: list[str], args: argparse.Namespa
             f"{result['seconds']:6.2f} s, CPU {result['cpu']:.2f} s "
             f"(children {result['children_cpu']:.2f} s), "
             f"peak RSS {result['peak']:.0f} MiB "
-            f"({result['rss_before']:.0f} MiB before loading)",
+            f"({result['rss_before']:.0f} MiB before loading)"
+            + "".join(
+                f"\n    {name:12} {seconds:6.3f} s"
+                for name, seconds in result.get("phases", {}).items()
+            ),
             flush=True,
         )
 
