@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -183,6 +183,7 @@ async def snapshot(
     registry: str,
     managed: dict[str, Iterable[tuple[str, str]]],
     with_deleted: Iterable[str] = (),
+    listed: Callable[[ContextState], Awaitable[None]] | None = None,
 ) -> LiveState:
     """Read global config/mode, and for each managed context its schemas and config.
 
@@ -191,6 +192,8 @@ async def snapshot(
     planner reads others when the diff turns out to need them. For the contexts in
     ``with_deleted`` (those where the specs ask for hard deletes) soft-deleted
     versions are listed too: one more paged listing, only where needed.
+    ``listed`` is awaited with each context once its versions are in, while its
+    settings reads may still be in flight: work that needs the versions alone.
     """
     with_deleted = set(with_deleted)
     state = LiveState(registry)
@@ -227,6 +230,8 @@ async def snapshot(
                         ctx.soft_deleted.setdefault(version.subject, []).append(version.version)
             # The fingerprint's share of the versions, while the settings reads are in flight.
             await ctx.hash_versions()
+            if listed is not None:
+                await listed(ctx)
 
         async def read_context_level() -> None:
             if context == DEFAULT:

@@ -1,0 +1,55 @@
+"""Work the plan does while the snapshot's settings reads are in flight."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from reconciler.engine import open_clients
+from reconciler.engine.planner import _compare_listed, managed_subjects, specs_for
+from reconciler.engine.schemas import SchemaCache
+from reconciler.engine.snapshot import LiveState, snapshot
+from reconciler.spec import load_project
+
+from .conftest import Workspace, avro_record
+
+
+def test_the_latest_versions_are_compared_once_listed(ws: Workspace) -> None:
+    """Once a context is listed, whether each subject's latest live version is the
+    document its spec holds is worked out (``_compare_listed``) and remembered for the
+    diff, which then finds it: every subject the diff would compare, no other."""
+    texts = {n: avro_record(f"S{n}", '{"name": "a", "type": "string"}') for n in range(4)}
+    for n, text in texts.items():
+        ws.registry.post(f"/subjects/s{n}-value/versions", {"schema": text})
+        ws.write(f"schemas/s{n}.avsc", text.replace(", ", ",\n  "))
+    ws.registry.post("/subjects/:.team:t-value/versions", {"schema": texts[0]})
+    ws.write("schemas/t.avsc", texts[0])
+    ws.write(
+        "specs/main.yaml",
+        "subjects:\n"
+        + "".join(f"  s{n}-value: {{schema: ../schemas/s{n}.avsc}}\n" for n in range(3))
+        + "  s3-value: {delete: soft}\n  new-value: {schema: ../schemas/s0.avsc}\n",
+    )
+    ws.write(
+        "specs/team.yaml", "context: .team\nsubjects:\n  t-value: {schema: ../schemas/t.avsc}\n"
+    )
+    project = load_project(ws.root)
+    specs = specs_for(project, "test")
+    cache = SchemaCache()
+
+    async def go() -> LiveState:
+        async with open_clients(project, ["test"]) as clients:
+            listed = partial(_compare_listed, specs, cache)
+            return await snapshot(clients["test"], "test", managed_subjects(specs), (), listed)
+
+    asyncio.run(go())
+    spec_texts = {s.name: s.schema for spec in specs for s in spec.subjects.values()}
+
+    def live(subject: str) -> str:
+        return ws.registry.get(f"/subjects/{subject}/versions/latest").json()["schema"]
+
+    assert sorted(cache._same) == sorted(
+        ("AVRO", live(subject), spec_texts[subject.removeprefix(":.team:")])
+        for subject in ["s0-value", "s1-value", "s2-value", ":.team:t-value"]
+    )
+    assert all(cache._same.values())
