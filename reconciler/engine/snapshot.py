@@ -13,10 +13,10 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.confluent import GLOBAL_CONTEXT_LEVEL, reads_global_context
-from reconciler.registry import Reference, RegistryClient, SchemaVersion, frozen_instance
+from reconciler.registry import Reference, RegistryClient, SchemaVersion
 
 from .contexts import DEFAULT, context_of, context_prefix
 
@@ -29,8 +29,11 @@ FINGERPRINT_FORM = "v2:"
 _SLICE = 1000
 
 
-@dataclass(frozen=True)
-class LiveVersion:
+class LiveVersion(NamedTuple):
+    """One live version, as listed. A named tuple, not a dataclass: the 500,000 of a
+    100,000-subject plan are built (``_live``) and freed faster without an instance
+    dict each (the dicts' keys alone were half the ~0.25 s of freeing them)."""
+
     subject: str
     version: int
     id: int
@@ -159,22 +162,25 @@ def _hash_versions(versions: dict[str, list[LiveVersion]], digest: hashlib._Hash
 _BY_SUBJECT_AND_VERSION = attrgetter("subject", "version")
 
 
+_new_tuple = tuple.__new__
+
+
 def _live(version: SchemaVersion) -> LiveVersion:
-    """Called once per live version (50,000 in a large plan): its fields are the
-    listing's, already checked, so the instance is built without ``__init__``."""
+    """Called once per live version (500,000 in a 100,000-subject plan): its fields are
+    the listing's, already checked."""
     metadata, rule_set = version.metadata, version.rule_set
-    return frozen_instance(
+    return _new_tuple(
         LiveVersion,
-        {
-            "subject": version.subject,
-            "version": version.version,
-            "id": version.id,
-            "schema_type": version.schema_type or "AVRO",
-            "schema": version.schema,
-            "references": version.references,
-            "metadata": None if metadata is None else dict(metadata),
-            "rule_set": None if rule_set is None else dict(rule_set),
-        },
+        (
+            version.subject,
+            version.version,
+            version.id,
+            version.schema_type or "AVRO",
+            version.schema,
+            version.references,
+            None if metadata is None else dict(metadata),
+            None if rule_set is None else dict(rule_set),
+        ),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 
@@ -30,15 +29,15 @@ def state(*versions: LiveVersion, **settings: object) -> LiveState:
 BASE = LiveVersion("order-value", 11, 7, "AVRO", ORDER)
 
 CHANGES = {
-    "subject": replace(BASE, subject="order-key"),
-    "version": replace(BASE, version=12),
-    "id": replace(BASE, id=8),
-    "type": replace(BASE, schema_type="JSON"),
-    "schema": replace(BASE, schema=ORDER + " "),
-    "references": replace(BASE, references=(Reference("a.B", "b-value", 1),)),
-    "metadata": replace(BASE, metadata={"properties": {"owner": "x"}}),
-    "empty metadata": replace(BASE, metadata={}),
-    "rule set": replace(BASE, rule_set={"domainRules": []}),
+    "subject": BASE._replace(subject="order-key"),
+    "version": BASE._replace(version=12),
+    "id": BASE._replace(id=8),
+    "type": BASE._replace(schema_type="JSON"),
+    "schema": BASE._replace(schema=ORDER + " "),
+    "references": BASE._replace(references=(Reference("a.B", "b-value", 1),)),
+    "metadata": BASE._replace(metadata={"properties": {"owner": "x"}}),
+    "empty metadata": BASE._replace(metadata={}),
+    "rule set": BASE._replace(rule_set={"domainRules": []}),
     # A character moved from one field to the next is another state.
     "digits between subject and version": LiveVersion("order-value1", 1, 7, "AVRO", ORDER),
 }
@@ -54,7 +53,7 @@ def test_settings_and_extra_versions_change_the_fingerprint() -> None:
     base = state(BASE).fingerprint()
     assert state(BASE, mode="IMPORT").fingerprint() != base
     assert state(BASE, subject_mode={"order-value": "READONLY"}).fingerprint() != base
-    assert state(BASE, replace(BASE, version=2, id=8)).fingerprint() != base
+    assert state(BASE, BASE._replace(version=2, id=8)).fingerprint() != base
 
 
 PINNED = "v2:c7cb59a933619cc7a8f6b95bd17fe2163d1015165647dd047786782f953e6105"
@@ -70,8 +69,8 @@ def pinned_state() -> LiveState:
         soft_deleted={"order-value": [1]},
     )
     default.versions["order-value"] = [
-        replace(BASE, version=2),
-        replace(BASE, version=3, id=9, references=(Reference("a.B", "b-value", 1),)),
+        BASE._replace(version=2),
+        BASE._replace(version=3, id=9, references=(Reference("a.B", "b-value", 1),)),
     ]
     default.versions["pay-value"] = [
         LiveVersion("pay-value", 1, 10, "JSON", '{"title": "Zahlung €"}', (), {"tags": {}}, None),
