@@ -24,7 +24,7 @@ from ._types import (
     SchemaById,
     SchemaVersion,
     SubjectVersion,
-    frozen_instance,
+    schema_version_fields,
 )
 
 __all__ = [
@@ -55,5 +55,5 @@ __all__ = [
     "UnexpectedResponseError",
     "UnprocessableError",
     "add_request_observer",
-    "frozen_instance",
+    "schema_version_fields",
 ]

@@ -73,13 +73,29 @@ def parse_references(raw: Any) -> tuple[Reference, ...]:
     return tuple(Reference.from_json(r) for r in raw)
 
 
-def parse_schema_version(data: Mapping[str, Any], *, subject: str | None = None) -> SchemaVersion:
-    """Build a ``SchemaVersion`` from a Confluent body; ``subject`` fills in a missing field.
+# A version's fields as ``schema_version_fields`` gives them: subject, version, id,
+# schema, schema type, references, metadata, rule set, deleted.
+VersionFields = tuple[
+    str,
+    int,
+    int,
+    str,
+    str,
+    tuple[Reference, ...],
+    dict[str, Any] | None,
+    dict[str, Any] | None,
+    bool,
+]
+
+
+def schema_version_fields(data: Mapping[str, Any], *, subject: str | None = None) -> VersionFields:
+    """A ``SchemaVersion``'s fields from a Confluent body, in its order; ``subject`` fills
+    in a missing field.
 
     A listing of 50,000 versions calls it 50,000 times, so a body whose
     fields already have their types (as every registry sends them) is taken
-    as it is (``frozen_instance``); any other goes through the conversions, which
-    raise on a missing field or one that cannot be converted.
+    as it is; any other goes through the conversions, which raise on a
+    missing field or one that cannot be converted.
     """
     get = data.get
     name = get("subject", subject)
@@ -89,6 +105,7 @@ def parse_schema_version(data: Mapping[str, Any], *, subject: str | None = None)
     schema_type = get("schemaType")
     references = get("references")
     deleted = get("deleted", False)
+    refs = parse_references(references) if references else ()
     if (
         type(name) is str
         and type(version) is int
@@ -97,30 +114,49 @@ def parse_schema_version(data: Mapping[str, Any], *, subject: str | None = None)
         and (schema_type is None or type(schema_type) is str)
         and type(deleted) is bool
     ):
-        return frozen_instance(
-            SchemaVersion,
-            {
-                "subject": name,
-                "version": version,
-                "id": id_,
-                "schema": schema,
-                "schema_type": schema_type or DEFAULT_SCHEMA_TYPE,
-                "references": parse_references(references) if references else (),
-                "metadata": get("metadata"),
-                "rule_set": get("ruleSet"),
-                "deleted": deleted,
-            },
+        return (
+            name,
+            version,
+            id_,
+            schema,
+            schema_type or DEFAULT_SCHEMA_TYPE,
+            refs,
+            get("metadata"),
+            get("ruleSet"),
+            deleted,
         )
-    return SchemaVersion(
+    return (
         str(name),
         int(version),
         int(id_),
         str(schema),
         str(schema_type or DEFAULT_SCHEMA_TYPE),
-        parse_references(references) if references else (),
+        refs,
         get("metadata"),
         get("ruleSet"),
         bool(deleted),
+    )
+
+
+def parse_schema_version(data: Mapping[str, Any], *, subject: str | None = None) -> SchemaVersion:
+    """Build a ``SchemaVersion`` from a Confluent body (``schema_version_fields``), without
+    ``__init__`` (``frozen_instance``): its fields are checked."""
+    name, version, id_, schema, schema_type, references, metadata, rule_set, deleted = (
+        schema_version_fields(data, subject=subject)
+    )
+    return frozen_instance(
+        SchemaVersion,
+        {
+            "subject": name,
+            "version": version,
+            "id": id_,
+            "schema": schema,
+            "schema_type": schema_type,
+            "references": references,
+            "metadata": metadata,
+            "rule_set": rule_set,
+            "deleted": deleted,
+        },
     )
 
 

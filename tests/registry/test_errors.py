@@ -28,7 +28,7 @@ from reconciler.registry import (
     UnprocessableError,
 )
 from reconciler.registry._auth import Redactor
-from reconciler.registry._types import parse_schema_version
+from reconciler.registry._types import parse_schema_version, schema_version_fields
 from reconciler.spec.model import BasicAuth, BearerAuth
 
 from .conftest import confluent_error
@@ -144,11 +144,15 @@ LISTED = {"subject": "s", "version": 2, "id": 7, "schema": '{"type":"string"}'}
 async def test_listed_version_of_the_wrong_shape(scripted: Build, item: object) -> None:
     """The listing's quick path (fields taken as they are when their types are right)
     leaves every other body to the conversions: a missing or unreadable field is an error."""
-    client, _ = scripted([httpx.Response(200, json=[LISTED, item])])
+    client, _ = scripted([httpx.Response(200, json=[LISTED, item])] * 2)
     async with client:
         with pytest.raises(UnexpectedResponseError) as info:
             await client.list_schemas()
-    assert info.value.__context__ is None
+        assert info.value.__context__ is None
+        # A caller's own type of version (the snapshot's) is built from the same fields.
+        with pytest.raises(UnexpectedResponseError) as info:
+            await client.list_schemas_as(schema_version_fields)
+        assert info.value.__context__ is None
 
 
 @pytest.mark.parametrize(
@@ -188,6 +192,9 @@ def test_listed_version_reads_as_the_dataclass_builds_it(item: dict[str, Any]) -
         bool(get("deleted", False)),
     )
     parsed = parse_schema_version(item)
+    fields = schema_version_fields(item)  # what the snapshot builds its versions from
+    assert fields == tuple(vars(expected).values())
+    assert [type(v) for v in fields] == [type(v) for v in vars(expected).values()]
     assert parsed == expected
     assert repr(parsed) == repr(expected)
     assert vars(parsed) == vars(expected)
