@@ -11,8 +11,8 @@ pydantic, PyYAML, asyncio); every ratio is to the floor's median in the same
 run. The commands:
 
 - ``reconcile --help``;
-- ``reconcile validate`` and ``reconcile plan`` (no changes) of the quickstart
-  project, applied to a registry served over HTTP (``reconcile registry
+- ``reconcile validate`` and ``reconcile plan`` (no changes; also ``-o json``) of the
+  quickstart project, applied to a registry served over HTTP (``reconcile registry
   serve``, another process, as in production);
 - ``reconcile export`` of that registry into a new directory.
 
@@ -116,6 +116,7 @@ def main() -> None:
             "reconcile --help": ["-m", "reconciler", "--help"],
             "reconcile validate": ["-m", "reconciler", "validate", "."],
             "reconcile plan": ["-m", "reconciler", "plan", "."],
+            "reconcile plan -o json": ["-m", "reconciler", "plan", ".", "-o", "json"],
             "reconcile export": ["-m", "reconciler", "export", "--url", url, "exported"],
         }
         for args in commands.values():  # writes the byte code
