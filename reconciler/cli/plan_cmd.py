@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reconciler import render  # lazy: a plan imports only the renderer it prints with
 from reconciler.engine import (
     JOURNAL_DIR,
     Plan,
@@ -20,7 +21,6 @@ from reconciler.engine import (
     targeted_registries,
     with_recovery,
 )
-from reconciler.render import render_github, render_json, render_markdown, render_text
 from reconciler.spec.model import Project
 
 from ._common import (
@@ -38,15 +38,15 @@ EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 def show_plan(plan: Plan, output: str, root: Path) -> None:
     """Print ``plan``; ``root`` is the project directory its problems' files are in."""
     if output == "json":
-        click.echo(render_json(plan))
+        click.echo(render.render_json(plan))
     elif output == "markdown":
-        click.echo(render_markdown(plan))
+        click.echo(render.render_markdown(plan))
     elif output == "github":
         workspace = Path(os.environ.get("GITHUB_WORKSPACE", ".")).resolve()
-        for line in render_github(plan, root.resolve(), workspace):
+        for line in render.render_github(plan, root.resolve(), workspace):
             click.echo(line)
     else:
-        console().print(render_text(plan))
+        console().print(render.render_text(plan))
 
 
 async def _plan(project: Project, registries: tuple[str, ...], options: PlanOptions) -> Plan:
@@ -152,7 +152,7 @@ def plan(
         result = run(_plan(project, registries, recovery_options(project, options)))
     show_plan(result, output, project.root)
     if out_file:
-        Path(out_file).write_text(render_json(result) + "\n")
+        Path(out_file).write_text(render.render_json(result) + "\n")
         console(stderr=True).print(f"Plan saved to {out_file}.", markup=False)
     if result.errors:
         sys.exit(EXIT_ERROR)

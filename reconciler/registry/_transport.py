@@ -48,7 +48,6 @@ from functools import lru_cache
 from typing import cast
 from urllib.parse import unquote, urlsplit
 
-import h11
 import httptools
 import httpx
 
@@ -438,6 +437,8 @@ class _Connection(asyncio.Protocol):
         headers = [("Host", authority)]
         if proxy.authorization:
             headers.append(("Proxy-Authorization", proxy.authorization))
+        import h11  # only here: a connection without a proxy never needs it
+
         conn = h11.Connection(h11.CLIENT)
         data = conn.send(h11.Request(method="CONNECT", target=authority, headers=headers))
         try:

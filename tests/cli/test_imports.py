@@ -26,15 +26,18 @@ from .conftest import V1, write_project
 # What none of the commands below use (the MCP server, the local registry's
 # ASGI app and server, JSON Schema and Protobuf support, OAuth, metrics,
 # export's writers, lint) and what only some plans use (deepdiff describes a
-# changed schema: this plan has no change), nor httpx's command-line client (and its
-# pygments), which httpx's __init__ imports unless told not to (cli/__init__.py). orjson
-# is the registry client's.
+# changed schema: this plan has no change; h11 reads a proxy's CONNECT answer: this
+# registry is reached directly; the markdown and GitHub renderers, and html with them:
+# this plan is text), nor httpx's command-line client (and its pygments), which httpx's
+# __init__ imports unless told not to (cli/__init__.py). orjson is the registry client's.
 NEVER = (
     "authlib",
     "deepdiff",
     "google.protobuf",
     "grpc",
     "grpc_tools",
+    "h11",
+    "html",
     "httpx._main",
     "jsonschema",
     "jwt",
@@ -51,6 +54,7 @@ NEVER = (
     "reconciler.lint",
     "reconciler.localregistry",
     "reconciler.mcp",
+    "reconciler.render.markdown",
     "reconciler.service",
     "reconciler.workflows.avro_idl",
     "reconciler.workflows.export",
@@ -116,15 +120,21 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield project
 
 
-# A plan written as JSON prints nothing through rich's console.
-TEXT = ("rich.console",)
+# A plan imports the renderer of its output only (validate's errors may be GitHub's
+# annotations); one written as JSON prints nothing through rich, nor marks anything up.
+PLAN = ("reconciler.render.github",)
+TEXT = ("rich", "reconciler.render.text")
 # validate contacts nothing: no HTTP client either.
 OFFLINE = ("httpx", "h11", "httptools", "reconciler.registry._client", "reconciler.engine.planner")
 
 
 @pytest.mark.parametrize(
     ("args", "also"),
-    [(("plan", "."), ()), (("plan", ".", "-o", "json"), TEXT), (("validate", "."), OFFLINE)],
+    [
+        (("plan", "."), PLAN),
+        (("plan", ".", "-o", "json"), PLAN + TEXT),
+        (("validate", "."), OFFLINE),
+    ],
     ids=["plan", "plan -o json", "validate"],
 )
 def test_a_command_loads_none_of_the_heavy_modules(
