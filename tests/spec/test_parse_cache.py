@@ -158,6 +158,21 @@ def test_the_verdict_of_the_right_key_is_trusted(write: Write) -> None:
     assert load_cached(root) == []
 
 
+def test_a_load_that_cannot_reuse_the_project_cache_still_uses_the_verdicts(
+    write: Write,
+) -> None:
+    """The CI case: ``project.bin`` stale (here: a schema changed), ``schemas.json`` kept.
+    The verdicts are still consulted: a verdict of the right key is trusted, not parsed."""
+    root = write(PROJECT)
+    assert load_cached(root) == []
+    assert (root / cache.PROJECT_CACHE_FILE).is_file()
+    (root / "schemas/order.avsc").write_text(INVALID)
+    key = cache._secret()
+    assert key is not None
+    forge(root, key)
+    assert load_cached(root) == []
+
+
 def test_without_a_usable_user_cache_nothing_is_cached(
     write: Write, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
