@@ -22,7 +22,8 @@ import yaml
 
 from reconciler.localregistry import serve_in_thread
 
-REPO = Path(__file__).resolve().parents[2]
+from .projects import REPO, quickstart
+
 REGISTRIES = 'registries:\n  prod: {url: "${SR_PROD_URL}", auth: {bearer: "${SR_PROD_TOKEN}"}}\n'
 INPUTS = {"command": "plan", "directory": "project", "registry": "", "comment": "false"}
 INPUTS |= {"lint": "false", "against": "live", "github-token": "ghs_token", "cache": "true"}
@@ -162,16 +163,8 @@ def _stamps(paths: list[Path]) -> dict[Path, tuple[int, int]]:
     return stamps
 
 
-def _quickstart(tmp: Path) -> Path:
-    source = tmp / "source"
-    shutil.copytree(
-        REPO / "examples/quickstart", source, ignore=shutil.ignore_patterns(".reconcile")
-    )
-    return source
-
-
 def test_a_new_runner_plans_from_the_kept_cache_only_with_its_signing_key(tmp_path: Path) -> None:
-    source = _quickstart(tmp_path)
+    source = quickstart(tmp_path / "source")
     runner = Runner(tmp_path)
     runner.checkout(source)
     first = runner.run()
@@ -208,7 +201,7 @@ def test_a_new_runner_plans_from_the_kept_cache_only_with_its_signing_key(tmp_pa
 def test_a_cache_the_checkout_brought_is_never_used(tmp_path: Path) -> None:
     """Files under .reconcile/cache in the repository (a pull request can add them) are
     removed before the restore: only entries the Action's runs saved are used."""
-    source = _quickstart(tmp_path)
+    source = quickstart(tmp_path / "source")
     planted = source / ".reconcile" / "cache"
     planted.mkdir(parents=True)
     (planted / "project.bin").write_bytes(b"planted\n{}\nnot a pickle")
@@ -243,7 +236,7 @@ def _named(runner: Runner) -> tuple[str, dict[str, str]]:
 def test_the_kept_cache_holds_no_registry_url_or_credential(tmp_path: Path) -> None:
     """The Actions cache is readable by every run of the repository, forks' pull requests
     included: what the Action saves must not hold the registries' URLs or credentials."""
-    source = _quickstart(tmp_path)
+    source = quickstart(tmp_path / "source")
     (source / "reconcile.yaml").write_text((source / "reconcile.yaml").read_text() + REGISTRIES)
     token = "sr-token-7f3a9c"
     runner = Runner(tmp_path)

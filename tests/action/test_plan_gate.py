@@ -8,7 +8,6 @@ on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import yaml
@@ -18,6 +17,7 @@ from reconciler.action.comment import MAX_BODY
 from reconciler.render.markdown import MARKER
 
 from .fake_github import fake_github
+from .projects import quickstart
 from .test_action_yml import REPO, TOKEN, _run
 
 EVENT = {"pull_request": {"number": 9}}
@@ -28,16 +28,8 @@ DANGLING = (
 )
 
 
-def _quickstart(tmp_path: Path) -> Path:
-    project = tmp_path / "quickstart"
-    shutil.copytree(
-        REPO / "examples/quickstart", project, ignore=shutil.ignore_patterns(".reconcile")
-    )
-    return project
-
-
 def test_a_failed_plan_fails_the_check_annotates_and_heads_the_comment(tmp_path: Path) -> None:
-    project = _quickstart(tmp_path)
+    project = quickstart(tmp_path / "quickstart")
     spec = project / "specs/orders.yaml"
     spec.write_text(spec.read_text() + DANGLING)
     with fake_github(TOKEN) as github:
@@ -101,7 +93,7 @@ def test_the_full_plan_is_kept_as_the_artifact_the_comment_names() -> None:
 
 
 def test_a_plan_that_cannot_load_annotates_each_error(tmp_path: Path) -> None:
-    project = _quickstart(tmp_path)
+    project = quickstart(tmp_path / "quickstart")
     spec = project / "specs/orders.yaml"
     spec.write_text(
         spec.read_text()
