@@ -24,14 +24,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def console(stderr: bool = False) -> Console:
-    """Colour on a terminal (NO_COLOR respected), plain text in pipes and CI."""
+    """Colour on a terminal (NO_COLOR respected), plain text in pipes and CI.
+
+    No emoji codes: a subject, a path or a registry's message holding ``:smile:``
+    is printed as it is. Markup stays for the CLI's own words: what it prints of
+    anything else goes through ``escape`` or ``markup=False``.
+    """
     from rich.console import Console  # only when something is printed through it
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def fail(message: str) -> NoReturn:
-    console(stderr=True).print(f"[red]error[/]: {message}", markup=True)
+    """``error: MESSAGE`` on stderr (the message as it is, never markup), exit 1."""
+    from rich.markup import escape
+
+    console(stderr=True).print(f"[red]error[/]: {escape(message)}")
     sys.exit(1)
 
 

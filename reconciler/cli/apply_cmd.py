@@ -54,14 +54,14 @@ class _Terminal(Listener):
         return click.confirm("\nApply these changes?", default=False)
 
     def applying(self, journal: Path) -> None:
-        console().print(f"\nApplying (journal {journal}):")
+        console().print(f"\nApplying (journal {journal}):", markup=False)
 
     def step(self, result: StepResult, index: int, total: int) -> None:
         action = result.action
         mark = "[green]ok[/]" if result.ok else "[red]FAILED[/]"
         console().print(
-            f"  [{index}/{total}] {mark} {action.kind.value} {action.label} "
-            f"({action.registry}): {result.detail}",
+            f"  [{index}/{total}] {mark} {action.kind.value} {escape(action.label)} "
+            f"({escape(action.registry)}): {escape(result.detail)}",
             highlight=False,
         )
 

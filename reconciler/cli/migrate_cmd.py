@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from reconciler._words import noun, plural
@@ -86,7 +87,7 @@ def _table(rows: list[Row], ids: bool) -> Table:
     for row in shown:
         status = row.status(ids)
         table.add_row(
-            row.subject,
+            escape(row.subject),
             str(row.version),
             str(row.source_id),
             "-" if row.target_id is None else str(row.target_id),
@@ -204,7 +205,8 @@ async def _migrate(
         )
         return EXIT_ERROR
     out.print(
-        f"[green]Verified[/]: {plural(len(rows), 'version')} have the same {what} in {target.name}."
+        f"[green]Verified[/]: {plural(len(rows), 'version')} have the same {what} in "
+        f"{escape(target.name)}."
     )
     return EXIT_OK
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 # (done, total)
@@ -20,7 +21,7 @@ def progress(description: str, console: Console | None = None) -> Iterator[Repor
     On a terminal it drives a rich progress bar (on stderr); elsewhere (CI,
     pipes) it prints a plain line at every tenth of the way, so logs stay short.
     """
-    console = console or Console(stderr=True, highlight=False)
+    console = console or Console(stderr=True, highlight=False, emoji=False)
     if console.is_terminal:
         with Progress(
             TextColumn("{task.description}"),
@@ -30,7 +31,7 @@ def progress(description: str, console: Console | None = None) -> Iterator[Repor
             console=console,
             transient=True,
         ) as bar:
-            task = bar.add_task(description, total=None)
+            task = bar.add_task(escape(description), total=None)  # a name, not markup
 
             def update(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
