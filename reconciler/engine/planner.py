@@ -107,25 +107,45 @@ def _needs_deleted_listing(specs: list[ContextSpec]) -> set[str]:
 _COMPARED_PER_TURN = 250
 
 
-async def _compare_listed(specs: list[ContextSpec], cache: SchemaCache, ctx: ContextState) -> None:
+async def _compare_listed(
+    specs: list[ContextSpec],
+    cache: SchemaCache,
+    client: RegistryClient,
+    read: set[tuple[str, str]],
+    ctx: ContextState,
+) -> None:
     """The diff's share that needs a context's listing alone, done while the snapshot's
     settings reads are in flight: whether each subject's latest live version is the
     document its spec holds (``SchemaCache.same_document``, which the diff then finds
     remembered: a no-change diff's costliest step). A slice of subjects at a time, the
-    event loop turning between slices so that responses are not held up."""
+    event loop turning between slices so that responses are not held up.
+
+    A subject whose latest version is not its spec's will likely be registered into,
+    under its own compatibility level, which the snapshot reads only where a spec sets
+    it (``read``): read now, the diff finds it instead of asking for it, and the plan
+    compares once instead of twice."""
     compared = 0
+    differing: list[tuple[str, str]] = []
     for spec in specs:
         if normalize_context(spec.context) != ctx.context:
             continue
         for subject in spec.subjects.values():
             if subject.schema is None or subject.delete or subject.versions:
                 continue  # the subjects ``registrations._plan_latest`` compares
-            versions = ctx.versions.get(qualify(ctx.context, subject.name))
-            if versions and versions[-1].schema_type == subject.type:
-                cache.same_document(subject.type, versions[-1].schema, subject.schema)
-                compared += 1
-                if compared % _COMPARED_PER_TURN == 0:
-                    await asyncio.sleep(0)
+            qualified = qualify(ctx.context, subject.name)
+            versions = ctx.versions.get(qualified)
+            if not versions:
+                continue
+            if versions[-1].schema_type != subject.type or not cache.same_document(
+                subject.type, versions[-1].schema, subject.schema
+            ):
+                differing.append((qualified, "compatibility"))
+            compared += 1
+            if compared % _COMPARED_PER_TURN == 0:
+                await asyncio.sleep(0)
+    unread = [setting for setting in differing if setting not in read]
+    if unread:
+        await read_subject_settings(client, ctx, unread)
 
 
 async def _plan_one(
@@ -145,7 +165,11 @@ async def _plan_one(
         else:
             managed.setdefault(context_of(target), set()).add((target, "mode"))
     live = await snapshot(
-        client, name, managed, _needs_deleted_listing(specs), partial(_compare_listed, specs, cache)
+        client,
+        name,
+        managed,
+        _needs_deleted_listing(specs),
+        partial(_compare_listed, specs, cache, client, set().union(*managed.values())),
     )
 
     comparison = Comparison(

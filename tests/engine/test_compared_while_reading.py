@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
-from reconciler.engine import open_clients
+import pytest
+
+import reconciler.engine.planner as planner
+from reconciler.engine import Register, open_clients
+from reconciler.engine.comparison import Comparison
+from reconciler.engine.diff import Diff
 from reconciler.engine.planner import _compare_listed, managed_subjects, specs_for
 from reconciler.engine.schemas import SchemaCache
 from reconciler.engine.snapshot import LiveState, snapshot
@@ -39,7 +44,7 @@ def test_the_latest_versions_are_compared_once_listed(ws: Workspace) -> None:
 
     async def go() -> LiveState:
         async with open_clients(project, ["test"]) as clients:
-            listed = partial(_compare_listed, specs, cache)
+            listed = partial(_compare_listed, specs, cache, clients["test"], set())
             return await snapshot(clients["test"], "test", managed_subjects(specs), (), listed)
 
     asyncio.run(go())
@@ -53,3 +58,33 @@ def test_the_latest_versions_are_compared_once_listed(ws: Workspace) -> None:
         for subject in ["s0-value", "s1-value", "s2-value", ":.team:t-value"]
     )
     assert all(cache._same.values())
+
+
+def test_a_plan_registering_into_changed_subjects_compares_once(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The level a subject whose latest version is not its spec's is registered under
+    is read with the snapshot: the first comparison finds it, needs no second one, and
+    checks the registration under it."""
+    made: list[bool] = []
+
+    def compare(comparison: Comparison) -> Diff:
+        made.append(comparison.provisional)
+        return real(comparison)
+
+    real = planner.compare
+    monkeypatch.setattr(planner, "compare", compare)
+    ws.write("specs/main.yaml", "subjects:\n  a-value: {schema: ../schemas/a.avsc}\n")
+    ws.write("schemas/a.avsc", avro_record("A", '{"name": "id", "type": "string"}'))
+    ws.apply()
+    assert ws.registry.put("/config/a-value", {"compatibility": "FULL"}).is_success
+    ws.write(
+        "schemas/a.avsc",
+        avro_record("A", '{"name": "id", "type": "string"}', '{"name": "n", "type": "int"}'),
+    )
+    made.clear()
+    (action,) = ws.plan().actions
+    assert made == [True]  # one comparison, kept: it found nothing to read
+    assert isinstance(action, Register) and action.registration.verdict is not None
+    verdict = action.registration.verdict
+    assert (verdict.level, verdict.checked_versions, verdict.compatible) == ("FULL", (1,), False)
