@@ -31,7 +31,9 @@ def test_a_process_that_froze_objects_keeps_them_frozen() -> None:
         assert frozen > 0
         with gc_paused():
             pass
-        assert gc.get_freeze_count() == frozen
+        # Still frozen (unfreeze would leave none). Not an exact count: another thread of
+        # the suite (a served registry) may free frozen objects meanwhile.
+        assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
 
