@@ -30,6 +30,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+try:
+    import fcntl
+except ImportError:  # Windows: scratch directories are removed at exit only
+    fcntl = None  # type: ignore[assignment]
+
 import grpc_tools
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
@@ -202,6 +207,10 @@ def _index(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, _Ty
 _IMPORT = re.compile(r'\bimport\s+(?:public\s+|weak\s+)?"([^"]+)"')
 
 
+_SCRATCH_PREFIX = "reconciler-protoc-"
+_OWNER_FILE = ".owner"  # held (flock) by the process that made the directory, while it lives
+
+
 class _Scratch:
     """A directory for protoc's inputs and outputs, reused from run to run.
 
@@ -210,21 +219,62 @@ class _Scratch:
     pool as large as the number of concurrent runs), removed at exit by the
     process that made them, and a run leaves none of its references behind
     for the next one to import.
+
+    A process killed (SIGKILL, the OOM killer) cannot remove its own, and
+    ``/dev/shm`` is memory: on POSIX each directory holds a lock file that its
+    maker keeps locked while it lives (the kernel lets go when it dies, in any
+    PID namespace), and a new scratch removes the directories nobody holds.
+    The directory is made under another name and renamed once locked, so no
+    one sees it unheld.
     """
 
     def __init__(self) -> None:
         base = "/dev/shm" if os.path.isdir("/dev/shm") else None
         self.owner = os.getpid()
-        self.path = Path(tempfile.mkdtemp(dir=base, prefix="reconciler-protoc-"))
+        self.lock: int | None = None
+        path = Path(tempfile.mkdtemp(dir=base, prefix=f".{_SCRATCH_PREFIX}new-"))
+        if fcntl is not None:
+            self.lock = os.open(path / _OWNER_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self.lock, fcntl.LOCK_EX)
+            self.path = path.with_name(_SCRATCH_PREFIX + path.name.rpartition("-")[2])
+            path.rename(self.path)
+            _remove_orphans(self.path.parent)
+        else:
+            self.path = path
         self.root = self.path / "src"
         self.root.mkdir()
         self.shipped: tuple[str, ...] = ()  # the precompiled imports in shipped.pb
-        weakref.finalize(self, _remove_scratch, self.path, self.owner)
+        weakref.finalize(self, _remove_scratch, self.path, self.owner, self.lock)
 
 
-def _remove_scratch(path: Path, owner: int) -> None:
+def _remove_scratch(path: Path, owner: int, lock: int | None) -> None:
     if os.getpid() == owner:  # a forked child must not remove its parent's directories
         shutil.rmtree(path, ignore_errors=True)
+        if lock is not None:
+            os.close(lock)
+
+
+def _remove_orphans(base: Path) -> None:
+    """Remove the scratch directories under ``base`` whose lock no process holds.
+
+    Directories without a lock file (made before it existed) are left alone.
+    """
+    assert fcntl is not None
+    for entry in os.scandir(base):
+        if not entry.name.startswith(_SCRATCH_PREFIX):
+            continue
+        try:
+            lock = os.open(os.path.join(entry.path, _OWNER_FILE), os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its maker is alive
+            continue
+        else:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        finally:
+            os.close(lock)
 
 
 _IDLE: list[_Scratch] = []
