@@ -154,7 +154,7 @@ class Store:
         self._write_lock = threading.Lock()
         self._no_wait = _NoWait()
         self.cursors = ListingCursors()
-        with self._connect() as conn:
+        with self.read_one() as conn:  # one statement, outside any transaction
             conn.execute("PRAGMA journal_mode=WAL")
         with self.write() as conn:
             for statement in _DDL.split(";"):
@@ -189,9 +189,6 @@ class Store:
                 self._watch = self._open()
             return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
-    def _connect(self) -> _Borrowed:
-        return _Borrowed(self, begin=False)
-
     def read(self) -> _Borrowed:
         """A consistent snapshot for a group of reads."""
         return _Borrowed(self, begin=True)
@@ -214,7 +211,7 @@ class Store:
         if not self._write_lock.acquire(blocking=waits):
             raise WouldWait
         try:
-            with self._connect() as conn:
+            with _Borrowed(self, begin=False) as conn:  # begun by hand: immediate or not
                 _begin(conn, waits)
                 self._no_wait.active = False
                 try:
