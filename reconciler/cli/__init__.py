@@ -17,6 +17,7 @@ from reconciler.render import report_json
 from reconciler.spec import SpecErrors
 
 from ._common import report
+from ._exit import run_then_exit
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -225,3 +226,9 @@ COMMANDS = Commands(
 @click.version_option(__version__, prog_name="reconcile")
 def main() -> None:
     """GitOps for Kafka schema registries: validate, plan and apply YAML specs."""
+
+
+def entry() -> None:
+    """The ``reconcile`` console script and ``python -m reconciler``: ``main``, then
+    the process ends as ``cli/_exit.py`` says (without freeing a plan's heap)."""
+    run_then_exit(main)

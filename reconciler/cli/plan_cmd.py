@@ -31,6 +31,7 @@ from ._common import (
     registry_option,
     run,
 )
+from ._exit import leaves_memory_only
 
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -150,6 +151,8 @@ def plan(
     else:
         project = load(directory, parse_cache=True)
         result = run(_plan(project, registries, recovery_options(project, options)))
+    # What is left is memory: the caches are written, the clients closed, no lock held.
+    leaves_memory_only(project, result)
     show_plan(result, output, project.root)
     if out_file:
         Path(out_file).write_text(render.render_json(result) + "\n")

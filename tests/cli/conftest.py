@@ -17,7 +17,7 @@ def reconcile(
 ) -> subprocess.CompletedProcess[str]:
     """``reconcile ARGS`` in ``cwd``, with only ``env`` (and PATH) in its environment."""
     return subprocess.run(
-        [sys.executable, "-c", "from reconciler.cli import main; main()", *args],
+        [sys.executable, "-c", "from reconciler.cli import entry; entry()", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -1,0 +1,161 @@
+"""The ``reconcile`` process ends a plan without freeing its heap, and skips nothing else.
+
+``cli/_exit.py``: after a plan, the process runs the ``atexit`` handlers and
+flushes its output as Python's shutdown does, then ``os._exit``s with the
+status asked for. Each run is a subprocess through ``cli.entry`` (the console
+script and ``python -m reconciler``), against a registry served over HTTP.
+What tells the quick exit from Python's own: an object held by ``__main__``
+whose ``__del__`` writes a file, which only the teardown calls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.localregistry import serve_in_thread
+
+from .conftest import V1, V2, write_project
+
+# Probes, each a file written into $PROBES: "atexit" by an atexit handler (which also
+# prints a line, unflushed), "finalize" by a weakref.finalize run at exit, "teardown"
+# by the __del__ of an object __main__ holds, "thread" by a thread still running when
+# the command ends (with THREAD set: it waits for the main thread to end).
+RUN = """
+import atexit, os, pathlib, sys, threading, weakref
+probes = pathlib.Path(os.environ["PROBES"])
+def write(name): (probes / name).write_text(name)
+def at_exit():
+    write("atexit")
+    sys.stdout.write("printed at exit\\n")
+atexit.register(at_exit)
+class Kept:
+    def __del__(self): write("teardown")
+kept = Kept()
+finalized = Kept.__new__(Kept)
+weakref.finalize(finalized, write, "finalize")
+if os.environ.get("THREAD"):
+    main = threading.main_thread()
+    threading.Thread(target=lambda: (main.join(), write("thread"))).start()
+from reconciler import cli
+cli.entry() if os.environ.get("ENTRY") else cli.main()
+"""
+
+
+def run(
+    *args: str, cwd: Path, probes: Path, entry: bool = True, thread: bool = False
+) -> subprocess.CompletedProcess[str]:
+    probes.mkdir(exist_ok=True)
+    for old in probes.iterdir():
+        old.unlink()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NO_COLOR": "1"}
+    env |= {"PROBES": str(probes), "ENTRY": "1" if entry else "", "THREAD": "1" if thread else ""}
+    return subprocess.run(
+        [sys.executable, "-c", RUN, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def written(probes: Path) -> set[str]:
+    return {path.name for path in probes.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A project of one Avro subject, applied to a registry served over HTTP."""
+    root = tmp_path_factory.mktemp("exit")
+    with serve_in_thread(root / "served.db") as url:
+        project = write_project(
+            root / "proj",
+            {
+                "reconcile.yaml": f"version: 1\nregistries:\n  dev: {{url: '{url}'}}\n",
+                "specs/orders.yaml": "compatibility: BACKWARD\nsubjects:\n"
+                "  orders-value: {schema: ../schemas/order.avsc}\n",
+                "schemas/order.avsc": V1,
+            },
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "reconciler", "apply", ".", "--auto-approve"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        yield project
+
+
+def test_the_probe_sees_pythons_own_teardown(served: Path, tmp_path: Path) -> None:
+    """Through click's ``main`` alone, the process tears its heap down as ever."""
+    result = run("plan", ".", cwd=served, probes=tmp_path / "probes", entry=False)
+    assert result.returncode == 0, result.stderr
+    assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown"}
+
+
+def test_a_plan_skips_the_teardown_only(served: Path, tmp_path: Path) -> None:
+    """The atexit handlers ran (weakref.finalize's among them), what they printed after
+    the plan is out, the plan is whole, the status is the plan's: only ``__del__`` of
+    what the process still held was not called."""
+    result = run("plan", ".", "-o", "json", cwd=served, probes=tmp_path / "probes")
+    assert result.returncode == 0, result.stderr
+    assert written(tmp_path / "probes") == {"atexit", "finalize"}
+    plan, _, after = result.stdout.rpartition("}\n")
+    assert json.loads(plan + "}")["actions"] == []
+    assert after == "printed at exit\n"
+
+
+def with_schema(served: Path, root: Path, schema: str) -> Path:
+    """A copy of the served project whose spec now asks for ``schema``."""
+    files = ("reconcile.yaml", "specs/orders.yaml")
+    return write_project(
+        root, {**{f: (served / f).read_text() for f in files}, "schemas/order.avsc": schema}
+    )
+
+
+def test_a_plan_with_changes_exits_with_its_status(served: Path, tmp_path: Path) -> None:
+    compatible = V2.replace('"int"}', '"int", "default": 0}')
+    changed = with_schema(served, tmp_path / "changed", compatible)
+    result = run("plan", ".", "--detailed-exitcode", cwd=changed, probes=tmp_path / "probes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "orders-value" in result.stdout
+    assert written(tmp_path / "probes") == {"atexit", "finalize"}
+
+
+def test_a_plan_with_errors_exits_1(served: Path, tmp_path: Path) -> None:
+    broken = with_schema(served, tmp_path / "broken", V2)  # not BACKWARD compatible with V1
+    result = run("plan", ".", cwd=broken, probes=tmp_path / "probes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error" in result.stdout
+    assert written(tmp_path / "probes") == {"atexit", "finalize"}
+
+
+def test_a_thread_still_running_is_waited_for(served: Path, tmp_path: Path) -> None:
+    """Python's shutdown joins it first: then the process ends the usual way."""
+    result = run("plan", ".", cwd=served, probes=tmp_path / "probes", thread=True)
+    assert result.returncode == 0, result.stderr
+    assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown", "thread"}
+
+
+def test_another_command_ends_the_usual_way(served: Path, tmp_path: Path) -> None:
+    """Only a command that says it leaves memory only (plan) skips the teardown."""
+    result = run("validate", ".", cwd=served, probes=tmp_path / "probes")
+    assert result.returncode == 0, result.stderr
+    assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown"}
+
+
+def test_a_spec_error_ends_the_usual_way(served: Path, tmp_path: Path) -> None:
+    """The plan was never made: the failure takes Python's own way out, exit 1."""
+    broken = write_project(tmp_path / "bad", {"reconcile.yaml": "version: 1\nspecs: [3]\n"})
+    result = run("plan", ".", cwd=broken, probes=tmp_path / "probes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown"}
