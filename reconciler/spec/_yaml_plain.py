@@ -12,8 +12,10 @@ an indentation the YAML composers would refuse...) makes it give up, and the
 document is composed by ``_yaml`` as before: this path never reports an
 error, so every message stays the YAML composers'. Plain words are resolved
 and constructed by PyYAML's own resolver and safe constructor, so ``1`` is
-an int and ``yes`` a bool here as there. tests/spec/test_loaders.py compares
-it with the other composers on every test project and on generated documents.
+an int and ``yes`` a bool here as there (paths and plain decimals, most of an
+export's words, skip them: their values are known; tested against them).
+tests/spec/test_loaders.py compares it with the other composers on every
+test project and on generated documents.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ _MAX_DEPTH = 100
 # YAML allows a simple key of at most 1,024 characters (the composers refuse a longer one).
 _MAX_KEY = 1_000
 _STR = "tag:yaml.org,2002:str"
+# Words PyYAML reads as plain decimal ints: digits without a sign, "_", ":" (sexagesimal) or a
+# leading zero (octal in YAML 1.1). Longer ones are left to the resolver (ints there too).
+_DECIMAL = re.compile(r"[1-9][0-9]{0,17}\Z")
 
 
 class _GiveUp(Exception):
@@ -64,6 +69,12 @@ class _Words(dict[str, Any]):
         self._constructor = yaml.constructor.SafeConstructor()
 
     def __missing__(self, word: str) -> Any:
+        if "/" in word:  # no implicit type's pattern holds a "/": a path, say
+            self[word] = word
+            return word
+        if _DECIMAL.match(word):  # what the int constructor reads as plain decimal
+            self[word] = value = int(word)
+            return value
         tag = self._resolver.resolve(yaml.ScalarNode, word, (True, False))
         if tag == _STR:
             value: Any = word

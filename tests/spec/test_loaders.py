@@ -17,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.spec import Project, SpecErrors, _yaml, load_project
-from reconciler.spec._yaml_plain import compose_plain
+from reconciler.spec._yaml_plain import _GiveUp, _Words, compose_plain
 
 from .conftest import assert_composers_agree, documents, outcomes
 
@@ -253,3 +256,41 @@ def test_a_plain_document_over_the_node_limit_is_refused_as_before(
     assert [str(e) for e in documents(tmp_path)[tmp_path / "doc.yaml"][1]] == [
         f"{tmp_path / 'doc.yaml'}:1:1: document expands to over 5 nodes"
     ]
+
+
+def _resolved(word: str) -> tuple[type, str]:
+    """What PyYAML's safe loader makes of ``word`` as a plain scalar (type and value)."""
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, word, (True, False))
+    try:
+        value = yaml.constructor.SafeConstructor().construct_object(yaml.ScalarNode(tag, word))
+    except yaml.YAMLError:
+        return (yaml.YAMLError, "")
+    return (type(value), repr(value))  # repr: NaN is not equal to itself
+
+
+def _words_value(word: str) -> tuple[type, str]:
+    try:
+        value = _Words()[word]
+    except _GiveUp:
+        return (yaml.YAMLError, "")
+    return (type(value), repr(value))
+
+
+TRICKY_WORDS = [
+    "0", "00", "07", "010", "08", "1", "1_0", "+1", "-1", "1:20", "190:20:30", "0x1f", "0b1",
+    "1.5", "1e3", "1.0e+3", ".inf", ".NaN", "2024-01-02", "2001-12-14t21:59:43.10-05:00",
+    "yes", "No", "on", "OFF", "~", "null", "=", "<<", "123456789012345678",
+    "1234567890123456789", "9" * 40, "a/b", "1/2", "./1", "../schemas/a.v1.avsc", "/", "x.y",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("word", TRICKY_WORDS)
+def test_plain_words_take_the_values_pyyaml_gives_them(word: str) -> None:
+    """Paths and decimal numbers skip PyYAML's resolver: the same values as through it."""
+    assert _words_value(word) == _resolved(word)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="0123456789_./+=~:-aeEfilnNoOsxyY<", min_size=1, max_size=12))
+def test_any_plain_word_takes_the_value_pyyaml_gives_it(word: str) -> None:
+    assert _words_value(word) == _resolved(word)
