@@ -86,7 +86,7 @@ def validate(text: str, references: dict[str, str]) -> None:
     """Raise ``InvalidSchemaError`` exactly when ``parse`` would, without keeping the parse:
     no ``ParsedSchema`` nor cache entry (a third of a parse's time on a load's small
     records, which a spec load validates by the thousand and never uses)."""
-    _native(text, dict(_dependencies_first(references)))
+    _native(text, dict(_dependencies_first(references)), keep=False)
 
 
 _NAMED_KINDS = frozenset(("record", "error", "enum", "fixed"))
@@ -193,8 +193,12 @@ def _parse_cached(text: str, reference_items: tuple[tuple[str, str], ...]) -> Pa
     return ParsedSchema("AVRO", text, references, native=_native(text, references), format=FORMAT)
 
 
-def _native(text: str, references: dict[str, str]) -> _Native:
-    """The schema parsed (``references`` in dependency order), or ``InvalidSchemaError``."""
+def _native(text: str, references: dict[str, str], keep: bool = True) -> _Native:
+    """The schema parsed (``references`` in dependency order), or ``InvalidSchemaError``.
+
+    ``keep=False``: only the verdict is wanted (``validate``), and what is returned
+    must not be used (its model is not built whole, see ``_avro_model.build``).
+    """
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -203,8 +207,8 @@ def _native(text: str, references: dict[str, str]) -> _Native:
     try:
         names: dict[str, _avro_model.Named] = {}
         for reference in references.values():
-            _avro_model.build(json.loads(reference), names)
-        return _Native(text, references, _avro_model.build(doc, names), None)
+            _avro_model.build(json.loads(reference), names, keep)
+        return _Native(text, references, _avro_model.build(doc, names, keep), None)
     except (_avro_model.Unsure, ValueError):
         return _Native(text, references, None, _library_parse(text, references, doc))
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.compatibility import InvalidSchemaError, parse, validate
+from reconciler.compatibility import InvalidSchemaError, _avro_model, parse, validate
 
 MONEY = json.dumps(
     {"type": "record", "name": "Money", "namespace": "b", "fields": [{"name": "c", "type": "long"}]}
@@ -138,3 +138,44 @@ def test_validate_agrees_with_parse_on_generated_documents(doc: Any, referenced:
     text = json.dumps(doc)
     references = {"b.Money": MONEY} if referenced else {}
     assert verdict(validate, "AVRO", text, references) == verdict(parse, "AVRO", text, references)
+
+
+def _built(doc: Any, keep: bool) -> bool:
+    """Whether the lean model decides ``doc`` (Money referenced) or leaves it to the library."""
+    names: dict[str, _avro_model.Named] = {}
+    try:
+        _avro_model.build(json.loads(MONEY), names, keep)
+        _avro_model.build(doc, names, keep)
+    except _avro_model.Unsure:
+        return False
+    return True
+
+
+TYPES = st.sampled_from(["null", "int", "long", "string", "b.Money", "Money", "A", "nope"])
+field_types = st.recursive(
+    TYPES,
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3),  # a union, maybe of the same type twice
+        st.fixed_dictionaries({"type": st.just("array"), "items": inner}),
+        st.fixed_dictionaries({"type": st.just("map"), "values": inner}),
+        st.fixed_dictionaries(
+            {
+                "type": st.just("record"),
+                "name": st.sampled_from(["A", "B", "C", "Money"]),
+                "fields": st.lists(
+                    st.fixed_dictionaries({"name": st.sampled_from("abc"), "type": inner}),
+                    max_size=3,
+                ),
+            }
+        ),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(field_types, documents))
+def test_a_build_for_a_verdict_decides_exactly_what_a_whole_build_decides(doc: Any) -> None:
+    """``validate`` builds the lean model without keeping it (``keep=False``): it must
+    accept exactly the schemas a whole build accepts (the rest go to the library)."""
+    assert _built(doc, keep=False) == _built(doc, keep=True)
