@@ -9,8 +9,7 @@ module provides (``_api._format`` returns one).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, Protocol, get_args
@@ -163,10 +162,26 @@ class FunctionFormat:
     reader_writer: Callable[[ParsedSchema, ParsedSchema, int], list[Message]]
 
 
-@contextmanager
-def bounded_depth() -> Iterator[None]:
+class _BoundedDepth:
+    """``bounded_depth``'s context: a class, not a generator, as a spec load enters it once
+    per schema (50,000 times in an export's check: 0.07 -> 0.015 s)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, trace: object
+    ) -> bool:
+        if kind is not None and issubclass(kind, RecursionError):
+            raise InvalidSchemaError("the schema is nested too deeply to process") from exc
+        return False
+
+
+_BOUNDED_DEPTH = _BoundedDepth()
+
+
+def bounded_depth() -> _BoundedDepth:
     """Schemas nested deeper than Python's recursion limit are refused, not crashed on."""
-    try:
-        yield
-    except RecursionError as exc:
-        raise InvalidSchemaError("the schema is nested too deeply to process") from exc
+    return _BOUNDED_DEPTH

@@ -179,3 +179,9 @@ def test_a_build_for_a_verdict_decides_exactly_what_a_whole_build_decides(doc: A
     """``validate`` builds the lean model without keeping it (``keep=False``): it must
     accept exactly the schemas a whole build accepts (the rest go to the library)."""
     assert _built(doc, keep=False) == _built(doc, keep=True)
+
+
+def test_an_absurdly_deep_schema_is_refused_by_validate_too() -> None:
+    text = '{"type": "array", "items": ' * 900 + '"int"' + "}" * 900
+    with pytest.raises(InvalidSchemaError, match="nested too deeply"):
+        validate("AVRO", text)
