@@ -28,6 +28,7 @@ from ._common import (
     directory_argument,
     load,
     plan_output_option,
+    print_view,
     registry_option,
     run,
 )
@@ -47,7 +48,7 @@ def show_plan(plan: Plan, output: str, root: Path) -> None:
         for line in render.render_github(plan, root.resolve(), workspace):
             click.echo(line)
     else:
-        console().print(render.render_text(plan))
+        print_view(functools.partial(render.render_text, plan))
 
 
 async def _plan(project: Project, registries: tuple[str, ...], options: PlanOptions) -> Plan:

@@ -121,7 +121,8 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 # A plan imports the renderer of its output only (validate's errors may be GitHub's
-# annotations); one written as JSON prints nothing through rich, nor marks anything up.
+# annotations); one written as JSON prints nothing through rich, nor marks anything up,
+# and a text plan printed into a pipe (no style) is printed without rich.
 PLAN = ("reconciler.render.github",)
 TEXT = ("rich", "reconciler.render.text")
 # validate contacts nothing: no HTTP client either.
@@ -131,7 +132,7 @@ OFFLINE = ("httpx", "h11", "httptools", "reconciler.registry._client", "reconcil
 @pytest.mark.parametrize(
     ("args", "also"),
     [
-        (("plan", "."), PLAN),
+        (("plan", "."), (*PLAN, "rich")),
         (("plan", ".", "-o", "json"), PLAN + TEXT),
         (("validate", "."), OFFLINE),
     ],
