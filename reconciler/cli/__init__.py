@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from reconciler import __version__
+from reconciler._gc import gc_paused
 from reconciler.engine import Plan, Problem
 from reconciler.errors import ReconcilerError
 from reconciler.render import report_json
@@ -141,7 +142,8 @@ class Commands(Mapping[str, click.Command]):
     def __getitem__(self, name: str) -> click.Command:
         if name not in self._loaded:
             module, _, attribute = self._where[name][0].partition(":")
-            self._loaded[name] = getattr(importlib.import_module(module, __name__), attribute)
+            with gc_paused():  # what a command imports lives as long as the process
+                self._loaded[name] = getattr(importlib.import_module(module, __name__), attribute)
         return self._loaded[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -229,6 +231,6 @@ def main() -> None:
 
 
 def entry() -> None:
-    """The ``reconcile`` console script and ``python -m reconciler``: ``main``, then
+    """What the ``reconcile`` command runs (``reconciler/__main__.py``): ``main``, then
     the process ends as ``cli/_exit.py`` says (without freeing a plan's heap)."""
     run_then_exit(main)
