@@ -79,7 +79,7 @@ def plan_options(function: Callable[..., None]) -> Callable[..., None]:
         targets: tuple[str, ...],
         **kwargs: object,
     ) -> None:
-        options = PlanOptions(max_deletes, force_import, targets=targets)
+        options = PlanOptions(max_deletes, force_import, targets=targets, remember_results=True)
         function(*args, options=options, **kwargs)
 
     decorators = [

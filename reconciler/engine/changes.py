@@ -372,6 +372,8 @@ def reference_changes(
     old: Mapping[str, tuple[str, int]], new: Mapping[str, tuple[str, int]]
 ) -> list[Change]:
     """Reference name -> (subject, version), before and after."""
+    if old == new:
+        return []  # the common case, without importing deepdiff
     from deepdiff import DeepDiff
 
     diff = DeepDiff(dict(old), dict(new), **_ONE_BY_ONE)

@@ -12,6 +12,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import ContextSpec, Project
 
+from .checks import results_cache
 from .comparison import Comparison
 from .contexts import context_of, normalize_context, qualify
 from .diff import compare
@@ -35,6 +36,10 @@ class PlanOptions:
     # (registry, subject) -> mode to restore, from interrupted applies' journals
     recovered_modes: dict[tuple[str, str], str | None] = field(default_factory=dict)
     targets: tuple[str, ...] = ()  # limit the plan (see targets.py)
+    # Keep what the plan works out about each registration (its checks, its changes)
+    # under the project's .reconcile/cache/ for the next plan, and use what is kept
+    # there (checks.py).
+    remember_results: bool = False
 
 
 def with_recovery(options: PlanOptions, interrupted: list[Interrupted]) -> PlanOptions:
@@ -232,7 +237,7 @@ async def make_plan(
     project: Project, clients: dict[str, RegistryClient], options: PlanOptions | None = None
 ) -> Plan:
     options = options or PlanOptions()
-    cache = SchemaCache()
+    cache = SchemaCache(results_cache(project.root) if options.remember_results else None)
     # The live state (~50,000 versions, their decoded JSON) is built next to the
     # loaded project and kept until the plan is made: without the pause the
     # collector rescanned it five to six times (~0.6 s of a ~6 s plan).
@@ -240,6 +245,8 @@ async def make_plan(
         results = await asyncio.gather(
             *(_plan_one(project, name, client, cache, options) for name, client in clients.items())
         )
+    if cache.results is not None:
+        cache.results.save()
     plan = Plan()
     for state, actions, problems in results:
         plan.registries.append(state)

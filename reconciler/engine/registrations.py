@@ -13,16 +13,18 @@ from __future__ import annotations
 import graphlib
 import heapq
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler._words import noun
-from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check, invalid_defaults
-from reconciler.confluent import WRITE_BLOCKING_MODES, versions_checked
+from reconciler.compatibility import InvalidSchemaError, ParsedSchema
+from reconciler.confluent import WRITE_BLOCKING_MODES
 from reconciler.registry import Reference
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
 
-from .changes import Change, reference_changes, schema_changes
+from . import checks
+from .changes import Change, reference_changes
+from .checks import SchemaText
 from .comparison import Comparison, Found, Notes, Setting, source_of
 from .config import (
     ConfigKey,
@@ -36,6 +38,7 @@ from .config import (
 from .contexts import context_prefix, normalize_context, qualify
 from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .plan import Action, Register, Registration, Scope, SetMode, Verdict
+from .schemas import SchemaCache
 from .snapshot import LiveVersion
 
 
@@ -298,14 +301,23 @@ class _Work:
 
 @dataclass(frozen=True)
 class _Wanted:
-    """One desired version of a subject, parsed and with its references resolved."""
+    """One desired version of a subject, known to parse, with its references resolved."""
 
-    text: str
-    parsed: ParsedSchema
+    schema: SchemaText
     references: tuple[Reference, ...]
-    reference_texts: dict[str, str]
     metadata: dict[str, Any] | None
     rule_set: dict[str, Any] | None
+    cache: SchemaCache = field(compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.schema.text
+
+    @property
+    def parsed(self) -> ParsedSchema:
+        """Parsed on first use (from the plan's cache after that): a registration whose
+        checks and changes are remembered (``checks.py``) needs no parse."""
+        return self.cache.parse(*self.schema)
 
     @property
     def identity(self) -> tuple[object, ...]:
@@ -348,7 +360,7 @@ def _live_ids(work: _Work, context: str) -> dict[int, tuple[str, int, tuple[obje
 def _matches(work: _Work, context: str, version: LiveVersion, wanted: _Wanted) -> bool:
     """Whether a live version is the desired one: same schema and references, and a
     contract that satisfies the spec's (a contract the spec leaves out is inherited)."""
-    if version.schema_type != wanted.parsed.schema_type:
+    if version.schema_type != wanted.schema.schema_type:
         return False
     if not work.cache.may_be_same(version.schema_type, version.schema, wanted.text):
         return False
@@ -379,18 +391,18 @@ def _wanted(
     if resolved is None:
         return None
     references, texts = resolved
+    schema = SchemaText(schema_type, text, texts)
     try:
-        parsed = work.cache.parse(schema_type, text, texts)
+        checks.ensure_parses(work.cache, schema)
     except InvalidSchemaError as exc:
         work.error(subject, f"invalid {schema_type} schema: {exc}", source)
         return None
     return _Wanted(
-        text,
-        parsed,
+        schema,
         references,
-        texts,
         None if desired.metadata is None else dict(desired.metadata),
         None if desired.rule_set is None else dict(desired.rule_set),
+        work.cache,
     )
 
 
@@ -837,19 +849,20 @@ def _register(
     live_versions = ctx.versions.get(subject, [])
     planned = work.planned.setdefault(subject, {})
     earlier = [a for a in work.registrations if a.target == subject]
-    previous: list[tuple[int, ParsedSchema]] = []
-    for version in live_versions:
-        try:
-            texts = work.live_reference_texts(context, version)
-            previous.append(
-                (version.version, work.cache.parse(version.schema_type, version.schema, texts))
-            )
-        except InvalidSchemaError:
-            continue  # a version the registry accepted but we cannot read: not checked
+    # Texts only: what is parsed of them is up to the checks (``checks.py``).
+    history = [
+        (
+            version.version,
+            SchemaText(
+                version.schema_type, version.schema, work.live_reference_texts(context, version)
+            ),
+        )
+        for version in live_versions
+    ]
     for action in earlier:
         number = int(action.after or 0)
         text, texts, schema_type = planned[number]
-        previous.append((number, work.cache.parse(schema_type, text, texts)))
+        history.append((number, SchemaText(schema_type, text, texts)))
     numbers = [v.version for v in live_versions] + [int(a.after or 0) for a in earlier]
     latest_number = max(numbers, default=None)
     latest_text = (
@@ -865,13 +878,13 @@ def _register(
     else:
         schema_id = None
         new_version = max([*numbers, *ctx.soft_deleted.get(subject, [])], default=0) + 1
-        refused = invalid_defaults(wanted.parsed)
+        refused = checks.refused(work.cache, wanted.schema)
         if refused:
             work.error(
                 subject, f"the registry refuses to register this schema: {refused[0]}", source
             )
             return False
-        verdict = _verdict(work, context, subject, spec, wanted.parsed, previous)
+        verdict = _verdict(work, context, subject, spec, wanted.schema, history)
         mode = work.mode_at_write(context, subject)
         final, _ = work.effective("mode", context, subject, desired=True)
         if mode in WRITE_BLOCKING_MODES or (mode == "IMPORT" and final != "IMPORT"):
@@ -887,9 +900,11 @@ def _register(
             )
             return False
     changes = (
-        () if work.dropped() else _changes(previous, latest_number, wanted, earlier, live_versions)
+        ()
+        if work.dropped()
+        else _changes(work, history, latest_number, wanted, earlier, live_versions)
     )
-    planned[new_version] = (wanted.text, wanted.reference_texts, wanted.parsed.schema_type)
+    planned[new_version] = (wanted.text, wanted.schema.references, wanted.schema.schema_type)
     work.registrations.append(
         Register(
             work.comparison.registry.name,
@@ -900,7 +915,7 @@ def _register(
             before=str(latest_number) if latest_number else None,
             after=str(new_version),
             registration=Registration(
-                schema_type=wanted.parsed.schema_type,
+                schema_type=wanted.schema.schema_type,
                 schema=wanted.text,
                 references=wanted.references,
                 normalize=spec.normalize,
@@ -920,19 +935,22 @@ def _register(
 
 
 def _changes(
-    previous: list[tuple[int, ParsedSchema]],
+    work: _Work,
+    history: list[tuple[int, SchemaText]],
     latest_number: int | None,
     wanted: _Wanted,
     earlier: list[Register],
     live_versions: list[LiveVersion],
 ) -> tuple[Change, ...]:
-    """What the registration changes from the subject's latest version (planned or live)."""
-    if not previous or previous[-1][0] != latest_number:
-        return ()  # no latest version, or one that does not parse
+    """What the registration changes from the subject's latest version (planned or live):
+    none when there is none, or it does not parse (``checks.changes``)."""
+    if not history or history[-1][0] != latest_number:
+        return ()  # no latest version (a pinned history's import may come last)
     latest = earlier[-1].registration.references if earlier else live_versions[-1].references
     before = {r.name: (r.subject, r.version) for r in latest}
     after = {r.name: (r.subject, r.version) for r in wanted.references}
-    return tuple(schema_changes(previous[-1][1], wanted.parsed) + reference_changes(before, after))
+    found = checks.changes(work.cache, history[-1][1], wanted.schema)
+    return found + tuple(reference_changes(before, after))
 
 
 def _verdict(
@@ -940,8 +958,8 @@ def _verdict(
     context: str,
     subject: str,
     spec: SubjectSpec,
-    desired: ParsedSchema,
-    previous: list[tuple[int, ParsedSchema]],
+    desired: SchemaText,
+    history: list[tuple[int, SchemaText]],
 ) -> Verdict:
     """Check offline under the level in force when the registration runs.
 
@@ -950,9 +968,6 @@ def _verdict(
     the check under the old level lets the change go after (it tightens).
     Compatible under neither: the plan fails here, before anything is written.
     """
-    pairs = [(n, p) for n, p in previous if p.schema_type == desired.schema_type]
-    numbers = tuple(n for n, _ in pairs)
-    schemas = [p for _, p in pairs]
     old_level, _ = work.effective("compatibility", context, subject, desired=False)
     new_level, key = work.effective("compatibility", context, subject, desired=True)
     if work.dropped():
@@ -961,15 +976,7 @@ def _verdict(
         return Verdict(new_level, True, (), ())
 
     def run(level: str) -> Verdict:
-        result = check(desired.schema_type, desired, schemas, level)
-        checked = versions_checked(level, numbers)
-        messages = tuple(
-            str(replace(m, version=numbers[m.version - 1]))
-            if m.version is not None and 0 < m.version <= len(numbers)
-            else str(m)
-            for m in result.messages
-        )
-        return Verdict(level, result.compatible, () if level == "NONE" else checked, messages)
+        return checks.verdict(work.cache, level, desired, history)
 
     new = run(new_level)
     placement: str | None = None

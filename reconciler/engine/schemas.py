@@ -12,15 +12,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
 
+if TYPE_CHECKING:
+    from reconciler.spec import ResultCache
+
 
 class SchemaCache:
-    def __init__(self) -> None:
+    """One plan's parses and comparisons; ``results``: the answers remembered across
+    plans (``checks.py``), None when the plan keeps none."""
+
+    def __init__(self, results: ResultCache | None = None) -> None:
+        self.results = results
         self._parsed: dict[tuple[str, str, tuple[tuple[str, str], ...]], ParsedSchema] = {}
         self._same: dict[tuple[str, str, str], bool] = {}
         self._fields: dict[str, tuple[object, ...] | None] = {}

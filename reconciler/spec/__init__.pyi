@@ -2,6 +2,7 @@
 
 from ._errors import SpecError, SpecErrors
 from ._load import load_project
+from ._results import ResultCache, result_key
 from .model import (
     BasicAuth,
     BearerAuth,
@@ -29,10 +30,12 @@ __all__ = [
     "Project",
     "ReferenceSpec",
     "RegistryConfig",
+    "ResultCache",
     "SpecError",
     "SpecErrors",
     "SubjectSpec",
     "TlsConfig",
     "VersionSpec",
     "load_project",
+    "result_key",
 ]
