@@ -23,9 +23,10 @@ from typing import Any
 
 from reconciler.compatibility import ParsedSchema, protobuf_file
 
-# deepdiff (~25 ms to import) is imported by the functions that diff, on the first
-# change a plan describes: most plans describe none (docs/performance.md, "Session 6:
-# what a plan imports").
+# deepdiff (~25 ms to import, ~80 ms with the pydantic it imports) is imported only for
+# the differences ``_differences`` leaves to it: most plans describe none, and most
+# changes are told without it (docs/performance.md, "Session 6: what a plan imports",
+# "Session 9: the 1 % plan").
 
 # Change kinds (the JSON form's ``kind``).
 FIELD_ADDED = "field_added"
@@ -222,6 +223,89 @@ def _pruned(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], d
 # fields as one change of ``fields``. Zero keeps one entry per key.
 _ONE_BY_ONE: dict[str, Any] = {"view": "tree", "threshold_to_diff_deeper": 0}
 
+# How a value differs (deepdiff's reports, by what ``Change`` makes of them).
+_ADDED, _REMOVED, _CHANGED = "added", "removed", "changed"
+# (how, path of keys and indexes, value before, value after): None on the absent side.
+_Difference = tuple[str, list[Any], Any, Any]
+
+
+class _Deeper(Exception):
+    """Two lists that differ: how is deepdiff's to tell (by index, by difflib's matching)."""
+
+
+def _differences(old: Any, new: Any) -> list[_Difference]:
+    """Every difference deepdiff (``_ONE_BY_ONE``) finds between two JSON-like values.
+
+    Most change lists differ in dict entries and plain values alone (a field added, a
+    type or default changed), which ``_walk`` reports as deepdiff does: an entry on one
+    side only is added or removed, values of different types are a type change (``1``
+    and ``1.0``, ``1`` and ``true`` too), other unequal values changed, and keys that
+    start with ``__`` are skipped (deepdiff's ``ignore_private_variables``). Where two
+    lists differ, deepdiff reports the whole pair (~0.7 ms each, and ~80 ms to import
+    with pydantic: a 1 % plan's 100 change lists cost ~0.15 s with it).
+    ``tests/engine/test_changes.py`` holds both to the same reports on random values.
+    """
+    found: list[_Difference] = []
+    try:
+        _walk(old, new, [], found)
+        return found
+    except _Deeper:
+        pass
+    from deepdiff import DeepDiff
+
+    differences: list[_Difference] = []
+    for report, items in DeepDiff(old, new, **_ONE_BY_ONE).items():
+        how = (
+            _ADDED
+            if report.endswith("_added")
+            else _REMOVED
+            if report.endswith("_removed")
+            else _CHANGED
+        )
+        for item in items:
+            path = item.path(output_format="list")
+            differences.append(
+                (
+                    how,
+                    path,
+                    None if how == _ADDED else item.t1,
+                    None if how == _REMOVED else item.t2,
+                )
+            )
+    return differences
+
+
+def _walk(old: Any, new: Any, path: list[Any], found: list[_Difference]) -> None:
+    if type(old) is not type(new):
+        found.append((_CHANGED, path, old, new))
+    elif type(old) is dict:
+        old_keys = [k for k in old if not (type(k) is str and k.startswith("__"))]
+        new_keys = [k for k in new if not (type(k) is str and k.startswith("__"))]
+        for key in old_keys:
+            if key in new:
+                _walk(old[key], new[key], [*path, key], found)
+            else:
+                found.append((_REMOVED, [*path, key], old[key], None))
+        for key in new_keys:
+            if key not in old:
+                found.append((_ADDED, [*path, key], None, new[key]))
+    elif type(old) is list:
+        if not _same(old, new):
+            raise _Deeper
+    elif old is not new and old != new:
+        found.append((_CHANGED, path, old, new))
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal, and of the same types throughout (``[1] == [1.0]`` is not)."""
+    if type(old) is not type(new):
+        return False
+    if type(old) is dict:
+        return old.keys() == new.keys() and all(_same(v, new[k]) for k, v in old.items())
+    if type(old) is list:
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    return bool(old is new or old == new)
+
 
 def _defined(entry: dict[str, Any]) -> str:
     """A named type as a line shows it: its kind and its fields, symbols or size."""
@@ -247,19 +331,12 @@ def _without_order(model: dict[str, Any]) -> dict[str, Any]:
 def _named_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
     """Changes between two models of named types (Avro, Protobuf)."""
     pruned_old, pruned_new = (_without_order(m) for m in _pruned(old, new))
-    from deepdiff import DeepDiff
-
-    diff = DeepDiff(pruned_old, pruned_new, **_ONE_BY_ONE)
-    for report, items in diff.items():
-        for item in items:
-            path = [str(p) for p in item.path(output_format="list")]
-            if len(path) == 2 and path[0] == "types":  # a named type defined or dropped
-                before = None if report.endswith("_added") else _defined(item.t1)
-                after = None if report.endswith("_removed") else _defined(item.t2)
-            else:
-                before = None if report.endswith("_added") else _short(item.t1)
-                after = None if report.endswith("_removed") else _short(item.t2)
-            yield _named_change(path, before, after)
+    for how, raw, old_value, new_value in _differences(pruned_old, pruned_new):
+        path = [str(p) for p in raw]
+        show = _defined if len(path) == 2 and path[0] == "types" else _short  # a named type
+        before = None if how == _ADDED else show(old_value)
+        after = None if how == _REMOVED else show(new_value)
+        yield _named_change(path, before, after)
     old_types, new_types = old.get("types", {}), new.get("types", {})
     for name in sorted(set(old_types) & set(new_types)):
         before_order = [
@@ -337,53 +414,42 @@ def _is_set(schema: Any, path: list[Any]) -> bool:
 
 
 def _json_changes(old: Any, new: Any) -> Iterator[Change]:
-    from deepdiff import DeepDiff
-
-    diff = DeepDiff(_json_model(old), _json_model(new), **_ONE_BY_ONE)
-    for report, items in diff.items():
-        for item in items:
-            raw = item.path(output_format="list")
-            path = [str(p) for p in raw]
-            before = None if report.endswith("_added") else _short(item.t1)
-            after = None if report.endswith("_removed") else _short(item.t2)
-            pointer = "#/" + "/".join(path)
-            if len(path) >= 2 and path[-2] == "properties" and (before is None or after is None):
-                kind = FIELD_ADDED if before is None else FIELD_REMOVED
-                yield Change(kind, pointer, before, after)
-            elif (
-                len(path) >= 2
-                and (before is None or after is None)
-                and (_is_set(old, raw[:-1]) or _is_set(new, raw[:-1]))
-            ):
-                value = path[-1]  # the set's member, as its JSON text
-                yield Change(
-                    _JSON_SETS[path[-2]],
-                    "#/" + "/".join(path[:-2]) if len(path) > 2 else "#",
-                    None if before is None else value,
-                    None if after is None else value,
-                )
-            elif path and path[-1] in _JSON_KEYS:
-                yield Change(_JSON_KEYS[path[-1]], "#/" + "/".join(path[:-1]), before, after)
-            else:
-                yield Change(OTHER, pointer, before, after)
+    for how, raw, old_value, new_value in _differences(_json_model(old), _json_model(new)):
+        path = [str(p) for p in raw]
+        before = None if how == _ADDED else _short(old_value)
+        after = None if how == _REMOVED else _short(new_value)
+        pointer = "#/" + "/".join(path)
+        if len(path) >= 2 and path[-2] == "properties" and (before is None or after is None):
+            kind = FIELD_ADDED if before is None else FIELD_REMOVED
+            yield Change(kind, pointer, before, after)
+        elif (
+            len(path) >= 2
+            and (before is None or after is None)
+            and (_is_set(old, raw[:-1]) or _is_set(new, raw[:-1]))
+        ):
+            value = path[-1]  # the set's member, as its JSON text
+            yield Change(
+                _JSON_SETS[path[-2]],
+                "#/" + "/".join(path[:-2]) if len(path) > 2 else "#",
+                None if before is None else value,
+                None if after is None else value,
+            )
+        elif path and path[-1] in _JSON_KEYS:
+            yield Change(_JSON_KEYS[path[-1]], "#/" + "/".join(path[:-1]), before, after)
+        else:
+            yield Change(OTHER, pointer, before, after)
 
 
 def reference_changes(
     old: Mapping[str, tuple[str, int]], new: Mapping[str, tuple[str, int]]
 ) -> list[Change]:
     """Reference name -> (subject, version), before and after."""
-    if old == new:
-        return []  # the common case, without importing deepdiff
-    from deepdiff import DeepDiff
-
-    diff = DeepDiff(dict(old), dict(new), **_ONE_BY_ONE)
     found = []
-    for report, items in diff.items():
-        for item in items:
-            name = str(item.path(output_format="list")[0])
-            before = None if report.endswith("_added") else f"{old[name][0]} v{old[name][1]}"
-            after = None if report.endswith("_removed") else f"{new[name][0]} v{new[name][1]}"
-            found.append(Change(REFERENCE_VERSION, name, before, after))
+    for how, path, _, _ in _differences(dict(old), dict(new)):
+        name = str(path[0])
+        before = None if how == _ADDED else f"{old[name][0]} v{old[name][1]}"
+        after = None if how == _REMOVED else f"{new[name][0]} v{new[name][1]}"
+        found.append(Change(REFERENCE_VERSION, name, before, after))
     return sorted(found, key=lambda c: c.path)
 
 

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import jsonschema
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from reconciler.compatibility import parse
 from reconciler.engine import Plan
+from reconciler.engine import changes as change_lists
 from reconciler.engine.changes import Change, reference_changes
 from reconciler.engine.changes import schema_changes as parsed_changes
 from reconciler.render import render_markdown, render_text
@@ -221,3 +224,74 @@ def test_the_mcp_summary_line_lists_the_first_changes(ws: Workspace) -> None:
     assert line.endswith(
         '; changes: + field com.acme.Address.city {"default": null, "type": ["null", "string"]}'
     )
+
+
+# --- the differences deepdiff is left out of ---------------------------------------
+
+_KEYS = st.sampled_from(["a", "b", "__private", "fields", "1"])
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-1, 2),
+    st.sampled_from([0.0, 1.0, 1.5, float("nan")]),
+    st.sampled_from(["x", "y", ""]),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@st.composite
+def _edited(draw: st.DrawFn, value: object) -> object:
+    """``value`` with some of its parts replaced, dropped or added."""
+    if draw(st.integers(0, 3)) == 0:
+        return draw(_VALUES)
+    if isinstance(value, dict):
+        edited = {k: draw(_edited(v)) for k, v in value.items() if draw(st.integers(0, 4))}
+        return {**edited, **draw(st.dictionaries(_KEYS, _VALUES, max_size=1))}
+    if isinstance(value, list):
+        return [draw(_edited(v)) for v in value]
+    return value
+
+
+def _reports(found: list) -> list[str]:
+    return sorted(repr((how, list(path), before, after)) for how, path, before, after in found)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data(), st.none())
+@example(None, ([{"a": 1}], [{"a": 1.0}]))  # equal lists to Python, not to deepdiff
+@example(None, ({"a": [[True]]}, {"a": [[1]]}))
+def test_the_differences_told_without_deepdiff_are_deepdiffs(
+    data: st.DataObject | None, pair: tuple[object, object] | None
+) -> None:
+    from deepdiff import DeepDiff
+
+    if pair is not None:
+        old, new = pair
+    else:
+        assert data is not None
+        old = data.draw(_VALUES)
+        new = data.draw(_edited(old))
+    expected = []
+    for report, items in DeepDiff(old, new, **change_lists._ONE_BY_ONE).items():
+        how = (
+            "added"
+            if report.endswith("_added")
+            else "removed"
+            if report.endswith("_removed")
+            else "changed"
+        )
+        for item in items:
+            before = None if how == "added" else item.t1
+            after = None if how == "removed" else item.t2
+            expected.append((how, item.path(output_format="list"), before, after))
+    walked: list = []
+    try:
+        change_lists._walk(old, new, [], walked)
+    except change_lists._Deeper:
+        walked = expected  # lists that differ: deepdiff's to tell
+    assert _reports(walked) == _reports(expected)
+    assert _reports(change_lists._differences(old, new)) == _reports(expected)
