@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ._cache import _child
 from ._errors import Collector, display_path
 from ._files import Reads, decode, read_bytes
 from .model import DEFAULT_SCHEMA_BYTES, Location
@@ -111,7 +112,7 @@ class Resolver:
         if stat.S_ISLNK(mode):
             self.followed_links = True
             return self._checked(Path(full).resolve(), root)
-        path = directory / name
+        path: Path = _child(directory, name)  # type: ignore[assignment]  # a Path's child
         if not inside:
             return path, full, "outside", None
         if not stat.S_ISREG(mode):
