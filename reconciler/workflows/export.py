@@ -34,6 +34,11 @@ PROJECT_FILE = "reconcile.yaml"
 # What the last export into a directory wrote there (path -> SHA-256), so that
 # the next one tells a file it wrote from one edited since: local state.
 MANIFEST = Path(".reconcile") / "export.json"
+# What an export is about to write or remove, recorded before its first write and
+# deleted after the manifest: an export cut short (killed, a full disk) leaves it, and
+# the next one takes those files over as its own whatever they hold -- one of them may
+# be half-written -- instead of refusing them as edited (docs/cli.md, "export").
+PENDING = Path(".reconcile") / "export-pending.json"
 HEADER = "# Written by `reconcile export` from registry {registry}{context}.\n"
 
 
@@ -126,6 +131,16 @@ def export_files(specs: tuple[ContextSpec, ...]) -> dict[str, str]:
     return files
 
 
+class ExportWriteError(ReconcilerError):
+    """A file of the export could not be written (a full disk, say)."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        super().__init__(
+            f"could not write {path}: {exc.strerror or exc}; the export stopped there "
+            "(the next export takes over the files it wrote)"
+        )
+
+
 class EditedFilesError(ReconcilerError):
     """Files an export would overwrite that hold what no export wrote there."""
 
@@ -146,6 +161,22 @@ def _manifest(root: Path) -> dict[str, str]:
     return recorded if isinstance(recorded, dict) else {}
 
 
+def _pending(root: Path) -> set[str]:
+    """The files an interrupted export was writing or removing (``PENDING``)."""
+    try:
+        listed = json.loads((root / PENDING).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()  # none, or cut short while written: before any file was
+    if not isinstance(listed, list):
+        return set()
+    # Only what an export writes: specs and schema files inside the project.
+    return {
+        p
+        for p in listed
+        if isinstance(p, str) and p.startswith(("specs/", "schemas/")) and ".." not in p.split("/")
+    }
+
+
 def _present(root: Path, relatives: Iterable[str]) -> list[str]:
     """Those of ``relatives`` that may exist under ``root``: one listing per folder
     instead of one failed open per file (an export into a new directory opens none).
@@ -163,9 +194,11 @@ def _present(root: Path, relatives: Iterable[str]) -> list[str]:
     return present
 
 
-def _edited(root: Path, files: dict[str, bytes], recorded: dict[str, str]) -> list[Path]:
+def _edited(
+    root: Path, files: dict[str, bytes], recorded: dict[str, str], pending: set[str]
+) -> list[Path]:
     edited = []
-    for relative in _present(root, files):
+    for relative in _present(root, (r for r in files if r not in pending)):
         path = root / relative
         try:
             current = path.read_bytes()
@@ -184,16 +217,18 @@ def edited_files(root: Path, files: dict[str, str]) -> list[Path]:
 
     A file counts as changed unless it already holds what this export writes,
     or exactly what the last export into ``root`` wrote there (its SHA-256 in
-    ``.reconcile/export.json``). A file no export recorded, such as one written
-    by hand or in another clone, counts as changed when it differs.
+    ``.reconcile/export.json``), or an export cut short was writing it. A file no
+    export recorded, such as one written by hand or in another clone, counts as
+    changed when it differs.
     """
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
-    return _edited(root, encoded, _manifest(root))
+    return _edited(root, encoded, _manifest(root), _pending(root))
 
 
 def stale_files(root: Path, files: dict[str, str], contexts: tuple[str, ...] = ()) -> list[str]:
-    """What the last export into ``root`` wrote that this one does not: the files of
-    subjects, versions or contexts the registry no longer holds.
+    """What the last export into ``root`` wrote (or an export cut short may have
+    written) that this one does not: the files of subjects, versions or contexts the
+    registry no longer holds.
 
     With ``contexts`` (an export of some contexts), only files of those contexts
     count; otherwise every recorded file. Paths relative to ``root``, present only.
@@ -205,7 +240,7 @@ def stale_files(root: Path, files: dict[str, str], contexts: tuple[str, ...] = (
 
     return sorted(
         relative
-        for relative in _manifest(root)
+        for relative in _manifest(root).keys() | _pending(root)
         if relative not in files and in_scope(relative) and (root / relative).is_file()
     )
 
@@ -230,15 +265,21 @@ def _write(root: Path, files: dict[str, bytes]) -> None:
     """
     base = str(root)
     for folder in dict.fromkeys(relative.rpartition("/")[0] for relative in files):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    for relative, data in files.items():
-        handle = os.open(os.path.join(base, relative), _CREATE, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
-        finally:
-            os.close(handle)
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportWriteError(root / folder, exc) from exc
+    for relative, data in files.items():
+        try:
+            handle = os.open(os.path.join(base, relative), _CREATE, 0o666)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view) :]
+            finally:
+                os.close(handle)
+        except OSError as exc:
+            raise ExportWriteError(root / relative, exc) from exc
 
 
 # What it builds is kept until it returns (the files' texts, their documents), then
@@ -263,22 +304,32 @@ def write_specs(
     files = export_files(specs)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
     recorded = _manifest(root)
+    pending = _pending(root)
     stale = stale_files(root, files, contexts)
-    edited = _edited(root, encoded, recorded) + [
+    edited = _edited(root, encoded, recorded, pending) + [
         root / relative
         for relative in stale
-        if recorded.get(relative) != _digest((root / relative).read_bytes())
+        if relative not in pending
+        and recorded.get(relative) != _digest((root / relative).read_bytes())
     ]
     if not force and edited:
         raise EditedFilesError(edited)
+    # Before the first write: what this export may leave behind if it is cut short
+    # (and what an earlier one cut short left, until a manifest records it).
+    _write(root, {PENDING.as_posix(): orjson.dumps(sorted(pending | encoded.keys() | set(stale)))})
     _write(root, encoded)
     for relative in stale:
         (root / relative).unlink()
-        recorded.pop(relative)
+        recorded.pop(relative, None)
     recorded.update({relative: _digest(data) for relative, data in encoded.items()})
-    (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-    (root / MANIFEST).write_bytes(manifest + b"\n")
+    _write(root, {MANIFEST.as_posix(): manifest + b"\n"})
+    # What an earlier export cut short wrote outside this one's contexts stays pending.
+    left = sorted(r for r in pending - encoded.keys() - set(stale) if (root / r).is_file())
+    if left:
+        _write(root, {PENDING.as_posix(): orjson.dumps(left)})
+    else:
+        (root / PENDING).unlink()
     return Written(
         [root / spec_file(spec) for spec in specs],
         [root / relative for relative in stale],

@@ -1,0 +1,177 @@
+"""An export cut short while it writes leaves a directory the next export takes over.
+
+The export runs as a real process whose file-size limit (``RLIMIT_FSIZE``) falls in
+the middle of one schema file, so the kernel stops it at that exact write:
+
+- ``killed``: SIGXFSZ with its default action (a sitecustomize puts it back: Python
+  ignores it) kills the process there, as a ``kill -9`` would: no handler, no cleanup;
+- ``disk full``: Python's own disposition, the write fails with EFBIG, as it would
+  with ENOSPC on a full disk, and the command must say so and stop.
+
+Either way a file is left half-written, others may be new, and the record of what
+the last export wrote (``.reconcile/export.json``) is the older one, or none. The
+next export, without ``--force``, must take that directory over (the half-written
+file is its own, not an edit), remove what the interrupted one wrote for a subject
+the registry no longer holds, and leave a project that plans no changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reconciler.workflows.export import MANIFEST, PENDING
+
+from .conftest import Registries, cli, output
+
+LIMIT = 4096  # bytes: above every file of the export but the big schema
+
+
+def _register(url: str, subject: str, fields: int) -> None:
+    schema = {"type": "record", "name": "R", "fields": []}
+    schema["fields"] = [
+        {"name": f"field_number_{i}", "type": "string", "default": "x" * 8} for i in range(fields)
+    ]
+    response = httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": json.dumps(schema)})
+    response.raise_for_status()
+
+
+def _export_cut_short(
+    url: str, out: Path, how: str, tmp_path: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
+    if how == "killed":
+        site = tmp_path / "site"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(
+            "import signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_DFL)\n"
+        )
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", "export", "--url", url, "--out", str(out), *extra],
+        env=env,
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("how", ["killed", "disk full"])
+@pytest.mark.parametrize(
+    "earlier", [False, True], ids=["into an empty directory", "over an export"]
+)
+def test_the_next_export_takes_over_what_an_interrupted_one_left(
+    registries: Registries, tmp_path: Path, how: str, earlier: bool
+) -> None:
+    url = registries.start("source")
+    for subject in ("a-value", "big-value", "c-value"):
+        _register(url, subject, 1)
+    out = tmp_path / "exported"
+    if earlier:
+        assert cli("export", "--url", url, "--out", out).exit_code == 0
+    _register(url, "a-value", 2)
+    _register(url, "big-value", 60)  # ~5 KB: the write that crosses the limit
+    big = out / "schemas/default/big-value.avsc"
+
+    cut = _export_cut_short(url, out, how, tmp_path)
+    if how == "killed":
+        assert cut.returncode == -signal.SIGXFSZ, cut.stderr
+    else:
+        assert cut.returncode == 1, cut.stderr
+        assert "Traceback" not in cut.stderr
+        last = cut.stderr.strip().splitlines()[-1]  # after the reading's progress
+        assert last.startswith(f"error: could not write {big}: File too large"), cut.stderr
+    assert big.stat().st_size == LIMIT  # half-written
+    assert (out / "schemas/default/a-value.avsc").is_file()  # written before it
+
+    # What the interrupted export wrote for a subject the registry no longer holds.
+    for path in ("/subjects/a-value", "/subjects/a-value?permanent=true"):
+        httpx.delete(url + path).raise_for_status()
+
+    again = cli("export", "--url", url, "--out", out)
+    assert again.exit_code == 0, output(again)
+    assert "changed since the last export" not in output(again)
+    assert json.loads(big.read_text())["fields"][59]["name"] == "field_number_59"
+    assert not (out / "schemas/default/a-value.avsc").exists()
+    assert set(json.loads((out / MANIFEST).read_text())) == {
+        "specs/default.yaml",
+        "schemas/default/big-value.avsc",
+        "schemas/default/c-value.avsc",
+    }
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+def test_a_file_edited_after_an_export_completed_is_still_protected(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """What the interrupted export was writing is taken over; nothing else is."""
+    url = registries.start("source")
+    for subject in ("a-value", "big-value", "c-value"):
+        _register(url, subject, 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    _register(url, "big-value", 60)
+    cut = _export_cut_short(url, out, "disk full", tmp_path)
+    assert cut.returncode == 1, cut.stderr
+    edited = out / "notes.txt"  # a file of the user's, which no export writes
+    edited.write_text("mine\n")
+    again = cli("export", "--url", url, "--out", out)
+    assert again.exit_code == 0, output(again)
+    assert edited.read_text() == "mine\n"
+    _register(url, "c-value", 2)
+    schema = out / "schemas/default/c-value.avsc"
+    schema.write_text(schema.read_text().replace('"R"', '"Edited"'))
+    refused = cli("export", "--url", url, "--out", out)
+    assert refused.exit_code == 1
+    assert f"changed since the last export: {schema}" in refused.stderr
+
+
+def test_a_record_of_an_interrupted_export_names_only_files_an_export_writes(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """A damaged or tampered record never makes an export remove a file of the user's."""
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    out = tmp_path / "exported"
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    mine, outside = out / "notes.txt", tmp_path / "victim.txt"
+    for path in (mine, outside):
+        path.write_text("mine\n")
+    (out / PENDING).write_text(json.dumps(["notes.txt", "schemas/../../victim.txt"]))
+    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    assert mine.read_text() == outside.read_text() == "mine\n"
+    assert not (out / PENDING).exists()
+
+
+def test_an_export_of_one_context_keeps_what_a_cut_short_one_wrote_in_the_others(
+    registries: Registries, tmp_path: Path
+) -> None:
+    url = registries.start("source")
+    _register(url, "a-value", 1)
+    _register(url, ":.sales:big-value", 60)
+    out = tmp_path / "exported"
+    cut = _export_cut_short(url, out, "disk full", tmp_path)
+    assert cut.returncode == 1, cut.stderr
+    assert (out / "schemas/default/a-value.avsc").is_file()  # the default context's, written
+    cut = _export_cut_short(url, out, "disk full", tmp_path, "--context", "sales")  # again
+    assert cut.returncode == 1, cut.stderr
+    sales = cli("export", "--url", url, "--out", out, "--context", "sales")
+    assert sales.exit_code == 0, output(sales)
+    _register(url, "a-value", 2)
+    again = cli("export", "--url", url, "--out", out)
+    assert again.exit_code == 0, output(again)
+    assert not (out / PENDING).exists()
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0
