@@ -138,7 +138,9 @@ def register_plan_tools(server: MCPServer, state: ServerState, access: Access) -
         Nothing is written."""
         access.require(READ)
         project = state.load()
-        options = PlanOptions(max_deletes, force_import, targets=tuple(targets or ()))
+        options = PlanOptions(
+            max_deletes, force_import, targets=tuple(targets or ()), remember_results=True
+        )
         made, names, warnings = await make(state, project, tuple(registries or ()), options)
         stored = state.remember(made, names, options)
         result, markdown = summarize(stored, project, warnings)

@@ -112,6 +112,7 @@ def parse_plan_id(plan_id: str) -> PlanRequest | None:
                 None if max_deletes is None else int(max_deletes),
                 bool(force_import),
                 targets=tuple(str(t) for t in targets),
+                remember_results=True,
             ),
         )
     except (ValueError, TypeError):

@@ -154,3 +154,17 @@ async def test_the_load_cache_never_hides_an_edit(project: Project) -> None:
         )
     levels = [a for a in details["actions"] if a["kind"] == "set_compatibility"]
     assert [a["after"] for a in levels] == ["NONE"], levels
+
+
+async def test_the_plan_tool_remembers_its_checks_as_the_cli_does(project: Project) -> None:
+    """The registrations' verdicts and change lists are kept for the next plan
+    (``.reconcile/cache/results.json``, docs/planning.md), by every front door."""
+    results = project.root / ".reconcile" / "cache" / "results.json"
+    async with Client(build_server(project.root)) as client:
+        plan = structured(await client.call_tool("plan", {}))
+    assert plan["has_changes"] and results.is_file()
+    results.unlink()
+    async with Client(build_server(project.root)) as replica:  # plans again from the id
+        applied = await replica.call_tool("apply", {"plan_id": plan["plan_id"], "confirm": True})
+        assert not applied.is_error, text_of(applied)
+    assert results.is_file()
