@@ -35,6 +35,7 @@ from reconciler.workflows import (
 )
 
 from ._common import console, contexts_option, fail, load, report_output_option, run
+from ._exit import leaves_memory_only
 
 
 def resolve_source(directory: str, registry: str | None, url: str | None) -> Source:
@@ -219,6 +220,8 @@ def export(
         click.echo(_markdown(summary))
     else:
         show_written(written, removed)
+    # What is left is memory: every file is written and closed, the client closed.
+    leaves_memory_only(contents)
 
 
 def _markdown(summary: dict[str, Any]) -> str:

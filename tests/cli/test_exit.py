@@ -146,6 +146,24 @@ def test_a_thread_still_running_is_waited_for(served: Path, tmp_path: Path) -> N
     assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown", "thread"}
 
 
+def test_an_export_skips_the_teardown_only(served: Path, tmp_path: Path) -> None:
+    """Export leaves files, all closed before it ends: its heap (a registry's contents,
+    the files' bytes) is not freed object by object either."""
+    out = tmp_path / "exported"
+    result = run("export", ".", "-r", "dev", "--out", str(out), cwd=served, probes=tmp_path / "p")
+    assert result.returncode == 0, result.stderr
+    assert written(tmp_path / "p") == {"atexit", "finalize"}
+    assert result.stdout.endswith("printed at exit\n")
+    assert (out / "schemas/default/orders-value.avsc").read_text().strip()
+    planned = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", str(out), "--detailed-exitcode"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+
+
 def test_another_command_ends_the_usual_way(served: Path, tmp_path: Path) -> None:
     """Only a command that says it leaves memory only (plan) skips the teardown."""
     result = run("validate", ".", cwd=served, probes=tmp_path / "probes")
