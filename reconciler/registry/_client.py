@@ -766,7 +766,7 @@ class RegistryClient:
             await response.aread()
         finally:
             await response.aclose()
-        return Reply(
+        return Reply.of(
             response.status_code,
             response.reason_phrase.encode("latin-1"),
             response.headers.raw,

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import re
 import ssl
 import urllib.request
@@ -84,18 +85,84 @@ def encode_raw_headers(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
     return b"".join(lines)
 
 
-@dataclass(slots=True)
-class Reply:
-    """A whole response: status, reason phrase, headers as received, decoded body.
+class _Head:
+    """httptools' callbacks that collect the reason phrase and the header fields of the
+    first final (not 1xx) response in the bytes fed."""
 
-    Headers are looked up by name when asked (``header``): the client reads
-    one (``Retry-After``) and only on a retry, so none is decoded per response.
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.reason = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.done = False
+
+    def on_message_begin(self) -> None:
+        if not self.done:
+            self.reason, self.headers = b"", []
+
+    def on_status(self, reason: bytes) -> None:
+        if not self.done:
+            self.reason += reason
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self.done:
+            self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self.done = self.done or self.parser.get_status_code() >= 200
+
+
+def head_fields(head: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The reason phrase and the header fields of the response whose head ``head`` holds
+    (the bytes received up to the end of its head, interim 1xx answers included; what
+    follows the head is not looked at), parsed as the connection's parser read them."""
+    collected = _Head()
+    # What follows the head (a body, a stray answer) may not parse: it is not asked for.
+    with contextlib.suppress(httptools.HttpParserError, httptools.HttpParserUpgrade):
+        collected.parser.feed_data(head)
+    return collected.reason, collected.headers
+
+
+class Reply:
+    """A whole response: status, decoded body, and its head as received.
+
+    The head is split into its reason phrase and header fields only when one is
+    asked for (``header``, ``raw_headers``): the client reads one (``Retry-After``)
+    and only on a retry, so nothing of the head is parsed twice per response.
     """
 
-    status: int
-    raw_reason: bytes
-    raw_headers: list[tuple[bytes, bytes]]
-    body: bytes
+    __slots__ = ("_fields", "_head", "body", "status")
+
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        head: bytes = b"",
+        fields: tuple[bytes, list[tuple[bytes, bytes]]] | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body
+        self._head = head  # the bytes received up to the end of the head (``head_fields``)
+        self._fields = fields  # (reason, headers) once known
+
+    @classmethod
+    def of(
+        cls, status: int, reason: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> Reply:
+        """A reply whose reason and headers are known already (an injected transport's)."""
+        return cls(status, body, fields=(reason, headers))
+
+    def _parsed(self) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        if self._fields is None:
+            self._fields = head_fields(self._head)
+        return self._fields
+
+    @property
+    def raw_reason(self) -> bytes:
+        return self._parsed()[0]
+
+    @property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        return self._parsed()[1]
 
     @property
     def reason(self) -> str:
@@ -112,9 +179,21 @@ class Reply:
         return ", ".join(values) if values else None
 
 
-def _decoded(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
-    """``body`` undone of its ``Content-Encoding`` (we ask for gzip and deflate), by httpx's
-    decoders: rare on this path, and theirs know every quirk of deflate."""
+def _decoded(status: int, head: bytes, interim: bool, body: bytes) -> bytes:
+    """``body`` undone of its ``Content-Encoding``, if it has one (we ask for gzip and
+    deflate), by httpx's decoders: rare on this path, and theirs know every quirk of deflate.
+
+    A head that does not hold the name anywhere, in any case, has no such header: the
+    header fields are parsed only when it does. Only the response's own head is
+    searched when it is the first one received and its lines end with CRLF (its end is
+    then the first empty line); else everything received up to its end.
+    """
+    end = -1 if interim else head.find(b"\r\n\r\n")
+    if b"content-encoding" not in (head if end < 0 else head[:end]).lower():
+        return body
+    _, headers = head_fields(head)
+    if not any(name.lower() == b"content-encoding" for name, _ in headers):
+        return body
     return httpx.Response(status, headers=headers, content=body).content
 
 
@@ -211,18 +290,15 @@ class _Connection(asyncio.Protocol):
         self.absolute_form = False
         self.proxy_authorization: str | None = None
         # The response being read: set by ``send``, filled by the parser's callbacks.
-        self._parser = httptools.HttpResponseParser(self)
-        self._response: asyncio.Future[None] | None = None
-        self._reason = b""
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._chunks: list[bytes] = []
-        self._complete = False
-        self._status = 0
-        self._keep = False
-        self._until_close = False  # no length, not chunked: the body ends when the server closes
-        self._framed = False  # Content-Length or Transfer-Encoding was received
-        self._encoded = False  # Content-Encoding was received
+        self._response: asyncio.Future[tuple[int, bytes, bool]] | None = None
+        self._head_chunks: list[bytes] = []  # what arrived up to the end of the response's head
+        self._heading = False  # the response's head is not whole yet
+        self._interim = False  # a 1xx answer came first
+        self._chunks: list[bytes] = []  # the body, as the parser hands it over
+        self.on_body = self._chunks.append
+        self._complete = False  # the awaited response is whole
         self._stray = False  # more than one response arrived: the connection is not reused
+        self._parser = httptools.HttpResponseParser(self)  # reads ``on_body`` now
         self._read_timeout: float | None = None
         self._last_data = 0.0
         self._timer: asyncio.TimerHandle | None = None
@@ -292,52 +368,35 @@ class _Connection(asyncio.Protocol):
         return data
 
     # -- httptools' callbacks, while a response is read
+    #
+    # No ``on_status`` nor ``on_header``: the parser then neither gathers the reason nor
+    # the header fields (five Python calls a response from most servers, half the
+    # parsing's cost). The bytes up to the end of the response's head are kept instead
+    # (``_head_chunks``), parsed again only when a header is asked for (``head_fields``).
+    # ``on_body`` is ``self._chunks.append``.
 
     def on_message_begin(self) -> None:
         if self._complete:
             self._stray = True
-
-    def on_status(self, reason: bytes) -> None:
-        if not self._complete:
-            self._reason += reason
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if self._complete:
-            return
-        self._headers.append((name, value))
-        size = len(name)  # only names of these lengths are lower-cased and compared
-        if size == 14 or size == 17:
-            self._framed = self._framed or name.lower() in _FRAMING
-        elif size == 16:
-            self._encoded = self._encoded or name.lower() == b"content-encoding"
+        self._chunks.clear()
 
     def on_headers_complete(self) -> None:
-        if self._complete:
-            return
-        status = self._parser.get_status_code()
-        if status < 200 or status in (204, 304):
-            return
-        self._until_close = not self._framed
-
-    def on_body(self, body: bytes) -> None:
-        if not self._complete:
-            self._chunks.append(body)
+        if self._parser.get_status_code() >= 200:
+            self._heading = False
 
     def on_message_complete(self) -> None:
         if self._complete:
             return
         if self._parser.get_status_code() < 200:  # 1xx: the final response follows
-            self._reason, self._headers, self._chunks = b"", [], []
-            self._framed = self._encoded = False
+            self._interim = True
             return
-        self._complete = True
-        self._status = self._parser.get_status_code()
-        self._keep = self._parser.should_keep_alive()
-        self._settle(None)
+        self._whole(self._parser.should_keep_alive())
 
     # -- reading a response
 
     def _feed(self, data: bytes) -> None:
+        if self._heading:
+            self._head_chunks.append(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -349,25 +408,36 @@ class _Connection(asyncio.Protocol):
         """The server closed the connection (``exc``: how it broke) while a response was read."""
         if self._response is None or self._response.done():
             return
-        if exc is None and self._until_close:
-            self._complete, self._keep = True, False
-            self._status = self._parser.get_status_code()
-            self._settle(None)
+        if exc is None and self._ends_with_close():
+            self._whole(False)
         elif isinstance(exc, OSError):
             self._settle(httpx.ReadError(str(exc)), exc)
         else:
             self._settle(httpx.RemoteProtocolError("the server closed the connection"), exc)
 
-    def _settle(self, error: Exception | None, cause: BaseException | None = None) -> None:
-        """The awaited response is whole (``error`` None) or failed with ``error``."""
+    def _ends_with_close(self) -> bool:
+        """The awaited response's head is in, and its body has neither a length nor chunks:
+        it ends when the server closes the connection."""
+        if self._heading or self._parser.get_status_code() in (204, 304):
+            return False
+        _, headers = head_fields(b"".join(self._head_chunks))
+        return not any(name.lower() in _FRAMING for name, _ in headers)
+
+    def _whole(self, keep: bool) -> None:
+        """The awaited response is whole: its status, body and whether to keep the connection."""
+        self._complete = True
+        response = self._response
+        if response is not None and not response.done():
+            body = b"".join(self._chunks)
+            response.set_result((self._parser.get_status_code(), body, keep))
+
+    def _settle(self, error: Exception, cause: BaseException | None = None) -> None:
+        """The awaited response failed with ``error``."""
         response = self._response
         if response is None or response.done():
             return
-        if error is None:
-            response.set_result(None)
-        else:
-            error.__cause__ = cause
-            response.set_exception(error)
+        error.__cause__ = cause
+        response.set_exception(error)
 
     def _check_read_timeout(self) -> None:
         """Fail the response when nothing arrived for the read timeout (the gap between reads,
@@ -480,15 +550,14 @@ class _Connection(asyncio.Protocol):
             raise httpx.ConnectError("the proxy closed the tunnel")
         self._transport = cast(asyncio.Transport, transport)
 
-    async def exchange(
-        self, request: bytes, timeouts: Timeouts
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bool]:
+    async def exchange(self, request: bytes, timeouts: Timeouts) -> tuple[int, bytes, bytes, bool]:
         """Send ``request`` (head and body), read the whole response.
 
-        (status, reason, headers, body undone of its Content-Encoding, keep the connection).
+        (status, what arrived up to the end of its head, body undone of its
+        Content-Encoding, keep the connection).
         """
-        self._reason, self._headers, self._chunks = b"", [], []
-        self._complete = self._keep = self._until_close = self._framed = self._encoded = False
+        self._head_chunks = []
+        self._heading, self._interim, self._complete = True, False, False
         self._response = response = self._loop.create_future()
         try:
             try:
@@ -512,20 +581,11 @@ class _Connection(asyncio.Protocol):
                     self._timer = self._loop.call_at(
                         self._last_data + self._read_timeout, self._check_read_timeout
                     )
-            await response
+            status, body, keep = await response
         finally:
             self._response = None
-        keep = self._keep and not self._stray
-        body = b"".join(self._chunks)
-        if self._encoded:
-            body = _decoded(self._status, self._headers, body)
-        return (
-            self._status,
-            self._reason,
-            self._headers,
-            body,
-            keep,
-        )
+        head = b"".join(self._head_chunks)
+        return status, head, _decoded(status, head, self._interim, body), keep and not self._stray
 
 
 @lru_cache(maxsize=64)
@@ -641,9 +701,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
             request += body
         self._busy.add(connection)
         try:
-            status, reason, raw_headers, content, keep = await connection.exchange(
-                request, timeouts
-            )
+            status, head, content, keep = await connection.exchange(request, timeouts)
         except BaseException:
             self._discard(connection)
             raise
@@ -654,7 +712,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
             idle.append(connection)
         else:
             self._discard(connection)
-        return Reply(status, reason, raw_headers, content)
+        return Reply(status, content, head)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """``send`` for httpx's types (tests wrap the transport through this)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from reconciler.registry import BearerAuth, RegistryClient, RegistryUnavailableError
+from reconciler.registry import BearerAuth, RegistryClient, RegistryError, RegistryUnavailableError
 from reconciler.registry._transport import Http11Transport
 
 # One request's head and body as the server read them -> the raw bytes to answer
@@ -295,3 +295,53 @@ async def test_a_header_value_cannot_add_headers(
         with pytest.raises(RegistryUnavailableError):
             await client.get_config("s")
     assert server.requests == []
+
+
+async def test_the_head_is_read_when_asked(serve: Callable[[Answer], Awaitable[Server]]) -> None:
+    """The reason phrase and the headers are parsed from the response's head only when the
+    client asks for one: those of the final answer, after a 1xx, in any case."""
+    answers = iter(
+        [
+            b"HTTP/1.1 100 Continue\r\nRetry-After: 1\r\n\r\n"
+            b"HTTP/1.1 429 Slow Down\r\nRETRY-AFTER: 7\r\nContent-Length: 0\r\n\r\n",
+            _response(b'{"mode": "IMPORT"}'),
+            _response(b"", status="418 Gone Fishing"),
+        ]
+    )
+
+    async def answer(head: bytes, body: bytes) -> bytes:
+        return next(answers)
+
+    delays: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    server = await serve(answer)
+    async with RegistryClient(server.url, max_retries=1, sleep=sleep) as client:
+        assert await client.get_mode() == "IMPORT"
+        assert delays == [7.0]
+        with pytest.raises(RegistryError) as info:
+            await client.get_mode()
+    assert "Gone Fishing" in str(info.value)
+
+
+async def test_a_content_encoding_is_undone_in_any_case_and_only_then(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    payload = gzip.compress(b'{"mode": "IMPORT"}')
+    answers = iter(
+        [
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            + _response(payload, "CONTENT-encoding: gzip", "Connection: close"),
+            _response(b'{"mode": "content-encoding: gzip"}'),
+        ]
+    )
+
+    async def answer(head: bytes, body: bytes) -> bytes:
+        return next(answers)
+
+    server = await serve(answer)
+    async with RegistryClient(server.url, max_retries=0) as client:
+        assert await client.get_mode() == "IMPORT"
+        assert await client.get_mode() == "content-encoding: gzip"
