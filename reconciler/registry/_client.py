@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import ssl
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,6 +301,44 @@ def add_request_observer(observer: RequestObserver) -> None:
 MAX_CONCURRENCY = 16
 
 
+class _Slots:
+    """At most ``size`` requests at once, the waiting ones served first come first.
+
+    What ``asyncio.Semaphore`` did here, for less per request: taken with
+    ``if slots.free: slots.free -= 1`` (else ``await slots.wait()``), given back
+    with ``release``. Python 3.11's ``Semaphore.acquire`` is a coroutine even when
+    a slot is free, and its ``locked`` walks the waiters through a generator: six
+    Python calls a request, about 4 % of a snapshot's settings read.
+    """
+
+    __slots__ = ("_waiters", "free")
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def wait(self) -> None:
+        """Wait (no slot is free) until ``release`` hands this caller one."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot as it was cancelled: the next one gets it
+            raise
+
+    def release(self) -> None:
+        """Give a slot back: to the longest waiting caller, if one still waits."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():  # not cancelled while it waited
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
 class RegistryClient:
     """Async client for one Confluent-compatible schema registry.
 
@@ -385,7 +424,7 @@ class RegistryClient:
         self._backoff = Backoff(base=backoff, cap=max_retry_delay)
         self._sleep = sleep
         self._max_concurrency = max_concurrency
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._slots = _Slots(max_concurrency)
         self._requests_made = 0
 
         if is_local:
@@ -629,7 +668,7 @@ class RegistryClient:
         failovers = 0  # attempts that went to a URL this call had not tried: not retries
         tried = {self._active}
         refreshed = refresh = False
-        semaphore = self._semaphore
+        slots = self._slots
         while True:
             attempt += 1
             self._requests_made += 1
@@ -637,14 +676,16 @@ class RegistryClient:
             index = self._active
             if self._oauth is not None:
                 headers = {**headers, "Authorization": await self._oauth_header(label, refresh)}
-            # What ``async with`` calls, without its two coroutines per request.
-            await semaphore.acquire()
+            if slots.free:
+                slots.free -= 1
+            else:
+                await slots.wait()
             try:
                 response = await self._send(method, index, path, query, headers, content)
             except (httpx.TransportError, OSError) as exc:
                 failure = classify_transport_error(exc, self._timeout)
             finally:
-                semaphore.release()
+                slots.release()
             last_attempt = attempt - failovers > self._max_retries
             for observe in _observers:
                 status = None if response is None else response.status

@@ -345,3 +345,30 @@ async def test_a_content_encoding_is_undone_in_any_case_and_only_then(
     async with RegistryClient(server.url, max_retries=0) as client:
         assert await client.get_mode() == "IMPORT"
         assert await client.get_mode() == "content-encoding: gzip"
+
+
+async def test_no_more_requests_at_once_than_the_client_runs(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    """``max_concurrency`` bounds the requests in flight, callers cancelled while they
+    wait included."""
+    active = peak = 0
+
+    async def slow(head: bytes, body: bytes) -> bytes:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0.02)
+        active -= 1
+        return _response(b'{"mode": "READWRITE"}')
+
+    server = await serve(slow)
+    async with RegistryClient(server.url, max_concurrency=3) as client:
+        reads = [asyncio.ensure_future(client.get_mode()) for _ in range(12)]
+        await asyncio.sleep(0.005)
+        reads[5].cancel()
+        reads[6].cancel()
+        answers = await asyncio.gather(*reads, return_exceptions=True)
+    assert peak == 3
+    assert answers.count("READWRITE") == 10
+    assert len(server.requests) == 10
