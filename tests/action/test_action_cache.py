@@ -171,14 +171,14 @@ def test_a_new_runner_plans_from_the_kept_cache_only_with_its_signing_key(tmp_pa
     assert not first.restored and first.outputs["exitcode"] == "2"
     assert first.saved is not None
     kept = sorted(p.name for p in first.saved.rglob("*") if p.is_file())
-    assert kept == ["cache.key", "project.bin", "schemas.json"]
+    assert kept == ["cache.key", "project.bin", "results.json", "schemas.json"]
 
     runner.checkout(source)  # a new runner: new checkout, empty RUNNER_TEMP
     second = runner.run()
     assert second.key == first.key and second.hit and second.saved is None
     assert second.outputs == first.outputs
     # The plan loaded the project from the restored files: none was rewritten.
-    assert len(second.before) == 3 and second.after == second.before
+    assert len(second.before) == 4 and second.after == second.before
 
     schema = next((source / "schemas").rglob("*.avsc"))
     schema.write_text(schema.read_text().replace('"name"', '"doc": "edited", "name"', 1))
@@ -193,7 +193,7 @@ def test_a_new_runner_plans_from_the_kept_cache_only_with_its_signing_key(tmp_pa
     next(third.saved.rglob("cache.key")).unlink()
     runner.checkout(source)
     unsigned = runner.run()
-    assert unsigned.hit and len(unsigned.before) == 2
+    assert unsigned.hit and len(unsigned.before) == 3
     assert all(unsigned.after[path] != stamp for path, stamp in unsigned.before.items())
     assert unsigned.outputs == third.outputs
 
@@ -246,7 +246,12 @@ def test_the_kept_cache_holds_no_registry_url_or_credential(tmp_path: Path) -> N
     assert run.outputs["exitcode"] == "2", run.log
     assert run.saved is not None
     kept = [p for p in run.saved.rglob("*") if p.is_file()]
-    assert sorted(p.name for p in kept) == ["cache.key", "project.bin", "schemas.json"]
+    assert sorted(p.name for p in kept) == [
+        "cache.key",
+        "project.bin",
+        "results.json",
+        "schemas.json",
+    ]
     # settings.bin (the project file's settings) is written, and left out: its key is a
     # digest of the credentials' values, with the signing key that is kept beside it.
     assert (runner.project / ".reconcile" / "cache" / "settings.bin").is_file()
