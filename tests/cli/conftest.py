@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+
+from reconciler.localregistry import serve_in_thread
 
 
 def reconcile(
@@ -75,3 +77,28 @@ def incompatible(project: Path) -> Path:
         "context: more\nsubjects:\n  new-value: {schema: ../schemas/order.avsc}\n"
     )
     return project
+
+
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A project of one Avro subject, applied to a registry served over HTTP."""
+    root = tmp_path_factory.mktemp("applied")
+    with serve_in_thread(root / "served.db") as url:
+        project = write_project(
+            root / "proj",
+            {
+                "reconcile.yaml": f"version: 1\nregistries:\n  dev: {{url: '{url}'}}\n",
+                "specs/orders.yaml": "compatibility: BACKWARD\nsubjects:\n"
+                "  orders-value: {schema: ../schemas/order.avsc}\n",
+                "schemas/order.avsc": V1,
+            },
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "reconciler", "apply", ".", "--auto-approve"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        yield project

@@ -14,14 +14,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from reconciler.localregistry import serve_in_thread
-
-from .conftest import V1, V2, write_project
+from .conftest import V2, write_project
 
 # Probes, each a file written into $PROBES: "atexit" by an atexit handler (which also
 # prints a line, unflushed), "finalize" by a weakref.finalize run at exit, "teardown"
@@ -70,43 +65,18 @@ def written(probes: Path) -> set[str]:
     return {path.name for path in probes.iterdir()}
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A project of one Avro subject, applied to a registry served over HTTP."""
-    root = tmp_path_factory.mktemp("exit")
-    with serve_in_thread(root / "served.db") as url:
-        project = write_project(
-            root / "proj",
-            {
-                "reconcile.yaml": f"version: 1\nregistries:\n  dev: {{url: '{url}'}}\n",
-                "specs/orders.yaml": "compatibility: BACKWARD\nsubjects:\n"
-                "  orders-value: {schema: ../schemas/order.avsc}\n",
-                "schemas/order.avsc": V1,
-            },
-        )
-        result = subprocess.run(
-            [sys.executable, "-m", "reconciler", "apply", ".", "--auto-approve"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        yield project
-
-
-def test_the_probe_sees_pythons_own_teardown(served: Path, tmp_path: Path) -> None:
+def test_the_probe_sees_pythons_own_teardown(applied: Path, tmp_path: Path) -> None:
     """Through click's ``main`` alone, the process tears its heap down as ever."""
-    result = run("plan", ".", cwd=served, probes=tmp_path / "probes", entry=False)
+    result = run("plan", ".", cwd=applied, probes=tmp_path / "probes", entry=False)
     assert result.returncode == 0, result.stderr
     assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown"}
 
 
-def test_a_plan_skips_the_teardown_only(served: Path, tmp_path: Path) -> None:
+def test_a_plan_skips_the_teardown_only(applied: Path, tmp_path: Path) -> None:
     """The atexit handlers ran (weakref.finalize's among them), what they printed after
     the plan is out, the plan is whole, the status is the plan's: only ``__del__`` of
     what the process still held was not called."""
-    result = run("plan", ".", "-o", "json", cwd=served, probes=tmp_path / "probes")
+    result = run("plan", ".", "-o", "json", cwd=applied, probes=tmp_path / "probes")
     assert result.returncode == 0, result.stderr
     assert written(tmp_path / "probes") == {"atexit", "finalize"}
     plan, _, after = result.stdout.rpartition("}\n")
@@ -114,43 +84,43 @@ def test_a_plan_skips_the_teardown_only(served: Path, tmp_path: Path) -> None:
     assert after == "printed at exit\n"
 
 
-def with_schema(served: Path, root: Path, schema: str) -> Path:
+def with_schema(applied: Path, root: Path, schema: str) -> Path:
     """A copy of the served project whose spec now asks for ``schema``."""
     files = ("reconcile.yaml", "specs/orders.yaml")
     return write_project(
-        root, {**{f: (served / f).read_text() for f in files}, "schemas/order.avsc": schema}
+        root, {**{f: (applied / f).read_text() for f in files}, "schemas/order.avsc": schema}
     )
 
 
-def test_a_plan_with_changes_exits_with_its_status(served: Path, tmp_path: Path) -> None:
+def test_a_plan_with_changes_exits_with_its_status(applied: Path, tmp_path: Path) -> None:
     compatible = V2.replace('"int"}', '"int", "default": 0}')
-    changed = with_schema(served, tmp_path / "changed", compatible)
+    changed = with_schema(applied, tmp_path / "changed", compatible)
     result = run("plan", ".", "--detailed-exitcode", cwd=changed, probes=tmp_path / "probes")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "orders-value" in result.stdout
     assert written(tmp_path / "probes") == {"atexit", "finalize"}
 
 
-def test_a_plan_with_errors_exits_1(served: Path, tmp_path: Path) -> None:
-    broken = with_schema(served, tmp_path / "broken", V2)  # not BACKWARD compatible with V1
+def test_a_plan_with_errors_exits_1(applied: Path, tmp_path: Path) -> None:
+    broken = with_schema(applied, tmp_path / "broken", V2)  # not BACKWARD compatible with V1
     result = run("plan", ".", cwd=broken, probes=tmp_path / "probes")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "error" in result.stdout
     assert written(tmp_path / "probes") == {"atexit", "finalize"}
 
 
-def test_a_thread_still_running_is_waited_for(served: Path, tmp_path: Path) -> None:
+def test_a_thread_still_running_is_waited_for(applied: Path, tmp_path: Path) -> None:
     """Python's shutdown joins it first: then the process ends the usual way."""
-    result = run("plan", ".", cwd=served, probes=tmp_path / "probes", thread=True)
+    result = run("plan", ".", cwd=applied, probes=tmp_path / "probes", thread=True)
     assert result.returncode == 0, result.stderr
     assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown", "thread"}
 
 
-def test_an_export_skips_the_teardown_only(served: Path, tmp_path: Path) -> None:
+def test_an_export_skips_the_teardown_only(applied: Path, tmp_path: Path) -> None:
     """Export leaves files, all closed before it ends: its heap (a registry's contents,
     the files' bytes) is not freed object by object either."""
     out = tmp_path / "exported"
-    result = run("export", ".", "-r", "dev", "--out", str(out), cwd=served, probes=tmp_path / "p")
+    result = run("export", ".", "-r", "dev", "--out", str(out), cwd=applied, probes=tmp_path / "p")
     assert result.returncode == 0, result.stderr
     assert written(tmp_path / "p") == {"atexit", "finalize"}
     assert result.stdout.endswith("printed at exit\n")
@@ -164,14 +134,14 @@ def test_an_export_skips_the_teardown_only(served: Path, tmp_path: Path) -> None
     assert planned.returncode == 0, planned.stdout + planned.stderr
 
 
-def test_another_command_ends_the_usual_way(served: Path, tmp_path: Path) -> None:
+def test_another_command_ends_the_usual_way(applied: Path, tmp_path: Path) -> None:
     """Only a command that says it leaves memory only (plan) skips the teardown."""
-    result = run("validate", ".", cwd=served, probes=tmp_path / "probes")
+    result = run("validate", ".", cwd=applied, probes=tmp_path / "probes")
     assert result.returncode == 0, result.stderr
     assert written(tmp_path / "probes") == {"atexit", "finalize", "teardown"}
 
 
-def test_a_spec_error_ends_the_usual_way(served: Path, tmp_path: Path) -> None:
+def test_a_spec_error_ends_the_usual_way(applied: Path, tmp_path: Path) -> None:
     """The plan was never made: the failure takes Python's own way out, exit 1."""
     broken = write_project(tmp_path / "bad", {"reconcile.yaml": "version: 1\nspecs: [3]\n"})
     result = run("plan", ".", cwd=broken, probes=tmp_path / "probes")

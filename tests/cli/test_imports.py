@@ -14,14 +14,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from reconciler.localregistry import serve_in_thread
-
-from .conftest import V1, write_project
 
 # What none of the commands below use (the MCP server, the local registry's
 # ASGI app and server, JSON Schema and Protobuf support, OAuth, metrics,
@@ -93,31 +88,6 @@ def loaded(*args: str, cwd: Path, env: dict[str, str] | None = None) -> set[str]
 def heavy(modules: set[str], names: tuple[str, ...] = NEVER) -> list[str]:
     """The modules that are one of ``names`` or inside one of them."""
     return sorted(m for m in modules if any(m == n or m.startswith(f"{n}.") for n in names))
-
-
-@pytest.fixture(scope="module")
-def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A project of one Avro subject, applied to a registry served over HTTP."""
-    root = tmp_path_factory.mktemp("imports")
-    with serve_in_thread(root / "served.db") as url:
-        project = write_project(
-            root / "proj",
-            {
-                "reconcile.yaml": f"version: 1\nregistries:\n  dev: {{url: '{url}'}}\n",
-                "specs/orders.yaml": "compatibility: BACKWARD\nsubjects:\n"
-                "  orders-value: {schema: ../schemas/order.avsc}\n",
-                "schemas/order.avsc": V1,
-            },
-        )
-        result = subprocess.run(
-            [sys.executable, "-m", "reconciler", "apply", ".", "--auto-approve"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        yield project
 
 
 # A plan imports the renderer of its output only (validate's errors may be GitHub's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -77,6 +79,14 @@ def generated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same shape with 33 subjects."""
     return _generated(tmp_path_factory, 33)
+
+
+def register_record(url: str, subject: str, fields: int) -> None:
+    """Register a record of ``fields`` int fields (``f0``, ``f1``...) under ``subject``."""
+    schema = {"type": "record", "name": "R", "fields": []}
+    schema["fields"] = [{"name": f"f{i}", "type": "int", "default": 0} for i in range(fields)]
+    response = httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": json.dumps(schema)})
+    response.raise_for_status()
 
 
 def with_registry(root: Path, name: str, variable: str) -> None:

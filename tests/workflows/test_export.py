@@ -15,7 +15,7 @@ from reconciler.spec import SpecErrors, load_project
 from reconciler.spec._cache import CACHE_FILE, PROJECT_CACHE_FILE
 from reconciler.workflows import check_exported
 
-from .conftest import EXAMPLES, Registries, cli, output, with_registry
+from .conftest import EXAMPLES, Registries, cli, output, register_record, with_registry
 
 
 @pytest.mark.parametrize("history", [False, True], ids=["latest", "history"])
@@ -229,13 +229,6 @@ def test_a_history_that_changed_schema_type_round_trips_and_migrates(
     assert types == ["JSON", "AVRO"]
 
 
-def _register(url: str, subject: str, fields: int) -> None:
-    schema = {"type": "record", "name": "R", "fields": []}
-    schema["fields"] = [{"name": f"f{i}", "type": "int", "default": 0} for i in range(fields)]
-    response = httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": json.dumps(schema)})
-    response.raise_for_status()
-
-
 def test_reexport_refuses_to_overwrite_files_edited_by_hand(
     registries: Registries, tmp_path: Path
 ) -> None:
@@ -265,17 +258,17 @@ def test_reexport_after_the_registry_changed_refreshes_untouched_files(
     registries: Registries, tmp_path: Path
 ) -> None:
     url = registries.start("source")
-    _register(url, "a-value", 1)
+    register_record(url, "a-value", 1)
     out = tmp_path / "exported"
     assert cli("export", "--url", url, "--out", out).exit_code == 0
-    _register(url, "a-value", 2)
-    _register(url, "c-value", 1)
+    register_record(url, "a-value", 2)
+    register_record(url, "c-value", 1)
     again = cli("export", "--url", url, "--out", out)
     assert again.exit_code == 0, output(again)
     assert '"f1"' in (out / "schemas/default/a-value.avsc").read_text()
     assert "c-value" in (out / "specs/default.yaml").read_text()
     # ... and remembers what it wrote this time: a third export is as free.
-    _register(url, "a-value", 3)
+    register_record(url, "a-value", 3)
     assert cli("export", "--url", url, "--out", out).exit_code == 0
 
 
@@ -283,7 +276,7 @@ def _exported(registries: Registries, tmp_path: Path, *subjects: str) -> tuple[s
     """A registry holding version 1 of each subject, exported once: (its URL, the project)."""
     url = registries.start("source")
     for subject in subjects:
-        _register(url, subject, 1)
+        register_record(url, subject, 1)
     out = tmp_path / "exported"
     first = cli("export", "--url", url, "--out", out)
     assert first.exit_code == 0, output(first)
@@ -298,7 +291,7 @@ def test_export_over_files_no_export_recorded_refuses_those_that_differ(
     (out / ".reconcile" / "export.json").unlink()
     assert cli("export", "--url", url, "--out", out).exit_code == 0  # identical: nothing lost
     (out / ".reconcile" / "export.json").unlink()
-    _register(url, "a-value", 2)
+    register_record(url, "a-value", 2)
     refused = cli("export", "--url", url, "--out", out)
     assert refused.exit_code == 1
     assert "1 file changed since the last export" in refused.stderr
@@ -309,7 +302,7 @@ def test_an_exported_project_keeps_local_state_out_of_git(
     registries: Registries, tmp_path: Path
 ) -> None:
     url = registries.start("source")
-    _register(url, "a-value", 1)
+    register_record(url, "a-value", 1)
     out = tmp_path / "exported"
     exported = cli("export", "--url", url, "--out", out)
     assert exported.exit_code == 0, output(exported)
@@ -399,7 +392,7 @@ def test_an_export_that_would_not_load_back_is_reported_as_a_failure(
     schema = {"type": "record", "name": "R", "doc": "x" * (1024 * 1024), "fields": []}
     response = httpx.post(f"{url}/subjects/big-value/versions", json={"schema": json.dumps(schema)})
     response.raise_for_status()
-    _register(url, "small-value", 1)
+    register_record(url, "small-value", 1)
     out = tmp_path / "exported"
 
     for history in ([], ["--history"]):
@@ -418,7 +411,7 @@ def test_the_first_plan_after_an_export_parses_nothing_the_export_checked(
     finds every schema there and parses none (the cache file is not rewritten)."""
     url = registries.start("source")
     for subject, fields in (("a-value", 1), ("a-value", 2), ("b-value", 3)):
-        _register(url, subject, fields)
+        register_record(url, subject, fields)
     out = tmp_path / "exported"
     exported = cli("export", "--url", url, "--out", out, "--history")
     assert exported.exit_code == 0, output(exported)

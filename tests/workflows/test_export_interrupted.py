@@ -30,18 +30,9 @@ import pytest
 
 from reconciler.workflows.export import MANIFEST, PENDING
 
-from .conftest import Registries, cli, output
+from .conftest import Registries, cli, output, register_record
 
 LIMIT = 4096  # bytes: above every file of the export but the big schema
-
-
-def _register(url: str, subject: str, fields: int) -> None:
-    schema = {"type": "record", "name": "R", "fields": []}
-    schema["fields"] = [
-        {"name": f"field_number_{i}", "type": "string", "default": "x" * 8} for i in range(fields)
-    ]
-    response = httpx.post(f"{url}/subjects/{subject}/versions", json={"schema": json.dumps(schema)})
-    response.raise_for_status()
 
 
 def _export_cut_short(
@@ -78,12 +69,12 @@ def test_the_next_export_takes_over_what_an_interrupted_one_left(
 ) -> None:
     url = registries.start("source")
     for subject in ("a-value", "big-value", "c-value"):
-        _register(url, subject, 1)
+        register_record(url, subject, 1)
     out = tmp_path / "exported"
     if earlier:
         assert cli("export", "--url", url, "--out", out).exit_code == 0
-    _register(url, "a-value", 2)
-    _register(url, "big-value", 60)  # ~5 KB: the write that crosses the limit
+    register_record(url, "a-value", 2)
+    register_record(url, "big-value", 150)  # ~6 KB: the write that crosses the limit
     big = out / "schemas/default/big-value.avsc"
 
     cut = _export_cut_short(url, out, how, tmp_path)
@@ -104,7 +95,7 @@ def test_the_next_export_takes_over_what_an_interrupted_one_left(
     again = cli("export", "--url", url, "--out", out)
     assert again.exit_code == 0, output(again)
     assert "changed since the last export" not in output(again)
-    assert json.loads(big.read_text())["fields"][59]["name"] == "field_number_59"
+    assert json.loads(big.read_text())["fields"][149]["name"] == "f149"
     assert not (out / "schemas/default/a-value.avsc").exists()
     assert set(json.loads((out / MANIFEST).read_text())) == {
         "specs/default.yaml",
@@ -120,10 +111,10 @@ def test_a_file_edited_after_an_export_completed_is_still_protected(
     """What the interrupted export was writing is taken over; nothing else is."""
     url = registries.start("source")
     for subject in ("a-value", "big-value", "c-value"):
-        _register(url, subject, 1)
+        register_record(url, subject, 1)
     out = tmp_path / "exported"
     assert cli("export", "--url", url, "--out", out).exit_code == 0
-    _register(url, "big-value", 60)
+    register_record(url, "big-value", 150)
     cut = _export_cut_short(url, out, "disk full", tmp_path)
     assert cut.returncode == 1, cut.stderr
     edited = out / "notes.txt"  # a file of the user's, which no export writes
@@ -131,7 +122,7 @@ def test_a_file_edited_after_an_export_completed_is_still_protected(
     again = cli("export", "--url", url, "--out", out)
     assert again.exit_code == 0, output(again)
     assert edited.read_text() == "mine\n"
-    _register(url, "c-value", 2)
+    register_record(url, "c-value", 2)
     schema = out / "schemas/default/c-value.avsc"
     schema.write_text(schema.read_text().replace('"R"', '"Edited"'))
     refused = cli("export", "--url", url, "--out", out)
@@ -144,7 +135,7 @@ def test_a_record_of_an_interrupted_export_names_only_files_an_export_writes(
 ) -> None:
     """A damaged or tampered record never makes an export remove a file of the user's."""
     url = registries.start("source")
-    _register(url, "a-value", 1)
+    register_record(url, "a-value", 1)
     out = tmp_path / "exported"
     assert cli("export", "--url", url, "--out", out).exit_code == 0
     mine, outside = out / "notes.txt", tmp_path / "victim.txt"
@@ -160,8 +151,8 @@ def test_an_export_of_one_context_keeps_what_a_cut_short_one_wrote_in_the_others
     registries: Registries, tmp_path: Path
 ) -> None:
     url = registries.start("source")
-    _register(url, "a-value", 1)
-    _register(url, ":.sales:big-value", 60)
+    register_record(url, "a-value", 1)
+    register_record(url, ":.sales:big-value", 150)
     out = tmp_path / "exported"
     cut = _export_cut_short(url, out, "disk full", tmp_path)
     assert cut.returncode == 1, cut.stderr
@@ -170,7 +161,7 @@ def test_an_export_of_one_context_keeps_what_a_cut_short_one_wrote_in_the_others
     assert cut.returncode == 1, cut.stderr
     sales = cli("export", "--url", url, "--out", out, "--context", "sales")
     assert sales.exit_code == 0, output(sales)
-    _register(url, "a-value", 2)
+    register_record(url, "a-value", 2)
     again = cli("export", "--url", url, "--out", out)
     assert again.exit_code == 0, output(again)
     assert not (out / PENDING).exists()
