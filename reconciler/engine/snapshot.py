@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from reconciler.confluent import GLOBAL_CONTEXT_LEVEL, reads_global_context
@@ -159,9 +158,6 @@ def _hash_versions(versions: dict[str, list[LiveVersion]], digest: hashlib._Hash
             yield
 
 
-_BY_SUBJECT_AND_VERSION = itemgetter(0, 1)  # a LiveVersion's subject and version
-
-
 _new_tuple = tuple.__new__
 
 
@@ -224,7 +220,10 @@ async def snapshot(
             # Each subject's context once, not once per version (50,000 in a large plan).
             inside: dict[str, bool] = {}
             versions = ctx.versions
-            for version in sorted(listing, key=_BY_SUBJECT_AND_VERSION):
+            # By subject, then version: LiveVersions are tuples that start with both, and
+            # a listing holds each pair once (``list_schemas_as``), so the comparison
+            # never reaches a third field. No key: 50,000 key tuples cost 3x the sort.
+            for version in sorted(listing):
                 subject = version.subject
                 here = inside.get(subject)
                 if here is None:
@@ -235,7 +234,7 @@ async def snapshot(
                 everything = await client.list_schemas_as(
                     _live, subject_prefix=prefix or None, deleted=True
                 )
-                for version in sorted(everything, key=_BY_SUBJECT_AND_VERSION):
+                for version in sorted(everything):
                     live = {v.version for v in ctx.versions.get(version.subject, [])}
                     if context_of(version.subject) == context and version.version not in live:
                         ctx.soft_deleted.setdefault(version.subject, []).append(version.version)
