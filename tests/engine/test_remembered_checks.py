@@ -23,7 +23,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reconciler.compatibility import InvalidSchemaError, parse
+from reconciler.compatibility import LEVELS, InvalidSchemaError, parse
 from reconciler.engine import PlanOptions, Register
 from reconciler.engine import checks as checks_module
 from reconciler.engine.checks import SchemaText, changes, ensure_parses, refused, verdict
@@ -81,17 +81,7 @@ def _schemas(draw: st.DrawFn) -> SchemaText:
     return SchemaText("AVRO", text, references)
 
 
-_LEVELS = st.sampled_from(
-    [
-        "NONE",
-        "BACKWARD",
-        "BACKWARD_TRANSITIVE",
-        "FORWARD",
-        "FORWARD_TRANSITIVE",
-        "FULL",
-        "FULL_TRANSITIVE",
-    ]
-)
+_LEVELS = st.sampled_from(LEVELS)
 Case = tuple[str, SchemaText, list[tuple[int, SchemaText]]]
 
 
