@@ -39,8 +39,15 @@ def test_ctrl_c_during_a_plan_aborts_cleanly(project: Path) -> None:
                 "specs/a.yaml": "subjects:\n  a-value: {schema: '\"string\"'}\n",
             },
         )
+        # As from a terminal, whatever the suite was started from: a shell that ran it in
+        # the background without job control left SIGINT ignored, and Python then
+        # installs no handler for it in the child (the plan waited out the timeout).
+        child = (
+            "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "from reconciler.cli import main; main()"
+        )
         plan = subprocess.Popen(
-            [sys.executable, "-c", "from reconciler.cli import main; main()", "plan", "."],
+            [sys.executable, "-c", child, "plan", "."],
             cwd=project,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
