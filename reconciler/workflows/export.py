@@ -5,7 +5,7 @@ and one native schema file per exported version (``schemas/<context>/...``);
 ``write_project_file`` adds the project file when the directory has none, so
 that ``reconcile plan`` on the result works at once and shows no changes.
 A file changed by hand since the last export is never overwritten silently
-(``edited_files``).
+(``_edited``).
 ``bundle`` is the same content as one JSON document.
 """
 
@@ -197,6 +197,14 @@ def _present(root: Path, relatives: Iterable[str]) -> list[str]:
 def _edited(
     root: Path, files: dict[str, bytes], recorded: dict[str, str], pending: set[str]
 ) -> list[Path]:
+    """The files among ``files`` that exist under ``root`` and were changed by hand.
+
+    A file counts as changed unless it already holds what this export writes,
+    or exactly what the last export into ``root`` wrote there (its SHA-256 in
+    ``recorded``, ``.reconcile/export.json``), or an export cut short was writing it
+    (``pending``). A file no export recorded, such as one written by hand or in
+    another clone, counts as changed when it differs.
+    """
     edited = []
     for relative in _present(root, (r for r in files if r not in pending)):
         path = root / relative
@@ -212,23 +220,16 @@ def _edited(
     return edited
 
 
-def edited_files(root: Path, files: dict[str, str]) -> list[Path]:
-    """The files among ``files`` that exist under ``root`` and were changed by hand.
-
-    A file counts as changed unless it already holds what this export writes,
-    or exactly what the last export into ``root`` wrote there (its SHA-256 in
-    ``.reconcile/export.json``), or an export cut short was writing it. A file no
-    export recorded, such as one written by hand or in another clone, counts as
-    changed when it differs.
-    """
-    encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
-    return _edited(root, encoded, _manifest(root), _pending(root))
-
-
-def stale_files(root: Path, files: dict[str, str], contexts: tuple[str, ...] = ()) -> list[str]:
-    """What the last export into ``root`` wrote (or an export cut short may have
-    written) that this one does not: the files of subjects, versions or contexts the
-    registry no longer holds.
+def _stale(
+    root: Path,
+    files: Mapping[str, object],
+    recorded: dict[str, str],
+    pending: set[str],
+    contexts: tuple[str, ...],
+) -> list[str]:
+    """What the last export into ``root`` wrote (``recorded``), or an export cut short
+    may have written (``pending``), that this one does not: the files of subjects,
+    versions or contexts the registry no longer holds.
 
     With ``contexts`` (an export of some contexts), only files of those contexts
     count; otherwise every recorded file. Paths relative to ``root``, present only.
@@ -240,7 +241,7 @@ def stale_files(root: Path, files: dict[str, str], contexts: tuple[str, ...] = (
 
     return sorted(
         relative
-        for relative in _manifest(root).keys() | _pending(root)
+        for relative in recorded.keys() | pending
         if relative not in files and in_scope(relative) and (root / relative).is_file()
     )
 
@@ -294,18 +295,18 @@ def write_specs(
     contexts: tuple[str, ...] = (),
 ) -> Written:
     """Write every spec and its schema files, and remove the files an earlier export
-    wrote that this one does not (``stale_files``).
+    wrote that this one does not (``_stale``).
 
     Unless ``force``, raise ``EditedFilesError`` before writing or removing
     anything when a file to overwrite or remove was changed since the last
-    export (``edited_files``). What was written is recorded for the next
+    export (``_edited``). What was written is recorded for the next
     export's check; ``contexts`` limits what counts as stale to those contexts.
     """
     files = export_files(specs)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
     recorded = _manifest(root)
     pending = _pending(root)
-    stale = stale_files(root, files, contexts)
+    stale = _stale(root, files, recorded, pending, contexts)
     edited = _edited(root, encoded, recorded, pending) + [
         root / relative
         for relative in stale
