@@ -175,6 +175,13 @@ def test_reference_versions() -> None:
     assert [str(c) for c in changes] == ["~ reference version m: money v1 -> money v2"]
 
 
+def test_a_reference_to_another_subject_and_version_is_one_change() -> None:
+    """deepdiff reported each differing member of the (subject, version) pair, so the
+    plan printed the line twice until bc59ed2 told reference changes by ``_walk``."""
+    changes = reference_changes({"m": ("money", 1)}, {"m": ("cash", 2)})
+    assert [str(c) for c in changes] == ["~ reference version m: money v1 -> cash v2"]
+
+
 def test_another_type_is_not_listed_field_by_field() -> None:
     assert parsed_changes(parse("AVRO", avro()), parse("JSON", "{}")) == []
 
