@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
+from _bytecode import cache_bytecode
 
 from reconciler.localregistry import _store as store
 from reconciler.localregistry._contexts import Subject, parse_subject
@@ -584,6 +585,7 @@ def main() -> None:
         help="which parts to run: reads (by kind), load, writes (by subject size), listing",
     )
     args = parser.parse_args()
+    cache_bytecode()
     sizes = [int(s) for s in args.sizes.split(",")]
     parts = set(args.parts.split(","))
     with tempfile.TemporaryDirectory() as tmp:
