@@ -57,7 +57,7 @@ class Runner:
 
     def checkout(self, project: Path) -> None:
         shutil.rmtree(self.workspace, ignore_errors=True)
-        shutil.copytree(project, self.project)
+        shutil.copytree(project, self.project, symlinks=True)  # as git checks them out
 
     def _expand(self, text: str, outputs: dict[str, str]) -> str:
         def value(match: re.Match[str]) -> str:
@@ -113,9 +113,9 @@ class Runner:
         restore = steps["cache-restore"]
         key = self._expand(restore["with"]["key"], named)
         prefix = self._expand(restore["with"]["restore-keys"], named)
-        exact = [entry for k, entry in self.store if k == key]
-        by_prefix = [entry for k, entry in self.store if k.startswith(prefix)]
-        restored = (exact or by_prefix or [None])[-1]
+        exact = [(k, entry) for k, entry in self.store if k == key]
+        by_prefix = [(k, entry) for k, entry in self.store if k.startswith(prefix)]
+        matched, restored = (exact or by_prefix or [("", None)])[-1]
         if restored is not None:
             for path in self._paths(restore, named):
                 kept = restored / path.relative_to(self.tmp)
@@ -127,24 +127,32 @@ class Runner:
         run_env = {k: self._expand(str(v), named) for k, v in steps["run"]["env"].items()}
         log, outputs = step("run", run_env)
 
+        kept_env = {k: self._expand(str(v), named) for k, v in steps["cache-kept"]["env"].items()}
+        kept_log, kept = step("cache-kept", kept_env)
+        name = kept.get("key", "")
         saved = None
-        if not exact:  # cache-hit is true only for the exact key
+        save = _save_step()
+        assert save["with"]["key"] == "${{ steps.cache-kept.outputs.key }}"
+        assert (
+            "steps.cache-kept.outputs.key != steps.cache-restore.outputs.cache-matched-key"
+            in (save["if"])
+        )
+        if name and name != matched:  # the entry restored is not saved again
             saved = self.tmp / "store" / str(len(self.store))
-            for path in self._paths(_save_step(), named):
+            for path in self._paths(save, named):
                 if path.is_file():
                     target = saved / path.relative_to(self.tmp)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, target)
-            self.store.append((self._expand(_save_step()["with"]["key"], named), saved))
+            self.store.append((name, saved))
         after = _stamps(self._paths(restore, named))
-        return Run(key, bool(exact), restored is not None, before, after, outputs, log, saved)
+        return Run(name, restored is not None, before, after, outputs, log + kept_log, saved)
 
 
 @dataclass
 class Run:
-    key: str
-    hit: bool  # the exact key
-    restored: bool  # any entry
+    key: str  # the kept entry's name (empty: nothing to keep)
+    restored: bool  # an entry
     before: dict[Path, tuple[int, int]]  # the cache files after the restore
     after: dict[Path, tuple[int, int]]  # and after the plan
     outputs: dict[str, str]
@@ -175,7 +183,7 @@ def test_a_new_runner_plans_from_the_kept_cache_only_with_its_signing_key(tmp_pa
 
     runner.checkout(source)  # a new runner: new checkout, empty RUNNER_TEMP
     second = runner.run()
-    assert second.key == first.key and second.hit and second.saved is None
+    assert second.key == first.key and second.restored and second.saved is None
     assert second.outputs == first.outputs
     # The plan loaded the project from the restored files: none was rewritten.
     assert len(second.before) == 4 and second.after == second.before
@@ -184,18 +192,19 @@ def test_a_new_runner_plans_from_the_kept_cache_only_with_its_signing_key(tmp_pa
     schema.write_text(schema.read_text().replace('"name"', '"doc": "edited", "name"', 1))
     runner.checkout(source)
     third = runner.run()
-    # Another commit's entry is restored (by the restore key) and the new one saved.
-    assert third.key != first.key and third.restored and not third.hit
+    # The newest entry of this code is restored and the new one saved.
+    assert third.key != first.key and third.restored
     assert third.saved is not None and runner.store[-1][0] == third.key
 
     # The same entry without its signing key: foreign, so ignored (loaded in full and
-    # rewritten), never trusted; the plan is the same.
+    # rewritten), never trusted; the plan is the same, and the entry is replaced.
     next(third.saved.rglob("cache.key")).unlink()
     runner.checkout(source)
     unsigned = runner.run()
-    assert unsigned.hit and len(unsigned.before) == 3
+    assert unsigned.restored and len(unsigned.before) == 3
     assert all(unsigned.after[path] != stamp for path, stamp in unsigned.before.items())
     assert unsigned.outputs == third.outputs
+    assert unsigned.saved is not None and unsigned.key not in (first.key, third.key)
 
 
 def test_a_cache_the_checkout_brought_is_never_used(tmp_path: Path) -> None:
@@ -211,7 +220,7 @@ def test_a_cache_the_checkout_brought_is_never_used(tmp_path: Path) -> None:
     _, named = _named(runner)
     assert not (runner.project / ".reconcile" / "cache").exists()
     assert (runner.project / ".reconcile" / "registry.db").exists()
-    assert named["key"].startswith(named["restore-key"])
+    assert named["restore-key"].startswith("reconciler-cache-v1-") and named["home"]
 
 
 def _named(runner: Runner) -> tuple[str, dict[str, str]]:
@@ -258,3 +267,25 @@ def test_the_kept_cache_holds_no_registry_url_or_credential(tmp_path: Path) -> N
     for path in kept:
         data = path.read_bytes()
         assert token.encode() not in data and url.encode() not in data, path
+
+
+def test_files_the_plan_does_not_read_neither_stop_nor_renew_the_kept_cache(tmp_path: Path) -> None:
+    """The project may sit in a large repository (a monorepo's root): what the Action
+    keeps is named by what it keeps, not by every file of the directory. A file the
+    plan never reads, even one that cannot be read, neither turns the cache off nor
+    makes a run save another entry of the same cache files."""
+    source = quickstart(tmp_path / "source")
+    runner = Runner(tmp_path)
+    runner.checkout(source)
+    first = runner.run()
+    assert first.saved is not None and len(runner.store) == 1
+
+    (source / "README.md").write_text("unrelated to the specs\n")
+    (source / "node_modules").mkdir()
+    (source / "node_modules" / "gone").symlink_to(source / "nowhere")
+    runner.checkout(source)
+    second = runner.run()
+    assert "::warning::" not in second.log, second.log
+    assert second.restored and len(second.before) == 4 and second.after == second.before
+    assert second.saved is None and len(runner.store) == 1  # the same files: not saved again
+    assert second.outputs == first.outputs
