@@ -44,8 +44,9 @@ from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
+from ._document import Document, KeyPath, Mark
 from ._files import Reads, decode
-from ._yaml import Document, KeyPath
+from ._interpolate import interpolate
 from .model import ContextSpec, SubjectSpec, VersionSpec
 
 CACHE_FILE = Path(".reconcile") / "cache" / "schemas.json"
@@ -417,21 +418,84 @@ class _PayloadPickler(pickle.Pickler):
 
 
 class _DocPickler(_PayloadPickler):
-    """A payload pickler that writes the strings of a YAML document as their key path.
+    """A payload pickler that writes the strings of a YAML document as where they are.
 
     The project file's settings hold its registries' URLs and credentials,
     which no cache file may hold: every string of the settings that is a
-    value of the document is written as where it is in the document, and
-    read from the document again when loaded (``_DocUnpickler``). The
-    document is the same then: its bytes and variables are the cache's key.
+    value of the document is written as the span of the file's text it is
+    read from (``_span``), or else as its key path in the document, and read
+    from the file again when loaded (``_DocUnpickler``). The file is the same
+    then: its bytes and variables are the cache's key. A span is read without
+    parsing the file (a warm plan imports no YAML library); a key path needs
+    the document parsed again.
     """
 
-    def __init__(self, file: io.BytesIO, doc: Document) -> None:
+    def __init__(
+        self,
+        file: io.BytesIO,
+        doc: Document,
+        text: str,
+        environ: Mapping[str, str],
+        variables: Sequence[str],
+    ) -> None:
         super().__init__(file, {})
-        self._at = {text: at for text, at in _strings(doc.data, ())}
+        starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
+        self._at: dict[str, KeyPath | Span] = {}
+        for value, at in _strings(doc.data, ()):
+            mark = doc.values.get(at)
+            span = None if mark is None else _span(text, starts, mark, value, environ, variables)
+            self._at[value] = at if span is None else span
 
-    def persistent_id(self, obj: Any) -> KeyPath | None:
+    def persistent_id(self, obj: Any) -> KeyPath | Span | None:
         return self._at.get(obj) if type(obj) is str else None
+
+
+# Where a string of the project file is written: ``text[start:end]``, and whether that is
+# interpolated (``${VAR}``). Told from a key path by its first item (a key path's is a
+# key of the document's top mapping: a string).
+Span = tuple[int, int, bool]
+
+
+def _span(
+    text: str,
+    starts: list[int],
+    mark: Mark,
+    value: str,
+    environ: Mapping[str, str],
+    variables: Sequence[str],
+) -> Span | None:
+    """Where ``value``, the scalar at ``mark`` (1-based line and column), is written in
+    ``text``, if reading it from there gives ``value`` again; else None.
+
+    The scalar's source is taken as YAML writes a simple one: quoted on one line
+    without escapes, or plain to the line's end or a comment. It is a span only if
+    it gives ``value`` back (interpolated, if it holds a ``$``, from ``variables``
+    only: the key's); anything else (escapes, a folded line, a flow collection's
+    item) fails that check, and the value is kept by its key path. What ``_DocUnpickler``
+    does with a span is what is checked here, on the text the key is made of.
+    """
+    line, column = mark
+    if not 0 < line <= len(starts):
+        return None
+    start = starts[line - 1] + column - 1
+    quote = text[start : start + 1]
+    if quote in ("'", '"'):
+        start += 1
+        end = text.find(quote, start)
+        if end < 0 or text[end + 1 : end + 2] == quote:  # '' in a single-quoted scalar
+            return None
+    else:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        comment = text.find(" #", start, end)
+        end = len(text[start : end if comment < 0 else comment].rstrip(" ")) + start
+    source = text[start:end]
+    if "$" in source:
+        recording = RecordingEnviron(environ)
+        if interpolate(source, recording)[0] != value or not recording.used <= set(variables):
+            return None
+        return start, end, True
+    return (start, end, False) if source == value else None
 
 
 class _PayloadUnpickler(pickle.Unpickler):
@@ -449,12 +513,31 @@ class _PayloadUnpickler(pickle.Unpickler):
 
 
 class _DocUnpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, doc: Document) -> None:
+    """Unpickles a payload of ``_DocPickler``'s: a string from its span of ``text`` (the
+    file as this load read it), or from its key path in ``doc()`` (parsed when first
+    needed; None refuses the payload)."""
+
+    def __init__(
+        self,
+        file: io.BytesIO,
+        text: str,
+        environ: Mapping[str, str],
+        doc: Callable[[], Document | None],
+    ) -> None:
         super().__init__(file)
-        self._data = doc.data
+        self._text = text
+        self._environ = environ
+        self._doc = doc
 
     def persistent_load(self, pid: Any) -> str:
-        node = self._data
+        if type(pid[0]) is int:
+            start, end, interpolated = pid
+            source = self._text[start:end]
+            return interpolate(source, self._environ)[0] if interpolated else source
+        doc = self._doc()
+        if doc is None:
+            raise pickle.UnpicklingError("the document does not load")
+        node = doc.data
         for part in pid:
             node = node[part]
         if type(node) is not str:
@@ -474,25 +557,16 @@ def _strings(data: Any, at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
             yield from _strings(value, (*at, index))
 
 
-def _dumps(
-    value: object,
-    doc: Document | None = None,
-    inputs: Mapping[str, tuple[int, bytes]] | None = None,
-) -> bytes:
-    """``value`` pickled; with ``doc``, none of its strings (``_DocPickler``); ``inputs``:
-    the files whose texts are written as their index (``_InputText``)."""
+def _dumps(value: object, inputs: Mapping[str, tuple[int, bytes]] | None = None) -> bytes:
+    """``value`` pickled; ``inputs``: the files whose texts are written as their index
+    (``_InputText``)."""
     buffer = io.BytesIO()
-    if doc is None:
-        _PayloadPickler(buffer, inputs or {}).dump(value)
-    else:
-        _DocPickler(buffer, doc).dump(value)
+    _PayloadPickler(buffer, inputs or {}).dump(value)
     return buffer.getvalue()
 
 
-def _loads(payload: bytes, doc: Document | None = None, contents: Sequence[bytes] = ()) -> Any:
+def _loads(payload: bytes, contents: Sequence[bytes] = ()) -> Any:
     """What ``_dumps`` wrote; ``contents``: the bytes of the inputs, by index."""
-    if doc is not None:
-        return _DocUnpickler(io.BytesIO(payload), doc).load()
     # Decoded up front (~0.02 s for 100,000 files): a call back into Python for each
     # text costs more than the decoding.
     texts = [decode(data) for data in contents]
@@ -560,9 +634,12 @@ class ProjectCache:
             digest.update(b"%d\0%s%s" % (len(name), name.encode(), text))
         return digest.hexdigest()
 
-    def load(self, environ: Mapping[str, str], doc: Document | None = None) -> Any | None:
+    def load(
+        self, environ: Mapping[str, str], doc: Callable[[], Document | None] | None = None
+    ) -> Any | None:
         """What ``save`` kept, if every input is as it was then; else None. ``doc``: the
-        document whose strings ``save`` left out (see ``_DocPickler``)."""
+        document whose strings ``save`` left out (see ``_DocPickler``), the file of the
+        one input, parsed only if a string was kept by its key path."""
         if self.key is None:
             return None
         try:
@@ -579,7 +656,9 @@ class ProjectCache:
             digest = self._digest(names, contents, header["variables"], environ)
             if header["digest"] != digest:
                 return None
-            return _loads(payload, doc, contents)
+            if doc is not None:
+                return _DocUnpickler(io.BytesIO(payload), decode(contents[0]), environ, doc).load()
+            return _loads(payload, contents)
         except (
             OSError,
             ValueError,
@@ -629,7 +708,12 @@ class ProjectCache:
         digest = self._digest(names, contents, ordered, environ)
         header = json.dumps({"inputs": names, "variables": ordered, "digest": digest}).encode()
         inputs = {path: (index, contents[index]) for index, path in enumerate(paths)}
-        payload = _dumps(value, doc, inputs)
+        if doc is None:
+            payload = _dumps(value, inputs)
+        else:  # the file of the one input (``load``'s ``doc``)
+            buffer = io.BytesIO()
+            _DocPickler(buffer, doc, decode(contents[0]), environ, ordered).dump(value)
+            payload = buffer.getvalue()
         mac = hmac.new(self.key, header + b"\n" + payload, "sha256").hexdigest().encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

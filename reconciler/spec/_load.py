@@ -8,20 +8,21 @@ registry-name checks) so that one run reports everything.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from reconciler._gc import gc_paused
 
 from ._cache import SETTINGS_CACHE_FILE, ParseCache, ProjectCache, RecordingEnviron
 from ._checks import check_all
+from ._document import Document
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._files import Reads
 from ._project import Settings, settings, spec_files
 from ._specfile import LoadedSpec, resolve_spec
-from ._yaml import Document, load_yaml
 from .model import DEFAULT_SCHEMA_BYTES, ContextSpec, Project, RegistryConfig
 
 
@@ -93,9 +94,10 @@ def load_project(
                 specs, warnings = reused
                 errors.warnings += warnings
                 return _project(root, path, project, specs, errors)
-        # Only a load that reads the spec files needs their models (pydantic).
+        # Only a load that reads the spec files needs their models (pydantic) and YAML.
         from ._raw import SpecRaw
         from ._validate import validate
+        from ._yaml import load_yaml
 
         known_warnings = len(errors.warnings)
         recording = RecordingEnviron(environ)
@@ -123,29 +125,45 @@ def load_project(
 
 def _settings(
     root: Path, path: Path, environ: Mapping[str, str], errors: Collector, parse_cache: bool
-) -> tuple[Settings | None, Document | None]:
-    """The project file's settings and document; None when it does not load or
-    validate (errors reported).
+) -> tuple[Settings | None, Callable[[], Document | None]]:
+    """The project file's settings, or None when it does not load or validate (errors
+    reported), and its document (parsed when first asked for).
 
     With ``parse_cache``, the settings made of these very bytes and variables
     last time are reused (``.reconcile/cache/settings.bin``): validating the
     file needs pydantic and its models (~0.08 s to import), a warm plan
-    nothing else of them. A file with errors is never kept, so its errors are
-    always reported as validation words them. Nor are settings that depend on
-    other files (TLS files, which must exist).
+    nothing else of them, nor the YAML parser when every string of the
+    settings is kept as where it is written in the file (``ProjectCache``). A
+    file with errors is never kept, so its errors are always reported as
+    validation words them. Nor are settings that depend on other files (TLS
+    files, which must exist).
     """
+    cache = None
+    if parse_cache:
+        cache = ProjectCache(root, json.dumps(["settings", str(path)]), SETTINGS_CACHE_FILE)
+
+        @functools.cache
+        def parsed() -> Document | None:
+            """The document, for the strings kept by their key path: the same bytes and
+            variables as when it was kept, so it parses without errors again (else the
+            kept settings are not used)."""
+            from ._yaml import load_yaml
+
+            parse_errors = Collector()
+            doc = load_yaml(path, environ, parse_errors, root, defer="registries")
+            return None if parse_errors.errors else doc
+
+        kept = cache.load(environ, parsed)
+        if isinstance(kept, Settings):
+            errors.warnings += kept.warnings
+            return kept, parsed
+    from ._yaml import load_yaml
+
     recording = RecordingEnviron(environ)
     reads = Reads()
     doc = load_yaml(path, recording, errors, root, defer="registries", reads=reads)
     if doc is None:
-        return None, None
-    cache = None
-    if parse_cache and not errors.errors:
-        cache = ProjectCache(root, json.dumps(["settings", str(path)]), SETTINGS_CACHE_FILE)
-        kept = cache.load(environ, doc)
-        if isinstance(kept, Settings):
-            errors.warnings += kept.warnings
-            return kept, doc
+        return None, lambda: None
     made = settings(doc, root, errors)
     if (
         made is not None
@@ -154,7 +172,7 @@ def _settings(
         and all(registry.tls is None for registry in made.registries.values())
     ):
         cache.save([path], (), reads, recording.used, environ, made, doc)
-    return made, doc
+    return made, lambda: doc
 
 
 def _default_globs() -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ._document import Document, KeyPath, dotted
 from ._errors import Collector, SpecError, display_path
-from ._yaml import Document, KeyPath, dotted
 from .model import (
     EMBEDDED_REGISTRY_NAME,
     EMBEDDED_REGISTRY_URL,
@@ -17,6 +18,7 @@ from .model import (
     LintConfig,
     LintIgnore,
     LintName,
+    Location,
     OAuthClientCredentials,
     RegistryConfig,
     TlsConfig,
@@ -203,27 +205,36 @@ def registries(
 
 
 def spec_files(
-    patterns: list[str], root: Path, project_file: Path, doc: Document | None, errors: Collector
+    patterns: list[str],
+    root: Path,
+    project_file: Path,
+    doc: Callable[[], Document | None] | None,
+    errors: Collector,
 ) -> list[Path]:
     """Files matched by the spec globs, sorted; globs must stay inside the project.
 
-    ``doc`` is the project file when it lists the globs itself (and then a glob
-    matching nothing is worth a warning), None for the default globs.
+    ``doc`` gives the project file's document when it lists the globs itself (and
+    then a glob matching nothing is worth a warning), None for the default globs;
+    asked for only to locate a problem (a warm load may not have parsed it).
     """
+
+    def at(index: int) -> Location | None:
+        document = doc() if doc else None
+        return document.at(("specs", index)) if document else None
+
     found: set[Path] = set()
     for index, pattern in enumerate(patterns):
-        location = doc.at(("specs", index)) if doc else None
         matched = False
         pure = PurePosixPath(pattern)
         if pure.is_absolute() or ".." in pure.parts:
-            errors.error(location, f"spec glob {pattern!r} leaves the project directory")
+            errors.error(at(index), f"spec glob {pattern!r} leaves the project directory")
             continue
         for path in root.glob(pattern):
             if not path.is_file() or path == project_file:
                 continue
             if not path.resolve().is_relative_to(root):
                 errors.error(
-                    location,
+                    at(index),
                     f"spec glob {pattern!r} matches {display_path(path, root)}, "
                     "which resolves outside the project directory",
                 )
@@ -231,7 +242,7 @@ def spec_files(
             found.add(path)
             matched = True
         if not matched and doc is not None:
-            errors.warn(location, f"spec glob {pattern!r} matches no file")
+            errors.warn(at(index), f"spec glob {pattern!r} matches no file")
     return sorted(found)
 
 

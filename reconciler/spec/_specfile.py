@@ -8,10 +8,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._document import Document, KeyPath
 from ._errors import Collector
 from ._files import Reads
 from ._schemas import Resolver, schema_source
-from ._yaml import Document, KeyPath
 from .model import (
     DEFAULT_CONTEXT,
     DEFAULT_SCHEMA_BYTES,

@@ -8,8 +8,8 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from ._document import Document, KeyPath, dotted
 from ._errors import Collector
-from ._yaml import Document, KeyPath, dotted
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from ._yaml import KeyPath, Mark
+    from ._document import KeyPath, Mark
 
 Composed = tuple[dict[str, Any], dict["KeyPath", "Mark"], dict["KeyPath", "Mark"]]
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import reconciler
-from reconciler.spec import Project, SpecErrors, _load, _schemas, load_project
+from reconciler.spec import Project, SpecErrors, _load, _schemas, _yaml, load_project
 from reconciler.spec import _cache as cache
 from reconciler.spec._cache import PROJECT_CACHE_FILE, SETTINGS_CACHE_FILE
 from reconciler.spec.model import (
@@ -433,6 +433,118 @@ def test_no_cache_file_holds_a_credential_a_url_or_a_variable_value(write: Write
         for secret in (b"s3cr3t-password-value", b"svc", b"localhost:8081", b"proxy-pass"):
             assert secret not in data, (path.name, secret)
         assert b"other-host" not in data
+
+
+# Project files whose strings are read back from where they are written, each with the
+# variables of its loads.
+WRITTEN = {
+    "plain": ("url: http://localhost:8081", {}),
+    "plain, a comment": ("url: http://localhost:8081   # the test registry", {}),
+    "double-quoted": ('url: "http://localhost:8081"', {}),
+    "single-quoted": ("url: 'http://localhost:8081'", {}),
+    "a variable": ("url: ${URL}", {"URL": "http://from-the-environment:1"}),
+    "a variable among words": ("url: http://${HOST}:8081/", {"HOST": "h"}),
+    "a fallback": ("url: ${URL:-http://fallback:2}", {}),
+    "a fallback not taken": ("url: ${URL:-http://fallback:2}", {"URL": "http://set:3"}),
+    "an escaped reference": ("url: http://h:1/$${x}", {}),
+    "a dollar alone": ("url: http://h:1/$x", {}),
+    "a trailing space": ("url: 'http://h:1 '", {}),
+}
+# Strings a span cannot give back: read from the document, parsed again.
+PARSED = {
+    "an escape": ('url: "http://local\\x68ost:8081"', {}),
+    "a doubled quote": ("url: 'http://h:1/''q'''", {}),
+    "a folded line": ("url: http://localhost:8081\n      /path", {}),
+    "a flow sequence": ("url: http://localhost:8081\n    allow: [register, config]", {}),
+    "a block scalar": ("url: >-\n      http://localhost:8081", {}),
+}
+
+
+def settings_file(registry: str) -> str:
+    return f"version: 1\nregistries:\n  local:\n    {registry}\n    timeout: 5\n"
+
+
+@pytest.mark.parametrize(("registry", "environ"), WRITTEN.values(), ids=WRITTEN.keys())
+def test_the_settings_strings_are_read_back_from_where_they_are_written(
+    write: Write, monkeypatch: pytest.MonkeyPatch, registry: str, environ: dict[str, str]
+) -> None:
+    """A warm load reads each string of the settings from its span of the project file's
+    bytes (the key), interpolated again when it was: no YAML parse, and no YAML library
+    imported by a warm plan (tests/cli/test_imports.py)."""
+    root = write({**PROJECT, "reconcile.yaml": settings_file(registry)})
+    first = load(root, {**ENV, **environ})
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the project file was parsed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_yaml, "_load_text", refuse)
+        second = load(root, {**ENV, **environ})
+    assert second == first
+    assert second.registries["local"].url == first.registries["local"].url
+    assert second.warnings == first.warnings
+
+
+def test_an_unset_variable_is_read_back_with_its_warning(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write({**PROJECT, "reconcile.yaml": settings_file("url: http://h:1/${NOT_SET}")})
+    first = load(root)
+    assert any("NOT_SET" in str(warning) for warning in first.warnings)
+    with monkeypatch.context() as patch:
+        patch.setattr(_yaml, "_load_text", None)  # not called
+        second = load(root)
+    assert (second, second.warnings) == (first, first.warnings)
+
+
+@pytest.mark.parametrize(("registry", "environ"), PARSED.values(), ids=PARSED.keys())
+def test_a_string_a_span_cannot_give_back_is_read_from_the_document(
+    write: Write, monkeypatch: pytest.MonkeyPatch, registry: str, environ: dict[str, str]
+) -> None:
+    root = write({**PROJECT, "reconcile.yaml": settings_file(registry)})
+    first = load(root, {**ENV, **environ})
+    parsed: list[str] = []
+    parse = _yaml._load_text
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(path.name)
+        return parse(path, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_yaml, "_load_text", counted)
+        second = load(root, {**ENV, **environ})
+    assert second == first
+    local, was = second.registries["local"], first.registries["local"]
+    assert (local.url, local.allow) == (was.url, was.allow)
+    assert parsed == ["reconcile.yaml"]  # for the settings' strings; the specs are cached
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbfversion: 1\nregistries:\n  local:\n    url: http://h:1\n",
+        b"version: 1\r\nregistries:\r\n  local:\r\n    url: 'http://h:1'\r\n",
+        b"version: 1\rregistries:\r  local:\r    url: http://h:1 # old Mac\r",
+    ],
+    ids=["a byte order mark", "CRLF", "CR"],
+)
+def test_spans_are_of_the_text_as_decoded(write: Write, data: bytes) -> None:
+    root = write(PROJECT)
+    (root / "reconcile.yaml").write_bytes(data)
+    first = load(root)
+    second = load(root)
+    assert second == first
+    assert second.registries["local"].url == "http://h:1"
+
+
+def test_an_edit_that_moves_a_string_is_a_new_key(write: Write) -> None:
+    """A span is an offset into the bytes of the key: other bytes, other settings."""
+    root = write({**PROJECT, "reconcile.yaml": settings_file("url: http://a:1")})
+    load(root)
+    (root / "reconcile.yaml").write_text(settings_file("url:   http://b:22"))
+    assert load(root).registries["local"].url == "http://b:22"
+    (root / "reconcile.yaml").write_text(settings_file("url: http://c:1"))  # same size
+    assert load(root).registries["local"].url == "http://c:1"
 
 
 @pytest.mark.parametrize(
