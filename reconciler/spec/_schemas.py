@@ -79,7 +79,7 @@ class Resolver:
             self.followed_links = True
 
     def schema_file(
-        self, spec_dir: Path, value: str, root: Path
+        self, spec_dir: Path, value: str, root: Path, reads: Reads | None = None
     ) -> tuple[Path, str, Problem, int | None]:
         """``resolve(spec_dir / value)`` (as a path and as text: pathlib formats the text
         anew for each new path, 1.5 us), whether it is outside ``root`` or not a file,
@@ -89,7 +89,9 @@ class Resolver:
         in one ``lstat`` for a file that is not a symlink: those three cost
         ~100 us a file in pathlib's pure Python (10,000 schema files: ~1 s).
         A file that is not a symlink is inside the root exactly when its
-        resolved directory is, which is checked once per directory.
+        resolved directory is, which is checked once per directory. A file whose
+        bytes ``reads`` was given is a regular file there without its ``lstat``
+        (``Reads``: its caller has checked).
         """
         head, name = os.path.split(value)
         if name in ("", ".", ".."):
@@ -102,6 +104,9 @@ class Resolver:
             self._folders[spec_dir, head] = folder
         directory, directory_text, inside = folder
         full = os.path.join(directory_text, name)
+        if reads is not None and reads.given(full) is not None:
+            path: Path = _child(directory, name)  # type: ignore[assignment]  # a Path's child
+            return path, full, None if inside else "outside", None
         try:
             found = os.lstat(full)
             mode, size = found.st_mode, found.st_size
@@ -112,7 +117,7 @@ class Resolver:
         if stat.S_ISLNK(mode):
             self.followed_links = True
             return self._checked(Path(full).resolve(), root)
-        path: Path = _child(directory, name)  # type: ignore[assignment]  # a Path's child
+        path = _child(directory, name)
         if not inside:
             return path, full, "outside", None
         if not stat.S_ISREG(mode):
@@ -158,7 +163,7 @@ def schema_source(
             errors.error(location, f"inline schema is {size} bytes, {over}")
             return None
         return SchemaSource(text, None)
-    path, text_path, problem, size = resolver.schema_file(spec_dir, value, root)
+    path, text_path, problem, size = resolver.schema_file(spec_dir, value, root, reads)
     if problem == "outside":
         errors.error(location, f"schema path {value!r} resolves outside the project directory")
         return None

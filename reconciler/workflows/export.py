@@ -339,13 +339,33 @@ def write_specs(
     )
 
 
+def _regular_files(root: Path, relatives: Iterable[str]) -> bool:
+    """Whether each of ``relatives`` is a regular file under ``root``, not a symlink:
+    one listing per folder (its entries' types come with their names) instead of an
+    ``lstat`` per file."""
+    by_folder: dict[str, set[str]] = {}
+    for relative in relatives:
+        folder, _, name = relative.rpartition("/")
+        by_folder.setdefault(folder, set()).add(name)
+    for folder, names in by_folder.items():
+        try:
+            with os.scandir(root / folder) as entries:
+                regular = {entry.name for entry in entries if entry.is_file(follow_symlinks=False)}
+        except OSError:
+            return False
+        if not names <= regular:
+            return False
+    return True
+
+
 def check_exported(out: Path, written: Mapping[str, bytes] | None = None) -> None:
     """Raise ``SpecErrors`` unless the project written in ``out`` loads back.
 
     ``written`` (``Written.files``): the bytes just written, by path relative to
-    ``out``, which the load takes instead of reading 50,000 files back (each is still
-    looked up where its spec says). What it proves is unchanged: these bytes, at these
-    paths, load as a project.
+    ``out``, which the load takes instead of reading 50,000 files back; each must be a
+    regular file where it was written, which one listing per folder shows (else the
+    files are loaded from the disk, for the load's own lookups and messages). What it
+    proves is unchanged: these bytes, at these paths, load as a project.
 
     The load keeps which schemas parse in ``out``'s parse cache (``.reconcile/cache/``,
     content-addressed, as plan keeps it), so the first plan of the export parses
@@ -354,11 +374,13 @@ def check_exported(out: Path, written: Mapping[str, bytes] | None = None) -> Non
     not kept (``cache_specs=False``): pickling 50,000 specs would cost the export 1.4-3.7 s
     more, for a plan that may never come (a plan keeps them itself).
     """
-    base = str(out.resolve())
-    given = {
-        os.path.join(base, relative.replace("/", os.sep)): data
-        for relative, data in (written or {}).items()
-    }
+    given = {}
+    if written and _regular_files(out, written):
+        base = str(out.resolve())
+        given = {
+            os.path.join(base, relative.replace("/", os.sep)): data
+            for relative, data in written.items()
+        }
     load_project(out, parse_cache=True, cache_specs=False, written=given)
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -452,3 +453,54 @@ def test_the_check_loads_the_bytes_written_and_still_looks_each_file_up(
     with pytest.raises(SpecErrors) as missing:
         check_exported(out, written)
     assert "schema file not found: schemas/default/b-value.avsc" in str(missing.value.errors[0])
+
+
+def test_the_check_refuses_a_file_given_that_is_a_symlink_out_of_the_project(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """The bytes given are taken without an ``lstat`` per file, but only once a listing
+    of their folders shows each a regular file: a symlink there (to outside the
+    project) is found as the load's own lookup finds it."""
+    _, out = _exported(registries, tmp_path, "a-value", "b-value")
+    written = {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for folder in ("specs", "schemas")
+        for path in (out / folder).rglob("*")
+        if path.is_file()
+    }
+    outside = tmp_path / "elsewhere.avsc"
+    outside.write_bytes(written["schemas/default/a-value.avsc"])
+    (out / "schemas/default/a-value.avsc").unlink()
+    (out / "schemas/default/a-value.avsc").symlink_to(outside)
+    with pytest.raises(SpecErrors) as refused:
+        check_exported(out, written)
+    assert "'../schemas/default/a-value.avsc' resolves outside the project directory" in str(
+        refused.value.errors[0]
+    )
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        lambda text: text.replace("\n      id: ", "\n       id: "),  # YAML refuses it
+        lambda text: text.replace("../schemas/", "../schema/"),  # paths to no file
+        lambda text: text.replace("type: AVRO", "type: avro"),  # a value the specs refuse
+    ],
+    ids=["indentation", "paths", "values"],
+)
+def test_an_export_whose_writer_is_broken_fails_its_check(
+    registries: Registries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, breaks: Any
+) -> None:
+    """The check loads the bytes the writer produced: a spec file written wrong is an
+    error of the export, not a project that the next plan finds broken."""
+    from reconciler.workflows import export
+
+    url = registries.start("source")
+    register_record(url, "a-value", 1)
+    register_record(url, "a-value", 2)
+    written = export.dump_yaml
+    monkeypatch.setattr(export, "dump_yaml", lambda doc: breaks(written(doc)))
+    out = tmp_path / "exported"
+    exported = cli("export", "--url", url, "--out", out, "--history")
+    assert exported.exit_code == 1, output(exported)
+    assert f"the exported project in {out} does not load" in exported.stderr
