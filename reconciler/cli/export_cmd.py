@@ -16,10 +16,10 @@ from reconciler.spec import SpecErrors, load_project
 from reconciler.workflows import (
     PROJECT_FILE,
     EditedFilesError,
+    ExportCheck,
     RegistryContents,
     Source,
     bundle,
-    check_exported,
     context_specs,
     from_project,
     from_url,
@@ -105,8 +105,21 @@ def write_project(
     Return (files written, files removed)."""
     _check_target_project(out, source.name, list(contents.contexts))
     specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
+    extras: list[Path] = []
+    check: ExportCheck | None = None
+
+    def start_check(files: dict[str, bytes], types: dict[str, str]) -> None:
+        """Once the spec files are written: the project file, then the check (``ExportCheck``
+        loads the project while the schema files are written)."""
+        nonlocal check
+        entry = relocate(source.entry, source.base_dir, out)
+        for extra in (write_project_file(out, source.name, entry), ignore_local_state(out)):
+            if extra is not None:
+                extras.append(extra)
+        check = ExportCheck(out, files, types)
+
     try:
-        result = write_specs(specs, out, force=force, contexts=contexts)
+        result = write_specs(specs, out, force=force, contexts=contexts, before_schemas=start_check)
     except EditedFilesError as exc:
         err = console(stderr=True)
         for path in exc.paths:
@@ -116,12 +129,12 @@ def write_project(
             "overwritten or removed; nothing was written. Keep the edits elsewhere, or "
             "overwrite them with --force"
         )
-    project_file = write_project_file(
-        out, source.name, relocate(source.entry, source.base_dir, out)
-    )
-    extras = [extra for extra in (project_file, ignore_local_state(out)) if extra is not None]
+    except BaseException:
+        if check is not None:
+            check.cancel()
+        raise
     try:
-        check_exported(out, result.files)
+        (check or ExportCheck(out, result.files, {})).result()
     except SpecErrors as exc:
         for error in exc.errors:
             console(stderr=True).print(str(error), markup=False)

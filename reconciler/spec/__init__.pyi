@@ -1,5 +1,6 @@
 """The names of the door in __init__.py, for lazy_loader and type checkers."""
 
+from ._checks import valid_entries
 from ._errors import SpecError, SpecErrors
 from ._load import load_project
 from ._results import ResultCache, result_key
@@ -38,4 +39,5 @@ __all__ = [
     "VersionSpec",
     "load_project",
     "result_key",
+    "valid_entries",
 ]

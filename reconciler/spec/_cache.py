@@ -175,6 +175,7 @@ class ParseCache:
         self._key = key
         self._valid = valid
         self._used: set[str] = set()
+        self._accepted: set[str] = set()
 
     @classmethod
     def open(cls, root: Path) -> ParseCache:
@@ -198,10 +199,15 @@ class ParseCache:
         return cls(path, key, set())
 
     def known_valid(self, item: str) -> bool:
-        if item in self._valid:
+        if item in self._valid or item in self._accepted:
             self._used.add(item)
             return True
         return False
+
+    def accept(self, items: Iterable[str]) -> None:
+        """Verdicts of parses made outside this load, by this same code (export's:
+        ``workflows.export.ExportCheck``): known, and saved once used."""
+        self._accepted.update(items)
 
     def add(self, item: str) -> None:
         self._used.add(item)

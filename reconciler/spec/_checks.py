@@ -6,7 +6,7 @@ needs the referenced subject's text, which may live in another spec file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from reconciler.compatibility import (
     InvalidSchemaError,
@@ -20,6 +20,7 @@ from reconciler.confluent import QualifiedSubject
 from ._cache import ParseCache
 from ._cache import entry as cache_entry
 from ._errors import Collector, format_location
+from ._files import decode
 from ._specfile import LoadedSpec, SchemaUse
 from .model import (
     DEFAULT_CONTEXT,
@@ -298,3 +299,19 @@ def check_all(
     for item in loaded:
         for use in item.schemas:
             schemas.check(use)
+
+
+def valid_entries(files: Iterable[tuple[str, bytes]]) -> list[str]:
+    """The parse cache entries of those schema files (a schema type and the file's bytes,
+    a schema without references) whose schemas are valid: the verdicts a load's
+    checks would find for them, made ahead (export's ``ExportCheck``, in one process
+    while another loads the project; ``load_project(known_valid=...)``)."""
+    valid = []
+    for schema_type, data in files:
+        try:
+            text = decode(data)
+            validate(schema_type, text, {})
+        except (InvalidSchemaError, UnicodeDecodeError):
+            continue
+        valid.append(cache_entry(schema_type, text, ()))
+    return valid

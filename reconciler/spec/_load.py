@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from reconciler._gc import gc_paused
@@ -43,6 +43,7 @@ def load_project(
     parse_cache: bool = False,
     cache_specs: bool = True,
     written: Mapping[str, bytes] | None = None,
+    known_valid: Callable[[], Iterable[str]] | None = None,
 ) -> Project:
     """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
 
@@ -60,8 +61,13 @@ def load_project(
     keep than the next plan's parses it saves.
 
     ``written``: the bytes of files the caller has just written into the project,
-    by absolute path (as text): taken instead of reading those files back (each
-    must still be where the specs say: it is looked up, not read; see ``Reads``).
+    by absolute path (as text): taken instead of reading those files back, each a
+    regular file at that path without a look at it (the caller checks; see ``Reads``).
+
+    ``known_valid``, with ``parse_cache``: called once the specs are resolved, before
+    their schemas are checked, for parse cache entries of schemas found valid
+    elsewhere by this code (``ParseCache.accept``; export's check, whose process
+    parses them while another loads the project).
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
@@ -108,6 +114,8 @@ def load_project(
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit, reads))
         cache = ParseCache.open(root) if parse_cache else None
+        if cache is not None and known_valid is not None:
+            cache.accept(known_valid())
         configured = project.registries if project is not None else None
         check_all(loaded, configured, errors, plan_checks, cache)
         if cache is not None:

@@ -10,6 +10,7 @@ from .evolve import Advice, EvolveError, evolve, spec_proposal, spec_references
 from .export import (
     PROJECT_FILE,
     EditedFilesError,
+    ExportCheck,
     bundle,
     check_exported,
     dump_yaml,
@@ -35,6 +36,7 @@ __all__ = [
     "DriftReport",
     "EditedFilesError",
     "EvolveError",
+    "ExportCheck",
     "MigrationRefused",
     "RegistryContents",
     "Report",

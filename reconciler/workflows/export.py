@@ -11,10 +11,14 @@ A file changed by hand since the last export is never overwritten silently
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,7 +26,7 @@ import orjson
 
 from reconciler._gc import gc_paused
 from reconciler.errors import ReconcilerError
-from reconciler.spec import load_project
+from reconciler.spec import SpecErrors, load_project, valid_entries
 from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec, VersionSpec
 
 from .desired import spec_stem
@@ -54,20 +58,36 @@ def _contract(doc: dict[str, Any], metadata: Any, rule_set: Any) -> None:
 
 
 class _SchemaFiles:
-    """Names and renders the schema files of one context; paths relative to the spec."""
+    """Names and renders the schema files of one context; paths relative to the spec.
 
-    def __init__(self, context: str, files: dict[str, str]) -> None:
+    ``types``, if given, gets the schema type of each file written for a schema
+    without references (which parses alone: ``ExportCheck`` parses those ahead).
+    """
+
+    def __init__(
+        self, context: str, files: dict[str, str], types: dict[str, str] | None = None
+    ) -> None:
         # Joined as strings below (a claimed name holds no separator): pathlib's
         # joins, twice per version, cost more than the rest of naming.
         folder = Path("schemas") / spec_stem(context)
         self.folder, self.up = folder.as_posix() + "/", (Path("..") / folder).as_posix() + "/"
         self.names = FileNames()
         self.files = files
+        self.types = types
 
-    def write(self, subject: str, schema_type: str, text: str, version: int | None) -> str:
+    def write(
+        self,
+        subject: str,
+        schema_type: str,
+        text: str,
+        version: int | None,
+        references: tuple[ReferenceSpec, ...],
+    ) -> str:
         stem = subject if version is None else f"{subject}.v{version}"
         name = self.names.claim(stem, EXTENSIONS.get(schema_type, ".txt"))
         self.files[self.folder + name] = readable(schema_type, text)
+        if self.types is not None and not references:
+            self.types[self.folder + name] = schema_type
         return self.up + name
 
 
@@ -77,7 +97,9 @@ def _version_doc(writer: _SchemaFiles, subject: SubjectSpec, v: VersionSpec) -> 
         doc["type"] = v.type
     if v.id is not None:
         doc["id"] = v.id
-    doc["schema"] = writer.write(subject.name, v.type_in(subject), v.schema, v.version)
+    doc["schema"] = writer.write(
+        subject.name, v.type_in(subject), v.schema, v.version, v.references
+    )
     if v.references:
         doc["references"] = _refs(v.references)
     _contract(doc, v.metadata, v.rule_set)
@@ -89,7 +111,9 @@ def _subject_doc(writer: _SchemaFiles, subject: SubjectSpec) -> dict[str, Any]:
     if subject.versions is not None:
         doc["versions"] = [_version_doc(writer, subject, v) for v in subject.versions]
     elif subject.schema is not None:
-        doc["schema"] = writer.write(subject.name, subject.type, subject.schema, None)
+        doc["schema"] = writer.write(
+            subject.name, subject.type, subject.schema, None, subject.references
+        )
         if subject.references:
             doc["references"] = _refs(subject.references)
         _contract(doc, subject.metadata, subject.rule_set)
@@ -100,9 +124,12 @@ def _subject_doc(writer: _SchemaFiles, subject: SubjectSpec) -> dict[str, Any]:
     return doc
 
 
-def spec_document(spec: ContextSpec, files: dict[str, str]) -> dict[str, Any]:
-    """The YAML document of one spec file; its schema files are added to ``files``."""
-    writer = _SchemaFiles(spec.context, files)
+def spec_document(
+    spec: ContextSpec, files: dict[str, str], types: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The YAML document of one spec file; its schema files are added to ``files``
+    (and to ``types``, see ``_SchemaFiles``)."""
+    writer = _SchemaFiles(spec.context, files, types)
     doc: dict[str, Any] = {"registry": spec.registries[0], "context": spec.context}
     if spec.compatibility:
         doc["compatibility"] = spec.compatibility
@@ -117,13 +144,16 @@ def spec_file(spec: ContextSpec) -> str:
     return f"specs/{spec_stem(spec.context)}.yaml"
 
 
-def export_files(specs: tuple[ContextSpec, ...]) -> dict[str, str]:
+def export_files(
+    specs: tuple[ContextSpec, ...], types: dict[str, str] | None = None
+) -> dict[str, str]:
     """Every file an export writes, by path relative to the project root: for each
-    context its spec file, then its schema files. Writes nothing."""
+    context its spec file, then its schema files (``types``: see ``_SchemaFiles``).
+    Writes nothing."""
     files: dict[str, str] = {}
     for spec in specs:
         schemas: dict[str, str] = {}
-        doc = spec_document(spec, schemas)
+        doc = spec_document(spec, schemas, types)
         where = "" if spec.context == "." else f", context {spec.context}"
         header = HEADER.format(registry=spec.registries[0], context=where)
         files[spec_file(spec)] = header + dump_yaml(doc)
@@ -293,6 +323,7 @@ def write_specs(
     *,
     force: bool = False,
     contexts: tuple[str, ...] = (),
+    before_schemas: Callable[[dict[str, bytes], dict[str, str]], None] | None = None,
 ) -> Written:
     """Write every spec and its schema files, and remove the files an earlier export
     wrote that this one does not (``_stale``).
@@ -301,8 +332,12 @@ def write_specs(
     anything when a file to overwrite or remove was changed since the last
     export (``_edited``). What was written is recorded for the next
     export's check; ``contexts`` limits what counts as stale to those contexts.
+    ``before_schemas`` is given every file's bytes, and the types of the schema files
+    without references, once the spec files are written and the stale files
+    removed, before the schema files are written (``ExportCheck``).
     """
-    files = export_files(specs)
+    types: dict[str, str] = {}
+    files = export_files(specs, types)
     encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
     recorded = _manifest(root)
     pending = _pending(root)
@@ -318,10 +353,14 @@ def write_specs(
     # Before the first write: what this export may leave behind if it is cut short
     # (and what an earlier one cut short left, until a manifest records it).
     _write(root, {PENDING.as_posix(): orjson.dumps(sorted(pending | encoded.keys() | set(stale)))})
-    _write(root, encoded)
+    spec_files = {spec_file(spec) for spec in specs}
+    _write(root, {relative: encoded[relative] for relative in spec_files})
     for relative in stale:
         (root / relative).unlink()
         recorded.pop(relative, None)
+    if before_schemas is not None:
+        before_schemas(encoded, types)
+    _write(root, {r: data for r, data in encoded.items() if r not in spec_files})
     recorded.update({relative: _digest(data) for relative, data in encoded.items()})
     manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     _write(root, {MANIFEST.as_posix(): manifest + b"\n"})
@@ -358,6 +397,21 @@ def _regular_files(root: Path, relatives: Iterable[str]) -> bool:
     return True
 
 
+def _load_written(
+    out: Path,
+    written: Mapping[str, bytes],
+    known_valid: Callable[[], Iterable[str]] | None = None,
+) -> None:
+    """``load_project`` of ``out`` taking ``written`` (paths relative to ``out``) as the
+    bytes of those files, each a regular file there (``Reads``: the caller checks)."""
+    base = str(out.resolve())
+    given = {
+        os.path.join(base, relative.replace("/", os.sep)): data
+        for relative, data in written.items()
+    }
+    load_project(out, parse_cache=True, cache_specs=False, written=given, known_valid=known_valid)
+
+
 def check_exported(out: Path, written: Mapping[str, bytes] | None = None) -> None:
     """Raise ``SpecErrors`` unless the project written in ``out`` loads back.
 
@@ -374,14 +428,109 @@ def check_exported(out: Path, written: Mapping[str, bytes] | None = None) -> Non
     not kept (``cache_specs=False``): pickling 50,000 specs would cost the export 1.4-3.7 s
     more, for a plan that may never come (a plan keeps them itself).
     """
-    given = {}
-    if written and _regular_files(out, written):
-        base = str(out.resolve())
-        given = {
-            os.path.join(base, relative.replace("/", os.sep)): data
-            for relative, data in written.items()
-        }
-    load_project(out, parse_cache=True, cache_specs=False, written=given)
+    _load_written(out, written if written and _regular_files(out, written) else {})
+
+
+# Exports of fewer files check in the process: a fork copies the process's page tables.
+FORK_FILES = 2_000
+_LOADED, _REFUSED = 0, 1  # the child's exit codes (anything else: it failed otherwise)
+
+
+def _can_fork() -> bool:
+    """A fork copies the calling thread only (and no lock another holds): Linux, and a
+    process with one thread, such as the CLI's (the MCP server's threads check in the
+    process)."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+class ExportCheck:
+    """``check_exported``, started while the schema files are still to be written.
+
+    After the registry's last answer its core is idle, and the check is most of
+    what is left (~2.5 s of CPU at 10,000 subjects x 5 versions). So it is shared
+    with a forked child: the child loads the project back (its YAML, its validation,
+    resolving every schema file) taking the bytes about to be written as those
+    files' without looking at them (``_load_written``), while this process writes
+    the schema files and then parses those without references (~90 % of them: one
+    needs no other file), whose verdicts it sends to the child through a pipe
+    before the child's checks ask for them (``load_project(known_valid=...)``,
+    content-addressed as the parse cache: the child parses anything else). The
+    child says by its exit code only whether the project loads.
+
+    ``result`` waits for it, then checks that each file is now a regular file where
+    the child took it to be; anything else (errors found, a child that failed or
+    was killed, a file not where it was written) runs ``check_exported`` here,
+    whose errors and messages are the ones reported. Without a fork (small
+    exports, other systems, threads), ``result`` runs ``check_exported`` itself.
+    """
+
+    def __init__(self, out: Path, written: Mapping[str, bytes], types: Mapping[str, str]) -> None:
+        """``types``: the schema type of each schema file without references."""
+        self.out, self.written, self.types = out, written, types
+        self.pid: int | None = None
+        self._verdicts: int | None = None  # the pipe to the child
+        if len(written) >= FORK_FILES and _can_fork():
+            receive, send = os.pipe()
+            self.pid = os.fork()
+            if self.pid == 0:  # the child: never returns
+                code = 2
+                try:
+                    os.close(send)
+                    _load_written(out, written, known_valid=lambda: _received(receive))
+                    code = _LOADED
+                except SpecErrors:
+                    code = _REFUSED
+                finally:
+                    os._exit(code)
+            os.close(receive)
+            self._verdicts = send
+
+    def result(self) -> None:
+        """Return when the written project loads back; raise ``SpecErrors`` otherwise."""
+        loaded = False
+        if self.pid is not None:
+            try:
+                self._send(valid_entries((t, self.written[r]) for r, t in self.types.items()))
+                _, status = os.waitpid(self.pid, 0)
+                loaded = os.waitstatus_to_exitcode(status) == _LOADED
+            except ChildProcessError:  # reaped by someone else: its verdict is lost
+                pass
+            except BaseException:
+                self.cancel()
+                raise
+            self.pid = None
+        if not (loaded and _regular_files(self.out, self.written)):
+            check_exported(self.out, self.written)
+
+    def _send(self, entries: list[str]) -> None:
+        if self._verdicts is None:
+            return
+        view = memoryview("\n".join(entries).encode())
+        try:
+            while view:
+                view = view[os.write(self._verdicts, view) :]
+        except BrokenPipeError:
+            pass  # the child ended before its checks: its exit code says how
+        finally:
+            os.close(self._verdicts)
+            self._verdicts = None
+
+    def cancel(self) -> None:
+        """Stop the child, if any (the export stopped before its check's result)."""
+        if self._verdicts is not None:
+            os.close(self._verdicts)
+            self._verdicts = None
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+
+
+def _received(handle: int) -> list[str]:
+    """The verdicts sent through the pipe ``handle``, once it is closed."""
+    with os.fdopen(handle, "rb") as pipe:
+        return pipe.read().decode().split("\n")
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:
