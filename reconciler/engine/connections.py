@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
-
-import httpx
+from typing import TYPE_CHECKING
 
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import Project, RegistryConfig
 
+if TYPE_CHECKING:
+    import httpx
+
 # Tests and benchmarks inject transports (fault injection, request counting).
-TransportFactory = Callable[[RegistryConfig], httpx.AsyncBaseTransport | None]
+TransportFactory = Callable[[RegistryConfig], "httpx.AsyncBaseTransport | None"]
 
 
 @asynccontextmanager

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, Literal, Protocol, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar, cast
 from urllib.parse import quote, urlencode, urlsplit
 
-import httpx
+import lazy_loader
 import orjson
 
 from reconciler import __version__
@@ -55,6 +55,7 @@ from ._transport import (
     encode_headers,
     environment_proxy,
     netloc,
+    origin_and_prefix,
 )
 from ._types import (
     DEFAULT_SCHEMA_TYPE,
@@ -66,6 +67,12 @@ from ._types import (
     parse_schema_by_id,
     parse_schema_version,
 )
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = lazy_loader.load("httpx")  # imported when first used (``_transport``)
+
 
 logger = logging.getLogger("reconciler.registry")
 
@@ -369,7 +376,7 @@ class RegistryClient:
         max_retries: int = 4,
         backoff: float = 0.25,
         max_concurrency: int = MAX_CONCURRENCY,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | Http11Transport | None = None,
         readonly: bool = False,
         max_retry_delay: float = 30.0,
         sleep: Sleep = asyncio.sleep,
@@ -458,11 +465,9 @@ class RegistryClient:
         self._origins: list[tuple[Origin, str, tuple[str, str]]] = []
         if self._network is not None:
             for base, _ in self._bases:
-                parsed = httpx.URL(base)
-                scheme = parsed.scheme
-                origin = (scheme, parsed.host, parsed.port or (443 if scheme == "https" else 80))
+                origin, prefix = origin_and_prefix(base)
                 host = ("Host", netloc(origin).decode("ascii"))
-                self._origins.append((origin, parsed.raw_path.decode("ascii").rstrip("/"), host))
+                self._origins.append((origin, prefix, host))
         self._headers = {
             "Accept": _ACCEPT,
             "Accept-Encoding": "gzip, deflate",
@@ -474,7 +479,8 @@ class RegistryClient:
         # The headers of most requests (no body, no OAuth token), per URL: encoded (and
         # checked) when sent, from the cache of ``encode_headers``.
         self._plain_headers = [(host, *self._headers.items()) for _, _, host in self._origins]
-        self._timeouts: Timeouts = httpx.Timeout(timeout).as_dict()
+        # httpx.Timeout(timeout).as_dict(): the transports' form.
+        self._timeouts: Timeouts = dict.fromkeys(("connect", "read", "write", "pool"), timeout)
         self._extensions = {"timeout": self._timeouts}
 
     @property

@@ -23,11 +23,10 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-import httpx
-
-from ._transport import ProxyRefusedError
+if TYPE_CHECKING:
+    import httpx
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -54,6 +53,10 @@ def classify_transport_error(
     ``OSError`` covers what httpcore lets through unwrapped, such as a TLS alert
     read after the handshake (a server refusing a missing client certificate).
     """
+    import httpx  # a failure's: a plan without one imports none (``_transport``)
+
+    from ._proxy_refused import ProxyRefusedError
+
     chain = _exception_chain(exc)
     tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
     if tls is not None:
@@ -117,6 +120,8 @@ def parse_retry_after(value: str | None, now: Callable[[], datetime] | None = No
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # an HTTP-date: rare; email is no light import
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

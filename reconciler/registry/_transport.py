@@ -16,7 +16,7 @@ streams per request), no h11 state machine. Responses are parsed by
 httptools (llhttp, the C parser uvicorn serves with), fed straight from the
 protocol's ``data_received``: 0.32 ms of client CPU per small read came down
 to a fraction of it (docs/performance.md, "Planning near the floor"). It is
-still an ``httpx.AsyncBaseTransport`` (``handle_async_request`` wraps
+still an httpx transport by its methods (``handle_async_request`` wraps
 ``send``), so that tests can wrap it and ``ASGITransport`` or an injected
 transport can replace the network; the client sends through httpx's types
 only to those. h11 is left for the proxy's ``CONNECT`` answer, once per
@@ -40,17 +40,27 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ipaddress
+import os
 import re
 import ssl
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote, urlsplit
 
 import httptools
-import httpx
+import lazy_loader
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    # Imported when first used: a request that fails, or a transport or URL only httpx
+    # handles. Not on a plan's way to its first request (~65 M instructions, a fifth of
+    # its imports' with urllib.request; docs/performance.md, "Session 10: before the
+    # first request"); tests/cli/test_imports.py checks it.
+    httpx = lazy_loader.load("httpx")
 
 _CLOSE_TIMEOUT = 1.0
 
@@ -246,6 +256,10 @@ def environment_proxy(url: str) -> str | None:
     upper case), unless ``no_proxy`` names the host (a suffix match, ``*`` for
     all). None: connect directly.
     """
+    if not any(value and name[-6:].lower() == "_proxy" for name, value in os.environ.items()):
+        return None  # what urllib.request would find: its import (http.client, email) spared
+    import urllib.request
+
     parts = urlsplit(url)
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
@@ -254,14 +268,6 @@ def environment_proxy(url: str) -> str | None:
     if urllib.request.proxy_bypass_environment(parts.netloc.rpartition("@")[2], proxies):
         return None
     return proxy
-
-
-class ProxyRefusedError(httpx.ProxyError):
-    """The proxy answered ``CONNECT`` with something other than 2xx: no tunnel, nothing sent."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"the proxy refused the tunnel (HTTP {status})")
-        self.status = status
 
 
 class _Connection(asyncio.Protocol):
@@ -529,6 +535,8 @@ class _Connection(asyncio.Protocol):
         except OSError as exc:
             raise httpx.ConnectError(str(exc)) from exc
         if not 200 <= event.status_code < 300:
+            from ._proxy_refused import ProxyRefusedError
+
             raise ProxyRefusedError(event.status_code)
         # What came after the proxy's answer belongs to the tunnel (nothing, before TLS).
         leftover, _ = conn.trailing_data
@@ -588,15 +596,61 @@ class _Connection(asyncio.Protocol):
         return status, head, _decoded(status, head, self._interim, body), keep and not self._stray
 
 
+# A base URL of the shape every URL parser reads alike: http(s), a host name of ASCII
+# letters, digits, ".", "_" and "-" (or an IPv4 address), a port of digits, a path of
+# unreserved characters. ``origin_and_prefix`` reads it as httpx.URL does without httpx;
+# anything else is httpx's to read (IDNA, IPv6, percent-encoding, a query...).
+_PLAIN_URL = re.compile(r"(https?)://([A-Za-z0-9._-]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9._~/-]*)?\Z")
+_PLAIN_HOST = re.compile(r"[a-z0-9._-]+\Z")
+_DOTTED = re.compile(r"[0-9]+(?:\.[0-9]+){3}\Z")
+
+
+def _plain_host(host: str) -> bool:
+    """Whether httpx.URL keeps ``host`` (lower case) as it is: no IDNA label, and four
+    dotted numbers only as an IPv4 address (httpx refuses other ones)."""
+    if not _PLAIN_HOST.match(host) or "xn--" in host:
+        return False
+    if _DOTTED.match(host):
+        try:
+            return str(ipaddress.IPv4Address(host)) == host
+        except ValueError:
+            return False
+    return True
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def origin_and_prefix(url: str) -> tuple[Origin, str]:
+    """Where requests to ``url`` (a base URL without userinfo or query) connect, and
+    its path without its trailing "/", as httpx.URL parses it (tests compare)."""
+    match = _PLAIN_URL.match(url)
+    if match is not None:
+        scheme, host, port, path = match.groups()
+        host = host.lower()
+        if _plain_host(host):
+            return (scheme, host, int(port or 0) or _default_port(scheme)), (path or "").rstrip("/")
+    parsed = httpx.URL(url)
+    origin = (parsed.scheme, parsed.host, parsed.port or _default_port(parsed.scheme))
+    return origin, parsed.raw_path.decode("ascii").rstrip("/")
+
+
 @lru_cache(maxsize=64)
 def netloc(origin: Origin) -> bytes:
     """``host[:port]`` as httpx writes it in ``Host`` (IDNA, IPv6 in brackets, no default port)."""
     scheme, host, port = origin
+    if _plain_host(host):
+        return (host if port == _default_port(scheme) else f"{host}:{port}").encode("ascii")
     return httpx.URL(scheme=scheme, host=host, port=port).netloc
 
 
-class Http11Transport(httpx.AsyncBaseTransport):
+class Http11Transport:
     """Keep-alive HTTP/1.1 to one or more origins; at most ``max_idle`` idle per origin.
+
+    An ``httpx.AsyncBaseTransport`` by its methods (``handle_async_request``,
+    ``aclose``), not by its class: deriving from it would import httpx with this
+    module.
 
     The number of connections open at once is bounded by the caller (the
     client's semaphore), not here: a request never waits for a connection.

@@ -55,11 +55,13 @@ NEVER = (
     "reconciler.workflows.export",
 )
 # Writes the loaded modules to $MODULES_OUT at exit (after click's sys.exit); a None
-# entry is an import refused (cli/__init__.py's httpx._main), not a module loaded.
+# entry is an import refused (cli/__init__.py's httpx._main), not a module loaded, nor is
+# a module imported lazily (lazy_loader.load: httpx) that nothing has used.
 RUN = """
 import atexit, json, os, pathlib, sys
 out = pathlib.Path(os.environ["MODULES_OUT"])
-loaded = lambda: sorted(name for name, module in sys.modules.items() if module is not None)
+used = lambda module: module is not None and type(module).__name__ != "_LazyModule"
+loaded = lambda: sorted(name for name, module in sys.modules.items() if used(module))
 atexit.register(lambda: out.write_text(json.dumps(loaded())))
 from reconciler.cli import main
 main(prog_name="reconcile")  # as the console script: _RECONCILE_COMPLETE asks to complete
@@ -92,8 +94,18 @@ def heavy(modules: set[str], names: tuple[str, ...] = NEVER) -> list[str]:
 
 # A plan imports the renderer of its output only (validate's errors may be GitHub's
 # annotations); one written as JSON prints nothing through rich, nor marks anything up,
-# and a text plan printed into a pipe (no style) is printed without rich.
-PLAN = ("reconciler.render.github",)
+# and a text plan printed into a pipe (no style) is printed without rich. Its requests go
+# through the client's own transport: httpx (its exceptions, its URL parser for what is
+# not a plain URL) and urllib.request (the environment's proxies: none set here), with
+# their http.client, email and cookie jar, are imported by a request that fails.
+PLAN = (
+    "reconciler.render.github",
+    "email",
+    "http.client",
+    "http.cookiejar",
+    "httpx",
+    "urllib.request",
+)
 TEXT = ("rich", "reconciler.render.text")
 # validate contacts nothing: no HTTP client either.
 OFFLINE = ("httpx", "h11", "httptools", "reconciler.registry._client", "reconciler.engine.planner")

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from reconciler.registry import BearerAuth, RegistryClient, RegistryError, RegistryUnavailableError
+from reconciler.registry import (
+    BearerAuth,
+    RegistryClient,
+    RegistryError,
+    RegistryUnavailableError,
+    _transport,
+)
 from reconciler.registry._transport import Http11Transport
 
 # One request's head and body as the server read them -> the raw bytes to answer
@@ -372,3 +378,61 @@ async def test_no_more_requests_at_once_than_the_client_runs(
     assert peak == 3
     assert answers.count("READWRITE") == 10
     assert len(server.requests) == 10
+
+
+# Base URLs as written in project files: the plain ones parsed without httpx, the others by it.
+BASE_URLS = [
+    "http://h:1",
+    "http://H:1",
+    "http://Registry.Example.COM:8081/",
+    "http://h:080",
+    "http://h:0",
+    "http://h:80",
+    "https://h:443/",
+    "https://h:80",
+    "http://h",
+    "http://h/",
+    "http://h/a/b/",
+    "http://h:1//",
+    "http://h:1/~x/y.z_w-v",
+    "http://127.0.0.1:18404",
+    "http://10.0.0.255/prefix",
+    "http://1.2.3.4.5:1",
+    "http://h_x:1",
+    "http://h-:1",
+    "http://-h:1",
+    "http://h..x:1",
+    "http://h.:1",
+    "http://0x7f.1:1",
+    "http://h:99999",
+    "http://xn--bcher-kva.example:1",
+    "http://XN--BCHER-KVA.example",
+    "http://bücher.example",
+    "http://[::1]:8081",
+    "http://[::FFFF:1.2.3.4]/p",
+    "http://h:1/a%20b",
+    "http://h:1/a b",
+    "http://h:1/%7e",
+    "http://h:1/a:b@c",
+    "http://h:+1",
+    "http://999.1.1.1:1",
+    "http://01.2.3.4:1",
+]
+
+
+@pytest.mark.parametrize("url", BASE_URLS)
+def test_a_base_url_is_read_as_httpx_reads_it(url: str) -> None:
+    """``origin_and_prefix`` and ``netloc`` read a plain URL without httpx (whose import
+    a plan spares), and give what httpx.URL gives for every URL, or its error."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        with pytest.raises(httpx.InvalidURL, match=str(exc)):
+            _transport.origin_and_prefix(url)
+        return
+    scheme = parsed.scheme
+    origin = (scheme, parsed.host, parsed.port or (443 if scheme == "https" else 80))
+    assert _transport.origin_and_prefix(url) == (origin, parsed.raw_path.decode().rstrip("/"))
+    expected = httpx.URL(scheme=scheme, host=origin[1], port=origin[2]).netloc
+    _transport.netloc.cache_clear()
+    assert _transport.netloc(origin) == expected
