@@ -12,6 +12,8 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from reconciler.confluent import GLOBAL_CONTEXT_LEVEL, reads_global_context
@@ -142,23 +144,25 @@ def _hash_versions(versions: dict[str, list[LiveVersion]], digest: hashlib._Hash
     feed = _feeder(digest)
     fed = 0
     for subject in sorted(versions):
-        for v in versions[subject]:
+        listed = versions[subject]
+        # Unpacked rather than read by name: eight attribute reads a version were a
+        # tenth of the hashing.
+        for name, version, id_, schema_type, schema, references, metadata, rule_set in listed:
             update(
-                f"{len(v.subject)}:{v.subject}{v.version}:{v.id}:{v.schema_type}:"
-                f"{len(v.schema)}:{v.schema}".encode()
+                f"{len(name)}:{name}{version}:{id_}:{schema_type}:{len(schema)}:{schema}".encode()
             )
-            if v.references or v.metadata is not None or v.rule_set is not None:
-                refs = [(r.name, r.subject, r.version) for r in v.references]
-                feed(refs, v.metadata, v.rule_set)
+            if references or metadata is not None or rule_set is not None:
+                feed([(r.name, r.subject, r.version) for r in references], metadata, rule_set)
             else:
                 update(b"-")  # never the first character of a ``feed``
-        fed += len(versions[subject])
+        fed += len(listed)
         if fed >= _SLICE:
             fed = 0
             yield
 
 
 _new_tuple = tuple.__new__
+_SUBJECT = itemgetter(0)  # a LiveVersion's subject
 
 
 def _live(data: Mapping[str, Any]) -> LiveVersion:
@@ -217,19 +221,14 @@ async def snapshot(
 
         async def read_listing() -> None:
             listing = await client.list_schemas_as(_live, subject_prefix=prefix or None)
-            # Each subject's context once, not once per version (50,000 in a large plan).
-            inside: dict[str, bool] = {}
             versions = ctx.versions
             # By subject, then version: LiveVersions are tuples that start with both, and
             # a listing holds each pair once (``list_schemas_as``), so the comparison
             # never reaches a third field. No key: 50,000 key tuples cost 3x the sort.
-            for version in sorted(listing):
-                subject = version.subject
-                here = inside.get(subject)
-                if here is None:
-                    here = inside[subject] = context_of(subject) == context
-                if here:
-                    versions.setdefault(subject, []).append(version)
+            # Then each subject's run of versions at once (its context looked at once).
+            for subject, run in groupby(sorted(listing), _SUBJECT):
+                if context_of(subject) == context:
+                    versions[subject] = list(run)
             if context in with_deleted:
                 everything = await client.list_schemas_as(
                     _live, subject_prefix=prefix or None, deleted=True
@@ -281,7 +280,8 @@ async def read_subject_settings(
                 found[subject, what] = await client.get_mode(subject)
 
     await asyncio.gather(*(reader() for _ in range(min(client.max_concurrency, len(wanted)))))
-    for (subject, what), value in sorted(found.items()):
+    for subject, what in wanted:  # sorted already: sorting ``found`` again took ~8 ms at 12,000
+        value = found[subject, what]
         if what == "compatibility":
             ctx.subject_compatibility[subject] = value
         else:
