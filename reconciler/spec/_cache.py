@@ -31,10 +31,8 @@ import json
 import os
 import pickle
 import re
-import secrets
 import stat
 import sys
-import tempfile
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,6 +66,9 @@ def _secret() -> bytes | None:
             return key
     except OSError:
         pass
+    import secrets  # the key is made once: not imported by the loads that read it
+    import tempfile  # with shutil, bz2, lzma: for a write, which a warm plan never does
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".cache.key.")
@@ -139,6 +140,8 @@ def _code_digest() -> str:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    import tempfile  # with shutil, bz2, lzma: a warm plan writes no cache file
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "wb") as file:
