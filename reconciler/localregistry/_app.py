@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import _errors as errors
 from ._contexts import rewrite_context_path
 from ._media import V1_JSON, check_readable, response_type
-from ._read_cache import Kept, ReadCache
+from ._read_cache import ARRIVED, Kept, ReadCache
 from ._registry import Registry
 from ._routes import ROUTES, Call, Handler, Reply, compatibility, json_response, lookup
 from ._store import Store, WouldWait
@@ -166,7 +166,7 @@ class _Dispatcher:
         accept, content_type = headers.get("accept"), headers.get("content-type")
         key = (scope.get("raw_path") or b"", scope.get("query_string", b""), accept, content_type)
         try:
-            kept, version = self.kept.lookup(key)
+            kept, version = self.kept.lookup(key, scope.get(ARRIVED))
         except sqlite3.Error:  # the store cannot be read: _answer says so
             return await self._answer(scope, body, headers)
         if kept is None:

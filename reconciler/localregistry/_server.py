@@ -8,6 +8,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -19,6 +20,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from . import _errors as errors
 from ._app import _split, create_app, resolve
 from ._contexts import rewrite_context_path
+from ._read_cache import ARRIVED
 
 Wrap = Callable[[ASGIApp], ASGIApp]
 
@@ -62,11 +64,16 @@ class _OneWrite:
 
 
 class _Protocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, writing through ``_OneWrite``."""
+    """uvicorn's httptools protocol, writing through ``_OneWrite``, telling the app when
+    each request came (``ARRIVED``: see ``_read_cache``)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         loop = asyncio.get_running_loop()
         super().connection_made(_OneWrite(transport, loop))  # type: ignore[arg-type]
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope[ARRIVED] = time.monotonic_ns()  # type: ignore[literal-required]
 
 
 class _Server(uvicorn.Server):

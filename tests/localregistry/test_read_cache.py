@@ -4,6 +4,7 @@ the same file."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -117,3 +118,53 @@ def test_a_scan_larger_than_the_budget_still_finds_answers(
                 cache.keep(key, version, Kept(Reply(b"x" * 100, 404), "application/json", None))
     assert not any(found[:200])
     assert sum(found[200:]) == 50
+
+
+class _CountingStore(Store):
+    asked = 0
+
+    def data_version(self) -> int:
+        self.asked += 1
+        return super().data_version()
+
+
+def test_requests_that_came_before_the_files_version_was_read_share_it(tmp_path: Path) -> None:
+    """The file's version is read once for the requests that had all come before it was
+    read; a request that came after a commit reads it again and so sees the commit."""
+    store = _CountingStore(tmp_path / "registry.db")
+    cache = ReadCache(store)
+    key = (b"/mode/s-value", b"", None, None)
+    came = time.monotonic_ns()
+    _, version = cache.lookup(key, came)
+    cache.keep(key, version, Kept(Reply(b"{}", 404), "application/json", None))
+    assert store.asked == 1
+    assert cache.lookup(key, came)[0] is not None  # came before the version was read
+    assert store.asked == 1
+    with store.write() as conn:  # a commit
+        conn.execute("INSERT INTO mode VALUES ('.', 's-value', 'READONLY')")
+    assert cache.lookup(key, time.monotonic_ns()) == (None, version + 1)  # came after it
+    assert store.asked == 2
+    cache.lookup(key)  # no time of arrival (an in-process transport): read every time
+    assert store.asked == 3
+
+
+def test_the_server_tells_when_each_request_came(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int | None] = []
+    lookup = ReadCache.lookup
+
+    def spy(self: ReadCache, key: _read_cache.Key, arrived: int | None = None) -> object:
+        seen.append(arrived)
+        return lookup(self, key, arrived)
+
+    monkeypatch.setattr(ReadCache, "lookup", spy)
+    with (
+        serve_in_thread(tmp_path / "registry.db") as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        before = time.monotonic_ns()
+        client.get("/mode/s-value")
+        client.get("/mode/s-value")
+    assert len(seen) == 2
+    assert all(isinstance(t, int) and before < t < time.monotonic_ns() for t in seen)
