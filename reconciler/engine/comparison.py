@@ -54,8 +54,9 @@ class Comparison:
     # after the reads makes them again. Never set for the comparison that is kept.
     provisional: bool = False
     # Subjects a comparison of the same specs and live versions found unchanged
-    # (``RegistrationPlan.unchanged``): the comparison after the reads takes that answer
-    # as it is instead of comparing each of them again.
+    # (``RegistrationPlan.unchanged``, or the planner's while the snapshot read:
+    # ``planner._compare_listed``): the comparison takes that answer as it is instead
+    # of comparing each of them again.
     unchanged: frozenset[str] = frozenset()
 
     def live_reference_texts(

@@ -15,6 +15,7 @@ from reconciler.spec.model import ContextSpec, Project
 from .checks import results_cache
 from .comparison import Comparison
 from .contexts import context_of, normalize_context, qualify
+from .contracts import contract_matches
 from .diff import compare
 from .journal import Interrupted
 from .plan import Action, Delete, Plan, Problem, RegistryState
@@ -117,6 +118,7 @@ async def _compare_listed(
     cache: SchemaCache,
     client: RegistryClient,
     read: set[tuple[str, str]],
+    unchanged: set[str],
     ctx: ContextState,
 ) -> None:
     """The diff's share that needs a context's listing alone, done while the snapshot's
@@ -128,7 +130,13 @@ async def _compare_listed(
     A subject whose latest version is not its spec's will likely be registered into,
     under its own compatibility level, which the snapshot reads only where a spec sets
     it (``read``): read now, the diff finds it instead of asking for it, and the plan
-    compares once instead of twice."""
+    compares once instead of twice.
+
+    A subject whose latest version is its spec's document, with the spec's contract
+    and neither side referencing anything, is added to ``unchanged``: the diff takes
+    it as it is (``Comparison.unchanged``) instead of comparing it again after the
+    last answer (~0.2 s of the 100,000 subjects' ~0.45 s diff, on one core while the
+    registry sits idle)."""
     compared = 0
     differing: list[tuple[str, str]] = []
     for spec in specs:
@@ -141,10 +149,19 @@ async def _compare_listed(
             versions = ctx.versions.get(qualified)
             if not versions:
                 continue
-            if versions[-1].schema_type != subject.type or not cache.same_document(
-                subject.type, versions[-1].schema, subject.schema
+            latest = versions[-1]
+            if latest.schema_type != subject.type or not cache.same_document(
+                subject.type, latest.schema, subject.schema
             ):
                 differing.append((qualified, "compatibility"))
+            elif (
+                not subject.references
+                and not latest.references
+                and contract_matches(
+                    subject.metadata, subject.rule_set, latest.metadata, latest.rule_set
+                )
+            ):
+                unchanged.add(qualified)
             compared += 1
             if compared % _COMPARED_PER_TURN == 0:
                 await asyncio.sleep(0)
@@ -169,12 +186,13 @@ async def _plan_one(
             managed.setdefault(normalize_context(target.strip(":")), set())
         else:
             managed.setdefault(context_of(target), set()).add((target, "mode"))
+    unchanged: set[str] = set()  # subjects _compare_listed found as their specs want them
     live = await snapshot(
         client,
         name,
         managed,
         _needs_deleted_listing(specs),
-        partial(_compare_listed, specs, cache, client, set().union(*managed.values())),
+        partial(_compare_listed, specs, cache, client, set().union(*managed.values()), unchanged),
     )
 
     comparison = Comparison(
@@ -185,6 +203,7 @@ async def _plan_one(
         allow_force_import=options.allow_force_import,
         recovered_modes=recovered,
         provisional=True,  # kept only when it needs no more reads
+        unchanged=frozenset(unchanged),
     )
     diff = compare(comparison)
     if diff.unread:

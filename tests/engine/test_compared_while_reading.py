@@ -8,6 +8,7 @@ from functools import partial
 import pytest
 
 import reconciler.engine.planner as planner
+import reconciler.engine.registrations as registrations
 from reconciler.engine import Register, open_clients
 from reconciler.engine.comparison import Comparison
 from reconciler.engine.diff import Diff
@@ -41,10 +42,11 @@ def test_the_latest_versions_are_compared_once_listed(ws: Workspace) -> None:
     project = load_project(ws.root)
     specs = specs_for(project, "test")
     cache = SchemaCache()
+    unchanged: set[str] = set()
 
     async def go() -> LiveState:
         async with open_clients(project, ["test"]) as clients:
-            listed = partial(_compare_listed, specs, cache, clients["test"], set())
+            listed = partial(_compare_listed, specs, cache, clients["test"], set(), unchanged)
             return await snapshot(clients["test"], "test", managed_subjects(specs), (), listed)
 
     asyncio.run(go())
@@ -58,6 +60,38 @@ def test_the_latest_versions_are_compared_once_listed(ws: Workspace) -> None:
         for subject in ["s0-value", "s1-value", "s2-value", ":.team:t-value"]
     )
     assert all(cache._same.values())
+    # the same documents, no references, no contracts: the diff takes them as they are
+    assert unchanged == {"s0-value", "s1-value", "s2-value", ":.team:t-value"}
+
+
+def test_a_plan_without_changes_compares_no_subject_after_the_reads(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The subjects found unchanged while the snapshot read are not compared again by
+    the diff after the last answer; one whose latest version differs is."""
+    compared: list[str] = []
+
+    def plan_latest(work: object, context: str, subject: str, spec: object) -> None:
+        compared.append(subject)
+        real(work, context, subject, spec)
+
+    real = registrations._plan_latest
+    monkeypatch.setattr(registrations, "_plan_latest", plan_latest)
+    ws.write(
+        "specs/main.yaml",
+        "subjects:\n  a-value: {schema: ../schemas/a.avsc}\n"
+        "  b-value: {schema: ../schemas/b.avsc}\n",
+    )
+    ws.write("schemas/a.avsc", avro_record("A", '{"name": "id", "type": "string"}'))
+    ws.write("schemas/b.avsc", avro_record("B", '{"name": "id", "type": "string"}'))
+    ws.apply()
+    compared.clear()
+    assert ws.plan().actions == []
+    assert compared == []
+    ws.write("schemas/b.avsc", avro_record("B", '{"name": "id", "type": "long"}'))
+    (action,) = ws.plan().actions
+    assert isinstance(action, Register)
+    assert compared == ["b-value"]
 
 
 def test_a_plan_registering_into_changed_subjects_compares_once(
