@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -110,6 +111,10 @@ class _AppliedEarlier:
 
     def __init__(self, error: RegistryError) -> None:
         self.error = error
+
+
+# A path segment that ``_segment`` leaves as it is (``quote``'s always-safe characters).
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def _segment(value: str | int) -> str:
@@ -246,6 +251,11 @@ def _level(data: Any) -> str | None:
 
 def _mode(data: Any) -> str | None:
     return _optional_str(data, "mode")
+
+
+# A subject's own setting, read by ``read_settings``: its path, its parse, its absence.
+_CONFIG_READ = ("/config", _level, _NO_LEVEL)
+_MODE_READ = ("/mode", _mode, _NO_MODE)
 
 
 def _verdict(data: Any) -> CompatibilityVerdict:
@@ -648,12 +658,15 @@ class RegistryClient:
         safety: Safety = Safety.IDEMPOTENT,
         reads_only: bool = False,
         absent: Absent[T] | None = None,
+        first: tuple[int, Reply | httpx.TransportError | OSError] | None = None,
     ) -> T | _AppliedEarlier:
         """``_call``, where an error can also mean success.
 
         ``settles`` recognises an error that, on a retry after an attempt that
         may have been applied, means that attempt did the work: the answer is
-        then ``_AppliedEarlier`` instead of the error.
+        then ``_AppliedEarlier`` instead of the error. ``first`` is a first
+        attempt made already (``read_settings``): the index of the URL it went
+        to and its answer or failure, sent and counted; the loop goes on from it.
         """
         label = f"{method} {path}"
         if self.readonly and method != "GET" and not reads_only:
@@ -672,26 +685,34 @@ class RegistryClient:
         maybe_applied = False
         attempt = 0
         failovers = 0  # attempts that went to a URL this call had not tried: not retries
-        tried = {self._active}
+        tried = {self._active if first is None else first[0]}
         refreshed = refresh = False
         slots = self._slots
         while True:
             attempt += 1
-            self._requests_made += 1
             response: Reply | None = None
-            index = self._active
-            if self._oauth is not None:
-                headers = {**headers, "Authorization": await self._oauth_header(label, refresh)}
-            if slots.free:
-                slots.free -= 1
+            if first is not None:
+                index, outcome = first
+                first = None
+                if isinstance(outcome, Reply):
+                    response = outcome
+                else:
+                    failure = classify_transport_error(outcome, self._timeout)
             else:
-                await slots.wait()
-            try:
-                response = await self._send(method, index, path, query, headers, content)
-            except (httpx.TransportError, OSError) as exc:
-                failure = classify_transport_error(exc, self._timeout)
-            finally:
-                slots.release()
+                self._requests_made += 1
+                index = self._active
+                if self._oauth is not None:
+                    headers = {**headers, "Authorization": await self._oauth_header(label, refresh)}
+                if slots.free:
+                    slots.free -= 1
+                else:
+                    await slots.wait()
+                try:
+                    response = await self._send(method, index, path, query, headers, content)
+                except (httpx.TransportError, OSError) as exc:
+                    failure = classify_transport_error(exc, self._timeout)
+                finally:
+                    slots.release()
             last_attempt = attempt - failovers > self._max_retries
             for observe in _observers:
                 status = None if response is None else response.status
@@ -1225,6 +1246,77 @@ class RegistryClient:
     ) -> str | None:
         """The mode set at this level; None when the subject has none of its own (40401/40409)."""
         return await self._get_setting("/mode", subject, default_to_global, _NO_MODE, _mode)
+
+    async def read_settings(self, wanted: Sequence[tuple[str, str]]) -> list[str | None]:
+        """Subjects' own settings, ``(subject, "compatibility" | "mode")`` each, as
+        ``get_config(subject)`` and ``get_mode(subject)`` answer them, in ``wanted``'s order.
+
+        As many workers as the client runs requests at once, each sending its next read
+        when its last is answered. A snapshot reads 12,000 of them, nearly all answered
+        at once (a level, or the 404 of "none of its own"): such a read costs here ~68k
+        instructions, against ~84k through ``get_mode`` (its layers of calls, the URL's
+        quoting, the retry loop's bookkeeping). Any other answer, and any failure, goes
+        to ``_call_settling`` as its first attempt: retries, failover and errors are the
+        loop's, as for ``get_mode``. Without the network transport, or with OAuth tokens
+        (refreshed on a 401), each read is ``get_config``'s or ``get_mode``'s.
+        """
+        values: list[str | None] = [None] * len(wanted)
+        pending = iter(enumerate(wanted))
+        network = self._network if self._oauth is None else None
+        slots, timeouts, observers = self._slots, self._timeouts, _observers
+        suffixes = [self._query(index, []) for index in range(len(self._bases))]
+
+        async def worker() -> None:
+            for position, (subject, what) in pending:
+                config = what == "compatibility"
+                if network is None:
+                    values[position] = await (self.get_config if config else self.get_mode)(subject)
+                    continue
+                root, parse, absent = _CONFIG_READ if config else _MODE_READ
+                segment = subject if _UNQUOTED.fullmatch(subject) else _segment(subject)
+                path = f"{root}/{segment}"
+                if slots.free:
+                    slots.free -= 1
+                else:
+                    await slots.wait()
+                self._requests_made += 1
+                index = self._active
+                origin, prefix, _ = self._origins[index]
+                outcome: Reply | httpx.TransportError | OSError
+                try:
+                    outcome = await network.send(
+                        origin,
+                        "GET",
+                        f"{prefix}{path}{suffixes[index]}".encode("ascii"),
+                        encode_headers(self._plain_headers[index]),
+                        None,
+                        timeouts,
+                    )
+                except (httpx.TransportError, OSError) as exc:
+                    outcome = exc
+                finally:
+                    slots.release()
+                if isinstance(outcome, Reply):
+                    status = outcome.status
+                    ok = 200 <= status < 300
+                    if ok or (status == 404 and _error_code(outcome) in absent.codes):
+                        for observe in observers:
+                            observe(self.name or self.url, "GET", status, 1)
+                        if self._urls[index] not in self._answered:
+                            self._answered.append(self._urls[index])
+                        logger.debug("%s %s -> %d (attempt %d)", "GET", path, status, 1)
+                        if ok:
+                            label = f"GET {path}"
+                            data = self._decode(outcome, label)
+                            values[position] = self._parse(parse, data, status, label)
+                        continue
+                answer = await self._call_settling(
+                    "GET", path, parse=parse, settles=None, absent=absent, first=(index, outcome)
+                )
+                values[position] = cast("str | None", answer)
+
+        await asyncio.gather(*(worker() for _ in range(min(self._max_concurrency, len(wanted)))))
+        return values
 
     async def set_mode(self, mode: str, subject: str | None = None, force: bool = False) -> str:
         """Set the mode; ``force`` allows IMPORT on a subject or registry that has schemas."""

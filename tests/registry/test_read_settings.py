@@ -1,0 +1,154 @@
+"""``RegistryClient.read_settings``: subjects' own settings read many at once, over the
+network transport, answering as ``get_config``/``get_mode`` do, failures included."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import unquote
+
+import pytest
+
+from reconciler.registry import NotFoundError, RegistryClient, RegistryUnavailableError
+
+from .conftest import FakeSleep
+
+# The request's target -> (status, JSON body), or None: close without answering.
+Answerer = Callable[[str], tuple[int, object] | None]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Answerer], Awaitable[tuple[str, list[str]]]]]:
+    """A raw HTTP/1.1 keep-alive server answering each GET by its target; it records them."""
+    servers: list[asyncio.base_events.Server] = []
+
+    async def start(answer: Answerer) -> tuple[str, list[str]]:
+        targets: list[str] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while True:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    target = head.split(b" ")[1].decode("ascii")
+                    targets.append(target)
+                    answered = answer(target)
+                    if answered is None:
+                        break
+                    status, data = answered
+                    body = json.dumps(data).encode()
+                    writer.write(
+                        f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                        + body
+                    )
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", targets
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+def _registry(target: str) -> tuple[int, object]:
+    """Modes READONLY for subjects ending in 7, levels FULL for ``a*``, else none of their own."""
+    path = unquote(target.partition("?")[0])
+    kind, _, subject = path.removeprefix("/prefix").strip("/").partition("/")
+    if kind == "mode":
+        if subject.endswith("7"):
+            return 200, {"mode": "READONLY"}
+        return 404, {"error_code": 40409, "message": f"Subject '{subject}' does not have mode"}
+    if subject.rpartition(":")[2].startswith("a"):  # the name, after its context
+        return 200, {"compatibilityLevel": "FULL"}
+    return 404, {"error_code": 40408, "message": f"Subject '{subject}' has no level"}
+
+
+WANTED = [
+    *((f"{c}{n}", what) for c in "ab" for n in range(20) for what in ("compatibility", "mode")),
+    (":.ctx:a 7", "mode"),  # quoted in the path
+    (":.ctx:a 7", "compatibility"),
+]
+
+
+async def test_answers_as_get_config_and_get_mode(serve: Callable[..., Awaitable]) -> None:
+    url, targets = await serve(_registry)
+    async with RegistryClient(f"{url}/prefix?api_key=k", max_concurrency=4) as client:
+        values = await client.read_settings(WANTED)
+        assert client.requests_made == len(WANTED)
+        one_by_one = [
+            await (client.get_config if what == "compatibility" else client.get_mode)(subject)
+            for subject, what in WANTED
+        ]
+    assert values == one_by_one
+    assert values[:4] == ["FULL", None, "FULL", None]
+    assert values[-2:] == ["READONLY", "FULL"]
+    # The same requests, the same targets: the URL's path and query, the subject quoted.
+    assert targets[: len(WANTED)].count("/prefix/mode/%3A.ctx%3Aa%207?api_key=k") == 1
+    assert sorted(targets[: len(WANTED)]) == sorted(targets[len(WANTED) :])
+
+
+async def test_a_failed_first_attempt_is_retried(serve: Callable[..., Awaitable]) -> None:
+    failed: set[str] = set()
+
+    def flaky(target: str) -> tuple[int, object] | None:
+        if target not in failed:  # each read's first attempt: a 503, or no answer at all
+            failed.add(target)
+            if target.endswith("7"):
+                return None
+            return 503, {"error_code": 50003, "message": "busy"}
+        return _registry(target)
+
+    url, targets = await serve(flaky)
+    sleep = FakeSleep()
+    async with RegistryClient(url, max_concurrency=4, sleep=sleep) as client:
+        values = await client.read_settings(WANTED[:40])
+        assert client.requests_made == 80
+    assert values == [_value(subject, what) for subject, what in WANTED[:40]]
+    assert len(sleep.delays) == 40  # one backoff per read, as the retry loop waits
+    assert len(targets) == 80
+
+
+def _value(subject: str, what: str) -> str | None:
+    if what == "mode":
+        return "READONLY" if subject.endswith("7") else None
+    return "FULL" if subject.startswith("a") else None
+
+
+async def test_other_answers_are_the_retry_loops_errors(serve: Callable[..., Awaitable]) -> None:
+    def gone(target: str) -> tuple[int, object]:
+        return 404, {"error_code": 40403, "message": "Schema not found"}
+
+    url, _ = await serve(gone)
+    async with RegistryClient(url, max_retries=1, sleep=FakeSleep()) as client:
+        with pytest.raises(NotFoundError) as read:
+            await client.read_settings([("s", "mode")])
+        with pytest.raises(NotFoundError) as got:
+            await client.get_mode("s")
+    assert str(read.value) == str(got.value)
+    assert "GET /mode/s" in str(read.value)
+
+
+async def test_failover_to_the_next_url(serve: Callable[..., Awaitable]) -> None:
+    url, targets = await serve(_registry)
+    down, _ = await serve(lambda target: None)  # accepts, then closes without answering
+    async with RegistryClient([down, url], max_concurrency=2, sleep=FakeSleep()) as client:
+        values = await client.read_settings(WANTED[:10])
+        assert client.answered == (url,)
+    assert values == [_value(subject, what) for subject, what in WANTED[:10]]
+    assert len(targets) == 10
+
+
+async def test_unreachable() -> None:
+    async with RegistryClient("http://127.0.0.1:9", max_retries=1, sleep=FakeSleep()) as client:
+        with pytest.raises(RegistryUnavailableError) as read:
+            await client.read_settings([("s", "compatibility")])
+        with pytest.raises(RegistryUnavailableError) as got:
+            await client.get_config("s")
+    assert str(read.value) == str(got.value)
