@@ -46,26 +46,37 @@ def decode(data: bytes) -> str:
 class Reads:
     """The bytes of every file one load read, by path (as text).
 
-    ``written``: the bytes of files the caller has just written, by absolute path
-    (as text), taken instead of reading them back (export's check of the project it
-    wrote: 50,000 opens and reads at 10,000 subjects x 5 versions). Each is taken to
-    be a regular file at that path, not a symlink, without a look at it (50,000
-    ``lstat`` calls, ~0.18 s): the caller checks that it is, as
-    ``workflows.export.check_exported`` does by listing their folders.
+    ``written``: the bytes of files the caller has just written, by path relative to
+    ``root`` (``/``-separated), taken instead of reading them back (export's check of
+    the project it wrote: 50,000 opens and reads at 10,000 subjects x 5 versions).
+    Each is taken to be a regular file at that path, not a symlink, without a look
+    at it (50,000 ``lstat`` calls, ~0.18 s): the caller checks that it is, as
+    ``workflows.export.check_exported`` does by listing their folders. ``keep``:
+    whether the bytes are kept (``data``: the project cache's key; a load that
+    caches no specs needs none of them).
     """
 
-    def __init__(self, written: Mapping[str, bytes] | None = None) -> None:
+    def __init__(
+        self, written: Mapping[str, bytes] | None = None, root: str = "", keep: bool = True
+    ) -> None:
         self.data: dict[str, bytes] = {}
         # False once a file read twice gave other bytes (edited meanwhile): the
         # specs then hold both versions, which no single key describes.
         self.consistent = True
         self._written = written or {}
+        self._prefix = os.path.join(root, "")
+        self._keep = keep
 
     def given(self, path: str) -> bytes | None:
         """The bytes the caller wrote at ``path``; None: the file is to be read."""
-        return self._written.get(path)
+        if not self._written or not path.startswith(self._prefix):
+            return None
+        relative = path[len(self._prefix) :]
+        return self._written.get(relative if os.sep == "/" else relative.replace(os.sep, "/"))
 
     def add(self, path: str, data: bytes) -> None:
+        if not self._keep:
+            return
         first = self.data.setdefault(path, data)
         if first is not data and first != data:
             self.consistent = False

@@ -61,8 +61,9 @@ def load_project(
     keep than the next plan's parses it saves.
 
     ``written``: the bytes of files the caller has just written into the project,
-    by absolute path (as text): taken instead of reading those files back, each a
-    regular file at that path without a look at it (the caller checks; see ``Reads``).
+    by path relative to ``root`` (``/``-separated): taken instead of reading those
+    files back, each a regular file at that path without a look at it (the caller
+    checks; see ``Reads``).
 
     ``known_valid``, with ``parse_cache``: called once the specs are resolved, before
     their schemas are checked, for parse cache entries of schemas found valid
@@ -107,7 +108,8 @@ def load_project(
 
         known_warnings = len(errors.warnings)
         recording = RecordingEnviron(environ)
-        reads = Reads(written)  # the project cache's key: the bytes the specs are made from
+        # The project cache's key: the bytes the specs are made from.
+        reads = Reads(written, str(root), keep=project_cache is not None)
         for spec_path in files:
             spec_doc = load_yaml(spec_path, recording, errors, root, reads=reads)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None

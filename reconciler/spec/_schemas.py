@@ -80,10 +80,11 @@ class Resolver:
 
     def schema_file(
         self, spec_dir: Path, value: str, root: Path, reads: Reads | None = None
-    ) -> tuple[Path, str, Problem, int | None]:
+    ) -> tuple[Path, str, Problem, int | None, bytes | None]:
         """``resolve(spec_dir / value)`` (as a path and as text: pathlib formats the text
         anew for each new path, 1.5 us), whether it is outside ``root`` or not a file,
-        and the file's size when its ``lstat`` told it (None: not looked at).
+        the file's size when its ``lstat`` told it (None: not looked at), and its bytes
+        when ``reads`` was given them.
 
         The same answers as ``Path.resolve``, ``is_relative_to`` and ``is_file``,
         in one ``lstat`` for a file that is not a symlink: those three cost
@@ -104,9 +105,10 @@ class Resolver:
             self._folders[spec_dir, head] = folder
         directory, directory_text, inside = folder
         full = os.path.join(directory_text, name)
-        if reads is not None and reads.given(full) is not None:
+        data = None if reads is None else reads.given(full)
+        if data is not None:
             path: Path = _child(directory, name)  # type: ignore[assignment]  # a Path's child
-            return path, full, None if inside else "outside", None
+            return path, full, None if inside else "outside", len(data), data
         try:
             found = os.lstat(full)
             mode, size = found.st_mode, found.st_size
@@ -119,16 +121,16 @@ class Resolver:
             return self._checked(Path(full).resolve(), root)
         path = _child(directory, name)
         if not inside:
-            return path, full, "outside", None
+            return path, full, "outside", None, None
         if not stat.S_ISREG(mode):
-            return path, full, "missing", None
-        return path, full, None, size
+            return path, full, "missing", None, None
+        return path, full, None, size, None
 
     @staticmethod
-    def _checked(path: Path, root: Path) -> tuple[Path, str, Problem, None]:
+    def _checked(path: Path, root: Path) -> tuple[Path, str, Problem, None, None]:
         if not path.is_relative_to(root):
-            return path, str(path), "outside", None
-        return path, str(path), None if path.is_file() else "missing", None
+            return path, str(path), "outside", None, None
+        return path, str(path), None if path.is_file() else "missing", None, None
 
 
 def schema_source(
@@ -163,7 +165,7 @@ def schema_source(
             errors.error(location, f"inline schema is {size} bytes, {over}")
             return None
         return SchemaSource(text, None)
-    path, text_path, problem, size = resolver.schema_file(spec_dir, value, root, reads)
+    path, text_path, problem, size, data = resolver.schema_file(spec_dir, value, root, reads)
     if problem == "outside":
         errors.error(location, f"schema path {value!r} resolves outside the project directory")
         return None
@@ -171,10 +173,7 @@ def schema_source(
         errors.error(location, f"schema file not found: {display_path(path, root)}")
         return None
     try:
-        data = None if reads is None else reads.given(text_path)
-        if data is not None:
-            size = len(data)
-        elif size is None:  # reached through a symlink: its target's size
+        if size is None:  # reached through a symlink: its target's size
             size = os.stat(text_path).st_size
         if size > limit:
             errors.error(

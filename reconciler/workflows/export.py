@@ -404,12 +404,7 @@ def _load_written(
 ) -> None:
     """``load_project`` of ``out`` taking ``written`` (paths relative to ``out``) as the
     bytes of those files, each a regular file there (``Reads``: the caller checks)."""
-    base = str(out.resolve())
-    given = {
-        os.path.join(base, relative.replace("/", os.sep)): data
-        for relative, data in written.items()
-    }
-    load_project(out, parse_cache=True, cache_specs=False, written=given, known_valid=known_valid)
+    load_project(out, parse_cache=True, cache_specs=False, written=written, known_valid=known_valid)
 
 
 def check_exported(out: Path, written: Mapping[str, bytes] | None = None) -> None:

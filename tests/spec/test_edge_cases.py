@@ -361,6 +361,7 @@ def test_schema_files_are_checked_as_pathlib_does(tmp_path: Path) -> None:
             if expected.is_file()
             else "missing"
         )
-        path, text, found, size = resolver.schema_file(spec_dir, value, root)
+        path, text, found, size, data = resolver.schema_file(spec_dir, value, root)
         assert (path, text, found) == (expected, str(expected), problem), value
         assert size is None or size == expected.stat().st_size, value  # the lstat's, if any
+        assert data is None, value  # bytes only when given (``Reads``)
