@@ -111,7 +111,7 @@ def _children_cpu() -> float:
 
 # The load's steps as ``spec._load`` calls them: (module, attribute, phase name).
 PHASES = (
-    ("reconciler.spec._load", "load_yaml", "yaml"),
+    ("reconciler.spec._yaml", "load_yaml", "yaml"),  # imported by the loads that parse
     ("reconciler.spec._validate", "validate", "validate"),
     ("reconciler.spec._load", "resolve_spec", "resolve"),
     ("reconciler.spec._load", "check_all", "checks"),
