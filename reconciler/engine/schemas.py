@@ -10,7 +10,6 @@ once per plan however many times it is compared or checked.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -119,8 +118,11 @@ def same_document(schema_type: str, a: str, b: str) -> bool:
         return False
 
 
-# A number with a fraction or an exponent, as orjson writes it (``1.5``, ``1e+16``).
-_FRACTION_OR_EXPONENT = re.compile(rb"[0-9][.eE]")
+# A number with a fraction or an exponent, as orjson writes it (``1.5``, ``1e+16``), is a
+# digit followed by ``.``, ``e`` or ``E``: looked for with every digit made ``0`` first,
+# by three substring searches (the regex ``[0-9][.eE]`` tried its class at every byte:
+# 29.4k instructions for a 575-byte schema against 19.8k, once per subject in a plan).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 def _compact_form_of(text: str) -> str | None:
@@ -142,7 +144,10 @@ def _compact_form_of(text: str) -> str | None:
         compact = orjson.dumps(orjson.loads(text))
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # lone surrogates, NaN, depth
         return None
-    return None if _FRACTION_OR_EXPONENT.search(compact) else compact.decode()
+    numbers = compact.translate(_DIGITS_AS_ZERO)
+    if b"0." in numbers or b"0e" in numbers or b"0E" in numbers:
+        return None
+    return compact.decode()
 
 
 def _number(literal: str) -> tuple[str, str]:
