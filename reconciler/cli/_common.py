@@ -72,18 +72,15 @@ def _may_style_stdout() -> bool:
 def _printed_unchanged(text: str) -> bool:
     """Whether rich prints the markup of ``text`` as ``text``: no line holds a character
     that is not printable (rich drops some control characters, expands tabs) or ends
-    in white space (rich trims it past the console's width), and no backslash (rich's
-    ``escape`` doubles one that ends a text, which shows where no tag follows)."""
-    return "\\" not in text and all(
-        line.isprintable() and not line[-1:].isspace() for line in text.split("\n")
-    )
+    in white space (rich trims it past the console's width)."""
+    return all(line.isprintable() and not line[-1:].isspace() for line in text.split("\n"))
 
 
 def fail(message: str) -> NoReturn:
     """``error: MESSAGE`` on stderr (the message as it is, never markup), exit 1."""
-    from rich.markup import escape
+    from reconciler.render import markup
 
-    console(stderr=True).print(f"[red]error[/]: {escape(message)}")
+    console(stderr=True).print(f"[red]error[/]: {markup.escape(message)}")
     sys.exit(1)
 
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from reconciler.engine import (
     JOURNAL_DIR,
@@ -22,7 +21,7 @@ from reconciler.engine import (
     open_clients,
     targeted_registries,
 )
-from reconciler.render import render_text
+from reconciler.render import markup, render_text
 from reconciler.spec.model import Project
 
 from ._common import console, fail, load, project_dir_option, registry_option, run
@@ -60,8 +59,8 @@ class _Terminal(Listener):
         action = result.action
         mark = "[green]ok[/]" if result.ok else "[red]FAILED[/]"
         console().print(
-            f"  [{index}/{total}] {mark} {action.kind.value} {escape(action.label)} "
-            f"({escape(action.registry)}): {escape(result.detail)}",
+            f"  [{index}/{total}] {mark} {action.kind.value} {markup.escape(action.label)} "
+            f"({markup.escape(action.registry)}): {markup.escape(result.detail)}",
             highlight=False,
         )
 
@@ -83,7 +82,7 @@ async def _apply(
         )
         outcome = await session.run()
     if outcome.status is Status.APPLIED:
-        console().print(f"\n[green]Apply complete[/]: {escape(outcome.message)}")
+        console().print(f"\n[green]Apply complete[/]: {markup.escape(outcome.message)}")
     elif outcome.status is Status.CANCELLED:
         console().print(outcome.message, markup=False)
     elif outcome.status is Status.STILL_DIFFERS:
@@ -91,7 +90,7 @@ async def _apply(
         console().print("\n[red]Apply finished, but the registries still differ:[/]")
         console().print(render_text(outcome.after))
     elif not outcome.ok:
-        console(stderr=True).print(f"[red]error[/]: {escape(outcome.message)}")
+        console(stderr=True).print(f"[red]error[/]: {markup.escape(outcome.message)}")
     return outcome.exit_code
 
 

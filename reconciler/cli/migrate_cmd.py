@@ -10,13 +10,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from reconciler._words import noun, plural
 from reconciler.engine import Interrupted, Listener, Plan, Status, StepResult, disallowed
 from reconciler.registry import RegistryClient
-from reconciler.render import render_text, report_json
+from reconciler.render import markup, render_text, report_json
 from reconciler.workflows import (
     Report,
     Row,
@@ -87,7 +86,7 @@ def _table(rows: list[Row], ids: bool) -> Table:
     for row in shown:
         status = row.status(ids)
         table.add_row(
-            escape(row.subject),
+            markup.escape(row.subject),
             str(row.version),
             str(row.source_id),
             "-" if row.target_id is None else str(row.target_id),
@@ -206,7 +205,7 @@ async def _migrate(
         return EXIT_ERROR
     out.print(
         f"[green]Verified[/]: {plural(len(rows), 'version')} have the same {what} in "
-        f"{escape(target.name)}."
+        f"{markup.escape(target.name)}."
     )
     return EXIT_OK
 

@@ -1,6 +1,6 @@
 """The names of the door in __init__.py, for lazy_loader and type checkers."""
 
-from . import evolve
+from . import evolve, markup
 from .drift_markdown import drift_markdown
 from .github import render_github, workflow_command
 from .json import render_json
@@ -14,6 +14,7 @@ __all__ = [
     "drift_markdown",
     "evolve",
     "headline",
+    "markup",
     "render_github",
     "render_json",
     "render_markdown",

@@ -27,6 +27,7 @@ from reconciler.engine import (
 )
 
 from ._diff import schema_diff, summary_line
+from .markup import escape, style
 
 DIFF_STYLE = {"+": "green", "-": "red", "~": "yellow", "@": "cyan"}
 
@@ -37,18 +38,15 @@ def _same(text: str) -> str:
 
 class _Markup:
     """How the view marks its text up: rich markup (``escape`` the text that is not
-    markup, ``style`` a piece of markup), or not at all."""
+    markup, ``style`` a piece of markup; ``markup.py`` says why not rich's escape), or
+    not at all."""
 
     def __init__(self, markup: bool) -> None:
-        self.escape: Callable[[str], str] = _same
-        if markup:
-            from rich.markup import escape  # only a view to be marked up needs rich
-
-            self.escape = escape
+        self.escape: Callable[[str], str] = escape if markup else _same
         self.markup = markup
 
-    def style(self, style: str, markup: str) -> str:
-        return f"[{style}]{markup}[/]" if self.markup else markup
+    def style(self, name: str, markup: str) -> str:
+        return style(name, markup) if self.markup else markup
 
 
 def _head(m: _Markup, symbol: str, colour: str, verb: str, action: Action) -> str:
