@@ -433,12 +433,7 @@ def test_the_check_loads_the_bytes_written_and_still_looks_each_file_up(
     them back: what it checks is those bytes, and each file must still be where its
     spec says."""
     _, out = _exported(registries, tmp_path, "a-value", "b-value")
-    written = {
-        path.relative_to(out).as_posix(): path.read_bytes()
-        for folder in ("specs", "schemas")
-        for path in (out / folder).rglob("*")
-        if path.is_file()
-    }
+    written = _written(out)
     check_exported(out, written)
 
     # The given bytes are what is checked (not what the disk holds)...
@@ -455,6 +450,16 @@ def test_the_check_loads_the_bytes_written_and_still_looks_each_file_up(
     assert "schema file not found: schemas/default/b-value.avsc" in str(missing.value.errors[0])
 
 
+def _written(out: Path) -> dict[str, bytes]:
+    """Every spec and schema file of the export in ``out``, as ``write_specs`` gives them."""
+    return {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for folder in ("specs", "schemas")
+        for path in (out / folder).rglob("*")
+        if path.is_file()
+    }
+
+
 def test_the_check_refuses_a_file_given_that_is_a_symlink_out_of_the_project(
     registries: Registries, tmp_path: Path
 ) -> None:
@@ -462,12 +467,7 @@ def test_the_check_refuses_a_file_given_that_is_a_symlink_out_of_the_project(
     of their folders shows each a regular file: a symlink there (to outside the
     project) is found as the load's own lookup finds it."""
     _, out = _exported(registries, tmp_path, "a-value", "b-value")
-    written = {
-        path.relative_to(out).as_posix(): path.read_bytes()
-        for folder in ("specs", "schemas")
-        for path in (out / folder).rglob("*")
-        if path.is_file()
-    }
+    written = _written(out)
     outside = tmp_path / "elsewhere.avsc"
     outside.write_bytes(written["schemas/default/a-value.avsc"])
     (out / "schemas/default/a-value.avsc").unlink()
