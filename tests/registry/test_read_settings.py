@@ -3,58 +3,43 @@ network transport, answering as ``get_config``/``get_mode`` do, failures include
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import unquote
 
 import pytest
 
 from reconciler.registry import NotFoundError, RegistryClient, RegistryUnavailableError
 
-from .conftest import FakeSleep
+from .conftest import Answer, FakeSleep, Server, _response
 
 # The request's target -> (status, JSON body), or None: close without answering.
 Answerer = Callable[[str], tuple[int, object] | None]
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Answerer], Awaitable[tuple[str, list[str]]]]]:
-    """A raw HTTP/1.1 keep-alive server answering each GET by its target; it records them."""
-    servers: list[asyncio.base_events.Server] = []
+def serve_json(
+    serve: Callable[[Answer], Awaitable[Server]],
+) -> Callable[[Answerer], Awaitable[tuple[str, list[str]]]]:
+    """The raw keep-alive server (conftest's ``serve``) answering each GET by its target
+    with JSON; it records the targets."""
 
     async def start(answer: Answerer) -> tuple[str, list[str]]:
         targets: list[str] = []
 
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                while True:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    target = head.split(b" ")[1].decode("ascii")
-                    targets.append(target)
-                    answered = answer(target)
-                    if answered is None:
-                        break
-                    status, data = answered
-                    body = json.dumps(data).encode()
-                    writer.write(
-                        f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                        + body
-                    )
-                    await writer.drain()
-            except (asyncio.IncompleteReadError, ConnectionError):
-                pass
-            finally:
-                writer.close()
+        async def respond(head: bytes, body: bytes) -> bytes | None:
+            target = head.split(b" ")[1].decode("ascii")
+            targets.append(target)
+            answered = answer(target)
+            if answered is None:
+                return None
+            status, data = answered
+            return _response(json.dumps(data).encode(), status=f"{status} X")
 
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        servers.append(server)
-        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", targets
+        server = await serve(respond)
+        return server.url, targets
 
-    yield start
-    for server in servers:
-        server.close()
-        await server.wait_closed()
+    return start
 
 
 def _registry(target: str) -> tuple[int, object]:
@@ -77,8 +62,8 @@ WANTED = [
 ]
 
 
-async def test_answers_as_get_config_and_get_mode(serve: Callable[..., Awaitable]) -> None:
-    url, targets = await serve(_registry)
+async def test_answers_as_get_config_and_get_mode(serve_json: Callable[..., Awaitable]) -> None:
+    url, targets = await serve_json(_registry)
     async with RegistryClient(f"{url}/prefix?api_key=k", max_concurrency=4) as client:
         values = await client.read_settings(WANTED)
         assert client.requests_made == len(WANTED)
@@ -94,7 +79,7 @@ async def test_answers_as_get_config_and_get_mode(serve: Callable[..., Awaitable
     assert sorted(targets[: len(WANTED)]) == sorted(targets[len(WANTED) :])
 
 
-async def test_a_failed_first_attempt_is_retried(serve: Callable[..., Awaitable]) -> None:
+async def test_a_failed_first_attempt_is_retried(serve_json: Callable[..., Awaitable]) -> None:
     failed: set[str] = set()
 
     def flaky(target: str) -> tuple[int, object] | None:
@@ -105,7 +90,7 @@ async def test_a_failed_first_attempt_is_retried(serve: Callable[..., Awaitable]
             return 503, {"error_code": 50003, "message": "busy"}
         return _registry(target)
 
-    url, targets = await serve(flaky)
+    url, targets = await serve_json(flaky)
     sleep = FakeSleep()
     async with RegistryClient(url, max_concurrency=4, sleep=sleep) as client:
         values = await client.read_settings(WANTED[:40])
@@ -121,11 +106,13 @@ def _value(subject: str, what: str) -> str | None:
     return "FULL" if subject.startswith("a") else None
 
 
-async def test_other_answers_are_the_retry_loops_errors(serve: Callable[..., Awaitable]) -> None:
+async def test_other_answers_are_the_retry_loops_errors(
+    serve_json: Callable[..., Awaitable],
+) -> None:
     def gone(target: str) -> tuple[int, object]:
         return 404, {"error_code": 40403, "message": "Schema not found"}
 
-    url, _ = await serve(gone)
+    url, _ = await serve_json(gone)
     async with RegistryClient(url, max_retries=1, sleep=FakeSleep()) as client:
         with pytest.raises(NotFoundError) as read:
             await client.read_settings([("s", "mode")])
@@ -135,9 +122,9 @@ async def test_other_answers_are_the_retry_loops_errors(serve: Callable[..., Awa
     assert "GET /mode/s" in str(read.value)
 
 
-async def test_failover_to_the_next_url(serve: Callable[..., Awaitable]) -> None:
-    url, targets = await serve(_registry)
-    down, _ = await serve(lambda target: None)  # accepts, then closes without answering
+async def test_failover_to_the_next_url(serve_json: Callable[..., Awaitable]) -> None:
+    url, targets = await serve_json(_registry)
+    down, _ = await serve_json(lambda target: None)  # accepts, then closes without answering
     async with RegistryClient([down, url], max_concurrency=2, sleep=FakeSleep()) as client:
         values = await client.read_settings(WANTED[:10])
         assert client.answered == (url,)

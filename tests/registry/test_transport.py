@@ -8,8 +8,7 @@ import gzip
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
@@ -23,67 +22,7 @@ from reconciler.registry import (
 )
 from reconciler.registry._transport import Http11Transport
 
-# One request's head and body as the server read them -> the raw bytes to answer
-# (None: close the connection without answering).
-Answer = Callable[[bytes, bytes], Awaitable[bytes | None]]
-
-
-@dataclass
-class Server:
-    url: str
-    connections: int = 0
-    keep_alive: bool = True
-    requests: list[tuple[int, bytes, bytes]] = field(default_factory=list)  # (conn, head, body)
-
-
-def _response(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
-    lines = [f"HTTP/1.1 {status}", *headers]
-    if not any(h.lower().startswith(("content-length", "transfer-encoding")) for h in headers):
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Answer], Awaitable[Server]]]:
-    servers: list[asyncio.base_events.Server] = []
-
-    async def start(answer: Answer) -> Server:
-        state = Server("")
-
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            state.connections += 1
-            number = state.connections
-            try:
-                while True:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    length = 0
-                    for line in head.split(b"\r\n"):
-                        name, _, value = line.partition(b":")
-                        if name.lower() == b"content-length":
-                            length = int(value)
-                    body = await reader.readexactly(length)
-                    state.requests.append((number, head, body))
-                    data = await answer(head, body)
-                    if data is None:
-                        break
-                    writer.write(data)
-                    await writer.drain()
-                    if not state.keep_alive or b"connection: close" in data.lower():
-                        break
-            except (asyncio.IncompleteReadError, ConnectionError):
-                pass
-            finally:
-                writer.close()
-
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        servers.append(server)
-        state.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        return state
-
-    yield start
-    for server in servers:
-        server.close()
-        await server.wait_closed()
+from .conftest import Answer, Server, _response
 
 
 async def _ok(head: bytes, body: bytes) -> bytes:
