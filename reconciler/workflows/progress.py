@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 # (done, total)
@@ -24,14 +23,16 @@ def progress(description: str, console: Console | None = None) -> Iterator[Repor
     console = console or Console(stderr=True, highlight=False, emoji=False)
     if console.is_terminal:
         with Progress(
-            TextColumn("{task.description}"),
+            # A name, never markup: shown as written (rich's ``escape`` doubled a
+            # trailing backslash).
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
         ) as bar:
-            task = bar.add_task(escape(description), total=None)  # a name, not markup
+            task = bar.add_task(description, total=None)
 
             def update(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)

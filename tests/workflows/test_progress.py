@@ -27,3 +27,15 @@ def test_a_bar_on_a_terminal() -> None:
         for done in range(1, 11):
             report(done, 10)
     assert "Reading r" in screen.getvalue()
+
+
+@pytest.mark.parametrize("name", ["reg\\", "a\\[bold]x", "[bold]y", "[/]", "x\\\\"])
+def test_the_bar_shows_a_name_exactly(name: str) -> None:
+    """A registry's or a context's name is text, never markup: shown as it is, a
+    trailing backslash too (rich's ``escape`` doubled it)."""
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100, color_system=None)
+    with progress(f"Reading {name}", console) as report:
+        report(1, 2)
+    shown = [line.rpartition("\x1b[2K")[2] for line in screen.getvalue().split("\r")]
+    assert any(line.startswith(f"Reading {name} ━") for line in shown), shown
