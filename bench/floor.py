@@ -36,7 +36,9 @@ the wall, says how much of the machine a run used, and so how far overlapping
 client work with the registry's can take it (on 2 CPUs the floor alone uses
 ~1.5 CPU-seconds per wall second). Ratios
 are against the best run of the matching floor in the same session (the
-plans' against the floor's, the export's against the export floor's).
+plans' against the floor's, the export's against the export floor's), and
+against the floor run of the same round (the rounds interleave the floor and
+the commands, so a burst of load hits both sides of a pair).
 
 Run: ``.venv/bin/python bench/floor.py [--sizes 10000] [--repeat 3] [--workdir DIR]``.
 ``--workdir`` keeps the registry and the exports for the next run (as
@@ -331,11 +333,19 @@ def bench(
         floor = "export floor" if label.startswith("export") else "floor"
         seconds = ", ".join(f"{run.seconds:.2f}" for run in results)
         ratios = ", ".join(f"{run.seconds / floors[floor]:.2f}x" for run in results)
+        # Each run against its own round's floor (run just before it): the floor's walls
+        # vary by up to 1.7x between rounds on an idle 2-CPU VM, so a ratio to the best
+        # floor mixes the machine's drift into the figure.
+        paired = ", ".join(
+            f"{run.seconds / beside.seconds:.2f}x"
+            for run, beside in zip(results, runs[floor], strict=True)
+        )
         cpu = ", ".join(f"{run.cpu:.2f}" for run in results)
         registry_cpu = ", ".join(f"{run.registry_cpu:.2f}" for run in results)
         requests = sorted({run.requests for run in results})
         print(
-            f"  {label:<16} {requests} requests, wall {seconds} s ({ratios} the {floor}), "
+            f"  {label:<16} {requests} requests, wall {seconds} s ({ratios} the {floor}; "
+            f"{paired} the round's), "
             f"client CPU {cpu} s, registry CPU {registry_cpu} s",
             flush=True,
         )
