@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from typing import Any
 
@@ -36,6 +35,8 @@ def _diff_lines(action: Register) -> list[str]:
     if reg.previous_schema is None:
         return [f"+ {line}" for line in new]
     old = _previous(reg.schema_type, reg.previous_schema, reg.schema).splitlines()
+    import difflib  # here: only a changed schema is drawn, never a plan without changes
+
     lines = []
     for line in difflib.unified_diff(old, new, lineterm="", n=2):
         if line.startswith(("---", "+++")):

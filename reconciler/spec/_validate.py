@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 from typing import Any, TypeVar, Union, get_args, get_origin
 
@@ -54,6 +53,8 @@ def _message(model: type[BaseModel], error: Any, key_path: KeyPath) -> str:
     if kind == "extra_forbidden":
         key, parent = key_path[-1], dotted(key_path[:-1])
         allowed = _allowed_keys(model, key_path)
+        import difflib  # here: only an unknown key needs it, never a plan that loads
+
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
         return f"unknown key {key!r}" + (f" in {parent}" if parent else "") + f"; {hint}"
