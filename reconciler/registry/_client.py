@@ -113,13 +113,17 @@ class _AppliedEarlier:
         self.error = error
 
 
-# A path segment that ``_segment`` leaves as it is (``quote``'s always-safe characters).
+# A path segment ``quote`` leaves as it is (its always-safe characters only).
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def _segment(value: str | int) -> str:
-    """One URL path segment, percent-encoded (``:.ctx:name`` -> ``%3A.ctx%3Aname``)."""
-    return quote(str(value), safe="")
+    """One URL path segment, percent-encoded (``:.ctx:name`` -> ``%3A.ctx%3Aname``).
+
+    Most subject names need nothing: they skip ``quote`` (~6k instructions a call, the
+    snapshot's 12,000 settings reads among its callers)."""
+    text = str(value)
+    return text if _UNQUOTED.fullmatch(text) else quote(text, safe="")
 
 
 def _flag(value: bool) -> str | None:
@@ -1273,8 +1277,7 @@ class RegistryClient:
                     values[position] = await (self.get_config if config else self.get_mode)(subject)
                     continue
                 root, parse, absent = _CONFIG_READ if config else _MODE_READ
-                segment = subject if _UNQUOTED.fullmatch(subject) else _segment(subject)
-                path = f"{root}/{segment}"
+                path = _scoped(root, subject)
                 if slots.free:
                     slots.free -= 1
                 else:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reconciler.registry import NotFoundError, RegistryClient, RegistryUnavailableError
+from reconciler.registry._client import _segment
 
 from .conftest import Answer, FakeSleep, Server, _response
 
@@ -139,3 +142,9 @@ async def test_unreachable() -> None:
         with pytest.raises(RegistryUnavailableError) as got:
             await client.get_config("s")
     assert str(read.value) == str(got.value)
+
+
+@given(st.one_of(st.text(), st.integers(min_value=0)))
+def test_a_path_segment_is_quoted_as_quote_does(value: str | int) -> None:
+    """``_segment`` skips ``quote`` for names it would leave as they are: the same text."""
+    assert _segment(value) == quote(str(value), safe="")
