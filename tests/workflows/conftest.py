@@ -105,3 +105,14 @@ def copy_example(tmp_path: Path) -> Callable[[Path], Path]:
         return root
 
     return copy
+
+
+def exported_once(registries: Registries, tmp_path: Path, *subjects: str) -> tuple[str, Path]:
+    """A registry holding version 1 of each subject, exported once: (its URL, the project)."""
+    url = registries.start("source")
+    for subject in subjects:
+        register_record(url, subject, 1)
+    out = tmp_path / "exported"
+    first = cli("export", "--url", url, "--out", out)
+    assert first.exit_code == 0, output(first)
+    return url, out

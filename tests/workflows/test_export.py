@@ -16,7 +16,15 @@ from reconciler.spec import SpecErrors, load_project
 from reconciler.spec._cache import CACHE_FILE, PROJECT_CACHE_FILE
 from reconciler.workflows import check_exported
 
-from .conftest import EXAMPLES, Registries, cli, output, register_record, with_registry
+from .conftest import (
+    EXAMPLES,
+    Registries,
+    cli,
+    exported_once,
+    output,
+    register_record,
+    with_registry,
+)
 
 
 @pytest.mark.parametrize("history", [False, True], ids=["latest", "history"])
@@ -233,7 +241,7 @@ def test_a_history_that_changed_schema_type_round_trips_and_migrates(
 def test_reexport_refuses_to_overwrite_files_edited_by_hand(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url, out = _exported(registries, tmp_path, "a-value", "b-value")
+    url, out = exported_once(registries, tmp_path, "a-value", "b-value")
     spec, schema = out / "specs/default.yaml", out / "schemas/default/a-value.avsc"
     untouched = out / "schemas/default/b-value.avsc"
     spec.write_text(spec.read_text() + "    compatibility: FULL\n")
@@ -258,10 +266,7 @@ def test_reexport_refuses_to_overwrite_files_edited_by_hand(
 def test_reexport_after_the_registry_changed_refreshes_untouched_files(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url = registries.start("source")
-    register_record(url, "a-value", 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = exported_once(registries, tmp_path, "a-value")
     register_record(url, "a-value", 2)
     register_record(url, "c-value", 1)
     again = cli("export", "--url", url, "--out", out)
@@ -273,22 +278,11 @@ def test_reexport_after_the_registry_changed_refreshes_untouched_files(
     assert cli("export", "--url", url, "--out", out).exit_code == 0
 
 
-def _exported(registries: Registries, tmp_path: Path, *subjects: str) -> tuple[str, Path]:
-    """A registry holding version 1 of each subject, exported once: (its URL, the project)."""
-    url = registries.start("source")
-    for subject in subjects:
-        register_record(url, subject, 1)
-    out = tmp_path / "exported"
-    first = cli("export", "--url", url, "--out", out)
-    assert first.exit_code == 0, output(first)
-    return url, out
-
-
 def test_export_over_files_no_export_recorded_refuses_those_that_differ(
     registries: Registries, tmp_path: Path
 ) -> None:
     """In a fresh clone (no .reconcile/, which git ignores) only identical files are known."""
-    url, out = _exported(registries, tmp_path, "a-value", "b-value")
+    url, out = exported_once(registries, tmp_path, "a-value", "b-value")
     (out / ".reconcile" / "export.json").unlink()
     assert cli("export", "--url", url, "--out", out).exit_code == 0  # identical: nothing lost
     (out / ".reconcile" / "export.json").unlink()
@@ -337,7 +331,7 @@ def _delete_subject(url: str, subject: str) -> None:
 def test_reexport_removes_the_files_of_what_the_registry_no_longer_holds(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url, out = _exported(registries, tmp_path, "a-value", "b-value")
+    url, out = exported_once(registries, tmp_path, "a-value", "b-value")
     gone = out / "schemas/default/b-value.avsc"
     assert gone.is_file()
     _delete_subject(url, "b-value")
@@ -355,7 +349,7 @@ def test_reexport_removes_the_files_of_what_the_registry_no_longer_holds(
 def test_reexport_refuses_to_remove_an_edited_file_without_force(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url, out = _exported(registries, tmp_path, "a-value", "b-value")
+    url, out = exported_once(registries, tmp_path, "a-value", "b-value")
     edited = out / "schemas/default/b-value.avsc"
     edited.write_text(edited.read_text().replace('"f0"', '"mine"'))
     _delete_subject(url, "b-value")
@@ -375,7 +369,7 @@ def test_reexport_refuses_to_remove_an_edited_file_without_force(
 def test_an_export_of_one_context_leaves_the_files_of_the_others(
     registries: Registries, tmp_path: Path
 ) -> None:
-    url, out = _exported(registries, tmp_path, "a-value", ":.billing:b-value")
+    url, out = exported_once(registries, tmp_path, "a-value", ":.billing:b-value")
     billing = sorted((out / "schemas").rglob("b-value*"))
     assert billing
     again = cli("export", "--url", url, "--out", out, "--context", ".")
@@ -432,7 +426,7 @@ def test_the_check_loads_the_bytes_written_and_still_looks_each_file_up(
     """``check_exported(out, written)`` takes the bytes export wrote instead of reading
     them back: what it checks is those bytes, and each file must still be where its
     spec says."""
-    _, out = _exported(registries, tmp_path, "a-value", "b-value")
+    _, out = exported_once(registries, tmp_path, "a-value", "b-value")
     written = _written(out)
     check_exported(out, written)
 
@@ -466,7 +460,7 @@ def test_the_check_refuses_a_file_given_that_is_a_symlink_out_of_the_project(
     """The bytes given are taken without an ``lstat`` per file, but only once a listing
     of their folders shows each a regular file: a symlink there (to outside the
     project) is found as the load's own lookup finds it."""
-    _, out = _exported(registries, tmp_path, "a-value", "b-value")
+    _, out = exported_once(registries, tmp_path, "a-value", "b-value")
     written = _written(out)
     outside = tmp_path / "elsewhere.avsc"
     outside.write_bytes(written["schemas/default/a-value.avsc"])

@@ -30,7 +30,7 @@ import pytest
 
 from reconciler.workflows.export import MANIFEST, PENDING
 
-from .conftest import Registries, cli, output, register_record
+from .conftest import Registries, cli, exported_once, output, register_record
 
 LIMIT = 4096  # bytes: above every file of the export but the big schema
 
@@ -109,11 +109,7 @@ def test_a_file_edited_after_an_export_completed_is_still_protected(
     registries: Registries, tmp_path: Path
 ) -> None:
     """What the interrupted export was writing is taken over; nothing else is."""
-    url = registries.start("source")
-    for subject in ("a-value", "big-value", "c-value"):
-        register_record(url, subject, 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = exported_once(registries, tmp_path, "a-value", "big-value", "c-value")
     register_record(url, "big-value", 150)
     cut = _export_cut_short(url, out, "disk full", tmp_path)
     assert cut.returncode == 1, cut.stderr
@@ -134,10 +130,7 @@ def test_a_record_of_an_interrupted_export_names_only_files_an_export_writes(
     registries: Registries, tmp_path: Path
 ) -> None:
     """A damaged or tampered record never makes an export remove a file of the user's."""
-    url = registries.start("source")
-    register_record(url, "a-value", 1)
-    out = tmp_path / "exported"
-    assert cli("export", "--url", url, "--out", out).exit_code == 0
+    url, out = exported_once(registries, tmp_path, "a-value")
     mine, outside = out / "notes.txt", tmp_path / "victim.txt"
     for path in (mine, outside):
         path.write_text("mine\n")
