@@ -14,7 +14,7 @@ import click
 from reconciler._words import plural
 from reconciler.errors import ReconcilerError
 from reconciler.spec import SpecErrors, load_project
-from reconciler.spec.model import Project
+from reconciler.spec.model import Project, RegistryConfig
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -89,14 +89,17 @@ def load(
     announce_embedded: bool = True,
     environ: Mapping[str, str] | None = None,
     parse_cache: bool = False,
+    on_settings: Callable[[Mapping[str, RegistryConfig]], None] | None = None,
 ) -> Project:
     """Load and validate the project (``SpecErrors`` lists every error: see ``report``).
 
     Commands that contact registries say when the embedded one stands in for
     an unconfigured registry; offline commands pass ``announce_embedded=False``.
-    ``parse_cache``: see ``load_project``.
+    ``parse_cache``, ``on_settings``: see ``load_project``.
     """
-    project = load_project(Path(directory), environ, parse_cache=parse_cache)
+    project = load_project(
+        Path(directory), environ, parse_cache=parse_cache, on_settings=on_settings
+    )
     if project.uses_embedded_default and announce_embedded:
         reg = next(iter(project.registries.values()))
         console(stderr=True).print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
@@ -21,8 +21,10 @@ from reconciler.engine import (
     targeted_registries,
     with_recovery,
 )
+from reconciler.registry import RegistryClient
 from reconciler.spec.model import Project
 
+from . import _read_ahead as read_ahead
 from ._common import (
     console,
     directory_argument,
@@ -51,9 +53,14 @@ def show_plan(plan: Plan, output: str, root: Path) -> None:
         print_view(functools.partial(render.render_text, plan))
 
 
-async def _plan(project: Project, registries: tuple[str, ...], options: PlanOptions) -> Plan:
+async def _plan(
+    project: Project,
+    registries: tuple[str, ...],
+    options: PlanOptions,
+    made: Mapping[str, RegistryClient] | None = None,
+) -> Plan:
     names = targeted_registries(project, registries)
-    async with open_clients(project, names) as clients:
+    async with open_clients(project, names, made=made) as clients:
         return await make_plan(project, clients, options)
 
 
@@ -149,9 +156,20 @@ def plan(
 
         project = load(directory, announce_embedded=False, environ=OFFLINE_ENVIRON)
         result = run(plan_against(project, against, registries, options))
-    else:
+    elif not read_ahead.wanted(options.targets):
         project = load(directory, parse_cache=True)
         result = run(_plan(project, registries, recovery_options(project, options)))
+    else:
+        ahead = read_ahead.ReadsAhead(Path(directory).resolve(), registries)
+        try:
+            project = load(directory, parse_cache=True, on_settings=ahead.start)
+            result = run(
+                _plan(project, registries, recovery_options(project, options), ahead.clients)
+            )
+        finally:
+            ahead.close()
+        if not result.errors:
+            ahead.remember()
     # What is left is memory: the caches are written, the clients closed, no lock held.
     leaves_memory_only(project, result)
     show_plan(result, output, project.root)

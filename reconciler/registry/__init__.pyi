@@ -18,6 +18,7 @@ from ._errors import (
     UnexpectedResponseError,
     UnprocessableError,
 )
+from ._prefetch import ReadAhead
 from ._types import (
     CompatibilityVerdict,
     Reference,
@@ -40,6 +41,7 @@ __all__ = [
     "NotFoundError",
     "OAuthClientCredentials",
     "RateLimitedError",
+    "ReadAhead",
     "ReadOnlyRegistryError",
     "Reference",
     "RegistryClient",

@@ -46,6 +46,7 @@ from ._errors import (
     UnprocessableError,
     error_class,
 )
+from ._prefetch import ReadAhead
 from ._retry import RETRYABLE_STATUSES, Backoff, Safety, classify_transport_error, parse_retry_after
 from ._transport import (
     Http11Transport,
@@ -585,6 +586,21 @@ class RegistryClient:
 
     def __repr__(self) -> str:
         return f"RegistryClient({self.display!r}, auth={auth_kind(self._auth)!r})"
+
+    def read_ahead(self) -> ReadAhead | None:
+        """Record the GETs this client sends to its first URL, and send a list of them
+        ahead (``ReadAhead.start``): see ``_prefetch``. None where it does not apply: the
+        embedded registry or an injected transport, a proxy (``Http11Transport``'s
+        tunnels), OAuth (its tokens are fetched), or query parameters in the URL (a
+        gateway's key: the recorded targets would hold it)."""
+        network = self._network
+        if network is None or network.proxied or self._oauth is not None or self._bases[0][1]:
+            return None
+        if network.read_ahead is None:
+            origin, prefix, _ = self._origins[0]
+            headers = encode_headers(self._plain_headers[0])
+            ReadAhead(network, origin, prefix, headers, self._timeout)
+        return network.read_ahead
 
     async def __aenter__(self) -> Self:
         return self

@@ -55,6 +55,8 @@ import lazy_loader
 
 if TYPE_CHECKING:
     import httpx
+
+    from ._prefetch import ReadAhead
 else:
     # Imported when first used: a request that fails, or a transport or URL only httpx
     # handles. Not on a plan's way to its first request (~65 M instructions, a fifth of
@@ -673,6 +675,17 @@ class Http11Transport:
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._busy: set[_Connection] = set()
         self._closing: set[_Connection] = set()  # closed, not yet let go of by the loop
+        # Answers to GETs sent ahead, and the GETs sent recorded (``_prefetch``).
+        self.read_ahead: ReadAhead | None = None
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext | None:
+        return self._ssl_context
+
+    @property
+    def proxied(self) -> bool:
+        """Some origin is reached through a proxy."""
+        return bool(self._proxies)
 
     async def _connect(self, origin: Origin, timeout: float | None) -> _Connection:
         scheme, host, port = origin
@@ -727,6 +740,14 @@ class Http11Transport:
         scheme = origin[0]
         if scheme != "http" and scheme != "https":
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}")
+        ahead = self.read_ahead
+        if ahead is not None and method == "GET":
+            found = ahead.take(origin, target, headers)
+            if found is not None:
+                reply = found if isinstance(found, Reply) else await found
+                if reply is not None:
+                    ahead.taken += 1
+                    return reply
         idle = self._idle.get(origin)
         if idle is None:
             idle = self._idle[origin] = []
@@ -804,6 +825,8 @@ class Http11Transport:
         them open if the loop ends next. A TLS peer that does not answer its
         goodbye within a second is cut off.
         """
+        if self.read_ahead is not None:
+            self.read_ahead.close()
         connections = [*self._busy, *(c for idle in self._idle.values() for c in idle)]
         self._idle.clear()
         self._busy.clear()

@@ -3,6 +3,7 @@
 from ._checks import valid_entries
 from ._errors import SpecError, SpecErrors
 from ._load import load_project
+from ._reads import RememberedReads
 from ._results import ResultCache, result_key
 from .model import (
     BasicAuth,
@@ -31,6 +32,7 @@ __all__ = [
     "Project",
     "ReferenceSpec",
     "RegistryConfig",
+    "RememberedReads",
     "ResultCache",
     "SpecError",
     "SpecErrors",

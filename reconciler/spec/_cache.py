@@ -644,11 +644,15 @@ class ProjectCache:
         return digest.hexdigest()
 
     def load(
-        self, environ: Mapping[str, str], doc: Callable[[], Document | None] | None = None
+        self,
+        environ: Mapping[str, str],
+        doc: Callable[[], Document | None] | None = None,
+        proven: Callable[[], None] | None = None,
     ) -> Any | None:
         """What ``save`` kept, if every input is as it was then; else None. ``doc``: the
         document whose strings ``save`` left out (see ``_DocPickler``), the file of the
-        one input, parsed only if a string was kept by its key path."""
+        one input, parsed only if a string was kept by its key path. ``proven`` is called
+        once every input is known to be as it was, before what was kept is rebuilt."""
         if self.key is None:
             return None
         try:
@@ -665,6 +669,8 @@ class ProjectCache:
             digest = self._digest(names, contents, header["variables"], environ)
             if header["digest"] != digest:
                 return None
+            if proven is not None:
+                proven()
             if doc is not None:
                 return _DocUnpickler(io.BytesIO(payload), decode(contents[0]), environ, doc).load()
             return _loads(payload, contents)

@@ -44,6 +44,7 @@ def load_project(
     cache_specs: bool = True,
     written: Mapping[str, bytes] | None = None,
     known_valid: Callable[[], Iterable[str]] | None = None,
+    on_settings: Callable[[Mapping[str, RegistryConfig]], None] | None = None,
 ) -> Project:
     """Load the project in ``root``; raise ``SpecErrors`` listing every problem.
 
@@ -69,6 +70,13 @@ def load_project(
     their schemas are checked, for parse cache entries of schemas found valid
     elsewhere by this code (``ParseCache.accept``; export's check, whose process
     parses them while another loads the project).
+
+    ``on_settings`` is called with the registries once the project is known to load
+    without errors (a project with errors contacts no registry): on the warm path as
+    soon as every input is proven to be what a load without errors read
+    (``ProjectCache.load``'s ``proven``), before the kept specs are rebuilt; else
+    once loaded. It may be called twice (a kept project proven, then not rebuilt).
+    ``reconcile plan`` starts its read-ahead there.
     """
     environ = os.environ if environ is None else environ
     root = Path(root).resolve()
@@ -96,7 +104,8 @@ def load_project(
             project_cache = ProjectCache(
                 root, _cache_context(project.registries, limit, plan_checks, files)
             )
-            reused = project_cache.load(environ)
+            proven = on_settings and functools.partial(on_settings, project.registries)
+            reused = project_cache.load(environ, proven=proven)
             if reused is not None:
                 specs, warnings = reused
                 errors.warnings += warnings
@@ -130,6 +139,8 @@ def load_project(
 
     if errors.errors or project is None:
         raise SpecErrors(_unique_sorted(errors.errors))
+    if on_settings is not None:
+        on_settings(project.registries)
     return _project(root, path, project, specs, errors)
 
 

@@ -1,0 +1,362 @@
+"""The reads of the last plan, sent to the registry while this plan's client starts.
+
+A second plan of an unchanged project sends the same GET requests as the
+first: the global settings, each context's listing pages, each managed
+subject's config and mode (``engine/snapshot.py``). Until the specs are
+loaded (~0.25 s at 10,000 subjects, ~1.3 s at 100,000) the registry has
+nothing to do, and afterwards client and registry answer each other in turn.
+``ReadAhead`` remembers which targets a plan's client sent (``recorded``) and,
+given the last plan's, sends them from a background thread as soon as the
+project file is read (``start``), pipelined on a few connections of their own
+(HTTP/1.1: every request written at once, the answers come back in order).
+The client then finds the answers waiting: ``Http11Transport.send`` asks
+``take`` first, and sends the request itself when there is no answer ahead.
+
+Why a thread, and pipelining: session 7 read while the specs loaded in the
+same process and lost it to the GIL (per-request Python work while the load
+held it). Here the thread only writes the requests once and parses what
+arrives, a chunk of many answers at a time (httptools, in C, calling back per
+answer): the load barely slows while the registry computes
+(docs/performance.md, "Session 11: the registry works while the client starts").
+
+What the plan gets is exactly what it would get without it, a few hundred
+milliseconds earlier (its own reads are spread over a second or more anyway):
+an answer ahead is used only for the very request it answers (target and
+header lines alike), once, and only when it is a 2xx or a 404 whole and
+without ``Content-Encoding``. Anything else -- a target not sent ahead, a
+connection refused, closed or timed out, another status -- is sent by the
+client as without read-ahead, so that retries, failover, timeouts and errors
+are the client's own. Nothing raises out of the thread; it ends by itself
+(when every answer is in, or after the client's read timeout without a byte
+on a connection), and ``close`` stops and joins it (a plan ends without
+Python's teardown only when it is the last thread: ``cli/_exit.py``).
+
+Only targets of the snapshot's own shapes are sent ahead or recorded
+(``snapshot_path``): a file of remembered targets that was tampered with can
+make reconcile read nothing but settings and listings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import ssl
+import threading
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, cast
+
+import httptools
+
+from ._transport import Origin, Reply
+
+if TYPE_CHECKING:
+    from ._transport import Http11Transport
+
+# Connections of the read-ahead: the listing pages on the first, the settings reads
+# spread over the others (the local registry answers one request at a time per
+# connection; four keep it busy, as its event loop is one thread).
+CONNECTIONS = 4
+_JOIN_TIMEOUT = 1.0  # seconds ``close`` waits for the thread (it aborts its connections)
+
+_SEGMENT = r"(?!\.\.?(?:\?|$))[A-Za-z0-9_.~%-]+"  # _client._segment's output, not . or ..
+_VALUE = r"[A-Za-z0-9_.~%-]*"  # urlencode(quote_via=quote)'s output
+_GLOBAL = re.compile(r"/(?:config|mode)(?:\?defaultToGlobal=true)?\Z")
+_SETTING = re.compile(rf"/(config|mode)/({_SEGMENT})\Z")
+_LISTING = re.compile(
+    rf"/schemas\?(?:subjectPrefix=({_VALUE})&)?(deleted=true&)?offset=([0-9]{{1,9}})&limit=[0-9]{{1,6}}\Z"
+)
+
+
+def snapshot_path(path: str) -> bool:
+    """Whether ``path`` (relative to the registry's URL, query included) is one a plan's
+    snapshot sends: a global setting, a subject's or context's setting, a listing page."""
+    return bool(_GLOBAL.match(path) or _SETTING.match(path) or _LISTING.match(path))
+
+
+def _order(path: str) -> tuple[int, str, str, int]:
+    """Where ``path`` goes in the remembered list: the global settings, the listing pages
+    (in the order they are asked for), then the settings reads, by subject, as the
+    client reads them (``RegistryClient.read_settings``: sorted by subject)."""
+    setting = _SETTING.match(path)
+    if setting is not None:
+        return 2, setting[2], setting[1], 0
+    listing = _LISTING.match(path)
+    if listing is not None:
+        return 1, f"{listing[1] or ''}&{listing[2] or ''}", "", int(listing[3])
+    return 0, path, "", 0
+
+
+def remembered(paths: Iterable[str]) -> list[str]:
+    """The snapshot's paths of ``paths``, each once, in the order they are sent ahead."""
+    return sorted({p for p in paths if snapshot_path(p)}, key=_order)
+
+
+class _Pipeline(asyncio.Protocol):
+    """One connection of the read-ahead: every request written at once, the answers
+    parsed as they arrive and handed over a chunk at a time (``ReadAhead._deliver``)."""
+
+    def __init__(self, ahead: ReadAhead, targets: list[bytes]) -> None:
+        self._ahead = ahead
+        self._targets = targets
+        self._next = 0  # the target the next answer is for
+        self._parser = httptools.HttpResponseParser(self)
+        self._reason = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._answers: list[tuple[bytes, Reply | None]] = []
+        self._transport: asyncio.Transport | None = None
+        self._done = False  # nothing more is read on this connection
+        self.last_data = 0.0
+        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @property
+    def pending(self) -> int:
+        return len(self._targets) - self._next
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self.last_data = asyncio.get_running_loop().time()
+        self._transport.write(b"".join(self._ahead.request(t) for t in self._targets))
+
+    def data_received(self, data: bytes) -> None:
+        if self._done:
+            return
+        self.last_data = asyncio.get_running_loop().time()
+        try:
+            self._parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+            self._done = True
+        answers, self._answers = self._answers, []
+        self._ahead._deliver(answers)
+        if self._done or not self.pending:
+            self.end()
+
+    def eof_received(self) -> bool:
+        self.end()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.end()
+
+    def end(self) -> None:
+        """No more answers on this connection: the targets left are the client's to send."""
+        self._done = True
+        if self._transport is not None:
+            self._transport.abort()
+        left, self._next = self._targets[self._next :], len(self._targets)
+        self._ahead._deliver([(t, None) for t in left])
+        if not self.ended.done():
+            self.ended.set_result(None)
+
+    # -- httptools' callbacks
+
+    def on_message_begin(self) -> None:
+        self._reason, self._headers, self._body = b"", [], []
+
+    def on_status(self, reason: bytes) -> None:
+        self._reason += reason
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._done:
+            return
+        status = self._parser.get_status_code()
+        if status < 200 or self._next >= len(self._targets):
+            # An interim answer (its final one follows: which is which is not worth
+            # working out here) or one nothing was asked for: the rest is the client's.
+            self._done = True
+            return
+        target = self._targets[self._next]
+        self._next += 1
+        usable = (200 <= status < 300 or status == 404) and not any(
+            name.lower() == b"content-encoding" for name, _ in self._headers
+        )
+        reply = Reply.of(status, self._reason, self._headers, b"".join(self._body))
+        self._answers.append((target, reply if usable else None))
+        if not self._parser.should_keep_alive():
+            self._done = True
+
+
+class ReadAhead:
+    """The GET requests one registry client sends to its first URL, recorded; and those
+    of the last plan, sent ahead from a thread (module docstring).
+
+    Made by ``RegistryClient.read_ahead``, which knows the client's origin, path
+    prefix, header lines and timeouts; attached to its transport, whose ``send``
+    asks ``take`` for each GET.
+    """
+
+    def __init__(
+        self,
+        transport: Http11Transport,
+        origin: Origin,
+        prefix: str,
+        headers: bytes,
+        timeout: float,
+    ) -> None:
+        self.transport = transport
+        self._origin = origin
+        self._prefix = prefix.encode("ascii")
+        self._headers = headers
+        self._timeout = timeout
+        self._sent: list[bytes] = []  # every GET target of the client's (prefix included)
+        self._lock = threading.Lock()
+        self._pending: set[bytes] = set()  # sent ahead, not answered yet
+        self._answers: dict[bytes, Reply | None] = {}  # answered, not taken yet (None: failed)
+        self._waiting: dict[bytes, asyncio.Future[Reply | None]] = {}
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the thread's
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.taken = 0  # answers the client took from here (``Http11Transport.send``)
+        transport.read_ahead = self
+
+    def request(self, target: bytes) -> bytes:
+        return b"GET %s HTTP/1.1\r\n%s\r\n" % (target, self._headers)
+
+    # -- recording
+
+    def recorded(self) -> list[str]:
+        """The snapshot's paths the client sent (relative to the URL: ``remembered``)."""
+        size = len(self._prefix)
+        return remembered(
+            t[size:].decode("ascii") for t in dict.fromkeys(self._sent) if t[:size] == self._prefix
+        )
+
+    # -- sending ahead
+
+    def start(self, paths: Sequence[str]) -> None:
+        """Send ``paths`` (the last plan's ``recorded``; others are dropped) from a thread."""
+        targets = [self._prefix + p.encode("ascii") for p in remembered(paths)]
+        if not targets or self._thread is not None:
+            return
+        listings = [t for t in targets if b"/schemas?" in t]
+        settings = [t for t in targets if b"/schemas?" not in t]
+        spread = CONNECTIONS - 1 if listings else CONNECTIONS
+        batches = [listings, *(settings[i::spread] for i in range(spread))]
+        self._pending = set(targets)
+        self._thread = threading.Thread(
+            target=self._run,
+            args=([b for b in batches if b], self.transport.ssl_context),
+            name="reconcile-read-ahead",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _run(self, batches: list[list[bytes]], ssl_context: ssl.SSLContext | None) -> None:
+        try:
+            asyncio.run(self._main(batches, ssl_context))
+        except Exception:  # never into the plan: the client sends what is left
+            pass
+        finally:
+            self._deliver([(t, None) for t in list(self._pending)])
+
+    async def _main(self, batches: list[list[bytes]], ssl_context: ssl.SSLContext | None) -> None:
+        stop = asyncio.Event()
+        with self._lock:
+            if self._closed:
+                return
+            self._loop, self._stop = asyncio.get_running_loop(), stop
+        runs = asyncio.gather(
+            *(self._connection(b, ssl_context) for b in batches), return_exceptions=True
+        )
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([stopped, runs], return_when=asyncio.FIRST_COMPLETED)
+        runs.cancel()
+        stopped.cancel()
+        await asyncio.gather(runs, stopped, return_exceptions=True)
+
+    async def _connection(self, targets: list[bytes], ssl_context: ssl.SSLContext | None) -> None:
+        scheme, host, port = self._origin
+        tls = scheme == "https"
+        loop = asyncio.get_running_loop()
+        pipeline: _Pipeline | None = None
+        try:
+            async with asyncio.timeout(self._timeout):
+                _, pipeline = await loop.create_connection(
+                    lambda: _Pipeline(self, targets),
+                    host,
+                    port,
+                    ssl=ssl_context if tls else None,
+                    server_hostname=host if tls else None,
+                )
+            while not pipeline.ended.done():
+                wait = pipeline.last_data + self._timeout - loop.time()
+                if wait <= 0:
+                    break  # as the client's read timeout: nothing arrived for that long
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await asyncio.shield(pipeline.ended)
+        finally:
+            if pipeline is not None:
+                pipeline.end()
+            else:
+                self._deliver([(t, None) for t in targets])
+
+    def _deliver(self, answers: list[tuple[bytes, Reply | None]]) -> None:
+        """Keep the answers for ``take`` (None: the client sends that one itself), and wake
+        the client where it waits for one. From the thread."""
+        if not answers:
+            return
+        woken = []
+        with self._lock:
+            for target, reply in answers:
+                if target not in self._pending:
+                    continue
+                self._pending.discard(target)
+                waiter = self._waiting.pop(target, None)
+                if waiter is None:
+                    self._answers[target] = reply
+                else:
+                    woken.append((waiter, reply))
+        if woken and self._client_loop is not None:
+            with contextlib.suppress(RuntimeError):  # the client's loop is closed: nobody waits
+                self._client_loop.call_soon_threadsafe(_wake, woken)
+
+    # -- the client's side
+
+    def take(
+        self, origin: Origin, target: bytes, headers: bytes
+    ) -> Reply | asyncio.Future[Reply | None] | None:
+        """The answer ahead to this GET, or a future of it while it is on its way (None
+        from either: the client sends the request itself). Each answer is taken once."""
+        if origin != self._origin or headers != self._headers:
+            return None
+        self._sent.append(target)
+        if not self._pending and not self._answers:
+            return None
+        with self._lock:
+            if target in self._answers:
+                return self._answers.pop(target)
+            if target not in self._pending:
+                return None
+            if self._client_loop is None:
+                self._client_loop = asyncio.get_running_loop()
+            waiter = self._client_loop.create_future()
+            self._waiting[target] = waiter
+            return waiter
+
+    def close(self) -> None:
+        """Stop the thread (answers not taken are dropped) and wait for it, briefly."""
+        with self._lock:
+            self._closed = True
+            loop, stop = self._loop, self._stop
+            self._answers.clear()
+        if loop is not None and stop is not None:
+            with contextlib.suppress(RuntimeError):  # its loop has ended already
+                loop.call_soon_threadsafe(stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout=_JOIN_TIMEOUT)
+
+
+def _wake(woken: list[tuple[asyncio.Future[Reply | None], Reply | None]]) -> None:
+    for waiter, reply in woken:
+        if not waiter.done():
+            waiter.set_result(reply)

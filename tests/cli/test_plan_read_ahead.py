@@ -1,0 +1,115 @@
+"""``reconcile plan`` reads ahead what the last plan read (cli/_read_ahead.py): the same
+plan as without, byte for byte, whatever changed in the registry since; the remembered
+targets are authenticated and hold no credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.localregistry import serve_in_thread
+from reconciler.registry import RegistryClient
+
+from .conftest import V1, reconcile, write_project
+
+READS = Path(".reconcile/cache/reads.json")
+AUTH = ", auth: {basic: {username: user, password: '${USERPW}'}}"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    with serve_in_thread(tmp_path / "served.db") as url:
+        yield url
+
+
+def _project(root: Path, url: str, subjects: int, auth: str = "") -> Path:
+    specs = "".join(
+        f"  s{n}-value: {{schema: ../schemas/order.avsc, mode: READWRITE}}\n"
+        for n in range(subjects)
+    )
+    return write_project(
+        root,
+        {
+            "reconcile.yaml": f"version: 1\nregistries:\n  dev: {{url: '{url}'{auth}}}\n",
+            "specs/orders.yaml": f"compatibility: BACKWARD\nsubjects:\n{specs}",
+            "schemas/order.avsc": V1,
+        },
+    )
+
+
+async def _change(url: str) -> None:
+    async with RegistryClient(url) as client:
+        await client.delete_subject("s0-value")
+        await client.register("extra-value", V1)
+        await client.set_mode("READONLY", "s2-value")
+        await client.set_config("NONE")
+
+
+def _plan(project: Path, env: dict[str, str], ahead: bool) -> str:
+    result = reconcile(
+        "plan", ".", "-o", "json", cwd=project, env={**env, "RECONCILE_READ_AHEAD": str(int(ahead))}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_plans_with_and_without_read_ahead_are_the_same(
+    project: Path, served: str, tmp_path: Path
+) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache"), "USERPW": "s3cret"}
+    _project(project, served, 4, AUTH)
+    applied = reconcile("apply", ".", "--auto-approve", cwd=project, env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    _plan(project, env, ahead=True)  # remembers
+    kept = (project / READS).read_bytes()
+    assert b"/mode/s3-value" in kept and b"s3cret" not in kept and b"user" not in kept
+
+    # The registry changes behind the remembered list (a subject deleted, one added, a
+    # mode and the global level changed), and the specs too (one more subject).
+    asyncio.run(_change(served))
+    _project(project, served, 5, AUTH)
+
+    stamp = (project / READS).stat().st_mtime_ns
+    with_ahead = _plan(project, env, ahead=True)
+    without = _plan(project, env, ahead=False)
+    assert json.loads(with_ahead)["actions"]  # the changes are planned
+    assert with_ahead == without
+    assert (project / READS).stat().st_mtime_ns != stamp  # s4's reads now remembered too
+    assert b"/mode/s4-value" in (project / READS).read_bytes()
+
+
+def test_a_tampered_or_foreign_file_is_ignored(project: Path, served: str, tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    _project(project, served, 2)
+    assert reconcile("apply", ".", "--auto-approve", cwd=project, env=env).returncode == 0
+    first = _plan(project, env, ahead=True)
+    path = project / READS
+    mac, body = path.read_bytes().split(b"\n", 1)
+    path.write_bytes(mac + b"\n" + body.replace(b"/mode/s1-value", b"/subjects/s1-value"))
+    assert _plan(project, env, ahead=True) == first
+    assert b"/mode/s1-value" in path.read_bytes()  # written anew
+    foreign = {"XDG_CACHE_HOME": str(tmp_path / "another-user")}
+    assert _plan(project, foreign, ahead=True) == first
+
+
+def test_a_project_with_spec_errors_contacts_no_registry(project: Path, tmp_path: Path) -> None:
+    """Even with reads remembered: the read-ahead starts only once the project is known
+    to load without errors (proven by content on the warm path)."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    log = tmp_path / "requests.log"
+    with serve_in_thread(tmp_path / "served.db", request_log=log) as url:
+        _project(project, url, 2)
+        assert reconcile("apply", ".", "--auto-approve", cwd=project, env=env).returncode == 0
+        _plan(project, env, ahead=True)
+        _plan(project, env, ahead=True)  # warm: settings.bin and project.bin kept
+        assert (project / READS).is_file()
+        before = log.read_text()
+        spec = project / "specs/orders.yaml"
+        spec.write_text(spec.read_text().replace("BACKWARD", "SIDEWAYS"))
+        result = reconcile("plan", ".", cwd=project, env=env)
+        assert result.returncode == 1 and "SIDEWAYS" in result.stderr
+        assert log.read_text() == before
