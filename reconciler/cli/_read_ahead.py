@@ -69,9 +69,13 @@ class ReadsAhead:
             ahead.start(last.get(name, ()))
 
     def remember(self) -> None:
-        """Keep what each client sent for the next plan (a client the plan did not use
-        sent nothing: its registry's entry stays as it was)."""
-        self._remembered.save({name: ahead.recorded() for name, ahead in self._aheads.items()})
+        """Keep what each client sent for the next plan, where it differs from what the
+        client was started with (a client the plan did not use sent nothing: its
+        registry's entry stays as it was)."""
+        sent = {name: ahead.recorded() for name, ahead in self._aheads.items()}
+        changed = {name: paths for name, paths in sent.items() if paths is not None}
+        if changed:
+            self._remembered.save(changed)
 
     def close(self) -> None:
         """Stop every read-ahead thread (those of clients the plan closed are stopped)."""

@@ -150,6 +150,7 @@ def plan(
     options: PlanOptions,
 ) -> None:
     """Show what apply would change to make the registries match the specs."""
+    ahead = None
     if against:
         # Its own path (git, tar, in-memory registries, the apply engine): imported when asked.
         from reconciler.workflows import OFFLINE_ENVIRON, plan_against
@@ -168,11 +169,11 @@ def plan(
             )
         finally:
             ahead.close()
-        if not result.errors:
-            ahead.remember()
+    show_plan(result, output, project.root)
+    if ahead is not None and not result.errors:
+        ahead.remember()
     # What is left is memory: the caches are written, the clients closed, no lock held.
     leaves_memory_only(project, result)
-    show_plan(result, output, project.root)
     if out_file:
         Path(out_file).write_text(render.render_json(result) + "\n")
         console(stderr=True).print(f"Plan saved to {out_file}.", markup=False)

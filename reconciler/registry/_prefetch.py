@@ -61,27 +61,31 @@ _JOIN_TIMEOUT = 1.0  # seconds ``close`` waits for the thread (it aborts its con
 
 _SEGMENT = r"(?!\.\.?(?:\?|$))[A-Za-z0-9_.~%-]+"  # _client._segment's output, not . or ..
 _VALUE = r"[A-Za-z0-9_.~%-]*"  # urlencode(quote_via=quote)'s output
-_GLOBAL = re.compile(r"/(?:config|mode)(?:\?defaultToGlobal=true)?\Z")
-_SETTING = re.compile(rf"/(config|mode)/({_SEGMENT})\Z")
-_LISTING = re.compile(
-    rf"/schemas\?(?:subjectPrefix=({_VALUE})&)?(deleted=true&)?offset=([0-9]{{1,9}})&limit=[0-9]{{1,6}}\Z"
+_GLOBAL = r"/(?:config|mode)(?:\?defaultToGlobal=true)?"
+_SETTING = rf"/(config|mode)/({_SEGMENT})"
+_LISTING = (
+    rf"/schemas\?(?:subjectPrefix=({_VALUE})&)?(deleted=true&)?offset=([0-9]{{1,9}})"
+    r"&limit=[0-9]{1,6}"
 )
+_SHAPES = re.compile(f"{_GLOBAL}|{_SETTING}|{_LISTING}")
+_SETTING_PATH = re.compile(_SETTING)
+_LISTING_PATH = re.compile(_LISTING)
 
 
 def snapshot_path(path: str) -> bool:
     """Whether ``path`` (relative to the registry's URL, query included) is one a plan's
     snapshot sends: a global setting, a subject's or context's setting, a listing page."""
-    return bool(_GLOBAL.match(path) or _SETTING.match(path) or _LISTING.match(path))
+    return _SHAPES.fullmatch(path) is not None
 
 
 def _order(path: str) -> tuple[int, str, str, int]:
     """Where ``path`` goes in the remembered list: the global settings, the listing pages
     (in the order they are asked for), then the settings reads, by subject, as the
     client reads them (``RegistryClient.read_settings``: sorted by subject)."""
-    setting = _SETTING.match(path)
+    setting = _SETTING_PATH.fullmatch(path)
     if setting is not None:
         return 2, setting[2], setting[1], 0
-    listing = _LISTING.match(path)
+    listing = _LISTING_PATH.fullmatch(path)
     if listing is not None:
         return 1, f"{listing[1] or ''}&{listing[2] or ''}", "", int(listing[3])
     return 0, path, "", 0
@@ -206,6 +210,7 @@ class ReadAhead:
         self._headers = headers
         self._timeout = timeout
         self._sent: list[bytes] = []  # every GET target of the client's (prefix included)
+        self._ahead: frozenset[bytes] = frozenset()  # the targets sent ahead
         self._lock = threading.Lock()
         self._pending: set[bytes] = set()  # sent ahead, not answered yet
         self._answers: dict[bytes, Reply | None] = {}  # answered, not taken yet (None: failed)
@@ -223,36 +228,47 @@ class ReadAhead:
 
     # -- recording
 
-    def recorded(self) -> list[str]:
-        """The snapshot's paths the client sent (relative to the URL: ``remembered``)."""
+    def recorded(self) -> list[str] | None:
+        """The snapshot's paths the client sent (relative to the URL, in ``remembered``'s
+        order); None when they are those sent ahead, as for a second plan of an unchanged
+        registry: nothing is decoded or sorted then."""
+        sent = set(self._sent)
+        ahead = self._ahead
+        if ahead <= sent:
+            size = len(self._prefix)
+            extra = (t[size:].decode("ascii") for t in sent - ahead if t[:size] == self._prefix)
+            if not any(map(snapshot_path, extra)):
+                return None
         size = len(self._prefix)
-        return remembered(
-            t[size:].decode("ascii") for t in dict.fromkeys(self._sent) if t[:size] == self._prefix
-        )
+        return remembered(t[size:].decode("ascii") for t in sent if t[:size] == self._prefix)
 
     # -- sending ahead
 
     def start(self, paths: Sequence[str]) -> None:
-        """Send ``paths`` (the last plan's ``recorded``; others are dropped) from a thread."""
-        targets = [self._prefix + p.encode("ascii") for p in remembered(paths)]
-        if not targets or self._thread is not None:
+        """Send ``paths`` (the last plan's ``recorded``, in its order; those of other
+        shapes are dropped) from a thread."""
+        if self._thread is not None or not paths:
             return
-        listings = [t for t in targets if b"/schemas?" in t]
-        settings = [t for t in targets if b"/schemas?" not in t]
-        spread = CONNECTIONS - 1 if listings else CONNECTIONS
-        batches = [listings, *(settings[i::spread] for i in range(spread))]
-        self._pending = set(targets)
         self._thread = threading.Thread(
             target=self._run,
-            args=([b for b in batches if b], self.transport.ssl_context),
+            args=(paths, self.transport.ssl_context),
             name="reconcile-read-ahead",
             daemon=True,
         )
         self._thread.start()
 
-    def _run(self, batches: list[list[bytes]], ssl_context: ssl.SSLContext | None) -> None:
+    def _run(self, paths: Sequence[str], ssl_context: ssl.SSLContext | None) -> None:
         try:
-            asyncio.run(self._main(batches, ssl_context))
+            prefix, fullmatch = self._prefix, _SHAPES.fullmatch
+            targets = [prefix + p.encode("ascii") for p in paths if fullmatch(p)]
+            listings = [t for t in targets if b"/schemas?" in t]
+            settings = [t for t in targets if b"/schemas?" not in t]
+            spread = CONNECTIONS - 1 if listings else CONNECTIONS
+            batches = [listings, *(settings[i::spread] for i in range(spread))]
+            with self._lock:
+                self._pending = set(targets)
+                self._ahead = frozenset(self._pending)
+            asyncio.run(self._main([b for b in batches if b], ssl_context))
         except Exception:  # never into the plan: the client sends what is left
             pass
         finally:

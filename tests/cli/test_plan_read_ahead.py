@@ -66,6 +66,9 @@ def test_plans_with_and_without_read_ahead_are_the_same(
     assert applied.returncode == 0, applied.stdout + applied.stderr
     _plan(project, env, ahead=True)  # remembers
     kept = (project / READS).read_bytes()
+    unchanged = (project / READS).stat().st_mtime_ns
+    _plan(project, env, ahead=True)  # the same reads: the file is left as it is
+    assert (project / READS).stat().st_mtime_ns == unchanged
     assert b"/mode/s3-value" in kept and b"s3cret" not in kept and b"user" not in kept
 
     # The registry changes behind the remembered list (a subject deleted, one added, a
