@@ -1,6 +1,6 @@
 """The names of the door in __init__.py, for lazy_loader and type checkers."""
 
-from ._client import RegistryClient, add_request_observer
+from ._client import Listing, RegistryClient, add_request_observer
 from ._config import Auth, BasicAuth, BearerAuth, ClientConfig, OAuthClientCredentials, TlsConfig
 from ._errors import (
     AuthenticationError,
@@ -38,6 +38,7 @@ __all__ = [
     "CompatibilityVerdict",
     "ErrorCode",
     "IncompatibleSchemaError",
+    "Listing",
     "NotFoundError",
     "OAuthClientCredentials",
     "RateLimitedError",

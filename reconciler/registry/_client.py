@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -10,9 +11,20 @@ import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NamedTuple,
+    Protocol,
+    Self,
+    TypeVar,
+    cast,
+)
 from urllib.parse import quote, urlencode, urlsplit
 
 import lazy_loader
@@ -105,6 +117,15 @@ class _Versioned(Protocol):
 
 
 Listed = TypeVar("Listed", bound=_Versioned)
+
+
+class Listing(NamedTuple, Generic[Listed]):
+    """A listing's versions, the sha256 of each page's body in order, and whether a
+    version was listed twice (and kept once: ``list_schemas``)."""
+
+    versions: list[Listed]
+    digests: tuple[bytes, ...]
+    repeated: bool
 
 
 class _AppliedEarlier:
@@ -215,6 +236,18 @@ def _schema_body(
 
 # -- reading response bodies: each raises KeyError/TypeError/ValueError on a body
 # -- of the wrong shape, which ``_call`` turns into UnexpectedResponseError.
+
+
+def _reply(reply: Reply) -> Reply:
+    return reply
+
+
+_LISTING = "GET /schemas"
+
+
+def _built(build: Callable[[Mapping[str, Any]], Listed], data: Any) -> list[Listed]:
+    """A listing page's versions, each built by ``build``."""
+    return [build(item) for item in _list(data)]
 
 
 def _list(data: Any) -> list[Any]:
@@ -638,6 +671,7 @@ class RegistryClient:
         safety: Safety = Safety.IDEMPOTENT,
         reads_only: bool = False,
         absent: Absent[T] | None = None,
+        decode: bool = True,
     ) -> Awaitable[T]:
         """Send a request with retries; return ``parse`` of the decoded JSON body.
 
@@ -645,7 +679,8 @@ class RegistryClient:
         ``UnexpectedResponseError``. Every method but GET counts as a write
         (refused by a readonly client) unless ``reads_only`` says otherwise, so
         that a forgotten flag errs on the safe side. ``absent`` answers a 404
-        with one of its error codes with its value (see ``Absent``).
+        with one of its error codes with its value (see ``Absent``). Without
+        ``decode``, ``parse`` is given the answer itself (a 2xx ``Reply``).
 
         The request itself, awaited by the caller: no coroutine of its own
         (a snapshot sends 12,000 of them). Without ``settles`` the request
@@ -663,6 +698,7 @@ class RegistryClient:
                 reads_only=reads_only,
                 settles=None,
                 absent=absent,
+                decode=decode,
             ),
         )
 
@@ -679,6 +715,7 @@ class RegistryClient:
         reads_only: bool = False,
         absent: Absent[T] | None = None,
         first: tuple[int, Reply | httpx.TransportError | OSError] | None = None,
+        decode: bool = True,
     ) -> T | _AppliedEarlier:
         """``_call``, where an error can also mean success.
 
@@ -767,7 +804,8 @@ class RegistryClient:
                 continue
             refresh = False
             if 200 <= status < 300:
-                return self._parse(parse, self._decode(response, label), status, label)
+                data = self._decode(response, label) if decode else response
+                return self._parse(parse, data, status, label)
             if status == 404 and absent is not None and _error_code(response) in absent.codes:
                 return absent.value
             error = self._error(response, label)
@@ -969,11 +1007,52 @@ class RegistryClient:
         raises as ``parse_schema_version`` does on one the API does not document): a
         caller that keeps its own type of version (the plan's snapshot: 500,000 of them
         at 100,000 subjects) builds it without a ``SchemaVersion`` first."""
+        listing = await self._listing(
+            build, subject_prefix, deleted, latest_only, page_size, on_page, None
+        )
+        return listing.versions
+
+    async def list_schemas_digested(
+        self,
+        build: Callable[[Mapping[str, Any]], Listed],
+        remembered: Sequence[bytes] = (),
+        subject_prefix: str | None = None,
+        deleted: bool = False,
+        page_size: int = 1000,
+    ) -> Listing[Listed]:
+        """``list_schemas_as``, with the sha256 of each page's body (``Listing``).
+
+        ``remembered``: the digests of an earlier listing of the same arguments that
+        listed no version twice. While this listing's bodies are those, page for page,
+        it goes on or ends as that one did, and its versions are not looked for among
+        the ones before them (the same bytes list none twice either): a caller that
+        kept what it made of that listing can tell, by ``digests``, that it holds this
+        one's too."""
+        return await self._listing(
+            build, subject_prefix, deleted, False, page_size, None, tuple(remembered)
+        )
+
+    async def _listing(
+        self,
+        build: Callable[[Mapping[str, Any]], Listed],
+        subject_prefix: str | None,
+        deleted: bool,
+        latest_only: bool,
+        page_size: int,
+        on_page: Callable[[list[Listed]], None] | None,
+        remembered: tuple[bytes, ...] | None,
+    ) -> Listing[Listed]:
+        """The listing's loop (``list_schemas``); with ``remembered`` (not None), each
+        body's digest is taken, and compared with the remembered ones while they last."""
         result: list[Listed] = []
         seen: set[tuple[str, int]] = set()
+        digests: list[bytes] = []
+        same = bool(remembered)  # this listing's bodies are the remembered ones so far
+        repeated = False
         offset = 0
+        parse_page = partial(_built, build)
         while True:
-            page: list[Listed] = await self._call(
+            reply: Reply = await self._call(
                 "GET",
                 "/schemas",
                 params=_params(
@@ -983,15 +1062,30 @@ class RegistryClient:
                     offset=offset,
                     limit=page_size,
                 ),
-                parse=lambda data: [build(item) for item in _list(data)],
+                parse=_reply,
+                decode=False,
             )
+            page = self._parse(parse_page, self._decode(reply, _LISTING), reply.status, _LISTING)
+            if remembered is not None:
+                digests.append(hashlib.sha256(reply.body).digest())
+                count = len(digests)
+                if same and count <= len(remembered) and digests[-1] == remembered[count - 1]:
+                    result += page
+                    if count == len(remembered):
+                        return Listing(result, tuple(digests), False)
+                    offset += page_size
+                    continue
+                if same:  # the first page that differs: from here on, a listing as any
+                    same = False
+                    seen.update((sv.subject, sv.version) for sv in result)
             fresh = [sv for sv in page if (sv.subject, sv.version) not in seen]
             seen.update((sv.subject, sv.version) for sv in fresh)
+            repeated = repeated or len(fresh) < len(page)
             result.extend(fresh)
             if on_page is not None:
                 on_page(fresh)
             if len(page) != page_size or not fresh:
-                return result
+                return Listing(result, tuple(digests), repeated)
             offset += page_size
 
     async def register(
