@@ -14,12 +14,15 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reconciler.confluent import GLOBAL_CONTEXT_LEVEL, reads_global_context
 from reconciler.registry import Reference, RegistryClient, schema_version_fields
 
 from .contexts import DEFAULT, context_of, context_prefix
+
+if TYPE_CHECKING:
+    from .remembered_listings import RememberedListings
 
 # The form of ``LiveState.fingerprint``: a saved plan whose fingerprints are of
 # another form was made by another version of reconcile (``staleness.py``). The
@@ -193,6 +196,7 @@ async def snapshot(
     managed: dict[str, Iterable[tuple[str, str]]],
     with_deleted: Iterable[str] = (),
     listed: Callable[[ContextState], Awaitable[None]] | None = None,
+    remembered: RememberedListings | None = None,
 ) -> LiveState:
     """Read global config/mode, and for each managed context its schemas and config.
 
@@ -203,6 +207,8 @@ async def snapshot(
     versions are listed too: one more paged listing, only where needed.
     ``listed`` is awaited with each context once its versions are in, while its
     settings reads may still be in flight: work that needs the versions alone.
+    ``remembered``: the listings of the last plan, whose versions are taken as they
+    are where the registry answers the same pages again (the others are kept there).
     """
     with_deleted = set(with_deleted)
     state = LiveState(registry)
@@ -218,9 +224,23 @@ async def snapshot(
     async def read_context(context: str, settings: Iterable[tuple[str, str]]) -> ContextState:
         ctx = ContextState(context)
         prefix = context_prefix(context)
+        # Not where soft-deleted versions are listed too (hard deletes): rare, read as ever.
+        kept = None if context in with_deleted else remembered
 
         async def read_listing() -> None:
-            listing = await client.list_schemas_as(_live, subject_prefix=prefix or None)
+            if kept is None:
+                await take(await client.list_schemas_as(_live, subject_prefix=prefix or None))
+            else:
+                listing = await client.list_schemas_digested(
+                    _live, kept.digests(registry, context), subject_prefix=prefix or None
+                )
+                if not kept.restore(registry, ctx, listing):
+                    await take(listing.versions)
+                    kept.keep(registry, ctx, listing)
+            if listed is not None:
+                await listed(ctx)
+
+        async def take(listing: list[LiveVersion]) -> None:
             versions = ctx.versions
             # By subject, then version: LiveVersions are tuples that start with both, and
             # a listing holds each pair once (``list_schemas_as``), so the comparison
@@ -239,8 +259,6 @@ async def snapshot(
                         ctx.soft_deleted.setdefault(version.subject, []).append(version.version)
             # The fingerprint's share of the versions, while the settings reads are in flight.
             await ctx.hash_versions()
-            if listed is not None:
-                await listed(ctx)
 
         async def read_context_level() -> None:
             if context == DEFAULT:

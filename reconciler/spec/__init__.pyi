@@ -4,6 +4,7 @@ from ._checks import valid_entries
 from ._errors import SpecError, SpecErrors
 from ._load import load_project
 from ._reads import RememberedReads
+from ._remembered import RememberedValue
 from ._results import ResultCache, result_key
 from .model import (
     BasicAuth,
@@ -33,6 +34,7 @@ __all__ = [
     "ReferenceSpec",
     "RegistryConfig",
     "RememberedReads",
+    "RememberedValue",
     "ResultCache",
     "SpecError",
     "SpecErrors",

@@ -1,0 +1,105 @@
+"""What a plan made of each live listing, remembered for the next by the pages' digests
+(engine/remembered_listings.py): taken where the registry answers the same bytes, and
+the same live state as a plan that remembers nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.engine import Plan, PlanOptions
+from reconciler.engine import snapshot as snapshot_module
+from reconciler.engine.remembered_listings import LISTINGS_FILE
+from reconciler.spec._remembered import CACHE_DIR
+
+from .conftest import Workspace, avro_record
+
+REMEMBER = PlanOptions(remember_results=True)
+
+
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The contexts whose versions a plan grouped and hashed itself."""
+    contexts: list[str] = []
+    hash_versions = snapshot_module.ContextState.hash_versions
+
+    async def counted(self: snapshot_module.ContextState) -> None:
+        contexts.append(self.context)
+        await hash_versions(self)
+
+    monkeypatch.setattr(snapshot_module.ContextState, "hash_versions", counted)
+    return contexts
+
+
+def _registered(ws: Workspace, names: list[str]) -> None:
+    """Subjects registered in the order given (the local registry lists them so), two
+    versions each, and a spec that wants each one's latest."""
+    a = '{"name": "a", "type": "string"}'
+    b = '{"name": "b", "type": ["null", "string"], "default": null}'
+    for name in names:
+        for fields in ([a], [a, b]):
+            text = avro_record(name.upper(), *fields)
+            assert ws.registry.post(f"/subjects/{name}-value/versions", {"schema": text}).is_success
+        ws.write(f"schemas/{name}.avsc", text)
+    ws.write(
+        "specs/main.yaml",
+        "subjects:\n" + "".join(f"  {n}-value: {{schema: ../schemas/{n}.avsc}}\n" for n in names),
+    )
+
+
+def _same(a: Plan, b: Plan) -> bool:
+    return a.to_json() == b.to_json()
+
+
+def test_a_second_plan_of_the_same_listing_groups_and_hashes_nothing(
+    ws: Workspace, hashed: list[str]
+) -> None:
+    _registered(ws, ["zeta", "alpha", "mid"])  # listed out of the subjects' order
+    first = ws.plan(REMEMBER)
+    assert not first.actions
+    assert hashed == ["."]
+    assert (ws.root / CACHE_DIR / LISTINGS_FILE).is_file()
+    second = ws.plan(REMEMBER)
+    assert hashed == ["."]  # the second took the remembered grouping and digest
+    assert _same(first, second)
+    assert _same(second, ws.plan())  # and a plan that remembers nothing agrees
+
+
+def test_a_changed_registry_is_listed_anew(ws: Workspace, hashed: list[str]) -> None:
+    _registered(ws, ["zeta", "alpha"])
+    before = ws.plan(REMEMBER)
+    assert not before.actions
+    c = '{"name": "c", "type": "int", "default": 0}'
+    text = avro_record("ALPHA", '{"name": "a", "type": "string"}', c)
+    assert ws.registry.post("/subjects/alpha-value/versions", {"schema": text}).is_success
+    after = ws.plan(REMEMBER)
+    assert hashed == [".", "."]
+    assert before.registries[0].fingerprint != after.registries[0].fingerprint
+    assert _same(after, ws.plan())
+
+
+def test_a_listing_holding_another_contexts_subjects_is_not_remembered(
+    ws: Workspace, hashed: list[str]
+) -> None:
+    """The default context's listing holds every context's subjects: grouped, it keeps
+    its own only, which the remembered counts would not say."""
+    _registered(ws, ["alpha"])
+    ws.registry.post("/subjects/:.team:t-value/versions", {"schema": avro_record("T")})
+    first = ws.plan(REMEMBER)
+    second = ws.plan(REMEMBER)
+    assert hashed == [".", "."]
+    assert _same(first, second)
+
+
+def test_a_plan_that_remembers_nothing_writes_nothing(ws: Workspace) -> None:
+    _registered(ws, ["alpha"])
+    ws.plan()
+    assert not (ws.root / CACHE_DIR / LISTINGS_FILE).exists()
