@@ -108,18 +108,29 @@ def write_project(
     extras: list[Path] = []
     check: ExportCheck | None = None
 
-    def start_check(files: dict[str, bytes], types: dict[str, str]) -> None:
+    def start_check(files: dict[str, bytes], types: dict[str, str], coming: list[str]) -> None:
         """Once the spec files are written: the project file, then the check (``ExportCheck``
-        loads the project while the schema files are written)."""
+        loads the project while the schema files are rendered and written)."""
         nonlocal check
         entry = relocate(source.entry, source.base_dir, out)
         for extra in (write_project_file(out, source.name, entry), ignore_local_state(out)):
             if extra is not None:
                 extras.append(extra)
-        check = ExportCheck(out, files, types)
+        check = ExportCheck(out, files, types, coming)
+
+    def schemas_written(files: dict[str, bytes]) -> None:
+        if check is not None:
+            check.schemas_written(files)
 
     try:
-        result = write_specs(specs, out, force=force, contexts=contexts, before_schemas=start_check)
+        result = write_specs(
+            specs,
+            out,
+            force=force,
+            contexts=contexts,
+            before_schemas=start_check,
+            after_schemas=schemas_written,
+        )
     except EditedFilesError as exc:
         err = console(stderr=True)
         for path in exc.paths:

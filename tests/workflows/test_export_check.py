@@ -37,9 +37,12 @@ written = {
     for path in (out / folder).rglob("*")
     if path.is_file()
 }
-if how == "refused":
+if how.endswith("refused"):
     written["schemas/default/b-value.avsc"] = b'{"type": "nope"}'
 types = {relative: "AVRO" for relative in written if relative.endswith(".avsc")}
+# "arriving": the child is started with the spec file's bytes alone; the schema files'
+# come once written (``schemas_written``), as the CLI's export sends them.
+coming = sorted(types) if how.startswith("arriving") else []
 export.FORK_FILES = 0
 parent = os.getpid()
 parsed = out.parent / "parsed-by-the-child"
@@ -51,6 +54,15 @@ def counted(*args, **kwargs):
     return validate(*args, **kwargs)
 
 _checks.validate = counted
+check_exported = export.check_exported
+
+
+def checked_again(*args, **kwargs):
+    (out.parent / "checked-again").touch()
+    return check_exported(*args, **kwargs)
+
+
+export.check_exported = checked_again
 if how == "killed":
     load = export._load_written
 
@@ -60,8 +72,11 @@ if how == "killed":
         return load(*args, **kwargs)
 
     export._load_written = killed
-check = export.ExportCheck(out, written, types)
+given = {relative: data for relative, data in written.items() if relative not in coming}
+check = export.ExportCheck(out, given, types, coming)
 child = check.pid
+if coming:
+    check.schemas_written(written)
 if how == "cancelled":
     check.cancel()
     try:
@@ -118,6 +133,7 @@ def test_the_child_loads_the_project_with_the_verdicts_made_beside_it(
     out = _exported(registries, tmp_path)
     assert _check(out, "loads") == {"forked": True, "errors": []}
     assert not (tmp_path / "parsed-by-the-child").exists()
+    assert not (tmp_path / "checked-again").exists()
     assert len(json.loads((out / CACHE_FILE).read_text())["valid"]) == 3
 
 
@@ -128,6 +144,27 @@ def test_a_project_the_child_refuses_is_reported_by_the_export_itself(
     errors = _check(out, "refused")["errors"]
     assert isinstance(errors, list) and len(errors) == 1
     assert errors[0].startswith("specs/default.yaml:")
+    assert "subject 'b-value'" in errors[0]
+
+
+def test_the_schema_files_written_after_the_fork_reach_the_child(
+    registries: Registries, tmp_path: Path
+) -> None:
+    """The child starts before the schema files are rendered; it resolves them from
+    the bytes the export hands over once they are written, parsing none itself."""
+    out = _exported(registries, tmp_path)
+    assert _check(out, "arriving") == {"forked": True, "errors": []}
+    assert not (tmp_path / "parsed-by-the-child").exists()
+    assert not (tmp_path / "checked-again").exists()
+    assert len(json.loads((out / CACHE_FILE).read_text())["valid"]) == 3
+
+
+def test_a_schema_file_written_after_the_fork_is_checked(
+    registries: Registries, tmp_path: Path
+) -> None:
+    out = _exported(registries, tmp_path)
+    errors = _check(out, "arriving-refused")["errors"]
+    assert isinstance(errors, list) and len(errors) == 1
     assert "subject 'b-value'" in errors[0]
 
 
