@@ -118,9 +118,9 @@ def write_project(
                 extras.append(extra)
         check = ExportCheck(out, files, types, coming)
 
-    def schemas_written(files: dict[str, bytes]) -> None:
+    def rendered(files: dict[str, bytes]) -> None:
         if check is not None:
-            check.schemas_written(files)
+            check.rendered(files)
 
     try:
         result = write_specs(
@@ -129,7 +129,7 @@ def write_project(
             force=force,
             contexts=contexts,
             before_schemas=start_check,
-            after_schemas=schemas_written,
+            schemas_rendered=rendered,
         )
     except EditedFilesError as exc:
         err = console(stderr=True)

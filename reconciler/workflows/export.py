@@ -344,7 +344,7 @@ def write_specs(
     force: bool = False,
     contexts: tuple[str, ...] = (),
     before_schemas: Callable[[dict[str, bytes], dict[str, str], list[str]], None] | None = None,
-    after_schemas: Callable[[dict[str, bytes]], None] | None = None,
+    schemas_rendered: Callable[[dict[str, bytes]], None] | None = None,
 ) -> Written:
     """Write every spec and its schema files, and remove the files an earlier export
     wrote that this one does not (``_stale``).
@@ -359,9 +359,9 @@ def write_specs(
     so far (the spec files', and those of the schema files that had to be compared
     with files already there), the types of the schema files without references, and
     the paths of the schema files still to render, in the order they are written;
-    ``after_schemas`` with every file's bytes once they are written (``ExportCheck``:
-    rendering them, ~0.35 s at 10,000 subjects x 5 versions, is then shared with the
-    check's start).
+    ``schemas_rendered`` with every file's bytes once those are rendered, before the
+    schema files are written (``ExportCheck``: rendering them, ~0.35 s at 10,000
+    subjects x 5 versions, and writing them, are then shared with the check).
     """
     types: dict[str, str] = {}
     texts, schemas = export_files(specs, types)
@@ -394,9 +394,9 @@ def write_specs(
     for relative, schema in schemas.items():
         if relative not in encoded:
             encoded[relative] = readable(schema.schema_type, schema.text).encode("utf-8")
+    if schemas_rendered is not None:
+        schemas_rendered(encoded)
     _write(root, {relative: encoded[relative] for relative in schemas})
-    if after_schemas is not None:
-        after_schemas(encoded)
     recorded.update({relative: _digest(data) for relative, data in encoded.items()})
     manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     _write(root, {MANIFEST.as_posix(): manifest + b"\n"})
@@ -487,14 +487,14 @@ class ExportCheck:
     what is left (~2 s of CPU at 10,000 subjects x 5 versions). So it is shared
     with a forked child: the child loads the project back (its YAML, its validation,
     resolving every schema file) taking the bytes given as those files' without
-    looking at them (``_load_written``), while this process renders the schema files
-    (``coming``), writes them, hands their bytes to the child (``schemas_written``:
-    through memory shared with it, which the child reads once it resolves the first
-    of them, ``_Arriving``), then parses those without references (~90 % of them:
-    one needs no other file), whose verdicts it sends to the child through a pipe
-    before the child's checks ask for them (``load_project(known_valid=...)``,
-    content-addressed as the parse cache: the child parses anything else). The
-    child says by its exit code only whether the project loads.
+    looking at them (``_load_written``). Meanwhile this process renders the schema
+    files (``coming``) and hands their bytes to the child (``rendered``), then parses
+    those without references (~90 % of them: one needs no other file) and hands the
+    verdicts over too, before the child's checks ask for them
+    (``load_project(known_valid=...)``, content-addressed as the parse cache: the
+    child parses anything else), and only then writes the files. Both go through
+    memory shared with the child (``_Channel``), so neither side waits for the other
+    to read. The child says by its exit code only whether the project loads.
 
     ``result`` waits for it, then checks that each file is now a regular file where
     the child took it to be; anything else (errors found, a child that failed or
@@ -510,23 +510,21 @@ class ExportCheck:
         types: Mapping[str, str],
         coming: Sequence[str] = (),
     ) -> None:
-        """``written``: the bytes of the files written so far; ``coming``: the files
-        whose bytes ``schemas_written`` gives later, in that order; ``types``: the
-        schema type of each schema file without references."""
+        """``written``: the bytes of the files known so far; ``coming``: the files whose
+        bytes ``rendered`` gives later, in that order; ``types``: the schema type of
+        each schema file without references."""
         self.out, self.written, self.types = out, dict(written), types
         self.coming = coming
         self.pid: int | None = None
-        self._pipe: int | None = None  # to the child: a byte once the files are in
-        self._files: int | None = None  # the memory the files' bytes are put in
+        self._channel: _Channel | None = None
         if len(written) + len(coming) >= FORK_FILES and _can_fork():
-            receive, send = os.pipe()
-            files = os.memfd_create("reconcile-export-check", os.MFD_CLOEXEC) if coming else None
+            channel = _Channel()
             self.pid = os.fork()
             if self.pid == 0:  # the child: never returns
                 code = 2
                 try:
-                    os.close(send)
-                    arriving = _Arriving(written, coming, receive, files)
+                    channel.receiving()
+                    arriving = _Arriving(written, coming, channel)
                     # Kept until the exit: freeing 50,000 specs is no part of the check.
                     self.loaded = _load_written(out, arriving, known_valid=arriving.verdicts)
                     code = _LOADED
@@ -534,31 +532,32 @@ class ExportCheck:
                     code = _REFUSED
                 finally:
                     os._exit(code)
-            os.close(receive)
-            self._pipe, self._files = send, files
+            channel.sending()
+            self._channel = channel
 
-    def schemas_written(self, files: Mapping[str, bytes]) -> None:
-        """The bytes of every file, once those of ``coming`` are written."""
+    def rendered(self, files: Mapping[str, bytes]) -> None:
+        """The bytes of every file, ``coming``'s included: handed to the child, then
+        the verdicts of the schema files without references."""
         self.written = dict(files)
-        if self._files is None or self._pipe is None:
-            return
-        parts = [files[relative] for relative in self.coming]
-        try:
-            _write_all(self._files, array("Q", map(len, parts)).tobytes())
-            _write_all(self._files, b"".join(parts))
-            os.write(self._pipe, b"\n")
-        except BrokenPipeError:
-            pass  # the child ended before: its exit code says how
-        finally:
-            os.close(self._files)
-            self._files = None
+        if self._channel is not None:
+            if self.coming:
+                parts = [files[relative] for relative in self.coming]
+                self._channel.send([array("Q", map(len, parts)).tobytes(), *parts])
+            self._verdicts()
+
+    def _verdicts(self) -> None:
+        if self._channel is not None:
+            entries = valid_entries((t, self.written[r]) for r, t in self.types.items())
+            self._channel.send(["\n".join(entries).encode()])
+            self._channel.close()
+            self._channel = None
 
     def result(self) -> None:
         """Return when the written project loads back; raise ``SpecErrors`` otherwise."""
         loaded = False
         if self.pid is not None:
             try:
-                self._send(valid_entries((t, self.written[r]) for r, t in self.types.items()))
+                self._verdicts()  # unless ``rendered`` sent them
                 _, status = os.waitpid(self.pid, 0)
                 loaded = os.waitstatus_to_exitcode(status) == _LOADED
             except ChildProcessError:  # reaped by someone else: its verdict is lost
@@ -570,23 +569,11 @@ class ExportCheck:
         if not (loaded and _regular_files(self.out, self.written)):
             check_exported(self.out, self.written)
 
-    def _send(self, entries: list[str]) -> None:
-        if self._pipe is None:
-            return
-        try:
-            _write_all(self._pipe, "\n".join(entries).encode())
-        except BrokenPipeError:
-            pass  # the child ended before its checks: its exit code says how
-        finally:
-            os.close(self._pipe)
-            self._pipe = None
-
     def cancel(self) -> None:
         """Stop the child, if any (the export stopped before its check's result)."""
-        for handle in (self._pipe, self._files):
-            if handle is not None:
-                os.close(handle)
-        self._pipe = self._files = None
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
         if self.pid is not None:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -594,41 +581,81 @@ class ExportCheck:
             self.pid = None
 
 
-def _write_all(handle: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view) :]
+class _Channel:
+    """From the export to its check's child: messages written into memory both share
+    (a ``memfd``, one after the other), each announced by its size on a pipe. The
+    export never waits for the child to read, and the child maps what it reads."""
+
+    def __init__(self) -> None:
+        self._memory = os.memfd_create("reconcile-export-check", os.MFD_CLOEXEC)
+        self._receive, self._send = os.pipe()
+        self._offset = 0  # where the next message starts in the memory
+
+    def sending(self) -> None:
+        os.close(self._receive)
+
+    def receiving(self) -> None:
+        os.close(self._send)
+
+    def send(self, parts: list[bytes]) -> None:
+        """One message, the concatenation of ``parts``."""
+        size = 0
+        for part in parts:
+            view = memoryview(part)
+            while view:
+                written = os.pwrite(self._memory, view, self._offset + size)
+                view, size = view[written:], size + written
+        self._offset += size
+        with contextlib.suppress(BrokenPipeError):  # the child ended: its exit code says how
+            os.write(self._send, size.to_bytes(8, "little"))
+
+    def receive(self) -> memoryview:
+        """The next message, mapped (``EOFError``: the export stopped before sending it)."""
+        header = b""
+        while len(header) < 8:
+            chunk = os.read(self._receive, 8 - len(header))
+            if not chunk:
+                raise EOFError("the export stopped before its check's data was sent")
+            header += chunk
+        size = int.from_bytes(header, "little")
+        start, self._offset = self._offset, self._offset + size
+        if size == 0:
+            return memoryview(b"")
+        # A mapping starts at a page: from the one the message starts in.
+        page = start - start % mmap.ALLOCATIONGRANULARITY
+        mapped = mmap.mmap(self._memory, start + size - page, prot=mmap.PROT_READ, offset=page)
+        return memoryview(mapped)[start - page :]
+
+    def close(self) -> None:
+        for handle in (self._send, self._memory):
+            with contextlib.suppress(OSError):
+                os.close(handle)
 
 
 class _Arriving(Mapping[str, bytes]):
-    """In the child: the bytes of the files written before the fork, and those of
-    ``coming`` once the export has written them (``ExportCheck.schemas_written``),
-    waited for when one of them is first asked for. Then the verdicts, which the
-    export sends through the same pipe."""
+    """In the child: the bytes of the files given before the fork, and those of
+    ``coming`` once the export has rendered them (``ExportCheck.rendered``), waited
+    for when one of them is first asked for; then the verdicts."""
 
     def __init__(
-        self, given: Mapping[str, bytes], coming: Sequence[str], pipe: int, files: int | None
+        self, given: Mapping[str, bytes], coming: Sequence[str], channel: _Channel
     ) -> None:
         self._given = dict(given)
         self._coming = coming
-        self._pipe = os.fdopen(pipe, "rb")
-        self._files = files
+        self._channel = channel
         self._arrived = not coming
 
     def _arrive(self) -> None:
         self._arrived = True
-        if self._files is None or self._pipe.read(1) != b"\n":
-            raise EOFError("the export stopped before its schema files were written")
+        data = self._channel.receive()
         sizes = array("Q")
         start = sizes.itemsize * len(self._coming)
-        # Mapped, not read: each file's bytes are copied once, from the shared pages.
-        with mmap.mmap(self._files, 0, prot=mmap.PROT_READ) as data:
-            sizes.frombytes(data[:start])
-            if start + sum(sizes) != len(data):
-                raise EOFError("the export's files were cut short")
-            for relative, length in zip(self._coming, sizes, strict=True):
-                self._given[relative] = data[start : start + length]
-                start += length
+        sizes.frombytes(data[:start])
+        if start + sum(sizes) != len(data):
+            raise EOFError("the export's files were cut short")
+        for relative, length in zip(self._coming, sizes, strict=True):
+            self._given[relative] = data[start : start + length].tobytes()
+            start += length
 
     def get(self, key: str, default: Any = None) -> Any:  # Reads.given's lookup: quick
         found = self._given.get(key)
@@ -652,11 +679,10 @@ class _Arriving(Mapping[str, bytes]):
         return iter(self._given)
 
     def verdicts(self) -> list[str]:
-        """The verdicts the export sent, once it has sent them all (``load_project``'s
-        ``known_valid``)."""
+        """The verdicts the export sent (``load_project``'s ``known_valid``)."""
         if not self._arrived:
             self._arrive()
-        return self._pipe.read().decode().split("\n")
+        return self._channel.receive().tobytes().decode().split("\n")
 
 
 def relocate(entry: dict[str, Any], source_root: Path, out: Path) -> dict[str, Any]:

@@ -503,8 +503,9 @@ def test_an_export_whose_writer_is_broken_fails_its_check(
 def test_the_schema_files_are_rendered_once_the_check_can_start(tmp_path: Path) -> None:
     """``before_schemas`` (where the CLI starts its check) comes before the schema files
     are rendered: an export into a new directory gives it the spec file's bytes and
-    the paths to come, ``after_schemas`` every file once written. A re-export compares
-    the files already there first, so those are rendered before it."""
+    the paths to come, ``schemas_rendered`` every file's, before the schema files are
+    written. A re-export compares the files already there first, so those are
+    rendered before it."""
     from reconciler.workflows import write_specs
 
     from .test_yaml_writer import bench_spec
@@ -514,20 +515,22 @@ def test_the_schema_files_are_rendered_once_the_check_can_start(tmp_path: Path) 
 
     def before(files: dict[str, bytes], types: dict[str, str], coming: list[str]) -> None:
         calls.append(("before", sorted(files), coming))
+
+    def rendered(files: dict[str, bytes]) -> None:
+        calls.append(("rendered", sorted(files), []))
         assert not any((tmp_path / relative).exists() for relative in coming)
 
-    def after(files: dict[str, bytes]) -> None:
-        calls.append(("after", sorted(files), []))
-
-    written = write_specs((spec,), tmp_path, before_schemas=before, after_schemas=after)
-    schemas = sorted(r for r in written.files if r.startswith("schemas/"))
-    assert len(schemas) == 15
+    coming = sorted(
+        f"schemas/default/topic{n}-value.v{v}.avsc" for n in range(3) for v in range(1, 6)
+    )
+    written = write_specs((spec,), tmp_path, before_schemas=before, schemas_rendered=rendered)
     assert calls == [
-        ("before", ["specs/default.yaml"], schemas),
-        ("after", sorted(written.files), []),
+        ("before", ["specs/default.yaml"], coming),
+        ("rendered", sorted(written.files), []),
     ]
     assert {r: (tmp_path / r).read_bytes() for r in written.files} == written.files
     calls.clear()
-    again = write_specs((spec,), tmp_path, before_schemas=before, after_schemas=after)
+    coming = []
+    again = write_specs((spec,), tmp_path, before_schemas=before, schemas_rendered=rendered)
     assert again.files == written.files
-    assert calls == [("before", sorted(written.files), []), ("after", sorted(written.files), [])]
+    assert calls == [("before", sorted(written.files), []), ("rendered", sorted(written.files), [])]

@@ -41,7 +41,7 @@ if how.endswith("refused"):
     written["schemas/default/b-value.avsc"] = b'{"type": "nope"}'
 types = {relative: "AVRO" for relative in written if relative.endswith(".avsc")}
 # "arriving": the child is started with the spec file's bytes alone; the schema files'
-# come once written (``schemas_written``), as the CLI's export sends them.
+# come once rendered (``rendered``), as the CLI's export sends them.
 coming = sorted(types) if how.startswith("arriving") else []
 export.FORK_FILES = 0
 parent = os.getpid()
@@ -76,7 +76,7 @@ given = {relative: data for relative, data in written.items() if relative not in
 check = export.ExportCheck(out, given, types, coming)
 child = check.pid
 if coming:
-    check.schemas_written(written)
+    check.rendered(written)
 if how == "cancelled":
     check.cancel()
     try:
