@@ -109,12 +109,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-# The load's steps as ``spec._load`` calls them: (module, attribute, phase name).
+# The load's steps as ``spec._load`` calls them: (module, attribute, phase name). Each
+# is imported by the loads that read the spec files, from its own module.
 PHASES = (
-    ("reconciler.spec._yaml", "load_yaml", "yaml"),  # imported by the loads that parse
+    ("reconciler.spec._yaml", "load_yaml", "yaml"),
     ("reconciler.spec._validate", "validate", "validate"),
-    ("reconciler.spec._load", "resolve_spec", "resolve"),
-    ("reconciler.spec._load", "check_all", "checks"),
+    ("reconciler.spec._specfile", "resolve_spec", "resolve"),
+    ("reconciler.spec._checks", "check_all", "checks"),
 )
 
 

@@ -13,17 +13,19 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler._gc import gc_paused
 
 from ._cache import SETTINGS_CACHE_FILE, ParseCache, ProjectCache, RecordingEnviron
-from ._checks import check_all
 from ._document import Document
 from ._errors import Collector, SpecError, SpecErrors, display_path
 from ._files import Reads
 from ._project import Settings, settings, spec_files
-from ._specfile import LoadedSpec, resolve_spec
 from .model import DEFAULT_SCHEMA_BYTES, ContextSpec, Project, RegistryConfig
+
+if TYPE_CHECKING:
+    from ._specfile import LoadedSpec
 
 
 def _sort_key(error: SpecError) -> tuple[str, int, int]:
@@ -110,8 +112,11 @@ def load_project(
                 specs, warnings = reused
                 errors.warnings += warnings
                 return _project(root, path, project, specs, errors)
-        # Only a load that reads the spec files needs their models (pydantic) and YAML.
+        # Only a load that reads the spec files needs their models (pydantic) and YAML,
+        # the schema files' resolver and the checks (with the compatibility package).
+        from ._checks import check_all
         from ._raw import SpecRaw
+        from ._specfile import resolve_spec
         from ._validate import validate
         from ._yaml import load_yaml
 

@@ -51,7 +51,7 @@ def _code_digest(packages: tuple[ModuleType, ...], libraries: tuple[str, ...]) -
     """A digest of the packages' Python sources and the libraries' versions."""
     seed = ""
     for package in packages:
-        seed = _sources_digest(package, (), seed)
+        seed = _sources_digest(Path(str(package.__file__)).parent, (), seed)
     versions = "".join(f"\0{library}={_version(library)}" for library in libraries)
     return hashlib.sha256((seed + versions).encode()).hexdigest()
 

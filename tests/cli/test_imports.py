@@ -146,6 +146,10 @@ VALIDATION = (
     "reconciler.spec._validate",
     "reconciler.spec._yaml",
     "reconciler.spec._yaml_plain",
+    # What resolves the schema files and checks them: the specs come from the cache.
+    "reconciler.spec._checks",
+    "reconciler.spec._schemas",
+    "reconciler.spec._specfile",
     "yaml",
     "tempfile",  # the caches' writes (with shutil, bz2, lzma): it writes none
     "shutil",

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import reconciler
-from reconciler.spec import Project, SpecErrors, _load, _schemas, _yaml, load_project
+from reconciler.spec import Project, SpecErrors, _checks, _load, _schemas, _yaml, load_project
 from reconciler.spec import _cache as cache
 from reconciler.spec._cache import PROJECT_CACHE_FILE, SETTINGS_CACHE_FILE
 from reconciler.spec.model import (
@@ -247,14 +247,14 @@ def test_a_file_edited_while_the_project_loads_is_not_cached_under_its_new_bytes
     root = write(PROJECT)
     path = root / edited
     new = path.read_text().replace('"id"', '"key"').replace("${LEVEL}", "NONE")
-    checks = _load.check_all
+    checks = _checks.check_all
 
     def check_then_edit(*args: Any, **kwargs: Any) -> None:
         checks(*args, **kwargs)
         path.write_text(new)
 
     with monkeypatch.context() as patched:
-        patched.setattr(_load, "check_all", check_then_edit)
+        patched.setattr(_checks, "check_all", check_then_edit)
         assert subject(load(root)) == (ORDER, "FULL")  # what it read
     schema, level = subject(load(root))
     assert (schema, level) == ((new, "FULL") if edited.startswith("schemas") else (ORDER, "NONE"))
