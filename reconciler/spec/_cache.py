@@ -42,7 +42,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ._document import Document, KeyPath, Mark
-from ._files import Reads, decode
+from ._files import Reads, decode, read_all
 from ._interpolate import interpolate
 from .model import ContextSpec, SubjectSpec, VersionSpec
 
@@ -296,19 +296,53 @@ def _linked(path: str, real_dirs: dict[str, bool]) -> bool:
         return True
 
 
-def _read_inputs(root: Path, names: list[str]) -> list[bytes] | None:
-    """The bytes of the files ``names`` ("/"-separated, relative to ``root``); None if
+class _Inputs:
+    """The input files of a project cache as one load read them: each one's text
+    (decoded as ``decode`` does), its length in bytes, and a digest of all their bytes
+    in order (what ``ProjectCache``'s key is made of, ``_contents_digest``)."""
+
+    __slots__ = ("digest", "lengths", "texts")
+
+    def __init__(self, texts: list[str], lengths: array[int], digest: bytes) -> None:
+        self.texts = texts
+        self.lengths = lengths
+        self.digest = digest
+
+
+def _contents_digest(contents: Iterable[bytes]) -> bytes:
+    """SHA-256 of ``contents`` one after the other (their lengths, hashed with it into
+    the key, split them unambiguously)."""
+    digest = hashlib.sha256()
+    deque(map(digest.update, contents), maxlen=0)
+    return digest.digest()
+
+
+def _read_inputs(root: Path, names: list[str]) -> _Inputs | None:
+    """The files ``names`` ("/"-separated, relative to ``root``) as read now; None if
     one is gone or reached through a symlink now (the file read would not be the one
     the cache was keyed by).
 
     One loop over text paths and ``os`` calls: the system calls (open, read to the
     end, close: ~4.5 us a file here) are most of it, the Python around them was
-    another ~2 us a file with a function call per file (100,000 schema files).
+    another ~2 us a file with a function call per file (100,000 schema files). A file
+    is read into one reused buffer, hashed and decoded from there: no bytes object
+    per file (``os.read`` allocates its 64 KiB and shrinks it, twice a file), and the
+    100,000 files' bytes are not kept beside their texts (70 MB more memory, whose
+    first touch, a page fault every 4 KiB at ~2.4 us each on this VM, cost more than
+    the reads). A file longer than the buffer (the spec file of 100,000 subjects: 10
+    MB) is read on in one piece: added 64 KiB at a time to a bytes object, it was
+    copied whole again for each (~0.8 GB of copies, 0.07-0.5 s).
     """
     inside = os.path.join(root, "")
     real_dirs: dict[str, bool] = {}
-    contents = []
-    append = contents.append
+    texts: list[str] = []
+    append = texts.append
+    lengths = array("Q")
+    length = lengths.append
+    digest = hashlib.sha256()
+    update = digest.update
+    buffer = [bytearray(_CHUNK)]
+    view = memoryview(buffer[0])
     for name in names:
         folder = name.rpartition("/")[0]
         real = real_dirs.get(folder)
@@ -320,13 +354,19 @@ def _read_inputs(root: Path, names: list[str]) -> list[bytes] | None:
             return None
         handle = os.open(path, _NOFOLLOW)
         try:
-            data = os.read(handle, _CHUNK)
-            while more := os.read(handle, _CHUNK):  # to the end, however long it is now
-                data += more
-            append(data)
+            size = os.readv(handle, buffer)
+            more = os.read(handle, 1)  # b"" at its end
+            if more:  # 64 KiB or more: the rest, however long it is now, in one piece
+                rest = read_all(handle, os.fstat(handle).st_size)
+                data: bytes | memoryview = b"".join((view[:size], more, rest))
+            else:
+                data = view[:size]
         finally:
             os.close(handle)
-    return contents
+        update(data)
+        length(len(data))
+        append(decode(data))
+    return _Inputs(texts, lengths, digest.digest())
 
 
 def _child(parent: PurePath, name: str) -> PurePath:
@@ -578,12 +618,11 @@ def _dumps(value: object, inputs: Mapping[str, tuple[int, bytes]] | None = None)
     return buffer.getvalue()
 
 
-def _loads(payload: bytes, contents: Sequence[bytes] = ()) -> Any:
-    """What ``_dumps`` wrote; ``contents``: the bytes of the inputs, by index."""
-    # Decoded up front (~0.02 s for 100,000 files): a call back into Python for each
-    # text costs more than the decoding.
-    texts = [decode(data) for data in contents]
-    return _PayloadUnpickler(io.BytesIO(payload), texts.__getitem__).load()
+def _loads(payload: io.BytesIO, texts: Sequence[str] = ()) -> Any:
+    """What ``_dumps`` wrote, read from ``payload``'s position; ``texts``: the decoded
+    texts of the inputs, by index (a list: a call back into Python for each text cost
+    more than decoding them all up front)."""
+    return _PayloadUnpickler(payload, texts.__getitem__).load()
 
 
 class ProjectCache:
@@ -628,19 +667,20 @@ class ProjectCache:
     def _digest(
         self,
         names: list[str],
-        contents: list[bytes],
+        lengths: array[int],
+        contents: bytes,
         variables: list[str],
         environ: Mapping[str, str],
     ) -> str:
         """The key: the inputs' names (relative to the root, which is hashed too), their
-        lengths and bytes, and the variables' values. Hashed in a few large updates, not
-        two per file: the names joined (no path holds a NUL), the lengths as one array,
-        then the contents, which those lengths split unambiguously."""
+        lengths, the digest of their bytes (``_contents_digest``), and the variables'
+        values. Hashed in a few large updates, not two per file: the names joined (no
+        path holds a NUL), the lengths as one array."""
         assert self.key is not None
         digest = hmac.new(self.key, f"{_load_code_digest()}\0{self.context}".encode(), "sha256")
         digest.update(b"%d\0%s" % (len(names), "\0".join([str(self.root), *names]).encode()))
-        digest.update(array("Q", map(len, contents)).tobytes())
-        deque(map(digest.update, contents), maxlen=0)
+        digest.update(lengths.tobytes())
+        digest.update(contents)
         for name in variables:
             value = environ.get(name)
             text = b"-" if value is None else b"+%d\0%s" % (len(value), value.encode())
@@ -660,24 +700,31 @@ class ProjectCache:
         if self.key is None:
             return None
         try:
+            # The header and payload are read where they are in the file's bytes, not
+            # copied out of them (twice the payload's size, 16 MB at 100,000 subjects).
             data = self.path.read_bytes()
-            mac, header_text, payload = data.split(b"\n", 2)
-            expected = hmac.new(self.key, header_text + b"\n" + payload, "sha256").hexdigest()
-            if not hmac.compare_digest(mac.decode("ascii"), expected):
+            mac_end = data.index(b"\n")
+            header_end = data.index(b"\n", mac_end + 1)
+            expected = hmac.new(self.key, memoryview(data)[mac_end + 1 :], "sha256")
+            if not hmac.compare_digest(data[:mac_end].decode("ascii"), expected.hexdigest()):
                 return None
-            header = json.loads(header_text)
+            header = json.loads(data[mac_end + 1 : header_end])
             names = header["inputs"]
-            contents = _read_inputs(self.root, names)
-            if contents is None:
+            inputs = _read_inputs(self.root, names)
+            if inputs is None:
                 return None
-            digest = self._digest(names, contents, header["variables"], environ)
+            digest = self._digest(
+                names, inputs.lengths, inputs.digest, header["variables"], environ
+            )
             if header["digest"] != digest:
                 return None
             if proven is not None:
                 proven()
+            payload = io.BytesIO(data)  # shares ``data``'s buffer while only read
+            payload.seek(header_end + 1)
             if doc is not None:
-                return _DocUnpickler(io.BytesIO(payload), decode(contents[0]), environ, doc).load()
-            return _loads(payload, contents)
+                return _DocUnpickler(payload, inputs.texts[0], environ, doc).load()
+            return _loads(payload, inputs.texts)
         except (
             OSError,
             ValueError,
@@ -724,7 +771,8 @@ class ProjectCache:
             contents.append(content)
         names = [path[len(inside) :].replace(os.sep, "/") for path in paths]
         ordered = sorted(variables)
-        digest = self._digest(names, contents, ordered, environ)
+        lengths = array("Q", map(len, contents))
+        digest = self._digest(names, lengths, _contents_digest(contents), ordered, environ)
         header = json.dumps({"inputs": names, "variables": ordered, "digest": digest}).encode()
         inputs = {path: (index, contents[index]) for index, path in enumerate(paths)}
         if doc is None:

@@ -34,10 +34,10 @@ def read_bytes(path: str, size: int = 0) -> bytes:
         os.close(handle)
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes | memoryview) -> str:
     """``data`` as ``open(path, encoding="utf-8").read()`` gives it: universal newlines,
     and the same ``UnicodeDecodeError`` (that reads the whole file and decodes it at once)."""
-    text = data.decode("utf-8")
+    text = str(data, "utf-8")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text

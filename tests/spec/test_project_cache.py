@@ -7,6 +7,7 @@ is ignored and rewritten; it holds no credential.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import sys
@@ -20,6 +21,7 @@ import reconciler
 from reconciler.spec import Project, SpecErrors, _checks, _load, _schemas, _yaml, load_project
 from reconciler.spec import _cache as cache
 from reconciler.spec._cache import PROJECT_CACHE_FILE, SETTINGS_CACHE_FILE
+from reconciler.spec._files import decode
 from reconciler.spec.model import (
     BasicAuth,
     ContextSpec,
@@ -580,7 +582,8 @@ def test_a_text_that_is_not_its_files_text_stays_in_the_payload(tmp_path: Path) 
     same = SubjectSpec("same", schema="{}\n", schema_path=path)
     other = SubjectSpec("other", schema="{ }", schema_path=path)
     inputs = {str(path): (0, b"{}\r\n")}
-    back = cache._loads(cache._dumps((same, other), inputs=inputs), contents=[b"{}\r\n"])
+    payload = io.BytesIO(cache._dumps((same, other), inputs=inputs))
+    back = cache._loads(payload, texts=[decode(b"{}\r\n")])
     assert back == (same, other)
     with pytest.raises(pickle.UnpicklingError):  # the texts are not in it
         pickle.loads(cache._dumps((same, other), inputs=inputs))
@@ -595,3 +598,26 @@ def test_a_schema_file_is_read_to_its_end_when_checked(write: Write) -> None:
     load(root)
     (root / "schemas/order.avsc").write_text(padded + "\n")
     assert subject(load(root))[0] == padded + "\n"
+
+
+def test_files_of_several_reads_come_back_whole(write: Write) -> None:
+    """A spec file and a schema file longer than one read (the first 64 KiB, then the
+    rest in one piece) load warm as they load cold, and an edit past the first read
+    is seen."""
+    doc = "d" * 150_000
+    schema = ORDER.replace('"Order", ', f'"Order", "doc": "{doc}", ')
+    padding = "".join(f"# {n:06d} {'-' * 60}\n" for n in range(2_000))  # ~140 KB
+    spec = PROJECT["specs/app.yaml"] + padding + "# end\n"
+    root = write({**PROJECT, "schemas/order.avsc": schema, "specs/app.yaml": spec})
+    cold = load(root)
+    before = stamp(root)
+    warm = load(root)
+    assert stamp(root) == before  # reused
+    assert warm == cold
+    assert subject(warm) == (schema, "FULL")
+    (root / "schemas/order.avsc").write_text(schema.replace(doc, doc[:-1] + "e"))
+    assert subject(load(root))[0] == schema.replace(doc, doc[:-1] + "e")
+    before = stamp(root)
+    (root / "specs/app.yaml").write_text(spec.replace("# end", "# End"))
+    load(root)
+    assert stamp(root) != before  # the spec file's tail is in the key: written anew
