@@ -31,53 +31,12 @@ Public API:
   compatible, why, and the fix).
 """
 
-from ._api import (
-    avro_named_types,
-    check,
-    diff,
-    formatted,
-    invalid_defaults,
-    parse,
-    protobuf_file,
-    protobuf_leading_zeros,
-    validate,
-)
-from ._java_numbers import has_float, java_double_text
-from ._rules import RULES, Rule, rule
-from ._types import (
-    LEVELS,
-    SCHEMA_TYPES,
-    Difference,
-    InvalidSchemaError,
-    Level,
-    Message,
-    ParsedSchema,
-    Result,
-    SchemaType,
-)
+# The door is lazy (lazy_loader): the names of __init__.pyi, beside this file, are
+# imported from their modules when first read, so that a command loads only the
+# modules it uses: a plan that parses no schema needs the types at most, not the
+# rule catalogue (161 rules made at import) nor the Java number forms
+# (docs/performance.md "Session 11: before the first request"). Type checkers read
+# the same stub.
+import lazy_loader
 
-__all__ = [
-    "LEVELS",
-    "RULES",
-    "SCHEMA_TYPES",
-    "Difference",
-    "InvalidSchemaError",
-    "Level",
-    "Message",
-    "ParsedSchema",
-    "Result",
-    "Rule",
-    "SchemaType",
-    "avro_named_types",
-    "check",
-    "diff",
-    "formatted",
-    "has_float",
-    "invalid_defaults",
-    "java_double_text",
-    "parse",
-    "protobuf_file",
-    "protobuf_leading_zeros",
-    "rule",
-    "validate",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

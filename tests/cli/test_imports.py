@@ -97,7 +97,8 @@ def heavy(modules: set[str], names: tuple[str, ...] = NEVER) -> list[str]:
 # and a text plan printed into a pipe (no style) is printed without rich. Its requests go
 # through the client's own transport: httpx (its exceptions, its URL parser for what is
 # not a plain URL) and urllib.request (the environment's proxies: none set here), with
-# their http.client, email and cookie jar, are imported by a request that fails.
+# their http.client, email and cookie jar, are imported by a request that fails. The
+# Java forms of numbers (with decimal) are for a schema parsed: this plan parses none.
 PLAN = (
     "reconciler.render.github",
     "email",
@@ -105,6 +106,8 @@ PLAN = (
     "http.cookiejar",
     "httpx",
     "urllib.request",
+    "decimal",
+    "reconciler.compatibility._java_numbers",
 )
 TEXT = ("rich", "reconciler.render.text")
 # validate contacts nothing: no HTTP client either.
