@@ -19,9 +19,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.compatibility import ParsedSchema, protobuf_file
+# The compatibility package is imported where a schema is parsed: a plan that parses
+# none (an unchanged project, its verdicts remembered) does not load it.
+if TYPE_CHECKING:
+    from reconciler.compatibility import ParsedSchema
 
 # deepdiff (~25 ms to import, ~80 ms with the pydantic it imports) is imported only for
 # the differences ``_differences`` leaves to it: most plans describe none, and most
@@ -144,6 +147,8 @@ def _avro_model(text: str) -> dict[str, Any]:
 
 def _proto_model(parsed: ParsedSchema) -> dict[str, Any]:
     from google.protobuf.descriptor_pb2 import FieldDescriptorProto
+
+    from reconciler.compatibility import protobuf_file
 
     file = protobuf_file(parsed)
     types: dict[str, dict[str, Any]] = {}

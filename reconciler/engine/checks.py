@@ -18,18 +18,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import reconciler.compatibility
 import reconciler.confluent
 import reconciler.engine
-from reconciler.compatibility import InvalidSchemaError, ParsedSchema, check, invalid_defaults
 from reconciler.confluent import transitive, versions_checked
 from reconciler.spec import ResultCache, result_key
 
 from .changes import Change, schema_changes
 from .plan import Verdict
 from .schemas import SchemaCache
+
+if TYPE_CHECKING:  # the compatibility package's modules: imported where a schema is parsed
+    from reconciler.compatibility import ParsedSchema
 
 # What computes the answers: their sources and libraries key the file.
 CODE = (reconciler.engine, reconciler.compatibility, reconciler.confluent)
@@ -74,7 +76,7 @@ def refused(cache: SchemaCache, schema: SchemaText) -> tuple[str, ...]:
         _remembered(
             cache,
             result_key("refused", *schema.inputs()),
-            lambda: invalid_defaults(_parse(cache, schema)),
+            lambda: reconciler.compatibility.invalid_defaults(_parse(cache, schema)),
             list,
         )
     )
@@ -116,13 +118,15 @@ def _verdict(
             continue
         try:
             previous.append((number, _parse(cache, schema)))
-        except InvalidSchemaError:
+        except reconciler.compatibility.InvalidSchemaError:
             continue  # a version the registry accepted but we cannot read: not checked
         if not transitive(level):
             break
     previous.reverse()
     numbers = tuple(n for n, _ in previous)
-    result = check(new.schema_type, parsed, [p for _, p in previous], level)
+    result = reconciler.compatibility.check(
+        new.schema_type, parsed, [p for _, p in previous], level
+    )
     messages = [
         str(replace(m, version=numbers[m.version - 1]))
         if m.version is not None and 0 < m.version <= len(numbers)
@@ -143,7 +147,7 @@ def changes(cache: SchemaCache, old: SchemaText, new: SchemaText) -> tuple[Chang
 def _changes(cache: SchemaCache, old: SchemaText, new: SchemaText) -> list[list[str | None]]:
     try:
         before = _parse(cache, old)
-    except InvalidSchemaError:
+    except reconciler.compatibility.InvalidSchemaError:
         return []
     found = schema_changes(before, _parse(cache, new))
     return [[c.kind, c.path, c.before, c.after] for c in found]

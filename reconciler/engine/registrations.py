@@ -14,10 +14,10 @@ import graphlib
 import heapq
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import reconciler.compatibility
 from reconciler._words import noun
-from reconciler.compatibility import InvalidSchemaError, ParsedSchema
 from reconciler.confluent import WRITE_BLOCKING_MODES
 from reconciler.registry import Reference
 from reconciler.spec.model import ReferenceSpec, SubjectSpec
@@ -40,6 +40,9 @@ from .contracts import canonical_metadata, canonical_rule_set, contract_matches
 from .plan import Action, Register, Registration, Scope, SetMode, Verdict
 from .schemas import SchemaCache
 from .snapshot import LiveVersion
+
+if TYPE_CHECKING:  # the compatibility package's modules: imported where a schema is parsed
+    from reconciler.compatibility import ParsedSchema
 
 
 @dataclass(frozen=True)
@@ -396,7 +399,7 @@ def _wanted(
     schema = SchemaText(schema_type, text, texts)
     try:
         checks.ensure_parses(work.cache, schema)
-    except InvalidSchemaError as exc:
+    except reconciler.compatibility.InvalidSchemaError as exc:
         work.error(subject, f"invalid {schema_type} schema: {exc}", source)
         return None
     return _Wanted(

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from reconciler.compatibility import InvalidSchemaError, ParsedSchema, parse
+import reconciler.compatibility
 
+# The compatibility package's modules are imported where a schema is first parsed (its
+# door is lazy): a plan that parses none does not load them.
 if TYPE_CHECKING:
+    from reconciler.compatibility import ParsedSchema
     from reconciler.spec import ResultCache
 
 
@@ -35,7 +38,7 @@ class SchemaCache:
         key = (schema_type, text, tuple(sorted(references.items())))
         parsed = self._parsed.get(key)
         if parsed is None:
-            parsed = parse(schema_type, text, references)
+            parsed = reconciler.compatibility.parse(schema_type, text, references)
             self._parsed[key] = parsed
         return parsed
 
@@ -72,7 +75,7 @@ class SchemaCache:
         """The form two schemas are compared by; the stripped text when unparseable."""
         try:
             return self.parse(schema_type, text, references).normalized
-        except InvalidSchemaError:
+        except reconciler.compatibility.InvalidSchemaError:
             return text.strip()
 
 

@@ -98,7 +98,8 @@ def heavy(modules: set[str], names: tuple[str, ...] = NEVER) -> list[str]:
 # through the client's own transport: httpx (its exceptions, its URL parser for what is
 # not a plain URL) and urllib.request (the environment's proxies: none set here), with
 # their http.client, email and cookie jar, are imported by a request that fails. The
-# Java forms of numbers (with decimal) are for a schema parsed: this plan parses none.
+# compatibility package's modules (the Java forms of numbers with decimal, the rules)
+# are for a schema parsed: this plan parses none (its door only is loaded).
 PLAN = (
     "reconciler.render.github",
     "email",
@@ -107,7 +108,10 @@ PLAN = (
     "httpx",
     "urllib.request",
     "decimal",
+    "reconciler.compatibility._api",
     "reconciler.compatibility._java_numbers",
+    "reconciler.compatibility._rules",
+    "reconciler.compatibility._types",
 )
 TEXT = ("rich", "reconciler.render.text")
 # validate contacts nothing: no HTTP client either.

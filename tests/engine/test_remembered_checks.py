@@ -161,7 +161,7 @@ def test_a_remembered_answer_is_the_computed_one(cases: list[Case]) -> None:
             # schemas that do not parse (only successes are kept; a failure is parsed
             # again, for its message).
             second = SchemaCache(checks_module.results_cache(root))
-            with mock.patch("reconciler.engine.schemas.parse", wraps=parse) as parsing:
+            with mock.patch("reconciler.compatibility.parse", wraps=parse) as parsing:
                 assert [_answers(second, case) for case in cases] == computed
             invalid = {
                 case[1][:2] for case, a in zip(cases, computed, strict=True) if a[0] == "invalid"
@@ -220,7 +220,7 @@ def test_a_second_plan_finds_the_checks_and_changes_and_parses_nothing(
 ) -> None:
     first = registered.plan(REMEMBER)
     assert (registered.root / RESULTS_FILE).is_file()
-    with mock.patch("reconciler.engine.schemas.parse", side_effect=AssertionError):
+    with mock.patch("reconciler.compatibility.parse", side_effect=AssertionError):
         second = registered.plan(REMEMBER)
     assert second.to_json() == first.to_json() == registered.plan().to_json()
     registration = _registration(second).registration
