@@ -136,7 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.seen.requests.append((self.client_address[1], self.path))
         peer = self.connection.getpeercert()
         subject = dict(item[0] for item in peer["subject"]) if peer else {}
-        body = json.dumps([subject.get("commonName", "anonymous")]).encode()
+        name = subject.get("commonName", "anonymous")
+        # A mode (the read-ahead's test) names the certificate too.
+        data = {"mode": name} if "/mode/" in self.path else [name]
+        body = json.dumps(data).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
         self.send_header("Content-Length", str(len(body)))
@@ -265,3 +268,18 @@ async def test_a_refused_tunnel_is_not_retried_and_shows_no_credentials(
     assert "the proxy refused the tunnel (HTTP 407)" in str(info.value)
     assert "wrong-pw-2" not in str(info.value)
     assert proxy.seen[1].authorization is not None
+
+
+async def test_the_read_ahead_speaks_tls_with_the_clients_context(pki: Pki, https_url: str) -> None:
+    """Its connections use the client's TLS context (its CA, its certificate), and the
+    client takes the answer instead of sending the request."""
+    tls = TlsConfig(ca_file=pki.ca, cert_file=pki.client_cert, key_file=pki.client_key)
+    seen = _Handler.seen.requests
+    start = len(seen)
+    async with RegistryClient(https_url + "/prefix", tls=tls) as client:
+        ahead = client.read_ahead()
+        assert ahead is not None
+        ahead.start(["/mode/orders-value"])
+        assert await client.get_mode("orders-value") == "reconciler"
+        assert ahead.taken == 1
+    assert [path for _, path in seen[start:]] == ["/prefix/mode/orders-value"]
