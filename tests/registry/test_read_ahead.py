@@ -10,6 +10,7 @@ process killed with SIGKILL while the answers are on their way.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import signal
@@ -232,6 +233,8 @@ async def _plain(url: str, fake_sleep: FakeSleep) -> object:
         ("say-close", {1}),
         # 503 to each: the client sends each itself (and meets the registry's answer).
         ("503", {0}),
+        # Encoded answers (gzip): not taken, the client's own path decodes them.
+        ("gzip", {0}),
     ],
 )
 async def test_a_server_that_answers_pipelined_requests_badly(
@@ -249,6 +252,10 @@ async def test_a_server_that_answers_pipelined_requests_badly(
         answered[number] = answered.get(number, 0) + 1
         if pipelined == "503":
             return _response(b"busy", status="503 Service Unavailable")
+        if pipelined == "gzip":
+            head, _, body = _setting(target).partition(b"\r\n\r\n")
+            status = head.split(b"\r\n")[0].decode().split(" ", 1)[1]
+            return _response(gzip.compress(body), "Content-Encoding: gzip", status=status)
         if answered[number] > 1:
             return None
         if pipelined == "say-close":
@@ -261,7 +268,7 @@ async def test_a_server_that_answers_pipelined_requests_badly(
     assert result == await _plain(plain_url, fake_sleep)
     assert used <= sum(answered.get(n, 0) for n in range(ahead_connections))
     assert fake_sleep.delays == []  # nothing retried: each failed read-ahead was sent anew
-    if pipelined == "503":
+    if pipelined in ("503", "gzip"):
         assert used == 0
 
 
@@ -386,3 +393,30 @@ async def test_a_registry_killed_during_the_read_ahead(tmp_path: Path) -> None:
         with pytest.raises(RegistryUnavailableError) as without:
             await reads(client, subjects)
     assert str(with_ahead.value) == str(without.value)
+
+
+async def test_requests_are_written_as_the_server_takes_them() -> None:
+    """A chunk at a time while the transport's buffer is below its mark (a server reads
+    pipelined requests as it answers them): not 120,000 requests in memory at once."""
+    from reconciler.registry._prefetch import _CHUNK, _Pipeline
+
+    async with RegistryClient("http://127.0.0.1:9") as client:
+        ahead = client.read_ahead()
+        assert ahead is not None
+        targets = [f"/mode/s{n}".encode() for n in range(3 * _CHUNK + 1)]
+        pipeline = _Pipeline(ahead, targets)
+        written: list[int] = []
+
+        class Transport:
+            def write(self, data: bytes) -> None:
+                written.append(data.count(b"GET "))
+                pipeline.pause_writing()  # past the mark at once
+
+        pipeline.connection_made(Transport())  # type: ignore[arg-type]
+        assert written == [_CHUNK]
+        pipeline.resume_writing()
+        pipeline.resume_writing()
+        assert written == [_CHUNK, _CHUNK, _CHUNK]
+        pipeline.resume_writing()
+        pipeline.resume_writing()
+        assert written == [_CHUNK, _CHUNK, _CHUNK, 1]
