@@ -6,6 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +123,89 @@ def test_a_project_with_spec_errors_contacts_no_registry(project: Path, tmp_path
         result = reconcile("plan", ".", cwd=project, env=env)
         assert result.returncode == 1 and "SIDEWAYS" in result.stderr
         assert log.read_text() == before
+
+
+def _kill_while_planning(project: Path, db: Path, env: dict[str, str]) -> str:
+    """Plan against a registry process stopped before the plan starts (its connections
+    are accepted by the kernel, nothing is answered) and killed (SIGKILL) while the plan
+    waits: what the plan reports."""
+    port = _free_port()
+    process = _serve(db, port)
+    try:
+        _wait_for(port)
+        _project(project, f"http://127.0.0.1:{port}", 2)
+        os.kill(process.pid, signal.SIGSTOP)
+        plan = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "plan", "."],
+            cwd=project,
+            env={"PATH": os.environ.get("PATH", ""), "NO_COLOR": "1", **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        time.sleep(1.0)  # the plan has loaded and sent (ahead, or its own first reads)
+        os.kill(process.pid, signal.SIGKILL)
+        output, _ = plan.communicate(timeout=120)
+        assert plan.returncode == 1, output
+        return output.replace(str(port), "PORT")
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _serve(db: Path, port: int) -> subprocess.Popen[bytes]:
+    """``reconcile registry serve`` in a process of its own (to be killed)."""
+    command = ["registry", "serve", "--port", str(port), "--data", str(db)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def test_a_registry_killed_during_the_read_ahead(project: Path, tmp_path: Path) -> None:
+    """The plan reports what it reports without read-ahead."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    with serve_in_thread(tmp_path / "served.db") as url:
+        _project(project, url, 2)
+        assert reconcile("apply", ".", "--auto-approve", cwd=project, env=env).returncode == 0
+    db = tmp_path / "served.db"
+    _plan_on(project, db, env)  # remembered, for a registry on another port
+    assert (project / READS).is_file()
+    with_ahead = _kill_while_planning(project, db, env)
+    without = _kill_while_planning(project, db, {**env, "RECONCILE_READ_AHEAD": "0"})
+    # Which of the two first reads (global config and mode, sent at once) fails last
+    # depends on the retries' random jitter, with read-ahead or without: the report
+    # names one of them.
+    first_reads = re.compile(r"\(GET /(config|mode)\)$", re.MULTILINE)
+    assert first_reads.search(with_ahead) and first_reads.search(without)
+    assert "connection refused after 5 attempts" in with_ahead
+    assert first_reads.sub("(GET ...)", with_ahead) == first_reads.sub("(GET ...)", without)
+
+
+def _plan_on(project: Path, db: Path, env: dict[str, str]) -> None:
+    port = _free_port()
+    process = _serve(db, port)
+    try:
+        _wait_for(port)
+        _project(project, f"http://127.0.0.1:{port}", 2)
+        _plan(project, env, ahead=True)
+        _plan(project, env, ahead=True)  # warm: the read-ahead starts once proven
+    finally:
+        process.kill()
+        process.wait()
