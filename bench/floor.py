@@ -19,7 +19,10 @@ and as wall seconds from the start of the process to its end:
   on the 1 %-changed copy (one registration each), as a user runs it. The
   parse cache (``.reconcile/cache/``) is removed first: each one's first run
   parses every schema, the next ones are the second plan of an unchanged
-  project;
+  project (which reads ahead what the first plan read: docs/planning.md,
+  "The read-ahead"); with ``--without-read-ahead`` each round also runs that
+  second plan with ``RECONCILE_READ_AHEAD=0`` (**plan, no ahead**), an A/B in
+  the same round;
 - **export floor**: what ``reconcile export --history`` must read, by the same
   minimal client: the context list, global config and mode, the paged
   listing, and each listed subject's config and mode (no API reads them in
@@ -68,6 +71,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _bytecode import cache_bytecode
 
 CONNECTIONS = 16  # the registry client's default pool
+NO_READ_AHEAD = {"RECONCILE_READ_AHEAD": "0"}  # docs/planning.md, "The read-ahead"
 PAGE = 1000  # the client's listing page size
 # The registry client's Accept header (checked by ``bench``). The local registry keeps
 # GET answers by path, query and Accept: with the same header the floor and the plan
@@ -257,13 +261,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(command: list[str], url: str) -> Run:
-    """Wall and CPU seconds of ``command`` in a fresh process, the registry's CPU
-    seconds meanwhile, and the requests it sent."""
+def timed(command: list[str], url: str, env: dict[str, str] | None = None) -> Run:
+    """Wall and CPU seconds of ``command`` in a fresh process (``env``: more environment
+    variables), the registry's CPU seconds meanwhile, and the requests it sent."""
     before, registry_cpu = served_counters(url)
     cpu = _children_cpu()
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    environ = None if env is None else {**os.environ, **env}
+    done = subprocess.run(command, capture_output=True, text=True, env=environ)
     seconds = time.perf_counter() - started
     cpu = _children_cpu() - cpu
     if done.returncode not in (0, 2):
@@ -274,7 +279,13 @@ def timed(command: list[str], url: str) -> Run:
 
 
 def bench(
-    folder: Path, subjects: int, versions: int, repeat: int, with_export: bool, with_plan: bool
+    folder: Path,
+    subjects: int,
+    versions: int,
+    repeat: int,
+    with_export: bool,
+    with_plan: bool,
+    without_read_ahead: bool = False,
 ) -> None:
     import plan_scale
 
@@ -303,6 +314,8 @@ def bench(
         written: list[dict[str, float]] = []
         if with_plan:
             runs |= {"floor": [], "plan": [], "plan 1%": []}
+            if without_read_ahead:
+                runs |= {"plan, no ahead": []}
         if with_export:
             runs |= {"export floor": [], "export --history": []}
         for project in (served.project, served.changed):  # the first plans parse everything
@@ -311,6 +324,10 @@ def bench(
             if with_plan:
                 runs["floor"].append(timed(floor_cmd, served.url))
                 runs["plan"].append(timed([*plan, str(served.project)], served.url))
+                if without_read_ahead:  # the same second plan, in the same round
+                    runs["plan, no ahead"].append(
+                        timed([*plan, str(served.project)], served.url, NO_READ_AHEAD)
+                    )
                 runs["plan 1%"].append(timed([*plan, str(served.changed)], served.url))
             if with_export:
                 runs["export floor"].append(timed(export_floor_cmd, served.url))
@@ -372,6 +389,11 @@ def main() -> None:
     parser.add_argument(
         "--export-only", action="store_true", help="Leave out the plans and their floor."
     )
+    parser.add_argument(
+        "--without-read-ahead",
+        action="store_true",
+        help="Also run each round's second plan with RECONCILE_READ_AHEAD=0 (an A/B).",
+    )
     parser.add_argument("--floor", nargs=2, metavar=("URL", "PATHS"), help=argparse.SUPPRESS)
     parser.add_argument("--export-floor", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--write-floor", metavar="DIR", help=argparse.SUPPRESS)
@@ -387,7 +409,7 @@ def main() -> None:
         return
     cache_bytecode()  # after the timed children's branches: not their cost
     sizes = [100_000] if args.large else args.sizes
-    phases = (not args.no_export, not args.export_only)
+    phases = (not args.no_export, not args.export_only, args.without_read_ahead)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for size in sizes:
         if args.workdir is None:
