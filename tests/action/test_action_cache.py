@@ -258,6 +258,7 @@ def test_the_kept_cache_holds_no_registry_url_or_credential(tmp_path: Path) -> N
     assert sorted(p.name for p in kept) == [
         "cache.key",
         "project.bin",
+        "reads.json",  # the plan read the served registry: its reads, for the next plan
         "results.json",
         "schemas.json",
     ]
