@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from enum import IntEnum
 from functools import partial
 
 from reconciler._gc import gc_paused
 from reconciler.errors import ReconcilerError
 from reconciler.registry import RegistryClient
-from reconciler.spec.model import ContextSpec, Project
+from reconciler.spec.model import ContextSpec, Project, SubjectSpec
 
 from .checks import results_cache
 from .comparison import Comparison
@@ -19,9 +21,9 @@ from .contracts import contract_matches
 from .diff import compare
 from .journal import Interrupted
 from .plan import Action, Delete, Plan, Problem, RegistryState
-from .remembered_listings import RememberedListings
+from .remembered_listings import RememberedListings, compared_inputs
 from .schemas import SchemaCache
-from .snapshot import ContextState, read_subject_settings, snapshot
+from .snapshot import ContextState, LiveVersion, read_subject_settings, snapshot
 from .targets import select, unmatched
 
 
@@ -120,6 +122,7 @@ async def _compare_listed(
     client: RegistryClient,
     read: set[tuple[str, str]],
     unchanged: set[str],
+    listings: tuple[RememberedListings, str] | None,
     ctx: ContextState,
 ) -> None:
     """The diff's share that needs a context's listing alone, done while the snapshot's
@@ -137,38 +140,93 @@ async def _compare_listed(
     and neither side referencing anything, is added to ``unchanged``: the diff takes
     it as it is (``Comparison.unchanged``) instead of comparing it again after the
     last answer (~0.2 s of the 100,000 subjects' ~0.45 s diff, on one core while the
-    registry sits idle)."""
-    compared = 0
-    differing: list[tuple[str, str]] = []
-    for spec in specs:
-        if normalize_context(spec.context) != ctx.context:
-            continue
-        for subject in spec.subjects.values():
-            if subject.schema is None or subject.delete or subject.versions:
-                continue  # the subjects ``registrations._plan_latest`` compares
-            qualified = qualify(ctx.context, subject.name)
-            versions = ctx.versions.get(qualified)
-            if not versions:
-                continue
-            latest = versions[-1]
-            if latest.schema_type != subject.type or not cache.same_document(
-                subject.type, latest.schema, subject.schema
-            ):
-                differing.append((qualified, "compatibility"))
-            elif (
-                not subject.references
-                and not latest.references
-                and contract_matches(
-                    subject.metadata, subject.rule_set, latest.metadata, latest.rule_set
-                )
-            ):
-                unchanged.add(qualified)
-            compared += 1
-            if compared % _COMPARED_PER_TURN == 0:
-                await asyncio.sleep(0)
+    registry sits idle).
+
+    ``listings`` (the remembered listings, and the registry's name): where the
+    listing is the remembered one, specs whose inputs to this comparison are those it
+    was last made with (``compared_inputs``: their digest) find its outcome as it was,
+    and otherwise each subject whose own inputs are its own (10,000 subjects: ~70 ms
+    of comparing documents; ~15 ms of hashing the inputs, ~35 ms when a spec changed)."""
+    subjects = [
+        (qualify(ctx.context, subject.name), subject)
+        for spec in specs
+        if normalize_context(spec.context) == ctx.context
+        for subject in spec.subjects.values()
+        # the subjects ``registrations._plan_latest`` compares
+        if subject.schema is not None and not subject.delete and not subject.versions
+    ]
+    if listings is None:
+        outcomes = await _outcomes(subjects, cache, ctx, None, {})
+    else:
+        kept, registry = listings
+        inputs = [compared_inputs(name, subject) for name, subject in subjects]
+        digest = hashlib.sha256("".join(inputs).encode()).digest()
+        before = kept.compared(registry, ctx)
+        if before is not None and before[0] == digest:
+            outcomes = before[1]
+        else:
+            earlier = {} if before is None else before[1]
+            outcomes = await _outcomes(subjects, cache, ctx, inputs, earlier)
+            kept.keep_compared(registry, ctx, (digest, outcomes))
+    differing = []
+    for subject, (_, outcome) in outcomes.items():
+        if outcome == _Outcome.DIFFERS:
+            differing.append((subject, "compatibility"))
+        elif outcome == _Outcome.UNCHANGED:
+            unchanged.add(subject)
     unread = [setting for setting in differing if setting not in read]
     if unread:
         await read_subject_settings(client, ctx, unread)
+
+
+async def _outcomes(
+    subjects: list[tuple[str, SubjectSpec]],
+    cache: SchemaCache,
+    ctx: ContextState,
+    inputs: list[str] | None,
+    earlier: dict[str, tuple[bytes, int]],
+) -> dict[str, tuple[bytes, int]]:
+    """Each listed subject's (digest of its ``inputs``, ``_Outcome``): the ``earlier``
+    one where its digest is the same; without ``inputs``, no digest (``b""``). A slice
+    of subjects at a time, the event loop turning between slices."""
+    outcomes: dict[str, tuple[bytes, int]] = {}
+    compared = 0
+    for index, (qualified, subject) in enumerate(subjects):
+        versions = ctx.versions.get(qualified)
+        if not versions:
+            continue
+        digest = b"" if inputs is None else hashlib.sha256(inputs[index].encode()).digest()
+        outcome = earlier.get(qualified)
+        if outcome is None or outcome[0] != digest:
+            outcome = (digest, int(_compared(cache, subject, versions[-1])))
+            compared += 1
+            if compared % _COMPARED_PER_TURN == 0:
+                await asyncio.sleep(0)
+        outcomes[qualified] = outcome
+    return outcomes
+
+
+class _Outcome(IntEnum):
+    """What ``_compare_listed`` finds of a subject (remembered as its int)."""
+
+    DIFFERS = 0  # its latest version is not its spec's document
+    UNCHANGED = 1  # it is, with the spec's contract, and nothing referenced either side
+    SAME_DOCUMENT = 2  # it is, but references or the contract are for the diff to compare
+
+
+def _compared(cache: SchemaCache, subject: SubjectSpec, latest: LiveVersion) -> _Outcome:
+    assert subject.schema is not None
+    if latest.schema_type != subject.type or not cache.same_document(
+        subject.type, latest.schema, subject.schema
+    ):
+        return _Outcome.DIFFERS
+    if (
+        not subject.references
+        and not latest.references
+        and contract_matches(subject.metadata, subject.rule_set, latest.metadata, latest.rule_set)
+    ):
+        return _Outcome.UNCHANGED
+    return _Outcome.SAME_DOCUMENT
 
 
 async def _plan_one(
@@ -194,7 +252,15 @@ async def _plan_one(
         name,
         managed,
         _needs_deleted_listing(specs),
-        partial(_compare_listed, specs, cache, client, set().union(*managed.values()), unchanged),
+        partial(
+            _compare_listed,
+            specs,
+            cache,
+            client,
+            set().union(*managed.values()),
+            unchanged,
+            None if listings is None else (listings, name),
+        ),
         listings,
     )
 

@@ -18,6 +18,12 @@ the listing's is not already by subject then version (Confluent's is; the
 local registry lists in the order of registration). Kept in ``.reconcile/cache/listings``
 (``RememberedValue``: authenticated, keyed by the digest of this code), with
 the listings the plan used only, and written only when one of them changed.
+
+With a listing, what comparing each subject's latest version with its spec
+found (``planner._compare_listed``: ~70 ms at 10,000 subjects) is kept under
+the digest of the specs' inputs to it (``compared_inputs``), all of them and each
+subject's: against a listing taken as remembered, the same specs find it all
+again, and a subject whose spec is unchanged its own.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import reconciler.engine
 import reconciler.registry
 from reconciler.registry import Listing
 from reconciler.spec import RememberedValue
+from reconciler.spec.model import SubjectSpec
 
 from .snapshot import ContextState, LiveVersion
 
@@ -39,9 +46,20 @@ LISTINGS_FILE = "listings"
 CODE = (reconciler.engine, reconciler.registry, reconciler.confluent)
 LIBRARIES = ("orjson",)
 
+# What ``_compare_listed`` found of the listing's versions against the specs: the digest
+# of all the specs' inputs to it, and by subject the digest of its own and what was found.
+_Compared = tuple[bytes, dict[str, tuple[bytes, int]]]
 # (page digests, the listing's indices in the grouped order (None: the listing's own),
-# subjects in order, each one's count of versions, the versions' digest)
-_Entry = tuple[tuple[bytes, ...], list[int] | None, tuple[str, ...], tuple[int, ...], bytes]
+# subjects in order, each one's count of versions, the versions' digest, what was
+# compared (None: nothing yet))
+_Entry = tuple[
+    tuple[bytes, ...],
+    list[int] | None,
+    tuple[str, ...],
+    tuple[int, ...],
+    bytes,
+    _Compared | None,
+]
 
 
 class RememberedListings:
@@ -52,6 +70,7 @@ class RememberedListings:
         self._file = RememberedValue(root, LISTINGS_FILE, CODE, LIBRARIES)
         self._found: dict[str, _Entry] | None = None
         self._used: dict[str, _Entry] = {}
+        self._restored: set[str] = set()  # keys whose listing this plan took as remembered
         self._changed = False
 
     def _entries(self) -> dict[str, _Entry]:
@@ -72,7 +91,7 @@ class RememberedListings:
         entry = self._entries().get(key)
         if entry is None or entry[0] != listing.digests:
             return False
-        _, order, subjects, counts, digest = entry
+        _, order, subjects, counts, digest, _ = entry
         versions = ctx.versions
         start = 0
         listed = (
@@ -83,6 +102,7 @@ class RememberedListings:
             start += count
         ctx._versions_digest = digest
         self._used[key] = entry
+        self._restored.add(key)
         return True
 
     def keep(self, registry: str, ctx: ContextState, listing: Listing[LiveVersion]) -> None:
@@ -99,15 +119,49 @@ class RememberedListings:
         else:
             subjects = tuple(ctx.versions)
             counts = tuple(map(len, ctx.versions.values()))
-            self._used[key] = (listing.digests, order, subjects, counts, ctx.versions_digest())
+            digest = ctx.versions_digest()
+            self._used[key] = (listing.digests, order, subjects, counts, digest, None)
         self._changed = True
+
+    def compared(self, registry: str, ctx: ContextState) -> _Compared | None:
+        """What ``keep_compared`` kept of comparing ``ctx``'s listed versions with specs;
+        None unless this plan took ``ctx``'s listing as remembered (``restore``)."""
+        key = _key(registry, ctx.context)
+        return self._used[key][5] if key in self._restored else None
+
+    def keep_compared(self, registry: str, ctx: ContextState, compared: _Compared) -> None:
+        """Remember what comparing ``ctx``'s listed versions with specs found, with the
+        listing (if it is kept)."""
+        key = _key(registry, ctx.context)
+        entry = self._used.get(key)
+        if entry is not None and entry[5] != compared:
+            self._used[key] = (*entry[:5], compared)
+            self._changed = True
 
     def save(self) -> None:
         """Write the listings this plan used, if one of them is new; a failure only costs
-        the next plan its grouping and hashing."""
+        the next plan its grouping, hashing and comparing."""
         if self._changed or (self._found is not None and self._found.keys() != self._used.keys()):
             self._file.write(self._used)
 
 
 def _key(registry: str, context: str) -> str:
     return f"{registry}\0{context}"
+
+
+def compared_inputs(name: str, spec: SubjectSpec) -> str:
+    """What comparing a listed subject with its spec takes from the spec
+    (``planner._compare_listed``), as text: its qualified name, type, schema text,
+    whether it references anything and its contract, length-prefixed; a contract
+    (rare) by its ``repr``, which tells apart values that compare unequal."""
+    schema = spec.schema or ""
+    contract = (
+        "-"
+        if spec.metadata is None and spec.rule_set is None
+        else repr((spec.metadata, spec.rule_set))
+    )
+    refs = "r" if spec.references else "-"
+    return (
+        f"{len(name)}:{name}{len(spec.type)}:{spec.type}{len(schema)}:{schema}{refs}"
+        f"{len(contract)}:{contract}"
+    )

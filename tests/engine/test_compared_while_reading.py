@@ -46,7 +46,7 @@ def test_the_latest_versions_are_compared_once_listed(ws: Workspace) -> None:
 
     async def go() -> LiveState:
         async with open_clients(project, ["test"]) as clients:
-            listed = partial(_compare_listed, specs, cache, clients["test"], set(), unchanged)
+            listed = partial(_compare_listed, specs, cache, clients["test"], set(), unchanged, None)
             return await snapshot(clients["test"], "test", managed_subjects(specs), (), listed)
 
     asyncio.run(go())

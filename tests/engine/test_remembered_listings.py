@@ -1,6 +1,7 @@
 """What a plan made of each live listing, remembered for the next by the pages' digests
 (engine/remembered_listings.py): taken where the registry answers the same bytes, and
-the same live state as a plan that remembers nothing."""
+the same live state as a plan that remembers nothing; with it, what comparing the
+listed versions with the same specs found."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
+import reconciler.engine.planner as planner
 from reconciler.engine import Plan, PlanOptions
 from reconciler.engine import snapshot as snapshot_module
 from reconciler.engine.remembered_listings import LISTINGS_FILE
+from reconciler.engine.schemas import SchemaCache
+from reconciler.engine.snapshot import LiveVersion
+from reconciler.spec import SubjectSpec
 from reconciler.spec._remembered import CACHE_DIR
 
 from .conftest import Workspace, avro_record
@@ -103,3 +108,41 @@ def test_a_plan_that_remembers_nothing_writes_nothing(ws: Workspace) -> None:
     _registered(ws, ["alpha"])
     ws.plan()
     assert not (ws.root / CACHE_DIR / LISTINGS_FILE).exists()
+
+
+@pytest.fixture
+def compared(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The subjects whose latest listed version a plan compared with their spec itself."""
+    subjects: list[str] = []
+    compare = planner._compared
+
+    def counted(cache: SchemaCache, subject: SubjectSpec, latest: LiveVersion) -> int:
+        subjects.append(latest.subject)
+        return compare(cache, subject, latest)
+
+    monkeypatch.setattr(planner, "_compared", counted)
+    return subjects
+
+
+def test_the_same_specs_against_the_same_listing_are_not_compared_again(
+    ws: Workspace, compared: list[str]
+) -> None:
+    _registered(ws, ["zeta", "alpha"])
+    first = ws.plan(REMEMBER)
+    assert sorted(compared) == ["alpha-value", "zeta-value"]
+    second = ws.plan(REMEMBER)
+    assert len(compared) == 2
+    assert _same(first, second)
+    assert not second.actions
+
+
+def test_a_changed_spec_alone_is_compared_again(ws: Workspace, compared: list[str]) -> None:
+    _registered(ws, ["zeta", "alpha"])
+    ws.plan(REMEMBER)
+    b = '{"name": "b", "type": ["null", "string"], "default": null}'
+    c = '{"name": "c", "type": ["null", "int"], "default": null}'
+    ws.write("schemas/alpha.avsc", avro_record("ALPHA", '{"name": "a", "type": "string"}', b, c))
+    after = ws.plan(REMEMBER)
+    assert compared[2:] == ["alpha-value"]
+    assert [a.target for a in after.actions] == ["alpha-value"]
+    assert _same(after, ws.plan())
