@@ -49,7 +49,7 @@ PREFIX = "reconciler-cache-v1"
 LOCAL_STATE = ".reconcile"
 CACHE_DIR = Path(LOCAL_STATE) / "cache"
 # Not settings.bin: its key digests the registries' credentials (docs/workflows.md).
-KEPT = ("schemas.json", "project.bin", "results.json", "reads.json")
+KEPT = ("schemas.json", "project.bin", "results.json", "reads.json", "listings")
 
 
 def code_digest() -> str:
