@@ -12,10 +12,11 @@ remembered order, subjects and counts, and their digest is the remembered
 one. A page that differs makes a listing like any other; nothing is
 invalidated by time.
 
-Only a listing that needs no more than that is remembered: one that lists no
-version twice, and only subjects of its context. The order is kept only where
-the listing's is not already by subject then version (Confluent's is; the
-local registry lists in the order of registration). Kept in ``.reconcile/cache/listings``
+Only a listing that lists no version twice is remembered. Which of its
+versions the grouping takes, in which order, is kept only where that is not
+the listing itself (Confluent lists by subject then version; the local
+registry in the order of registration; the default context's listing holds
+the other contexts' subjects too). Kept in ``.reconcile/cache/listings``
 (``RememberedValue``: authenticated, keyed by the digest of this code), with
 the listings the plan used only, and written only when one of them changed.
 
@@ -49,7 +50,8 @@ LIBRARIES = ("orjson",)
 # What ``_compare_listed`` found of the listing's versions against the specs: the digest
 # of all the specs' inputs to it, and by subject the digest of its own and what was found.
 _Compared = tuple[bytes, dict[str, tuple[bytes, int]]]
-# (page digests, the listing's indices in the grouped order (None: the listing's own),
+# (page digests, the indices of the listing's versions the grouping takes, in its order
+# (None: all, in the listing's),
 # subjects in order, each one's count of versions, the versions' digest, what was
 # compared (None: nothing yet))
 _Entry = tuple[
@@ -111,10 +113,10 @@ class RememberedListings:
         listed = listing.versions
         grouped = list(chain.from_iterable(ctx.versions.values()))
         order: list[int] | None = None
-        if grouped != listed:
-            order = sorted(range(len(listed)), key=listed.__getitem__)  # as ``take`` sorts
-        # None left out (another context's), none listed twice.
-        if listing.repeated or (order is not None and [listed[i] for i in order] != grouped):
+        if grouped != listed:  # another order, or some left out (another context's)
+            place = {id(version): index for index, version in enumerate(listed)}
+            order = [place[id(version)] for version in grouped]
+        if listing.repeated:
             self._used.pop(key, None)
         else:
             subjects = tuple(ctx.versions)
