@@ -301,6 +301,10 @@ class ReadAhead:
             self._deliver([(t, None) for t in list(self._pending)])
 
     async def _main(self, batches: list[list[bytes]], ssl_context: ssl.SSLContext | None) -> None:
+        # What goes wrong here the client meets again, or not, as without read-ahead (it
+        # sends what is left): the loop's own reports (a protocol's failure, a TLS error
+        # while closing) would be printed on the plan's stderr (asyncio's logger).
+        asyncio.get_running_loop().set_exception_handler(_unreported)
         stop = asyncio.Event()
         with self._lock:
             if self._closed:
@@ -396,6 +400,10 @@ class ReadAhead:
                 loop.call_soon_threadsafe(stop.set)
         if self._thread is not None:
             self._thread.join(timeout=_JOIN_TIMEOUT)
+
+
+def _unreported(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    """The read-ahead loop's exception handler: nothing is reported (``_main``)."""
 
 
 def _wake(woken: list[tuple[asyncio.Future[Reply | None], Reply | None]]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import os
 import signal
 import socket
@@ -420,3 +421,27 @@ async def test_requests_are_written_as_the_server_takes_them() -> None:
         pipeline.resume_writing()
         pipeline.resume_writing()
         assert written == [_CHUNK, _CHUNK, _CHUNK, 1]
+
+
+async def test_a_failure_inside_the_read_ahead_is_neither_raised_nor_printed(
+    served: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A protocol that fails (here: after each chunk it read) ends its connection; the
+    client sends what is left, and asyncio's logger says nothing on the plan's stderr."""
+    from reconciler.registry._prefetch import _Pipeline
+
+    subjects = [f"e{n}-value" for n in range(5)]
+    await _register(served, subjects)
+    first, paths = await recorded_reads(served, subjects)
+    read = _Pipeline.data_received
+
+    def failing(self: _Pipeline, data: bytes) -> None:
+        read(self, data)
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(_Pipeline, "data_received", failing)
+    with caplog.at_level(logging.DEBUG, logger="asyncio"):
+        again, _ = await ahead_reads(served, subjects, paths)
+    assert again == first
+    printed = [r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in printed] == []
