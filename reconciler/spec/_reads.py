@@ -6,7 +6,7 @@ registry's URL (``/mode/orders-value``, ``/schemas?offset=0&limit=1000``),
 never a header, a credential or the URL. The registry package sends only
 targets of the snapshot's own shapes, whatever this file holds.
 
-Authenticated as ``results.json`` is (``_results.py``): an HMAC with the key
+Authenticated as ``results.json`` is (``_signed.py``): an HMAC with the key
 kept outside the project, over the file's body; a foreign, corrupt or partial
 file is ignored (the plan then reads as a first plan does). Rewritten,
 atomically, only when what a plan sent differs from what it found here. Any
@@ -15,13 +15,12 @@ failure to read or write it only costs the read-ahead.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ._cache import _secret, _write_atomically
+from ._cache import _secret
+from ._signed import read_signed, write_signed
 
 READS_FILE = Path(".reconcile") / "cache" / "reads.json"
 _FORM = 1  # the body's form: another is ignored
@@ -40,17 +39,16 @@ class RememberedReads:
         self._key = _secret()
         if self._key is None:
             return {}
+        body = read_signed(self.path, self._key)
+        if body is None:
+            return {}
         try:
-            mac, body = self.path.read_bytes().split(b"\n", 1)
-            expected = hmac.new(self._key, body, hashlib.sha256).hexdigest()
-            if not hmac.compare_digest(mac.decode("ascii"), expected):
-                return {}
             doc = json.loads(body)
             reads = doc["reads"]
             if doc["form"] == _FORM and _valid(reads):
                 self._found = reads
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # none yet, or unreadable: a plan without read-ahead writes it anew
+        except (ValueError, KeyError, TypeError):
+            pass  # another form: a plan without read-ahead writes it anew
         return dict(self._found)
 
     def save(self, sent: Mapping[str, Sequence[str]]) -> None:
@@ -63,13 +61,8 @@ class RememberedReads:
         if self._key is None or reads == self._found:
             return
         body = json.dumps({"form": _FORM, "reads": reads}, separators=(",", ":")).encode()
-        mac = hmac.new(self._key, body, hashlib.sha256).hexdigest().encode()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.path, mac + b"\n" + body)
+        if write_signed(self.path, self._key, body):
             self._found = reads
-        except OSError:
-            pass
 
 
 def _valid(reads: object) -> bool:

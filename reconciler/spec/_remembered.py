@@ -4,7 +4,7 @@ For what every run reads whole, of types JSON lacks (tuples, bytes: a listing's
 page digests, ``engine/remembered_listings.py``): ``marshal`` reads them back as
 they were written, faster than JSON.
 
-The file is authenticated as ``results.json`` is (``_results.py``): an HMAC,
+The file is authenticated as ``results.json`` is (``_signed.py``): an HMAC,
 with the key kept outside the project, over the digest of the code that
 computed the value and the value's bytes; ``marshal`` is given only bytes this
 user's runs wrote (it trusts its input). A file of other code (its packages'
@@ -14,8 +14,6 @@ damaged one is ignored. Any failure to read or write it only costs the work.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import marshal
 import sys
 from collections.abc import Sequence
@@ -23,8 +21,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ._cache import _secret, _write_atomically
+from ._cache import _secret
 from ._results import _code_digest
+from ._signed import read_signed, write_signed
 
 CACHE_DIR = Path(".reconcile") / "cache"
 
@@ -51,16 +50,11 @@ class RememberedValue:
         key = _secret()
         if key is None:
             return None
-        try:
-            data = self.path.read_bytes()
-        except OSError:
+        body = read_signed(self.path, key)
+        if body is None:
             return None
-        mac, _, body = data.partition(b"\n")
         code, _, value = body.partition(b"\n")
         if code != self._code():
-            return None
-        expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
-        if not hmac.compare_digest(mac, expected):
             return None
         try:
             return marshal.loads(value)
@@ -76,9 +70,4 @@ class RememberedValue:
             body = self._code() + b"\n" + marshal.dumps(value)
         except ValueError:  # a type marshal does not write
             return
-        mac = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.path, mac + b"\n" + body)
-        except OSError:
-            pass
+        write_signed(self.path, key, body)

@@ -22,7 +22,6 @@ Any failure to read or write it only costs the computations.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -30,7 +29,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ._cache import _secret, _sources_digest, _version, _write_atomically
+from ._cache import _secret, _sources_digest, _version
+from ._signed import read_signed, write_signed
 
 RESULTS_FILE = Path(".reconcile") / "cache" / "results.json"
 MAX_ENTRIES = 50_000  # ~200-400 bytes each: a file of at most ~20 MB
@@ -76,17 +76,16 @@ class ResultCache:
         self._key = _secret()
         if self._key is None:
             return {}
+        body = read_signed(self.path, self._key)
+        if body is None:
+            return {}
         try:
-            mac, body = self.path.read_bytes().split(b"\n", 1)
-            expected = hmac.new(self._key, body, hashlib.sha256).hexdigest()
-            if not hmac.compare_digest(mac.decode("ascii"), expected):
-                return {}
             doc = json.loads(body)
             entries = doc["entries"]
             if doc["code"] == self._code() and isinstance(entries, dict):
                 return entries
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # none yet, or unreadable: compute, and write it anew
+        except (ValueError, KeyError, TypeError):
+            pass  # another form: compute, and write it anew
         return {}
 
     def _entries(self) -> dict[str, Any]:
@@ -111,10 +110,5 @@ class ResultCache:
             return
         entries = dict(list(self._used.items())[:MAX_ENTRIES])
         body = json.dumps({"code": self._code(), "entries": entries}).encode()
-        mac = hmac.new(self._key, body, hashlib.sha256).hexdigest().encode()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.path, mac + b"\n" + body)
+        if write_signed(self.path, self._key, body):
             self._found = dict(entries)
-        except OSError:
-            pass
