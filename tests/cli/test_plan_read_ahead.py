@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from served_process import free_port, serve
 
 from reconciler.localregistry import serve_in_thread
 from reconciler.registry import RegistryClient
@@ -129,10 +129,9 @@ def _kill_while_planning(project: Path, db: Path, env: dict[str, str]) -> str:
     """Plan against a registry process stopped before the plan starts (its connections
     are accepted by the kernel, nothing is answered) and killed (SIGKILL) while the plan
     waits: what the plan reports."""
-    port = _free_port()
-    process = _serve(db, port)
+    port = free_port()
+    process = serve(db, port)
     try:
-        _wait_for(port)
         _project(project, f"http://127.0.0.1:{port}", 2)
         os.kill(process.pid, signal.SIGSTOP)
         plan = subprocess.Popen(
@@ -151,31 +150,6 @@ def _kill_while_planning(project: Path, db: Path, env: dict[str, str]) -> str:
     finally:
         process.kill()
         process.wait()
-
-
-def _serve(db: Path, port: int) -> subprocess.Popen[bytes]:
-    """``reconcile registry serve`` in a process of its own (to be killed)."""
-    command = ["registry", "serve", "--port", str(port), "--data", str(db)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *command],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(port: int) -> None:
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
 
 
 def test_a_registry_killed_during_the_read_ahead(project: Path, tmp_path: Path) -> None:
@@ -199,10 +173,9 @@ def test_a_registry_killed_during_the_read_ahead(project: Path, tmp_path: Path) 
 
 
 def _plan_on(project: Path, db: Path, env: dict[str, str]) -> None:
-    port = _free_port()
-    process = _serve(db, port)
+    port = free_port()
+    process = serve(db, port)
     try:
-        _wait_for(port)
         _project(project, f"http://127.0.0.1:{port}", 2)
         _plan(project, env, ahead=True)
         _plan(project, env, ahead=True)  # warm: the read-ahead starts once proven

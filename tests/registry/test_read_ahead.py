@@ -15,14 +15,11 @@ import json
 import logging
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from served_process import free_port, serve
 
 from reconciler.engine.snapshot import snapshot
 from reconciler.localregistry import serve_in_thread
@@ -339,41 +336,15 @@ async def test_recorded_targets_hold_no_credentials(served: str) -> None:
 # -- a registry process killed while the answers are on their way -------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_a_registry_killed_during_the_read_ahead(tmp_path: Path) -> None:
     subjects = [f"k{n}-value" for n in range(40)]
     with serve_in_thread(tmp_path / "r.db") as url:
         await _register(url, subjects)
         _, paths = await recorded_reads(url, subjects)
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "registry",
-            "serve",
-            "--port",
-            str(port),
-            "--data",
-            str(tmp_path / "r.db"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
+    process = serve(tmp_path / "r.db", port)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         # Stopped first: its connections are accepted (by the kernel) and the requests
         # written, none answered; then killed while they wait.
         os.kill(process.pid, signal.SIGSTOP)
