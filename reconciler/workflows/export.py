@@ -393,7 +393,7 @@ def write_specs(
         before_schemas(encoded, types, [r for r in schemas if r not in encoded])
     for relative, schema in schemas.items():
         if relative not in encoded:
-            encoded[relative] = readable(schema.schema_type, schema.text).encode("utf-8")
+            encoded[relative] = schema.render()
     if schemas_rendered is not None:
         schemas_rendered(encoded)
     _write(root, {relative: encoded[relative] for relative in schemas})
