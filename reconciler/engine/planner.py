@@ -164,8 +164,9 @@ async def _compare_listed(
         digest = hashlib.sha256()
         for name, subject in subjects:
             digest.update(compared_inputs(name, subject).encode())
+        total = digest.digest()
         before = kept.compared(registry, ctx)
-        if before is not None and before[0] == digest.digest():
+        if before is not None and before[0] == total:
             outcomes = before[1]
         else:
             earlier = {} if before is None else before[1]
@@ -174,7 +175,7 @@ async def _compare_listed(
                 for name, subject in subjects
             ]
             outcomes = await _outcomes(subjects, cache, ctx, each, earlier)
-            kept.keep_compared(registry, ctx, (digest.digest(), outcomes))
+            kept.keep_compared(registry, ctx, (total, outcomes))
     differing = []
     for subject, (_, outcome) in outcomes.items():
         if outcome == _Outcome.DIFFERS:

@@ -260,12 +260,11 @@ class ReadAhead:
         registry: nothing is decoded or sorted then."""
         sent = set(self._sent)
         ahead = self._ahead
+        size = len(self._prefix)
         if ahead <= sent:
-            size = len(self._prefix)
             extra = (t[size:].decode("ascii") for t in sent - ahead if t[:size] == self._prefix)
             if not any(map(snapshot_path, extra)):
                 return None
-        size = len(self._prefix)
         return remembered(t[size:].decode("ascii") for t in sent if t[:size] == self._prefix)
 
     # -- sending ahead
