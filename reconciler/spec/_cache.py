@@ -214,7 +214,7 @@ class ParseCache:
 
     def accept(self, items: Iterable[str]) -> None:
         """Verdicts of parses made outside this load, by this same code (export's:
-        ``workflows.export.ExportCheck``): known, and saved once used."""
+        ``workflows.export_check.ExportCheck``): known, and saved once used."""
         self._accepted.update(items)
 
     def add(self, item: str) -> None:

@@ -51,7 +51,7 @@ class Reads:
     the project it wrote: 50,000 opens and reads at 10,000 subjects x 5 versions).
     Each is taken to be a regular file at that path, not a symlink, without a look
     at it (50,000 ``lstat`` calls, ~0.18 s): the caller checks that it is, as
-    ``workflows.export.check_exported`` does by listing their folders. ``keep``:
+    ``workflows.export_check.check_exported`` does by listing their folders. ``keep``:
     whether the bytes are kept (``data``: the project cache's key; a load that
     caches no specs needs none of them).
     """

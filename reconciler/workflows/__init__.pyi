@@ -10,15 +10,14 @@ from .evolve import Advice, EvolveError, evolve, spec_proposal, spec_references
 from .export import (
     PROJECT_FILE,
     EditedFilesError,
-    ExportCheck,
     bundle,
-    check_exported,
     dump_yaml,
     export_files,
     relocate,
     write_project_file,
     write_specs,
 )
+from .export_check import ExportCheck, check_exported
 from .files import ignore_local_state
 from .live import RegistryContents, list_contexts, read_registry
 from .migrate import MigrationRefused, check_target, desired_project

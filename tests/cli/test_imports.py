@@ -53,6 +53,7 @@ NEVER = (
     "reconciler.service",
     "reconciler.workflows.avro_idl",
     "reconciler.workflows.export",
+    "reconciler.workflows.export_check",
 )
 # Writes the loaded modules to $MODULES_OUT at exit (after click's sys.exit); a None
 # entry is an import refused (cli/__init__.py's httpx._main), not a module loaded, nor is

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from reconciler.compatibility import validate
 from reconciler.spec import SpecErrors, _checks
-from reconciler.workflows import export
+from reconciler.workflows import export_check as export
 
 out, how = Path(sys.argv[1]), sys.argv[2]
 written = {
@@ -198,7 +198,7 @@ def test_in_a_process_with_threads_the_check_runs_in_it(
     registries: Registries, tmp_path: Path, files: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """This test process serves its registries from threads: no fork, whatever the size."""
-    from reconciler.workflows import export
+    from reconciler.workflows import export_check as export
 
     out = _exported(registries, tmp_path)
     monkeypatch.setattr(export, "FORK_FILES", files)
@@ -210,7 +210,7 @@ def test_in_a_process_with_threads_the_check_runs_in_it(
 
 _CHANNEL = """
 import os, sys
-from reconciler.workflows import export
+from reconciler.workflows import export_check as export
 
 channel = export._Channel(2)
 kept = os.dup(channel._memories[0])  # to see the first message's memory once read
