@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from served_process import free_port
 
 
 def avro_record(name: str, *fields: tuple[str, object]) -> str:
@@ -38,12 +38,6 @@ def error_code(response: httpx.Response) -> int:
     assert set(body) == {"error_code", "message"}, body
     assert isinstance(body["message"], str) and body["message"]
     return int(body["error_code"])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from served_process import free_port
 
 SECRET = "query-token-7Hc2"
 
@@ -28,15 +28,9 @@ class Served:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "stderr.log"
     command = [sys.executable, "-m", "reconciler", "registry", "serve", "--port", str(port)]
     command += ["--data", str(tmp_path / "registry.db"), "--log-level", "info"]
