@@ -64,7 +64,7 @@ def _context_settings(
         for key in ("compatibility", "mode", "prune"):
             if key not in item.explicit:
                 continue
-            value, location = getattr(spec, key), item.doc.at((key,))
+            value, location = getattr(spec, key), item.doc.later((key,))
             for registry in spec.registries:
                 earlier = first.setdefault((registry, spec.context, key), (value, location))
                 if earlier[0] != value:

@@ -61,7 +61,9 @@ def load_project(
     commands that already keep local state (plan, apply) ask for it.
     ``cache_specs=False`` keeps only those verdicts, not the loaded specs
     (``ProjectCache``): export's check, whose 50,000 specs would cost more to
-    keep than the next plan's parses it saves.
+    keep than the next plan's parses it saves. Such a load seldom reads the specs'
+    locations (an export's check none, unless it finds an error): they are looked up
+    when first read (``_document.Unmarked``).
 
     ``written``: the bytes of files the caller has just written into the project,
     by path relative to ``root`` (``/``-separated): taken instead of reading those
@@ -125,7 +127,7 @@ def load_project(
         # The project cache's key: the bytes the specs are made from.
         reads = Reads(written, str(root), keep=project_cache is not None)
         for spec_path in files:
-            spec_doc = load_yaml(spec_path, recording, errors, root, reads=reads)
+            spec_doc = load_yaml(spec_path, recording, errors, root, reads=reads, marks=cache_specs)
             spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
             if spec_raw is not None and spec_doc is not None:
                 loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit, reads))

@@ -140,7 +140,9 @@ class _SpecResolver:
         for i, ref in enumerate(raws):
             if any(r.name == ref.name for r in result):
                 self.error((*at, i, "name"), f"reference name {ref.name!r} is listed twice")
-            result.append(ReferenceSpec(ref.name, ref.subject, ref.version, self.doc.at((*at, i))))
+            result.append(
+                ReferenceSpec(ref.name, ref.subject, ref.version, self.doc.later((*at, i)))
+            )
         return tuple(result)
 
     def schema(
@@ -152,7 +154,7 @@ class _SpecResolver:
         ctx: Use,
         version: VersionRaw | None = None,
     ) -> tuple[str, Path | None] | None:
-        location = self.doc.at(at)
+        location = self.doc.later(at)
         source = schema_source(
             value,
             schema_type,
@@ -200,7 +202,7 @@ class _SpecResolver:
                     id=raw.id,
                     references=refs,
                     schema_path=path,
-                    location=self.doc.at(here),
+                    location=self.doc.later(here),
                     metadata=_contract(raw.metadata),
                     rule_set=_contract(raw.rule_set),
                     delete=raw.delete,
@@ -258,7 +260,7 @@ class _SpecResolver:
             mode=raw.mode,
             normalize=raw.normalize,
             delete=raw.delete,
-            location=self.doc.key_at(at),
+            location=self.doc.key_later(at),
             metadata=_contract(raw.metadata),
             rule_set=_contract(raw.rule_set),
         )
@@ -299,7 +301,7 @@ def resolve_spec(
         prune=raw.prune,
         protected=tuple(raw.protected),
         subjects=subjects,
-        location=doc.at(()),
+        location=doc.later(()),
     )
     explicit = set(raw.model_fields_set)
     return LoadedSpec(spec, doc, explicit, resolver.schemas, resolver.paths.followed_links)

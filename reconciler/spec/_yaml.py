@@ -35,7 +35,7 @@ except ImportError:  # PyYAML built without libyaml
 
 from reconciler._gc import gc_paused
 
-from ._document import Document, KeyPath
+from ._document import Document, KeyPath, Mark, Unmarked
 from ._errors import Collector
 from ._files import Reads, decode
 from ._interpolate import interpolate
@@ -264,13 +264,15 @@ def load_yaml(
     root: Path | None = None,
     defer: str | None = None,
     reads: Reads | None = None,
+    marks: bool = True,
 ) -> Document | None:
     """Parse one YAML file; report syntax errors at their mark and return None.
 
     Locations are shown relative to ``root``, the project directory. The
     interpolation problems of the values under ``defer``'s entries (the
     project file's ``registries``) are deferred to each entry's name. The
-    bytes read are added to ``reads``.
+    bytes read are added to ``reads``. ``marks=False``: a document of the plain
+    shape makes its locations only when first asked for (``Unmarked``).
     """
     try:
         data = None if reads is None else reads.given(str(path))
@@ -289,7 +291,14 @@ def load_yaml(
     # rescan them again and again (a 10,000-subject file: 0.9-1.3 s -> 0.5-0.6
     # s; with inline schemas 7-10 s -> 3 s).
     with gc_paused():
-        return _load_text(path, text, environ, errors, root, defer)
+        return _load_text(path, text, environ, errors, root, defer, marks)
+
+
+def _marks(text: str) -> tuple[dict[KeyPath, Mark], dict[KeyPath, Mark]]:
+    """The locations of a document of the plain shape, composed again."""
+    composed = compose_plain(text)
+    assert composed is not None  # the same text composed before
+    return composed[1], composed[2]
 
 
 def _load_text(
@@ -299,9 +308,12 @@ def _load_text(
     errors: Collector,
     root: Path | None,
     defer: str | None,
+    marks: bool = True,
 ) -> Document | None:
-    plain = compose_plain(text) if PLAIN else None
+    plain = compose_plain(text, marks) if PLAIN else None
     if plain is not None:  # no anchor, no alias: nothing to expand
+        if not marks:
+            return Unmarked(path, plain[0], root, text, _marks)
         return Document(path, plain[0], root, plain[1], plain[2])
     composed = _compose_fast(text)
     loader: yaml.SafeLoader | None = composed.loader if composed else None

@@ -37,7 +37,7 @@ def _shown_path(file: Path, root: Path | None) -> str:
     return str(file)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Location:
     """A place in a file. ``file`` is absolute (it is read again: lint, schema lines);
     ``root`` is the project directory, which ``str()`` and ``path`` show it relative to."""
@@ -45,7 +45,17 @@ class Location:
     file: Path
     line: int  # 1-based
     column: int  # 1-based
-    root: Path | None = field(default=None, compare=False, repr=False)
+    root: Path | None = field(default=None, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        """By file, line and column (not ``root``), whatever the class: a location looked
+        up when first read (``_document.Later``) equals the one made at once."""
+        if not isinstance(other, Location):
+            return NotImplemented
+        return (self.file, self.line, self.column) == (other.file, other.line, other.column)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.line, self.column))
 
     @property
     def path(self) -> str:

@@ -39,16 +39,23 @@ def pure_python() -> Iterator[None]:
         yield
 
 
-def _outcome(root: Path, environ: Mapping[str, str]) -> Project | list[SpecError]:
+def _outcome(
+    root: Path, environ: Mapping[str, str], cache_specs: bool = True
+) -> Project | list[SpecError]:
     try:
-        return load_project(root, environ=environ)
+        return load_project(root, environ=environ, cache_specs=cache_specs)
     except SpecErrors as exc:
         return exc.errors
 
 
 def outcomes(root: Path, environ: Mapping[str, str]) -> Project | list[SpecError]:
-    """``load_project``'s result or errors, asserted equal with both composers."""
+    """``load_project``'s result or errors, asserted equal with both composers, and with
+    the locations looked up when first read (a load whose specs are not kept)."""
     result = _outcome(root, environ)
+    later = _outcome(root, environ, cache_specs=False)
+    assert later == result, "locations looked up later are not those made at once"
+    if isinstance(result, list) and isinstance(later, list):  # and read the same
+        assert [str(error) for error in later] == [str(error) for error in result]
     with libyaml_only():
         assert _outcome(root, environ) == result, "the plain composer and libyaml disagree"
     with pure_python():
@@ -65,6 +72,10 @@ def documents(root: Path) -> dict[Path, Any]:
             doc = _yaml.load_yaml(path, {}, errors)
             parsed = None if doc is None else (doc.data, doc.values, doc.keys)
             result[path] = (parsed, errors.errors)
+            unmarked = Collector()  # its locations made when first asked for
+            doc = _yaml.load_yaml(path, {}, unmarked, marks=False)
+            assert (None if doc is None else (doc.data, doc.values, doc.keys)) == parsed
+            assert unmarked.errors == errors.errors
     return result
 
 

@@ -12,6 +12,7 @@ never compose it differently), also on generated documents.
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.spec import Project, SpecErrors, _yaml, load_project
+from reconciler.spec import Location, Project, SpecErrors, _yaml, load_project
 from reconciler.spec._yaml_plain import _GiveUp, _Words, compose_plain
 
 from .conftest import assert_composers_agree, documents, outcomes
@@ -259,6 +260,43 @@ def test_a_plain_document_of_any_size_is_composed(
         ({"a": "b", "c": {"d": "e"}}, mock.ANY, mock.ANY),
         [],
     )
+
+
+EXPORTED = {
+    "reconcile.yaml": "version: 1\nregistries:\n  r:\n    url: http://r:1\n",
+    "specs/a.yaml": "registry: r\ncompatibility: BACKWARD\nsubjects:\n  m-value:\n"
+    "    versions:\n    - version: 1\n      schema: ../schemas/m.v1.avsc\n  a-value:\n"
+    "    versions:\n    - version: 1\n      schema: ../schemas/a.v1.avsc\n      references:\n"
+    "      - name: M\n        subject: m-value\n        version: 1\n",
+    "schemas/m.v1.avsc": '{"type": "record", "name": "M", "fields": []}',
+    "schemas/a.v1.avsc": '{"type": "record", "name": "A", "fields": [{"name": "m", "type": "M"}]}',
+}
+
+
+def test_a_load_whose_specs_are_not_kept_makes_their_locations_when_read(
+    tmp_path: Path,
+) -> None:
+    """``cache_specs=False`` (export's check): a spec file of the plain shape is composed
+    without its locations, made only when one is read; each then reads, compares and
+    pickles as the location made at once."""
+    for name, text in EXPORTED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    eager = load_project(tmp_path)
+    with mock.patch.object(_yaml, "_marks", wraps=_yaml._marks) as marks:
+        later = load_project(tmp_path, cache_specs=False)
+        assert marks.call_count == 0
+        [spec] = later.specs
+        version = spec.subjects["a-value"].versions[0]  # type: ignore[index]
+        assert type(version.location) is not Location
+        assert version.references[0].location == Location(spec.path, 13, 9)
+        assert marks.call_count == 1  # once for the whole document
+        assert str(version.location) == "specs/a.yaml:10:7"
+        assert later == eager
+        assert marks.call_count == 1
+    copied = pickle.loads(pickle.dumps(later.specs))
+    assert copied == eager.specs
+    assert type(copied[0].subjects["a-value"].location) is Location
 
 
 def _resolved(word: str) -> tuple[type, str]:
