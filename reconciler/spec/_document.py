@@ -121,20 +121,20 @@ class Later(Location):
     as, the ``Location`` made at once."""
 
     def __init__(self, doc: Document, key_path: KeyPath, key: bool) -> None:
-        object.__setattr__(self, "file", doc.path)
-        object.__setattr__(self, "root", doc.root)
-        object.__setattr__(self, "_of", (doc, key_path, key))
+        attributes = self.__dict__  # frozen: filled as ``model._quick`` fills a Location's
+        attributes["file"], attributes["root"] = doc.path, doc.root
+        attributes["_of"] = (doc, key_path, key)
 
     def __getattr__(self, name: str) -> Any:
-        of = self.__dict__.get("_of")
+        attributes = self.__dict__
+        of = attributes.get("_of")
         if name not in ("line", "column") or of is None:
             raise AttributeError(name)
         doc, key_path, key = of
         found = doc.key_at(key_path) if key else doc.at(key_path)
-        object.__setattr__(self, "line", found.line)
-        object.__setattr__(self, "column", found.column)
-        object.__setattr__(self, "_of", None)  # the document is no longer needed
-        return self.__dict__[name]
+        attributes["line"], attributes["column"] = found.line, found.column
+        attributes["_of"] = None  # the document is no longer needed
+        return attributes[name]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Location, (self.file, self.line, self.column, self.root))

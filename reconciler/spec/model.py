@@ -9,10 +9,10 @@ at a file and line.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from reconciler.registry import BasicAuth, BearerAuth, OAuthClientCredentials, TlsConfig
 
@@ -28,6 +28,30 @@ DEFAULT_MAX_DELETES = 10
 DEFAULT_SCHEMA_BYTES = 1024 * 1024
 
 
+_C = TypeVar("_C", bound=type)
+
+
+def _quick(cls: _C) -> _C:
+    """``cls``, a frozen dataclass, with an ``__init__`` that fills the instance's
+    ``__dict__`` (the same attributes, the same signature) instead of setting each
+    field by ``object.__setattr__``, as a frozen dataclass's does: a ``VersionSpec``
+    ~3.5 -> ~1 us to make, 50,000 of them at 10,000 subjects x 5 versions (a
+    load, an export). Only for fields with plain defaults (no ``default_factory``)
+    and no ``__post_init__``."""
+    names = [f.name for f in fields(cls)]
+    defaults = {f"_{f.name}": f.default for f in fields(cls) if f.default is not MISSING}
+    assert all(f.default_factory is MISSING for f in fields(cls))
+    assert not hasattr(cls, "__post_init__")
+    parameters = ", ".join(n if f"_{n}" not in defaults else f"{n}=_{n}" for n in names)
+    body = "".join(f"\n    d[{n!r}] = {n}" for n in names)
+    exec(f"def __init__(self, {parameters}):\n    d = self.__dict__{body}", defaults)
+    made = defaults["__init__"]
+    made.__qualname__ = f"{cls.__qualname__}.__init__"
+    made.__annotations__ = cls.__init__.__annotations__  # the dataclass's, for introspection
+    cls.__init__ = made  # type: ignore[misc]
+    return cls
+
+
 @lru_cache(maxsize=4096)
 def _shown_path(file: Path, root: Path | None) -> str:
     """``Location.path``, worked out once per file: a plan names the spec file of each
@@ -37,6 +61,7 @@ def _shown_path(file: Path, root: Path | None) -> str:
     return str(file)
 
 
+@_quick
 @dataclass(frozen=True, eq=False)
 class Location:
     """A place in a file. ``file`` is absolute (it is read again: lint, schema lines);
@@ -96,6 +121,7 @@ class RegistryConfig:
         return self.url.startswith("local:")
 
 
+@_quick
 @dataclass(frozen=True)
 class ReferenceSpec:
     name: str
@@ -104,6 +130,7 @@ class ReferenceSpec:
     location: Location | None = None
 
 
+@_quick
 @dataclass(frozen=True)
 class VersionSpec:
     """One pinned version of a subject's history (``versions:``)."""
@@ -125,6 +152,7 @@ class VersionSpec:
         return self.type or subject.type
 
 
+@_quick
 @dataclass(frozen=True)
 class SubjectSpec:
     name: str  # unqualified subject name, as written in the spec
