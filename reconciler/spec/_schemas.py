@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import posixpath
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,19 @@ class SchemaSource:
     path: Path | None  # None when inline
 
 
+def _posix_split(path: str) -> tuple[str, str]:
+    """``posixpath.split`` of a ``str`` without its calls (a third of the time, ~0.5 us,
+    for 50,000 schema paths at 10,000 subjects x 5 versions)."""
+    cut = path.rfind("/") + 1
+    head, tail = path[:cut], path[cut:]
+    if head and head != "/" * len(head):
+        head = head.rstrip("/")
+    return head, tail
+
+
+_split = _posix_split if os.path is posixpath else os.path.split
+
+
 def is_inline(value: Any) -> bool:
     if not isinstance(value, str):
         return True
@@ -53,7 +67,8 @@ class Resolver:
 
     def __init__(self) -> None:
         self._directories: dict[Path, Path] = {}
-        # (spec directory, directory part of a value) -> resolved, as text, inside the root
+        # (spec directory, directory part of a value) -> resolved, as text ending with a
+        # separator, inside the root
         self._folders: dict[tuple[Path, str], tuple[Path, str, bool]] = {}
         # Whether a path went through a symlink inside the project: the file read is
         # then not the one the path names, and the project cache keeps no such load.
@@ -94,17 +109,17 @@ class Resolver:
         bytes ``reads`` was given is a regular file there without its ``lstat``
         (``Reads``: its caller has checked).
         """
-        head, name = os.path.split(value)
+        head, name = _split(value)
         if name in ("", ".", ".."):
             return self._checked(self.resolve(spec_dir / value), root)
         folder = self._folders.get((spec_dir, head))
         if folder is None:
             resolved = (spec_dir / head).resolve()
             self._note_links(spec_dir / head, resolved)
-            folder = (resolved, str(resolved), resolved.is_relative_to(root))
+            folder = (resolved, os.path.join(resolved, ""), resolved.is_relative_to(root))
             self._folders[spec_dir, head] = folder
         directory, directory_text, inside = folder
-        full = os.path.join(directory_text, name)
+        full = directory_text + name  # os.path.join: the folder's text ends with a separator
         data = None if reads is None else reads.given(full)
         if data is not None:
             path: Path = _child(directory, name)  # type: ignore[assignment]  # a Path's child

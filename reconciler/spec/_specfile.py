@@ -189,7 +189,7 @@ class _SpecResolver:
                 if raw.id in ids:
                     self.error((*here, "id"), f"id {raw.id} is pinned twice in this subject")
                 ids.add(raw.id)
-            refs = self.references(raw.references, (*here, "references"))
+            refs = self.references(raw.references, (*here, "references")) if raw.references else ()
             own_type = raw.type if raw.type is not None and raw.type != schema_type else None
             source = self.schema(
                 raw.schema_, own_type or schema_type, (*here, "schema"), refs, ctx, raw

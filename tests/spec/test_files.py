@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from reconciler.spec import _files
+from reconciler.spec._schemas import _posix_split
 
 CASES = {
     "ascii": b'{"type": "string"}',
@@ -45,3 +47,23 @@ def test_a_file_read_twice_with_other_bytes_is_noted() -> None:
     assert reads.consistent
     reads.add("/p/a", b"2")
     assert not reads.consistent and reads.data == {"/p/a": b"1"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a.avsc",
+        "../s/a.avsc",
+        "s//a.avsc",
+        "/a.avsc",
+        "//a.avsc",
+        "///",
+        "a/",
+        "",
+        ".",
+        "a/..",
+        "//x//y",
+    ],
+)
+def test_schema_paths_split_as_posixpath_splits_them(value: str) -> None:
+    assert _posix_split(value) == posixpath.split(value)
