@@ -181,7 +181,7 @@ def _compose(text: str, marks: bool) -> Composed:
                 at = ()
             word = match[3]
             if word is not None:
-                sequence.append(words[word])
+                sequence.append(word if "/" in word else words[word])
                 continue
             # A mapping begins in the item, its keys at the first key's column.
             if len(stack) >= _MAX_DEPTH:
@@ -203,6 +203,10 @@ def _compose(text: str, marks: bool) -> Composed:
         if word is None:
             pending, pending_key = frame, key
             mapping[key] = None  # replaced by the nested collection
+        elif "/" in word:  # most of an export's words, each once: not kept in ``words``
+            mapping[key] = word
+        elif word.isdigit() and word[0] != "0" and len(word) < 19:  # ``_DECIMAL``, ASCII
+            mapping[key] = int(word)
         else:
             mapping[key] = words[word]
         if marks:

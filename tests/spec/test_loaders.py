@@ -331,6 +331,20 @@ def test_plain_words_take_the_values_pyyaml_gives_them(word: str) -> None:
     assert _words_value(word) == _resolved(word)
 
 
+@pytest.mark.parametrize("word", TRICKY_WORDS)
+def test_a_plain_word_in_a_document_takes_the_value_pyyaml_gives_it(word: str) -> None:
+    """The composer reads a path or a decimal value without ``_Words``: the same values
+    (a word it does not scan, with a ":", is left to the YAML composers)."""
+    for text in (f"k: {word}\n", f"k:\n- {word}\n"):
+        composed = compose_plain(text, marks=False)
+        if composed is not None:
+            value = composed[0]["k"]
+            value = value[0] if isinstance(value, list) else value
+            assert (type(value), repr(value)) == _resolved(word)
+        else:
+            assert ":" in word or _resolved(word)[0] is yaml.YAMLError
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="0123456789_./+=~:-aeEfilnNoOsxyY<", min_size=1, max_size=12))
 def test_any_plain_word_takes_the_value_pyyaml_gives_it(word: str) -> None:
