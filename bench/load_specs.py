@@ -61,7 +61,7 @@ def avro(n: int) -> dict[str, object]:
 
 def write_project(root: Path, subjects: int, inline: bool) -> None:
     from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec
-    from reconciler.workflows import write_project_file, write_specs
+    from reconciler.workflows import export_files, write_project_file, write_specs
     from reconciler.workflows.export import dump_yaml
 
     money_ref = (ReferenceSpec("bench.Money", "money-value", 1),)
@@ -76,7 +76,7 @@ def write_project(root: Path, subjects: int, inline: bool) -> None:
     spec = ContextSpec(path=root, registries=("bench",), context=".", subjects=specs)
     write_project_file(root, "bench", {"url": "http://localhost:8081"})
     if not inline:
-        write_specs((spec,), root)
+        write_specs(export_files((spec,)), root)
         return
     doc: dict[str, object] = {"registry": "bench", "subjects": {}}
     for name, subject in specs.items():

@@ -151,12 +151,12 @@ def _peak_mib() -> float:
 
 async def _export(url: str, out: Path) -> dict[str, object]:
     from reconciler.registry import RegistryClient
-    from reconciler.workflows import context_specs, read_registry, write_project_file, write_specs
+    from reconciler.workflows import exported_files, read_registry, write_project_file, write_specs
 
     async with RegistryClient(url) as client:
         contents = await read_registry(client, "bench")
         requests = client.requests_made
-    write_specs(context_specs(contents, "bench", out, history=False, keep_ids=False), out)
+    write_specs(exported_files(contents, "bench", out, history=False), out)
     write_project_file(out, "bench", {"url": url})
     return {"requests": requests, "subjects": contents.subject_count}
 

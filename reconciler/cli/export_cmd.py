@@ -20,7 +20,7 @@ from reconciler.workflows import (
     RegistryContents,
     Source,
     bundle,
-    context_specs,
+    exported_files,
     from_project,
     from_url,
     ignore_local_state,
@@ -104,7 +104,7 @@ def write_project(
     export wrote that the registry no longer holds; fail if the result does not load.
     Return (files written, files removed)."""
     _check_target_project(out, source.name, list(contents.contexts))
-    specs = context_specs(contents, source.name, out, history=history, keep_ids=history)
+    files = exported_files(contents, source.name, out, history=history)
     extras: list[Path] = []
     check: ExportCheck | None = None
 
@@ -124,7 +124,7 @@ def write_project(
 
     try:
         result = write_specs(
-            specs,
+            files,
             out,
             force=force,
             contexts=contexts,

@@ -18,7 +18,7 @@ from reconciler.spec import SpecErrors
 from reconciler.workflows import (
     EditedFilesError,
     check_exported,
-    context_specs,
+    exported_files,
     raw_entry,
     read_registry,
     relocate,
@@ -119,9 +119,9 @@ def register_report_tools(server: MCPServer, state: ServerState, access: Access)
             raise ToolError(f"{directory} is outside the project directory; export writes inside")
         async with registry_client(project, registry) as client:
             contents = await read_registry(client, registry, tuple(contexts or ()))
-        specs = context_specs(contents, registry, out, history=history, keep_ids=history)
+        files = exported_files(contents, registry, out, history=history)
         try:
-            written = write_specs(specs, out, contexts=tuple(contexts or ()))
+            written = write_specs(files, out, contexts=tuple(contexts or ()))
         except EditedFilesError as exc:
             edited = ", ".join(p.relative_to(root).as_posix() for p in exc.paths[:10])
             raise ToolError(

@@ -18,6 +18,7 @@ from .export import (
     write_specs,
 )
 from .export_check import ExportCheck, check_exported
+from .export_text import exported_files
 from .files import ignore_local_state
 from .live import RegistryContents, list_contexts, read_registry
 from .migrate import MigrationRefused, check_target, desired_project
@@ -53,6 +54,7 @@ __all__ = [
     "dump_yaml",
     "evolve",
     "export_files",
+    "exported_files",
     "from_project",
     "from_url",
     "ignore_local_state",

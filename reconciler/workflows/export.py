@@ -157,21 +157,26 @@ class ExportFiles(NamedTuple):
 
     specs: dict[str, str]  # each context's spec file: its text
     schemas: dict[str, SchemaFile]  # the schema files, rendered when written
+    types: dict[str, str]  # the type of each schema file without references
 
 
-def export_files(
-    specs: tuple[ContextSpec, ...], types: dict[str, str] | None = None
-) -> ExportFiles:
-    """Every file an export writes (``types``: see ``_SchemaFiles``). Writes nothing,
-    and renders no schema file (``SchemaFile.render``)."""
+def spec_header(registry: str, context: str) -> str:
+    """The comment a spec file starts with."""
+    return HEADER.format(
+        registry=registry, context="" if context == "." else f", context {context}"
+    )
+
+
+def export_files(specs: tuple[ContextSpec, ...]) -> ExportFiles:
+    """Every file an export of ``specs`` writes. Writes nothing, and renders no schema
+    file (``SchemaFile.render``)."""
     texts: dict[str, str] = {}
     schemas: dict[str, SchemaFile] = {}
+    types: dict[str, str] = {}
     for spec in specs:
         doc = spec_document(spec, schemas, types)
-        where = "" if spec.context == "." else f", context {spec.context}"
-        header = HEADER.format(registry=spec.registries[0], context=where)
-        texts[spec_file(spec)] = header + dump_yaml(doc)
-    return ExportFiles(texts, schemas)
+        texts[spec_file(spec)] = spec_header(spec.registries[0], spec.context) + dump_yaml(doc)
+    return ExportFiles(texts, schemas, types)
 
 
 class ExportWriteError(ReconcilerError):
@@ -326,12 +331,12 @@ def _write(root: Path, files: dict[str, bytes]) -> None:
             raise ExportWriteError(root / relative, exc) from exc
 
 
-# What it builds is kept until it returns (the files' texts, their documents), then
-# dropped: the collector's passes would only rescan it, with the registry's contents
-# the caller keeps (~0.13 s at 10,000 subjects x 5 versions).
+# What it builds is kept until it returns (the files' bytes), then dropped: the
+# collector's passes would only rescan it, with the registry's contents the caller
+# keeps (~0.13 s at 10,000 subjects x 5 versions, with the documents it then built).
 @gc_paused()
 def write_specs(
-    specs: tuple[ContextSpec, ...],
+    files: ExportFiles,
     root: Path,
     *,
     force: bool = False,
@@ -339,8 +344,8 @@ def write_specs(
     before_schemas: Callable[[dict[str, bytes], dict[str, str], list[str]], None] | None = None,
     schemas_rendered: Callable[[dict[str, bytes]], None] | None = None,
 ) -> Written:
-    """Write every spec and its schema files, and remove the files an earlier export
-    wrote that this one does not (``_stale``).
+    """Write every spec and its schema files (``files``: ``export_files``), and remove
+    the files an earlier export wrote that this one does not (``_stale``).
 
     Unless ``force``, raise ``EditedFilesError`` before writing or removing
     anything when a file to overwrite or remove was changed since the last
@@ -356,8 +361,7 @@ def write_specs(
     schema files are written (``ExportCheck``: rendering them, ~0.35 s at 10,000
     subjects x 5 versions, and writing them, are then shared with the check).
     """
-    types: dict[str, str] = {}
-    texts, schemas = export_files(specs, types)
+    texts, schemas, types = files
     encoded = {relative: text.encode("utf-8") for relative, text in texts.items()}
     recorded = _manifest(root)
     pending = _pending(root)
@@ -400,7 +404,7 @@ def write_specs(
     else:
         (root / PENDING).unlink()
     return Written(
-        [root / spec_file(spec) for spec in specs],
+        [root / relative for relative in texts],
         [root / relative for relative in stale],
         len(schemas),
         encoded,

@@ -4,7 +4,7 @@ width=100)`` writes, by the quickest writer that writes them.
 An exported spec is mostly names, numbers and paths in nested mappings and
 lists (50,000 versions at 10,000 subjects x 5). PyYAML builds a node per
 value in Python before any emitter runs: 3 s of CPU at that size, with
-libyaml's emitter. ``_block`` writes such a document line by line instead,
+libyaml's emitter. ``Block`` writes such a document line by line instead,
 as PyYAML lays it out (block style, two-space indent, lists unindented under
 their key, ``- `` carrying an item's first key); it declines any value it is
 not sure of (a string PyYAML would quote, fold or escape, an empty
@@ -64,8 +64,8 @@ _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
 
 
-class _Declined(Exception):
-    """A value ``_block`` leaves to PyYAML."""
+class Declined(Exception):
+    """A value ``Block`` leaves to PyYAML."""
 
 
 def _plain(text: str, known: dict[str, str]) -> str:
@@ -77,70 +77,80 @@ def _plain(text: str, known: dict[str, str]) -> str:
             or text.startswith("...")  # a document end marker: quoted
             or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR
         ):
-            raise _Declined
+            raise Declined
         written = known[text] = text
     return written
 
 
-def _scalar(value: Any, known: dict[str, str]) -> str:
-    if isinstance(value, str):
-        return _plain(value, known)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if type(value) is int:
-        return str(value)
-    raise _Declined
+class Block:
+    """A document's lines as PyYAML lays it out (block style, two-space indent, lists
+    unindented under their key, ``- `` carrying an item's first key); ``Declined`` for
+    anything else. ``text`` joins them. A writer that knows its document's shape
+    (``export_text``) appends the lines it knows and leaves the rest to ``mapping``."""
 
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._known: dict[str, str] = {}
 
-def _block(doc: dict[str, Any]) -> str:
-    """The document as PyYAML lays it out; ``_Declined`` for anything else."""
-    lines: list[str] = []
-    known: dict[str, str] = {}
+    def plain(self, text: str) -> str:
+        """``text`` as written plain (``Declined`` if PyYAML would quote it)."""
+        return _plain(text, self._known)
 
-    def mapping(items: dict[str, Any], indent: str, first: str) -> None:
+    def scalar(self, value: Any) -> str:
+        if isinstance(value, str):
+            return _plain(value, self._known)
+        if value is None:
+            return "null"
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if type(value) is int:
+            return str(value)
+        raise Declined
+
+    def mapping(self, items: dict[str, Any], indent: str, first: str) -> None:
         """``first``: what starts the first line (``- `` for a list's item)."""
         if not items:
-            raise _Declined
+            raise Declined
+        lines, known = self.lines, self._known
         lead = first
         for key, value in items.items():
             if not isinstance(key, str):
-                raise _Declined
+                raise Declined
             key = _plain(key, known)
             if isinstance(value, dict):
                 lines.append(f"{lead}{key}:")
-                mapping(value, indent + "  ", indent + "  ")
+                self.mapping(value, indent + "  ", indent + "  ")
             elif isinstance(value, list):
                 lines.append(f"{lead}{key}:")
-                sequence(value, indent)
+                self.sequence(value, indent)
             else:
-                lines.append(f"{lead}{key}: {_scalar(value, known)}")
+                lines.append(f"{lead}{key}: {self.scalar(value)}")
             lead = indent
 
-    def sequence(items: list[Any], indent: str) -> None:
+    def sequence(self, items: list[Any], indent: str) -> None:
         if not items:
-            raise _Declined
+            raise Declined
         for item in items:
             if isinstance(item, dict):
-                mapping(item, indent + "  ", indent + "- ")
+                self.mapping(item, indent + "  ", indent + "- ")
             elif isinstance(item, list):
-                raise _Declined
+                raise Declined
             else:
-                lines.append(f"{indent}- {_scalar(item, known)}")
+                self.lines.append(f"{indent}- {self.scalar(item)}")
 
-    mapping(doc, "", "")
-    lines.append("")
-    return "\n".join(lines)
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
 
 
 def dump_yaml(doc: Any) -> str:
     if isinstance(doc, dict):
+        block = Block()
         try:
-            return _block(doc)
-        except _Declined:
+            block.mapping(doc, "", "")
+            return block.text()
+        except Declined:
             pass
     dumper = yaml.SafeDumper if has_escaped_string(doc) else _FastDumper
     return yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -487,13 +487,15 @@ def test_an_export_whose_writer_is_broken_fails_its_check(
 ) -> None:
     """The check loads the bytes the writer produced: a spec file written wrong is an
     error of the export, not a project that the next plan finds broken."""
-    from reconciler.workflows import export
+    from reconciler.workflows import export, export_text
 
     url = registries.start("source")
     register_record(url, "a-value", 1)
     register_record(url, "a-value", 2)
-    written = export.dump_yaml
+    written, history = export.dump_yaml, export_text._history_text
     monkeypatch.setattr(export, "dump_yaml", lambda doc: breaks(written(doc)))
+    # --history's spec text, written straight from the read
+    monkeypatch.setattr(export_text, "_history_text", lambda *a: breaks(history(*a)))
     out = tmp_path / "exported"
     exported = cli("export", "--url", url, "--out", out, "--history")
     assert exported.exit_code == 1, output(exported)
@@ -506,7 +508,7 @@ def test_the_schema_files_are_rendered_once_the_check_can_start(tmp_path: Path) 
     the paths to come, ``schemas_rendered`` every file's, before the schema files are
     written. A re-export compares the files already there first, so those are
     rendered before it."""
-    from reconciler.workflows import write_specs
+    from reconciler.workflows import export_files, write_specs
 
     from .test_yaml_writer import bench_spec
 
@@ -523,7 +525,9 @@ def test_the_schema_files_are_rendered_once_the_check_can_start(tmp_path: Path) 
     coming = sorted(
         f"schemas/default/topic{n}-value.v{v}.avsc" for n in range(3) for v in range(1, 6)
     )
-    written = write_specs((spec,), tmp_path, before_schemas=before, schemas_rendered=rendered)
+    written = write_specs(
+        export_files((spec,)), tmp_path, before_schemas=before, schemas_rendered=rendered
+    )
     assert calls == [
         ("before", ["specs/default.yaml"], coming),
         ("rendered", sorted(written.files), []),
@@ -531,6 +535,8 @@ def test_the_schema_files_are_rendered_once_the_check_can_start(tmp_path: Path) 
     assert {r: (tmp_path / r).read_bytes() for r in written.files} == written.files
     calls.clear()
     coming = []
-    again = write_specs((spec,), tmp_path, before_schemas=before, schemas_rendered=rendered)
+    again = write_specs(
+        export_files((spec,)), tmp_path, before_schemas=before, schemas_rendered=rendered
+    )
     assert again.files == written.files
     assert calls == [("before", sorted(written.files), []), ("rendered", sorted(written.files), [])]
