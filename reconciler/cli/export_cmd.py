@@ -17,6 +17,8 @@ from reconciler.workflows import (
     PROJECT_FILE,
     EditedFilesError,
     ExportCheck,
+    FilesAhead,
+    PageHandler,
     RegistryContents,
     Source,
     bundle,
@@ -49,17 +51,27 @@ def resolve_source(directory: str, registry: str | None, url: str | None) -> Sou
         fail(str(exc.args[0]))
 
 
-async def read(source: Source, contexts: tuple[str, ...]) -> tuple[RegistryContents, int]:
+async def read(
+    source: Source, contexts: tuple[str, ...], on_page: PageHandler | None = None
+) -> tuple[RegistryContents, int]:
     """Read the registry with a progress bar; return the contents and the requests made."""
     async with RegistryClient.from_config(source.config, base_dir=source.base_dir) as client:
         with progress(f"Reading {source.name}") as report:
-            contents = await read_registry(client, source.name, contexts, report)
+            contents = await read_registry(client, source.name, contexts, report, on_page)
         return contents, client.requests_made
 
 
-def read_reporting(source: Source, contexts: tuple[str, ...]) -> RegistryContents:
-    """Read the registry, then say on stderr how much was read and with how many requests."""
-    contents, requests = run(read(source, contexts))
+def read_reporting(
+    source: Source, contexts: tuple[str, ...], ahead: FilesAhead | None = None
+) -> RegistryContents:
+    """Read the registry, then say on stderr how much was read and with how many requests
+    (``ahead``: given each listing page, see ``FilesAhead``; discarded if the read fails)."""
+    try:
+        contents, requests = run(read(source, contexts, None if ahead is None else ahead.page))
+    except BaseException:
+        if ahead is not None:
+            ahead.discard()
+        raise
     versions = sum(1 for _ in contents.versions())
     console(stderr=True).print(
         f"Read {contents.subject_count} subjects, {versions} versions in "
@@ -99,6 +111,7 @@ def write_project(
     history: bool,
     force: bool,
     contexts: tuple[str, ...] = (),
+    ahead: FilesAhead | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """Write the specs, the project file and the .gitignore, and remove what an earlier
     export wrote that the registry no longer holds; fail if the result does not load.
@@ -130,6 +143,7 @@ def write_project(
             contexts=contexts,
             before_schemas=start_check,
             schemas_rendered=rendered,
+            ahead=None if ahead is None else ahead.finish,
         )
     except EditedFilesError as exc:
         err = console(stderr=True)
@@ -216,8 +230,9 @@ def export(
     changed since the last export is not overwritten or removed without --force.
     """
     source = resolve_source(directory, registry, url)
-    contents = read_reporting(source, contexts)
     target = Path(out or directory)
+    ahead = FilesAhead.into(target, history) if fmt == "specs" else None
+    contents = read_reporting(source, contexts, ahead)
     removed: list[Path] = []
     if fmt == "bundle":
         path = target if target.suffix == ".json" else target / "bundle.json"
@@ -227,7 +242,7 @@ def export(
     elif fmt == "avro-idl":
         written = list(write_idl(contents, target, history=history))
     else:
-        written, removed = write_project(source, contents, target, history, force, contexts)
+        written, removed = write_project(source, contents, target, history, force, contexts, ahead)
     summary = {
         "registry": source.name,
         "format": fmt,

@@ -17,10 +17,11 @@ from .export import (
     write_project_file,
     write_specs,
 )
+from .export_ahead import FilesAhead
 from .export_check import ExportCheck, check_exported
 from .export_text import exported_files
 from .files import ignore_local_state
-from .live import RegistryContents, list_contexts, read_registry
+from .live import PageHandler, RegistryContents, list_contexts, read_registry
 from .migrate import MigrationRefused, check_target, desired_project
 from .migration import migration_plan, run_migration, verify
 from .progress import Report, progress
@@ -37,7 +38,9 @@ __all__ = [
     "EditedFilesError",
     "EvolveError",
     "ExportCheck",
+    "FilesAhead",
     "MigrationRefused",
+    "PageHandler",
     "RegistryContents",
     "Report",
     "Row",

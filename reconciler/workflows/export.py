@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Container, Iterable, Mapping
 from itertools import chain
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -29,6 +29,9 @@ from .desired import spec_stem
 from .export_yaml import dump_yaml
 from .files import EXTENSIONS, FileNames, readable
 from .live import RegistryContents
+
+if TYPE_CHECKING:
+    from .export_ahead import Ahead
 
 PROJECT_FILE = "reconcile.yaml"
 # What the last export into a directory wrote there (path -> SHA-256), so that
@@ -210,13 +213,20 @@ def _manifest(root: Path) -> dict[str, str]:
 
 
 def _pending(root: Path) -> set[str]:
-    """The files an interrupted export was writing or removing (``PENDING``)."""
+    """The files an interrupted export was writing or removing (``PENDING``): a JSON
+    list per line (``FilesAhead`` adds one per listing page)."""
     try:
-        listed = json.loads((root / PENDING).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()  # none, or cut short while written: before any file was
-    if not isinstance(listed, list):
+        lines = (root / PENDING).read_bytes().splitlines()
+    except OSError:
         return set()
+    listed: list[Any] = []
+    for line in lines:
+        try:
+            part = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue  # cut short while written: before any of its files was
+        if isinstance(part, list):
+            listed += part
     # Only what an export writes: specs and schema files inside the project.
     return {
         p
@@ -306,6 +316,17 @@ class Written(NamedTuple):
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
+def _record_pending(root: Path, relatives: list[str]) -> None:
+    """``PENDING`` replaced whole: cut short, the record it replaces stays (files
+    written ahead, ``FilesAhead``, are named there only)."""
+    written = root / PENDING.with_name(PENDING.name + ".new")
+    _write(root, {written.relative_to(root).as_posix(): orjson.dumps(relatives)})
+    try:
+        os.replace(written, root / PENDING)
+    except OSError as exc:
+        raise ExportWriteError(root / PENDING, exc) from exc
+
+
 def _write(root: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` (paths relative to ``root``), making each folder once.
 
@@ -343,6 +364,7 @@ def write_specs(
     contexts: tuple[str, ...] = (),
     before_schemas: Callable[[dict[str, bytes], dict[str, str], list[str]], None] | None = None,
     schemas_rendered: Callable[[dict[str, bytes]], None] | None = None,
+    ahead: Callable[[], Mapping[str, Ahead]] | None = None,
 ) -> Written:
     """Write every spec and its schema files (``files``: ``export_files``), and remove
     the files an earlier export wrote that this one does not (``_stale``).
@@ -360,9 +382,14 @@ def write_specs(
     ``schemas_rendered`` with every file's bytes once those are rendered, before the
     schema files are written (``ExportCheck``: rendering them, ~0.35 s at 10,000
     subjects x 5 versions, and writing them, are then shared with the check).
+
+    ``ahead`` gives the schema files written while the registry was read
+    (``FilesAhead.finish``), once the specs are composed: those whose bytes are this
+    export's are not written again.
     """
     texts, schemas, types = files
     encoded = {relative: text.encode("utf-8") for relative, text in texts.items()}
+    written_ahead = ahead() if ahead is not None else {}
     recorded = _manifest(root)
     pending = _pending(root)
     stale = _stale(root, encoded.keys() | schemas.keys(), recorded, pending, contexts)
@@ -381,11 +408,17 @@ def write_specs(
     # Before the first write: what this export may leave behind if it is cut short
     # (and what an earlier one cut short left, until a manifest records it).
     listed = pending | encoded.keys() | schemas.keys() | set(stale)
-    _write(root, {PENDING.as_posix(): orjson.dumps(sorted(listed))})
+    _record_pending(root, sorted(listed))
     _write(root, {relative: encoded[relative] for relative in texts})
     for relative in stale:
         (root / relative).unlink()
         recorded.pop(relative, None)
+    done: set[str] = set()  # written ahead, as this export writes them
+    for relative, schema in schemas.items():
+        early = written_ahead.get(relative)
+        if early is not None and early.file == schema and relative not in encoded:
+            encoded[relative] = early.data
+            done.add(relative)
     if before_schemas is not None:
         before_schemas(encoded, types, [r for r in schemas if r not in encoded])
     for relative, schema in schemas.items():
@@ -393,14 +426,14 @@ def write_specs(
             encoded[relative] = schema.render()
     if schemas_rendered is not None:
         schemas_rendered(encoded)
-    _write(root, {relative: encoded[relative] for relative in schemas})
+    _write(root, {relative: encoded[relative] for relative in schemas if relative not in done})
     recorded.update({relative: _digest(data) for relative, data in encoded.items()})
     manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     _write(root, {MANIFEST.as_posix(): manifest + b"\n"})
     # What an earlier export cut short wrote outside this one's contexts stays pending.
     left = sorted(r for r in pending - encoded.keys() - set(stale) if (root / r).is_file())
     if left:
-        _write(root, {PENDING.as_posix(): orjson.dumps(left)})
+        _record_pending(root, left)
     else:
         (root / PENDING).unlink()
     return Written(

@@ -66,6 +66,16 @@ def _orjson_indented(doc: Any) -> str:
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+def _safe(stem: str) -> str:
+    return _UNSAFE.sub("_", stem).lstrip(".") or "_"
+
+
+def safe_name(stem: str, suffix: str) -> str:
+    """The file-system-safe name of ``stem``: what ``FileNames.claim`` gives the first
+    to claim it."""
+    return _safe(stem) + suffix
+
+
 class FileNames:
     """Unique, file-system-safe names in one directory, stable for the same inputs."""
 
@@ -73,7 +83,7 @@ class FileNames:
         self._used: set[str] = set()
 
     def claim(self, stem: str, suffix: str) -> str:
-        safe = _UNSAFE.sub("_", stem).lstrip(".") or "_"
+        safe = _safe(stem)
         name, n = f"{safe}{suffix}", 1
         while name.lower() in self._used:  # case-insensitive file systems
             n += 1

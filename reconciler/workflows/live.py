@@ -115,8 +115,10 @@ async def read_registry(
     registry: str,
     contexts: Iterable[str] = (),
     progress: ReadProgress | None = None,
+    on_page: PageHandler | None = None,
 ) -> RegistryContents:
-    """Read the given contexts (default: every context) of one registry.
+    """Read the given contexts (default: every context) of one registry; ``on_page`` is
+    given each listing page's versions of each context as the page arrives.
 
     Requests: the context list, ceil(versions / 1000) listings, a config and a
     mode read per context and per subject. The settings of a subject are asked
@@ -140,11 +142,13 @@ async def read_registry(
     for context in wanted:
         ask(None if context == DEFAULT else context_prefix(context))
 
-    def on_page(_: str, versions: list[SchemaVersion]) -> None:
+    def listed(context: str, versions: list[SchemaVersion]) -> None:
         for version in versions:
             if not version.deleted and version.subject not in subjects:
                 subjects.add(version.subject)
                 ask(version.subject)
+        if on_page is not None:
+            on_page(context, versions)
 
     async def reader() -> None:
         nonlocal done
@@ -160,7 +164,7 @@ async def read_registry(
     async def listing() -> dict[str, list[SchemaVersion]]:
         nonlocal total
         try:
-            return await versions_by_context(client, wanted, on_page)
+            return await versions_by_context(client, wanted, listed)
         finally:
             total = len(subjects)
             for finished in range(1, done + 1):  # as if counted since the start

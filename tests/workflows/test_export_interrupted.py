@@ -159,3 +159,36 @@ def test_an_export_of_one_context_keeps_what_a_cut_short_one_wrote_in_the_others
     assert again.exit_code == 0, output(again)
     assert not (out / PENDING).exists()
     assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+@pytest.mark.parametrize("how", ["killed", "disk full"])
+def test_an_export_with_history_cut_short_while_it_writes_ahead_is_taken_over(
+    registries: Registries, tmp_path: Path, how: str
+) -> None:
+    """Into a new directory, ``--history`` writes the schema files as the listing's
+    pages arrive (``FilesAhead``), from a thread of their own, then what that thread
+    has not written yet: cut short in either, the export stops or dies at that write
+    all the same, and the next one takes over."""
+    url = registries.start("source")
+    for subject, fields in (("a-value", 1), ("big-value", 1), ("big-value", 150), ("c-value", 1)):
+        register_record(url, subject, fields)
+    out = tmp_path / "exported"
+    big = out / "schemas/default/big-value.v2.avsc"
+
+    cut = _export_cut_short(url, out, how, tmp_path, "--history")
+    if how == "killed":
+        assert cut.returncode == -signal.SIGXFSZ, cut.stderr
+    else:
+        assert cut.returncode == 1, cut.stderr
+        assert "Traceback" not in cut.stderr
+        last = cut.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"error: could not write {big}: File too large"), cut.stderr
+    assert big.stat().st_size == LIMIT  # half-written
+    assert (out / "schemas/default/a-value.v1.avsc").is_file()  # written before it
+
+    again = cli("export", "--url", url, "--out", out, "--history")
+    assert again.exit_code == 0, output(again)
+    assert "changed since the last export" not in output(again)
+    assert json.loads(big.read_text())["fields"][149]["name"] == "f149"
+    assert not (out / PENDING).exists()
+    assert cli("plan", out, "--detailed-exitcode").exit_code == 0

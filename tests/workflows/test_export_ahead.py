@@ -1,0 +1,151 @@
+"""The schema files an ``export --history`` into a new directory writes while the
+registry is still read (``FilesAhead``): the same project, whatever the order."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from reconciler.registry import SchemaVersion
+from reconciler.workflows import EditedFilesError, FilesAhead, exported_files, write_specs
+from reconciler.workflows.export import MANIFEST, PENDING, ExportWriteError
+from reconciler.workflows.live import LiveContext, LiveSubject, RegistryContents
+
+
+def _version(subject: str, version: int, schema_type: str = "AVRO") -> SchemaVersion:
+    if schema_type == "PROTOBUF":
+        text = f'syntax = "proto3";\nmessage M{version} {{ int32 a = 1; }}'
+    else:
+        text = json.dumps({"type": "record", "name": f"R{version}", "doc": subject, "fields": []})
+    return SchemaVersion(subject, version, hash((subject, version)) % 10_000, text, schema_type)
+
+
+# Names that collide once made safe (a space) or case-folded: which one is written
+# under the plain name depends on the order the versions are named in.
+SUBJECTS = {
+    "a b-value": [_version("a b-value", 1)],
+    "a_b-value": [_version("a_b-value", 1), _version("a_b-value", 2)],
+    "Topic-value": [_version("Topic-value", 1)],
+    "topic-value": [_version("topic-value", 1), _version("topic-value", 2, "PROTOBUF")],
+    ":.sales:orders-value": [_version(":.sales:orders-value", 1)],
+}
+
+
+def _contents() -> RegistryContents:
+    contents = RegistryContents("source")
+    for context in (".", ".sales"):
+        contents.contexts[context] = LiveContext(context)
+    for subject, versions in SUBJECTS.items():
+        context, _, name = subject.rpartition(":")
+        ctx = contents.contexts[context.lstrip(":") or "."]
+        ctx.subjects[name] = LiveSubject(name, tuple(versions))
+    return contents
+
+
+def _written_ahead(ahead: FilesAhead, files: int) -> None:
+    """Wait for the thread to have written ``files`` files (``finish`` stops it)."""
+    deadline = time.monotonic() + 30
+    while len(ahead.written) < files:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and "cache" not in p.parts
+    }
+
+
+def test_files_written_ahead_in_any_order_make_the_same_project(tmp_path: Path) -> None:
+    """Pages in the reverse of the specs' order: the files written ahead under a name
+    the specs give another version are written again, or removed, by ``write_specs``."""
+    contents = _contents()
+    plain, ahead_root = tmp_path / "plain", tmp_path / "ahead"
+    expected = write_specs(exported_files(contents, "source", plain, history=True), plain)
+    ahead = FilesAhead.into(ahead_root, history=True)
+    assert ahead is not None
+    for context, versions in [
+        (".sales", SUBJECTS[":.sales:orders-value"]),
+        (".", SUBJECTS["topic-value"] + SUBJECTS["Topic-value"]),
+        (".", SUBJECTS["a_b-value"] + SUBJECTS["a b-value"]),
+    ]:
+        ahead.page(context, versions)
+    _written_ahead(ahead, 5)  # each name's first claim: 3 of the default context's 6
+    written = write_specs(
+        exported_files(contents, "source", ahead_root, history=True),
+        ahead_root,
+        ahead=ahead.finish,
+    )
+    assert written.files == expected.files
+    assert _files(ahead_root) == _files(plain)
+    assert not (ahead_root / PENDING).exists()
+    # Written ahead under the name the specs give another version, then not theirs.
+    assert "schemas/default/topic-value.v1.avsc" in ahead.written
+    assert "schemas/default/a_b-value.v1.avsc" in ahead.written
+    assert written.files["schemas/default/a_b-value.v1.avsc"] != (
+        ahead.written["schemas/default/a_b-value.v1.avsc"].data
+    )
+    assert "schemas/default/topic-value.v1.avsc" not in written.files
+
+
+def test_an_export_cut_short_while_writing_ahead_is_taken_over(tmp_path: Path) -> None:
+    """Each page's files are recorded as pending before they are written: a record
+    cut short in its last line names files none of which was written."""
+    contents = _contents()
+    ahead = FilesAhead.into(tmp_path, history=True)
+    assert ahead is not None
+    ahead.page(".", SUBJECTS["topic-value"])
+    _written_ahead(ahead, 2)
+    ahead.finish()
+    with (tmp_path / PENDING).open("ab") as record:
+        record.write(b'["schemas/default/Topic-va')  # the next page's line, cut short
+    half = tmp_path / "schemas/default/topic-value.v2.proto"
+    half.write_bytes(half.read_bytes()[:10])
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs/default.yaml").write_text("# half an earlier spec\n")  # not pending
+    with pytest.raises(EditedFilesError):  # not written ahead: never overwritten
+        write_specs(exported_files(contents, "source", tmp_path, history=True), tmp_path)
+    (tmp_path / "specs/default.yaml").unlink()
+    written = write_specs(exported_files(contents, "source", tmp_path, history=True), tmp_path)
+    assert half.read_bytes() == written.files["schemas/default/topic-value.v2.proto"]
+    assert set(json.loads((tmp_path / MANIFEST).read_text())) == set(written.files)
+
+
+def test_only_an_export_with_history_into_a_new_directory_writes_ahead(tmp_path: Path) -> None:
+    assert FilesAhead.into(tmp_path / "new", history=False) is None
+    for there in ("reconcile.yaml", "specs", "schemas", ".reconcile"):
+        root = tmp_path / there.strip(".")
+        (root / there).mkdir(parents=True)
+        assert FilesAhead.into(root, history=True) is None
+    ahead = FilesAhead.into(tmp_path / "new", history=True)
+    assert ahead is not None
+    ahead.finish()
+
+
+def test_what_was_written_ahead_is_removed_when_the_read_fails(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    ahead = FilesAhead.into(tmp_path, history=True)
+    assert ahead is not None
+    ahead.page(".", SUBJECTS["topic-value"])
+    ahead.page(".sales", SUBJECTS[":.sales:orders-value"])
+    _written_ahead(ahead, 3)
+    ahead.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_file_that_could_not_be_written_ahead_stops_the_export(tmp_path: Path) -> None:
+    ahead = FilesAhead.into(tmp_path, history=True)
+    assert ahead is not None
+    (tmp_path / "schemas").write_text("a file where the folder goes\n")
+    ahead.page(".", SUBJECTS["topic-value"])
+    deadline = time.monotonic() + 30
+    while ahead._failed is None:  # the thread tried (``finish`` would stop it first)
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    with pytest.raises(ExportWriteError, match=r"could not write .*schemas/default"):
+        ahead.finish()
