@@ -58,10 +58,11 @@ async def _plan(
     registries: tuple[str, ...],
     options: PlanOptions,
     made: Mapping[str, RegistryClient] | None = None,
+    held: list[object] | None = None,
 ) -> Plan:
     names = targeted_registries(project, registries)
     async with open_clients(project, names, made=made) as clients:
-        return await make_plan(project, clients, options)
+        return await make_plan(project, clients, options, held)
 
 
 def recovery_options(project: Project, options: PlanOptions) -> PlanOptions:
@@ -151,6 +152,7 @@ def plan(
 ) -> None:
     """Show what apply would change to make the registries match the specs."""
     ahead = None
+    held: list[object] = []  # the live states: memory the process ends without freeing
     if against:
         # Its own path (git, tar, in-memory registries, the apply engine): imported when asked.
         from reconciler.workflows import OFFLINE_ENVIRON, plan_against
@@ -159,13 +161,13 @@ def plan(
         result = run(plan_against(project, against, registries, options))
     elif not read_ahead.wanted(options.targets):
         project = load(directory, parse_cache=True)
-        result = run(_plan(project, registries, recovery_options(project, options)))
+        result = run(_plan(project, registries, recovery_options(project, options), held=held))
     else:
         ahead = read_ahead.ReadsAhead(Path(directory).resolve(), registries)
         try:
             project = load(directory, parse_cache=True, on_settings=ahead.start)
             result = run(
-                _plan(project, registries, recovery_options(project, options), ahead.clients)
+                _plan(project, registries, recovery_options(project, options), ahead.clients, held)
             )
         finally:
             ahead.close()
@@ -173,7 +175,7 @@ def plan(
     if ahead is not None and not result.errors:
         ahead.remember()
     # What is left is memory: the caches are written, the clients closed, no lock held.
-    leaves_memory_only(project, result)
+    leaves_memory_only(project, result, held)
     if out_file:
         Path(out_file).write_text(render.render_json(result) + "\n")
         console(stderr=True).print(f"Plan saved to {out_file}.", markup=False)

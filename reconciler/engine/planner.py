@@ -23,7 +23,7 @@ from .journal import Interrupted
 from .plan import Action, Delete, Plan, Problem, RegistryState
 from .remembered_listings import RememberedListings, compared_inputs
 from .schemas import SchemaCache
-from .snapshot import ContextState, LiveVersion, read_subject_settings, snapshot
+from .snapshot import ContextState, LiveState, LiveVersion, read_subject_settings, snapshot
 from .targets import select, unmatched
 
 
@@ -245,7 +245,7 @@ async def _plan_one(
     cache: SchemaCache,
     options: PlanOptions,
     listings: RememberedListings | None,
-) -> tuple[RegistryState, list[Action], list[Problem]]:
+) -> tuple[RegistryState, list[Action], list[Problem], LiveState]:
     config = project.registries[name]
     specs = specs_for(project, name)
     managed = managed_subjects(specs)
@@ -312,7 +312,7 @@ async def _plan_one(
         tuple(sorted(managed)),
         client.answered if len(client.urls) > 1 else (),
     )
-    return state, actions, problems
+    return state, actions, problems, live
 
 
 def _unknown_target(project: Project, registries: str, target: str) -> Problem:
@@ -331,8 +331,18 @@ def _unknown_target(project: Project, registries: str, target: str) -> Problem:
 
 
 async def make_plan(
-    project: Project, clients: dict[str, RegistryClient], options: PlanOptions | None = None
+    project: Project,
+    clients: dict[str, RegistryClient],
+    options: PlanOptions | None = None,
+    held: list[object] | None = None,
 ) -> Plan:
+    """The plan of every registry in ``clients``.
+
+    ``held``: where the live states read are put instead of being freed once the plan
+    is made, for a caller that holds them until its process ends without freeing its
+    heap (``reconcile plan``: 50,000 live versions freed one object at a time cost
+    ~15 ms after the last answer, at 10,000 x 5).
+    """
     options = options or PlanOptions()
     cache = SchemaCache(results_cache(project.root) if options.remember_results else None)
     listings = RememberedListings(project.root) if options.remember_results else None
@@ -351,7 +361,9 @@ async def make_plan(
     if listings is not None:
         listings.save()
     plan = Plan()
-    for state, actions, problems in results:
+    for state, actions, problems, live in results:
+        if held is not None:
+            held.append(live)
         plan.registries.append(state)
         plan.actions += actions
         plan.problems += problems
