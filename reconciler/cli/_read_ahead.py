@@ -18,6 +18,7 @@ a proxy, OAuth or a URL with query parameters (``RegistryClient.read_ahead``).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from reconciler.spec import RememberedReads
 from reconciler.spec.model import RegistryConfig
 
 SWITCH = "RECONCILE_READ_AHEAD"
+# Seconds ``start`` waits, at most, for the registries to have the first requests sent
+# ahead (``ReadAhead.begun``: ~5-10 ms to a local registry).
+BEGIN_WAIT = 0.05
 
 
 def wanted(targets: tuple[str, ...]) -> bool:
@@ -67,6 +71,11 @@ class ReadsAhead:
             self.clients[name] = client
             self._aheads[name] = ahead
             ahead.start(last.get(name, ()))
+        # The registries have their first requests before this thread goes on (rebuilding
+        # the kept specs, it would hold the interpreter while the reads' threads start).
+        deadline = time.monotonic() + BEGIN_WAIT
+        for ahead in self._aheads.values():
+            ahead.begun(max(0.0, deadline - time.monotonic()))
 
     def remember(self) -> None:
         """Keep what each client sent for the next plan, where it differs from what the

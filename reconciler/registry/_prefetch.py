@@ -125,6 +125,7 @@ class _Pipeline(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         self.last_data = asyncio.get_running_loop().time()
         self._write()
+        self._ahead._connected()
 
     def _write(self) -> None:
         """Write the requests not written yet, ``_CHUNK`` at a time, until the transport's
@@ -246,6 +247,10 @@ class ReadAhead:
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
+        # Set once each connection has been made and its first requests written, or
+        # failed, or once there is nothing to send (``begun``).
+        self._begun = threading.Event()
+        self._connecting = 0  # connections not made yet
         self.taken = 0  # answers the client took from here (``Http11Transport.send``)
         transport.read_ahead = self
 
@@ -271,16 +276,25 @@ class ReadAhead:
 
     def start(self, paths: Sequence[str]) -> None:
         """Send ``paths`` (the last plan's ``recorded``, in its order; those of other
-        shapes are dropped) from a thread."""
-        if self._thread is not None or not paths:
+        shapes are dropped) from a thread. Never raises: without a thread (one the
+        system would not start), the client reads as without read-ahead."""
+        if self._thread is not None:
             return
-        self._thread = threading.Thread(
+        thread = threading.Thread(
             target=self._run,
             args=(paths, self.transport.ssl_context),
             name="reconcile-read-ahead",
             daemon=True,
         )
-        self._thread.start()
+        try:
+            if paths:
+                thread.start()
+                self._thread = thread
+        except RuntimeError:
+            pass
+        finally:
+            if self._thread is None:
+                self._begun.set()
 
     def _run(self, paths: Sequence[str], ssl_context: ssl.SSLContext | None) -> None:
         try:
@@ -289,15 +303,36 @@ class ReadAhead:
             listings = [t for t in targets if b"/schemas?" in t]
             settings = [t for t in targets if b"/schemas?" not in t]
             spread = CONNECTIONS - 1 if listings else CONNECTIONS
-            batches = [listings, *(settings[i::spread] for i in range(spread))]
+            batches = [b for b in [listings, *(settings[i::spread] for i in range(spread))] if b]
             with self._lock:
                 self._pending = set(targets)
                 self._ahead = frozenset(self._pending)
-            asyncio.run(self._main([b for b in batches if b], ssl_context))
+            self._connecting = len(batches)
+            asyncio.run(self._main(batches, ssl_context))
         except Exception:  # never into the plan: the client sends what is left
             pass
         finally:
+            self._begun.set()
             self._deliver([(t, None) for t in list(self._pending)])
+
+    def _connected(self) -> None:
+        """A connection is made and its first requests written, or it failed. From the
+        thread's loop."""
+        self._connecting -= 1
+        if self._connecting <= 0:
+            self._begun.set()
+
+    def begun(self, timeout: float) -> bool:
+        """Wait, at most ``timeout`` seconds, until the registry has the first requests of
+        every connection (or a connection failed, or nothing is sent ahead).
+
+        The thread needs the interpreter for a few milliseconds to get there (its
+        loop, its connections, the first requests): while the plan's own thread holds
+        it (rebuilding the kept specs: long calls into C that switch threads only
+        every ``sys.getswitchinterval()``), that took 25-50 ms at 10,000 x 5, with the
+        registry idle until then. The plan's thread has time to spare: the
+        registry's answers take longer than its work on them."""
+        return self._begun.wait(timeout)
 
     async def _main(self, batches: list[list[bytes]], ssl_context: ssl.SSLContext | None) -> None:
         # What goes wrong here the client meets again, or not, as without read-ahead (it
@@ -343,6 +378,7 @@ class ReadAhead:
             if pipeline is not None:
                 pipeline.end()
             else:
+                self._connected()
                 self._deliver([(t, None) for t in targets])
 
     def _deliver(self, answers: list[tuple[bytes, Reply | None]]) -> None:

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import signal
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -89,6 +90,43 @@ async def test_the_local_registry_answers_pipelined_reads_and_they_are_used(serv
     again, taken = await ahead_reads(served, subjects, paths)
     assert again == first
     assert taken == len(paths)  # every read answered ahead: uvicorn pipelines
+
+
+async def test_the_registry_has_the_first_requests_once_begun(served: str) -> None:
+    """``begun``: every connection of the read-ahead made and its first requests written
+    (``reconcile plan`` waits for it before rebuilding its kept specs)."""
+    subjects = [f"b{n}-value" for n in range(3)]
+    await _register(served, subjects)
+    _, paths = await recorded_reads(served, subjects)
+    async with RegistryClient(served) as client:
+        ahead = client.read_ahead()
+        assert ahead is not None
+        assert not ahead.begun(0)
+        ahead.start(paths)
+        assert await asyncio.to_thread(ahead.begun, 10)
+
+
+async def test_a_thread_that_cannot_start_is_no_read_ahead(
+    served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system refuses a thread (``RuntimeError``): nothing raises, nothing is waited
+    for, and the client reads everything itself."""
+    subjects = [f"r{n}-value" for n in range(3)]
+    await _register(served, subjects)
+    first, paths = await recorded_reads(served, subjects)
+
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    async with RegistryClient(served) as client:
+        ahead = client.read_ahead()
+        assert ahead is not None
+        ahead.start(paths)
+        assert ahead.begun(0)
+        assert await reads(client, subjects) == first
+        assert ahead.taken == 0
+        ahead.close()
 
 
 @pytest.mark.parametrize("seed", range(4))
