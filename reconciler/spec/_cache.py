@@ -89,11 +89,21 @@ def _sources_digest(folder: Path, libraries: tuple[str, ...], seed: str = "") ->
     """A digest of ``seed``, the Python sources in ``folder`` (a package's) and the
     libraries' versions."""
     digest = hashlib.sha256(seed.encode())
-    for source in sorted(folder.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    digest.update(_package_digest(folder))
     for library in libraries:
         digest.update(f"{library}={_version(library)}".encode())
     return digest.hexdigest()
+
+
+@cache
+def _package_digest(folder: Path) -> bytes:
+    """The sha256 of the Python sources in ``folder``, by name: read once a process,
+    however many caches' keys name the package (a plan's name the engine, compatibility
+    and confluent packages twice each: ~2 ms)."""
+    digest = hashlib.sha256()
+    for source in sorted(folder.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.digest()
 
 
 def _version(library: str) -> str:
@@ -625,6 +635,18 @@ def _loads(payload: io.BytesIO, texts: Sequence[str] = ()) -> Any:
     return _PayloadUnpickler(payload, texts.__getitem__).load()
 
 
+# What reading a cache file that is damaged, partial or of another form raises.
+_UNREADABLE = (
+    OSError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    pickle.UnpicklingError,
+    EOFError,
+)
+
+
 class ProjectCache:
     """The specs a load made of a project's files, reused while those files are unchanged.
 
@@ -718,22 +740,19 @@ class ProjectCache:
             )
             if header["digest"] != digest:
                 return None
-            if proven is not None:
-                proven()
+        except _UNREADABLE:
+            return None
+        # Outside the ``try``: what the caller's ``proven`` raises is its own (an error
+        # of its own taken for an unreadable cache would have cost a whole load, silently).
+        if proven is not None:
+            proven()
+        try:
             payload = io.BytesIO(data)  # shares ``data``'s buffer while only read
             payload.seek(header_end + 1)
             if doc is not None:
                 return _DocUnpickler(payload, inputs.texts[0], environ, doc).load()
             return _loads(payload, inputs.texts)
-        except (
-            OSError,
-            ValueError,
-            KeyError,
-            IndexError,
-            TypeError,
-            pickle.UnpicklingError,
-            EOFError,
-        ):
+        except _UNREADABLE:
             return None
 
     def save(

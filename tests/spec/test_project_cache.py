@@ -79,6 +79,23 @@ def test_a_second_load_reuses_the_specs_and_writes_nothing(write: Write) -> None
     )
 
 
+def test_what_proven_raises_is_not_taken_for_an_unreadable_cache(write: Write) -> None:
+    """``load_project``'s ``on_settings`` (the plan's read-ahead) runs once the project is
+    proven unchanged: an error of its own reaches the caller, where it was taken for a
+    damaged cache (a whole load instead, silently)."""
+    root = write(PROJECT)
+    load(root)
+    called: list[object] = []
+
+    def fails(registries: object) -> None:
+        called.append(registries)
+        raise ValueError("the caller's own")
+
+    with pytest.raises(ValueError, match="the caller's own"):
+        load_project(root, ENV, parse_cache=True, on_settings=fails)
+    assert len(called) == 1
+
+
 def test_an_edited_schema_file_is_seen(write: Write) -> None:
     root = write(PROJECT)
     load(root)
