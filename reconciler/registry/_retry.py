@@ -17,7 +17,6 @@ The rules (the reasons are in docs/registry-client.md):
 from __future__ import annotations
 
 import enum
-import random
 import socket
 import ssl
 from collections.abc import Callable
@@ -146,4 +145,6 @@ class Backoff:
         exponential = min(self.cap, self.base * 2.0 ** (attempt - 1))
         # "Equal jitter": at least half the exponential delay, so that retries
         # still back off, and a random other half so that clients spread out.
+        import random  # only for a retry: ~1.2 ms of every plan's start otherwise
+
         return exponential / 2 + random.uniform(0, exponential / 2)
