@@ -125,6 +125,28 @@ def test_a_project_with_spec_errors_contacts_no_registry(project: Path, tmp_path
         assert log.read_text() == before
 
 
+def test_a_changed_project_with_a_schema_error_contacts_no_registry(
+    project: Path, tmp_path: Path
+) -> None:
+    """A project changed since the last plan is not proven by the kept one: it loads in
+    full, and its read-ahead starts only once that load found no error; a schema file
+    that no longer parses is found by the load's checks, before any request."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    log = tmp_path / "requests.log"
+    with serve_in_thread(tmp_path / "served.db", request_log=log) as url:
+        _project(project, url, 2)
+        assert reconcile("apply", ".", "--auto-approve", cwd=project, env=env).returncode == 0
+        _plan(project, env, ahead=True)
+        _plan(project, env, ahead=True)  # warm: reads remembered, the project kept
+        assert (project / READS).is_file()
+        before = log.read_text()
+        schema = project / "schemas/order.avsc"
+        schema.write_text(schema.read_text().replace('"string"', '"strin"'))
+        result = reconcile("plan", ".", cwd=project, env=env)
+        assert result.returncode == 1 and "invalid Avro schema" in result.stderr
+        assert log.read_text() == before
+
+
 def _kill_while_planning(project: Path, db: Path, env: dict[str, str]) -> str:
     """Plan against a registry process stopped before the plan starts (its connections
     are accepted by the kernel, nothing is answered) and killed (SIGKILL) while the plan
