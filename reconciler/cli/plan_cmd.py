@@ -11,16 +11,8 @@ from pathlib import Path
 import click
 
 from reconciler import render  # lazy: a plan imports only the renderer it prints with
-from reconciler.engine import (
-    JOURNAL_DIR,
-    Plan,
-    PlanOptions,
-    find_interrupted,
-    make_plan,
-    open_clients,
-    targeted_registries,
-    with_recovery,
-)
+from reconciler._gc import gc_paused
+from reconciler.engine import Plan, PlanOptions  # not the planner: see recovery_options
 from reconciler.registry import RegistryClient
 from reconciler.spec.model import Project
 
@@ -60,6 +52,8 @@ async def _plan(
     made: Mapping[str, RegistryClient] | None = None,
     held: list[object] | None = None,
 ) -> Plan:
+    from reconciler.engine import make_plan, open_clients, targeted_registries
+
     names = targeted_registries(project, registries)
     async with open_clients(project, names, made=made) as clients:
         return await make_plan(project, clients, options, held)
@@ -67,6 +61,12 @@ async def _plan(
 
 def recovery_options(project: Project, options: PlanOptions) -> PlanOptions:
     """Report interrupted applies and plan the restores of the modes they left behind."""
+    # The planner (its diff, checks, snapshot: ~12 ms of imports) is imported here, once
+    # the project is loaded and the read-ahead started (the engine's door is lazy), with
+    # the collector paused as for the CLI's own imports (reconciler/__main__.py).
+    with gc_paused():
+        from reconciler.engine import JOURNAL_DIR, find_interrupted, with_recovery
+
     interrupted = [i for i in find_interrupted(project.root / JOURNAL_DIR) if not i.running]
     for item in interrupted:
         console(stderr=True).print(f"warning: {item.describe()}", markup=False)

@@ -7,6 +7,7 @@ from .connections import open_clients
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify, unqualify
 from .history import StoredVersion, reference_texts, versions_to_check
 from .journal import JOURNAL_DIR, Interrupted, Journal, find_interrupted
+from .options import PlanOptions
 from .plan import (
     AGAINST,
     PLAN_FORMAT_VERSION,
@@ -23,7 +24,6 @@ from .plan import (
     SetMode,
 )
 from .planner import (
-    PlanOptions,
     UnknownRegistryError,
     make_plan,
     specs_for,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from enum import IntEnum
 from functools import partial
 
@@ -20,6 +20,7 @@ from .contexts import context_of, normalize_context, qualify
 from .contracts import contract_matches
 from .diff import compare
 from .journal import Interrupted
+from .options import PlanOptions
 from .plan import Action, Delete, Plan, Problem, RegistryState
 from .remembered_listings import RememberedListings, compared_inputs
 from .schemas import SchemaCache
@@ -29,21 +30,6 @@ from .targets import select, unmatched
 
 class UnknownRegistryError(ReconcilerError, ValueError):
     """A registry name given on the command line is not in the project file."""
-
-
-@dataclass(frozen=True)
-class PlanOptions:
-    """What a user can ask of a plan beyond the specs."""
-
-    max_deletes: int | None = None  # None: the project's max_deletes
-    allow_force_import: bool = False  # IMPORT into subjects that already have versions
-    # (registry, subject) -> mode to restore, from interrupted applies' journals
-    recovered_modes: dict[tuple[str, str], str | None] = field(default_factory=dict)
-    targets: tuple[str, ...] = ()  # limit the plan (see targets.py)
-    # Keep what the plan works out about each registration (its checks, its changes)
-    # under the project's .reconcile/cache/ for the next plan, and use what is kept
-    # there (checks.py).
-    remember_results: bool = False
 
 
 def with_recovery(options: PlanOptions, interrupted: list[Interrupted]) -> PlanOptions:
