@@ -72,6 +72,8 @@ def read_reporting(
         if ahead is not None:
             ahead.discard()
         raise
+    if ahead is not None:
+        ahead.read_done()
     versions = sum(1 for _ in contents.versions())
     console(stderr=True).print(
         f"Read {contents.subject_count} subjects, {versions} versions in "
@@ -143,7 +145,7 @@ def write_project(
             contexts=contexts,
             before_schemas=start_check,
             schemas_rendered=rendered,
-            ahead=None if ahead is None else ahead.finish,
+            ahead=ahead,
         )
     except EditedFilesError as exc:
         err = console(stderr=True)

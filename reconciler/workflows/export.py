@@ -31,7 +31,7 @@ from .files import EXTENSIONS, FileNames, readable
 from .live import RegistryContents
 
 if TYPE_CHECKING:
-    from .export_ahead import Ahead
+    from .export_ahead import FilesAhead
 
 PROJECT_FILE = "reconcile.yaml"
 # What the last export into a directory wrote there (path -> SHA-256), so that
@@ -364,7 +364,7 @@ def write_specs(
     contexts: tuple[str, ...] = (),
     before_schemas: Callable[[dict[str, bytes], dict[str, str], list[str]], None] | None = None,
     schemas_rendered: Callable[[dict[str, bytes]], None] | None = None,
-    ahead: Callable[[], Mapping[str, Ahead]] | None = None,
+    ahead: FilesAhead | None = None,
 ) -> Written:
     """Write every spec and its schema files (``files``: ``export_files``), and remove
     the files an earlier export wrote that this one does not (``_stale``).
@@ -383,15 +383,17 @@ def write_specs(
     schema files are written (``ExportCheck``: rendering them, ~0.35 s at 10,000
     subjects x 5 versions, and writing them, are then shared with the check).
 
-    ``ahead`` gives the schema files written while the registry was read
-    (``FilesAhead.finish``), once the specs are composed: those whose bytes are this
-    export's are not written again.
+    ``ahead``: the schema files written, or being written, since the registry was
+    read (``FilesAhead``, after its ``read_done``): those that hold what this export
+    writes there are not written again (but waited for, before the manifest).
     """
     texts, schemas, types = files
     encoded = {relative: text.encode("utf-8") for relative, text in texts.items()}
-    written_ahead = ahead() if ahead is not None else {}
+    early, rendered = ({}, {}) if ahead is None else (ahead.files, ahead.rendered)
+    if ahead is not None and any(schemas.get(r) != file for r, file in early.items()):
+        ahead.wait()  # a file written ahead is another's, or none: rewritten, or removed
     recorded = _manifest(root)
-    pending = _pending(root)
+    pending = _pending(root) | early.keys()
     stale = _stale(root, encoded.keys() | schemas.keys(), recorded, pending, contexts)
     present = _present(root, (r for r in chain(encoded, schemas) if r not in pending))
     for relative in present:  # compared with what is there: rendered now (none if new)
@@ -413,12 +415,10 @@ def write_specs(
     for relative in stale:
         (root / relative).unlink()
         recorded.pop(relative, None)
-    done: set[str] = set()  # written ahead, as this export writes them
-    for relative, schema in schemas.items():
-        early = written_ahead.get(relative)
-        if early is not None and early.file == schema and relative not in encoded:
-            encoded[relative] = early.data
-            done.add(relative)
+    done = {r for r, file in early.items() if schemas.get(r) == file}  # written ahead
+    for relative in schemas:  # the bytes of those, where rendered already (in order)
+        if relative in done and relative not in encoded and relative in rendered:
+            encoded[relative] = rendered[relative]
     if before_schemas is not None:
         before_schemas(encoded, types, [r for r in schemas if r not in encoded])
     for relative, schema in schemas.items():
@@ -427,6 +427,8 @@ def write_specs(
     if schemas_rendered is not None:
         schemas_rendered(encoded)
     _write(root, {relative: encoded[relative] for relative in schemas if relative not in done})
+    if ahead is not None and not ahead.wait():  # it stopped: what it was to write, here
+        _write(root, {r: encoded[r] for r in schemas if r in done and r not in rendered})
     recorded.update({relative: _digest(data) for relative, data in encoded.items()})
     manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     _write(root, {MANIFEST.as_posix(): manifest + b"\n"})

@@ -4,13 +4,21 @@ registry is still read (``FilesAhead``): the same project, whatever the order.""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reconciler.registry import SchemaVersion
-from reconciler.workflows import EditedFilesError, FilesAhead, exported_files, write_specs
+from reconciler.workflows import (
+    EditedFilesError,
+    FilesAhead,
+    export_ahead,
+    exported_files,
+    write_specs,
+)
 from reconciler.workflows.export import MANIFEST, PENDING, ExportWriteError
 from reconciler.workflows.live import LiveContext, LiveSubject, RegistryContents
 
@@ -46,9 +54,9 @@ def _contents() -> RegistryContents:
 
 
 def _written_ahead(ahead: FilesAhead, files: int) -> None:
-    """Wait for the thread to have written ``files`` files (``finish`` stops it)."""
+    """Wait for the thread to have written ``files`` files (``read_done`` stops it)."""
     deadline = time.monotonic() + 30
-    while len(ahead.written) < files:
+    while len(ahead.rendered) < files:
         assert time.monotonic() < deadline
         time.sleep(0.01)
 
@@ -63,7 +71,8 @@ def _files(root: Path) -> dict[str, bytes]:
 
 def test_files_written_ahead_in_any_order_make_the_same_project(tmp_path: Path) -> None:
     """Pages in the reverse of the specs' order: the files written ahead under a name
-    the specs give another version are written again, or removed, by ``write_specs``."""
+    the specs give another version are written again, or removed, by ``write_specs``
+    (once the process writing what the thread did not is done)."""
     contents = _contents()
     plain, ahead_root = tmp_path / "plain", tmp_path / "ahead"
     expected = write_specs(exported_files(contents, "source", plain, history=True), plain)
@@ -75,22 +84,52 @@ def test_files_written_ahead_in_any_order_make_the_same_project(tmp_path: Path) 
         (".", SUBJECTS["a_b-value"] + SUBJECTS["a b-value"]),
     ]:
         ahead.page(context, versions)
-    _written_ahead(ahead, 5)  # each name's first claim: 3 of the default context's 6
+    ahead.read_done()
     written = write_specs(
-        exported_files(contents, "source", ahead_root, history=True),
-        ahead_root,
-        ahead=ahead.finish,
+        exported_files(contents, "source", ahead_root, history=True), ahead_root, ahead=ahead
     )
     assert written.files == expected.files
     assert _files(ahead_root) == _files(plain)
     assert not (ahead_root / PENDING).exists()
-    # Written ahead under the name the specs give another version, then not theirs.
-    assert "schemas/default/topic-value.v1.avsc" in ahead.written
-    assert "schemas/default/a_b-value.v1.avsc" in ahead.written
-    assert written.files["schemas/default/a_b-value.v1.avsc"] != (
-        ahead.written["schemas/default/a_b-value.v1.avsc"].data
-    )
+    # Each name's first claim, 3 of the default context's 6: written ahead, and for
+    # two of them under the name the specs give another version.
+    assert len(ahead.files) == 5
+    assert ahead.wait()
+    mine = ahead.files["schemas/default/a_b-value.v1.avsc"].render()
+    assert written.files["schemas/default/a_b-value.v1.avsc"] != mine
+    assert "schemas/default/topic-value.v1.avsc" in ahead.files
     assert "schemas/default/topic-value.v1.avsc" not in written.files
+
+
+def test_what_the_writing_process_could_not_write_is_written_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process writing what the thread did not stops at a file it cannot write:
+    ``write_specs`` writes all it was to write (and would meet the error itself)."""
+    contents = _contents()
+    parent = os.getpid()
+    create = export_ahead._create
+
+    def failing(entry: Any, data: bytes, root: Path) -> None:
+        if os.getpid() != parent and entry.name == "topic-value.v2.proto":
+            raise export_ahead.ExportWriteError(root / entry.relative, OSError(28, "full"))
+        create(entry, data, root)
+
+    monkeypatch.setattr(export_ahead, "_create", failing)
+    ahead = FilesAhead.into(tmp_path, history=True)
+    assert ahead is not None
+    ahead._stop = True  # the thread writes none: the process writes them all
+    ahead.page(".", SUBJECTS["topic-value"] + SUBJECTS["a_b-value"])
+    ahead.read_done()
+    written = write_specs(
+        exported_files(contents, "source", tmp_path, history=True), tmp_path, ahead=ahead
+    )
+    assert not ahead.wait()
+    assert not ahead.rendered
+    assert _files(tmp_path) == {
+        **{r: data for r, data in written.files.items()},
+        MANIFEST.as_posix(): (tmp_path / MANIFEST).read_bytes(),
+    }
 
 
 def test_an_export_cut_short_while_writing_ahead_is_taken_over(tmp_path: Path) -> None:
@@ -100,8 +139,8 @@ def test_an_export_cut_short_while_writing_ahead_is_taken_over(tmp_path: Path) -
     ahead = FilesAhead.into(tmp_path, history=True)
     assert ahead is not None
     ahead.page(".", SUBJECTS["topic-value"])
-    _written_ahead(ahead, 2)
-    ahead.finish()
+    ahead.read_done()
+    assert ahead.wait()
     with (tmp_path / PENDING).open("ab") as record:
         record.write(b'["schemas/default/Topic-va')  # the next page's line, cut short
     half = tmp_path / "schemas/default/topic-value.v2.proto"
@@ -124,7 +163,8 @@ def test_only_an_export_with_history_into_a_new_directory_writes_ahead(tmp_path:
         assert FilesAhead.into(root, history=True) is None
     ahead = FilesAhead.into(tmp_path / "new", history=True)
     assert ahead is not None
-    ahead.finish()
+    ahead.read_done()
+    assert ahead.wait()
 
 
 def test_what_was_written_ahead_is_removed_when_the_read_fails(tmp_path: Path) -> None:
@@ -144,8 +184,30 @@ def test_a_file_that_could_not_be_written_ahead_stops_the_export(tmp_path: Path)
     (tmp_path / "schemas").write_text("a file where the folder goes\n")
     ahead.page(".", SUBJECTS["topic-value"])
     deadline = time.monotonic() + 30
-    while ahead._failed is None:  # the thread tried (``finish`` would stop it first)
+    while ahead._failed is None:  # the thread tried (``read_done`` would stop it first)
         assert time.monotonic() < deadline
         time.sleep(0.01)
     with pytest.raises(ExportWriteError, match=r"could not write .*schemas/default"):
-        ahead.finish()
+        ahead.read_done()
+
+
+def test_with_other_threads_running_the_rest_is_written_without_a_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork copies the calling thread only: with others alive (an MCP server's, say),
+    what the thread did not write is left to ``write_specs``."""
+    contents = _contents()
+    plain = tmp_path / "plain"
+    expected = write_specs(exported_files(contents, "source", plain, history=True), plain)
+    root = tmp_path / "ahead"
+    ahead = FilesAhead.into(root, history=True)
+    assert ahead is not None
+    ahead._stop = True  # the thread writes none
+    ahead.page(".", SUBJECTS["topic-value"] + SUBJECTS["a_b-value"])
+    monkeypatch.setattr(export_ahead.threading, "active_count", lambda: 2)
+    ahead.read_done()
+    assert not ahead.files
+    assert ahead.wait()
+    written = write_specs(exported_files(contents, "source", root, history=True), root, ahead=ahead)
+    assert written.files == expected.files
+    assert _files(root) == _files(plain)
