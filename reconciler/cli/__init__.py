@@ -19,6 +19,7 @@ from reconciler.spec import SpecErrors
 
 from ._common import report
 from ._exit import run_then_exit
+from ._stdio import whole_writes
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -232,5 +233,7 @@ def main() -> None:
 
 def entry() -> None:
     """What the ``reconcile`` command runs (``reconciler/__main__.py``): ``main``, then
-    the process ends as ``cli/_exit.py`` says (without freeing a plan's heap)."""
+    the process ends as ``cli/_exit.py`` says (without freeing a plan's heap). What it
+    prints reaches its reader whole (``cli/_stdio.py``)."""
+    whole_writes()
     run_then_exit(main)
