@@ -53,6 +53,14 @@ def _contents() -> RegistryContents:
     return contents
 
 
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``read_done`` forks its writer, as in the CLI's single thread, although this test
+    process may hold other threads (left by other tests): the writer only renders and
+    writes files, and takes no lock another thread could hold."""
+    monkeypatch.setattr(export_ahead.threading, "active_count", lambda: 1)
+
+
 def _written_ahead(ahead: FilesAhead, files: int) -> None:
     """Wait for the thread to have written ``files`` files (``read_done`` stops it)."""
     deadline = time.monotonic() + 30
@@ -69,7 +77,9 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_files_written_ahead_in_any_order_make_the_same_project(tmp_path: Path) -> None:
+def test_files_written_ahead_in_any_order_make_the_same_project(
+    tmp_path: Path, forking: None
+) -> None:
     """Pages in the reverse of the specs' order: the files written ahead under a name
     the specs give another version are written again, or removed, by ``write_specs``
     (once the process writing what the thread did not is done)."""
@@ -102,7 +112,7 @@ def test_files_written_ahead_in_any_order_make_the_same_project(tmp_path: Path) 
 
 
 def test_what_the_writing_process_could_not_write_is_written_after_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: None
 ) -> None:
     """The process writing what the thread did not stops at a file it cannot write:
     ``write_specs`` writes all it was to write (and would meet the error itself)."""
@@ -132,7 +142,9 @@ def test_what_the_writing_process_could_not_write_is_written_after_it(
     }
 
 
-def test_an_export_cut_short_while_writing_ahead_is_taken_over(tmp_path: Path) -> None:
+def test_an_export_cut_short_while_writing_ahead_is_taken_over(
+    tmp_path: Path, forking: None
+) -> None:
     """Each page's files are recorded as pending before they are written: a record
     cut short in its last line names files none of which was written."""
     contents = _contents()
