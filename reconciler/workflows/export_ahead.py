@@ -48,6 +48,7 @@ from .export import PENDING, PROJECT_FILE, ExportWriteError, SchemaFile
 from .files import EXTENSIONS, safe_name
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_ORPHAN_CHECK = 64  # files the writer writes between two looks at whether the export lives
 # What an export writes at the top of its directory: none there, the directory is new.
 _EXPORTED = (PROJECT_FILE, "specs", "schemas", PENDING.parts[0])
 
@@ -120,14 +121,20 @@ class FilesAhead:
             self._left = []
         if self._left:
             self._record(self._left)
+            export = os.getpid()
             self._writer = os.fork()
             if self._writer == 0:  # the writer: never returns
                 code = 1
                 try:
                     gc.disable()  # a collection would touch (copy) every page of the heap
-                    for entry in self._left:
+                    for at, entry in enumerate(self._left):
+                        # The export killed, its writer stops: it must not write beside
+                        # what runs next here (the next export takes the pending over).
+                        if at % _ORPHAN_CHECK == 0 and os.getppid() != export:
+                            break
                         _create(entry, entry.file.render(), self.root)
-                    code = 0
+                    else:
+                        code = 0
                 finally:
                     os._exit(code)
         self._close()

@@ -223,3 +223,61 @@ def test_with_other_threads_running_the_rest_is_written_without_a_fork(
     written = write_specs(exported_files(contents, "source", root, history=True), root, ahead=ahead)
     assert written.files == expected.files
     assert _files(root) == _files(plain)
+
+
+# Its own process: a FilesAhead whose writer is slowed to a file per 2 ms by the
+# injected ``_create``, over 5,000 versions; prints the writer's pid, then waits.
+KILLED_DRIVER = """
+import os, sys, time
+from pathlib import Path
+from reconciler.registry import SchemaVersion
+from reconciler.workflows import export_ahead
+
+create = export_ahead._create
+def slow(*args):
+    time.sleep(0.002)
+    create(*args)
+export_ahead._create = slow
+ahead = export_ahead.FilesAhead(Path(sys.argv[1]))
+ahead._stop = True  # the thread writes nothing: all is left to the writer
+versions = [SchemaVersion(f"s{n}-value", 1, n, '"string"', "AVRO") for n in range(5000)]
+ahead.page(".", versions)
+ahead.read_done()
+print(ahead._writer, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_writer_stops_once_the_export_is_killed(tmp_path: Path) -> None:
+    """``kill -9`` of the export alone: its writer does not go on writing beside whatever
+    runs next in that directory (the next export takes the files named pending over)."""
+    import signal
+    import subprocess
+    import sys
+
+    root = tmp_path / "out"
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLED_DRIVER, str(root)], stdout=subprocess.PIPE, text=True
+    ) as export:
+        assert export.stdout is not None
+        writer = int(export.stdout.readline())
+        folder = root / "schemas" / "default"
+        deadline = time.monotonic() + 30
+        while len(os.listdir(folder)) < 50:  # the writer is writing
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        export.send_signal(signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while _alive(writer):
+        assert time.monotonic() < deadline, "the writer outlived the export"
+        time.sleep(0.01)
+    assert len(os.listdir(folder)) < 5000
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, an orphan's end not yet reaped by init, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
