@@ -206,11 +206,43 @@ def test_two_applies_started_together_one_applies_the_other_refuses(
     go.touch()
     outputs = [p.communicate(timeout=120) for p in processes]
     codes = sorted(p.returncode for p in processes)
-    assert codes == [0, 1], outputs
-    refused = next(err for p, (_, err) in zip(processes, outputs, strict=True) if p.returncode)
-    assert b"another apply is in progress" in refused
+    # Both started at the signal; on a loaded machine one may still have started only
+    # after the other had finished (then it finds nothing to do). When they overlapped,
+    # the later one refuses (the lock held: the next test makes sure they overlap).
+    assert codes in ([0, 1], [0, 0]), outputs
+    if codes == [0, 1]:
+        refused = next(e for p, (_, e) in zip(processes, outputs, strict=True) if p.returncode)
+        assert b"another apply is in progress" in refused
     registrations = [w for w in server.writes() if w["method"] == "POST"]
     assert len(registrations) == 60  # each subject registered once, by one apply
+    assert blank.run("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_an_apply_started_while_another_runs_refuses(blank: Project, server: Server) -> None:
+    """The first apply stopped (SIGSTOP) once it has done a step, holding the lock: a
+    second one refuses and writes nothing; the first, continued, applies everything."""
+    _pinned_project(blank, 60)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+        cwd=blank.root,
+        env=blank.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _wait_for_steps(blank.root / ".reconcile" / "journal", 1, first)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        writes = len(server.writes())
+        second = blank.run("apply", "--auto-approve")
+        assert len(server.writes()) == writes
+    finally:
+        first.send_signal(signal.SIGCONT)
+    out, err = first.communicate(timeout=120)
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "another apply is in progress" in second.stderr
+    assert first.returncode == 0, out + err
+    registrations = [w for w in server.writes() if w["method"] == "POST"]
+    assert len(registrations) == 60
     assert blank.run("plan", "--detailed-exitcode").returncode == 0
 
 
@@ -307,7 +339,10 @@ def test_recovery_reads_the_journal_directory_apply_writes(
     process.send_signal(signal.SIGKILL)
     process.wait()
     names = [f"s{n}-value" for n in range(subjects)]
-    assert set(_modes(server, names).values()) == {"IMPORT"}
+    # Killed after its 45th step of 120 (IMPORT set on all 40, then registrations): on
+    # a loaded machine it may have gone on a little before the kill (restoring a mode
+    # or more), but not through the 75 steps left.
+    assert "IMPORT" in _modes(server, names).values()
 
     resumed = blank.run("apply", "--auto-approve", "--journal", str(journal_dir))
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
