@@ -341,15 +341,21 @@ def _write(root: Path, files: dict[str, bytes]) -> None:
             raise ExportWriteError(root / folder, exc) from exc
     for relative, data in files.items():
         try:
-            handle = os.open(os.path.join(base, relative), _CREATE, 0o666)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(handle, view) :]
-            finally:
-                os.close(handle)
+            write_file(os.path.join(base, relative), data, _CREATE)
         except OSError as exc:
             raise ExportWriteError(root / relative, exc) from exc
+
+
+def write_file(path: str, data: bytes, flags: int, folder: int | None = None) -> None:
+    """Open ``path`` (in the directory ``folder`` is a handle of, if given) with ``flags``
+    and write ``data`` to it, until every byte is taken."""
+    handle = os.open(path, flags, 0o666, dir_fd=folder)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
 
 
 # What it builds is kept until it returns (the files' bytes), then dropped: the

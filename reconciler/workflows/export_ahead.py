@@ -44,7 +44,7 @@ from reconciler.engine import unqualify
 from reconciler.registry import SchemaVersion
 
 from .desired import spec_stem
-from .export import PENDING, PROJECT_FILE, ExportWriteError, SchemaFile
+from .export import PENDING, PROJECT_FILE, ExportWriteError, SchemaFile, write_file
 from .files import EXTENSIONS, safe_name
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -235,12 +235,6 @@ class FilesAhead:
 def _create(entry: _File, data: bytes, root: Path) -> None:
     """Create ``entry``'s file holding ``data`` (never one that exists)."""
     try:
-        handle = os.open(entry.name, _NEW, 0o666, dir_fd=entry.folder)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
-        finally:
-            os.close(handle)
+        write_file(entry.name, data, _NEW, entry.folder)
     except OSError as exc:
         raise ExportWriteError(root / entry.relative, exc) from exc
