@@ -31,6 +31,8 @@ from .files import EXTENSIONS, FileNames, readable
 from .live import RegistryContents
 
 if TYPE_CHECKING:
+    from reconciler.registry import Reference
+
     from .export_ahead import FilesAhead
 
 PROJECT_FILE = "reconcile.yaml"
@@ -45,7 +47,8 @@ PENDING = Path(".reconcile") / "export-pending.json"
 HEADER = "# Written by `reconcile export` from registry {registry}{context}.\n"
 
 
-def _refs(refs: tuple[ReferenceSpec, ...]) -> list[dict[str, Any]]:
+def reference_docs(refs: Iterable[ReferenceSpec | Reference]) -> list[dict[str, Any]]:
+    """References as a spec file lists them (from specs, or as the registry listed them)."""
     return [{"name": r.name, "subject": r.subject, "version": r.version} for r in refs]
 
 
@@ -112,7 +115,7 @@ def _version_doc(writer: _SchemaFiles, subject: SubjectSpec, v: VersionSpec) -> 
         subject.name, v.type_in(subject), v.schema, v.version, v.references
     )
     if v.references:
-        doc["references"] = _refs(v.references)
+        doc["references"] = reference_docs(v.references)
     _contract(doc, v.metadata, v.rule_set)
     return doc
 
@@ -126,7 +129,7 @@ def _subject_doc(writer: _SchemaFiles, subject: SubjectSpec) -> dict[str, Any]:
             subject.name, subject.type, subject.schema, None, subject.references
         )
         if subject.references:
-            doc["references"] = _refs(subject.references)
+            doc["references"] = reference_docs(subject.references)
         _contract(doc, subject.metadata, subject.rule_set)
     if subject.compatibility:
         doc["compatibility"] = subject.compatibility
@@ -150,9 +153,9 @@ def spec_document(
     return doc
 
 
-def spec_file(spec: ContextSpec) -> str:
+def spec_file(context: str) -> str:
     """Where a context's spec is written, relative to the project root."""
-    return f"specs/{spec_stem(spec.context)}.yaml"
+    return f"specs/{spec_stem(context)}.yaml"
 
 
 class ExportFiles(NamedTuple):
@@ -177,8 +180,8 @@ def export_files(specs: tuple[ContextSpec, ...]) -> ExportFiles:
     schemas: dict[str, SchemaFile] = {}
     types: dict[str, str] = {}
     for spec in specs:
-        doc = spec_document(spec, schemas, types)
-        texts[spec_file(spec)] = spec_header(spec.registries[0], spec.context) + dump_yaml(doc)
+        header = spec_header(spec.registries[0], spec.context)
+        texts[spec_file(spec.context)] = header + dump_yaml(spec_document(spec, schemas, types))
     return ExportFiles(texts, schemas, types)
 
 
@@ -396,7 +399,8 @@ def write_specs(
     texts, schemas, types = files
     encoded = {relative: text.encode("utf-8") for relative, text in texts.items()}
     early, rendered = ({}, {}) if ahead is None else (ahead.files, ahead.rendered)
-    if ahead is not None and any(schemas.get(r) != file for r, file in early.items()):
+    done = {r for r, file in early.items() if schemas.get(r) == file}  # written ahead
+    if ahead is not None and len(done) < len(early):
         ahead.wait()  # a file written ahead is another's, or none: rewritten, or removed
     recorded = _manifest(root)
     pending = _pending(root) | early.keys()
@@ -421,7 +425,6 @@ def write_specs(
     for relative in stale:
         (root / relative).unlink()
         recorded.pop(relative, None)
-    done = {r for r, file in early.items() if schemas.get(r) == file}  # written ahead
     for relative in schemas:  # the bytes of those, where rendered already (in order)
         if relative in done and relative not in encoded and relative in rendered:
             encoded[relative] = rendered[relative]

@@ -20,8 +20,16 @@ from pathlib import Path
 
 from reconciler._gc import gc_paused
 
-from .desired import context_specs, spec_stem
-from .export import ExportFiles, SchemaFile, _SchemaFiles, export_files, spec_header
+from .desired import context_specs
+from .export import (
+    ExportFiles,
+    SchemaFile,
+    _SchemaFiles,
+    export_files,
+    reference_docs,
+    spec_file,
+    spec_header,
+)
 from .export_yaml import Block, Declined
 from .live import LiveContext, RegistryContents
 
@@ -41,9 +49,7 @@ def exported_files(
         try:
             for ctx in contents.contexts.values():
                 text = _history_text(ctx, registry, _SchemaFiles(ctx.context, schemas, types))
-                texts[f"specs/{spec_stem(ctx.context)}.yaml"] = (
-                    spec_header(registry, ctx.context) + text
-                )
+                texts[spec_file(ctx.context)] = spec_header(registry, ctx.context) + text
         except Declined:
             pass
         else:
@@ -77,11 +83,7 @@ def _history_text(ctx: LiveContext, registry: str, writer: _SchemaFiles) -> str:
             lines.append(f"      schema: {scalar(path)}")
             if v.references:
                 lines.append("      references:")
-                refs = [
-                    {"name": r.name, "subject": r.subject, "version": r.version}
-                    for r in v.references
-                ]
-                block.sequence(refs, "      ")
+                block.sequence(reference_docs(v.references), "      ")
             if v.metadata:
                 lines.append("      metadata:")
                 block.mapping(dict(v.metadata), "        ", "        ")
