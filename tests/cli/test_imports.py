@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -216,23 +217,31 @@ runpy.run_module("reconciler", run_name="__main__", alter_sys=True)
 def test_a_second_plan_imports_with_the_collector_paused(applied: Path, tmp_path: Path) -> None:
     """What a command imports lives as long as the process: the collector's passes over
     it (~60 collections, ~10 ms of a plan's start) find nothing to free."""
-    out = tmp_path / "collections.json"
+    assert len(_second_plan(COLLECTIONS, applied, tmp_path)) <= 3
+
+
+def _second_plan(probe: str, project: Path, tmp_path: Path) -> Any:
+    """What ``probe`` (a ``python -c`` script running ``reconcile``) writes to
+    ``$MODULES_OUT`` in the second of two plans of ``project`` (exit 0 asserted): its
+    project cache warm, and its reads remembered for the read-ahead."""
+    out = tmp_path / "probed.json"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "MODULES_OUT": str(out),
         "XDG_CACHE_HOME": str(tmp_path / "user-cache"),
     }
-    for _ in range(2):  # the second plan: the project cache is warm
+    for _ in range(2):
+        out.unlink(missing_ok=True)
         result = subprocess.run(
-            [sys.executable, "-c", COLLECTIONS, "plan", "."],
-            cwd=applied,
+            [sys.executable, "-c", probe, "plan", "."],
+            cwd=project,
             capture_output=True,
             text=True,
             env=env,
             timeout=120,
         )
         assert result.returncode == 0, result.stdout + result.stderr
-    assert len(json.loads(out.read_text())) <= 3
+    return json.loads(out.read_text())
 
 
 # Writes which engine modules are loaded when the plan's read-ahead starts.
@@ -256,23 +265,6 @@ def test_the_read_ahead_starts_before_the_planner_is_imported(
     """The planner (its diff, checks, snapshot: ~12 ms) is imported once the registry
     has the reads sent ahead, not before: its imports are no part of the registry's
     idle time at the start of a second plan."""
-    out = tmp_path / "modules.json"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "MODULES_OUT": str(out),
-        "XDG_CACHE_HOME": str(tmp_path / "user-cache"),
-    }
-    for _ in range(2):  # the second plan reads ahead once its project is proven
-        out.unlink(missing_ok=True)
-        result = subprocess.run(
-            [sys.executable, "-c", AT_READ_AHEAD, "plan", "."],
-            cwd=applied,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-    modules = json.loads(out.read_text())
+    modules = _second_plan(AT_READ_AHEAD, applied, tmp_path)
     assert "reconciler.cli.plan_cmd" in modules  # the probe works
     assert heavy(set(modules), ("reconciler.engine.planner", "reconciler.engine.diff")) == []

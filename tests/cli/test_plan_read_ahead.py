@@ -106,31 +106,25 @@ def test_a_tampered_or_foreign_file_is_ignored(project: Path, served: str, tmp_p
     assert _plan(project, foreign, ahead=True) == first
 
 
-def test_a_project_with_spec_errors_contacts_no_registry(project: Path, tmp_path: Path) -> None:
-    """Even with reads remembered: the read-ahead starts only once the project is known
-    to load without errors (proven by content on the warm path)."""
-    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
-    log = tmp_path / "requests.log"
-    with serve_in_thread(tmp_path / "served.db", request_log=log) as url:
-        _project(project, url, 2)
-        assert reconcile("apply", ".", "--auto-approve", cwd=project, env=env).returncode == 0
-        _plan(project, env, ahead=True)
-        _plan(project, env, ahead=True)  # warm: settings.bin and project.bin kept
-        assert (project / READS).is_file()
-        before = log.read_text()
-        spec = project / "specs/orders.yaml"
-        spec.write_text(spec.read_text().replace("BACKWARD", "SIDEWAYS"))
-        result = reconcile("plan", ".", cwd=project, env=env)
-        assert result.returncode == 1 and "SIDEWAYS" in result.stderr
-        assert log.read_text() == before
+# An edit that leaves the project with an error: its file, what it replaces, with
+# what, and what the plan then reports.
+ERRORS = [
+    pytest.param("specs/orders.yaml", "BACKWARD", "SIDEWAYS", "SIDEWAYS", id="in-a-spec"),
+    pytest.param(
+        "schemas/order.avsc", '"string"', '"strin"', "invalid Avro schema", id="in-a-schema"
+    ),
+]
 
 
-def test_a_changed_project_with_a_schema_error_contacts_no_registry(
-    project: Path, tmp_path: Path
+@pytest.mark.parametrize(("edited", "old", "new", "reported"), ERRORS)
+def test_a_project_with_spec_errors_contacts_no_registry(
+    project: Path, tmp_path: Path, edited: str, old: str, new: str, reported: str
 ) -> None:
-    """A project changed since the last plan is not proven by the kept one: it loads in
-    full, and its read-ahead starts only once that load found no error; a schema file
-    that no longer parses is found by the load's checks, before any request."""
+    """Even with reads remembered: the read-ahead starts only once the project is known
+    to load without errors. An edited project is not proven by the kept one: it loads in
+    full, and its read-ahead starts only once that load found no error (an invalid
+    level by the spec's validation, a schema file that no longer parses by the load's
+    checks), before any request."""
     env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
     log = tmp_path / "requests.log"
     with serve_in_thread(tmp_path / "served.db", request_log=log) as url:
@@ -140,10 +134,10 @@ def test_a_changed_project_with_a_schema_error_contacts_no_registry(
         _plan(project, env, ahead=True)  # warm: reads remembered, the project kept
         assert (project / READS).is_file()
         before = log.read_text()
-        schema = project / "schemas/order.avsc"
-        schema.write_text(schema.read_text().replace('"string"', '"strin"'))
+        path = project / edited
+        path.write_text(path.read_text().replace(old, new))
         result = reconcile("plan", ".", cwd=project, env=env)
-        assert result.returncode == 1 and "invalid Avro schema" in result.stderr
+        assert result.returncode == 1 and reported in result.stderr
         assert log.read_text() == before
 
 

@@ -97,6 +97,17 @@ class Project:
             timeout=120,
         )
 
+    def start(self, *args: str, output: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+        """``reconcile ARGS`` started in the project and not waited for; its stdout and
+        stderr go to ``output`` (``subprocess.PIPE``: read them with ``communicate``)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "reconciler", *args],
+            cwd=self.root,
+            env=self.env,
+            stdout=output,
+            stderr=output,
+        )
+
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.root / relative
         text = path.read_text()

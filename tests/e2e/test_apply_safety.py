@@ -66,13 +66,7 @@ def _done_steps(project: Project) -> int:
 def test_an_interrupted_apply_is_reported_and_resumed(blank: Project, server: Server) -> None:
     subjects = 60
     _pinned_project(blank, subjects)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
-        cwd=blank.root,
-        env=blank.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = blank.start("apply", "--auto-approve")
     # Kill it once every subject is in IMPORT mode and some registrations are done.
     deadline = time.monotonic() + 60
     while _done_steps(blank) < subjects + 10:
@@ -222,13 +216,7 @@ def test_an_apply_started_while_another_runs_refuses(blank: Project, server: Ser
     """The first apply stopped (SIGSTOP) once it has done a step, holding the lock: a
     second one refuses and writes nothing; the first, continued, applies everything."""
     _pinned_project(blank, 60)
-    first = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
-        cwd=blank.root,
-        env=blank.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    first = blank.start("apply", "--auto-approve", output=subprocess.PIPE)
     _wait_for_steps(blank.root / ".reconcile" / "journal", 1, first)
     first.send_signal(signal.SIGSTOP)
     try:
@@ -341,13 +329,7 @@ def test_recovery_reads_the_journal_directory_apply_writes(
     subjects = 40
     _pinned_project(blank, subjects)
     journal_dir = tmp_path / "elsewhere"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--journal", journal_dir],
-        cwd=blank.root,
-        env=blank.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = blank.start("apply", "--auto-approve", "--journal", str(journal_dir))
     _wait_for_steps(journal_dir, subjects + 5, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
