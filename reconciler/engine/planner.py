@@ -156,6 +156,9 @@ async def _compare_listed(
             outcomes = before[1]
         else:
             earlier = {} if before is None else before[1]
+            # Each subject's own digest only when the whole one differs: taking them in
+            # the loop above would cost every unchanged plan ~6 ms at 10,000 subjects
+            # (a hash object per subject), to save a changed one ~14 ms.
             each = [
                 hashlib.sha256(compared_inputs(name, subject).encode()).digest()
                 for name, subject in subjects
