@@ -351,7 +351,12 @@ def _read_inputs(root: Path, names: list[str]) -> _Inputs | None:
     length = lengths.append
     digest = hashlib.sha256()
     update = digest.update
-    buffer = [bytearray(_CHUNK)]
+    # A file is read into the buffer and one byte past it: a read that stops short of
+    # that byte is the file's end (a regular file's read is short only there), which
+    # saves a read per file asking for more (~1 us each, ~15 % of the proof). Were a
+    # read ever short before the end, the bytes would not be those the key was made
+    # of: the cache would be missed, never wrongly taken.
+    buffer = [bytearray(_CHUNK), bytearray(1)]
     view = memoryview(buffer[0])
     for name in names:
         folder = name.rpartition("/")[0]
@@ -365,10 +370,9 @@ def _read_inputs(root: Path, names: list[str]) -> _Inputs | None:
         handle = os.open(path, _NOFOLLOW)
         try:
             size = os.readv(handle, buffer)
-            more = os.read(handle, 1)  # b"" at its end
-            if more:  # 64 KiB or more: the rest, however long it is now, in one piece
+            if size > _CHUNK:  # more than 64 KiB: the rest, however long it is now, in one piece
                 rest = read_all(handle, os.fstat(handle).st_size)
-                data: bytes | memoryview = b"".join((view[:size], more, rest))
+                data: bytes | memoryview = b"".join((view, buffer[1], rest))
             else:
                 data = view[:size]
         finally:
