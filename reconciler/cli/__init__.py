@@ -12,7 +12,6 @@ import click
 
 from reconciler import __version__
 from reconciler._gc import gc_paused
-from reconciler.engine import Plan, Problem
 from reconciler.errors import ReconcilerError
 from reconciler.render import report_json
 from reconciler.spec import SpecErrors
@@ -106,6 +105,7 @@ def _json_failure(command: str, exc: ReconcilerError) -> str:
     """``exc`` in the form the command's ``-o json`` has: a failed plan for the
     commands whose JSON is the plan artifact, else the report envelope."""
     if command in PLAN_COMMANDS:
+        from reconciler.engine import Plan, Problem  # a plan's models: see plan_cmd's imports
         from reconciler.workflows import spec_problem  # drift's: loaded on this path only
 
         errors = exc.errors if isinstance(exc, SpecErrors) else []
