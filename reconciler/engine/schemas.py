@@ -50,6 +50,11 @@ class SchemaCache:
             same = self._same[key] = same_document(schema_type, a, b)
         return same
 
+    def known_same(self, schema_type: str, a: str, b: str) -> None:
+        """Take ``same_document(schema_type, a, b)`` as True: a comparison of these very
+        texts found it so (``planner._compare_listed``'s remembered outcomes)."""
+        self._same[(schema_type, a, b)] = True
+
     def may_be_same(self, schema_type: str, a: str, b: str) -> bool:
         """False when two schemas certainly differ in meaning, told without their
         normalized forms (an Avro one is the ``avro`` library's parse and print of the

@@ -11,6 +11,7 @@ import pytest
 
 import reconciler.engine.planner as planner
 from reconciler.engine import Plan, PlanOptions
+from reconciler.engine import schemas as schemas_module
 from reconciler.engine import snapshot as snapshot_module
 from reconciler.engine.remembered_listings import LISTINGS_FILE
 from reconciler.engine.schemas import SchemaCache
@@ -148,3 +149,42 @@ def test_a_changed_spec_alone_is_compared_again(ws: Workspace, compared: list[st
     assert compared[2:] == ["alpha-value"]
     assert [a.target for a in after.actions] == ["alpha-value"]
     assert _same(after, ws.plan())
+
+
+def test_a_referrer_found_the_same_document_is_not_decoded_again_by_the_diff(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subject that references another is compared by the diff after the last answer;
+    against the remembered listing, the remembered outcome (the same document) answers
+    its first question without decoding either text."""
+    ws.write("schemas/a.avsc", avro_record("A", '{"name": "a", "type": "string"}'))
+    ws.write("schemas/uses.avsc", avro_record("UsesA", '{"name": "a", "type": "com.acme.A"}'))
+    ws.write(
+        "specs/main.yaml",
+        """
+        subjects:
+          a-value: {schema: ../schemas/a.avsc}
+          uses-a-value:
+            schema: ../schemas/uses.avsc
+            references: [{name: com.acme.A, subject: a-value, version: latest}]
+        """,
+    )
+    _, results, _ = ws.apply()
+    assert all(r.ok for r in results), results
+    live = ws.registry.get("/subjects/uses-a-value/versions/latest").json()["schema"]
+    ws.write("schemas/uses.avsc", live)  # the registry's own text: the same document
+    before = ws.plan(REMEMBER)
+    assert not before.actions and not before.errors
+    decoded: list[str] = []
+    same_document = schemas_module.same_document
+
+    def counted(schema_type: str, a: str, b: str) -> bool:
+        decoded.append(a)
+
+        return same_document(schema_type, a, b)
+
+    monkeypatch.setattr(schemas_module, "same_document", counted)
+    after = ws.plan(REMEMBER)
+    assert decoded == []
+    assert _same(before, after)
+    assert _same(after, ws.plan())  # a plan that remembers nothing agrees
