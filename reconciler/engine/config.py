@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from reconciler.confluent import (
     DEFAULT_LEVEL,
@@ -28,6 +28,9 @@ from reconciler.confluent import (
 from .comparison import Comparison, Found, Notes, Setting, source_of
 from .contexts import DEFAULT, context_of, context_prefix, normalize_context, qualify
 from .plan import TEMPORARY_MODES, Action, DeleteMode, Scope, SetCompatibility, SetMode
+
+if TYPE_CHECKING:
+    from reconciler.spec.model import ContextSpec, RegistryConfig, SubjectSpec
 
 # Why a plan ends an IMPORT mode that no spec asks for (see ``_leftover_imports``).
 LEFTOVER_IMPORT = "left in IMPORT, probably by an interrupted apply or migration"
@@ -62,8 +65,11 @@ def plan_config(comparison: Comparison) -> ConfigPlan:
         target: str,
         before: str | None,
         after: str | None,
-        source: str | None,
+        owner: SubjectSpec | ContextSpec | RegistryConfig,
     ) -> None:
+        """``owner``: the spec (or registry) that asks for ``after``, named as the action's
+        source only when there is an action (a path made for each of 2,000 subjects
+        that set a level or a mode, ~2 ms of every no-change plan at 10,000, was not)."""
         if after is None or after == before:
             return
         where = {
@@ -77,18 +83,19 @@ def plan_config(comparison: Comparison) -> ConfigPlan:
         cls = SetCompatibility if what == "compatibility" else SetMode
         actions.setdefault(
             (what, target),
-            cls(reg.name, context, scope, target, reason, before, after, source=source),
+            cls(reg.name, context, scope, target, reason, before, after, source=source_of(owner)),
         )
 
-    level, mode, source = reg.compatibility, reg.mode, source_of(reg)
+    level, mode = reg.compatibility, reg.mode
+    owner: SubjectSpec | ContextSpec | RegistryConfig = reg
     for spec in comparison.specs:
         if normalize_context(spec.context) == DEFAULT and (spec.compatibility or spec.mode):
             # The default context's level is the global one.
             level = spec.compatibility or level
             mode = spec.mode or mode
-            source = source_of(spec)
-    add("compatibility", Scope.GLOBAL, DEFAULT, "", live.global_compatibility, level, source)
-    add("mode", Scope.GLOBAL, DEFAULT, "", live.global_mode, mode, source)
+            owner = spec
+    add("compatibility", Scope.GLOBAL, DEFAULT, "", live.global_compatibility, level, owner)
+    add("mode", Scope.GLOBAL, DEFAULT, "", live.global_mode, mode, owner)
     for spec in comparison.specs:
         context = normalize_context(spec.context)
         ctx = live.contexts[context]
@@ -101,9 +108,9 @@ def plan_config(comparison: Comparison) -> ConfigPlan:
                 prefix,
                 ctx.compatibility,
                 spec.compatibility,
-                source_of(spec),
+                spec,
             )
-            add("mode", Scope.CONTEXT, context, prefix, ctx.mode, spec.mode, source_of(spec))
+            add("mode", Scope.CONTEXT, context, prefix, ctx.mode, spec.mode, spec)
         for subject_spec in spec.subjects.values():
             if subject_spec.delete:
                 continue
@@ -116,7 +123,7 @@ def plan_config(comparison: Comparison) -> ConfigPlan:
                     subject,
                     notes.setting(ctx, "compatibility", subject),
                     subject_spec.compatibility,
-                    source_of(subject_spec),
+                    subject_spec,
                 )
             if subject_spec.mode:
                 add(
@@ -126,7 +133,7 @@ def plan_config(comparison: Comparison) -> ConfigPlan:
                     subject,
                     notes.setting(ctx, "mode", subject),
                     subject_spec.mode,
-                    source_of(subject_spec),
+                    subject_spec,
                 )
     for action in _leftover_imports(comparison, notes, mode is not None):
         actions.setdefault(("mode", action.target), action)
