@@ -20,7 +20,7 @@ import reconciler.compatibility
 from reconciler._words import noun
 from reconciler.confluent import WRITE_BLOCKING_MODES
 from reconciler.registry import Reference
-from reconciler.spec.model import ReferenceSpec, SubjectSpec
+from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec
 
 from . import checks
 from .changes import Change, reference_changes
@@ -445,7 +445,15 @@ _NO_REFERENCES: frozenset[str] = frozenset()
 
 def _order(work: _Work) -> list[tuple[str, str, SubjectSpec]]:
     """(context, qualified subject, spec) of every subject with a desired schema,
-    referenced ones first."""
+    referenced ones first.
+
+    A subject the comparison took as it is (``Comparison.unchanged``) that references
+    nothing and that nothing references is not ordered: it is added to
+    ``work.unchanged`` here. With no predecessor and no follower it changed nothing of
+    the others' order, and it registers nothing (~9,000 of the bench's 10,000
+    subjects: ~5 ms of a no-change plan's tail, graphing and ordering them)."""
+    known = work.comparison.unchanged
+    referenced = _referenced(work.comparison.specs) if known else set()
     by_name: dict[str, tuple[str, str, SubjectSpec]] = {}
     graph: dict[str, Set[str]] = {}
     for spec in work.comparison.specs:
@@ -454,6 +462,14 @@ def _order(work: _Work) -> list[tuple[str, str, SubjectSpec]]:
             if subject_spec.delete or (subject_spec.schema is None and not subject_spec.versions):
                 continue
             subject = qualify(context, subject_spec.name)
+            if (
+                subject in known
+                and subject not in referenced
+                and not subject_spec.references
+                and not subject_spec.versions
+            ):
+                work.unchanged.add(subject)
+                continue
             by_name[subject] = (context, subject, subject_spec)
             refs = list(subject_spec.references)
             for version in subject_spec.versions or ():
@@ -467,6 +483,20 @@ def _order(work: _Work) -> list[tuple[str, str, SubjectSpec]]:
         work.error(cycle, f"schema references form a cycle: {cycle}")
         return []
     return [by_name[s] for s in order if s in by_name]
+
+
+def _referenced(specs: Iterable[ContextSpec]) -> set[str]:
+    """The qualified subjects some subject or version of ``specs`` references."""
+    referenced: set[str] = set()
+    for spec in specs:
+        context = normalize_context(spec.context)
+        for subject_spec in spec.subjects.values():
+            refs = subject_spec.references
+            if subject_spec.versions:
+                refs = (*refs, *(r for v in subject_spec.versions for r in v.references))
+            if refs:
+                referenced.update(qualify(context, r.subject) for r in refs)
+    return referenced
 
 
 def _static_order(graph: Mapping[str, Iterable[str]]) -> list[str]:
