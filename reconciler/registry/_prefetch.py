@@ -26,10 +26,13 @@ header lines alike), once, and only when it is a 2xx or a 404 whole and
 without ``Content-Encoding``. Anything else -- a target not sent ahead, a
 connection refused, closed or timed out, another status -- is sent by the
 client as without read-ahead, so that retries, failover, timeouts and errors
-are the client's own. Nothing raises out of the thread; it ends by itself
-(when every answer is in, or after the client's read timeout without a byte
-on a connection), and ``close`` stops and joins it (a plan ends without
-Python's teardown only when it is the last thread: ``cli/_exit.py``).
+are the client's own; except the reads of a connection on which the registry
+never said a byte in the client's read timeout (a hung registry): those are
+the client's first attempt, timed out (``UNANSWERED``), not a wait before it.
+Nothing raises out of the thread; it ends by itself (when every answer is in,
+or after the client's read timeout without a byte on a connection), and
+``close`` stops and joins it (a plan ends without Python's teardown only when
+it is the last thread: ``cli/_exit.py``).
 
 Only targets of the snapshot's own shapes are sent ahead or recorded
 (``snapshot_path``): a file of remembered targets that was tampered with can
@@ -59,6 +62,16 @@ if TYPE_CHECKING:
 CONNECTIONS = 4
 _CHUNK = 256  # requests written at once (~64 KB)
 _JOIN_TIMEOUT = 1.0  # seconds ``close`` waits for the thread (it aborts its connections)
+
+
+class Unanswered:
+    """What the reads of a connection the registry never answered (not a byte in the
+    client's read timeout) are answered with: the client takes it as its own first
+    attempt timing out (``Http11Transport.send``), so that a hung registry costs the
+    plan one read timeout, not the read-ahead's and then the client's own."""
+
+
+UNANSWERED = Unanswered()
 
 _SEGMENT = r"(?!\.\.?(?:\?|$))[A-Za-z0-9_.~%-]+"  # _client._segment's output, not . or ..
 _VALUE = r"[A-Za-z0-9_.~%-]*"  # urlencode(quote_via=quote)'s output
@@ -111,6 +124,7 @@ class _Pipeline(asyncio.Protocol):
         self._body: list[bytes] = []
         self._answers: list[tuple[bytes, Reply | None]] = []
         self._transport: asyncio.Transport | None = None
+        self.heard = False  # a byte has come from the registry
         self._done = False  # nothing more is read on this connection
         self._written = 0  # requests written
         self._paused = False  # the transport's buffer is full
@@ -149,6 +163,7 @@ class _Pipeline(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._done:
             return
+        self.heard = True
         self.last_data = asyncio.get_running_loop().time()
         try:
             self._parser.feed_data(data)
@@ -166,13 +181,14 @@ class _Pipeline(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.end()
 
-    def end(self) -> None:
-        """No more answers on this connection: the targets left are the client's to send."""
+    def end(self, answer: Unanswered | None = None) -> None:
+        """No more answers on this connection: the targets left are the client's to send
+        (or, with ``UNANSWERED``, timed out)."""
         self._done = True
         if self._transport is not None:
             self._transport.abort()
         left, self._next = self._targets[self._next :], len(self._targets)
-        self._ahead._deliver([(t, None) for t in left])
+        self._ahead._deliver([(t, answer) for t in left])
         if not self.ended.done():
             self.ended.set_result(None)
 
@@ -240,8 +256,9 @@ class ReadAhead:
         self._ahead: frozenset[bytes] = frozenset()  # the targets sent ahead
         self._lock = threading.Lock()
         self._pending: set[bytes] = set()  # sent ahead, not answered yet
-        self._answers: dict[bytes, Reply | None] = {}  # answered, not taken yet (None: failed)
-        self._waiting: dict[bytes, asyncio.Future[Reply | None]] = {}
+        # answered, not taken yet (None: failed)
+        self._answers: dict[bytes, Reply | Unanswered | None] = {}
+        self._waiting: dict[bytes, asyncio.Future[Reply | Unanswered | None]] = {}
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the thread's
         self._stop: asyncio.Event | None = None
@@ -369,8 +386,10 @@ class ReadAhead:
                 )
             while not pipeline.ended.done():
                 wait = pipeline.last_data + self._timeout - loop.time()
-                if wait <= 0:
-                    break  # as the client's read timeout: nothing arrived for that long
+                if wait <= 0:  # as the client's read timeout: nothing arrived for that long
+                    if not pipeline.heard:  # nor ever: the registry's, not the pipelining's
+                        pipeline.end(UNANSWERED)
+                    break
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wait):
                         await asyncio.shield(pipeline.ended)
@@ -381,7 +400,7 @@ class ReadAhead:
                 self._connected()
                 self._deliver([(t, None) for t in targets])
 
-    def _deliver(self, answers: list[tuple[bytes, Reply | None]]) -> None:
+    def _deliver(self, answers: Sequence[tuple[bytes, Reply | Unanswered | None]]) -> None:
         """Keep the answers for ``take`` (None: the client sends that one itself), and wake
         the client where it waits for one. From the thread."""
         if not answers:
@@ -405,9 +424,10 @@ class ReadAhead:
 
     def take(
         self, origin: Origin, target: bytes, headers: bytes
-    ) -> Reply | asyncio.Future[Reply | None] | None:
+    ) -> Reply | Unanswered | asyncio.Future[Reply | Unanswered | None] | None:
         """The answer ahead to this GET, or a future of it while it is on its way (None
-        from either: the client sends the request itself). Each answer is taken once."""
+        from either: the client sends the request itself; ``UNANSWERED``: it timed
+        out). Each answer is taken once."""
         if origin != self._origin or headers != self._headers:
             return None
         self._sent.append(target)
@@ -441,7 +461,9 @@ def _unreported(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> 
     """The read-ahead loop's exception handler: nothing is reported (``_main``)."""
 
 
-def _wake(woken: list[tuple[asyncio.Future[Reply | None], Reply | None]]) -> None:
+def _wake(
+    woken: list[tuple[asyncio.Future[Reply | Unanswered | None], Reply | Unanswered | None]],
+) -> None:
     for waiter, reply in woken:
         if not waiter.done():
             waiter.set_result(reply)

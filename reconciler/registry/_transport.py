@@ -744,10 +744,12 @@ class Http11Transport:
         if ahead is not None and method == "GET":
             found = ahead.take(origin, target, headers)
             if found is not None:
-                reply = found if isinstance(found, Reply) else await found
-                if reply is not None:
+                reply = await found if isinstance(found, asyncio.Future) else found
+                if isinstance(reply, Reply):
                     ahead.taken += 1
                     return reply
+                if reply is not None:  # ``UNANSWERED``: sent ahead, and timed out
+                    raise httpx.ReadTimeout("timed out reading the response")
         idle = self._idle.get(origin)
         if idle is None:
             idle = self._idle[origin] = []

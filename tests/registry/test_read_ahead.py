@@ -240,11 +240,16 @@ PATHS = remembered(
 
 
 async def _ahead_then_client(
-    url: str, counts: list[int], fake_sleep: FakeSleep, timeout: float = 30.0
+    url: str,
+    counts: list[int],
+    fake_sleep: FakeSleep,
+    timeout: float = 30.0,
+    max_retries: int = 4,
 ) -> tuple[object, int]:
     """Start the read-ahead, let it connect (its connections are the server's first),
     then read as a plan does."""
-    async with RegistryClient(url, sleep=fake_sleep, timeout=timeout) as client:
+    client = RegistryClient(url, sleep=fake_sleep, timeout=timeout, max_retries=max_retries)
+    async with client:
         ahead = client.read_ahead()
         assert ahead is not None
         ahead.start(PATHS)
@@ -317,8 +322,8 @@ def _setting_close(target: str) -> bytes:
 async def test_a_server_that_never_answers_pipelined_requests(
     raw: Callable[[RawAnswer], Awaitable[tuple[str, list[int]]]], fake_sleep: FakeSleep
 ) -> None:
-    """The read-ahead gives up after the client's read timeout (without a byte); the
-    client then sends each read itself and is answered."""
+    """The read-ahead gives up after the client's read timeout (without a byte): that
+    was the client's first attempt at each read, timed out; its retries are answered."""
 
     def answer(number: int, target: str) -> bytes | type[Ellipsis]:
         return ... if number < 4 else _setting(target)
@@ -327,6 +332,19 @@ async def test_a_server_that_never_answers_pipelined_requests(
     plain_url, _ = await raw(lambda number, target: _setting(target))
     result, used = await _ahead_then_client(url, counts, fake_sleep, timeout=0.5)
     assert (result, used) == (await _plain(plain_url, fake_sleep), 0)
+    assert fake_sleep.delays  # retried, as after a timeout of its own
+
+
+async def test_a_registry_that_never_answers_costs_one_timeout_not_two(
+    raw: Callable[[RawAnswer], Awaitable[tuple[str, list[int]]]], fake_sleep: FakeSleep
+) -> None:
+    """A registry that takes connections and answers nothing (hung): each read sent
+    ahead, unanswered for the client's read timeout, is the client's first attempt at
+    it, timed out; the client does not send it again to wait as long once more."""
+    url, counts = await raw(lambda number, target: ...)
+    with pytest.raises(RegistryUnavailableError, match=r"no response within 0\.3s"):
+        await _ahead_then_client(url, counts, fake_sleep, timeout=0.3, max_retries=0)
+    assert len(counts) == 4  # the read-ahead's connections: the client opened none
 
 
 async def test_nothing_but_the_snapshots_own_shapes_is_sent_ahead(
