@@ -80,11 +80,23 @@ class ReadsAhead:
     def remember(self) -> None:
         """Keep what each client sent for the next plan, where it differs from what the
         client was started with (a client the plan did not use sent nothing: its
-        registry's entry stays as it was)."""
-        sent = {name: ahead.recorded() for name, ahead in self._aheads.items()}
+        registry's entry stays as it was).
+
+        A client that failed over (another of its ``urls`` answered) sent its first URL
+        only the reads before it failed: nothing is sent ahead for it next time (its
+        first URL likely fails again; its entry is dropped), until a plan is answered by
+        that URL alone."""
+        sent: dict[str, list[str] | None] = {
+            name: [] if self._failed_over(name) else ahead.recorded()
+            for name, ahead in self._aheads.items()
+        }
         changed = {name: paths for name, paths in sent.items() if paths is not None}
         if changed:
             self._remembered.save(changed)
+
+    def _failed_over(self, name: str) -> bool:
+        client = self.clients[name]
+        return any(url != client.urls[0] for url in client.answered)
 
     def close(self) -> None:
         """Stop every read-ahead thread (those of clients the plan closed are stopped)."""

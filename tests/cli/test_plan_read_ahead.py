@@ -198,3 +198,31 @@ def _plan_on(project: Path, db: Path, env: dict[str, str]) -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def _remembered(project: Path) -> dict[str, list[str]]:
+    reads: dict[str, list[str]] = json.loads((project / READS).read_bytes().split(b"\n", 1)[1])[
+        "reads"
+    ]
+    return reads
+
+
+def test_nothing_is_read_ahead_from_a_url_failed_over_from(
+    project: Path, served: str, tmp_path: Path
+) -> None:
+    """A plan whose client failed over to the next of ``urls`` sent its first URL only the
+    reads before it failed: the next plan reads nothing ahead from that URL, and a plan
+    that URL answers alone is remembered whole again."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    _project(project, served, 2)
+    assert reconcile("apply", ".", "--auto-approve", cwd=project, env=env).returncode == 0
+    _plan(project, env, ahead=True)
+    assert "/mode/s1-value" in _remembered(project)["dev"]
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there: refused
+    path = project / "reconcile.yaml"
+    path.write_text(f"version: 1\nregistries:\n  dev: {{urls: ['{down}', '{served}']}}\n")
+    _plan(project, env, ahead=True)  # remembered for the first URL: refused, failed over
+    assert "dev" not in _remembered(project)
+    path.write_text(f"version: 1\nregistries:\n  dev: {{urls: ['{served}', '{down}']}}\n")
+    _plan(project, env, ahead=True)
+    assert "/mode/s1-value" in _remembered(project)["dev"]
