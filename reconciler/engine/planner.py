@@ -18,10 +18,11 @@ from .checks import results_cache
 from .comparison import Comparison
 from .contexts import context_of, normalize_context, qualify
 from .contracts import contract_matches
-from .diff import compare
+from .diff import Diff, compare
 from .journal import Interrupted
 from .options import PlanOptions
 from .plan import Action, Delete, Plan, Problem, RegistryState
+from .remembered_diffs import RememberedDiffs, inputs_digest
 from .remembered_listings import RememberedListings, compared_inputs
 from .schemas import SchemaCache
 from .snapshot import ContextState, LiveState, LiveVersion, read_subject_settings, snapshot
@@ -257,6 +258,7 @@ async def _plan_one(
     cache: SchemaCache,
     options: PlanOptions,
     listings: RememberedListings | None,
+    diffs: RememberedDiffs | None = None,
 ) -> tuple[RegistryState, list[Action], list[Problem], LiveState]:
     config = project.registries[name]
     specs = specs_for(project, name)
@@ -295,7 +297,16 @@ async def _plan_one(
         provisional=True,  # kept only when it needs no more reads
         unchanged=frozenset(unchanged),
     )
-    diff = compare(comparison)
+    fingerprint = live.fingerprint()
+    inputs = None
+    if diffs is not None and project.inputs is not None:
+        inputs = inputs_digest(comparison, project.inputs, fingerprint)
+    if inputs is not None and diffs is not None and diffs.found_nothing(name, inputs):
+        diff = Diff(())  # what comparing these very inputs found last time
+    else:
+        diff = compare(comparison)
+    if diffs is not None and not (diff.actions or diff.problems or diff.unread):
+        diffs.keep(name, inputs)
     if diff.unread:
         # Settings the diff needed and the snapshot had not read: read, compare again.
         unread: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -305,6 +316,7 @@ async def _plan_one(
             *(read_subject_settings(client, live.contexts[c], s) for c, s in unread.items())
         )
         diff = compare(replace(comparison, provisional=False, unchanged=diff.unchanged))
+        fingerprint = live.fingerprint()  # of the settings read since, too
     actions, problems = list(diff.actions), list(diff.problems)
     if config.readonly and actions:
         problems.append(
@@ -319,7 +331,7 @@ async def _plan_one(
     state = RegistryState(
         name,
         client.display,
-        live.fingerprint(),
+        fingerprint,
         config.readonly,
         tuple(sorted(managed)),
         client.answered if len(client.urls) > 1 else (),
@@ -358,13 +370,14 @@ async def make_plan(
     options = options or PlanOptions()
     cache = SchemaCache(results_cache(project.root) if options.remember_results else None)
     listings = RememberedListings(project.root) if options.remember_results else None
+    diffs = RememberedDiffs(project.root) if options.remember_results else None
     # The live state (~50,000 versions, their decoded JSON) is built next to the
     # loaded project and kept until the plan is made: without the pause the
     # collector rescanned it five to six times (~0.6 s of a ~6 s plan).
     with gc_paused():
         results = await asyncio.gather(
             *(
-                _plan_one(project, name, client, cache, options, listings)
+                _plan_one(project, name, client, cache, options, listings, diffs)
                 for name, client in clients.items()
             )
         )
@@ -372,6 +385,8 @@ async def make_plan(
         cache.results.save()
     if listings is not None:
         listings.save()
+    if diffs is not None:
+        diffs.save()
     plan = Plan()
     for state, actions, problems, live in results:
         if held is not None:

@@ -689,6 +689,7 @@ class ProjectCache:
         self.root = root
         self.context = context
         self.key = _secret()
+        self.digest: str | None = None  # the key of the inputs last proven or kept
 
     def _digest(
         self,
@@ -746,6 +747,7 @@ class ProjectCache:
                 return None
         except _UNREADABLE:
             return None
+        self.digest = digest
         # Outside the ``try``: what the caller's ``proven`` raises is its own (an error
         # of its own taken for an unreadable cache would have cost a whole load, silently).
         if proven is not None:
@@ -809,4 +811,5 @@ class ProjectCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(self.path, mac + b"\n" + header + b"\n" + payload)
         except OSError:
-            pass
+            return
+        self.digest = digest

@@ -113,7 +113,7 @@ def load_project(
             if reused is not None:
                 specs, warnings = reused
                 errors.warnings += warnings
-                return _project(root, path, project, specs, errors)
+                return _project(root, path, project, specs, errors, project_cache.digest)
         # Only a load that reads the spec files needs their models (pydantic) and YAML,
         # the schema files' resolver and the checks (with the compatibility package).
         from ._checks import check_all
@@ -148,7 +148,7 @@ def load_project(
         raise SpecErrors(_unique_sorted(errors.errors))
     if on_settings is not None:
         on_settings(project.registries)
-    return _project(root, path, project, specs, errors)
+    return _project(root, path, project, specs, errors, project_cache and project_cache.digest)
 
 
 def _settings(
@@ -229,7 +229,12 @@ def _schema_files(specs: tuple[ContextSpec, ...]) -> Iterator[Path]:
 
 
 def _project(
-    root: Path, path: Path, project: Settings, specs: tuple[ContextSpec, ...], errors: Collector
+    root: Path,
+    path: Path,
+    project: Settings,
+    specs: tuple[ContextSpec, ...],
+    errors: Collector,
+    inputs: str | None = None,
 ) -> Project:
     return Project(
         root=root,
@@ -240,4 +245,5 @@ def _project(
         max_deletes=project.max_deletes,
         lint=project.lint,
         warnings=tuple(_unique_sorted(errors.warnings)),
+        inputs=inputs,
     )

@@ -227,3 +227,7 @@ class Project:
     # Problems that do not stop a load (e.g. a reference to a subject outside the
     # specs, whose content could therefore not be validated).
     warnings: tuple[SpecError, ...] = ()
+    # The project cache's key of the files and variables the specs were made from
+    # (spec/_cache.py, ``ProjectCache``), when the load kept or reused them: equal for
+    # loads of the same inputs by the same code (engine/remembered_diffs.py).
+    inputs: str | None = field(default=None, compare=False)

@@ -1,0 +1,115 @@
+"""A comparison that found nothing, remembered by the digest of its inputs
+(engine/remembered_diffs.py): the next plan of the same specs against the same live
+state takes "nothing" without comparing; any change to either compares again."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+import reconciler.engine.planner as planner
+from reconciler.engine import Plan, PlanOptions, make_plan, open_clients, targeted_registries
+from reconciler.engine.comparison import Comparison
+from reconciler.engine.diff import Diff
+from reconciler.spec import load_project
+
+from .conftest import Workspace, avro_record
+
+REMEMBER = PlanOptions(remember_results=True)
+A = '{"name": "a", "type": "string"}'
+B = '{"name": "b", "type": ["null", "string"], "default": null}'
+
+
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
+@pytest.fixture
+def compared(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The registries a plan compared its specs with."""
+    registries: list[str] = []
+    compare = planner.compare
+
+    def counted(comparison: Comparison) -> Diff:
+        registries.append(comparison.registry.name)
+        return compare(comparison)
+
+    monkeypatch.setattr(planner, "compare", counted)
+    return registries
+
+
+def _plan(ws: Workspace, options: PlanOptions = REMEMBER) -> Plan:
+    """A plan as ``reconcile plan`` makes it: of a project loaded with its caches."""
+    project = load_project(ws.root, parse_cache=True)
+
+    async def go() -> Plan:
+        async with open_clients(project, targeted_registries(project)) as clients:
+            return await make_plan(project, clients, options)
+
+    return asyncio.run(go())
+
+
+def _specs(ws: Workspace, *fields: str, mode: str = "READWRITE") -> None:
+    ws.write("schemas/orders.avsc", avro_record("Order", *fields))
+    ws.write(
+        "specs/main.yaml",
+        f"subjects:\n  orders-value: {{schema: ../schemas/orders.avsc, mode: {mode}}}\n",
+    )
+
+
+def test_the_same_inputs_are_not_compared_again(ws: Workspace, compared: list[str]) -> None:
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    first = _plan(ws)
+    assert not first.actions and not first.problems
+    assert compared == ["test"]
+    second = _plan(ws)
+    assert compared == ["test"]  # found nothing last time: not compared
+    assert second.to_json() == first.to_json()
+    assert ws.plan().to_json() == first.to_json()  # nor by a plan that remembers nothing
+
+
+def test_a_changed_spec_or_registry_is_compared_again(ws: Workspace, compared: list[str]) -> None:
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    _plan(ws)
+    _specs(ws, A, B)  # the spec changes: a registration
+    changed = _plan(ws)
+    assert [a.target for a in changed.actions] == ["orders-value"]
+    assert compared == ["test", "test"]
+    _specs(ws, A)  # back as it was, but the registry now differs
+    assert ws.registry.put("/mode/orders-value", {"mode": "READONLY"}).is_success
+    again = _plan(ws)
+    assert compared == ["test", "test", "test"]
+    assert [a.target for a in again.actions] == ["orders-value"]  # the mode set back
+    assert again.to_json() == ws.plan().to_json()
+
+
+def test_a_plan_that_found_something_is_compared_every_time(
+    ws: Workspace, compared: list[str]
+) -> None:
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    _specs(ws, A, B)
+    _plan(ws)
+    _plan(ws)
+    assert compared == ["test", "test"]
+
+
+def test_options_that_change_a_comparison_are_part_of_its_inputs(
+    ws: Workspace, compared: list[str]
+) -> None:
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    _plan(ws)
+    _plan(ws, PlanOptions(remember_results=True, allow_force_import=True))
+    assert compared == ["test", "test"]
