@@ -12,6 +12,8 @@ never compose it differently), also on generated documents.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import pickle
 import random
 from pathlib import Path
@@ -297,6 +299,38 @@ def test_a_load_whose_specs_are_not_kept_makes_their_locations_when_read(
     copied = pickle.loads(pickle.dumps(later.specs))
     assert copied == eager.specs
     assert type(copied[0].subjects["a-value"].location) is Location
+
+
+def test_a_location_made_when_read_is_a_frozen_location_without_attributes_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Its file and root read without the document's locations; it is frozen, hashes,
+    compares and copies as the ``Location`` made at once, and keeps nothing but where to
+    look (no ``__dict__`` entries: two per version of an export's check)."""
+    for name, text in EXPORTED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    eager = load_project(tmp_path).specs[0].subjects["m-value"].location
+    assert eager is not None
+    with mock.patch.object(_yaml, "_marks", wraps=_yaml._marks) as marks:
+        [spec] = load_project(tmp_path, cache_specs=False).specs
+        location = spec.subjects["m-value"].location
+        assert location is not None and type(location) is not Location
+        assert (location.file, location.root, location.path) == (
+            eager.file,
+            eager.root,
+            "specs/a.yaml",
+        )
+        assert marks.call_count == 0
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            location.line = 1  # type: ignore[misc]
+        assert vars(location) == {}
+        assert (location.line, location.column) == (eager.line, eager.column) == (4, 3)
+        assert marks.call_count == 1
+    assert location == eager and hash(location) == hash(eager)
+    assert vars(location) == {}
+    for copied in (copy.copy(location), copy.deepcopy(location)):
+        assert type(copied) is Location and copied == eager and copied.root == eager.root
 
 
 def _resolved(word: str) -> tuple[type, str]:
