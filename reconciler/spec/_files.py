@@ -12,8 +12,10 @@ cached under its new bytes).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+# A folder's files given to a load: the lookup by path relative to the root, and the folder's.
+Given = tuple[Callable[[str], bytes | None], str] | None
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation by the C runtime
 
 
@@ -73,6 +75,16 @@ class Reads:
             return None
         relative = path[len(self._prefix) :]
         return self._written.get(relative if os.sep == "/" else relative.replace(os.sep, "/"))
+
+    def in_folder(self, folder: str) -> Given:
+        """``given`` of the files in ``folder`` (its text ends with a separator) by name,
+        worked out once per folder instead of once per file (50,000 schema files at
+        10,000 subjects x 5 versions): the caller's lookup and the folder's path relative
+        to ``root``; None: none of them was given."""
+        if not self._written or not folder.startswith(self._prefix):
+            return None
+        relative = folder[len(self._prefix) :]
+        return self._written.get, relative if os.sep == "/" else relative.replace(os.sep, "/")
 
     def add(self, path: str, data: bytes) -> None:
         if not self._keep:

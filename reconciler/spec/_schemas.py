@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from ._cache import _child
 from ._errors import Collector, display_path
-from ._files import Reads, decode, read_bytes
+from ._files import Given, Reads, decode, read_bytes
 from .model import DEFAULT_SCHEMA_BYTES, Location
 
 # The errors ``Path.is_file()`` and ``Path.is_symlink()`` read as "no"; others propagate.
@@ -41,10 +41,8 @@ def _posix_split(path: str) -> tuple[str, str]:
     """``posixpath.split`` of a ``str`` without its calls (a third of the time, ~0.5 us,
     for 50,000 schema paths at 10,000 subjects x 5 versions)."""
     cut = path.rfind("/") + 1
-    head, tail = path[:cut], path[cut:]
-    if head and head != "/" * len(head):
-        head = head.rstrip("/")
-    return head, tail
+    head = path[:cut]
+    return head.rstrip("/") or head, path[cut:]  # a head of slashes only is kept
 
 
 _split = _posix_split if os.path is posixpath else os.path.split
@@ -68,8 +66,8 @@ class Resolver:
     def __init__(self) -> None:
         self._directories: dict[Path, Path] = {}
         # (spec directory, directory part of a value) -> resolved, as text ending with a
-        # separator, inside the root
-        self._folders: dict[tuple[Path, str], tuple[Path, str, bool]] = {}
+        # separator, inside the root, and the ``reads`` given and its ``in_folder`` there
+        self._folders: dict[tuple[Path, str], tuple[Path, str, bool, Reads | None, Given]] = {}
         # Whether a path went through a symlink inside the project: the file read is
         # then not the one the path names, and the project cache keeps no such load.
         self.followed_links = False
@@ -113,14 +111,16 @@ class Resolver:
         if name in ("", ".", ".."):
             return self._checked(self.resolve(spec_dir / value), root)
         folder = self._folders.get((spec_dir, head))
-        if folder is None:
+        if folder is None or folder[3] is not reads:
             resolved = (spec_dir / head).resolve()
             self._note_links(spec_dir / head, resolved)
-            folder = (resolved, os.path.join(resolved, ""), resolved.is_relative_to(root))
+            text = os.path.join(resolved, "")
+            given = None if reads is None else reads.in_folder(text)
+            folder = (resolved, text, resolved.is_relative_to(root), reads, given)
             self._folders[spec_dir, head] = folder
-        directory, directory_text, inside = folder
+        directory, directory_text, inside, _, given = folder
         full = directory_text + name  # os.path.join: the folder's text ends with a separator
-        data = None if reads is None else reads.given(full)
+        data = None if given is None else given[0](given[1] + name)  # ``reads.given(full)``
         if data is not None:
             path: Path = _child(directory, name)  # type: ignore[assignment]  # a Path's child
             return path, full, None if inside else "outside", len(data), data
@@ -148,6 +148,10 @@ class Resolver:
         return path, str(path), None if path.is_file() else "missing", None, None
 
 
+def _over(limit: int) -> str:
+    return f"over the limit of {limit} (limits.schema_bytes in reconcile.yaml)"
+
+
 def schema_source(
     value: Any,
     schema_type: str,
@@ -165,7 +169,6 @@ def schema_source(
     it is read (a 64 MiB file once cost 710 MB on its way to a refusal). The
     bytes of a file read are added to ``reads``.
     """
-    over = f"over the limit of {limit} (limits.schema_bytes in reconcile.yaml)"
     if is_inline(value):
         if isinstance(value, str):
             text = value
@@ -177,7 +180,7 @@ def schema_source(
             text = json.dumps(value, indent=2, default=str)
         size = len(text) if len(text) * 4 <= limit else len(text.encode("utf-8"))
         if size > limit:
-            errors.error(location, f"inline schema is {size} bytes, {over}")
+            errors.error(location, f"inline schema is {size} bytes, {_over(limit)}")
             return None
         return SchemaSource(text, None)
     path, text_path, problem, size, data = resolver.schema_file(spec_dir, value, root, reads)
@@ -192,7 +195,7 @@ def schema_source(
             size = os.stat(text_path).st_size
         if size > limit:
             errors.error(
-                location, f"schema file {display_path(path, root)} is {size} bytes, {over}"
+                location, f"schema file {display_path(path, root)} is {size} bytes, {_over(limit)}"
             )
             return None
         if data is None:

@@ -195,18 +195,19 @@ class _SpecResolver:
                 raw.schema_, own_type or schema_type, (*here, "schema"), refs, ctx, raw
             )
             text, path = source or ("", None)
+            metadata, rule_set = raw.metadata, raw.rule_set
             result.append(
-                VersionSpec(
-                    schema=text,
-                    version=raw.version,
-                    id=raw.id,
-                    references=refs,
-                    schema_path=path,
-                    location=self.doc.later(here),
-                    metadata=_contract(raw.metadata),
-                    rule_set=_contract(raw.rule_set),
-                    delete=raw.delete,
-                    type=own_type,
+                VersionSpec(  # by position: 50,000 of them at 10,000 subjects x 5 versions
+                    text,
+                    raw.version,
+                    raw.id,
+                    refs,
+                    path,
+                    self.doc.later(here),
+                    None if metadata is None else _contract(metadata),
+                    None if rule_set is None else _contract(rule_set),
+                    raw.delete,
+                    own_type,
                 )
             )
         return tuple(result)
@@ -220,12 +221,13 @@ class _SpecResolver:
                 + ("; write the context in 'context:'" if name.startswith(":") else ""),
                 on_key=True,
             )
-        present = {"schema": raw.schema_ is not None, "versions": raw.versions is not None}
-        if all(present.values()):
+        has_schema, has_versions = raw.schema_ is not None, raw.versions is not None
+        if has_schema and has_versions:
             self.error((*at, "versions"), "schema and versions are mutually exclusive", on_key=True)
         if raw.delete is not None:
-            for key in (key for key, given in present.items() if given):
-                self.error((*at, key), f"a subject marked delete has no {key}", on_key=True)
+            for key, given in (("schema", has_schema), ("versions", has_versions)):
+                if given:
+                    self.error((*at, key), f"a subject marked delete has no {key}", on_key=True)
             for pattern in spec.protected:
                 if fnmatchcase(name, pattern):
                     self.error(
@@ -233,36 +235,38 @@ class _SpecResolver:
                         f"subject {name!r} matches protected pattern {pattern!r}: "
                         "it cannot be deleted",
                     )
-        if not present["schema"]:
+        if not has_schema:
+            given_keys = raw.model_fields_set
             for key in ("references", "metadata", "rule_set"):
-                if key in raw.model_fields_set:
-                    hint = "give it on each version" if present["versions"] else "there is none"
+                if key in given_keys:
+                    hint = "give it on each version" if has_versions else "there is none"
                     self.error((*at, key), f"{key} applies to a schema: {hint}", on_key=True)
-        refs = self.references(raw.references, (*at, "references"))
+        refs = self.references(raw.references, (*at, "references")) if raw.references else ()
         text, path = None, None
-        if raw.schema_ is not None:
+        if has_schema:
             source = self.schema(raw.schema_, raw.type, (*at, "schema"), refs, ctx)
             if source is not None:
                 text, path = source
         versions = (
-            None
-            if raw.versions is None
-            else self.versions(raw.versions, raw.type, (*at, "versions"), ctx)
+            self.versions(raw.versions, raw.type, (*at, "versions"), ctx)  # type: ignore[arg-type]
+            if has_versions
+            else None
         )
-        return SubjectSpec(
-            name=name,
-            type=raw.type,
-            schema=text,
-            schema_path=path,
-            versions=versions,
-            references=refs,
-            compatibility=raw.compatibility,
-            mode=raw.mode,
-            normalize=raw.normalize,
-            delete=raw.delete,
-            location=self.doc.key_later(at),
-            metadata=_contract(raw.metadata),
-            rule_set=_contract(raw.rule_set),
+        metadata, rule_set = raw.metadata, raw.rule_set
+        return SubjectSpec(  # by position: 10,000 of them at 10,000 subjects
+            name,
+            raw.type,
+            text,
+            path,
+            versions,
+            refs,
+            raw.compatibility,
+            raw.mode,
+            raw.normalize,
+            raw.delete,
+            self.doc.key_later(at),
+            None if metadata is None else _contract(metadata),
+            None if rule_set is None else _contract(rule_set),
         )
 
 
