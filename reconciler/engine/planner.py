@@ -18,7 +18,7 @@ from .checks import results_cache
 from .comparison import Comparison
 from .contexts import context_of, normalize_context, qualify
 from .contracts import contract_matches
-from .diff import Diff, compare
+from .diff import compare
 from .journal import Interrupted
 from .options import PlanOptions
 from .plan import Action, Delete, Plan, Problem, RegistryState
@@ -301,12 +301,13 @@ async def _plan_one(
     inputs = None
     if diffs is not None and project.inputs is not None:
         inputs = inputs_digest(comparison, project.inputs, fingerprint)
-    if inputs is not None and diffs is not None and diffs.found_nothing(name, inputs):
-        diff = Diff(())  # what comparing these very inputs found last time
+    remembered = None if inputs is None or diffs is None else diffs.take(name, inputs)
+    if remembered is not None:
+        diff = remembered  # what comparing these very inputs found last time
     else:
         diff = compare(comparison)
-    if diffs is not None and not (diff.actions or diff.problems or diff.unread):
-        diffs.keep(name, inputs)
+        if inputs is not None and diffs is not None and not diff.unread:
+            diffs.keep(name, inputs, diff)
     if diff.unread:
         # Settings the diff needed and the snapshot had not read: read, compare again.
         unread: dict[str, list[tuple[str, str]]] = defaultdict(list)

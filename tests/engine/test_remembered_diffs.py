@@ -1,6 +1,6 @@
-"""A comparison that found nothing, remembered by the digest of its inputs
+"""What a comparison found, remembered by the digest of its inputs
 (engine/remembered_diffs.py): the next plan of the same specs against the same live
-state takes "nothing" without comparing; any change to either compares again."""
+state takes it without comparing; any change to either compares again."""
 
 from __future__ import annotations
 
@@ -92,16 +92,21 @@ def test_a_changed_spec_or_registry_is_compared_again(ws: Workspace, compared: l
     assert again.to_json() == ws.plan().to_json()
 
 
-def test_a_plan_that_found_something_is_compared_every_time(
+def test_what_a_comparison_found_is_remembered_as_it_was(
     ws: Workspace, compared: list[str]
 ) -> None:
+    """A registration (the 1 % plan's case) and a problem come back as compared."""
     _specs(ws, A)
     ws.apply()
     compared.clear()
-    _specs(ws, A, B)
-    _plan(ws)
-    _plan(ws)
-    assert compared == ["test", "test"]
+    _specs(ws, A, '{"name": "c", "type": "int"}')  # no default: BACKWARD refuses it
+    first = _plan(ws)
+    assert [a.target for a in first.actions] == ["orders-value"]
+    assert first.problems
+    second = _plan(ws)
+    assert compared == ["test"]
+    assert second.to_json() == first.to_json()
+    assert ws.plan().to_json() == first.to_json()
 
 
 def test_options_that_change_a_comparison_are_part_of_its_inputs(
