@@ -392,16 +392,14 @@ def write_specs(
     schema files are written (``ExportCheck``: rendering them, ~0.35 s at 10,000
     subjects x 5 versions, and writing them, are then shared with the check).
 
-    ``ahead``: the schema files written, or being written, since the registry was
-    read (``FilesAhead``, after its ``read_done``): those that hold what this export
-    writes there are not written again (but waited for, before the manifest).
+    ``ahead``: the schema files written since the registry was first read
+    (``FilesAhead``, waited for here): those that hold what this export writes
+    there are not written again, and their bytes are the writer's.
     """
     texts, schemas, types = files
     encoded = {relative: text.encode("utf-8") for relative, text in texts.items()}
-    early, rendered = ({}, {}) if ahead is None else (ahead.files, ahead.rendered)
+    early, rendered = ({}, {}) if ahead is None else ahead.written()
     done = {r for r, file in early.items() if schemas.get(r) == file}  # written ahead
-    if ahead is not None and len(done) < len(early):
-        ahead.wait()  # a file written ahead is another's, or none: rewritten, or removed
     recorded = _manifest(root)
     pending = _pending(root) | early.keys()
     stale = _stale(root, encoded.keys() | schemas.keys(), recorded, pending, contexts)
@@ -425,8 +423,8 @@ def write_specs(
     for relative in stale:
         (root / relative).unlink()
         recorded.pop(relative, None)
-    for relative in schemas:  # the bytes of those, where rendered already (in order)
-        if relative in done and relative not in encoded and relative in rendered:
+    for relative in schemas:  # the bytes of those written ahead (in order)
+        if relative in done and relative not in encoded:
             encoded[relative] = rendered[relative]
     if before_schemas is not None:
         before_schemas(encoded, types, [r for r in schemas if r not in encoded])
@@ -436,8 +434,6 @@ def write_specs(
     if schemas_rendered is not None:
         schemas_rendered(encoded)
     _write(root, {relative: encoded[relative] for relative in schemas if relative not in done})
-    if ahead is not None and not ahead.wait():  # it stopped: what it was to write, here
-        _write(root, {r: encoded[r] for r in schemas if r in done and r not in rendered})
     recorded.update({relative: _digest(data) for relative, data in encoded.items()})
     manifest = orjson.dumps(recorded, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     _write(root, {MANIFEST.as_posix(): manifest + b"\n"})

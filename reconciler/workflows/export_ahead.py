@@ -1,19 +1,19 @@
-"""``export --history`` into a new directory: the schema files written while the
-registry is still read, and while the export composes its specs and checks them
-(``FilesAhead``).
+"""``export --history`` into a new directory: the schema files written by a process
+of their own while the registry is still read, and while the export composes its
+specs (``FilesAhead``).
 
-The read is bound by the registry's answers, and leaves this process's core half
-idle; then one core composes the specs while the other waits; then the export's
-check and this process share both. The schema files are most of the export's
-writing (49,996 files at 10,000 subjects x 5 versions: ~1.3 s of system CPU on a
-disk, 0.3 s more to render them), and each needs only its own version: its name
-(``safe_name``) and its bytes (``SchemaFile.render``). So a thread writes each
-listing page's versions as the page arrives, at a low priority, taking what the
-read leaves; once the read is done, a process of its own (a fork: it has every
-version already) writes the rest while this one composes and checks: a thread
-would then wait on the interpreter's lock at each system call. ``write_specs``
-writes only what neither wrote, or wrote under a name the specs give another
-version, and waits for that process before it records what the export wrote.
+The schema files are most of the export's writing (49,996 files at 10,000 subjects
+x 5 versions: ~1 s of CPU to render and create them), and each needs only its own
+version: its name (``safe_name``) and its bytes (``SchemaFile.render``). A thread
+writing them during the read shared the interpreter with the read, which then took
+~0.4 s longer than the bare read (the process was CPU-bound at one core). So a
+process is forked before the first request, from the CLI's small heap (a cheap
+fork), and fed each listing page's versions as the page arrives, through memory of
+its own (a ``memfd`` per page, handed over a socket): this process only reads.
+The writer names each version, renders it and creates its file, and hands back the
+bytes it wrote (for the export's check and manifest) once it is done; the export
+composes its specs meanwhile. ``write_specs`` writes only what it did not, or wrote
+under a name the specs give another version.
 
 Its names are those ``FileNames.claim`` gives in the specs' order as long as no two
 versions want the same name: the first to claim a name gets it whatever the order.
@@ -22,9 +22,11 @@ file in the specs' order and writes again any file written ahead with other byte
 
 Only into a new directory (no project file, specs, schema files or local state:
 ``into``), so that nothing written ahead can overwrite a file or be refused as
-edited; each file is created, never opened if it exists. The paths of each page,
-then of the rest, are recorded as pending (``PENDING``) before any of them is
-written, so that an export cut short leaves a directory the next export takes over.
+edited; each file is created, never opened if it exists. The paths of each page are
+recorded as pending (``PENDING``) before any of them is written, so that an export
+cut short leaves a directory the next export takes over; the writer stops when the
+export dies. A writer that fails (a full disk, say) has written nothing as far as
+the export knows: ``write_specs`` writes every file and meets the error itself.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import queue
+import signal
+import socket
 import sys
 import threading
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -44,50 +47,69 @@ from reconciler.engine import unqualify
 from reconciler.registry import SchemaVersion
 
 from .desired import spec_stem
-from .export import PENDING, PROJECT_FILE, ExportWriteError, SchemaFile, write_file
-from .files import EXTENSIONS, safe_name
+from .export import PENDING, PROJECT_FILE, SchemaFile, _pending, write_file
+from .files import EXTENSIONS, readable, safe_name
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _ORPHAN_CHECK = 64  # files the writer writes between two looks at whether the export lives
 # What an export writes at the top of its directory: none there, the directory is new.
 _EXPORTED = (PROJECT_FILE, "specs", "schemas", PENDING.parts[0])
+_END = b"end"  # the last message: every page was sent (EOF without it: the export died)
+_SIZE = 8  # bytes of a length in the writer's answer
 
 
 class _File(NamedTuple):
-    """A schema file to write ahead: its folder's handle, its name there, its path
-    relative to the root, and the version's file."""
+    """A schema file to write ahead: its name in its folder, its path relative to the
+    root, and the version's schema type and text."""
 
-    folder: int
     name: str
     relative: str
-    file: SchemaFile
+    schema_type: str
+    text: str
+
+
+def _can_fork() -> bool:
+    """A fork copies the calling thread only (and no lock another holds): Linux, and a
+    process with this one thread, such as the CLI's before its first request."""
+    return (
+        sys.platform == "linux"
+        and threading.active_count() == 1
+        and hasattr(os, "memfd_create")
+        and hasattr(socket, "send_fds")
+        and os.open in os.supports_dir_fd
+    )
 
 
 class FilesAhead:
     """The schema files of ``export --history`` into a new directory, written by a
-    thread of their own as the listing's pages arrive (``page``), then, once the read
-    is done (``read_done``), the rest by a process of its own: that one needs no
-    interpreter lock, and writes while this process composes the specs and checks."""
+    process of their own (forked by ``into``) as the listing's pages arrive
+    (``page``); ``read_done`` says every page was given, ``written`` waits for the
+    writer and tells what it wrote."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.files: dict[str, SchemaFile] = {}  # by relative path: written, or being written
-        self.rendered: dict[str, bytes] = {}  # the bytes of those the thread wrote
-        self._folders: dict[str, tuple[int, set[str]]] = {}  # by context: handle, names
-        self._pages: queue.SimpleQueue[tuple[str, list[SchemaVersion]] | None] = queue.SimpleQueue()
-        self._left: list[_File] = []  # named, not written by the thread
-        self._failed: ExportWriteError | None = None
-        self._stop = False
-        self._writer: int | None = None  # the process writing the rest
-        self._written: bool | None = None  # whether it wrote every one
-        # A daemon: an export that fails before ``read_done`` does not wait for it to exit.
-        self._thread = threading.Thread(target=self._run, name="export-files-ahead", daemon=True)
-        self._thread.start()
+        self._sent: list[list[SchemaVersion]] = []  # each page's versions given the writer
+        self._answer = os.memfd_create("reconcile-export-ahead", os.MFD_CLOEXEC)
+        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._written: tuple[dict[str, SchemaFile], dict[str, bytes]] | None = None
+        export = os.getpid()
+        self._writer: int | None = os.fork()
+        if self._writer == 0:  # the writer: never returns
+            code = 1
+            try:
+                self._socket.close()
+                gc.disable()  # what it keeps is small; a collection would copy the heap's pages
+                os.setpriority(os.PRIO_PROCESS, 0, 10)  # the read first: it takes what is left
+                if _Writer(root, theirs, self._answer, export).run():
+                    code = 0
+            finally:
+                os._exit(code)
+        theirs.close()
 
     @classmethod
     def into(cls, root: Path, history: bool) -> FilesAhead | None:
         """A writer ahead for an export into ``root``, if it is new (else None)."""
-        if not history or os.open not in os.supports_dir_fd or not hasattr(os, "fork"):
+        if not history or not _can_fork():
             return None
         try:
             there = os.listdir(root)
@@ -100,141 +122,166 @@ class FilesAhead:
         return cls(root)
 
     def page(self, context: str, versions: list[SchemaVersion]) -> None:
-        """A listing page's versions of ``context`` (``read_registry``'s ``on_page``)."""
-        self._pages.put((context, versions))
+        """A listing page's versions of ``context`` (``read_registry``'s ``on_page``):
+        handed to the writer, in memory of their own it frees once read."""
+        live = [v for v in versions if not v.deleted]
+        if not live or self._socket.fileno() < 0:
+            return
+        data = orjson.dumps([(v.subject, v.version, v.schema_type, v.schema) for v in live])
+        memory = os.memfd_create("reconcile-export-page", os.MFD_CLOEXEC)
+        try:
+            _put(memory, data)
+            socket.send_fds(self._socket, [context.encode("utf-8")], [memory])
+        except OSError:  # the writer is gone: ``written`` says it wrote nothing
+            self._socket.close()
+            return
+        finally:
+            os.close(memory)
+        self._sent.append(live)
 
     def read_done(self) -> None:
-        """Stop the thread (after the file it writes), and start a process writing what
-        it has not (``wait``). Raise ``ExportWriteError`` if a file could not be
-        written: the export stops there, as ``write_specs`` would."""
-        self._stop = True
-        self._pages.put(None)
-        self._thread.join()
-        if self._failed is not None:
-            raise self._failed
-        # A fork copies the calling thread only, and no lock another holds: Linux, and a
-        # process with this one thread, such as the CLI's once the read is done (the
-        # export's check forks later, as it does). Else ``write_specs`` writes the rest.
-        if sys.platform != "linux" or threading.active_count() > 1:
-            for entry in self._left:
-                del self.files[entry.relative]
-            self._left = []
-        if self._left:
-            self._record(self._left)
-            export = os.getpid()
-            self._writer = os.fork()
-            if self._writer == 0:  # the writer: never returns
-                code = 1
-                try:
-                    gc.disable()  # a collection would touch (copy) every page of the heap
-                    for at, entry in enumerate(self._left):
-                        # The export killed, its writer stops: it must not write beside
-                        # what runs next here (the next export takes the pending over).
-                        if at % _ORPHAN_CHECK == 0 and os.getppid() != export:
-                            break
-                        _create(entry, entry.file.render(), self.root)
-                    else:
-                        code = 0
-                finally:
-                    os._exit(code)
-        self._close()
+        """Every page was given: the writer ends once it has written them."""
+        if self._socket.fileno() >= 0:
+            with contextlib.suppress(OSError):
+                self._socket.send(_END)
+            self._socket.close()
 
-    def wait(self) -> bool:
-        """Wait for the process writing the rest, if any; whether every file named in
-        ``files`` was written (else ``write_specs`` writes the rest again itself, and
+    def written(self) -> tuple[dict[str, SchemaFile], dict[str, bytes]]:
+        """Wait for the writer: the files it wrote (by path relative to the root) and
+        their bytes; none if it failed (``write_specs`` then writes them all, and
         meets what stopped it)."""
         if self._written is None:
-            self._written = True
-            if self._writer is not None:
-                try:
-                    _, status = os.waitpid(self._writer, 0)
-                    self._written = os.waitstatus_to_exitcode(status) == 0
-                except ChildProcessError:  # reaped by someone else: not known
-                    self._written = False
+            files: dict[str, SchemaFile] = {}
+            rendered: dict[str, bytes] = {}
+            self.read_done()
+            if self._wait():
+                self._answered(files, rendered)
+            os.close(self._answer)
+            self._written = (files, rendered)
         return self._written
 
+    def _wait(self) -> bool:
+        """Whether the writer wrote every page it was given."""
+        if self._writer is None:
+            return False
+        try:
+            _, status = os.waitpid(self._writer, 0)
+            return os.waitstatus_to_exitcode(status) == 0
+        except ChildProcessError:  # reaped by someone else: not known
+            return False
+        finally:
+            self._writer = None
+
+    def _answered(self, files: dict[str, SchemaFile], rendered: dict[str, bytes]) -> None:
+        """The writer's answer, a record per page: its names (empty: left to
+        ``write_specs``) and the sizes of the files it wrote, then their bytes. Read a
+        page at a time: never a second copy of all the files' bytes."""
+        at = 0
+        for live in self._sent:
+            length = int.from_bytes(os.pread(self._answer, _SIZE, at), "little")
+            names, sizes = orjson.loads(os.pread(self._answer, length, at + _SIZE))
+            at += _SIZE + length
+            data = os.pread(self._answer, sum(sizes), at)
+            at += len(data)
+            start, wrote = 0, iter(sizes)
+            for version, relative in zip(live, names, strict=True):
+                if relative:
+                    files[relative] = SchemaFile(version.schema_type, version.schema)
+                    end = start + next(wrote)
+                    rendered[relative] = data[start:end]
+                    start = end
+
     def discard(self) -> None:
-        """Remove what was written (the read failed: ``read_done`` was not called)."""
-        self._stop = True
-        self._pages.put(None)
-        self._thread.join()
-        folders = [f"schemas/{spec_stem(c)}" for c in self._folders]
-        self._close()
-        for relative in self.rendered:
+        """Stop the writer and remove what it wrote (the read failed)."""
+        self._socket.close()
+        if self._writer is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._writer, signal.SIGKILL)
+            self._wait()
+        os.close(self._answer)
+        self._written = ({}, {})
+        folders = set()
+        for relative in _pending(self.root):  # the writer's record: what it may have written
             (self.root / relative).unlink(missing_ok=True)
+            folders.add(relative.rpartition("/")[0])
         (self.root / PENDING).unlink(missing_ok=True)
-        for folder in (*folders, "schemas", PENDING.parts[0]):
+        for folder in (*sorted(folders), "schemas", PENDING.parts[0]):
             with contextlib.suppress(OSError):  # not empty: files of someone else's since
                 (self.root / folder).rmdir()
 
-    def _close(self) -> None:
-        for handle, _ in self._folders.values():
-            os.close(handle)
-        self._folders.clear()
 
-    def _run(self) -> None:
-        if sys.platform == "linux":  # the read first: this thread fills the idle CPU
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        while (page := self._pages.get()) is not None:
-            try:
-                files = self._named(*page)
-                if self._stop:
-                    self._left += files
-                    continue
-                self._record(files)
-                for at, entry in enumerate(files):
-                    if self._stop:
-                        self._left += files[at:]
-                        break
-                    data = entry.file.render()
-                    _create(entry, data, self.root)
-                    self.rendered[entry.relative] = data
-            except ExportWriteError as exc:
-                self._failed = exc
-                return
+class _Writer:
+    """In the writer: each page as it arrives, named, recorded as pending, rendered and
+    created; its answer appended to ``answer`` (``FilesAhead._answered``)."""
 
-    def _named(self, context: str, versions: list[SchemaVersion]) -> list[_File]:
-        """The files of a page's versions: each named as the first to claim its name
-        (those whose name is taken are left to ``write_specs``)."""
-        found = self._folders.get(context)
+    def __init__(self, root: Path, pages: socket.socket, answer: int, export: int) -> None:
+        self.root, self.pages, self.answer, self.export = root, pages, answer, export
+        self.folders: dict[str, tuple[int, set[str]]] = {}  # by context: handle, names
+        self.created = 0
+
+    def run(self) -> bool:
+        """Whether every page was written (False: the export died, or a file could not
+        be written)."""
+        try:
+            while True:
+                message, fds, _, _ = socket.recv_fds(self.pages, 1024, 1)
+                if not fds:
+                    return message == _END
+                try:
+                    versions = orjson.loads(os.pread(fds[0], os.fstat(fds[0]).st_size, 0))
+                finally:
+                    os.close(fds[0])
+                if not self._page(message.decode("utf-8"), versions):
+                    return False
+        except OSError:
+            return False
+
+    def _page(self, context: str, versions: list[list[Any]]) -> bool:
+        found = self.folders.get(context)
         if found is None:
             folder = self.root / "schemas" / spec_stem(context)
-            try:
-                folder.mkdir(parents=True)
-                handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            except OSError as exc:
-                raise ExportWriteError(folder, exc) from exc
-            found = self._folders[context] = (handle, set())
+            folder.mkdir(parents=True)
+            handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            found = self.folders[context] = (handle, set())
         handle, taken = found
         prefix = f"schemas/{spec_stem(context)}/"
-        files = []
-        for version in versions:
-            if version.deleted:
-                continue
-            stem = f"{unqualify(version.subject)}.v{version.version}"
-            name = safe_name(stem, EXTENSIONS.get(version.schema_type, ".txt"))
+        names: list[str] = []
+        files: list[_File] = []
+        for subject, number, schema_type, text in versions:
+            name = safe_name(f"{unqualify(subject)}.v{number}", EXTENSIONS.get(schema_type, ".txt"))
             if name.lower() in taken:  # named in the specs' order by ``write_specs``
+                names.append("")
                 continue
             taken.add(name.lower())
-            file = self.files[prefix + name] = SchemaFile(version.schema_type, version.schema)
-            files.append(_File(handle, name, prefix + name, file))
-        return files
+            names.append(prefix + name)
+            files.append(_File(name, prefix + name, schema_type, text))
+        self._record([file.relative for file in files])
+        parts: list[bytes] = []
+        for file in files:
+            # The export killed, its writer stops: it must not write beside what runs
+            # next here (the next export takes the pending over).
+            if self.created % _ORPHAN_CHECK == 0 and os.getppid() != self.export:
+                return False
+            self.created += 1
+            data = readable(file.schema_type, file.text).encode("utf-8")
+            write_file(file.name, data, _NEW, handle)
+            parts.append(data)
+        head = orjson.dumps([names, [len(part) for part in parts]])
+        _put(self.answer, b"".join([len(head).to_bytes(_SIZE, "little"), head, *parts]))
+        return True
 
-    def _record(self, files: list[_File]) -> None:
-        """``files`` added to ``PENDING``, in a line of their own, before any is written:
-        cut short, the line names none written."""
-        pending = self.root / PENDING
-        try:
+    def _record(self, relatives: list[str]) -> None:
+        """``relatives`` added to ``PENDING``, in a line of their own, before any is
+        written: cut short, the line names none written."""
+        if relatives:
+            pending = self.root / PENDING
             pending.parent.mkdir(exist_ok=True)
             with pending.open("ab") as record:
-                record.write(orjson.dumps([entry.relative for entry in files]) + b"\n")
-        except OSError as exc:
-            raise ExportWriteError(pending, exc) from exc
+                record.write(orjson.dumps(relatives) + b"\n")
 
 
-def _create(entry: _File, data: bytes, root: Path) -> None:
-    """Create ``entry``'s file holding ``data`` (never one that exists)."""
-    try:
-        write_file(entry.name, data, _NEW, entry.folder)
-    except OSError as exc:
-        raise ExportWriteError(root / entry.relative, exc) from exc
+def _put(handle: int, data: bytes) -> None:
+    """Write ``data`` to the open ``handle``, until every byte is taken."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]

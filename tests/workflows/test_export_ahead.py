@@ -1,13 +1,14 @@
 """The schema files an ``export --history`` into a new directory writes while the
-registry is still read (``FilesAhead``): the same project, whatever the order."""
+registry is still read, by a process of their own (``FilesAhead``): the same project,
+whatever the order."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -55,16 +56,16 @@ def _contents() -> RegistryContents:
 
 @pytest.fixture
 def forking(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``read_done`` forks its writer, as in the CLI's single thread, although this test
+    """``into`` forks its writer, as in the CLI's single thread, although this test
     process may hold other threads (left by other tests): the writer only renders and
     writes files, and takes no lock another thread could hold."""
     monkeypatch.setattr(export_ahead.threading, "active_count", lambda: 1)
 
 
-def _written_ahead(ahead: FilesAhead, files: int) -> None:
-    """Wait for the thread to have written ``files`` files (``read_done`` stops it)."""
+def _written_ahead(root: Path, files: int) -> None:
+    """Wait for the writer to have written ``files`` files."""
     deadline = time.monotonic() + 30
-    while len(ahead.rendered) < files:
+    while sum(len(os.listdir(d)) for d in (root / "schemas").glob("*") if d.is_dir()) < files:
         assert time.monotonic() < deadline
         time.sleep(0.01)
 
@@ -82,7 +83,7 @@ def test_files_written_ahead_in_any_order_make_the_same_project(
 ) -> None:
     """Pages in the reverse of the specs' order: the files written ahead under a name
     the specs give another version are written again, or removed, by ``write_specs``
-    (once the process writing what the thread did not is done)."""
+    (once the writer is done)."""
     contents = _contents()
     plain, ahead_root = tmp_path / "plain", tmp_path / "ahead"
     expected = write_specs(exported_files(contents, "source", plain, history=True), plain)
@@ -103,43 +104,63 @@ def test_files_written_ahead_in_any_order_make_the_same_project(
     assert not (ahead_root / PENDING).exists()
     # Each name's first claim, 3 of the default context's 6: written ahead, and for
     # two of them under the name the specs give another version.
-    assert len(ahead.files) == 5
-    assert ahead.wait()
-    mine = ahead.files["schemas/default/a_b-value.v1.avsc"].render()
+    files, rendered = ahead.written()
+    assert len(files) == len(rendered) == 5
+    mine = files["schemas/default/a_b-value.v1.avsc"].render()
+    assert rendered["schemas/default/a_b-value.v1.avsc"] == mine
     assert written.files["schemas/default/a_b-value.v1.avsc"] != mine
-    assert "schemas/default/topic-value.v1.avsc" in ahead.files
+    assert "schemas/default/topic-value.v1.avsc" in files
     assert "schemas/default/topic-value.v1.avsc" not in written.files
 
 
-def test_what_the_writing_process_could_not_write_is_written_after_it(
+def test_what_the_writer_could_not_write_is_written_after_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forking: None
 ) -> None:
-    """The process writing what the thread did not stops at a file it cannot write:
-    ``write_specs`` writes all it was to write (and would meet the error itself)."""
+    """The writer stops at a file it cannot write: it has written nothing as far as
+    the export knows, and ``write_specs`` writes all (and would meet the error itself)."""
     contents = _contents()
     parent = os.getpid()
-    create = export_ahead._create
+    write = export_ahead.write_file
 
-    def failing(entry: Any, data: bytes, root: Path) -> None:
-        if os.getpid() != parent and entry.name == "topic-value.v2.proto":
-            raise export_ahead.ExportWriteError(root / entry.relative, OSError(28, "full"))
-        create(entry, data, root)
+    def failing(path: str, data: bytes, flags: int, folder: int | None = None) -> None:
+        if os.getpid() != parent and path == "topic-value.v2.proto":
+            raise OSError(28, "full")
+        write(path, data, flags, folder)
 
-    monkeypatch.setattr(export_ahead, "_create", failing)
+    monkeypatch.setattr(export_ahead, "write_file", failing)
     ahead = FilesAhead.into(tmp_path, history=True)
     assert ahead is not None
-    ahead._stop = True  # the thread writes none: the process writes them all
     ahead.page(".", SUBJECTS["topic-value"] + SUBJECTS["a_b-value"])
+    ahead.page(".", SUBJECTS["Topic-value"])
     ahead.read_done()
+    assert ahead.written() == ({}, {})
+    assert (tmp_path / "schemas/default/topic-value.v1.avsc").is_file()  # before the failure
     written = write_specs(
         exported_files(contents, "source", tmp_path, history=True), tmp_path, ahead=ahead
     )
-    assert not ahead.wait()
-    assert not ahead.rendered
     assert _files(tmp_path) == {
         **{r: data for r, data in written.files.items()},
         MANIFEST.as_posix(): (tmp_path / MANIFEST).read_bytes(),
     }
+
+
+def test_a_writer_killed_leaves_every_file_to_the_export(tmp_path: Path, forking: None) -> None:
+    contents = _contents()
+    plain, root = tmp_path / "plain", tmp_path / "ahead"
+    expected = write_specs(exported_files(contents, "source", plain, history=True), plain)
+    ahead = FilesAhead.into(root, history=True)
+    assert ahead is not None
+    assert ahead._writer is not None
+    os.kill(ahead._writer, signal.SIGKILL)
+    for context, versions in [
+        (".", SUBJECTS["topic-value"]),
+        (".sales", SUBJECTS[":.sales:orders-value"]),
+    ]:
+        ahead.page(context, versions)  # the writer is gone: nothing to hand them to
+    assert ahead.written() == ({}, {})
+    written = write_specs(exported_files(contents, "source", root, history=True), root, ahead=ahead)
+    assert written.files == expected.files
+    assert _files(root) == _files(plain)
 
 
 def test_an_export_cut_short_while_writing_ahead_is_taken_over(
@@ -151,8 +172,7 @@ def test_an_export_cut_short_while_writing_ahead_is_taken_over(
     ahead = FilesAhead.into(tmp_path, history=True)
     assert ahead is not None
     ahead.page(".", SUBJECTS["topic-value"])
-    ahead.read_done()
-    assert ahead.wait()
+    assert len(ahead.written()[0]) == 2
     with (tmp_path / PENDING).open("ab") as record:
         record.write(b'["schemas/default/Topic-va')  # the next page's line, cut short
     half = tmp_path / "schemas/default/topic-value.v2.proto"
@@ -167,7 +187,9 @@ def test_an_export_cut_short_while_writing_ahead_is_taken_over(
     assert set(json.loads((tmp_path / MANIFEST).read_text())) == set(written.files)
 
 
-def test_only_an_export_with_history_into_a_new_directory_writes_ahead(tmp_path: Path) -> None:
+def test_only_an_export_with_history_into_a_new_directory_writes_ahead(
+    tmp_path: Path, forking: None
+) -> None:
     assert FilesAhead.into(tmp_path / "new", history=False) is None
     for there in ("reconcile.yaml", "specs", "schemas", ".reconcile"):
         root = tmp_path / there.strip(".")
@@ -176,53 +198,44 @@ def test_only_an_export_with_history_into_a_new_directory_writes_ahead(tmp_path:
     ahead = FilesAhead.into(tmp_path / "new", history=True)
     assert ahead is not None
     ahead.read_done()
-    assert ahead.wait()
+    assert ahead.written() == ({}, {})
 
 
-def test_what_was_written_ahead_is_removed_when_the_read_fails(tmp_path: Path) -> None:
+def test_what_was_written_ahead_is_removed_when_the_read_fails(
+    tmp_path: Path, forking: None
+) -> None:
     (tmp_path / "notes.txt").write_text("mine\n")
     ahead = FilesAhead.into(tmp_path, history=True)
     assert ahead is not None
     ahead.page(".", SUBJECTS["topic-value"])
     ahead.page(".sales", SUBJECTS[":.sales:orders-value"])
-    _written_ahead(ahead, 3)
+    _written_ahead(tmp_path, 3)
     ahead.discard()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
-def test_a_file_that_could_not_be_written_ahead_stops_the_export(tmp_path: Path) -> None:
+def test_a_file_that_could_not_be_written_ahead_is_met_by_the_export(
+    tmp_path: Path, forking: None
+) -> None:
+    contents = _contents()
     ahead = FilesAhead.into(tmp_path, history=True)
     assert ahead is not None
     (tmp_path / "schemas").write_text("a file where the folder goes\n")
     ahead.page(".", SUBJECTS["topic-value"])
-    deadline = time.monotonic() + 30
-    while ahead._failed is None:  # the thread tried (``read_done`` would stop it first)
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    assert ahead.written() == ({}, {})
     with pytest.raises(ExportWriteError, match=r"could not write .*schemas/default"):
-        ahead.read_done()
+        write_specs(
+            exported_files(contents, "source", tmp_path, history=True), tmp_path, ahead=ahead
+        )
 
 
-def test_with_other_threads_running_the_rest_is_written_without_a_fork(
+def test_with_other_threads_running_nothing_is_written_ahead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fork copies the calling thread only: with others alive (an MCP server's, say),
-    what the thread did not write is left to ``write_specs``."""
-    contents = _contents()
-    plain = tmp_path / "plain"
-    expected = write_specs(exported_files(contents, "source", plain, history=True), plain)
-    root = tmp_path / "ahead"
-    ahead = FilesAhead.into(root, history=True)
-    assert ahead is not None
-    ahead._stop = True  # the thread writes none
-    ahead.page(".", SUBJECTS["topic-value"] + SUBJECTS["a_b-value"])
+    every file is left to ``write_specs``."""
     monkeypatch.setattr(export_ahead.threading, "active_count", lambda: 2)
-    ahead.read_done()
-    assert not ahead.files
-    assert ahead.wait()
-    written = write_specs(exported_files(contents, "source", root, history=True), root, ahead=ahead)
-    assert written.files == expected.files
-    assert _files(root) == _files(plain)
+    assert FilesAhead.into(tmp_path / "ahead", history=True) is None
 
 
 # Its own process: a FilesAhead whose writer is slowed to a file per 2 ms by the
@@ -233,16 +246,14 @@ from pathlib import Path
 from reconciler.registry import SchemaVersion
 from reconciler.workflows import export_ahead
 
-create = export_ahead._create
+write = export_ahead.write_file
 def slow(*args):
     time.sleep(0.002)
-    create(*args)
-export_ahead._create = slow
+    write(*args)
+export_ahead.write_file = slow
 ahead = export_ahead.FilesAhead(Path(sys.argv[1]))
-ahead._stop = True  # the thread writes nothing: all is left to the writer
 versions = [SchemaVersion(f"s{n}-value", 1, n, '"string"', "AVRO") for n in range(5000)]
 ahead.page(".", versions)
-ahead.read_done()
 print(ahead._writer, flush=True)
 time.sleep(600)
 """
@@ -251,7 +262,6 @@ time.sleep(600)
 def test_the_writer_stops_once_the_export_is_killed(tmp_path: Path) -> None:
     """``kill -9`` of the export alone: its writer does not go on writing beside whatever
     runs next in that directory (the next export takes the files named pending over)."""
-    import signal
     import subprocess
     import sys
 
@@ -259,14 +269,13 @@ def test_the_writer_stops_once_the_export_is_killed(tmp_path: Path) -> None:
     with subprocess.Popen(
         [sys.executable, "-c", KILLED_DRIVER, str(root)], stdout=subprocess.PIPE, text=True
     ) as export:
-        assert export.stdout is not None
-        writer = int(export.stdout.readline())
-        folder = root / "schemas" / "default"
-        deadline = time.monotonic() + 30
-        while len(os.listdir(folder)) < 50:  # the writer is writing
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        export.send_signal(signal.SIGKILL)
+        try:
+            assert export.stdout is not None
+            writer = int(export.stdout.readline())
+            _written_ahead(root, 50)  # the writer is writing
+        finally:
+            export.send_signal(signal.SIGKILL)
+    folder = root / "schemas" / "default"
     deadline = time.monotonic() + 5
     while _alive(writer):
         assert time.monotonic() < deadline, "the writer outlived the export"
