@@ -194,10 +194,10 @@ def _known_same_documents(
     remembered ones: the latest versions are those they were found with."""
     for qualified, subject in subjects:
         outcome = outcomes.get(qualified)
-        if outcome is not None and outcome[1] == _Outcome.SAME_DOCUMENT:
+        versions = ctx.versions.get(qualified)
+        if outcome is not None and outcome[1] == _Outcome.SAME_DOCUMENT and versions:
             assert subject.schema is not None
-            latest = ctx.versions[qualified][-1]
-            cache.known_same(subject.type, latest.schema, subject.schema)
+            cache.known_same(subject.type, versions[-1].schema, subject.schema)
 
 
 async def _outcomes(
