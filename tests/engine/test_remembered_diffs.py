@@ -118,3 +118,69 @@ def test_options_that_change_a_comparison_are_part_of_its_inputs(
     _plan(ws)
     _plan(ws, PlanOptions(remember_results=True, allow_force_import=True))
     assert compared == ["test", "test"]
+
+
+def test_a_registry_changed_alone_is_compared_again(ws: Workspace, compared: list[str]) -> None:
+    """The specs as they were: only the live state's fingerprint tells the change."""
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    assert not _plan(ws).actions
+    assert ws.registry.put("/mode/orders-value", {"mode": "READONLY"}).is_success
+    again = _plan(ws)
+    assert compared == ["test", "test"]
+    assert [(a.target, a.after) for a in again.actions] == [("orders-value", "READWRITE")]
+
+
+def test_a_spec_changed_alone_is_compared_again(ws: Workspace, compared: list[str]) -> None:
+    """The registry as it was: only the specs' key tells the change."""
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    assert not _plan(ws).actions
+    _specs(ws, A, mode="READONLY")
+    again = _plan(ws)
+    assert compared == ["test", "test"]
+    assert [(a.target, a.after) for a in again.actions] == [("orders-value", "READONLY")]
+
+
+def test_modes_recovered_from_an_interrupted_apply_are_part_of_the_inputs(
+    ws: Workspace, compared: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    _plan(ws)
+    recovered = {"orders-value": "READONLY"}
+    original = planner.Comparison
+
+    def with_recovered(*args: object, **kwargs: object) -> Comparison:
+        kwargs["recovered_modes"] = recovered
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(planner, "Comparison", with_recovered)
+    _plan(ws)
+    assert compared == ["test", "test"]
+
+
+def test_the_project_files_registry_settings_and_place_are_part_of_the_inputs(
+    ws: Workspace, compared: list[str]
+) -> None:
+    """A global level set in the project file: its action, and the place it names."""
+    _specs(ws, A)
+    ws.apply()
+    compared.clear()
+    ws.registry_options = "compatibility: FULL"
+    ws.project()
+    first = _plan(ws)
+    assert [(a.target, a.after) for a in first.actions] == [("", "FULL")]
+    ws.registry_options = "compatibility: FORWARD"
+    ws.project()
+    changed = _plan(ws)
+    assert [(a.target, a.after) for a in changed.actions] == [("", "FORWARD")]
+    project_file = ws.root / "reconcile.yaml"
+    project_file.write_text("# moved down a line\n" + project_file.read_text())
+    moved = _plan(ws)
+    assert compared == ["test", "test", "test"]
+    assert moved.actions[0].source != changed.actions[0].source
+    assert moved.to_json() == ws.plan().to_json()
