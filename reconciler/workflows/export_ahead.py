@@ -98,10 +98,12 @@ class FilesAhead:
             code = 1
             try:
                 self._socket.close()
-                # What it keeps is small; a collection would copy the heap's pages. Not
-                # niced: on a busy machine a niced writer fell behind, and the export
-                # waited for it (0.3-1.4 s at nice 10, 0.1-0.3 s without, load 4-5).
-                gc.disable()
+                gc.disable()  # what it keeps is small; a collection would copy the heap's pages
+                # The read first: niced, the writer leaves the registry and the read the
+                # cores, and catches up while the export composes its specs (the read
+                # 0.8 s shorter at load 2-3; on a busier machine the export may wait for
+                # it: docs/performance.md, "Session 13: export, packing").
+                os.setpriority(os.PRIO_PROCESS, 0, 10)
                 if _Writer(root, theirs, self._answer, export).run():
                     code = 0
             finally:
