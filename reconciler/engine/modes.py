@@ -19,7 +19,7 @@ touches (``isReadOnlyMode`` in ``deleteSubject``, ``deleteSchemaVersion``,
   counts on a subject's own mode lifting a global READONLY_OVERRIDE: under it
   the plan fails before any write, which is right on both.
 
-Registrations are guarded where they are planned (registrations.py's
+Registrations are guarded where they are planned (_registration_work.py's
 ``use_import_mode`` and ``open_for_writes``). ``guard_modes`` walks the ordered
 actions with the modes as each action will meet them and wraps every
 subject-level delete or config change that its mode would refuse in a

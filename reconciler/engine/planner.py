@@ -139,7 +139,7 @@ async def _compare_listed(
         for spec in specs
         if normalize_context(spec.context) == ctx.context
         for subject in spec.subjects.values()
-        # the subjects ``registrations._plan_latest`` compares
+        # the subjects ``_latest_and_history._plan_latest`` compares
         if subject.schema is not None and not subject.delete and not subject.versions
     ]
     if listings is None:
@@ -187,7 +187,7 @@ def _known_same_documents(
 ) -> None:
     """What a remembered outcome says of a subject that references something (or whose
     contract is the diff's to compare): its latest version is its spec's document. The
-    diff compares it again after the last answer (``registrations._unchanged``) and
+    diff compares it again after the last answer (``_version_matching._unchanged``) and
     asks ``same_document`` first: the cache has the answer then, instead of a decode
     of each text (the 999 referrers of the bench's 10,000 subjects, ~5 ms of the
     tail). Only outcomes taken against the remembered listing (``before``) are

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.engine.registrations import _order, _static_order
+from reconciler.engine._registration_order import _order, _static_order
 from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec
 
 NODES = st.sampled_from([f"s{n}" for n in range(12)])
