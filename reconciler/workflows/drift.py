@@ -63,7 +63,7 @@ from .live import versions_by_context
 DRIFT_FORMAT_VERSION = 1  # of the drift report's JSON form, versioned apart from plans
 
 # The engine's wording for "the registry holds versions the specs do not
-# describe" (engine/registrations.py); tests/workflows/test_drift.py pins it.
+# describe" (engine/_latest_and_history.py); tests/workflows/test_drift.py pins it.
 _NOT_LATEST = re.compile(r"the desired schema is version \d+, not the latest \((\d+)\)")
 _UNLISTED = re.compile(r"the registry has versions? ([\d, ]+) that the pinned history")
 
