@@ -130,3 +130,12 @@ def avro_record(name: str, *fields: str, namespace: str = "com.acme") -> str:
             "fields": [json.loads(f) for f in fields],
         }
     )
+
+
+@pytest.fixture
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user cache folder of the test's own (``XDG_CACHE_HOME``), where the remembered
+    values' signing key is kept."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder

@@ -198,13 +198,6 @@ def _registration(plan: object) -> Register:
 
 
 @pytest.fixture
-def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "user-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    return folder
-
-
-@pytest.fixture
 def registered(ws: Workspace, user_cache: Path) -> Workspace:
     """A subject with two versions in the registry, and a spec that adds a field."""
     _spec(ws, ID)

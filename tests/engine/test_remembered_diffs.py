@@ -5,7 +5,6 @@ state takes it without comparing; any change to either compares again."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -18,15 +17,9 @@ from reconciler.spec import load_project
 from .conftest import Workspace, avro_record
 
 REMEMBER = PlanOptions(remember_results=True)
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: the user's cache folder
 A = '{"name": "a", "type": "string"}'
 B = '{"name": "b", "type": ["null", "string"], "default": null}'
-
-
-@pytest.fixture(autouse=True)
-def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "user-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    return folder
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ listed versions with the same specs found."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import reconciler.engine.planner as planner
@@ -22,13 +20,7 @@ from reconciler.spec._remembered import CACHE_DIR
 from .conftest import Workspace, avro_record
 
 REMEMBER = PlanOptions(remember_results=True)
-
-
-@pytest.fixture(autouse=True)
-def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "user-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    return folder
+pytestmark = pytest.mark.usefixtures("user_cache")  # conftest: the user's cache folder
 
 
 @pytest.fixture
