@@ -351,14 +351,19 @@ def _write(root: Path, files: dict[str, bytes]) -> None:
 
 def write_file(path: str, data: bytes, flags: int, folder: int | None = None) -> None:
     """Open ``path`` (in the directory ``folder`` is a handle of, if given) with ``flags``
-    and write ``data`` to it, until every byte is taken."""
+    and write ``data`` to it (``write_all``)."""
     handle = os.open(path, flags, 0o666, dir_fd=folder)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
+        write_all(handle, data)
     finally:
         os.close(handle)
+
+
+def write_all(handle: int, data: bytes) -> None:
+    """Write ``data`` to the open ``handle``, until every byte is taken."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
 
 
 # What it builds is kept until it returns (the files' bytes), then dropped: the

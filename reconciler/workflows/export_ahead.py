@@ -47,7 +47,7 @@ from reconciler.engine import unqualify
 from reconciler.registry import SchemaVersion
 
 from .desired import spec_stem
-from .export import PENDING, PROJECT_FILE, SchemaFile, _pending, write_file
+from .export import PENDING, PROJECT_FILE, SchemaFile, _pending, write_all, write_file
 from .files import EXTENSIONS, readable, safe_name
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -134,7 +134,7 @@ class FilesAhead:
         data = orjson.dumps([(v.subject, v.version, v.schema_type, v.schema) for v in live])
         memory = os.memfd_create("reconcile-export-page", os.MFD_CLOEXEC)
         try:
-            _put(memory, data)
+            write_all(memory, data)
             socket.send_fds(self._socket, [context.encode("utf-8")], [memory])
         except OSError:  # the writer is gone: ``written`` says it wrote nothing
             self._socket.close()
@@ -271,7 +271,7 @@ class _Writer:
             write_file(file.name, data, _NEW, handle)
             parts.append(data)
         head = orjson.dumps([names, [len(part) for part in parts]])
-        _put(self.answer, b"".join([len(head).to_bytes(_SIZE, "little"), head, *parts]))
+        write_all(self.answer, b"".join([len(head).to_bytes(_SIZE, "little"), head, *parts]))
         return True
 
     def _record(self, relatives: list[str]) -> None:
@@ -282,10 +282,3 @@ class _Writer:
             pending.parent.mkdir(exist_ok=True)
             with pending.open("ab") as record:
                 record.write(orjson.dumps(relatives) + b"\n")
-
-
-def _put(handle: int, data: bytes) -> None:
-    """Write ``data`` to the open ``handle``, until every byte is taken."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view) :]
