@@ -31,7 +31,7 @@ from .files import EXTENSIONS, FileNames, readable
 from .live import RegistryContents
 
 if TYPE_CHECKING:
-    from reconciler.registry import Reference
+    from reconciler.registry import Reference, SchemaVersion
 
     from .export_ahead import FilesAhead
 
@@ -103,6 +103,20 @@ class _SchemaFiles:
         if self.types is not None and not references:
             self.types[self.folder + name] = schema_type
         return self.up + name
+
+    def write_versions(self, subject: str, versions: Iterable[SchemaVersion]) -> list[str]:
+        """``write`` for each of a subject's ``versions`` as the registry listed them, in
+        order: the names of their files in ``folder`` (``export_text``: a history)."""
+        claim, files, types, folder = self.names.claim, self.files, self.types, self.folder
+        names = []
+        for v in versions:
+            name = claim(f"{subject}.v{v.version}", EXTENSIONS.get(v.schema_type, ".txt"))
+            relative = folder + name
+            files[relative] = SchemaFile(v.schema_type, v.schema)
+            if types is not None and not v.references:
+                types[relative] = v.schema_type
+            names.append(name)
+        return names
 
 
 def _version_doc(writer: _SchemaFiles, subject: SubjectSpec, v: VersionSpec) -> dict[str, Any]:

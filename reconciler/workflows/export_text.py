@@ -70,17 +70,22 @@ def _history_text(ctx: LiveContext, registry: str, writer: _SchemaFiles) -> str:
     if not ctx.subjects:
         raise Declined  # an empty mapping
     lines.append("subjects:")
+    up = writer.up
     for name, subject in sorted(ctx.subjects.items()):
-        subject_type = subject.schema_type
-        lines += [f"  {plain(name)}:", f"    type: {scalar(subject_type)}", "    versions:"]
-        for v in subject.versions:
-            lines.append(f"    - version: {scalar(v.version)}")
-            if v.schema_type != subject_type:
-                lines.append(f"      type: {scalar(v.schema_type)}")
-            if v.id is not None:
-                lines.append(f"      id: {scalar(v.id)}")
-            path = writer.write(name, v.schema_type, v.schema, v.version, v.references)
-            lines.append(f"      schema: {scalar(path)}")
+        versions, subject_type = subject.versions, subject.schema_type
+        lines.append(f"  {plain(name)}:\n    type: {scalar(subject_type)}\n    versions:")
+        for v, file in zip(versions, writer.write_versions(name, versions), strict=True):
+            number, id_ = v.version, v.id
+            path = block.plain_under(up, file)
+            if type(number) is int and type(id_) is int and v.schema_type == subject_type:
+                lines.append(f"    - version: {number}\n      id: {id_}\n      schema: {path}")
+            else:
+                lines.append(f"    - version: {scalar(number)}")
+                if v.schema_type != subject_type:
+                    lines.append(f"      type: {scalar(v.schema_type)}")
+                if id_ is not None:
+                    lines.append(f"      id: {scalar(id_)}")
+                lines.append(f"      schema: {path}")
             if v.references:
                 lines.append("      references:")
                 block.sequence(reference_docs(v.references), "      ")

@@ -60,6 +60,7 @@ def has_escaped_string(doc: Any) -> bool:
 # indicator, no leading indicator; ``_RESOLVER`` then rules out those that would
 # read back as another type (``1``, ``true``, ``null``, ``1.5``, ``2024-01-01``...).
 _PLAIN = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./=+-]*")
+_PLAIN_TAIL = re.compile(r"[A-Za-z0-9_./=+-]*")
 _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
 
@@ -91,10 +92,25 @@ class Block:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self._known: dict[str, str] = {}
+        self._folders: set[str] = set()  # checked by ``plain_under``
 
     def plain(self, text: str) -> str:
         """``text`` as written plain (``Declined`` if PyYAML would quote it)."""
         return _plain(text, self._known)
+
+    def plain_under(self, folder: str, name: str) -> str:
+        """``plain(folder + name)``, for a ``folder`` starting with ``../`` (a file's path):
+        once ``folder`` is plain, so is any such path as long as it is short enough and
+        ``name`` holds no character a plain scalar may not continue with. Such a path
+        never reads back as another type (of the types PyYAML resolves, only floats may
+        start with a ``.``, never with two) nor ends a document (``...``)."""
+        if folder not in self._folders:
+            if not folder.startswith("../"):
+                raise ValueError(f"not a path up from the spec's folder: {folder!r}")
+            self._folders.add(_plain(folder, self._known))
+        if len(folder) + len(name) >= _SIMPLE_KEY_BYTES or not _PLAIN_TAIL.fullmatch(name):
+            raise Declined
+        return folder + name
 
     def scalar(self, value: Any) -> str:
         if isinstance(value, str):

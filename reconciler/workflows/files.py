@@ -85,10 +85,12 @@ class FileNames:
     def claim(self, stem: str, suffix: str) -> str:
         safe = _safe(stem)
         name, n = f"{safe}{suffix}", 1
-        while name.lower() in self._used:  # case-insensitive file systems
+        folded = name.lower()
+        while folded in self._used:  # case-insensitive file systems
             n += 1
             name = f"{safe}-{n}{suffix}"
-        self._used.add(name.lower())
+            folded = name.lower()
+        self._used.add(folded)
         return name
 
 

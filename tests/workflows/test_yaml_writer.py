@@ -130,3 +130,29 @@ def test_a_string_at_the_edge_is_written_as_pyyaml_writes_it(edge: str) -> None:
         {"a": [edge, [1], {}], "b": {"c": []}},
     ):
         assert dump_yaml(doc) == pure_python(doc)
+
+
+FOLDERS = ["../schemas/default/", "../schemas/x.y-z/", "../schemas/a b/", "../" + "f" * 90 + "/"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.sampled_from(FOLDERS),
+    st.from_regex(r"[A-Za-z0-9_.-]{1,90}(\.avsc|\.json|\.proto|\.txt)", fullmatch=True)
+    | st.sampled_from(EDGES)
+    | st.text(max_size=20),
+)
+def test_a_path_is_written_plain_where_its_whole_text_would_be(folder: str, name: str) -> None:
+    """``plain_under`` checks the folder once and then only the name: as ``plain`` of the
+    whole path does (which PyYAML's resolver and the tests above vouch for)."""
+
+    def written(plain: Any, *args: str) -> str | None:
+        try:
+            return plain(*args)
+        except export_yaml.Declined:
+            return None
+
+    block = export_yaml.Block()
+    expected = written(export_yaml.Block().plain, folder + name)
+    assert written(block.plain_under, folder, name) == expected
+    assert written(block.plain_under, folder, name) == expected  # the folder known
