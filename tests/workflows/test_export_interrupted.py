@@ -196,3 +196,37 @@ def test_an_export_with_history_cut_short_while_it_writes_ahead_is_taken_over(
     assert json.loads(big.read_text())["fields"][149]["name"] == "f149"
     assert not (out / PENDING).exists()
     assert cli("plan", out, "--detailed-exitcode").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "record",
+    [b"", b'["schemas/default/old.avsc"]\n', b'["schemas/default/old.avsc"]\n["schemas/def'],
+    ids=["none", "whole", "its last line cut short"],
+)
+def test_what_an_export_writes_is_on_record_before_its_first_write(
+    tmp_path: Path, record: bytes
+) -> None:
+    """Added to the record left there (by an export cut short, or the writer ahead) in a
+    line of its own: after a line cut short too, which stays unread."""
+    from reconciler.workflows import export_files, write_specs
+    from reconciler.workflows.export import _pending
+
+    from .test_yaml_writer import bench_spec
+
+    if record:
+        (tmp_path / PENDING).parent.mkdir()
+        (tmp_path / PENDING).write_bytes(record)
+    files = export_files((bench_spec(3, contracts=False),))
+
+    class Stop(Exception):
+        pass
+
+    def cut_short(*args: object) -> None:
+        assert (tmp_path / "specs/default.yaml").is_file()  # written: on record before
+        assert _pending(tmp_path) == {*files.specs, *files.schemas} | (
+            {"schemas/default/old.avsc"} if record else set()
+        )
+        raise Stop
+
+    with pytest.raises(Stop):
+        write_specs(files, tmp_path, before_schemas=cut_short)
