@@ -131,7 +131,10 @@ def write_project(
         for extra in (write_project_file(out, source.name, entry), ignore_local_state(out)):
             if extra is not None:
                 extras.append(extra)
-        check = ExportCheck(out, files, types, coming)
+        if ahead is None:
+            check = ExportCheck(out, files, types, coming)
+        else:  # in the process forked before the read, with the files its writer wrote
+            check = ExportCheck(out, files, types, coming, ahead.check, ahead.written()[1])
 
     def rendered(files: dict[str, bytes]) -> None:
         if check is not None:
@@ -159,6 +162,8 @@ def write_project(
     except BaseException:
         if check is not None:
             check.cancel()
+        if ahead is not None:
+            ahead.check.cancel()
         raise
     try:
         (check or ExportCheck(out, result.files, {})).result()

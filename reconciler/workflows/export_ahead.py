@@ -38,6 +38,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,6 +49,7 @@ from reconciler.registry import SchemaVersion
 
 from .desired import spec_stem
 from .export import PENDING, PROJECT_FILE, SchemaFile, _pending, write_all, write_file
+from .export_check import CheckAhead
 from .files import EXTENSIONS, readable, safe_name
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -90,14 +92,17 @@ class FilesAhead:
         self.root = root
         self._sent: list[list[SchemaVersion]] = []  # each page's versions given the writer
         self._answer = os.memfd_create("reconcile-export-ahead", os.MFD_CLOEXEC)
-        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._written: tuple[dict[str, SchemaFile], dict[str, bytes]] | None = None
+        # The check's process, forked first: it holds nothing of the writer's.
+        self.check = CheckAhead(root, self._answered_files)
+        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         export = os.getpid()
         self._writer: int | None = os.fork()
         if self._writer == 0:  # the writer: never returns
             code = 1
             try:
                 self._socket.close()
+                self.check.forget()
                 gc.disable()  # what it keeps is small; a collection would copy the heap's pages
                 # The read first: niced, the writer leaves the registry and the read the
                 # cores, and catches up while the export composes its specs (the read
@@ -109,6 +114,7 @@ class FilesAhead:
             finally:
                 os._exit(code)
         theirs.close()
+        self.check.handed_over()
 
     @classmethod
     def into(cls, root: Path, history: bool) -> FilesAhead | None:
@@ -180,13 +186,9 @@ class FilesAhead:
         """The writer's answer, a record per page: its names (empty: left to
         ``write_specs``) and the sizes of the files it wrote, then their bytes. Read a
         page at a time: never a second copy of all the files' bytes."""
-        at = 0
-        for live in self._sent:
-            length = int.from_bytes(os.pread(self._answer, _SIZE, at), "little")
-            names, sizes = orjson.loads(os.pread(self._answer, length, at + _SIZE))
-            at += _SIZE + length
+        pages = _pages(self._answer)
+        for live, (names, sizes, at) in zip(self._sent, pages, strict=True):
             data = os.pread(self._answer, sum(sizes), at)
-            at += len(data)
             start, wrote = 0, iter(sizes)
             for version, relative in zip(live, names, strict=True):
                 if relative:
@@ -195,9 +197,26 @@ class FilesAhead:
                     rendered[relative] = data[start:end]
                     start = end
 
+    def _answered_files(self) -> dict[str, bytes]:
+        """In the check's process (``CheckAhead``), once the writer has ended: the bytes
+        of every file in its answer, which it then closes (the export has closed it
+        too by then: its memory is freed)."""
+        found: dict[str, bytes] = {}
+        try:
+            for names, sizes, at in _pages(self._answer):
+                data, start = os.pread(self._answer, sum(sizes), at), 0
+                for relative, size in zip(filter(None, names), sizes, strict=True):
+                    found[relative] = data[start : start + size]
+                    start += size
+        finally:
+            os.close(self._answer)
+        return found
+
     def discard(self) -> None:
-        """Stop the writer and remove what it wrote (the read failed)."""
+        """Stop the writer and the check's process, and remove what it wrote (the read
+        failed)."""
         self._socket.close()
+        self.check.cancel()
         if self._writer is not None:
             with contextlib.suppress(OSError):
                 os.kill(self._writer, signal.SIGKILL)
@@ -212,6 +231,18 @@ class FilesAhead:
         for folder in (*sorted(folders), "schemas", PENDING.parts[0]):
             with contextlib.suppress(OSError):  # not empty: files of someone else's since
                 (self.root / folder).rmdir()
+
+
+def _pages(answer: int) -> Iterator[tuple[list[str], list[int], int]]:
+    """The records of the writer's answer (``FilesAhead._answered``): each page's names,
+    the sizes of the files written, and where their bytes start."""
+    at, end = 0, os.fstat(answer).st_size
+    while at < end:
+        length = int.from_bytes(os.pread(answer, _SIZE, at), "little")
+        names, sizes = orjson.loads(os.pread(answer, length, at + _SIZE))
+        at += _SIZE + length
+        yield names, sizes, at
+        at += sum(sizes)
 
 
 class _Writer:

@@ -9,15 +9,20 @@ check proves is that these bytes, at these paths, load as a project
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 import mmap
 import os
+import select
 import signal
 import sys
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
+
+import orjson
 
 from reconciler.spec import SpecErrors, load_project, valid_entries
 from reconciler.spec.model import Project
@@ -73,6 +78,28 @@ def check_exported(out: Path, written: Mapping[str, bytes] | None = None) -> Non
     _load_written(out, written if written and _regular_files(out, written) else {})
 
 
+def _checking(
+    out: Path,
+    channel: _Channel,
+    files: Callable[[], tuple[Mapping[str, bytes], Sequence[str]]],
+) -> NoReturn:
+    """The check's process (``ExportCheck``): its exit code says whether the project
+    loads from the bytes ``files`` gives (and the paths of those ``channel`` brings
+    next), then the bytes of those and the verdicts ``channel`` brings."""
+    loaded: list[Project] = []  # kept until the exit: freeing 50,000 specs is no part of it
+    code = 2
+    try:
+        channel.receiving()
+        given, coming = files()
+        arriving = _Arriving(given, coming, channel)
+        loaded.append(_load_written(out, arriving, known_valid=arriving.verdicts))
+        code = _LOADED
+    except SpecErrors:
+        code = _REFUSED
+    finally:
+        os._exit(code)
+
+
 # Exports of fewer files check in the process: a fork copies the process's page tables.
 FORK_FILES = 2_000
 _LOADED, _REFUSED = 0, 1  # the child's exit codes (anything else: it failed otherwise)
@@ -89,27 +116,179 @@ def _can_fork() -> bool:
     )
 
 
+# What a load that reads spec files imports (``load_project``'s own imports, made when
+# first needed): the models (pydantic), the YAML composer, the schema files' resolver,
+# the validators and the checks (with the compatibility package).
+_LOADER_MODULES = (
+    "reconciler.spec._checks",
+    "reconciler.spec._raw",
+    "reconciler.spec._specfile",
+    "reconciler.spec._validate",
+    "reconciler.spec._yaml",
+    "reconciler.compatibility._avro",  # Avro schemas' checks (the others': when met)
+)
+
+
+def _import_loader() -> None:
+    """``_LOADER_MODULES`` imported, niced (in a thread of its own: a thread's nice
+    value is its own on Linux, so the process's main thread keeps its priority, which
+    an unprivileged process cannot get back once it raised its nice value)."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    for module in _LOADER_MODULES:
+        importlib.import_module(module)
+
+
+class CheckAhead:
+    """The check's process, forked before the registry is read from the CLI's small
+    heap (by ``FilesAhead``), for the check ``ExportCheck`` starts after the read.
+
+    A child forked from the export's process after the read would copy on write the
+    pages of a heap that holds the registry's contents (~150 MB at 10,000 subjects x
+    5 versions) and import the loader (~0.17 s) before it loads anything, on the
+    export's path. This process imports the loader while the registry is read
+    (``_import_loader``, niced: it takes only idle CPU), and takes the bytes of the
+    files ``FilesAhead``'s writer wrote once the writer has ended (``written_ahead``,
+    from its answer: while the export composes its specs). ``start`` then hands it
+    the bytes of the files known so far but those, and which of the writer's it
+    takes; it loads as ``ExportCheck``'s child does (``_checking``).
+
+    The writer holds ``ending`` (the write end of a pipe) until it ends. Unused (a
+    small export, an export that stopped), ``cancel`` ends the process; an export
+    killed, it finds the channel closed and ends.
+    """
+
+    def __init__(self, out: Path, written_ahead: Callable[[], dict[str, bytes]]) -> None:
+        channel = _Channel(3)  # the first files, those rendered after, the verdicts
+        self._ended, self.ending = os.pipe()
+        self.pid: int | None = os.fork()
+        if self.pid == 0:  # the check's process: never returns
+            os.close(self.ending)
+            _checking(out, channel, functools.partial(self._first_files, channel, written_ahead))
+        channel.sending()
+        os.close(self._ended)
+        self._channel: _Channel | None = channel
+
+    def _first_files(
+        self, channel: _Channel, written_ahead: Callable[[], dict[str, bytes]]
+    ) -> tuple[dict[str, bytes], list[str]]:
+        """In the check's process: ``start``'s files, with those it takes from the
+        writer's, read as soon as the writer has ended if that comes first."""
+        threading.Thread(target=_import_loader, daemon=True).start()
+        ahead: dict[str, bytes] | None = None
+        announced = channel.fileno()
+        waiting = [announced, self._ended]
+        while announced not in select.select(waiting, [], [])[0]:
+            ahead, waiting = self._written_ahead(written_ahead), [announced]
+        given, kept, coming = channel.receive(_first_files)
+        if kept is None:  # none of the writer's files: the export writes them all
+            return given, coming
+        if ahead is None:
+            ahead = self._written_ahead(written_ahead)
+        answered, dropped = kept
+        if len(ahead) != answered or any(ahead.pop(r, None) is None for r in dropped):
+            raise EOFError("the writer's answer is not the one the export read")
+        ahead.update(given)
+        return ahead, coming
+
+    def _written_ahead(self, written_ahead: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """Once the writer has ended (the end of file on the pipe): the bytes of the
+        files it wrote (none if its answer is cut short: it failed)."""
+        while os.read(self._ended, 1):
+            pass
+        try:
+            return written_ahead()
+        except (OSError, ValueError):
+            return {}
+
+    def start(
+        self,
+        written: Mapping[str, bytes],
+        coming: Sequence[str],
+        answered: Mapping[str, bytes],
+    ) -> tuple[int, _Channel] | None:
+        """The check's first message: the bytes of ``written``, but of those that hold
+        the bytes the writer answered (``answered``: ``FilesAhead.written``; the
+        process has them), and which of its files ``written`` does not hold (under a
+        name the specs give another version, say); then the paths of ``coming``.
+        Return the process and the channel, the caller's from then on (None: the
+        process was ended)."""
+        if self.pid is None or self._channel is None:
+            return None
+        given = [(r, data) for r, data in written.items() if answered.get(r) is not data]
+        dropped = [r for r, data in answered.items() if written.get(r) is not data]
+        kept = [len(answered), dropped] if answered else None
+        head = orjson.dumps([[r for r, _ in given], kept, list(coming)])
+        sizes = array("Q", [len(head), *(len(data) for _, data in given)]).tobytes()
+        self._channel.send([len(given).to_bytes(8, "little"), sizes, head, *(d for _, d in given)])
+        handed = self.pid, self._channel
+        self.pid = self._channel = None
+        return handed
+
+    def handed_over(self) -> None:
+        """In the export, once the writer is forked: ``ending`` is the writer's alone."""
+        os.close(self.ending)
+
+    def forget(self) -> None:
+        """In the writer: none of the channel is its (the check's process sees the
+        export's end closed when it dies); it keeps ``ending`` until it ends."""
+        if self._channel is not None:
+            self._channel.close()
+            with contextlib.suppress(OSError):
+                os.close(self._channel.fileno())
+
+    def cancel(self) -> None:
+        """End the process, unused or stopped (unless ``start`` handed it over)."""
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+
+
+def _first_files(data: memoryview) -> tuple[dict[str, bytes], Any, list[str]]:
+    """``CheckAhead.start``'s message: the files given (copied out); how many files the
+    writer answered and which of them are dropped (None: none taken); the paths of
+    those coming."""
+    count = int.from_bytes(data[:8], "little")
+    sizes = array("Q")
+    start = 8 + sizes.itemsize * (count + 1)
+    sizes.frombytes(data[8:start])
+    given_paths, kept, coming = orjson.loads(data[start : start + sizes[0]])
+    start += sizes[0]
+    given: dict[str, bytes] = {}
+    for relative, length in zip(given_paths, sizes[1:], strict=True):
+        given[relative] = data[start : start + length].tobytes()
+        start += length
+    if start != len(data):
+        raise EOFError("the export's files were cut short")
+    return given, kept, coming
+
+
 class ExportCheck:
     """``check_exported``, started before the schema files are rendered and written.
 
     After the registry's last answer its core is idle, and the check is most of
     what is left (~2 s of CPU at 10,000 subjects x 5 versions). So it is shared
-    with a forked child: the child loads the project back (its YAML, its validation,
-    resolving every schema file) taking the bytes given as those files' without
-    looking at them (``_load_written``). Meanwhile this process renders the schema
-    files (``coming``) and hands their bytes to the child (``rendered``), then parses
-    those without references (~90 % of them: one needs no other file) and hands the
-    verdicts over too, before the child's checks ask for them
-    (``load_project(known_valid=...)``, content-addressed as the parse cache: the
-    child parses anything else), and only then writes the files. Both go through
-    memory shared with the child (``_Channel``), so neither side waits for the other
-    to read. The child says by its exit code only whether the project loads.
+    with a child, forked here or before the read (``CheckAhead``): the child loads
+    the project back (its YAML, its validation, resolving every schema file) taking
+    the bytes given as those files' without looking at them (``_load_written``).
+    Meanwhile this process renders the schema files (``coming``) and hands their
+    bytes to the child (``rendered``), then parses those without references (~90 %
+    of them: one needs no other file) and hands the verdicts over too, before the
+    child's checks ask for them (``load_project(known_valid=...)``,
+    content-addressed as the parse cache: the child parses anything else), and only
+    then writes the files. Both go through memory shared with the child
+    (``_Channel``), so neither side waits for the other to read. The child says by
+    its exit code only whether the project loads.
 
     ``result`` waits for it, then checks that each file is now a regular file where
     the child took it to be; anything else (errors found, a child that failed or
-    was killed, a file not where it was written) runs ``check_exported`` here,
-    whose errors and messages are the ones reported. Without a fork (small
-    exports, other systems, threads), ``result`` runs ``check_exported`` itself.
+    was killed, a file not where it was written) runs ``check_exported`` here, whose errors and messages are the
+    ones reported. Without a fork (small exports, other systems, threads),
+    ``result`` runs ``check_exported`` itself.
     """
 
     def __init__(
@@ -118,29 +297,29 @@ class ExportCheck:
         written: Mapping[str, bytes],
         types: Mapping[str, str],
         coming: Sequence[str] = (),
+        ahead: CheckAhead | None = None,
+        answered: Mapping[str, bytes] | None = None,
     ) -> None:
         """``written``: the bytes of the files known so far; ``coming``: the files whose
         bytes ``rendered`` gives later, in that order; ``types``: the schema type of
-        each schema file without references."""
+        each schema file without references. ``ahead``: the process to check in, if
+        one was forked before the read (else a child is forked here), ended here if
+        the check runs in this process; ``answered``: the files its writer wrote
+        (``CheckAhead.start``)."""
         self.out, self.written, self.types = out, dict(written), types
         self.coming = coming
         self.pid: int | None = None
         self._channel: _Channel | None = None
-        if len(written) + len(coming) >= FORK_FILES and _can_fork():
+        if len(written) + len(coming) < FORK_FILES or not _can_fork():
+            if ahead is not None:
+                ahead.cancel()
+        elif ahead is not None and (handed := ahead.start(written, coming, answered or {})):
+            self.pid, self._channel = handed
+        else:
             channel = _Channel(2 if coming else 1)  # the files, if any; the verdicts
             self.pid = os.fork()
             if self.pid == 0:  # the child: never returns
-                code = 2
-                try:
-                    channel.receiving()
-                    arriving = _Arriving(written, coming, channel)
-                    # Kept until the exit: freeing 50,000 specs is no part of the check.
-                    self.loaded = _load_written(out, arriving, known_valid=arriving.verdicts)
-                    code = _LOADED
-                except SpecErrors:
-                    code = _REFUSED
-                finally:
-                    os._exit(code)
+                _checking(out, channel, lambda: (written, coming))
             channel.sending()
             self._channel = channel
 
@@ -248,6 +427,10 @@ class _Channel:
         finally:
             os.ftruncate(memory, 0)
             os.close(memory)
+
+    def fileno(self) -> int:
+        """In the receiving process: where the next message is announced."""
+        return self._receive
 
     def close(self) -> None:
         for handle in (self._send, *self._memories[self._next :]):

@@ -8,7 +8,9 @@ import json
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,7 @@ from reconciler.workflows import (
     write_specs,
 )
 from reconciler.workflows.export import MANIFEST, PENDING, ExportWriteError
+from reconciler.workflows.export_check import CheckAhead
 from reconciler.workflows.live import LiveContext, LiveSubject, RegistryContents
 
 
@@ -55,11 +58,24 @@ def _contents() -> RegistryContents:
 
 
 @pytest.fixture
-def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+def forking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """``into`` forks its writer, as in the CLI's single thread, although this test
     process may hold other threads (left by other tests): the writer only renders and
-    writes files, and takes no lock another thread could hold."""
+    writes files, and takes no lock another thread could hold. The check's process
+    ``FilesAhead`` forks first is ended after the test: none checks here (see
+    test_check_ahead.py)."""
     monkeypatch.setattr(export_ahead.threading, "active_count", lambda: 1)
+    forked: list[CheckAhead] = []
+
+    class Recorded(CheckAhead):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            forked.append(self)
+
+    monkeypatch.setattr(export_ahead, "CheckAhead", Recorded)
+    yield
+    for check in forked:
+        check.cancel()
 
 
 def _written_ahead(root: Path, files: int) -> None:
