@@ -61,10 +61,8 @@ def _context_settings(
     first: dict[tuple[str, str, str], tuple[object, Location]] = {}
     for item in loaded:
         spec = item.spec
-        for key in ("compatibility", "mode", "prune"):
-            if key not in item.explicit:
-                continue
-            value, location = getattr(spec, key), item.doc.later((key,))
+        for key, location in item.explicit.items():
+            value = getattr(spec, key)
             for registry in spec.registries:
                 earlier = first.setdefault((registry, spec.context, key), (value, location))
                 if earlier[0] != value:

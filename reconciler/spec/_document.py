@@ -87,6 +87,8 @@ class Unmarked(Document):
     wrote) reads none of the ~100,000 locations its specs hold unless it finds an
     error: composing the spec file without them (``_yaml_plain``) and making each
     location only when read (``Later``) saves ~0.4 s of its ~2 s and ~100 MB.
+    The ``Later`` locations hold ``_Marks`` (the text and the way to its locations),
+    not the document: its data (~20 MB) is freed once the specs are made of it.
     """
 
     def __init__(
@@ -98,21 +100,45 @@ class Unmarked(Document):
         marks: Callable[[str], tuple[dict[KeyPath, Mark], dict[KeyPath, Mark]]],
     ) -> None:  # ``values`` and ``keys`` are set by ``__getattr__`` when first asked for
         self.path, self.data, self.root = path, data, root
+        self._marks = _Marks(path, root, text, marks)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("values", "keys"):
+            raise AttributeError(name)
+        self.values, self.keys = self._marks.values, self._marks.keys
+        return self.__dict__[name]
+
+    def later(self, key_path: KeyPath) -> Location:
+        marks = self._marks
+        return marks.at(key_path) if marks.made else Later(marks, key_path, False)
+
+    def key_later(self, key_path: KeyPath) -> Location:
+        marks = self._marks
+        return marks.key_at(key_path) if marks.made else Later(marks, key_path, True)
+
+
+class _Marks(Document):
+    """An ``Unmarked`` document's locations without its data: made of its text when
+    first asked for."""
+
+    def __init__(
+        self,
+        path: Path,
+        root: Path | None,
+        text: str,
+        marks: Callable[[str], tuple[dict[KeyPath, Mark], dict[KeyPath, Mark]]],
+    ) -> None:  # ``values`` and ``keys`` are set by ``__getattr__`` when first asked for
+        self.path, self.data, self.root = path, None, root
         self._text: str | None = text
         self._marks = marks
+        self.made = False
 
     def __getattr__(self, name: str) -> Any:
         if name not in ("values", "keys") or self.__dict__.get("_text") is None:
             raise AttributeError(name)
         self.values, self.keys = self._marks(self._text)
-        self._text = None
+        self._text, self.made = None, True
         return self.__dict__[name]
-
-    def later(self, key_path: KeyPath) -> Location:
-        return self.at(key_path) if "values" in self.__dict__ else Later(self, key_path, False)
-
-    def key_later(self, key_path: KeyPath) -> Location:
-        return self.key_at(key_path) if "keys" in self.__dict__ else Later(self, key_path, True)
 
 
 class Later(Location):

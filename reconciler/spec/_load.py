@@ -114,23 +114,17 @@ def load_project(
                 specs, warnings = reused
                 errors.warnings += warnings
                 return _project(root, path, project, specs, errors, project_cache.digest)
-        # Only a load that reads the spec files needs their models (pydantic) and YAML,
-        # the schema files' resolver and the checks (with the compatibility package).
+        # Only a load that reads the spec files needs the checks (with the compatibility package).
         from ._checks import check_all
-        from ._raw import SpecRaw
-        from ._specfile import resolve_spec
-        from ._validate import validate
-        from ._yaml import load_yaml
 
         known_warnings = len(errors.warnings)
         recording = RecordingEnviron(environ)
         # The project cache's key: the bytes the specs are made from.
         reads = Reads(written, str(root), keep=project_cache is not None)
         for spec_path in files:
-            spec_doc = load_yaml(spec_path, recording, errors, root, reads=reads, marks=cache_specs)
-            spec_raw = validate(SpecRaw, spec_doc, errors, salvage="subjects") if spec_doc else None
-            if spec_raw is not None and spec_doc is not None:
-                loaded.append(resolve_spec(spec_raw, spec_doc, root, known, errors, limit, reads))
+            item = _spec_file(spec_path, root, recording, errors, reads, cache_specs, known, limit)
+            if item is not None:
+                loaded.append(item)
         cache = ParseCache.open(root) if parse_cache else None
         if cache is not None and known_valid is not None:
             cache.accept(known_valid())
@@ -149,6 +143,37 @@ def load_project(
     if on_settings is not None:
         on_settings(project.registries)
     return _project(root, path, project, specs, errors, project_cache and project_cache.digest)
+
+
+def _spec_file(
+    path: Path,
+    root: Path,
+    environ: Mapping[str, str],
+    errors: Collector,
+    reads: Reads,
+    marks: bool,
+    known: set[str] | None,
+    limit: int,
+) -> LoadedSpec | None:
+    """One spec file read, validated and resolved; None when it does not validate.
+
+    A function of its own so that the file's document and raw models (pydantic's,
+    ~40 MB at 10,000 subjects x 5 versions) are freed as it returns, not kept by the
+    caller's variables until the load's end: the checks then parse the schemas, and
+    the project cache is written, without them.
+    """
+    # Only a load that reads the spec files needs their models (pydantic) and YAML,
+    # and the schema files' resolver.
+    from ._raw import SpecRaw
+    from ._specfile import resolve_spec
+    from ._validate import validate
+    from ._yaml import load_yaml
+
+    doc = load_yaml(path, environ, errors, root, reads=reads, marks=marks)
+    raw = validate(SpecRaw, doc, errors, salvage="subjects") if doc else None
+    if raw is None or doc is None:
+        return None
+    return resolve_spec(raw, doc, root, known, errors, limit, reads)
 
 
 def _settings(

@@ -55,11 +55,19 @@ class SchemaUse:
     deleted: bool = False
 
 
+# The context-level keys whose values must agree across files and with global config.
+CONTEXT_KEYS = ("compatibility", "mode", "prune")
+
+
 @dataclass
 class LoadedSpec:
+    """A spec file's spec and what the checks across files need of it: not its
+    document, whose data and locations (~80 MB at 10,000 subjects x 5 versions)
+    are then freed before the checks parse the schemas."""
+
     spec: ContextSpec
-    doc: Document
-    explicit: set[str]  # context-level keys written in the file (for conflict checks)
+    # The ``CONTEXT_KEYS`` written in the file, with where (for conflict checks).
+    explicit: dict[str, Location]
     schemas: list[SchemaUse] = field(default_factory=list)
     followed_links: bool = False  # a schema path went through a symlink (see Resolver)
 
@@ -307,5 +315,6 @@ def resolve_spec(
         subjects=subjects,
         location=doc.later(()),
     )
-    explicit = set(raw.model_fields_set)
-    return LoadedSpec(spec, doc, explicit, resolver.schemas, resolver.paths.followed_links)
+    written = raw.model_fields_set
+    explicit = {key: doc.later((key,)) for key in CONTEXT_KEYS if key in written}
+    return LoadedSpec(spec, explicit, resolver.schemas, resolver.paths.followed_links)

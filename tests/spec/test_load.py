@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
-from reconciler.spec import BasicAuth, BearerAuth, Location
+from reconciler.spec import BasicAuth, BearerAuth, Location, load_project
+from reconciler.spec._document import Document
 from reconciler.spec.model import EMBEDDED_REGISTRY_NAME, EMBEDDED_REGISTRY_URL
 
 from .conftest import ORDER, Write, errors, load
@@ -268,3 +270,22 @@ def test_a_versions_schema_is_validated_as_its_own_type(write: Write) -> None:
     )
     (problem,) = errors(root)
     assert problem.startswith("specs/a.yaml:4:") and "invalid Protobuf schema" in problem
+
+
+def test_locations_looked_up_later_keep_no_document_data(write: Write) -> None:
+    """A load whose specs are not kept (export's check) makes their locations when first
+    read, of the spec file's text: they hold that, not the document's data (~20 MB at
+    10,000 subjects x 5 versions), which is freed with the load."""
+    root = write(
+        {
+            "reconcile.yaml": "version: 1\n",
+            "specs/a.yaml": "subjects:\n  a:\n    versions:\n    - schema: ../a.avsc\n",
+            "a.avsc": '"string"\n',
+        }
+    )
+    project = load_project(root, environ={}, parse_cache=True, cache_specs=False)
+    gc.collect()
+    kept = [o for o in gc.get_objects() if isinstance(o, Document) and o.data is not None]
+    assert [doc.path.name for doc in kept] == []
+    [version] = project.specs[0].subjects["a"].versions or ()
+    assert version.location == Location(root.resolve() / "specs/a.yaml", 4, 7)
