@@ -42,7 +42,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ._document import Document, KeyPath, Mark
-from ._files import Reads, decode, read_all
+from ._files import Reads, as_bytes, decode, read_all
 from ._interpolate import interpolate
 from .model import ContextSpec, SubjectSpec, VersionSpec
 
@@ -445,7 +445,7 @@ class _PayloadPickler(pickle.Pickler):
     (``_InputText``).
     """
 
-    def __init__(self, file: io.BytesIO, inputs: Mapping[str, tuple[int, bytes]]) -> None:
+    def __init__(self, file: io.BytesIO, inputs: Mapping[str, tuple[int, bytes | str]]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._folders: dict[str, PurePath] = {}
         self._inputs = inputs
@@ -482,7 +482,7 @@ class _PayloadPickler(pickle.Pickler):
         path = state.get("schema_path")
         if path is not None and (found := self._inputs.get(str(path))) is not None:
             index, data = found
-            if state.get("schema") == decode(data):
+            if state.get("schema") == (data if type(data) is str else decode(data)):
                 state["schema"] = _InputText(index)
         return copyreg.__newobj__, (type(spec),), state
 
@@ -636,7 +636,7 @@ def _strings(data: Any, at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
             yield from _strings(value, (*at, index))
 
 
-def _dumps(value: object, inputs: Mapping[str, tuple[int, bytes]] | None = None) -> bytes:
+def _dumps(value: object, inputs: Mapping[str, tuple[int, bytes | str]] | None = None) -> bytes:
     """``value`` pickled; ``inputs``: the files whose texts are written as their index
     (``_InputText``)."""
     buffer = io.BytesIO()
@@ -800,7 +800,7 @@ class ProjectCache:
         inside = os.path.join(self.root, "")
         # As text: pathlib costs more here.
         paths = sorted({str(path) for path in (*spec_files, *schema_files)})
-        contents = []
+        contents = []  # as ``reads`` keeps them: bytes, or their ASCII text
         for path in paths:
             content = reads.data.get(path)
             if content is None or not path.startswith(inside):
@@ -808,15 +808,17 @@ class ProjectCache:
             contents.append(content)
         names = [path[len(inside) :].replace(os.sep, "/") for path in paths]
         ordered = sorted(variables)
-        lengths = array("Q", map(len, contents))
-        digest = self._digest(names, lengths, _contents_digest(contents), ordered, environ)
+        lengths = array("Q", map(len, contents))  # a text kept is ASCII: its bytes' length
+        contents_digest = _contents_digest(map(as_bytes, contents))
+        digest = self._digest(names, lengths, contents_digest, ordered, environ)
         header = json.dumps({"inputs": names, "variables": ordered, "digest": digest}).encode()
         inputs = {path: (index, contents[index]) for index, path in enumerate(paths)}
         if doc is None:
             payload = _dumps(value, inputs)
         else:  # the file of the one input (``load``'s ``doc``)
             buffer = io.BytesIO()
-            _DocPickler(buffer, doc, decode(contents[0]), environ, ordered).dump(value)
+            text = decode(as_bytes(contents[0]))
+            _DocPickler(buffer, doc, text, environ, ordered).dump(value)
             payload = buffer.getvalue()
         mac = hmac.new(self.key, header + b"\n" + payload, "sha256").hexdigest().encode()
         try:

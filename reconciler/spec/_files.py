@@ -56,12 +56,17 @@ class Reads:
     ``workflows.export_check.check_exported`` does by listing their folders. ``keep``:
     whether the bytes are kept (``data``: the project cache's key; a load that
     caches no specs needs none of them).
+
+    A file whose ``text``, given with its bytes, is ASCII without a carriage return is
+    kept as that text: the same characters as its bytes (``as_bytes`` gives them back),
+    and the very string the spec holds, not a second copy of every schema until the
+    project cache is written (~25 MB at 10,000 subjects x 5 versions).
     """
 
     def __init__(
         self, written: Mapping[str, bytes] | None = None, root: str = "", keep: bool = True
     ) -> None:
-        self.data: dict[str, bytes] = {}
+        self.data: dict[str, bytes | str] = {}
         # False once a file read twice gave other bytes (edited meanwhile): the
         # specs then hold both versions, which no single key describes.
         self.consistent = True
@@ -86,9 +91,16 @@ class Reads:
         relative = folder[len(self._prefix) :]
         return self._written.get, relative if os.sep == "/" else relative.replace(os.sep, "/")
 
-    def add(self, path: str, data: bytes) -> None:
+    def add(self, path: str, data: bytes, text: str | None = None) -> None:
+        """Keep ``data``, the bytes read at ``path`` (``text``: as ``decode`` gave them)."""
         if not self._keep:
             return
-        first = self.data.setdefault(path, data)
-        if first is not data and first != data:
+        kept = text if text is not None and text.isascii() and b"\r" not in data else data
+        first = self.data.setdefault(path, kept)
+        if first is not kept and as_bytes(first) != data:
             self.consistent = False
+
+
+def as_bytes(kept: bytes | str) -> bytes:
+    """The bytes of a file as ``Reads`` keeps them (a text kept is ASCII)."""
+    return kept if isinstance(kept, bytes) else kept.encode()

@@ -200,9 +200,10 @@ def schema_source(
             return None
         if data is None:
             data = read_bytes(text_path, size)
+        text = decode(data)
         if reads is not None:
-            reads.add(text_path, data)
-        return SchemaSource(decode(data), path)
+            reads.add(text_path, data, text)
+        return SchemaSource(text, path)
     except (OSError, UnicodeDecodeError) as exc:
         errors.error(
             location,

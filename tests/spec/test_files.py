@@ -49,6 +49,23 @@ def test_a_file_read_twice_with_other_bytes_is_noted() -> None:
     assert not reads.consistent and reads.data == {"/p/a": b"1"}
 
 
+def test_an_ascii_text_is_kept_as_the_string_decoded_not_a_second_copy() -> None:
+    """The spec holds the decoded text anyway: ``Reads`` keeps that very string when it
+    has the same characters as the bytes, and the bytes otherwise."""
+    reads = _files.Reads()
+    texts = {"/p/a": b'{"type": "string"}\n', "/p/b": b'"\xc3\xa9"', "/p/c": b"1\r\n"}
+    decoded = {path: _files.decode(data) for path, data in texts.items()}
+    for path, data in texts.items():
+        reads.add(path, data, decoded[path])
+    assert reads.data["/p/a"] is decoded["/p/a"]
+    assert reads.data["/p/b"] is texts["/p/b"] and reads.data["/p/c"] is texts["/p/c"]
+    assert {path: _files.as_bytes(kept) for path, kept in reads.data.items()} == texts
+    reads.add("/p/a", b'{"type": "string"}\n')
+    assert reads.consistent
+    reads.add("/p/a", b'{"type": "int"}\n', '{"type": "int"}\n')
+    assert not reads.consistent
+
+
 @pytest.mark.parametrize(
     "value",
     [
