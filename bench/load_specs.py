@@ -16,6 +16,9 @@ today: the forked loads were removed, docs/performance.md). ``--project DIR``
 loads that project instead of writing one (``--warm N`` alone: its cache as it
 is, no cold load), e.g. the 100,000-subject project of ``bench/floor.py --large``.
 
+``--check`` loads as export's check does (``cache_specs=False``: the specs' locations
+made when first read, no project cache written; with ``--project``, cold only).
+
 ``--phases`` adds the CPU seconds of the load's steps (the spec files read
 and composed, validated, resolved with their schema files, checked with
 their schemas' parses, the project cache written) and of the rest (the
@@ -144,7 +147,7 @@ def _time_phases() -> dict[str, float]:
     return spent
 
 
-def _load(root: str, cache: str, phases: bool) -> None:
+def _load(root: str, cache: str, phases: bool, check: bool) -> None:
     """Child process: load once and print one JSON line."""
     from reconciler.spec import load_project
 
@@ -153,7 +156,9 @@ def _load(root: str, cache: str, phases: bool) -> None:
     spent = _time_phases() if phases else None
     before = _peak_mib()
     start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
-    project = load_project(Path(root), environ={}, parse_cache=cache != "none")
+    project = load_project(
+        Path(root), environ={}, parse_cache=cache != "none", cache_specs=not check
+    )
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = _peak_mib()
     subjects = sum(len(spec.subjects) for spec in project.specs)
@@ -181,18 +186,20 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=None, help="warm loads after each cold one")
     parser.add_argument("--project", type=Path, help="load this project, not a written one")
     parser.add_argument("--phases", action="store_true", help="CPU of the load's steps")
+    parser.add_argument("--check", action="store_true", help="as export's check loads")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-cache", default="none", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _load(args.child, args.child_cache, args.phases)
+        _load(args.child, args.child_cache, args.phases, args.check)
         return
     cache_bytecode()  # after the timed children's branches: not their cost
     if args.project is not None:
         for _ in range(args.repeat):
-            caches = ["cold"] if args.warm is None else []
-            _run(args.project.resolve(), None, caches + ["warm"] * (args.warm or 1), args)
+            caches = ["cold"] if args.warm is None or args.check else []
+            warm = [] if args.check else ["warm"] * (args.warm or 1)
+            _run(args.project.resolve(), None, caches + warm, args)
         return
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -207,7 +214,7 @@ def _run(root: Path, size: int | None, caches: list[str], args: argparse.Namespa
     for cache in caches:
         child = [sys.executable, __file__, "--child", str(root), "--child-cache", cache]
         out = subprocess.run(
-            child + ["--phases"] * args.phases,
+            child + ["--phases"] * args.phases + ["--check"] * args.check,
             check=True,
             capture_output=True,
             text=True,
@@ -218,7 +225,7 @@ def _run(root: Path, size: int | None, caches: list[str], args: argparse.Namespa
             continue
         print(
             f"{result['subjects']:>6} subjects{' (inline)' if args.inline else ''}"
-            f"{'' if cache == 'none' else ', ' + cache}: "
+            f"{'' if cache == 'none' else ', ' + cache}{' (check)' * args.check}: "
             f"{result['seconds']:6.2f} s, CPU {result['cpu']:.2f} s "
             f"(children {result['children_cpu']:.2f} s), "
             f"peak RSS {result['peak']:.0f} MiB "
