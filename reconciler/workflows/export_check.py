@@ -149,8 +149,8 @@ class CheckAhead:
     (``_import_loader``, niced: it takes only idle CPU), and takes the bytes of the
     files ``FilesAhead``'s writer wrote once the writer has ended (``written_ahead``,
     from its answer: while the export composes its specs). ``start`` then hands it
-    the bytes of the files known so far but those, and which of the writer's it
-    takes; it loads as ``ExportCheck``'s child does (``_checking``).
+    the bytes of the files known so far but those, and which of the writer's files
+    to drop; it loads as ``ExportCheck``'s child does (``_checking``).
 
     The writer holds ``ending`` (the write end of a pipe) until it ends. Unused (a
     small export, an export that stopped), ``cancel`` ends the process; an export
