@@ -138,6 +138,16 @@ def _import_loader() -> None:
         importlib.import_module(module)
 
 
+def _end(channel: _Channel | None, pid: int | None) -> None:
+    """Close ``channel`` and kill the check's process ``pid`` (each if any), then reap it."""
+    if channel is not None:
+        channel.close()
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
 class CheckAhead:
     """The check's process, forked before the registry is read from the CLI's small
     heap (by ``FilesAhead``), for the check ``ExportCheck`` starts after the read.
@@ -238,14 +248,8 @@ class CheckAhead:
 
     def cancel(self) -> None:
         """End the process, unused or stopped (unless ``start`` handed it over)."""
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
-        if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.pid = None
+        _end(self._channel, self.pid)
+        self._channel = self.pid = None
 
 
 def _first_files(data: memoryview) -> tuple[dict[str, bytes], Any, list[str]]:
@@ -362,14 +366,8 @@ class ExportCheck:
 
     def cancel(self) -> None:
         """Stop the child, if any (the export stopped before its check's result)."""
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
-        if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            self.pid = None
+        _end(self._channel, self.pid)
+        self._channel = self.pid = None
 
 
 class _Channel:
