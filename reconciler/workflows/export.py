@@ -28,7 +28,7 @@ from reconciler.spec.model import ContextSpec, ReferenceSpec, SubjectSpec, Versi
 
 from .desired import spec_stem
 from .export_yaml import dump_yaml
-from .files import EXTENSIONS, FileNames, readable
+from .files import EXTENSIONS, FileNames, readable, version_prefix
 from .live import RegistryContents
 
 if TYPE_CHECKING:
@@ -108,10 +108,14 @@ class _SchemaFiles:
     def write_versions(self, subject: str, versions: Iterable[SchemaVersion]) -> list[str]:
         """``write`` for each of a subject's ``versions`` as the registry listed them, in
         order: the names of their files in ``folder`` (``export_text``: a history)."""
-        claim, files, types, folder = self.names.claim, self.files, self.types, self.folder
-        names = []
+        claim, files, types, folder = self.names.claim_safe, self.files, self.types, self.folder
+        prefix, names = version_prefix(subject), []
         for v in versions:
-            name = claim(f"{subject}.v{v.version}", EXTENSIONS.get(v.schema_type, ".txt"))
+            suffix, number = EXTENSIONS.get(v.schema_type, ".txt"), v.version
+            if type(number) is int:
+                name = claim(prefix + str(number), suffix)
+            else:
+                name = self.names.claim(f"{subject}.v{number}", suffix)
             relative = folder + name
             files[relative] = SchemaFile(v.schema_type, v.schema)
             if types is not None and not v.references:

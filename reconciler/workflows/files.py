@@ -76,6 +76,14 @@ def safe_name(stem: str, suffix: str) -> str:
     return _safe(stem) + suffix
 
 
+def version_prefix(subject: str) -> str:
+    """What the safe stem of ``f"{subject}.v{n}"`` starts with, for every int ``n`` (a
+    number's characters are all safe): ``_safe`` of it is ``version_prefix(subject) +
+    str(n)``, a subject's characters made safe once, not once per version."""
+    prefix = _UNSAFE.sub("_", subject).lstrip(".")
+    return f"{prefix}.v" if prefix else "v"
+
+
 class FileNames:
     """Unique, file-system-safe names in one directory, stable for the same inputs."""
 
@@ -83,7 +91,10 @@ class FileNames:
         self._used: set[str] = set()
 
     def claim(self, stem: str, suffix: str) -> str:
-        safe = _safe(stem)
+        return self.claim_safe(_safe(stem), suffix)
+
+    def claim_safe(self, safe: str, suffix: str) -> str:
+        """``claim`` of a stem already made safe (``_safe``, ``version_prefix``)."""
         name, n = f"{safe}{suffix}", 1
         folded = name.lower()
         while folded in self._used:  # case-insensitive file systems

@@ -12,6 +12,8 @@ import pytest
 
 from reconciler.registry import Reference, SchemaVersion
 from reconciler.workflows import context_specs, export_files, export_text, exported_files
+from reconciler.workflows.export import _SchemaFiles
+from reconciler.workflows.files import FileNames
 from reconciler.workflows.live import LiveContext, LiveSubject, RegistryContents
 
 ROOT = Path("/project")
@@ -87,3 +89,15 @@ def test_what_the_block_writer_declines_is_written_through_the_specs(seed: int) 
 def test_only_the_latest_versions_are_written_through_the_specs() -> None:
     contents = _contents(random.Random(7), names="ab-")
     assert exported_files(contents, "prod", ROOT, history=False) == _through_specs(contents, False)
+
+
+@pytest.mark.parametrize("subjects", [["", ".", "..", "..a"], [".a", "a", "A"], ["a b/é", "a_b__"]])
+def test_a_histories_file_names_are_those_claim_gives(subjects: list[str]) -> None:
+    """Versions named from the subject's safe prefix: the names ``FileNames.claim`` gives
+    their stems (leading dots, nothing safe left, names taken twice, case folded)."""
+    writer, names = _SchemaFiles(".", {}), FileNames()
+    for subject in subjects:
+        versions = [SchemaVersion(subject, n, n, "{}", "AVRO") for n in (1, 2, 10)]
+        assert writer.write_versions(subject, versions) == [
+            names.claim(f"{subject}.v{n}", ".avsc") for n in (1, 2, 10)
+        ]
