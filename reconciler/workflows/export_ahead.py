@@ -48,7 +48,15 @@ from reconciler.engine import unqualify
 from reconciler.registry import SchemaVersion
 
 from .desired import spec_stem
-from .export import PENDING, PROJECT_FILE, SchemaFile, _pending, write_all, write_file
+from .export import (
+    PENDING,
+    PROJECT_FILE,
+    SchemaFile,
+    _add_pending,
+    _pending,
+    write_all,
+    write_file,
+)
 from .export_check import CheckAhead
 from .files import EXTENSIONS, readable, safe_name
 
@@ -290,7 +298,8 @@ class _Writer:
             taken.add(name.lower())
             names.append(prefix + name)
             files.append(_File(name, prefix + name, schema_type, text))
-        self._record([file.relative for file in files])
+        # Before any is written: cut short, the line names none written.
+        _add_pending(self.root, [file.relative for file in files])
         parts: list[bytes] = []
         for file in files:
             # The export killed, its writer stops: it must not write beside what runs
@@ -304,12 +313,3 @@ class _Writer:
         head = orjson.dumps([names, [len(part) for part in parts]])
         write_all(self.answer, b"".join([len(head).to_bytes(_SIZE, "little"), head, *parts]))
         return True
-
-    def _record(self, relatives: list[str]) -> None:
-        """``relatives`` added to ``PENDING``, in a line of their own, before any is
-        written: cut short, the line names none written."""
-        if relatives:
-            pending = self.root / PENDING
-            pending.parent.mkdir(exist_ok=True)
-            with pending.open("ab") as record:
-                record.write(orjson.dumps(relatives) + b"\n")
