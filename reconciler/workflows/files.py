@@ -77,11 +77,11 @@ def safe_name(stem: str, suffix: str) -> str:
 
 
 def version_prefix(subject: str) -> str:
-    """What the safe stem of ``f"{subject}.v{n}"`` starts with, for every int ``n`` (a
-    number's characters are all safe): ``_safe`` of it is ``version_prefix(subject) +
-    str(n)``, a subject's characters made safe once, not once per version."""
-    prefix = _UNSAFE.sub("_", subject).lstrip(".")
-    return f"{prefix}.v" if prefix else "v"
+    """What the safe stem of ``f"{subject}.v{n}"`` starts with, for every int ``n``: a
+    number's characters are all safe and ``.v`` keeps the stem from being empty, so
+    ``_safe`` of it is ``version_prefix(subject) + str(n)`` (a subject's characters
+    made safe once, not once per version)."""
+    return _safe(f"{subject}.v")
 
 
 class FileNames:
